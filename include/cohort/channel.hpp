@@ -1,0 +1,155 @@
+// cohort/channel.hpp — Phoenix Channels as C++ handlers: join, handle_in, terminate.
+//
+// What it provides: a SocketEndpoint (a path such as "/socket") speaks the Phoenix Channels V2
+// protocol to the official phoenix.js client. Topics are routed to Channel handlers by
+// pattern ("room:*" matches every topic that starts with "room:"; otherwise an exact match).
+// One Channel object exists per joined (socket, topic); its members are the channel's state.
+//
+// Guarantees: the join reply reaches the client before anything the channel pushes during or
+// after join. A joined channel is subscribed to its topic, so broadcasts on the topic reach it.
+// Every client push gets the reply its handler returns (Reply::none() sends none, as Phoenix's
+// {:noreply, socket}).
+//
+// Failure: a handler that throws ends only that channel: the client gets phx_error and
+// rejoins; the socket and its other channels stay up. terminate() runs on leave, on socket
+// close, on a duplicate join and after a crash (reason "leave", "closed", "rejoin", "crash").
+//
+// Threads: every call on a Channel and on its ChannelContext happens on the reactor thread that
+// owns the socket; a Channel must not be touched from another thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cohort/json.hpp"
+
+namespace cohort {
+
+class PubSub;
+
+// What the client pushed: a JSON value, or bytes for a binary push.
+struct Payload {
+  const Json* json = nullptr;  // set for a JSON push
+  std::string_view bytes;      // set for a binary push (json == nullptr)
+  bool is_binary() const { return json == nullptr; }
+};
+
+// The answer to a join.
+struct JoinResult {
+  bool ok = true;
+  Json response = JsonObject{};
+  static JoinResult accept(Json response = JsonObject{}) { return {true, std::move(response)}; }
+  static JoinResult refuse(std::string_view reason) { return {false, JsonObject{{"reason", reason}}}; }
+};
+
+// The answer to a client push.
+class Reply {
+ public:
+  enum class Kind { none, ok, error };
+  static Reply ok(Json response = JsonObject{}) { return Reply(Kind::ok, std::move(response)); }
+  static Reply error(Json response) { return Reply(Kind::error, std::move(response)); }
+  static Reply error(std::string_view reason) { return error(JsonObject{{"reason", reason}}); }
+  static Reply ok_binary(std::string bytes) {
+    Reply r(Kind::ok, nullptr);
+    r.bytes_ = std::move(bytes);
+    r.binary_ = true;
+    return r;
+  }
+  static Reply none() { return Reply(Kind::none, nullptr); }
+
+  Kind kind() const { return kind_; }
+  bool is_binary() const { return binary_; }
+  const Json& response() const { return response_; }
+  const std::string& bytes() const { return bytes_; }
+  std::string_view status() const { return kind_ == Kind::error ? "error" : "ok"; }
+
+ private:
+  Reply(Kind kind, Json response) : kind_(kind), response_(std::move(response)) {}
+  Kind kind_;
+  Json response_;
+  std::string bytes_;
+  bool binary_ = false;
+};
+
+// A joined channel's view of its socket. Owner-thread-only.
+class ChannelContext {
+ public:
+  virtual ~ChannelContext() = default;
+  virtual const std::string& topic() const = 0;
+  // What the socket's connect callback returned (e.g. the verified user).
+  virtual const JsonObject& assigns() const = 0;
+  // To this client only: [join_ref, null, topic, event, payload].
+  virtual void push(std::string_view event, Json payload) = 0;
+  virtual void push_binary(std::string_view event, std::string_view bytes) = 0;
+  // To every subscriber of this channel's topic (broadcast_from: all but this channel).
+  virtual void broadcast(std::string_view event, Json payload) = 0;
+  virtual void broadcast_from(std::string_view event, Json payload) = 0;
+  virtual void broadcast_binary(std::string_view event, std::string bytes, bool include_self) = 0;
+  virtual PubSub& pubsub() = 0;
+};
+
+class Channel {
+ public:
+  virtual ~Channel() = default;
+  // params: the join payload. Return accept (optionally with a response) or refuse(reason).
+  virtual JoinResult join(const Json& params, ChannelContext& ctx) = 0;
+  virtual Reply handle_in(std::string_view event, const Payload& payload, ChannelContext& ctx) = 0;
+  virtual void terminate(std::string_view reason, ChannelContext& ctx) {}
+};
+
+using ChannelFactory = std::function<std::unique_ptr<Channel>()>;
+
+// What a client presents when it opens a socket.
+struct ConnectInfo {
+  JsonObject params;                      // the query string, values as strings
+  std::optional<std::string> auth_token;  // from the base64url.bearer.phx.<token> subprotocol
+  std::string peer;                       // "address:port"
+};
+
+// The answer to a connect: accept with socket assigns, or refuse (HTTP 403).
+struct ConnectResult {
+  bool ok = true;
+  JsonObject assigns;
+  static ConnectResult accept(JsonObject assigns = {}) { return {true, std::move(assigns)}; }
+  static ConnectResult refuse() { return {false, {}}; }
+};
+using ConnectHandler = std::function<ConnectResult(const ConnectInfo&)>;
+
+// A Phoenix socket endpoint: its path, connect callback and channel routes. Configure it
+// before the node starts; it is read-only (and so shared by every reactor) afterwards.
+class SocketEndpoint {
+ public:
+  explicit SocketEndpoint(std::string path) : path_(std::move(path)) {}
+
+  SocketEndpoint& on_connect(ConnectHandler handler) {
+    connect_ = std::move(handler);
+    return *this;
+  }
+  // pattern: "prefix*" or an exact topic. Routes are tried in the order they were added.
+  SocketEndpoint& channel(std::string pattern, ChannelFactory factory) {
+    routes_.push_back({std::move(pattern), std::move(factory)});
+    return *this;
+  }
+
+  const std::string& path() const { return path_; }
+  ConnectResult connect(const ConnectInfo& info) const {
+    return connect_ ? connect_(info) : ConnectResult::accept();
+  }
+  // The factory for topic, or null when no route matches.
+  const ChannelFactory* route(std::string_view topic) const;
+
+ private:
+  struct Route {
+    std::string pattern;
+    ChannelFactory factory;
+  };
+  std::string path_;
+  ConnectHandler connect_;
+  std::vector<Route> routes_;
+};
+
+}  // namespace cohort

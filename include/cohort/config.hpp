@@ -1,0 +1,52 @@
+// cohort/config.hpp — a node's settings, where they come from, and how they are checked.
+//
+// Precedence, lowest first: built-in defaults, the config file (--config FILE, JSON object
+// with the same keys as the long options, e.g. {"port": 4000, "idle_timeout_ms": 60000}),
+// environment variables (COHORT_HOST, COHORT_PORT, ...: the key upper-cased with COHORT_
+// in front), then command-line options. validate() checks the relationships between options
+// at start-up and says what is wrong.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cohort {
+
+struct Config {
+  std::string host = "127.0.0.1";  // loopback unless asked otherwise
+  std::uint16_t port = 4000;        // 0 picks a free port (printed at start)
+  unsigned threads = 0;             // reactor threads; 0 = one per core
+  std::string data_dir = "data";    // where the embedded storage keeps its files
+  std::string static_dir;           // served at /; empty = <repo>/static next to the binary
+  // A WebSocket message larger than this closes the socket with 1009. Phoenix's default
+  // max_frame_size is unbounded; 1 MiB stops a single client from exhausting memory.
+  std::size_t max_frame = 1 << 20;
+  // Bytes queued for one slow client before it is closed with 1008: about 1 s of a busy room.
+  std::size_t outbound_queue_limit = 4 << 20;
+  // Open connections (HTTP and WebSocket) per node: below the 20,000-descriptor process limit.
+  std::size_t max_connections = 18000;
+  // A socket that sends nothing for this long is closed (Phoenix's transport timeout: 60 s).
+  // Also bounds how long an HTTP request may take to arrive.
+  std::uint32_t idle_timeout_ms = 60000;
+  // Largest HTTP request head; Cowboy's default is similar.
+  std::size_t max_header_bytes = 16 * 1024;
+  // How long shutdown waits for sockets to close before exiting anyway.
+  std::uint32_t shutdown_grace_ms = 3000;
+
+  // The reactor count after resolving 0 to the number of cores.
+  unsigned reactor_count() const;
+  // An error message, or nothing when the settings are consistent.
+  std::optional<std::string> validate() const;
+};
+
+// Parses `serve` options into config. Returns an error message for a bad option or value.
+// Reads the config file (--config) and the environment as described above.
+std::optional<std::string> load_config(const std::vector<std::string>& args, Config& config);
+
+// The --help text of `cohort serve`.
+const char* serve_usage();
+
+}  // namespace cohort

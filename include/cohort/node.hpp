@@ -1,0 +1,69 @@
+// cohort/node.hpp — one Cohort node: reactors, listener, HTTP routes, sockets and PubSub.
+//
+// Lifecycle: construct with a Config; add socket endpoints and HTTP routes; start() binds and
+// starts the reactor threads (returns an error message if it cannot); wait() blocks until
+// stop() or SIGINT/SIGTERM (when handle_signals is set). Stopping closes the listeners, closes
+// every WebSocket with 1001 "going away", waits up to shutdown_grace_ms for them to go, then
+// joins the threads.
+//
+// Threads: configure on the constructing thread before start(); afterwards only pubsub(),
+// port() and stop() may be used, from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cohort/channel.hpp"
+#include "cohort/config.hpp"
+#include "cohort/pubsub.hpp"
+
+namespace cohort {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // decoded path, no query
+  std::string query;   // raw query string, no '?'
+  std::string body;
+  std::string content_type;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  static HttpResponse json(unsigned status, const Json& body);
+};
+
+// Runs on the reactor thread that read the request.
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class Node {
+ public:
+  explicit Node(Config config);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // A Phoenix socket at path (e.g. "/socket"); its WebSocket is at path + "/websocket".
+  SocketEndpoint& socket(std::string path);
+  // Requests whose path starts with prefix and whose method matches go to handler.
+  void route(std::string method, std::string prefix, HttpHandler handler);
+
+  std::optional<std::string> start();
+  void wait(bool handle_signals);
+  void stop();  // any-thread
+
+  std::uint16_t port() const;  // the bound port (after start)
+  PubSub& pubsub();
+  const Config& config() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cohort

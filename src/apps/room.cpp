@@ -1,0 +1,86 @@
+// room.cpp — the example room channel and the HTTP broadcast API: see room.hpp.
+#include "apps/room.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/url/parse_query.hpp>
+#include <stdexcept>
+
+#include "cohort/node.hpp"
+
+namespace cohort::apps {
+
+namespace {
+
+class RoomChannel final : public Channel {
+ public:
+  JoinResult join(const Json& params, ChannelContext& ctx) override {
+    if (ctx.topic() == "room:secret") return JoinResult::refuse("unauthorized");
+    if (params.is_object())
+      if (auto* id = params.get_object().if_contains("user_id")) user_id_ = *id;
+    return JoinResult::accept();
+  }
+
+  Reply handle_in(std::string_view event, const Payload& payload, ChannelContext& ctx) override {
+    if (event == "ping") return payload.is_binary() ? Reply::ok_binary(std::string(payload.bytes)) : Reply::ok(*payload.json);
+    if (event == "shout") {
+      if (payload.is_binary()) ctx.broadcast_binary("shout", std::string(payload.bytes), true);
+      else ctx.broadcast("shout", *payload.json);
+      return Reply::none();
+    }
+    if (event == "push_back") {
+      if (payload.is_binary()) ctx.push_binary("pushed", payload.bytes);
+      else ctx.push("pushed", *payload.json);
+      return Reply::none();
+    }
+    if (event == "whoami") {
+      JsonObject me = ctx.assigns();
+      me["user_id"] = user_id_;
+      return Reply::ok(std::move(me));
+    }
+    if (event == "crash") throw std::runtime_error("crash requested by the client");
+    return Reply::error(JsonObject{{"reason", "unhandled event"}, {"event", event}});
+  }
+
+ private:
+  Json user_id_ = nullptr;
+};
+
+// POST /api/broadcast/<topic>[?event=E]
+HttpResponse broadcast_api(PubSub& pubsub, const HttpRequest& req) {
+  static constexpr std::string_view kPrefix = "/api/broadcast/";
+  std::string topic = req.path.substr(kPrefix.size());
+  if (topic.empty()) return HttpResponse::json(400, JsonObject{{"error", "missing topic: POST /api/broadcast/<topic>"}});
+  std::string event = "shout";
+  if (auto params = boost::urls::parse_query(req.query))
+    for (auto p : *params)
+      if (p.key == "event" && p.has_value) event = p.value.decode();
+  boost::system::error_code ec;
+  Json body = json::parse(req.body, ec);
+  if (ec) return HttpResponse::json(400, JsonObject{{"error", "body is not valid JSON: " + ec.message()}});
+  Json payload = body;
+  if (body.is_object())
+    if (auto* p = body.get_object().if_contains("payload")) payload = *p;
+  if (!payload.is_object()) return HttpResponse::json(400, JsonObject{{"error", "payload must be a JSON object"}});
+  pubsub.broadcast(topic, event, std::move(payload));
+  return HttpResponse::json(200, JsonObject{{"ok", true}});
+}
+
+}  // namespace
+
+void install_room(Node& node) {
+  node.socket("/socket")
+      .on_connect([](const ConnectInfo& info) {
+        auto* token = info.params.if_contains("token");
+        if (token && *token == "invalid") return ConnectResult::refuse();
+        JsonObject assigns;
+        assigns["auth_token"] = info.auth_token ? Json(*info.auth_token) : Json(nullptr);
+        assigns["params"] = info.params;
+        return ConnectResult::accept(std::move(assigns));
+      })
+      .channel("room:*", [] { return std::make_unique<RoomChannel>(); });
+  node.route("POST", "/api/broadcast/", [&pubsub = node.pubsub()](const HttpRequest& req) {
+    return broadcast_api(pubsub, req);
+  });
+}
+
+}  // namespace cohort::apps

@@ -1,0 +1,215 @@
+// channel_socket.cpp — Phoenix Channels V2 on one socket: see channel_socket.hpp.
+#include "channels/channel_socket.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace cohort::channels {
+
+using net::ws::Opcode;
+
+// One joined (socket, topic): the handler, its join_ref and its subscription.
+class JoinedChannel final : public ChannelContext, public Subscriber {
+ public:
+  JoinedChannel(ChannelSocket& socket, std::string topic, const InMessage& join,
+                std::unique_ptr<Channel> handler)
+      : socket_(socket),
+        topic_(std::move(topic)),
+        join_ref_(join.ref.value_or("")),
+        join_ref_json_(join.ref_json),
+        handler_(std::move(handler)) {}
+
+  Channel& handler() { return *handler_; }
+  const std::string& join_ref() const { return join_ref_; }
+  const std::string& join_ref_json() const { return join_ref_json_; }
+  const void* identity() const { return static_cast<const Subscriber*>(this); }
+
+  // While joining, pushes wait so that the join reply goes first.
+  void hold_pushes(bool hold) {
+    holding_ = hold;
+    if (hold) return;
+    for (auto& [binary, bytes] : held_) binary ? socket_.send_binary(bytes) : socket_.send_text(bytes);
+    held_.clear();
+  }
+
+  // ChannelContext
+  const std::string& topic() const override { return topic_; }
+  const JsonObject& assigns() const override { return socket_.assigns(); }
+  void push(std::string_view event, Json payload) override {
+    send(encode_message(join_ref_json_, "null", topic_, event, payload), false);
+  }
+  void push_binary(std::string_view event, std::string_view bytes) override {
+    std::string frame = encode_binary_push(join_ref_, topic_, event, bytes);
+    if (frame.empty()) throw std::invalid_argument("binary push: topic, event or join_ref over 255 bytes");
+    send(std::move(frame), true);
+  }
+  void broadcast(std::string_view event, Json payload) override {
+    socket_.pubsub().broadcast(topic_, event, std::move(payload));
+  }
+  void broadcast_from(std::string_view event, Json payload) override {
+    socket_.pubsub().broadcast_from(identity(), topic_, event, std::move(payload));
+  }
+  void broadcast_binary(std::string_view event, std::string bytes, bool include_self) override {
+    socket_.pubsub().broadcast_binary(include_self ? nullptr : identity(), topic_, event, std::move(bytes));
+  }
+  PubSub& pubsub() override { return socket_.pubsub(); }
+
+  // Subscriber
+  void on_broadcast(const Broadcast& message) override { socket_.send_frame(message.frame); }
+
+ private:
+  void send(std::string bytes, bool binary) {
+    if (holding_) {
+      held_.emplace_back(binary, std::move(bytes));
+      return;
+    }
+    binary ? socket_.send_binary(bytes) : socket_.send_text(bytes);
+  }
+
+  ChannelSocket& socket_;
+  std::string topic_;
+  std::string join_ref_;
+  std::string join_ref_json_;
+  std::unique_ptr<Channel> handler_;
+  bool holding_ = false;
+  std::vector<std::pair<bool, std::string>> held_;  // (binary, bytes) pushed while joining
+};
+
+ChannelSocket::ChannelSocket(const SocketEndpoint& endpoint, PubSub& pubsub, JsonObject assigns)
+    : endpoint_(endpoint), pubsub_(pubsub), assigns_(std::move(assigns)) {}
+
+ChannelSocket::~ChannelSocket() {
+  // Normally on_closed() already ran. Off the reactors (the node is being torn down after its
+  // loops stopped) the PubSub tables die with the node, so there is nothing to undo.
+  if (net::Reactor::current()) on_closed();
+}
+
+void ChannelSocket::send_text(const std::string& text) {
+  if (connection_) connection_->send_text(text);
+}
+void ChannelSocket::send_binary(const std::string& bytes) {
+  if (connection_) connection_->send_binary(bytes);
+}
+void ChannelSocket::send_frame(const net::Frame& frame) {
+  if (connection_) connection_->send(frame);
+}
+
+void ChannelSocket::reject(std::string_view reason) {
+  if (connection_) {
+    connection_->net().metrics.protocol_closes.fetch_add(1, std::memory_order_relaxed);
+    connection_->close(net::ws::CloseCode::invalid_payload, reason);
+  }
+}
+
+void ChannelSocket::on_message(Opcode op, std::string_view payload) {
+  InMessage message;
+  auto error = op == Opcode::text ? decode_text(payload, message) : decode_binary(payload, message);
+  if (error) return reject(*error);
+  dispatch(message);
+}
+
+void ChannelSocket::reply(const InMessage& message, std::string_view status, const Json& response) {
+  send_text(encode_reply(message.join_ref_json, message.ref_json, message.topic, status, response));
+}
+
+JoinedChannel* ChannelSocket::find(std::string_view topic) {
+  for (auto& c : channels_)
+    if (c->topic() == topic) return c.get();
+  return nullptr;
+}
+
+void ChannelSocket::dispatch(InMessage& message) {
+  if (!message.bad_request.empty())
+    return reply(message, "error", JsonObject{{"reason", "bad_request"}, {"detail", message.bad_request}});
+  if (message.topic == "phoenix" && message.event == "heartbeat")
+    return reply(message, "ok", JsonObject{});
+  if (message.event == "phx_join") return handle_join(message);
+  JoinedChannel* channel = find(message.topic);
+  bool stale = channel && message.join_ref && *message.join_ref != channel->join_ref();
+  if (!channel || stale) {
+    if (message.event == "phx_leave") return reply(message, "ok", JsonObject{});
+    // As Phoenix: no channel for this (topic, join_ref). The client drops it if stale.
+    return reply(message, "error", JsonObject{{"reason", "unmatched topic"}});
+  }
+  if (message.event == "phx_leave") return handle_leave(*channel, message);
+  handle_event(*channel, message);
+}
+
+void ChannelSocket::handle_join(InMessage& message) {
+  if (JoinedChannel* old = find(message.topic)) {
+    // Duplicate join: close the old instance under its own join_ref, then join afresh.
+    std::string old_ref = remove(*old, "rejoin");
+    send_text(encode_message(old_ref, old_ref, message.topic, "phx_close", JsonObject{}));
+  }
+  const ChannelFactory* factory = endpoint_.route(message.topic);
+  if (!factory) {
+    return send_text(encode_reply("null", message.ref_json, message.topic, "error",
+                                  JsonObject{{"reason", "unmatched topic"}}));
+  }
+  if (channels_.size() >= kMaxChannelsPerSocket)
+    return reply(message, "error", JsonObject{{"reason", "too many channels joined"}});
+  auto channel = std::make_unique<JoinedChannel>(*this, message.topic, message, (*factory)());
+  channel->hold_pushes(true);
+  JoinResult result;
+  try {
+    result = channel->handler().join(message.payload, *channel);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cohort: join of %s crashed: %s\n", message.topic.c_str(), e.what());
+    return reply(message, "error", JsonObject{{"reason", "join crashed"}});
+  }
+  if (!result.ok) return reply(message, "error", result.response);
+  pubsub_.subscribe(channel->topic(), channel.get());
+  reply(message, "ok", result.response);
+  channel->hold_pushes(false);
+  channels_.push_back(std::move(channel));
+}
+
+void ChannelSocket::handle_leave(JoinedChannel& channel, const InMessage& message) {
+  std::string ref = remove(channel, "leave");
+  reply(message, "ok", JsonObject{});
+  send_text(encode_message(ref, ref, message.topic, "phx_close", JsonObject{}));
+}
+
+void ChannelSocket::handle_event(JoinedChannel& channel, const InMessage& message) {
+  Payload payload;
+  if (message.is_binary) payload.bytes = message.bytes;
+  else payload.json = &message.payload;
+  Reply r = Reply::none();
+  try {
+    r = channel.handler().handle_in(message.event, payload, channel);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cohort: channel %s crashed in %s: %s\n", message.topic.c_str(),
+                 message.event.c_str(), e.what());
+    std::string ref = remove(channel, "crash");
+    return send_text(encode_message(ref, ref, message.topic, "phx_error",
+                                    JsonObject{{"reason", "channel_crash"}}));
+  }
+  if (r.kind() == Reply::Kind::none) return;
+  if (!r.is_binary()) return reply(message, r.status(), r.response());
+  std::string frame = encode_binary_reply(message.join_ref.value_or(""), message.ref.value_or(""),
+                                          message.topic, r.status(), r.bytes());
+  if (frame.empty()) return reply(message, "error", JsonObject{{"reason", "binary reply header too long"}});
+  send_binary(frame);
+}
+
+std::string ChannelSocket::remove(JoinedChannel& channel, std::string_view reason) {
+  std::string ref = channel.join_ref_json();
+  pubsub_.unsubscribe(channel.topic(), &channel);
+  try {
+    channel.handler().terminate(reason, channel);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cohort: terminate of %s threw: %s\n", channel.topic().c_str(), e.what());
+  }
+  auto it = std::find_if(channels_.begin(), channels_.end(), [&](auto& c) { return c.get() == &channel; });
+  if (it != channels_.end()) channels_.erase(it);
+  return ref;
+}
+
+void ChannelSocket::on_closed() {
+  if (closed_) return;
+  closed_ = true;
+  connection_ = nullptr;  // nothing more can be sent
+  while (!channels_.empty()) remove(*channels_.back(), "closed");
+}
+
+}  // namespace cohort::channels

@@ -1,0 +1,72 @@
+// channel_socket.hpp — the Phoenix Channels V2 protocol on one WebSocket.
+//
+// Owns: the channels joined on one socket (topic → join_ref, Channel handler, subscription),
+// and the protocol rules of PROTOCOL.md E.1: heartbeat answered at once; join / leave / reply /
+// close / error; duplicate join (old channel closed with its own join_ref first); unmatched
+// topic; stale join_ref; binary pushes; a handler that throws ends only its channel
+// (phx_error). Owner-thread-only: it lives and dies on its connection's reactor.
+// It must never block: handlers run inline on the reactor.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "channels/serializer.hpp"
+#include "cohort/channel.hpp"
+#include "cohort/pubsub.hpp"
+#include "net/ws_connection.hpp"
+
+namespace cohort::channels {
+
+// Phoenix refuses a join past 100 channels on one socket ("too many channels joined").
+inline constexpr std::size_t kMaxChannelsPerSocket = 100;
+
+class JoinedChannel;
+
+class ChannelSocket final : public net::WsHandler {
+ public:
+  ChannelSocket(const SocketEndpoint& endpoint, PubSub& pubsub, JsonObject assigns);
+  ~ChannelSocket() override;
+
+  void on_open(net::WsConnection& connection) override { connection_ = &connection; }
+  void on_message(net::ws::Opcode op, std::string_view payload) override;
+  void on_closed() override;
+
+  // Used by JoinedChannel.
+  void send_text(const std::string& text);
+  void send_frame(const net::Frame& frame);
+  void send_binary(const std::string& bytes);
+  PubSub& pubsub() { return pubsub_; }
+  const JsonObject& assigns() const { return assigns_; }
+
+ private:
+  void dispatch(InMessage& message);
+  void handle_join(InMessage& message);
+  void handle_leave(JoinedChannel& channel, const InMessage& message);
+  void handle_event(JoinedChannel& channel, const InMessage& message);
+  void reply(const InMessage& message, std::string_view status, const Json& response);
+  void reject(std::string_view reason);  // close the socket: the frame cannot be answered
+  // Ends a channel: terminate(reason), unsubscribe, forget. Returns its join_ref JSON.
+  std::string remove(JoinedChannel& channel, std::string_view reason);
+  JoinedChannel* find(std::string_view topic);
+
+  const SocketEndpoint& endpoint_;
+  PubSub& pubsub_;
+  JsonObject assigns_;
+  net::WsConnection* connection_ = nullptr;
+  std::vector<std::unique_ptr<JoinedChannel>> channels_;
+  bool closed_ = false;
+};
+
+// The net layer's view of a socket endpoint: answers upgrades at path + "/websocket".
+net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub);
+
+// Builds the shared wire frame of a broadcast ([null, null, topic, event, payload] or a
+// binary broadcast), once per publish. Installed into the node's PubSub.
+std::shared_ptr<const std::string> encode_broadcast_frame(const Broadcast& message);
+
+// Decodes the authToken subprotocol value (unpadded standard or url-safe base64).
+std::optional<std::string> decode_auth_token(std::string_view protocols, bool& offered_phoenix);
+
+}  // namespace cohort::channels

@@ -1,0 +1,116 @@
+// endpoint.cpp — a SocketEndpoint as the net layer sees it: routes, connect, upgrade.
+//
+// Owns: topic routing by pattern, the connect step of a Phoenix socket (query params, vsn
+// check, the authToken subprotocol, the app's connect callback → 403 on refusal) and the
+// encoding of broadcast frames. It must never keep per-connection state: that is
+// ChannelSocket's.
+#include <openssl/evp.h>
+
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include "channels/channel_socket.hpp"
+
+namespace cohort {
+
+const ChannelFactory* SocketEndpoint::route(std::string_view topic) const {
+  for (const auto& r : routes_) {
+    bool wildcard = !r.pattern.empty() && r.pattern.back() == '*';
+    std::string_view prefix(r.pattern.data(), r.pattern.size() - (wildcard ? 1 : 0));
+    if (wildcard ? topic.starts_with(prefix) : topic == r.pattern) return &r.factory;
+  }
+  return nullptr;
+}
+
+}  // namespace cohort
+
+namespace cohort::channels {
+
+namespace {
+
+constexpr std::string_view kTokenPrefix = "base64url.bearer.phx.";
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<std::string> base64_decode(std::string_view in) {
+  std::string s(in);
+  for (auto& c : s) {
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  while (s.size() % 4) s.push_back('=');
+  std::string out(s.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  if (n < 0) return std::nullopt;
+  std::size_t pad = 0;
+  for (auto it = s.rbegin(); it != s.rend() && *it == '='; ++it) ++pad;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  return out;
+}
+
+net::UpgradeDecision refuse(unsigned status, std::string_view reason) {
+  net::UpgradeDecision d;
+  d.status = status;
+  d.body = json::serialize(JsonObject{{"error", reason}});
+  return d;
+}
+
+}  // namespace
+
+std::optional<std::string> decode_auth_token(std::string_view protocols, bool& offered_phoenix) {
+  offered_phoenix = false;
+  std::optional<std::string> token;
+  while (!protocols.empty()) {
+    auto comma = protocols.find(',');
+    std::string_view item = trim(protocols.substr(0, comma));
+    protocols = comma == std::string_view::npos ? std::string_view{} : protocols.substr(comma + 1);
+    if (item == "phoenix") offered_phoenix = true;
+    else if (item.starts_with(kTokenPrefix)) token = base64_decode(item.substr(kTokenPrefix.size()));
+  }
+  return token;
+}
+
+std::shared_ptr<const std::string> encode_broadcast_frame(const Broadcast& m) {
+  if (m.is_binary) {
+    std::string body = encode_binary_broadcast(m.topic, m.event, m.binary);
+    if (body.empty()) return nullptr;  // topic or event over 255 bytes: cannot be framed
+    return std::make_shared<const std::string>(net::ws::encode_frame(net::ws::Opcode::binary, body));
+  }
+  return std::make_shared<const std::string>(
+      net::ws::encode_frame(net::ws::Opcode::text, encode_message("null", "null", m.topic, m.event, m.payload)));
+}
+
+net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub) {
+  return [&endpoint, &pubsub](const net::UpgradeRequest& request) {
+    ConnectInfo info;
+    info.peer = request.peer;
+    auto params = boost::urls::parse_query(request.query);
+    if (!params) return refuse(400, "malformed query string");
+    std::optional<std::string> vsn;
+    boost::urls::encoding_opts form;
+    form.space_as_plus = true;
+    for (auto param : *params) {
+      std::string key = param.key.decode(form);
+      std::string value = param.has_value ? param.value.decode(form) : std::string();
+      if (key == "vsn") vsn = std::move(value);
+      else info.params[key] = value;  // the last value of a repeated key wins
+    }
+    if (!vsn || !vsn->starts_with("2."))
+      return refuse(400, "unsupported serializer vsn '" + vsn.value_or("") + "': Cohort speaks vsn=2.0.0");
+    bool offered_phoenix = false;
+    info.auth_token = decode_auth_token(request.protocols, offered_phoenix);
+    ConnectResult result = endpoint.connect(info);
+    if (!result.ok) return refuse(403, "connect refused");
+    net::UpgradeDecision d;
+    if (offered_phoenix) d.protocol = "phoenix";
+    d.handler = std::make_unique<ChannelSocket>(endpoint, pubsub, std::move(result.assigns));
+    return d;
+  };
+}
+
+}  // namespace cohort::channels

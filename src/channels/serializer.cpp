@@ -1,0 +1,176 @@
+// serializer.cpp — Phoenix Channels V2 encoding: see serializer.hpp.
+#include "channels/serializer.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace cohort::channels {
+
+namespace {
+
+// Reads one ref element: a string, null, or (bad request) anything else.
+void read_ref(const Json& v, std::string& as_json, std::optional<std::string>& as_string,
+              std::string& bad_request) {
+  if (v.is_string()) {
+    as_string.emplace(v.get_string());
+    as_json.clear();
+    append_json_string(as_json, *as_string);
+  } else {
+    as_json = json::serialize(v);
+    if (!v.is_null()) bad_request = "refs must be strings or null";
+  }
+}
+
+void append_u8_string(std::string& out, std::string_view s) { out.append(s); }
+
+bool fits_u8(std::string_view s) { return s.size() <= 255; }
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t run = 0;  // start of the current run of plain characters
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      default:
+        out.append("\\u00");
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 0xF]);
+    }
+  }
+  out.append(s.substr(run));
+  out.push_back('"');
+}
+
+std::string ref_json(const std::optional<std::string>& ref) {
+  if (!ref) return "null";
+  std::string out;
+  append_json_string(out, *ref);
+  return out;
+}
+
+std::optional<std::string> decode_text(std::string_view text, InMessage& out) {
+  boost::system::error_code ec;
+  Json doc = json::parse(text, ec);
+  if (ec) return "malformed JSON: " + ec.message();
+  if (!doc.is_array()) return std::string("a message must be a JSON array [join_ref, ref, topic, event, payload]");
+  auto& a = doc.get_array();
+  if (a.size() < 5)
+    return "a message must have 5 elements [join_ref, ref, topic, event, payload], got " +
+           std::to_string(a.size());
+  if (!a[2].is_string()) return std::string("topic must be a string");
+  if (!a[3].is_string()) return std::string("event must be a string");
+  read_ref(a[0], out.join_ref_json, out.join_ref, out.bad_request);
+  read_ref(a[1], out.ref_json, out.ref, out.bad_request);
+  out.topic = a[2].get_string();
+  out.event = a[3].get_string();
+  out.payload = std::move(a[4]);
+  out.is_binary = false;
+  return std::nullopt;
+}
+
+std::optional<std::string> decode_binary(std::string_view frame, InMessage& out) {
+  if (frame.size() < 5) return std::string("binary message shorter than its 5-byte header");
+  auto u = [&](std::size_t i) { return static_cast<std::uint8_t>(frame[i]); };
+  if (u(0) != 0) return "binary message of unknown kind " + std::to_string(u(0)) + " (clients send kind 0, push)";
+  std::size_t lens[4] = {u(1), u(2), u(3), u(4)};
+  std::size_t pos = 5;
+  std::string_view fields[4];
+  for (int i = 0; i < 4; ++i) {
+    if (frame.size() - pos < lens[i]) return std::string("binary message header lengths exceed its size");
+    fields[i] = frame.substr(pos, lens[i]);
+    pos += lens[i];
+  }
+  out.join_ref.emplace(fields[0]);
+  out.ref.emplace(fields[1]);
+  out.join_ref_json = ref_json(out.join_ref);
+  out.ref_json = ref_json(out.ref);
+  out.topic = fields[2];
+  out.event = fields[3];
+  out.bytes = frame.substr(pos);
+  out.is_binary = true;
+  return std::nullopt;
+}
+
+std::string encode_message(std::string_view join_ref_json, std::string_view ref_json,
+                           std::string_view topic, std::string_view event, const Json& payload) {
+  std::string out;
+  out.reserve(32 + topic.size() + event.size());
+  out.push_back('[');
+  out.append(join_ref_json);
+  out.push_back(',');
+  out.append(ref_json);
+  out.push_back(',');
+  append_json_string(out, topic);
+  out.push_back(',');
+  append_json_string(out, event);
+  out.push_back(',');
+  out.append(json::serialize(payload));
+  out.push_back(']');
+  return out;
+}
+
+std::string encode_reply(std::string_view join_ref_json, std::string_view ref_json,
+                         std::string_view topic, std::string_view status, const Json& response) {
+  std::string out;
+  out.push_back('[');
+  out.append(join_ref_json);
+  out.push_back(',');
+  out.append(ref_json);
+  out.push_back(',');
+  append_json_string(out, topic);
+  out.append(",\"phx_reply\",{\"status\":");
+  append_json_string(out, status);
+  out.append(",\"response\":");
+  out.append(json::serialize(response));
+  out.append("}]");
+  return out;
+}
+
+std::string encode_binary_push(std::string_view join_ref, std::string_view topic,
+                               std::string_view event, std::string_view bytes) {
+  if (!fits_u8(join_ref) || !fits_u8(topic) || !fits_u8(event)) return {};
+  std::string out;
+  out.push_back(0);
+  out.push_back(static_cast<char>(join_ref.size()));
+  out.push_back(static_cast<char>(topic.size()));
+  out.push_back(static_cast<char>(event.size()));
+  for (auto s : {join_ref, topic, event, bytes}) append_u8_string(out, s);
+  return out;
+}
+
+std::string encode_binary_reply(std::string_view join_ref, std::string_view ref,
+                                std::string_view topic, std::string_view status,
+                                std::string_view bytes) {
+  if (!fits_u8(join_ref) || !fits_u8(ref) || !fits_u8(topic) || !fits_u8(status)) return {};
+  std::string out;
+  out.push_back(1);
+  for (auto s : {join_ref, ref, topic, status}) out.push_back(static_cast<char>(s.size()));
+  for (auto s : {join_ref, ref, topic, status, bytes}) append_u8_string(out, s);
+  return out;
+}
+
+std::string encode_binary_broadcast(std::string_view topic, std::string_view event,
+                                    std::string_view bytes) {
+  if (!fits_u8(topic) || !fits_u8(event)) return {};
+  std::string out;
+  out.push_back(2);
+  out.push_back(static_cast<char>(topic.size()));
+  out.push_back(static_cast<char>(event.size()));
+  for (auto s : {topic, event, bytes}) append_u8_string(out, s);
+  return out;
+}
+
+}  // namespace cohort::channels

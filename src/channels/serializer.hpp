@@ -1,0 +1,59 @@
+// serializer.hpp — the Phoenix Channels V2 wire format: decode client frames, encode server ones.
+//
+// Owns: the text format [join_ref, ref, topic, event, payload] and the binary format (client
+// push: 5-byte header with ref; server push: 4-byte header without ref; reply; broadcast;
+// PROTOCOL.md A.2 and A.5). Refs are opaque: a client's refs are echoed back as the exact JSON
+// it sent. Pure functions, no state; it must never decide what a message means.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cohort/json.hpp"
+
+namespace cohort::channels {
+
+// One decoded client message.
+struct InMessage {
+  std::string join_ref_json = "null";  // the refs as JSON text, echoed verbatim in replies
+  std::string ref_json = "null";
+  std::optional<std::string> join_ref;  // the refs' values when they are strings
+  std::optional<std::string> ref;
+  std::string topic;
+  std::string event;
+  Json payload;             // a JSON push
+  std::string_view bytes;   // a binary push (points into the frame being decoded)
+  bool is_binary = false;
+  // Set when the frame is well-formed but its refs are neither strings nor null: the server
+  // answers with an error reply instead of acting on it.
+  std::string bad_request;
+};
+
+// Decodes a text frame. On failure returns the reason (the socket is then closed with 1007).
+std::optional<std::string> decode_text(std::string_view text, InMessage& out);
+// Decodes a binary client push (kind 0). On failure returns the reason.
+std::optional<std::string> decode_binary(std::string_view frame, InMessage& out);
+
+// Appends s as a JSON string literal (quoted and escaped).
+void append_json_string(std::string& out, std::string_view s);
+// A ref as JSON text: "\"3\"" for a string, "null" for none.
+std::string ref_json(const std::optional<std::string>& ref);
+
+// [join_ref, ref, topic, event, payload]; refs are JSON text ("null" or a quoted string).
+std::string encode_message(std::string_view join_ref_json, std::string_view ref_json,
+                           std::string_view topic, std::string_view event, const Json& payload);
+// A phx_reply: payload {"status": status, "response": response}.
+std::string encode_reply(std::string_view join_ref_json, std::string_view ref_json,
+                         std::string_view topic, std::string_view status, const Json& response);
+
+// Binary server frames (refs as plain strings; each field at most 255 bytes).
+std::string encode_binary_push(std::string_view join_ref, std::string_view topic,
+                               std::string_view event, std::string_view bytes);
+std::string encode_binary_reply(std::string_view join_ref, std::string_view ref,
+                                std::string_view topic, std::string_view status,
+                                std::string_view bytes);
+std::string encode_binary_broadcast(std::string_view topic, std::string_view event,
+                                    std::string_view bytes);
+
+}  // namespace cohort::channels

@@ -1,0 +1,196 @@
+// config.cpp — `cohort serve` settings: one table drives flags, environment and config file.
+#include "cohort/config.hpp"
+
+#include <sys/resource.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include "cohort/json.hpp"
+
+namespace cohort {
+
+namespace {
+
+template <class T>
+std::optional<std::string> parse_number(std::string_view text, T& out, T min, T max) {
+  unsigned long long v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size())
+    return "'" + std::string(text) + "' is not a whole number";
+  if (v < static_cast<unsigned long long>(min) || v > static_cast<unsigned long long>(max))
+    return "'" + std::string(text) + "' is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  out = static_cast<T>(v);
+  return std::nullopt;
+}
+
+// One setting: its key (config file), flag and environment variable follow from it:
+// data_dir ↔ --data-dir ↔ COHORT_DATA_DIR.
+struct Setting {
+  std::string_view key;
+  std::string_view help;
+  std::function<std::optional<std::string>(Config&, std::string_view)> set;
+};
+
+template <class T>
+Setting number(std::string_view key, std::string_view help, T Config::*field, T min, T max) {
+  return {key, help, [=](Config& c, std::string_view v) { return parse_number(v, c.*field, min, max); }};
+}
+
+Setting text(std::string_view key, std::string_view help, std::string Config::*field) {
+  return {key, help, [=](Config& c, std::string_view v) -> std::optional<std::string> {
+            c.*field = std::string(v);
+            return std::nullopt;
+          }};
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> table = {
+      text("host", "address to listen on (default 127.0.0.1)", &Config::host),
+      number<std::uint16_t>("port", "TCP port, 0 = any free port (default 4000)", &Config::port, 0, 65535),
+      number<unsigned>("threads", "reactor threads, 0 = one per core (default 0)", &Config::threads, 0, 64),
+      text("data_dir", "directory for the embedded storage (default ./data)", &Config::data_dir),
+      text("static_dir", "directory served at / (default: static/ of the source tree)", &Config::static_dir),
+      number<std::size_t>("max_frame", "largest WebSocket message or HTTP body in bytes (default 1048576)",
+                          &Config::max_frame, 1024, std::size_t{1} << 30),
+      number<std::size_t>("outbound_queue_limit", "bytes queued for a slow client before it is closed (default 4194304)",
+                          &Config::outbound_queue_limit, 4096, std::size_t{1} << 32),
+      number<std::size_t>("max_connections", "open connections per node (default 18000)",
+                          &Config::max_connections, 1, 10'000'000),
+      number<std::uint32_t>("idle_timeout_ms", "close a socket silent for this long (default 60000)",
+                            &Config::idle_timeout_ms, 100, 86'400'000),
+      number<std::size_t>("max_header_bytes", "largest HTTP request head (default 16384)",
+                          &Config::max_header_bytes, 1024, 1 << 20),
+      number<std::uint32_t>("shutdown_grace_ms", "how long shutdown waits for sockets (default 3000)",
+                            &Config::shutdown_grace_ms, 0, 60'000),
+  };
+  return table;
+}
+
+std::string flag_of(std::string_view key) {
+  std::string f = "--" + std::string(key);
+  for (auto& c : f)
+    if (c == '_') c = '-';
+  return f;
+}
+
+std::string env_of(std::string_view key) {
+  std::string e = "COHORT_";
+  for (char c : key) e.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return e;
+}
+
+const Setting* find_key(std::string_view key) {
+  for (const auto& s : settings())
+    if (s.key == key) return &s;
+  return nullptr;
+}
+
+std::optional<std::string> apply(Config& c, const Setting& s, std::string_view value, std::string_view where) {
+  if (auto err = s.set(c, value)) return std::string(where) + ": " + *err;
+  return std::nullopt;
+}
+
+std::optional<std::string> load_file(const std::string& path, Config& c) {
+  std::ifstream in(path);
+  if (!in) return "cannot read config file " + path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  boost::system::error_code ec;
+  Json doc = json::parse(ss.str(), ec);
+  if (ec || !doc.is_object()) return "config file " + path + " is not a JSON object" + (ec ? ": " + ec.message() : "");
+  for (const auto& [key, value] : doc.get_object()) {
+    const Setting* s = find_key(key);
+    if (!s) return "config file " + path + ": unknown key '" + std::string(key) + "'";
+    std::string text;
+    if (value.is_string()) text = value.get_string();
+    else if (value.is_int64() || value.is_uint64()) text = json::serialize(value);
+    else return "config file " + path + ": '" + std::string(key) + "' must be a string or a number";
+    if (auto err = apply(c, *s, text, "config file " + path + " key " + std::string(key))) return err;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+unsigned Config::reactor_count() const {
+  if (threads) return threads;
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? n : 1;
+}
+
+std::optional<std::string> Config::validate() const {
+  if (host.empty()) return "host must not be empty";
+  if (outbound_queue_limit < max_frame + 16)
+    return "outbound_queue_limit (" + std::to_string(outbound_queue_limit) +
+           ") must exceed max_frame (" + std::to_string(max_frame) +
+           "): a client could never receive one full-size message";
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && max_connections + 64 > lim.rlim_cur)
+    return "max_connections (" + std::to_string(max_connections) + ") must stay below the process descriptor limit (" +
+           std::to_string(lim.rlim_cur) + ") minus 64 for files and listeners";
+  return std::nullopt;
+}
+
+std::optional<std::string> load_config(const std::vector<std::string>& args, Config& config) {
+  // The config file first (lowest after defaults), wherever --config appears.
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config") {
+      if (i + 1 >= args.size()) return "--config needs a file";
+      if (auto err = load_file(args[i + 1], config)) return err;
+    } else if (args[i].starts_with("--config=")) {
+      if (auto err = load_file(args[i].substr(9), config)) return err;
+    }
+  }
+  for (const auto& s : settings())
+    if (const char* v = std::getenv(env_of(s.key).c_str()))
+      if (auto err = apply(config, s, v, env_of(s.key))) return err;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::string value;
+    auto eq = arg.find('=');
+    bool inline_value = eq != std::string::npos;
+    if (inline_value) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    if (arg == "--config") {
+      if (!inline_value) ++i;
+      continue;
+    }
+    const Setting* found = nullptr;
+    for (const auto& s : settings())
+      if (flag_of(s.key) == arg) found = &s;
+    if (!found) return "unknown option '" + arg + "' (see cohort serve --help)";
+    if (!inline_value) {
+      if (i + 1 >= args.size()) return arg + " needs a value";
+      value = args[++i];
+    }
+    if (auto err = apply(config, *found, value, arg)) return err;
+  }
+  return config.validate();
+}
+
+const char* serve_usage() {
+  static const std::string text = [] {
+    std::string t =
+        "usage: cohort serve [options]\n\n"
+        "Runs a Cohort node: HTTP, WebSocket, Phoenix Channels and the demo apps.\n"
+        "Every option can also come from the environment (COHORT_<KEY>) or from a JSON\n"
+        "config file (--config FILE, keys as below). Flags beat the environment, which\n"
+        "beats the file.\n\noptions:\n  --config FILE\n      JSON object of settings\n";
+    for (const auto& s : settings())
+      t += "  " + flag_of(s.key) + " VALUE   (" + env_of(s.key) + ", key \"" + std::string(s.key) + "\")\n      " +
+           std::string(s.help) + "\n";
+    return t;
+  }();
+  return text.c_str();
+}
+
+}  // namespace cohort

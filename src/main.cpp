@@ -1,0 +1,62 @@
+// main.cpp — the cohort executable.
+//
+// `cohort serve` runs one node: N reactor threads (one per core by default) serving HTTP,
+// WebSocket and Phoenix Channels, plus the main thread, which only waits for SIGINT/SIGTERM
+// and then runs the shutdown sequence (see Node). Exit codes: 0 after a clean stop, 2 for bad
+// options, 1 when the node cannot start.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "apps/room.hpp"
+#include "cohort/node.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: cohort <command> [options]\n\n"
+    "commands:\n"
+    "  serve     run a node (cohort serve --help for its options)\n"
+    "  version   print the version\n";
+
+int serve(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") {
+      std::fputs(cohort::serve_usage(), stdout);
+      return 0;
+    }
+  cohort::Config config;
+  if (auto err = cohort::load_config(args, config)) {
+    std::fprintf(stderr, "cohort: %s\n", err->c_str());
+    return 2;
+  }
+  cohort::Node node(config);
+  cohort::apps::install_room(node);
+  if (auto err = node.start()) {
+    std::fprintf(stderr, "cohort: %s\n", err->c_str());
+    return 1;
+  }
+  std::printf("cohort listening on http://%s:%u (%u reactor threads)\n", config.host.c_str(), node.port(),
+              config.reactor_count());
+  std::fflush(stdout);
+  node.wait(/*handle_signals=*/true);
+  std::printf("cohort stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "version" || args[0] == "--version") {
+    std::printf("cohort 0.1.0\n");
+    return 0;
+  }
+  if (args[0] == "serve") return serve({args.begin() + 1, args.end()});
+  std::fprintf(stderr, "cohort: unknown command '%s'\n%s", args[0].c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,25 @@
+// http_session.hpp — one HTTP/1.1 connection until it ends or upgrades to a WebSocket.
+//
+// Owns: reading requests with Beast under the node's limits (header size → 431, body size →
+// 413, a request that does not arrive within idle_timeout_ms → the socket is closed), routing
+// them (HTTP routes, static files, WebSocket upgrades) and writing the responses, keep-alive
+// included. On an accepted upgrade it answers 101 and hands the socket, with any bytes read
+// past the request, to a WsConnection; it must never touch the socket after that.
+// Beast stays inside http_session.cpp: this header exposes one function.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "net/net_context.hpp"
+#include "net/reactor.hpp"
+
+namespace cohort::net {
+
+// Owner-thread-only: call on the reactor that owns socket. connections_open must already
+// count this socket; the session releases it when it ends.
+void start_http_session(Reactor& reactor, NetContext& net, boost::asio::ip::tcp::socket socket);
+
+// Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 section 4.2.2).
+std::string websocket_accept_key(std::string_view key);
+
+}  // namespace cohort::net

@@ -1,0 +1,75 @@
+// net_context.hpp — what every connection of a node shares: settings, routes, counters.
+//
+// Owns: the node's read-only routing tables (upgrade paths, HTTP routes, static files), the
+// per-reactor connection registries and the metrics. Lock story: the tables are written once
+// before the reactors start and only read afterwards, so they need no lock; counters are
+// atomics (relaxed: they are statistics, never used to synchronise); registries[i] is
+// owner-thread-only to reactor i.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cohort/config.hpp"
+#include "cohort/node.hpp"
+
+namespace cohort::net {
+
+class WsHandler;
+class WsRegistry;
+
+struct Metrics {
+  std::atomic<std::uint64_t> connections_open{0};   // TCP connections (HTTP + WebSocket)
+  std::atomic<std::uint64_t> websockets_open{0};
+  std::atomic<std::uint64_t> connections_refused{0};  // over max_connections
+  std::atomic<std::uint64_t> http_requests{0};
+  std::atomic<std::uint64_t> messages_in{0};         // WebSocket messages received
+  std::atomic<std::uint64_t> frames_out{0};          // WebSocket frames queued for sending
+  std::atomic<std::uint64_t> writes{0};              // gathered socket writes
+  std::atomic<std::uint64_t> slow_consumer_closes{0};
+  std::atomic<std::uint64_t> protocol_closes{0};     // closed for bad framing or bad messages
+};
+
+// A WebSocket upgrade request, as the handler of its path sees it.
+struct UpgradeRequest {
+  std::string_view path;
+  std::string_view query;      // raw, without '?'
+  std::string_view protocols;  // the Sec-WebSocket-Protocol header, may be empty
+  std::string peer;
+};
+
+// The answer: accept (status 101) with a handler, or refuse with an HTTP status and a body.
+struct UpgradeDecision {
+  unsigned status = 101;
+  std::string body;
+  std::string protocol;  // the subprotocol to select, or empty
+  std::unique_ptr<WsHandler> handler;
+};
+using UpgradeHandler = std::function<UpgradeDecision(const UpgradeRequest&)>;
+
+struct HttpRoute {
+  std::string method;
+  std::string prefix;
+  HttpHandler handler;
+};
+
+struct NetContext {
+  // Both in ws_connection.cpp, where WsRegistry is complete.
+  explicit NetContext(const Config& c);
+  ~NetContext();
+  const Config& config;
+  std::string static_dir;
+  std::unordered_map<std::string, UpgradeHandler> upgrades;  // by exact path
+  std::vector<HttpRoute> routes;
+  std::vector<std::unique_ptr<WsRegistry>> registries;  // index = reactor index
+  Metrics metrics;
+  std::atomic<bool> stopping{false};
+};
+
+}  // namespace cohort::net

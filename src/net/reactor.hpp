@@ -1,0 +1,73 @@
+// reactor.hpp — one event-loop thread (an io_context) and the set of them that is a node.
+//
+// Owns: the reactor threads, each with its own io_context, and the per-reactor scratch read
+// buffer. Shared nothing: a connection and everything it owns live on one reactor for life.
+// The one way to reach another reactor is post() (fire-and-forget, any-thread); there is no
+// blocking cross-reactor call. current() tells code which reactor it runs on.
+#pragma once
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace cohort::net {
+
+namespace asio = boost::asio;
+
+class Reactor {
+ public:
+  // Reads of every socket on this reactor go through this buffer, so idle sockets hold none.
+  static constexpr std::size_t kReadBufferSize = 64 * 1024;
+
+  explicit Reactor(unsigned index) : index_(index), read_buffer_(new std::uint8_t[kReadBufferSize]) {}
+
+  unsigned index() const { return index_; }
+  asio::io_context& context() { return context_; }
+
+  // Any-thread: run fn on this reactor, after what is already queued there.
+  template <class Fn>
+  void post(Fn&& fn) {
+    asio::post(context_, std::forward<Fn>(fn));
+  }
+
+  // Owner-thread-only scratch buffer for socket reads.
+  std::uint8_t* read_buffer() { return read_buffer_.get(); }
+
+  // The reactor running the calling thread, or null off the reactors.
+  static Reactor* current();
+
+  void run();  // runs the loop on the calling thread until stop()
+  void stop() { context_.stop(); }
+
+ private:
+  unsigned index_;
+  asio::io_context context_{1};
+  std::unique_ptr<std::uint8_t[]> read_buffer_;
+};
+
+// The node's reactors and their threads.
+class ReactorSet {
+ public:
+  explicit ReactorSet(unsigned count);
+  ~ReactorSet();
+
+  unsigned size() const { return static_cast<unsigned>(reactors_.size()); }
+  Reactor& at(unsigned i) { return *reactors_[i]; }
+
+  void start();  // one thread per reactor, each kept alive by a work guard
+  void release();  // drop the work guards: each loop ends when it runs out of work
+  void stop();   // stop every loop now
+  void join();
+
+ private:
+  std::vector<std::unique_ptr<Reactor>> reactors_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace cohort::net

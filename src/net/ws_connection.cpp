@@ -1,0 +1,221 @@
+// ws_connection.cpp — one WebSocket connection: see ws_connection.hpp.
+#include "net/ws_connection.hpp"
+
+#include <boost/asio/write.hpp>
+
+namespace cohort::net {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+// How long a peer has to answer our close frame before the socket is simply closed.
+constexpr auto kCloseHandshakeTimeout = std::chrono::seconds(3);
+// Queues that grew past this many entries give their memory back once drained.
+constexpr std::size_t kKeepQueueCapacity = 16;
+
+void trim(std::vector<Frame>& v) {
+  v.clear();
+  if (v.capacity() > kKeepQueueCapacity) std::vector<Frame>().swap(v);
+}
+}  // namespace
+
+NetContext::NetContext(const Config& c) : config(c) {}
+NetContext::~NetContext() = default;
+
+WsConnection::WsConnection(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket)
+    : reactor_(reactor),
+      net_(net),
+      socket_(std::move(socket)),
+      reader_(net.config.max_frame, /*expect_masked=*/true),
+      last_activity_(Clock::now()) {
+  net_.metrics.websockets_open.fetch_add(1, std::memory_order_relaxed);
+}
+
+WsConnection::~WsConnection() {
+  net_.metrics.websockets_open.fetch_sub(1, std::memory_order_relaxed);
+  net_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftover) {
+  handler_ = std::move(handler);
+  error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  net_.registries[reactor_.index()]->add(*this);
+  handler_->on_open(*this);
+  if (!leftover.empty() &&
+      !reader_.feed(reinterpret_cast<std::uint8_t*>(leftover.data()), leftover.size(), *this)) {
+    net_.metrics.protocol_closes.fetch_add(1, std::memory_order_relaxed);
+    close(reader_.error().code, reader_.error().reason);
+  }
+  do_read();
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+void WsConnection::do_read() {
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](const error_code& ec) { self->on_readable(ec); });
+}
+
+void WsConnection::on_readable(const error_code& wait_ec) {
+  if (wait_ec || state_ == State::closed) return finish();
+  error_code ec;
+  std::uint8_t* buffer = reactor_.read_buffer();
+  std::size_t n = socket_.read_some(asio::buffer(buffer, Reactor::kReadBufferSize), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return do_read();
+  if (ec) return finish();  // EOF or reset: the peer is gone
+  last_activity_ = Clock::now();
+  // While closing, frames are still decoded so that the peer's close reply is seen.
+  if (!reader_.failed() && !reader_.closed() && !reader_.feed(buffer, n, *this) &&
+      state_ == State::open) {
+    net_.metrics.protocol_closes.fetch_add(1, std::memory_order_relaxed);
+    close(reader_.error().code, reader_.error().reason);
+  }
+  if (state_ != State::closed) do_read();
+}
+
+void WsConnection::on_message(ws::Opcode op, std::string_view payload) {
+  if (state_ != State::open) return;
+  net_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  handler_->on_message(op, payload);
+}
+
+void WsConnection::on_control(ws::Opcode op, std::string_view payload) {
+  if (op == ws::Opcode::ping) {
+    if (state_ == State::open)
+      enqueue(std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::pong, payload)));
+    return;
+  }
+  if (op != ws::Opcode::close) return;  // a pong: activity only
+  if (state_ == State::open) {
+    // Echo the peer's status code (RFC 6455 5.5.1), then end.
+    std::string body(payload.substr(0, 2));
+    state_ = State::closing;
+    close_deadline_ = Clock::now() + kCloseHandshakeTimeout;
+    queue_.clear();
+    enqueue(std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::close, body)));
+    shutdown_after_write_ = true;
+    notify_closed();
+  } else if (state_ == State::closing && !writing_ && queue_.empty()) {
+    finish();  // the peer answered our close: the handshake is complete
+  }
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+void WsConnection::send(Frame frame) {
+  if (state_ != State::open || !frame) return;
+  if (queued_bytes_ + frame->size() > net_.config.outbound_queue_limit) return overflow();
+  enqueue(std::move(frame));
+}
+
+void WsConnection::send_text(std::string_view text) {
+  send(std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::text, text)));
+}
+
+void WsConnection::send_binary(std::string_view bytes) {
+  send(std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::binary, bytes)));
+}
+
+void WsConnection::enqueue(Frame frame) {
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  net_.metrics.frames_out.fetch_add(1, std::memory_order_relaxed);
+  schedule_flush();
+}
+
+void WsConnection::schedule_flush() {
+  if (writing_ || flush_posted_) return;
+  flush_posted_ = true;
+  reactor_.post([self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->do_write();
+  });
+}
+
+void WsConnection::do_write() {
+  if (writing_ || queue_.empty() || state_ == State::closed) return;
+  writing_ = true;
+  in_flight_.swap(queue_);
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(in_flight_.size());
+  for (auto& f : in_flight_) buffers.emplace_back(f->data(), f->size());
+  net_.metrics.writes.fetch_add(1, std::memory_order_relaxed);
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); });
+}
+
+void WsConnection::on_write(const error_code& ec) {
+  writing_ = false;
+  for (auto& f : in_flight_) queued_bytes_ -= f->size();
+  trim(in_flight_);
+  if (ec) return finish();
+  if (!queue_.empty()) return do_write();
+  if (queue_.capacity() > kKeepQueueCapacity) trim(queue_);
+  if (shutdown_after_write_) {
+    shutdown_after_write_ = false;
+    error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);  // peer sees EOF after our close
+  }
+}
+
+void WsConnection::overflow() {
+  net_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+  for (auto& f : queue_) queued_bytes_ -= f->size();
+  trim(queue_);
+  close(ws::CloseCode::policy_violation, "outbound queue full: client too slow");
+}
+
+// ---- closing -------------------------------------------------------------------------------
+
+void WsConnection::close(ws::CloseCode code, std::string_view reason) {
+  if (state_ != State::open) return;
+  state_ = State::closing;
+  close_deadline_ = Clock::now() + kCloseHandshakeTimeout;
+  enqueue(std::make_shared<const std::string>(ws::encode_close(code, reason)));
+  shutdown_after_write_ = true;
+  notify_closed();
+}
+
+void WsConnection::notify_closed() {
+  if (handler_notified_) return;
+  handler_notified_ = true;
+  // At a safe point: never inside the handler's own call or a PubSub delivery loop.
+  reactor_.post([self = shared_from_this()] { self->handler_->on_closed(); });
+}
+
+void WsConnection::finish() {
+  if (state_ == State::closed) return;
+  state_ = State::closed;
+  error_code ignored;
+  socket_.close(ignored);
+  queue_.clear();
+  notify_closed();
+}
+
+void WsConnection::sweep(Clock::time_point now) {
+  if (state_ == State::open) {
+    if (now - last_activity_ > std::chrono::milliseconds(net_.config.idle_timeout_ms))
+      close(ws::CloseCode::going_away, "idle timeout");
+  } else if (state_ == State::closing && now > close_deadline_) {
+    finish();
+  }
+}
+
+void WsRegistry::sweep(Clock::time_point now) {
+  for (auto it = list_.begin(); it != list_.end();) {
+    auto self = (it++)->shared_from_this();  // keep it alive across its own sweep
+    self->sweep(now);
+  }
+}
+
+void WsRegistry::close_all(ws::CloseCode code, std::string_view reason) {
+  for (auto it = list_.begin(); it != list_.end();) {
+    auto self = (it++)->shared_from_this();
+    self->close(code, reason);
+  }
+}
+
+}  // namespace cohort::net

@@ -1,0 +1,123 @@
+// ws_connection.hpp — one WebSocket after the upgrade: Cohort's own socket, frames and queue.
+//
+// Owns: the TCP socket, the FrameReader, the outbound queue and the close handshake of one
+// connection, and the WsHandler that gives its messages meaning. Everything runs on the
+// connection's reactor (owner-thread-only); another thread reaches it only through a broadcast
+// posted to that reactor.
+//
+// Reads: the socket is waited on for readability and then read into the reactor's shared
+// buffer, so an idle connection holds no read buffer.
+// Writes: one gathered write in flight at a time. Frames queued meanwhile are sent together by
+// the next write (coalescing); a flush is posted, not run inline, so a burst of broadcasts
+// handled in one loop turn leaves as one write. Frames are shared, immutable buffers: a
+// broadcast frame is the same bytes for every subscriber.
+// Overflow policy: when the queued bytes pass Config::outbound_queue_limit the queue is dropped
+// and the connection is closed with 1008 "outbound queue full" (counted in slow_consumer_closes).
+// Lifetime: async operations hold shared_from_this(); the handler is told on_closed() once, at
+// a safe point (posted), never from inside one of its own calls.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/intrusive/list.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/net_context.hpp"
+#include "net/reactor.hpp"
+#include "net/ws_frame.hpp"
+
+namespace cohort::net {
+
+using Frame = std::shared_ptr<const std::string>;  // a complete WebSocket frame on the wire
+using Clock = std::chrono::steady_clock;
+
+class WsConnection;
+
+// What runs on top of a WebSocket (the Phoenix channels socket). Owner-thread-only.
+class WsHandler {
+ public:
+  virtual ~WsHandler() = default;
+  virtual void on_open(WsConnection& connection) = 0;
+  // A whole text or binary message. payload points into a buffer reused after the call.
+  virtual void on_message(ws::Opcode op, std::string_view payload) = 0;
+  // The connection stopped being open (closed by either side or failed). Called once.
+  virtual void on_closed() = 0;
+};
+
+using RegistryHook = boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+class WsConnection : public std::enable_shared_from_this<WsConnection>,
+                     public ws::FrameSink,
+                     public RegistryHook {
+ public:
+  WsConnection(Reactor& reactor, NetContext& net, boost::asio::ip::tcp::socket socket);
+  ~WsConnection() override;
+
+  // Starts reading; leftover = bytes that arrived behind the upgrade request.
+  void start(std::unique_ptr<WsHandler> handler, std::string leftover);
+
+  // Queue a complete frame (e.g. a shared broadcast frame).
+  void send(Frame frame);
+  void send_text(std::string_view text);
+  void send_binary(std::string_view bytes);
+  // Starts the close handshake with code and reason; no more messages are delivered or sent.
+  void close(ws::CloseCode code, std::string_view reason);
+
+  bool is_open() const { return state_ == State::open; }
+  Reactor& reactor() { return reactor_; }
+  NetContext& net() { return net_; }
+
+  // Called by the reactor's registry sweep: idle timeout and overdue close handshakes.
+  void sweep(Clock::time_point now);
+
+  // FrameSink
+  void on_message(ws::Opcode op, std::string_view payload) override;
+  void on_control(ws::Opcode op, std::string_view payload) override;
+
+ private:
+  enum class State { open, closing, closed };
+
+  void do_read();
+  void on_readable(const boost::system::error_code& ec);
+  void schedule_flush();
+  void do_write();
+  void on_write(const boost::system::error_code& ec);
+  void enqueue(Frame frame);
+  void overflow();
+  void notify_closed();
+  void finish();  // close the socket now
+
+  Reactor& reactor_;
+  NetContext& net_;
+  boost::asio::ip::tcp::socket socket_;
+  ws::FrameReader reader_;
+  std::unique_ptr<WsHandler> handler_;
+  std::vector<Frame> queue_;      // waiting for the next write
+  std::vector<Frame> in_flight_;  // being written now
+  std::size_t queued_bytes_ = 0;  // bytes in queue_ and in_flight_
+  Clock::time_point last_activity_;
+  Clock::time_point close_deadline_;
+  State state_ = State::open;
+  bool writing_ = false;
+  bool flush_posted_ = false;
+  bool shutdown_after_write_ = false;  // half-close once the close frame is out
+  bool handler_notified_ = false;
+};
+
+// The WebSocket connections of one reactor, for the idle sweep and shutdown.
+// Owner-thread-only. Connections unlink themselves when destroyed.
+class WsRegistry {
+ public:
+  void add(WsConnection& c) { list_.push_back(c); }
+  void sweep(Clock::time_point now);
+  void close_all(ws::CloseCode code, std::string_view reason);
+  std::size_t size() const { return list_.size(); }
+
+ private:
+  boost::intrusive::list<WsConnection, boost::intrusive::constant_time_size<false>> list_;
+};
+
+}  // namespace cohort::net

@@ -1,0 +1,191 @@
+// node.cpp — the composition root: wires reactors, listeners, PubSub and socket endpoints.
+//
+// Owns: the start-up order (validate, bind every reactor's listener, start threads), the
+// periodic sweep of each reactor (idle sockets, overdue close handshakes) and the shutdown
+// sequence (stop accepting, close WebSockets with 1001, wait up to shutdown_grace_ms, stop).
+#include "cohort/node.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+
+#include "channels/channel_socket.hpp"
+#include "net/listener.hpp"
+#include "net/reactor.hpp"
+#include "net/ws_connection.hpp"
+#include "pubsub/local_pubsub.hpp"
+
+namespace cohort {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+constexpr auto kSweepInterval = std::chrono::milliseconds(250);
+
+std::string default_static_dir() {
+  // The binary lives in <source>/build; the pages live in <source>/static.
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (auto dir : {exe.parent_path().parent_path() / "static", std::filesystem::current_path(ec) / "static"})
+    if (std::filesystem::is_directory(dir, ec)) return dir.string();
+  return {};
+}
+}  // namespace
+
+struct Node::Impl {
+  explicit Impl(Config c)
+      : config(std::move(c)),
+        net(config),
+        reactors(std::make_unique<net::ReactorSet>(config.reactor_count())),
+        pubsub(std::make_unique<pubsub::LocalPubSub>(*reactors)) {}
+
+  ~Impl() {
+    shutdown();
+    sweepers.clear();
+    listeners.clear();
+    reactors.reset();  // destroys pending handlers (and the connections they own) first
+  }
+
+  void sweep(unsigned i) {
+    sweepers[i]->expires_after(kSweepInterval);
+    sweepers[i]->async_wait([this, i](error_code ec) {
+      if (ec) return;
+      net.registries[i]->sweep(net::Clock::now());
+      sweep(i);
+    });
+  }
+
+  void shutdown();
+
+  Config config;
+  net::NetContext net;
+  std::unique_ptr<net::ReactorSet> reactors;
+  std::unique_ptr<pubsub::LocalPubSub> pubsub;
+  std::vector<std::unique_ptr<SocketEndpoint>> endpoints;  // stable addresses for the handlers
+  std::vector<std::shared_ptr<net::Listener>> listeners;
+  std::vector<std::unique_ptr<asio::steady_timer>> sweepers;
+  std::unique_ptr<asio::signal_set> signals;
+  std::uint16_t port = 0;
+  bool started = false;
+  bool stopped = false;
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool stop_requested = false;
+};
+
+void Node::Impl::shutdown() {
+  if (!started || stopped) return;
+  stopped = true;
+  net.stopping = true;
+  for (auto& l : listeners) l->stop();
+  for (unsigned i = 0; i < reactors->size(); ++i)
+    reactors->at(i).post([this, i] {
+      net.registries[i]->close_all(net::ws::CloseCode::going_away, "server shutting down");
+      if (i == 0 && signals) signals->cancel();  // the signal set lives on reactor 0
+    });
+  // Wait for the close handshakes (each is bounded by the sweep's close deadline).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.shutdown_grace_ms);
+  std::unique_lock lock(mutex);
+  while (net.metrics.websockets_open.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    cv.wait_for(lock, std::chrono::milliseconds(10));
+  lock.unlock();
+  reactors->stop();
+  reactors->join();
+}
+
+Node::Node(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Node::~Node() = default;
+
+SocketEndpoint& Node::socket(std::string path) {
+  impl_->endpoints.push_back(std::make_unique<SocketEndpoint>(std::move(path)));
+  return *impl_->endpoints.back();
+}
+
+void Node::route(std::string method, std::string prefix, HttpHandler handler) {
+  impl_->net.routes.push_back({std::move(method), std::move(prefix), std::move(handler)});
+}
+
+PubSub& Node::pubsub() { return *impl_->pubsub; }
+const Config& Node::config() const { return impl_->config; }
+std::uint16_t Node::port() const { return impl_->port; }
+
+std::optional<std::string> Node::start() {
+  auto& d = *impl_;
+  if (auto err = d.config.validate()) return err;
+  std::error_code fs_ec;
+  std::filesystem::create_directories(d.config.data_dir, fs_ec);
+  if (fs_ec) return "cannot create data directory " + d.config.data_dir + ": " + fs_ec.message();
+  d.net.static_dir = d.config.static_dir.empty() ? default_static_dir() : d.config.static_dir;
+
+  d.pubsub->set_encoder(channels::encode_broadcast_frame);
+  for (auto& ep : d.endpoints)
+    d.net.upgrades[ep->path() + "/websocket"] = channels::make_upgrade_handler(*ep, *d.pubsub);
+  route("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::json(200, JsonObject{{"ok", true}}); });
+  route("GET", "/metrics", [&m = d.net.metrics](const HttpRequest&) {
+    std::string body;
+    auto line = [&](const char* name, const std::atomic<std::uint64_t>& v) {
+      body += std::string("cohort_") + name + " " + std::to_string(v.load(std::memory_order_relaxed)) + "\n";
+    };
+    line("connections_open", m.connections_open);
+    line("websockets_open", m.websockets_open);
+    line("connections_refused_total", m.connections_refused);
+    line("http_requests_total", m.http_requests);
+    line("messages_in_total", m.messages_in);
+    line("frames_out_total", m.frames_out);
+    line("socket_writes_total", m.writes);
+    line("slow_consumer_closes_total", m.slow_consumer_closes);
+    line("protocol_closes_total", m.protocol_closes);
+    return HttpResponse{200, "text/plain; version=0.0.4", std::move(body)};
+  });
+
+  error_code ec;
+  std::string host = d.config.host == "localhost" ? "127.0.0.1" : d.config.host;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return "host '" + d.config.host + "' is not an IP address";
+  std::uint16_t port = d.config.port;
+  for (unsigned i = 0; i < d.reactors->size(); ++i) {
+    d.net.registries.push_back(std::make_unique<net::WsRegistry>());
+    auto listener = std::make_shared<net::Listener>(d.reactors->at(i), d.net);
+    if (auto err = listener->open({address, port})) return err;
+    port = listener->port();  // the first bind picks the port when it was 0
+    d.listeners.push_back(std::move(listener));
+    d.sweepers.push_back(std::make_unique<asio::steady_timer>(d.reactors->at(i).context()));
+  }
+  d.port = port;
+  d.reactors->start();
+  d.started = true;
+  for (unsigned i = 0; i < d.reactors->size(); ++i) {
+    d.listeners[i]->start();
+    d.reactors->at(i).post([&d, i] { d.sweep(i); });
+  }
+  return std::nullopt;
+}
+
+void Node::wait(bool handle_signals) {
+  auto& d = *impl_;
+  if (handle_signals) {
+    d.signals = std::make_unique<asio::signal_set>(d.reactors->at(0).context(), SIGINT, SIGTERM);
+    d.reactors->at(0).post([this, &d] {
+      d.signals->async_wait([this](error_code ec, int) {
+        if (!ec) stop();
+      });
+    });
+  }
+  {
+    std::unique_lock lock(d.mutex);
+    d.cv.wait(lock, [&] { return d.stop_requested; });
+  }
+  d.shutdown();
+}
+
+void Node::stop() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->stop_requested = true;
+  impl_->cv.notify_all();
+}
+
+}  // namespace cohort

@@ -1,0 +1,109 @@
+// local_pubsub.cpp — the node's PubSub: see local_pubsub.hpp.
+#include "pubsub/local_pubsub.hpp"
+
+#include <cassert>
+#include <mutex>
+#include <stdexcept>
+
+namespace cohort::pubsub {
+
+LocalPubSub::LocalPubSub(net::ReactorSet& reactors) : reactors_(reactors) {
+  if (reactors.size() > kMaxReactors)
+    throw std::invalid_argument("PubSub supports at most 64 reactors");
+  for (unsigned i = 0; i < reactors.size(); ++i) tables_.push_back(std::make_unique<TopicTable>());
+}
+
+TopicTable& LocalPubSub::local_table() const {
+  net::Reactor* r = net::Reactor::current();
+  if (r == nullptr) throw std::logic_error("PubSub subscribe/unsubscribe called off a reactor thread");
+  return *tables_[r->index()];
+}
+
+void LocalPubSub::subscribe(std::string_view topic, Subscriber* subscriber) {
+  if (local_table().add(topic, subscriber))
+    set_interest(topic, net::Reactor::current()->index(), true);
+}
+
+void LocalPubSub::unsubscribe(std::string_view topic, Subscriber* subscriber) {
+  if (local_table().remove(topic, subscriber))
+    set_interest(topic, net::Reactor::current()->index(), false);
+}
+
+std::size_t LocalPubSub::local_subscribers(std::string_view topic) const {
+  return local_table().count(topic);
+}
+
+void LocalPubSub::set_interest(std::string_view topic, unsigned reactor, bool interested) {
+  bool node_changed = false;
+  {
+    std::unique_lock lock(interest_mutex_);
+    auto it = interest_.find(topic);
+    std::uint64_t bit = std::uint64_t{1} << reactor;
+    if (interested) {
+      if (it == interest_.end()) {
+        interest_.emplace(std::string(topic), bit);
+        node_changed = true;
+      } else {
+        it->second |= bit;
+      }
+    } else if (it != interest_.end()) {
+      it->second &= ~bit;
+      if (it->second == 0) {
+        interest_.erase(it);
+        node_changed = true;
+      }
+    }
+  }
+  if (node_changed && adapter_) adapter_->interest_changed(topic, interested);
+}
+
+void LocalPubSub::broadcast(std::string_view topic, std::string_view event, Json payload) {
+  broadcast_from(nullptr, topic, event, std::move(payload));
+}
+
+void LocalPubSub::broadcast_from(const void* from, std::string_view topic, std::string_view event,
+                                 Json payload) {
+  Broadcast m;
+  m.topic = topic;
+  m.event = event;
+  m.payload = std::move(payload);
+  m.from = from;
+  publish(std::move(m), true);
+}
+
+void LocalPubSub::broadcast_binary(const void* from, std::string_view topic,
+                                   std::string_view event, std::string bytes) {
+  Broadcast m;
+  m.topic = topic;
+  m.event = event;
+  m.binary = std::move(bytes);
+  m.is_binary = true;
+  m.from = from;
+  publish(std::move(m), true);
+}
+
+void LocalPubSub::deliver_remote(Broadcast message) {
+  message.from = nullptr;
+  message.frame.reset();
+  publish(std::move(message), false);
+}
+
+void LocalPubSub::publish(Broadcast message, bool forward) {
+  std::uint64_t mask = 0;
+  {
+    std::shared_lock lock(interest_mutex_);
+    auto it = interest_.find(message.topic);
+    if (it != interest_.end()) mask = it->second;
+  }
+  if (mask == 0 && !(forward && adapter_)) return;
+  if (encoder_ && !message.frame) message.frame = encoder_(message);
+  auto shared = std::make_shared<const Broadcast>(std::move(message));
+  for (unsigned i = 0; mask != 0; ++i, mask >>= 1) {
+    if (!(mask & 1)) continue;
+    TopicTable* table = tables_[i].get();
+    reactors_.at(i).post([table, shared] { table->deliver(*shared); });
+  }
+  if (forward && adapter_) adapter_->publish(shared);
+}
+
+}  // namespace cohort::pubsub
