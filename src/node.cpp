@@ -16,7 +16,9 @@
 #include "net/listener.hpp"
 #include "net/reactor.hpp"
 #include "net/ws_connection.hpp"
+#include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
+#include <random>
 
 namespace cohort {
 
@@ -41,12 +43,15 @@ struct Node::Impl {
       : config(std::move(c)),
         net(config),
         reactors(std::make_unique<net::ReactorSet>(config.reactor_count())),
-        pubsub(std::make_unique<pubsub::LocalPubSub>(*reactors)) {}
+        pubsub(std::make_unique<pubsub::LocalPubSub>(*reactors)),
+        presence(std::make_unique<presence::Tracker>(*reactors, *pubsub, std::random_device{}(),
+                                                     std::chrono::milliseconds(config.presence_tick_ms))) {}
 
   ~Impl() {
     shutdown();
     sweepers.clear();
     listeners.clear();
+    presence.reset();  // its shard timers belong to the reactors' io_contexts
     reactors.reset();  // destroys pending handlers (and the connections they own) first
   }
 
@@ -65,6 +70,7 @@ struct Node::Impl {
   net::NetContext net;
   std::unique_ptr<net::ReactorSet> reactors;
   std::unique_ptr<pubsub::LocalPubSub> pubsub;
+  std::unique_ptr<presence::Tracker> presence;
   std::vector<std::unique_ptr<SocketEndpoint>> endpoints;  // stable addresses for the handlers
   std::vector<std::shared_ptr<net::Listener>> listeners;
   std::vector<std::unique_ptr<asio::steady_timer>> sweepers;
@@ -110,6 +116,7 @@ void Node::route(std::string method, std::string prefix, HttpHandler handler) {
 }
 
 PubSub& Node::pubsub() { return *impl_->pubsub; }
+Presence& Node::presence() { return *impl_->presence; }
 const Config& Node::config() const { return impl_->config; }
 std::uint16_t Node::port() const { return impl_->port; }
 
@@ -123,7 +130,7 @@ std::optional<std::string> Node::start() {
 
   d.pubsub->set_encoder(channels::encode_broadcast_frame);
   for (auto& ep : d.endpoints)
-    d.net.upgrades[ep->path() + "/websocket"] = channels::make_upgrade_handler(*ep, *d.pubsub);
+    d.net.upgrades[ep->path() + "/websocket"] = channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence);
   route("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::json(200, JsonObject{{"ok", true}}); });
   route("GET", "/metrics", [&m = d.net.metrics](const HttpRequest&) {
     std::string body;

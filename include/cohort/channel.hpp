@@ -30,6 +30,7 @@
 namespace cohort {
 
 class PubSub;
+class Presence;
 
 // What the client pushed: a JSON value, or bytes for a binary push.
 struct Payload {
@@ -90,6 +91,16 @@ class ChannelContext {
   virtual void broadcast_from(std::string_view event, Json payload) = 0;
   virtual void broadcast_binary(std::string_view event, std::string bytes, bool include_self) = 0;
   virtual PubSub& pubsub() = 0;
+
+  // Presence on this channel's topic, owned by this channel: whatever it tracks is untracked
+  // when the channel ends, however it ends. Returns the meta's phx_ref.
+  virtual std::string track(std::string_view key, JsonObject meta) = 0;
+  virtual std::string update_presence(std::string_view key, JsonObject meta) = 0;
+  virtual void untrack(std::string_view key) = 0;
+  // Pushes "presence_state" with the topic's current presence list. Call it after every
+  // successful join (rejoins included): phoenix.js holds diffs back until it gets one.
+  virtual void push_presence_state() = 0;
+  virtual Presence& presence() = 0;
 };
 
 class Channel {

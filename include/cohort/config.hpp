@@ -33,6 +33,9 @@ struct Config {
   std::uint32_t idle_timeout_ms = 60000;
   // Largest HTTP request head; Cowboy's default is similar.
   std::size_t max_header_bytes = 16 * 1024;
+  // Presence changes on a topic are merged and published once per tick: short enough to feel
+  // live, long enough that a join storm costs one diff per tick instead of one per join.
+  std::uint32_t presence_tick_ms = 50;
   // How long shutdown waits for sockets to close before exiting anyway.
   std::uint32_t shutdown_grace_ms = 3000;
 

@@ -7,7 +7,7 @@
 // joins the threads.
 //
 // Threads: configure on the constructing thread before start(); afterwards only pubsub(),
-// port() and stop() may be used, from any thread.
+// presence() (from reactor threads, see presence.hpp), port() and stop() may be used.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,7 @@
 
 #include "cohort/channel.hpp"
 #include "cohort/config.hpp"
+#include "cohort/presence.hpp"
 #include "cohort/pubsub.hpp"
 
 namespace cohort {
@@ -58,6 +59,7 @@ class Node {
 
   std::uint16_t port() const;  // the bound port (after start)
   PubSub& pubsub();
+  Presence& presence();
   const Config& config() const;
 
   struct Impl;

@@ -3,6 +3,9 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/url/parse_query.hpp>
+#include <boost/json/serialize.hpp>
+#include <ctime>
+#include <optional>
 #include <stdexcept>
 
 #include "cohort/node.hpp"
@@ -17,6 +20,13 @@ class RoomChannel final : public Channel {
     if (ctx.topic() == "room:secret") return JoinResult::refuse("unauthorized");
     if (params.is_object())
       if (auto* id = params.get_object().if_contains("user_id")) user_id_ = *id;
+    // As Phoenix's generated room: track the user, then push the current list.
+    if (user_id_.is_string() || user_id_.is_number()) {
+      std::string key = user_id_.is_string() ? std::string(user_id_.get_string()) : json::serialize(user_id_);
+      ctx.track(key, JsonObject{{"online_at", std::to_string(std::time(nullptr))}});
+      presence_key_ = key;
+    }
+    ctx.push_presence_state();
     return JoinResult::accept();
   }
 
@@ -37,12 +47,19 @@ class RoomChannel final : public Channel {
       me["user_id"] = user_id_;
       return Reply::ok(std::move(me));
     }
+    if (event == "presence_update" && presence_key_ && payload.json && payload.json->is_object()) {
+      JsonObject meta = payload.json->get_object();
+      meta["online_at"] = std::to_string(std::time(nullptr));
+      ctx.update_presence(*presence_key_, std::move(meta));
+      return Reply::ok();
+    }
     if (event == "crash") throw std::runtime_error("crash requested by the client");
     return Reply::error(JsonObject{{"reason", "unhandled event"}, {"event", event}});
   }
 
  private:
   Json user_id_ = nullptr;
+  std::optional<std::string> presence_key_;
 };
 
 // POST /api/broadcast/<topic>[?event=E]

@@ -1,7 +1,9 @@
 // room.hpp — the example room: what a Phoenix app's generated RoomChannel does, in Cohort.
 //
 // Socket "/socket" (connect refused when the param token is "invalid"), channels "room:*":
-//   join            → ok {}; "room:secret" → error {"reason":"unauthorized"}
+//   join            → ok {}; "room:secret" → error {"reason":"unauthorized"}. With a user_id
+//                     param it tracks presence {online_at}; it always pushes presence_state.
+//   "presence_update" → replaces this user's meta with the payload (+ online_at)
 //   "ping"          → reply ok with the same payload (JSON or binary)
 //   "shout"         → broadcast the payload as "shout" to the topic, sender included
 //   "push_back"     → push the payload back to this client as "pushed"

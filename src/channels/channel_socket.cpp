@@ -28,7 +28,8 @@ class JoinedChannel final : public ChannelContext, public Subscriber {
   void hold_pushes(bool hold) {
     holding_ = hold;
     if (hold) return;
-    for (auto& [binary, bytes] : held_) binary ? socket_.send_binary(bytes) : socket_.send_text(bytes);
+    for (auto& segments : held_)
+      for (auto& s : segments) socket_.send_frame(s);
     held_.clear();
   }
 
@@ -53,17 +54,51 @@ class JoinedChannel final : public ChannelContext, public Subscriber {
     socket_.pubsub().broadcast_binary(include_self ? nullptr : identity(), topic_, event, std::move(bytes));
   }
   PubSub& pubsub() override { return socket_.pubsub(); }
+  Presence& presence() override { return socket_.presence(); }
+  std::string track(std::string_view key, JsonObject meta) override {
+    if (!presence_owner_) presence_owner_ = socket_.presence().new_owner();
+    return socket_.presence().track(presence_owner_, topic_, key, std::move(meta));
+  }
+  std::string update_presence(std::string_view key, JsonObject meta) override {
+    if (!presence_owner_) return {};
+    return socket_.presence().update(presence_owner_, topic_, key, std::move(meta));
+  }
+  void untrack(std::string_view key) override {
+    if (presence_owner_) socket_.presence().untrack(presence_owner_, topic_, key);
+  }
+  void push_presence_state() override {
+    // [JR, null, topic, "presence_state", STATE]: the state bytes are shared, not copied.
+    std::string head = "[" + join_ref_json_ + ",null,";
+    append_json_string(head, topic_);
+    head += ",\"presence_state\",";
+    auto state = socket_.presence().encoded_state(topic_);
+    static const auto kTail = std::make_shared<const std::string>("]");
+    std::uint8_t header[net::ws::kMaxHeaderSize];
+    std::size_t h = net::ws::write_header(header, Opcode::text, head.size() + state->size() + 1, true);
+    head.insert(0, reinterpret_cast<const char*>(header), h);
+    send_segments({std::make_shared<const std::string>(std::move(head)), state, kTail});
+  }
+  // Ends presence: everything this channel tracked leaves.
+  void untrack_all() {
+    if (presence_owner_) socket_.presence().untrack_all(presence_owner_);
+    presence_owner_ = 0;
+  }
 
   // Subscriber
   void on_broadcast(const Broadcast& message) override { socket_.send_frame(message.frame); }
 
  private:
   void send(std::string bytes, bool binary) {
+    auto op = binary ? Opcode::binary : Opcode::text;
+    send_segments({std::make_shared<const std::string>(net::ws::encode_frame(op, bytes))});
+  }
+  // segments: consecutive pieces of WebSocket frames, sent in order.
+  void send_segments(std::vector<net::Frame> segments) {
     if (holding_) {
-      held_.emplace_back(binary, std::move(bytes));
+      held_.push_back(std::move(segments));
       return;
     }
-    binary ? socket_.send_binary(bytes) : socket_.send_text(bytes);
+    for (auto& s : segments) socket_.send_frame(s);
   }
 
   ChannelSocket& socket_;
@@ -72,11 +107,13 @@ class JoinedChannel final : public ChannelContext, public Subscriber {
   std::string join_ref_json_;
   std::unique_ptr<Channel> handler_;
   bool holding_ = false;
-  std::vector<std::pair<bool, std::string>> held_;  // (binary, bytes) pushed while joining
+  std::vector<std::vector<net::Frame>> held_;  // pushed while joining
+  std::uint64_t presence_owner_ = 0;          // 0 until the channel tracks something
 };
 
-ChannelSocket::ChannelSocket(const SocketEndpoint& endpoint, PubSub& pubsub, JsonObject assigns)
-    : endpoint_(endpoint), pubsub_(pubsub), assigns_(std::move(assigns)) {}
+ChannelSocket::ChannelSocket(const SocketEndpoint& endpoint, PubSub& pubsub, presence::Tracker& presence,
+                             JsonObject assigns)
+    : endpoint_(endpoint), pubsub_(pubsub), presence_(presence), assigns_(std::move(assigns)) {}
 
 ChannelSocket::~ChannelSocket() {
   // Normally on_closed() already ran. Off the reactors (the node is being torn down after its
@@ -155,9 +192,13 @@ void ChannelSocket::handle_join(InMessage& message) {
     result = channel->handler().join(message.payload, *channel);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: join of %s crashed: %s\n", message.topic.c_str(), e.what());
+    channel->untrack_all();
     return reply(message, "error", JsonObject{{"reason", "join crashed"}});
   }
-  if (!result.ok) return reply(message, "error", result.response);
+  if (!result.ok) {
+    channel->untrack_all();
+    return reply(message, "error", result.response);
+  }
   pubsub_.subscribe(channel->topic(), channel.get());
   reply(message, "ok", result.response);
   channel->hold_pushes(false);
@@ -200,6 +241,7 @@ std::string ChannelSocket::remove(JoinedChannel& channel, std::string_view reaso
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: terminate of %s threw: %s\n", channel.topic().c_str(), e.what());
   }
+  channel.untrack_all();
   auto it = std::find_if(channels_.begin(), channels_.end(), [&](auto& c) { return c.get() == &channel; });
   if (it != channels_.end()) channels_.erase(it);
   return ref;

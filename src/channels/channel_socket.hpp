@@ -15,6 +15,7 @@
 #include "channels/serializer.hpp"
 #include "cohort/channel.hpp"
 #include "cohort/pubsub.hpp"
+#include "presence/tracker.hpp"
 #include "net/ws_connection.hpp"
 
 namespace cohort::channels {
@@ -26,7 +27,7 @@ class JoinedChannel;
 
 class ChannelSocket final : public net::WsHandler {
  public:
-  ChannelSocket(const SocketEndpoint& endpoint, PubSub& pubsub, JsonObject assigns);
+  ChannelSocket(const SocketEndpoint& endpoint, PubSub& pubsub, presence::Tracker& presence, JsonObject assigns);
   ~ChannelSocket() override;
 
   void on_open(net::WsConnection& connection) override { connection_ = &connection; }
@@ -38,6 +39,7 @@ class ChannelSocket final : public net::WsHandler {
   void send_frame(const net::Frame& frame);
   void send_binary(const std::string& bytes);
   PubSub& pubsub() { return pubsub_; }
+  presence::Tracker& presence() { return presence_; }
   const JsonObject& assigns() const { return assigns_; }
 
  private:
@@ -53,6 +55,7 @@ class ChannelSocket final : public net::WsHandler {
 
   const SocketEndpoint& endpoint_;
   PubSub& pubsub_;
+  presence::Tracker& presence_;
   JsonObject assigns_;
   net::WsConnection* connection_ = nullptr;
   std::vector<std::unique_ptr<JoinedChannel>> channels_;
@@ -60,7 +63,8 @@ class ChannelSocket final : public net::WsHandler {
 };
 
 // The net layer's view of a socket endpoint: answers upgrades at path + "/websocket".
-net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub);
+net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub,
+                                         presence::Tracker& presence);
 
 // Builds the shared wire frame of a broadcast ([null, null, topic, event, payload] or a
 // binary broadcast), once per publish. Installed into the node's PubSub.

@@ -85,8 +85,9 @@ std::shared_ptr<const std::string> encode_broadcast_frame(const Broadcast& m) {
       net::ws::encode_frame(net::ws::Opcode::text, encode_message("null", "null", m.topic, m.event, m.payload)));
 }
 
-net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub) {
-  return [&endpoint, &pubsub](const net::UpgradeRequest& request) {
+net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub,
+                                         presence::Tracker& presence) {
+  return [&endpoint, &pubsub, &presence](const net::UpgradeRequest& request) {
     ConnectInfo info;
     info.peer = request.peer;
     auto params = boost::urls::parse_query(request.query);
@@ -108,7 +109,7 @@ net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub&
     if (!result.ok) return refuse(403, "connect refused");
     net::UpgradeDecision d;
     if (offered_phoenix) d.protocol = "phoenix";
-    d.handler = std::make_unique<ChannelSocket>(endpoint, pubsub, std::move(result.assigns));
+    d.handler = std::make_unique<ChannelSocket>(endpoint, pubsub, presence, std::move(result.assigns));
     return d;
   };
 }

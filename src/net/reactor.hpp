@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -69,5 +70,15 @@ class ReactorSet {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::vector<std::thread> threads_;
 };
+
+}  // namespace cohort::net
+
+namespace cohort::net {
+
+// The reactor that owns a key (a presence topic, a store key): the one place keys are mapped
+// to reactors, so every caller agrees on the owner.
+inline unsigned owner_of(std::string_view key, unsigned reactor_count) {
+  return static_cast<unsigned>(std::hash<std::string_view>{}(key) % reactor_count);
+}
 
 }  // namespace cohort::net

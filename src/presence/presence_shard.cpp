@@ -1,0 +1,119 @@
+// presence_shard.cpp — authoritative presence per owned topic: see presence_shard.hpp.
+#include "presence/presence_shard.hpp"
+
+#include <algorithm>
+
+#include "presence/presence_state.hpp"
+
+namespace cohort::presence {
+
+PresenceShard::PresenceShard(net::Reactor& reactor, std::chrono::milliseconds tick, Publish publish)
+    : tick_(tick), publish_(std::move(publish)), timer_(reactor.context()) {}
+
+void PresenceShard::track(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta) {
+  TopicState& t = topics_[topic];
+  add_join(t, key, meta);
+  t.keys[key].push_back({owner, std::move(meta)});
+  mark(topic, t);
+}
+
+void PresenceShard::update(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return;
+  TopicState& t = it->second;
+  auto k = t.keys.find(key);
+  if (k == t.keys.end()) return;
+  auto& metas = k->second;
+  auto mine = std::stable_partition(metas.begin(), metas.end(), [&](const Meta& m) { return m.owner != owner; });
+  if (mine == metas.end()) return;  // owner tracks nothing under key
+  meta["phx_ref_prev"] = mine->meta["phx_ref"];
+  for (auto m = mine; m != metas.end(); ++m) add_leave(t, key, m->meta);
+  metas.erase(mine, metas.end());
+  add_join(t, key, meta);
+  metas.push_back({owner, std::move(meta)});
+  mark(topic, t);
+}
+
+void PresenceShard::untrack(std::uint64_t owner, const std::string& topic, const std::string& key) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return;
+  TopicState& t = it->second;
+  auto k = t.keys.find(key);
+  if (k == t.keys.end()) return;
+  auto& metas = k->second;
+  bool changed = false;
+  for (auto m = metas.begin(); m != metas.end();) {
+    if (m->owner != owner) {
+      ++m;
+      continue;
+    }
+    add_leave(t, key, m->meta);
+    m = metas.erase(m);
+    changed = true;
+  }
+  if (metas.empty()) t.keys.erase(k);
+  if (changed) mark(topic, t);
+}
+
+std::size_t PresenceShard::meta_count(const std::string& topic) const {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return 0;
+  std::size_t n = 0;
+  for (const auto& [key, metas] : it->second.keys) n += metas.size();
+  return n;
+}
+
+void PresenceShard::add_join(TopicState& t, const std::string& key, const JsonObject& meta) {
+  auto& entry = t.joins[key];
+  if (!entry.is_object()) entry = JsonObject{{"metas", json::array{}}};
+  entry.as_object()["metas"].as_array().push_back(meta);
+}
+
+void PresenceShard::add_leave(TopicState& t, const std::string& key, const JsonObject& meta) {
+  // A meta that joined within this tick was never published: its leave cancels the join.
+  if (auto* joined = t.joins.if_contains(key)) {
+    auto& metas = joined->as_object()["metas"].as_array();
+    std::string_view ref = meta.at("phx_ref").as_string();
+    auto pos = std::find_if(metas.begin(), metas.end(), [&](const Json& m) { return ref_of(m) == ref; });
+    if (pos != metas.end()) {
+      metas.erase(pos);
+      if (metas.empty()) t.joins.erase(key);
+      return;
+    }
+  }
+  auto& entry = t.leaves[key];
+  if (!entry.is_object()) entry = JsonObject{{"metas", json::array{}}};
+  entry.as_object()["metas"].as_array().push_back(meta);
+}
+
+void PresenceShard::mark(const std::string& topic, TopicState& t) {
+  if (!t.dirty) {
+    t.dirty = true;
+    dirty_.push_back(topic);
+  }
+  if (armed_) return;
+  armed_ = true;
+  timer_.expires_after(tick_);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    armed_ = false;
+    if (!ec) flush();
+  });
+}
+
+void PresenceShard::flush() {
+  std::vector<std::string> dirty;
+  dirty.swap(dirty_);
+  for (const auto& topic : dirty) {
+    auto it = topics_.find(topic);
+    if (it == topics_.end()) continue;
+    TopicState& t = it->second;
+    t.dirty = false;
+    if (t.joins.empty() && t.leaves.empty()) continue;  // everything cancelled out
+    auto diff = std::make_shared<const JsonObject>(
+        JsonObject{{"joins", std::exchange(t.joins, {})}, {"leaves", std::exchange(t.leaves, {})}});
+    publish_(topic, std::move(diff));
+    if (t.keys.empty()) topics_.erase(it);
+  }
+}
+
+}  // namespace cohort::presence

@@ -1,0 +1,64 @@
+// presence_shard.hpp — the authoritative presence of the topics one reactor owns.
+//
+// Owns: for each topic owned by its reactor (net::owner_of), every tracked meta with its owner
+// id, and the diff being gathered for the next tick. Owner-thread-only: the Tracker posts every
+// change here. Once per tick it hands each changed topic's diff to `publish`; a join and a
+// leave of the same phx_ref within one tick cancel out and are never published.
+// It must never touch another reactor's state: publishing is the Tracker's job.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cohort/json.hpp"
+#include "net/reactor.hpp"
+#include "pubsub/topic_table.hpp"
+
+namespace cohort::presence {
+
+class PresenceShard {
+ public:
+  using Publish = std::function<void(const std::string& topic, std::shared_ptr<const JsonObject> diff)>;
+
+  PresenceShard(net::Reactor& reactor, std::chrono::milliseconds tick, Publish publish);
+
+  // meta must already carry its "phx_ref".
+  void track(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta);
+  // Replaces owner's metas of key with meta (which carries the new phx_ref).
+  void update(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta);
+  void untrack(std::uint64_t owner, const std::string& topic, const std::string& key);
+
+  std::size_t meta_count(const std::string& topic) const;
+
+ private:
+  struct Meta {
+    std::uint64_t owner;
+    JsonObject meta;  // includes phx_ref
+  };
+  struct TopicState {
+    std::unordered_map<std::string, std::vector<Meta>> keys;
+    JsonObject joins;   // the diff gathered since the last tick
+    JsonObject leaves;
+    bool dirty = false;
+  };
+
+  void add_join(TopicState& t, const std::string& key, const JsonObject& meta);
+  void add_leave(TopicState& t, const std::string& key, const JsonObject& meta);
+  void mark(const std::string& topic, TopicState& t);
+  void flush();
+
+  std::chrono::milliseconds tick_;
+  Publish publish_;
+  boost::asio::steady_timer timer_;
+  bool armed_ = false;
+  std::unordered_map<std::string, TopicState> topics_;
+  std::vector<std::string> dirty_;
+};
+
+}  // namespace cohort::presence
