@@ -141,9 +141,12 @@ std::optional<std::string> Node::start() {
     line("websockets_open", m.websockets_open);
     line("connections_refused_total", m.connections_refused);
     line("http_requests_total", m.http_requests);
-    line("messages_in_total", m.messages_in);
-    line("frames_out_total", m.frames_out);
-    line("socket_writes_total", m.writes);
+    auto hot = [&](const char* name, std::atomic<std::uint64_t> net::HotCounters::*c) {
+      body += std::string("cohort_") + name + " " + std::to_string(m.sum(c)) + "\n";
+    };
+    hot("messages_in_total", &net::HotCounters::messages_in);
+    hot("frames_out_total", &net::HotCounters::frames_out);
+    hot("socket_writes_total", &net::HotCounters::writes);
     line("slow_consumer_closes_total", m.slow_consumer_closes);
     line("protocol_closes_total", m.protocol_closes);
     return HttpResponse{200, "text/plain; version=0.0.4", std::move(body)};

@@ -23,6 +23,10 @@
 // idle_timeout_ms (a silent TCP peer) + one tick; a clean close within one tick.
 // Server code can track presences not tied to a socket (a bot, a job) under its own owner id.
 //
+// In-process code (a live view, a dashboard) follows a topic's presence by calling list() and
+// subscribing to the topic through PubSub: every change arrives as a "presence_diff" broadcast
+// whose payload is {joins, leaves}, to be applied as presence_state.hpp's apply_diff does.
+//
 // Threads: every method must be called on a reactor thread. Changes are applied on the
 // topic's owner reactor after the call returns.
 //

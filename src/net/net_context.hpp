@@ -24,14 +24,31 @@ namespace cohort::net {
 class WsHandler;
 class WsRegistry;
 
+// Counters bumped per message live per reactor, each block on its own cache line, written only
+// by its reactor (a plain load + store, no locked instruction); readers sum them.
+struct alignas(64) HotCounters {
+  std::atomic<std::uint64_t> messages_in{0};  // WebSocket messages received
+  std::atomic<std::uint64_t> frames_out{0};   // WebSocket frames queued for sending
+  std::atomic<std::uint64_t> writes{0};       // gathered socket writes
+};
+
+// Owner-thread-only increment of a per-reactor counter.
+inline void bump(std::atomic<std::uint64_t>& counter) {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
 struct Metrics {
+  static constexpr unsigned kMaxReactors = 64;
   std::atomic<std::uint64_t> connections_open{0};   // TCP connections (HTTP + WebSocket)
   std::atomic<std::uint64_t> websockets_open{0};
   std::atomic<std::uint64_t> connections_refused{0};  // over max_connections
   std::atomic<std::uint64_t> http_requests{0};
-  std::atomic<std::uint64_t> messages_in{0};         // WebSocket messages received
-  std::atomic<std::uint64_t> frames_out{0};          // WebSocket frames queued for sending
-  std::atomic<std::uint64_t> writes{0};              // gathered socket writes
+  HotCounters hot[kMaxReactors];
+  std::uint64_t sum(std::atomic<std::uint64_t> HotCounters::*counter) const {
+    std::uint64_t n = 0;
+    for (const auto& h : hot) n += (h.*counter).load(std::memory_order_relaxed);
+    return n;
+  }
   std::atomic<std::uint64_t> slow_consumer_closes{0};
   std::atomic<std::uint64_t> protocol_closes{0};     // closed for bad framing or bad messages
 };

@@ -78,7 +78,7 @@ void WsConnection::on_readable(const error_code& wait_ec) {
 
 void WsConnection::on_message(ws::Opcode op, std::string_view payload) {
   if (state_ != State::open) return;
-  net_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  bump(net_.metrics.hot[reactor_.index()].messages_in);
   handler_->on_message(op, payload);
 }
 
@@ -94,6 +94,7 @@ void WsConnection::on_control(ws::Opcode op, std::string_view payload) {
     std::string body(payload.substr(0, 2));
     state_ = State::closing;
     close_deadline_ = Clock::now() + kCloseHandshakeTimeout;
+    for (auto& f : queue_) queued_bytes_ -= f->size();  // undelivered data is dropped
     queue_.clear();
     enqueue(std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::close, body)));
     shutdown_after_write_ = true;
@@ -122,7 +123,7 @@ void WsConnection::send_binary(std::string_view bytes) {
 void WsConnection::enqueue(Frame frame) {
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
-  net_.metrics.frames_out.fetch_add(1, std::memory_order_relaxed);
+  bump(net_.metrics.hot[reactor_.index()].frames_out);
   schedule_flush();
 }
 
@@ -142,7 +143,7 @@ void WsConnection::do_write() {
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(in_flight_.size());
   for (auto& f : in_flight_) buffers.emplace_back(f->data(), f->size());
-  net_.metrics.writes.fetch_add(1, std::memory_order_relaxed);
+  bump(net_.metrics.hot[reactor_.index()].writes);
   asio::async_write(socket_, buffers,
                     [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); });
 }

@@ -1,0 +1,2 @@
+cohort_test(presence_state_test unit/presence_state_test.cpp)
+cohort_test(tracker_test unit/tracker_test.cpp)

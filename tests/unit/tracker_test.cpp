@@ -1,0 +1,167 @@
+// tracker_test.cpp — src/presence/tracker.hpp on real reactors: tick merging, cancellation,
+// updates, untrack_all, replicas.
+#include "presence/tracker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <set>
+
+#include "presence/presence_state.hpp"
+#include "pubsub/local_pubsub.hpp"
+
+namespace cohort::presence {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Collects presence_diff broadcasts from any reactor.
+class DiffSink : public Subscriber {
+ public:
+  void on_broadcast(const Broadcast& m) override {
+    std::lock_guard lock(mutex_);
+    diffs_.push_back(m.payload.as_object());
+    cv_.notify_all();
+  }
+  JsonObject next() {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, 5s, [&] { return !diffs_.empty(); })) throw std::runtime_error("no presence_diff within 5 s");
+    JsonObject d = std::move(diffs_.front());
+    diffs_.pop_front();
+    return d;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<JsonObject> diffs_;
+};
+
+class TrackerTest : public ::testing::Test {
+ protected:
+  // Runs fn on reactor i and waits for it.
+  template <class Fn>
+  auto on(unsigned i, Fn fn) {
+    std::packaged_task<decltype(fn())()> task(std::move(fn));
+    auto result = task.get_future();
+    reactors_.at(i).post([&task] { task(); });
+    if (result.wait_for(5s) != std::future_status::ready) throw std::runtime_error("reactor did not run the task");
+    return result.get();
+  }
+  TrackerTest() : reactors_(2), pubsub_(reactors_), tracker_(reactors_, pubsub_, 0x01020304, 20ms) {
+    reactors_.start();
+    on(0, [&] {
+      pubsub_.subscribe("room:t", &sink_);
+      return 0;
+    });
+  }
+  ~TrackerTest() override {
+    on(0, [&] {
+      pubsub_.unsubscribe("room:t", &sink_);
+      return 0;
+    });
+    reactors_.stop();
+    reactors_.join();
+  }
+  static std::size_t metas(const JsonObject& side, const char* key) {
+    auto* e = side.if_contains(key);
+    return e ? e->at("metas").as_array().size() : 0;
+  }
+
+  net::ReactorSet reactors_;
+  pubsub::LocalPubSub pubsub_;
+  Tracker tracker_;
+  DiffSink sink_;
+};
+
+TEST_F(TrackerTest, JoinsFromTwoReactorsArriveAsOneDiffAndReachEveryReplica) {
+  on(0, [&] { return tracker_.track(1, "room:t", "alice", {{"d", "laptop"}}); });
+  on(1, [&] { return tracker_.track(2, "room:t", "bob", {}); });
+  JsonObject diff = sink_.next();
+  auto& joins = diff.at("joins").as_object();
+  // Both tracks were posted within one 20 ms tick of each other, so most runs merge them; if a
+  // tick boundary fell between them, the second diff carries bob.
+  if (!joins.contains("bob")) {
+    EXPECT_EQ(metas(joins, "alice"), 1u);
+    joins = sink_.next().at("joins").as_object();
+    EXPECT_EQ(metas(joins, "bob"), 1u);
+  } else {
+    EXPECT_EQ(metas(joins, "alice"), 1u);
+  }
+  // The replicas were updated before the broadcast that we just received was posted.
+  for (unsigned r = 0; r < 2; ++r) {
+    JsonObject list = on(r, [&] { return tracker_.list("room:t"); });
+    EXPECT_EQ(metas(list, "alice"), 1u) << "reactor " << r;
+    EXPECT_EQ(metas(list, "bob"), 1u) << "reactor " << r;
+  }
+}
+
+TEST_F(TrackerTest, JoinAndLeaveWithinOneTickCancel) {
+  on(1, [&] {
+    tracker_.track(7, "room:t", "ghost", {});
+    tracker_.untrack(7, "room:t", "ghost");
+    tracker_.track(8, "room:t", "marker", {});
+    return 0;
+  });
+  JsonObject diff = sink_.next();
+  EXPECT_FALSE(diff.at("joins").as_object().contains("ghost"));
+  EXPECT_FALSE(diff.at("leaves").as_object().contains("ghost"));
+  EXPECT_EQ(metas(diff.at("joins").as_object(), "marker"), 1u);
+}
+
+TEST_F(TrackerTest, UpdateIsAJoinWithPrevRefAndALeaveInOneDiff) {
+  std::string first = on(0, [&] { return tracker_.track(3, "room:t", "carol", {{"s", "here"}}); });
+  sink_.next();
+  std::string second = on(0, [&] { return tracker_.update(3, "room:t", "carol", {{"s", "away"}}); });
+  JsonObject diff = sink_.next();
+  auto& joined = diff.at("joins").at("carol").at("metas").as_array();
+  auto& left = diff.at("leaves").at("carol").at("metas").as_array();
+  ASSERT_EQ(joined.size(), 1u);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(ref_of(joined[0]), second);
+  EXPECT_EQ(joined[0].at("phx_ref_prev").as_string(), first);
+  EXPECT_EQ(joined[0].at("s").as_string(), "away");
+  EXPECT_EQ(ref_of(left[0]), first);
+}
+
+TEST_F(TrackerTest, UntrackAllLeavesEveryTopicOfTheOwnerOnly) {
+  on(1, [&] {
+    tracker_.track(5, "room:t", "dave", {});
+    tracker_.track(5, "room:t", "dave", {});  // a second tab
+    tracker_.track(6, "room:t", "erin", {});
+    return 0;
+  });
+  JsonObject joined = sink_.next();
+  EXPECT_EQ(metas(joined.at("joins").as_object(), "dave"), 2u);
+  on(1, [&] {
+    tracker_.untrack_all(5);
+    return 0;
+  });
+  JsonObject diff = sink_.next();
+  EXPECT_EQ(metas(diff.at("leaves").as_object(), "dave"), 2u);
+  EXPECT_FALSE(diff.at("leaves").as_object().contains("erin"));
+  JsonObject list = on(0, [&] { return tracker_.list("room:t"); });
+  EXPECT_FALSE(list.contains("dave"));
+  EXPECT_TRUE(list.contains("erin"));
+}
+
+TEST_F(TrackerTest, RefsAreUniqueAndCarryTheNodeId) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string ref = tracker_.new_ref();
+    ASSERT_EQ(ref.size(), 16u);
+    EXPECT_EQ(ref.substr(0, 5), "AQIDB");  // base64url of 01 02 03 04 ...
+    seen.insert(ref);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST_F(TrackerTest, CallsOffAReactorThreadAreRefused) {
+  EXPECT_THROW(tracker_.track(1, "room:t", "x", {}), std::logic_error);
+}
+
+}  // namespace
+}  // namespace cohort::presence
