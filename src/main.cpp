@@ -36,10 +36,11 @@ int serve(const std::vector<std::string>& args) {
     std::fprintf(stderr, "cohort: %s\n", err->c_str());
     return 1;
   }
+  node.stop_on_signals();
   std::printf("cohort listening on http://%s:%u (%u reactor threads)\n", config.host.c_str(), node.port(),
               config.reactor_count());
   std::fflush(stdout);
-  node.wait(/*handle_signals=*/true);
+  node.wait();
   std::printf("cohort stopped\n");
   return 0;
 }

@@ -175,16 +175,19 @@ std::optional<std::string> Node::start() {
   return std::nullopt;
 }
 
-void Node::wait(bool handle_signals) {
+void Node::stop_on_signals() {
   auto& d = *impl_;
-  if (handle_signals) {
-    d.signals = std::make_unique<asio::signal_set>(d.reactors->at(0).context(), SIGINT, SIGTERM);
-    d.reactors->at(0).post([this, &d] {
-      d.signals->async_wait([this](error_code ec, int) {
-        if (!ec) stop();
-      });
+  // Installed now, so a signal that comes before wait() is held by the set, not fatal.
+  d.signals = std::make_unique<asio::signal_set>(d.reactors->at(0).context(), SIGINT, SIGTERM);
+  d.reactors->at(0).post([this, &d] {
+    d.signals->async_wait([this](error_code ec, int) {
+      if (!ec) stop();
     });
-  }
+  });
+}
+
+void Node::wait() {
+  auto& d = *impl_;
   {
     std::unique_lock lock(d.mutex);
     d.cv.wait(lock, [&] { return d.stop_requested; });

@@ -1,8 +1,9 @@
 // cohort/node.hpp — one Cohort node: reactors, listener, HTTP routes, sockets and PubSub.
 //
 // Lifecycle: construct with a Config; add socket endpoints and HTTP routes; start() binds and
-// starts the reactor threads (returns an error message if it cannot); wait() blocks until
-// stop() or SIGINT/SIGTERM (when handle_signals is set). Stopping closes the listeners, closes
+// starts the reactor threads (returns an error message if it cannot); stop_on_signals() makes
+// SIGINT/SIGTERM call stop() (signals that arrive before wait() are not lost); wait() blocks
+// until stop(). Stopping closes the listeners, closes
 // every WebSocket with 1001 "going away", waits up to shutdown_grace_ms for them to go, then
 // joins the threads.
 //
@@ -54,7 +55,8 @@ class Node {
   void route(std::string method, std::string prefix, HttpHandler handler);
 
   std::optional<std::string> start();
-  void wait(bool handle_signals);
+  void stop_on_signals();
+  void wait();
   void stop();  // any-thread
 
   std::uint16_t port() const;  // the bound port (after start)

@@ -165,8 +165,9 @@ void ChannelSocket::dispatch(InMessage& message) {
   bool stale = channel && message.join_ref && *message.join_ref != channel->join_ref();
   if (!channel || stale) {
     if (message.event == "phx_leave") return reply(message, "ok", JsonObject{});
-    // As Phoenix: no channel for this (topic, join_ref). The client drops it if stale.
-    return reply(message, "error", JsonObject{{"reason", "unmatched topic"}});
+    // As Phoenix: no channel for this (topic, join_ref); the reply carries no join_ref.
+    return send_text(encode_reply("null", message.ref_json, message.topic, "error",
+                                  JsonObject{{"reason", "unmatched topic"}}));
   }
   if (message.event == "phx_leave") return handle_leave(*channel, message);
   handle_event(*channel, message);
