@@ -47,7 +47,10 @@ class Reactor {
 
  private:
   unsigned index_;
-  asio::io_context context_{1};
+  // Not concurrency hint 1: with it Asio queues a post made from the reactor's own thread in a
+  // thread-private queue that joins the shared one only when the running handler returns, so a
+  // post from another reactor made in between would overtake it and reorder broadcasts.
+  asio::io_context context_;
   std::unique_ptr<std::uint8_t[]> read_buffer_;
 };
 
