@@ -1,0 +1,142 @@
+// server.mjs — starts and stops a Cohort node (the binary in $COHORT_BIN) for the conformance tests.
+//
+// startServer() spawns `$COHORT_BIN serve --host 127.0.0.1 --port 0 ...`, waits for the line
+// `cohort listening on http://127.0.0.1:<port>` on stdout and resolves to a handle:
+//   { port, url, wsUrl, proc, args, exited, stop(), kill(), restart(), output() }
+// Guarantees: every wait has a deadline and rejects with a message naming what it waited for,
+// quoting the tail of the server's output; a child that exits before it is ready rejects at once.
+// Every child still alive when the test process exits is killed, and every temporary --data-dir
+// is removed then, so a failing test leaves nothing behind.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const READY_LINE = /cohort listening on http:\/\/127\.0\.0\.1:(\d+)/;
+const START_TIMEOUT_MS = 10_000; // a node that cannot bind or start within 10 s is broken
+const STOP_TIMEOUT_MS = 8_000; // SIGTERM must finish well inside this (shutdown grace is 3 s)
+const TAIL_BYTES = 4_000; // how much server output a failure message quotes
+
+let startFailure = null; // the first failed start: later starts fail at once instead of waiting again
+const liveChildren = new Set(); // children not yet known to have exited
+const dataDirs = new Set(); // temporary data dirs, removed at exit (a restart reuses one)
+process.on("exit", () => {
+  for (const proc of liveChildren) proc.kill("SIGKILL");
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// The binary under test. Throws a clear error instead of letting the suite hang or fail late.
+export function cohortBin() {
+  const bin = process.env.COHORT_BIN;
+  if (!bin) {
+    throw new Error(
+      "COHORT_BIN is not set: point it at the built server, e.g. " +
+        "`COHORT_BIN=build/cohort node --test tests/conformance/`, or run the suite through ctest " +
+        "(tests/conformance/tests.cmake sets it).",
+    );
+  }
+  try {
+    fs.accessSync(bin, fs.constants.X_OK);
+  } catch {
+    throw new Error(`COHORT_BIN=${bin} is not an executable file (build it first: cmake --build build)`);
+  }
+  return bin;
+}
+
+// Starts a node. port: 0 for any free port, or the port of a stopped node (see restart()).
+// args: extra flags, e.g. ["--max-frame", "4096"]. Resolves once the node prints its listening line.
+export async function startServer({ port = 0, args = [], dataDir = null, timeoutMs = START_TIMEOUT_MS } = {}) {
+  const bin = cohortBin();
+  if (startFailure) throw new Error(`an earlier start of the server failed, not trying again:\n${startFailure.message}`);
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "cohort-conformance-"));
+  dataDirs.add(dir);
+  const argv = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, ...args];
+  const proc = spawn(bin, argv, { stdio: ["ignore", "pipe", "pipe"] });
+  liveChildren.add(proc);
+
+  let stdout = "";
+  let stderr = "";
+  proc.stdout.setEncoding("utf8").on("data", (chunk) => (stdout += chunk));
+  proc.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
+  const exited = new Promise((resolve) => {
+    proc.on("exit", (code, signal) => {
+      liveChildren.delete(proc);
+      resolve({ code, signal });
+    });
+  });
+  const what = `${path.basename(bin)} ${argv.join(" ")}`;
+  const tail = () =>
+    `\n--- server stdout (tail) ---\n${stdout.slice(-TAIL_BYTES)}\n--- server stderr (tail) ---\n${stderr.slice(-TAIL_BYTES)}`;
+
+  const boundPort = await new Promise((resolve, reject_) => {
+    let settled = false; // the exit watcher below also fires long after a successful start
+    const reject = (err) => {
+      startFailure ??= err;
+      reject_(err);
+    };
+    const finish = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      proc.stdout.off("data", onData);
+      fn(value);
+    };
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      finish(reject, new Error(`${what}: no "cohort listening on" line within ${timeoutMs} ms${tail()}`));
+    }, timeoutMs);
+    const onData = () => {
+      const m = READY_LINE.exec(stdout);
+      if (m) finish(resolve, Number(m[1]));
+    };
+    proc.stdout.on("data", onData);
+    proc.on("error", (err) => finish(reject, new Error(`cannot start ${bin}: ${err.message}`)));
+    exited.then(({ code, signal }) =>
+      finish(reject, new Error(`${what}: exited (code ${code}, signal ${signal}) before listening${tail()}`)),
+    );
+  });
+  if (port !== 0 && boundPort !== port) {
+    proc.kill("SIGKILL");
+    throw new Error(`${what}: asked for port ${port}, the server says it listens on ${boundPort}`);
+  }
+
+  return {
+    port: boundPort,
+    url: `http://127.0.0.1:${boundPort}`,
+    wsUrl: `ws://127.0.0.1:${boundPort}/socket`, // the phoenix Socket endpoint prefix
+    proc,
+    args,
+    exited, // resolves to {code, signal} once the child exits
+    output: () => ({ stdout, stderr }),
+    isRunning: () => liveChildren.has(proc),
+
+    // SIGTERM, then waits for the exit. Resolves to {code, signal}; on timeout kills and rejects.
+    async stop(stopTimeoutMs = STOP_TIMEOUT_MS) {
+      if (liveChildren.has(proc)) proc.kill("SIGTERM");
+      let timer;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          proc.kill("SIGKILL");
+          reject(new Error(`${what}: did not exit within ${stopTimeoutMs} ms of SIGTERM${tail()}`));
+        }, stopTimeoutMs);
+      });
+      try {
+        return await Promise.race([exited, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+
+    // SIGKILL and wait: for after() hooks, where only cleanliness matters.
+    async kill() {
+      if (liveChildren.has(proc)) proc.kill("SIGKILL");
+      await exited;
+    },
+
+    // A new node on the same port, with the same flags and data dir. The old one must be stopped.
+    async restart() {
+      if (liveChildren.has(proc)) throw new Error(`${what}: restart() needs the server stopped first`);
+      return startServer({ port: boundPort, args, dataDir: dir });
+    },
+  };
+}
