@@ -31,6 +31,7 @@ namespace cohort {
 
 class PubSub;
 class Presence;
+struct Broadcast;
 
 // What the client pushed: a JSON value, or bytes for a binary push.
 struct Payload {
@@ -39,12 +40,16 @@ struct Payload {
   bool is_binary() const { return json == nullptr; }
 };
 
-// The answer to a join.
+// The answer to a join. later() defers it: the channel is already subscribed to its topic,
+// and pushes and broadcasts wait until ChannelContext::finish_join() gives the real answer.
 struct JoinResult {
   bool ok = true;
   Json response = JsonObject{};
+  bool deferred = false;
   static JoinResult accept(Json response = JsonObject{}) { return {true, std::move(response)}; }
   static JoinResult refuse(std::string_view reason) { return {false, JsonObject{{"reason", reason}}}; }
+  static JoinResult refuse(JsonObject response) { return {false, std::move(response)}; }
+  static JoinResult later() { return {true, JsonObject{}, true}; }
 };
 
 // The answer to a client push.
@@ -76,6 +81,11 @@ class Reply {
   bool binary_ = false;
 };
 
+// Names one client push whose reply comes later (see ChannelContext::reply_later).
+struct ReplyTo {
+  std::string ref_json;
+};
+
 // A joined channel's view of its socket. Owner-thread-only.
 class ChannelContext {
  public:
@@ -101,6 +111,16 @@ class ChannelContext {
   // successful join (rejoins included): phoenix.js holds diffs back until it gets one.
   virtual void push_presence_state() = 0;
   virtual Presence& presence() = 0;
+
+  // Asynchronous answers. handle() is a weak reference for work that completes later; lock it
+  // on the channel's reactor (it is empty once the channel has ended).
+  virtual std::weak_ptr<ChannelContext> handle() = 0;
+  // Completes a join that returned JoinResult::later().
+  virtual void finish_join(JoinResult result) = 0;
+  // Inside handle_in: the push being handled, to answer later with reply() (return
+  // Reply::none() from handle_in then).
+  virtual ReplyTo reply_later() = 0;
+  virtual void reply(const ReplyTo& to, Reply reply) = 0;
 };
 
 class Channel {
@@ -110,6 +130,9 @@ class Channel {
   virtual JoinResult join(const Json& params, ChannelContext& ctx) = 0;
   virtual Reply handle_in(std::string_view event, const Payload& payload, ChannelContext& ctx) = 0;
   virtual void terminate(std::string_view reason, ChannelContext& ctx) {}
+  // Phoenix's handle_out: return false to keep a broadcast on the topic from this client.
+  // Broadcasts that arrive while a deferred join is pending are asked after finish_join().
+  virtual bool deliver(const Broadcast& message) { return true; }
 };
 
 using ChannelFactory = std::function<std::unique_ptr<Channel>()>;

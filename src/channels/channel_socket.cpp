@@ -9,7 +9,9 @@ namespace cohort::channels {
 using net::ws::Opcode;
 
 // One joined (socket, topic): the handler, its join_ref and its subscription.
-class JoinedChannel final : public ChannelContext, public Subscriber {
+class JoinedChannel final : public ChannelContext,
+                            public Subscriber,
+                            public std::enable_shared_from_this<JoinedChannel> {
  public:
   JoinedChannel(ChannelSocket& socket, std::string topic, const InMessage& join,
                 std::unique_ptr<Channel> handler)
@@ -24,14 +26,11 @@ class JoinedChannel final : public ChannelContext, public Subscriber {
   const std::string& join_ref_json() const { return join_ref_json_; }
   const void* identity() const { return static_cast<const Subscriber*>(this); }
 
-  // While joining, pushes wait so that the join reply goes first.
-  void hold_pushes(bool hold) {
-    holding_ = hold;
-    if (hold) return;
-    for (auto& segments : held_)
-      for (auto& s : segments) socket_.send_frame(s);
-    held_.clear();
-  }
+  // Until the join is answered, pushes and broadcasts wait so that the join reply goes first.
+  void begin_join() { joining_ = true; }
+  bool joining() const { return joining_; }
+  // The push being handled (for reply_later).
+  void set_current(const InMessage* message) { current_ = message; }
 
   // ChannelContext
   const std::string& topic() const override { return topic_; }
@@ -84,8 +83,48 @@ class JoinedChannel final : public ChannelContext, public Subscriber {
     presence_owner_ = 0;
   }
 
+  std::weak_ptr<ChannelContext> handle() override {
+    return std::static_pointer_cast<ChannelContext>(shared_from_this());
+  }
+
+  void finish_join(JoinResult result) override {
+    if (!joining_) return;
+    joining_ = false;
+    if (!result.ok) {
+      socket_.send_text(encode_reply(join_ref_json_, join_ref_json_, topic_, "error", result.response));
+      return socket_.drop(*this);  // destroys this channel: nothing may follow
+    }
+    socket_.send_text(encode_reply(join_ref_json_, join_ref_json_, topic_, "ok", result.response));
+    for (auto& segments : held_)
+      for (auto& s : segments) socket_.send_frame(s);
+    held_.clear();
+    for (auto& b : held_broadcasts_)
+      if (handler_->deliver(*b)) socket_.send_frame(b->frame);
+    held_broadcasts_.clear();
+  }
+
+  ReplyTo reply_later() override {
+    if (!current_) throw std::logic_error("reply_later() outside handle_in");
+    return ReplyTo{current_->ref_json};
+  }
+
+  void reply(const ReplyTo& to, Reply r) override {
+    if (r.kind() == Reply::Kind::none) return;
+    if (!r.is_binary())
+      return socket_.send_text(encode_reply(join_ref_json_, to.ref_json, topic_, r.status(), r.response()));
+    std::string ref = to.ref_json.size() >= 2 ? to.ref_json.substr(1, to.ref_json.size() - 2) : "";
+    std::string frame = encode_binary_reply(join_ref_, ref, topic_, r.status(), r.bytes());
+    if (frame.empty())
+      return socket_.send_text(encode_reply(join_ref_json_, to.ref_json, topic_, "error",
+                                            JsonObject{{"reason", "binary reply header too long"}}));
+    socket_.send_binary(frame);
+  }
+
   // Subscriber
-  void on_broadcast(const Broadcast& message) override { socket_.send_frame(message.frame); }
+  void on_broadcast(const Broadcast& message) override {
+    if (joining_) return held_broadcasts_.push_back(std::make_shared<const Broadcast>(message));
+    if (handler_->deliver(message)) socket_.send_frame(message.frame);
+  }
 
  private:
   void send(std::string bytes, bool binary) {
@@ -94,7 +133,7 @@ class JoinedChannel final : public ChannelContext, public Subscriber {
   }
   // segments: consecutive pieces of WebSocket frames, sent in order.
   void send_segments(std::vector<net::Frame> segments) {
-    if (holding_) {
+    if (joining_) {
       held_.push_back(std::move(segments));
       return;
     }
@@ -106,8 +145,10 @@ class JoinedChannel final : public ChannelContext, public Subscriber {
   std::string join_ref_;
   std::string join_ref_json_;
   std::unique_ptr<Channel> handler_;
-  bool holding_ = false;
+  bool joining_ = false;
+  const InMessage* current_ = nullptr;
   std::vector<std::vector<net::Frame>> held_;  // pushed while joining
+  std::vector<std::shared_ptr<const Broadcast>> held_broadcasts_;  // broadcast while joining
   std::uint64_t presence_owner_ = 0;          // 0 until the channel tracks something
 };
 
@@ -186,24 +227,26 @@ void ChannelSocket::handle_join(InMessage& message) {
   }
   if (channels_.size() >= kMaxChannelsPerSocket)
     return reply(message, "error", JsonObject{{"reason", "too many channels joined"}});
-  auto channel = std::make_unique<JoinedChannel>(*this, message.topic, message, (*factory)());
-  channel->hold_pushes(true);
+  auto channel = std::make_shared<JoinedChannel>(*this, message.topic, message, (*factory)());
+  channels_.push_back(channel);
+  // Subscribed before the handler runs, so a deferred join misses no broadcast.
+  pubsub_.subscribe(channel->topic(), channel.get());
+  channel->begin_join();
   JoinResult result;
   try {
     result = channel->handler().join(message.payload, *channel);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cohort: join of %s crashed: %s\n", message.topic.c_str(), e.what());
-    channel->untrack_all();
-    return reply(message, "error", JsonObject{{"reason", "join crashed"}});
+    result = JoinResult::refuse("join crashed");
   }
-  if (!result.ok) {
-    channel->untrack_all();
-    return reply(message, "error", result.response);
-  }
-  pubsub_.subscribe(channel->topic(), channel.get());
-  reply(message, "ok", result.response);
-  channel->hold_pushes(false);
-  channels_.push_back(std::move(channel));
+  if (!result.deferred) channel->finish_join(std::move(result));
+}
+
+void ChannelSocket::drop(JoinedChannel& channel) {
+  pubsub_.unsubscribe(channel.topic(), &channel);
+  channel.untrack_all();
+  auto it = std::find_if(channels_.begin(), channels_.end(), [&](auto& c) { return c.get() == &channel; });
+  if (it != channels_.end()) channels_.erase(it);
 }
 
 void ChannelSocket::handle_leave(JoinedChannel& channel, const InMessage& message) {
@@ -217,21 +260,20 @@ void ChannelSocket::handle_event(JoinedChannel& channel, const InMessage& messag
   if (message.is_binary) payload.bytes = message.bytes;
   else payload.json = &message.payload;
   Reply r = Reply::none();
+  auto keep = channel.shared_from_this();  // the handler may end its own channel
   try {
+    channel.set_current(&message);
     r = channel.handler().handle_in(message.event, payload, channel);
+    channel.set_current(nullptr);
   } catch (const std::exception& e) {
+    channel.set_current(nullptr);
     std::fprintf(stderr, "cohort: channel %s crashed in %s: %s\n", message.topic.c_str(),
                  message.event.c_str(), e.what());
     std::string ref = remove(channel, "crash");
     return send_text(encode_message(ref, ref, message.topic, "phx_error",
                                     JsonObject{{"reason", "channel_crash"}}));
   }
-  if (r.kind() == Reply::Kind::none) return;
-  if (!r.is_binary()) return reply(message, r.status(), r.response());
-  std::string frame = encode_binary_reply(message.join_ref.value_or(""), message.ref.value_or(""),
-                                          message.topic, r.status(), r.bytes());
-  if (frame.empty()) return reply(message, "error", JsonObject{{"reason", "binary reply header too long"}});
-  send_binary(frame);
+  channel.reply(ReplyTo{message.ref_json}, std::move(r));
 }
 
 std::string ChannelSocket::remove(JoinedChannel& channel, std::string_view reason) {

@@ -40,6 +40,8 @@ class ChannelSocket final : public net::WsHandler {
   void send_binary(const std::string& bytes);
   PubSub& pubsub() { return pubsub_; }
   presence::Tracker& presence() { return presence_; }
+  // Forgets a channel whose join was refused (no terminate: it never joined).
+  void drop(JoinedChannel& channel);
   const JsonObject& assigns() const { return assigns_; }
 
  private:
@@ -58,7 +60,7 @@ class ChannelSocket final : public net::WsHandler {
   presence::Tracker& presence_;
   JsonObject assigns_;
   net::WsConnection* connection_ = nullptr;
-  std::vector<std::unique_ptr<JoinedChannel>> channels_;
+  std::vector<std::shared_ptr<JoinedChannel>> channels_;
   bool closed_ = false;
 };
 
