@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/doc_store.hpp"
 #include "apps/room.hpp"
 #include "cohort/node.hpp"
 
@@ -32,6 +33,7 @@ int serve(const std::vector<std::string>& args) {
   }
   cohort::Node node(config);
   cohort::apps::install_room(node);
+  cohort::apps::install_doc_store(node);
   if (auto err = node.start()) {
     std::fprintf(stderr, "cohort: %s\n", err->c_str());
     return 1;

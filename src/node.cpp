@@ -18,6 +18,11 @@
 #include "net/ws_connection.hpp"
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
+#include "storage/sqlite_storage.hpp"
+#include "store/local_stores.hpp"
+#include "store/store_channel.hpp"
+#include <fstream>
+#include <openssl/rand.h>
 #include <random>
 
 namespace cohort {
@@ -36,6 +41,25 @@ std::string default_static_dir() {
     if (std::filesystem::is_directory(dir, ec)) return dir.string();
   return {};
 }
+// The node's token secret: <data_dir>/secret, created (32 random bytes, hex, mode 0600) when absent.
+std::optional<std::string> load_secret(const std::string& data_dir) {
+  auto path = std::filesystem::path(data_dir) / "secret";
+  std::ifstream in(path);
+  std::string secret;
+  if (in && std::getline(in, secret) && !secret.empty()) return secret;
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) return std::nullopt;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char b : raw) {
+    secret.push_back(kHex[b >> 4]);
+    secret.push_back(kHex[b & 15]);
+  }
+  std::ofstream out(path, std::ios::trunc);
+  if (!(out << secret << "\n")) return std::nullopt;
+  out.close();
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return secret;
+}
 }  // namespace
 
 struct Node::Impl {
@@ -45,14 +69,17 @@ struct Node::Impl {
         reactors(std::make_unique<net::ReactorSet>(config.reactor_count())),
         pubsub(std::make_unique<pubsub::LocalPubSub>(*reactors)),
         presence(std::make_unique<presence::Tracker>(*reactors, *pubsub, std::random_device{}(),
-                                                     std::chrono::milliseconds(config.presence_tick_ms))) {}
+                                                     std::chrono::milliseconds(config.presence_tick_ms))),
+        stores(std::make_unique<store::LocalStores>(*reactors, *pubsub, nullptr)) {}
 
   ~Impl() {
     shutdown();
     sweepers.clear();
     listeners.clear();
-    presence.reset();  // its shard timers belong to the reactors' io_contexts
-    reactors.reset();  // destroys pending handlers (and the connections they own) first
+    storage.reset();   // flushes what is queued (its callbacks only post to the stopped reactors)
+    presence.reset();  // shard timers belong to the reactors' io_contexts: they go first
+    stores.reset();
+    reactors.reset();  // destroys pending handlers (and the connections they own)
   }
 
   void sweep(unsigned i) {
@@ -71,6 +98,9 @@ struct Node::Impl {
   std::unique_ptr<net::ReactorSet> reactors;
   std::unique_ptr<pubsub::LocalPubSub> pubsub;
   std::unique_ptr<presence::Tracker> presence;
+  std::unique_ptr<store::LocalStores> stores;
+  std::unique_ptr<Storage> storage;
+  TokenSigner signer{""};
   std::vector<std::unique_ptr<SocketEndpoint>> endpoints;  // stable addresses for the handlers
   std::vector<std::shared_ptr<net::Listener>> listeners;
   std::vector<std::unique_ptr<asio::steady_timer>> sweepers;
@@ -116,6 +146,9 @@ void Node::route(std::string method, std::string prefix, HttpHandler handler) {
 }
 
 PubSub& Node::pubsub() { return *impl_->pubsub; }
+Stores& Node::stores() { return *impl_->stores; }
+const TokenSigner& Node::signer() const { return impl_->signer; }
+ChannelFactory Node::store_channels() { return store::store_channel_factory(*impl_->stores, impl_->signer); }
 Presence& Node::presence() { return *impl_->presence; }
 const Config& Node::config() const { return impl_->config; }
 std::uint16_t Node::port() const { return impl_->port; }
@@ -127,6 +160,13 @@ std::optional<std::string> Node::start() {
   std::filesystem::create_directories(d.config.data_dir, fs_ec);
   if (fs_ec) return "cannot create data directory " + d.config.data_dir + ": " + fs_ec.message();
   d.net.static_dir = d.config.static_dir.empty() ? default_static_dir() : d.config.static_dir;
+  auto secret = d.config.secret.empty() ? load_secret(d.config.data_dir) : std::optional<std::string>(d.config.secret);
+  if (!secret) return "cannot read or create " + d.config.data_dir + "/secret";
+  d.signer = TokenSigner(*secret);
+  std::string storage_error;
+  d.storage = open_sqlite_storage(d.config.data_dir, storage_error);
+  if (!d.storage) return storage_error;
+  d.stores->set_storage(d.storage.get());
 
   d.pubsub->set_encoder(channels::encode_broadcast_frame);
   for (auto& ep : d.endpoints)

@@ -36,6 +36,9 @@ struct Config {
   // Presence changes on a topic are merged and published once per tick: short enough to feel
   // live, long enough that a join storm costs one diff per tick instead of one per join.
   std::uint32_t presence_tick_ms = 50;
+  // The HMAC key of signed tokens. Empty: read <data_dir>/secret, created with 32 random bytes
+  // at first start, so tokens stay valid across restarts.
+  std::string secret;
   // How long shutdown waits for sockets to close before exiting anyway.
   std::uint32_t shutdown_grace_ms = 3000;
 

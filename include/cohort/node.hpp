@@ -21,6 +21,8 @@
 #include "cohort/config.hpp"
 #include "cohort/presence.hpp"
 #include "cohort/pubsub.hpp"
+#include "cohort/store.hpp"
+#include "cohort/token.hpp"
 
 namespace cohort {
 
@@ -62,6 +64,12 @@ class Node {
   std::uint16_t port() const;  // the bound port (after start)
   PubSub& pubsub();
   Presence& presence();
+  // Define store kinds before start(); use from reactor threads afterwards.
+  Stores& stores();
+  // Signs and verifies tokens with the node's secret (valid after start()).
+  const TokenSigner& signer() const;
+  // The channel for topics "store:<kind>:<id>": add it to a socket as channel("store:*", ...).
+  ChannelFactory store_channels();
   const Config& config() const;
 
   struct Impl;

@@ -94,7 +94,8 @@ void install_room(Node& node) {
         assigns["params"] = info.params;
         return ConnectResult::accept(std::move(assigns));
       })
-      .channel("room:*", [] { return std::make_unique<RoomChannel>(); });
+      .channel("room:*", [] { return std::make_unique<RoomChannel>(); })
+      .channel("store:*", node.store_channels());
   node.route("POST", "/api/broadcast/", [&pubsub = node.pubsub()](const HttpRequest& req) {
     return broadcast_api(pubsub, req);
   });

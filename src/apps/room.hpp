@@ -9,6 +9,7 @@
 //   "push_back"     → push the payload back to this client as "pushed"
 //   "whoami"        → reply ok {auth_token, params, user_id}
 //   "crash"         → the handler throws (the client sees phx_error and rejoins)
+// The same socket serves the stores' topics "store:<kind>:<id>" (see store/store_channel.hpp),
 // plus POST /api/broadcast/<topic>[?event=E] (body.payload, or the whole body, as event E).
 // It is also the compatibility fixture of the conformance tests and the bench target.
 #pragma once

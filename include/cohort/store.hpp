@@ -1,0 +1,131 @@
+// cohort/store.hpp — shared state with one authority per key: the GenServer of the brief.
+//
+// What it provides. A store kind ("board", "poll", ...) declares an initial JSON state and named
+// operations. A key is "<kind>:<id>"; each key has exactly one authority, its owner reactor
+// (net::owner_of), which applies operations one at a time. An operation's handler validates
+// and returns the change as RFC 6902 JSON Patch operations (or a rejection with a reason);
+// applying it makes version N+1. Clients follow a key on topic "store:<key>": a join answers
+// {version, state} (or {version, patches} when the client says `since` and the history still
+// holds it), then every change arrives as a "patch" broadcast {from, to, ops}, in order, with
+// no gap and no duplicate that the version numbers would not reveal.
+//
+// Authority. Roles come from verified claims (cohort/token.hpp), never from the client. The
+// actor whose id is in the state's top-level "_owner" member also holds the role "owner"; only
+// the built-in "transfer_owner" op (by the owner) changes "_owner" once it is set. Locks on a
+// path (built-in ops "lock", "unlock", "renew") keep other sessions' ops off that path: an op
+// whose patch touches a path locked by someone else is rejected with the holder, or, when its
+// spec says WhenLocked::queue, waits (bounded) until the lock goes. A lock with ttl_ms is a
+// lease: it ends at expiry unless renewed, and every lock ends when its session disconnects.
+//
+// Durability. With storage, an operation is acknowledged, and its patch broadcast, only after
+// it is committed (group commit). A restart restores each key lazily, at its first use, at the
+// version it had. A rejected operation changes nothing and gets a reason: "unknown_op",
+// "forbidden", "conflict" (stale expect_version), "invalid" (with detail), "locked" (with the
+// holder), "lock_timeout", "queue_full", "too_large", "storage_error".
+//
+// Coalescing. A kind with `coalesce` > 0 broadcasts at most one patch per interval, folding the
+// versions in between into one {from, to, ops}; replies are not delayed.
+//
+// Threads. Stores methods are any-thread; completions run on the calling reactor thread (the
+// caller must be on a reactor). Handlers run on the key's owner reactor and must not block.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cohort/json.hpp"
+#include "cohort/token.hpp"
+
+namespace cohort {
+
+// What an operation handler is given.
+struct OpRequest {
+  const Actor& actor;
+  const Json& args;
+  const Json& state;      // the current state (read-only)
+  std::uint64_t version;  // the current version
+};
+
+// What an operation handler decides.
+struct OpResult {
+  bool ok = true;
+  json::array patch;   // RFC 6902 operations, when ok
+  JsonObject error;    // {"reason": ..., ...}, when not
+  static OpResult change(json::array patch) { return {true, std::move(patch), {}}; }
+  static OpResult reject(std::string_view reason, JsonObject detail = {}) {
+    detail["reason"] = reason;
+    return {false, {}, std::move(detail)};
+  }
+};
+
+enum class WhenLocked { reject, queue };
+
+struct OpSpec {
+  std::vector<std::string> roles;  // an actor needs one of them; empty = anyone
+  std::function<OpResult(const OpRequest&)> apply;
+  WhenLocked when_locked = WhenLocked::reject;
+  std::chrono::milliseconds queue_timeout{2000};  // how long a queued op may wait for a lock
+};
+
+struct StoreKind {
+  std::string name;  // keys are "<name>:<id>"
+  Json initial = JsonObject{};
+  std::map<std::string, OpSpec, std::less<>> ops;
+  std::vector<std::string> lock_roles;      // who may take locks; empty = any identified actor
+  std::chrono::milliseconds coalesce{0};    // 0: one broadcast per operation
+  std::size_t history = 1000;               // versions kept for catch-up joins
+  std::size_t max_patch_bytes = 64 * 1024;  // one operation's change, serialized
+  std::size_t max_state_bytes = 4 << 20;    // the state, estimated as it grows
+  std::size_t max_queued = 64;              // ops waiting for locks, per key
+};
+
+// An operation as a caller submits it.
+struct OpCall {
+  std::string key;
+  std::string name;
+  Json args = JsonObject{};
+  Actor actor;
+  std::uint64_t session = 0;  // who holds locks; 0 for server code
+  std::optional<std::uint64_t> expect_version;
+};
+
+struct OpOutcome {
+  bool ok = false;
+  std::uint64_t version = 0;  // the new version when ok, the current one otherwise
+  JsonObject error;           // {"reason": ...} when not ok
+};
+
+// What a joiner receives: the state, or the patches since its version.
+struct StoreView {
+  bool ok = false;
+  std::uint64_t version = 0;
+  std::optional<Json> state;          // when a full state is sent
+  std::optional<json::array> patches;  // [{from, to, ops}] when catching up
+  JsonObject locks;                    // {path: {holder, expires_in_ms?}}
+  JsonObject error;
+};
+
+class Stores {
+ public:
+  virtual ~Stores() = default;
+  // Before the node starts.
+  virtual void define(StoreKind kind) = 0;
+  // A new session id for lock ownership. Any thread.
+  virtual std::uint64_t new_session() = 0;
+  // From a reactor thread; done runs later on that same reactor.
+  virtual void apply(OpCall call, std::function<void(OpOutcome)> done) = 0;
+  virtual void view(std::string key, std::optional<std::uint64_t> since,
+                    std::function<void(StoreView)> done) = 0;
+  // Ends every lock and lease that session holds on key (a disconnect).
+  virtual void end_session(std::string key, std::uint64_t session) = 0;
+  // Whether key names a defined kind.
+  virtual bool knows(std::string_view key) const = 0;
+};
+
+}  // namespace cohort

@@ -1,0 +1,83 @@
+// doc_store.cpp — the example "doc" store kind: see doc_store.hpp.
+#include "apps/doc_store.hpp"
+
+#include "cohort/node.hpp"
+
+namespace cohort::apps {
+
+namespace {
+
+const Json* arg(const Json& args, std::string_view name) {
+  return args.is_object() ? args.get_object().if_contains(name) : nullptr;
+}
+
+// "~" and "/" escaped for a JSON Pointer segment (RFC 6901).
+std::string segment(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+JsonObject op(std::string_view kind, std::string path, Json value) {
+  return JsonObject{{"op", kind}, {"path", std::move(path)}, {"value", std::move(value)}};
+}
+
+// The "doc" ops under a kind name, with an optional coalescing interval.
+StoreKind doc_kind(std::string name, std::chrono::milliseconds coalesce) {
+  const std::vector<std::string> editors{"editor", "owner"};
+  StoreKind doc;
+  doc.name = std::move(name);
+  doc.coalesce = coalesce;
+  doc.initial = JsonObject{{"counters", JsonObject{}}, {"items", json::array{}}, {"fields", JsonObject{}}};
+  doc.ops["claim"] = OpSpec{{}, [](const OpRequest& r) {
+    if (r.actor.id.empty()) return OpResult::reject("forbidden", {{"detail", "sign in to claim"}});
+    if (r.state.as_object().contains("_owner")) return OpResult::reject("invalid", {{"detail", "already owned"}});
+    return OpResult::change({op("add", "/_owner", Json(r.actor.id))});
+  }};
+  doc.ops["incr"] = OpSpec{editors, [](const OpRequest& r) {
+    const Json* counter = arg(r.args, "counter");
+    if (!counter || !counter->is_string() || counter->get_string().empty())
+      return OpResult::reject("invalid", {{"field", "counter"}});
+    const Json* by = arg(r.args, "by");
+    if (by && !by->is_int64()) return OpResult::reject("invalid", {{"field", "by"}});
+    std::int64_t n = by ? by->get_int64() : 1;
+    const auto& counters = r.state.at("counters").as_object();
+    auto* current = counters.if_contains(counter->get_string());
+    std::int64_t value = (current && current->is_int64() ? current->get_int64() : 0) + n;
+    return OpResult::change({op("add", "/counters/" + segment(counter->get_string()), value)});
+  }};
+  doc.ops["append"] = OpSpec{editors, [](const OpRequest& r) {
+    const Json* item = arg(r.args, "item");
+    if (!item) return OpResult::reject("invalid", {{"field", "item"}});
+    return OpResult::change({op("add", "/items/-", *item)});
+  }};
+  doc.ops["set_field"] = OpSpec{editors, [](const OpRequest& r) {
+    const Json* field = arg(r.args, "field");
+    const Json* value = arg(r.args, "value");
+    if (!field || !field->is_string() || field->get_string().empty()) return OpResult::reject("invalid", {{"field", "field"}});
+    if (!value) return OpResult::reject("invalid", {{"field", "value"}});
+    return OpResult::change({op("add", "/fields/" + segment(field->get_string()), *value)});
+  }, WhenLocked::queue};
+  doc.ops["set"] = OpSpec{editors, [](const OpRequest& r) {
+    const Json* path = arg(r.args, "path");
+    const Json* value = arg(r.args, "value");
+    if (!path || !path->is_string() || !path->get_string().starts_with("/")) return OpResult::reject("invalid", {{"field", "path"}});
+    if (!value) return OpResult::reject("invalid", {{"field", "value"}});
+    return OpResult::change({op("add", std::string(path->get_string()), *value)});
+  }};
+  return doc;
+}
+
+}  // namespace
+
+void install_doc_store(Node& node) {
+  node.stores().define(doc_kind("doc", std::chrono::milliseconds(0)));
+  // The same document, broadcast at most once per 50 ms: for high-rate sources.
+  node.stores().define(doc_kind("livedoc", std::chrono::milliseconds(50)));
+}
+
+}  // namespace cohort::apps

@@ -1,0 +1,338 @@
+// key_authority.cpp — one store key's authority: see key_authority.hpp and cohort/store.hpp.
+#include "store/key_authority.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "store/json_patch.hpp"
+
+namespace cohort::store {
+
+namespace {
+
+// A snapshot is written to storage after this many commits (and the op log before it compacted).
+constexpr std::uint64_t kSnapshotEvery = 1000;
+constexpr std::string_view kOwnerPath = "/_owner";
+
+std::chrono::milliseconds ms_left(Clock::time_point until, Clock::time_point now) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(until > now ? until - now : Clock::duration::zero());
+}
+
+std::optional<std::string> str(const Json& args, std::string_view name) {
+  if (!args.is_object()) return std::nullopt;
+  auto* v = args.get_object().if_contains(name);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string(v->get_string());
+}
+
+std::optional<std::int64_t> positive_int(const Json& args, std::string_view name) {
+  if (!args.is_object()) return std::nullopt;
+  auto* v = args.get_object().if_contains(name);
+  if (!v || !v->is_number()) return std::nullopt;
+  auto n = v->to_number<double>();
+  if (n <= 0 || n > 86'400'000) return std::nullopt;
+  return static_cast<std::int64_t>(n);
+}
+
+}  // namespace
+
+KeyAuthority::KeyAuthority(std::string key, Env env)
+    : key_(std::move(key)), env_(env), state_(env.kind.initial), committed_(env.kind.initial),
+      coalesce_timer_(env.reactor.context()) {
+  estimated_bytes_ = json::serialize(state_).size();
+}
+
+std::optional<std::string> KeyAuthority::load() {
+  if (!env_.storage) return std::nullopt;
+  LoadedKey loaded;
+  if (auto err = env_.storage->load(key_, loaded)) {
+    broken_ = *err;
+    return err;
+  }
+  if (!loaded.snapshot.is_null()) committed_ = std::move(loaded.snapshot);
+  version_ = loaded.snapshot_version;
+  for (auto& op : loaded.ops) {
+    if (!op.patch.is_array()) continue;
+    if (auto err = apply_patch(committed_, op.patch.get_array())) {
+      broken_ = "stored patch " + std::to_string(op.version) + " does not apply: " + err->reason;
+      return broken_;
+    }
+    version_ = op.version;
+  }
+  committed_version_ = version_;
+  state_ = committed_;
+  estimated_bytes_ = json::serialize(state_).size();
+  return std::nullopt;
+}
+
+Actor KeyAuthority::with_owner_role(const Actor& actor) const {
+  Actor a = actor;
+  if (!a.id.empty() && state_.is_object())
+    if (auto* owner = state_.get_object().if_contains("_owner"); owner && owner->is_string() && owner->get_string() == a.id)
+      a.roles.push_back("owner");
+  return a;
+}
+
+void KeyAuthority::apply(OpCall call, OpDone done) { run(std::move(call), std::move(done), false); }
+
+void KeyAuthority::run(OpCall call, OpDone done, bool /*from_queue*/) {
+  if (broken_) return done(fail({{"reason", "storage_error"}, {"detail", *broken_}}));
+  if (call.expect_version && *call.expect_version != version_)
+    return done(fail({{"reason", "conflict"}, {"expected", *call.expect_version}, {"version", version_}}));
+  if (builtin(call, done)) return;
+  auto spec = env_.kind.ops.find(call.name);
+  if (spec == env_.kind.ops.end()) return done(fail({{"reason", "unknown_op"}, {"op", call.name}}));
+  Actor actor = with_owner_role(call.actor);
+  if (!spec->second.roles.empty()) {
+    bool allowed = false;
+    for (const auto& r : spec->second.roles) allowed = allowed || actor.has_role(r);
+    if (!allowed) {
+      json::array needs;
+      for (const auto& r : spec->second.roles) needs.emplace_back(r);
+      return done(fail({{"reason", "forbidden"}, {"op", call.name}, {"needs", std::move(needs)}}));
+    }
+  }
+  OpResult result = spec->second.apply(OpRequest{actor, call.args, state_, version_});
+  if (!result.ok) return done(fail(std::move(result.error)));
+  if (auto err = check_patch(result.patch))
+    return done(fail({{"reason", "invalid"}, {"detail", err->reason}}));
+  for (const auto& op : result.patch) {
+    auto path = op.as_object().at("path").as_string();
+    if (paths_overlap(path, kOwnerPath) && path != "" && state_.as_object().contains("_owner"))
+      return done(fail({{"reason", "forbidden"}, {"detail", "only transfer_owner changes /_owner"}}));
+  }
+  if (auto* lock = blocking_lock(result.patch, call.session)) {
+    if (spec->second.when_locked == WhenLocked::reject)
+      return done(fail({{"reason", "locked"}, {"path", lock->first}, {"holder", lock->second.holder}}));
+    if (queued_.size() >= env_.kind.max_queued)
+      return done(fail({{"reason", "queue_full"}, {"path", lock->first}, {"holder", lock->second.holder}}));
+    auto deadline = Clock::now() + spec->second.queue_timeout;
+    queued_.push_back({std::move(call), std::move(done), deadline});
+    return;
+  }
+  accept(call, std::move(result.patch), std::move(done));
+}
+
+void KeyAuthority::accept(const OpCall& call, json::array patch, OpDone done) {
+  std::size_t bytes = json::serialize(patch).size();
+  if (bytes > env_.kind.max_patch_bytes)
+    return done(fail({{"reason", "too_large"}, {"detail", "the change is " + std::to_string(bytes) + " bytes"}}));
+  if (estimated_bytes_ + bytes > env_.kind.max_state_bytes)
+    return done(fail({{"reason", "too_large"}, {"detail", "the state would pass its size limit"}}));
+  if (auto err = apply_patch(state_, patch)) return done(fail({{"reason", "invalid"}, {"detail", err->reason}}));
+  estimated_bytes_ += bytes;
+  std::uint64_t v = ++version_;
+  pending_.emplace(v, Pending{patch, std::move(done)});
+  if (!env_.storage) {
+    env_.reactor.post([this, v] { on_commit(v, std::nullopt); });
+    return;
+  }
+  JsonObject op{{"name", call.name}, {"args", call.args}, {"actor", call.actor.id}};
+  net::Reactor& owner = env_.reactor;
+  env_.storage->append(key_, v, std::move(op), std::move(patch), [this, v, &owner](std::optional<std::string> error) {
+    owner.post([this, v, error = std::move(error)] { on_commit(v, error); });
+  });
+}
+
+void KeyAuthority::on_commit(std::uint64_t v, std::optional<std::string> error) {
+  auto it = pending_.find(v);
+  if (it == pending_.end()) return;
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  if (error) {
+    // The speculative state now holds a change that is not stored: stop taking ops on this key.
+    broken_ = "commit failed: " + *error;
+    p.done(fail({{"reason", "storage_error"}, {"detail", *error}}));
+    return;
+  }
+  apply_patch(committed_, p.patch);  // applied to state_ already, so it applies here too
+  committed_version_ = v;
+  history_.push_back({v, p.patch});
+  while (history_.size() > env_.kind.history) history_.pop_front();
+  p.done(OpOutcome{true, v, {}});
+  if (env_.kind.coalesce.count() == 0) {
+    broadcast_patch(v - 1, v, std::move(p.patch));
+  } else {
+    if (!unsent_from_) unsent_from_ = v - 1;
+    for (auto& op : p.patch) unsent_ops_.push_back(std::move(op));
+    unsent_to_ = v;
+    if (!coalesce_armed_) {
+      coalesce_armed_ = true;
+      coalesce_timer_.expires_after(env_.kind.coalesce);
+      coalesce_timer_.async_wait([this](const boost::system::error_code& ec) {
+        coalesce_armed_ = false;
+        if (!ec) flush_coalesced();
+      });
+    }
+  }
+  if (env_.storage && ++since_snapshot_ >= kSnapshotEvery) {
+    since_snapshot_ = 0;
+    env_.storage->snapshot(key_, committed_version_, committed_);
+  }
+}
+
+void KeyAuthority::broadcast_patch(std::uint64_t from, std::uint64_t to, json::array ops) {
+  env_.pubsub.broadcast(topic(), "patch", JsonObject{{"from", from}, {"to", to}, {"ops", std::move(ops)}});
+}
+
+void KeyAuthority::flush_coalesced() {
+  if (!unsent_from_) return;
+  broadcast_patch(*unsent_from_, unsent_to_, std::exchange(unsent_ops_, {}));
+  unsent_from_.reset();
+}
+
+StoreView KeyAuthority::view(std::optional<std::uint64_t> since) {
+  flush_coalesced();
+  StoreView v;
+  v.version = committed_version_;
+  if (broken_) {
+    v.error = {{"reason", "storage_error"}, {"detail", *broken_}};
+    return v;
+  }
+  v.ok = true;
+  v.locks = locks_json(Clock::now());
+  if (since && *since > committed_version_) {
+    v.ok = false;
+    v.error = {{"reason", "future_version"}, {"since", *since}, {"version", committed_version_}};
+    return v;
+  }
+  std::uint64_t oldest = history_.empty() ? committed_version_ : history_.front().version - 1;
+  if (since && *since >= oldest) {
+    json::array patches;
+    for (const auto& c : history_)
+      if (c.version > *since) patches.push_back(JsonObject{{"from", c.version - 1}, {"to", c.version}, {"ops", c.patch}});
+    v.patches = std::move(patches);
+  } else {
+    v.state = committed_;
+  }
+  return v;
+}
+
+// ---- locks and leases -------------------------------------------------------------------------
+
+bool KeyAuthority::builtin(const OpCall& call, OpDone& done) {
+  const std::string& n = call.name;
+  if (n != "lock" && n != "unlock" && n != "renew" && n != "transfer_owner") return false;
+  if (n == "transfer_owner") {
+    auto to = str(call.args, "to");
+    if (!to) return done(fail({{"reason", "invalid"}, {"field", "to"}})), true;
+    if (!with_owner_role(call.actor).has_role("owner"))
+      return done(fail({{"reason", "forbidden"}, {"op", n}, {"needs", json::array{"owner"}}})), true;
+    accept(call, json::array{JsonObject{{"op", "add"}, {"path", kOwnerPath}, {"value", *to}}}, std::move(done));
+    return true;
+  }
+  auto path = str(call.args, "path");
+  if (!path || !parse_pointer(*path)) return done(fail({{"reason", "invalid"}, {"field", "path"}})), true;
+  auto now = Clock::now();
+  auto it = locks_.find(*path);
+  bool mine = it != locks_.end() && it->second.session == call.session;
+  if (n == "unlock") {
+    if (!mine) return done(fail({{"reason", "not_holder"}, {"path", *path}})), true;
+    release(*path, "released");
+    done(OpOutcome{true, version_, {}});
+    return true;
+  }
+  auto ttl = positive_int(call.args, "ttl_ms");
+  if (n == "renew") {
+    if (!mine) return done(fail({{"reason", "not_holder"}, {"path", *path}})), true;
+    if (ttl) it->second.expires = now + std::chrono::milliseconds(*ttl);
+    lock_changed("lock", *path, it->second, "renewed");
+    done(OpOutcome{true, version_, {}});
+    return true;
+  }
+  // lock
+  if (call.actor.id.empty()) return done(fail({{"reason", "forbidden"}, {"detail", "anonymous actors cannot lock"}})), true;
+  if (!env_.kind.lock_roles.empty()) {
+    bool allowed = false;
+    Actor actor = with_owner_role(call.actor);
+    for (const auto& r : env_.kind.lock_roles) allowed = allowed || actor.has_role(r);
+    if (!allowed) return done(fail({{"reason", "forbidden"}, {"op", n}})), true;
+  }
+  for (const auto& [p, l] : locks_)
+    if (l.session != call.session && paths_overlap(p, *path))
+      return done(fail({{"reason", "locked"}, {"path", p}, {"holder", l.holder}})), true;
+  Lock lock{call.actor.id, call.session, std::nullopt};
+  if (ttl) lock.expires = now + std::chrono::milliseconds(*ttl);
+  locks_[*path] = lock;
+  lock_changed("lock", *path, lock, "acquired");
+  done(OpOutcome{true, version_, {}});
+  return true;
+}
+
+void KeyAuthority::lock_changed(std::string_view event, const std::string& path, const Lock& lock,
+                                std::string_view reason) {
+  JsonObject payload{{"path", path}, {"holder", lock.holder}, {"reason", reason}};
+  if (lock.expires) payload["expires_in_ms"] = ms_left(*lock.expires, Clock::now()).count();
+  env_.pubsub.broadcast(topic(), event, std::move(payload));
+}
+
+void KeyAuthority::release(const std::string& path, std::string_view reason) {
+  auto it = locks_.find(path);
+  if (it == locks_.end()) return;
+  Lock lock = it->second;
+  locks_.erase(it);
+  lock_changed("unlock", path, lock, reason);
+  retry_queued();
+}
+
+void KeyAuthority::end_session(std::uint64_t session) {
+  std::vector<std::string> held;
+  for (const auto& [p, l] : locks_)
+    if (l.session == session) held.push_back(p);
+  for (const auto& p : held) release(p, "disconnected");
+}
+
+const std::pair<const std::string, KeyAuthority::Lock>* KeyAuthority::blocking_lock(const json::array& patch,
+                                                                                     std::uint64_t session) const {
+  for (const auto& lock : locks_) {
+    if (lock.second.session == session) continue;
+    for (const auto& op : patch) {
+      const auto& o = op.as_object();
+      if (paths_overlap(o.at("path").as_string(), lock.first)) return &lock;
+      if (auto* from = o.if_contains("from"); from && from->is_string() && paths_overlap(from->get_string(), lock.first))
+        return &lock;
+    }
+  }
+  return nullptr;
+}
+
+void KeyAuthority::retry_queued() {
+  // Each queued op runs again from the start: the state may have changed while it waited.
+  std::deque<Queued> waiting;
+  waiting.swap(queued_);
+  for (auto& q : waiting) {
+    auto deadline = q.deadline;
+    std::size_t before = queued_.size();
+    run(std::move(q.call), std::move(q.done), true);
+    if (queued_.size() > before) queued_.back().deadline = deadline;  // still blocked: keep its deadline
+  }
+}
+
+std::optional<Clock::time_point> KeyAuthority::expire(Clock::time_point now) {
+  std::vector<std::string> expired;
+  for (const auto& [p, l] : locks_)
+    if (l.expires && *l.expires <= now) expired.push_back(p);
+  for (const auto& p : expired) release(p, "expired");
+  while (!queued_.empty() && queued_.front().deadline <= now) {
+    Queued q = std::move(queued_.front());
+    queued_.pop_front();
+    q.done(fail({{"reason", "lock_timeout"}}));
+  }
+  std::optional<Clock::time_point> next;
+  auto consider = [&](Clock::time_point t) { next = next ? std::min(*next, t) : t; };
+  for (const auto& [p, l] : locks_)
+    if (l.expires) consider(*l.expires);
+  for (const auto& q : queued_) consider(q.deadline);
+  return next;
+}
+
+JsonObject KeyAuthority::locks_json(Clock::time_point now) const {
+  JsonObject out;
+  for (const auto& [p, l] : locks_) {
+    JsonObject entry{{"holder", l.holder}};
+    if (l.expires) entry["expires_in_ms"] = ms_left(*l.expires, now).count();
+    out[p] = std::move(entry);
+  }
+  return out;
+}
+
+}  // namespace cohort::store

@@ -1,0 +1,113 @@
+// key_authority.hpp — the single authority of one store key: state, versions, locks, history.
+//
+// Owns, for one key: the speculative state (every accepted op applied, for validating the next
+// one), the committed state (ops whose storage commit is done: what joiners and broadcasts
+// see), the version counters, the bounded history of committed patches, the locks and leases,
+// the ops queued behind locks, and the coalescing buffer. Owner-thread-only: it lives on the
+// key's owner reactor and is called only from there (StoreShard). It must never block, except
+// load(), which reads storage once at the key's first use.
+// Invariants: committed_version <= version; history covers (history_from, committed_version];
+// every committed patch is broadcast exactly once, in version order, possibly folded.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cohort/pubsub.hpp"
+#include "cohort/storage.hpp"
+#include "cohort/store.hpp"
+#include "net/reactor.hpp"
+
+namespace cohort::store {
+
+using Clock = std::chrono::steady_clock;
+using OpDone = std::function<void(OpOutcome)>;
+
+class KeyAuthority {
+ public:
+  struct Env {
+    const StoreKind& kind;
+    Storage* storage;  // null: an op commits as soon as it is applied
+    PubSub& pubsub;
+    net::Reactor& reactor;
+  };
+
+  KeyAuthority(std::string key, Env env);
+
+  // Restores the key from storage; an error leaves the key unusable (ops get storage_error).
+  std::optional<std::string> load();
+
+  void apply(OpCall call, OpDone done);
+  // The committed state (or patches since `since`) and the locks. Flushes coalesced patches
+  // first, so the view and the broadcasts that follow it line up.
+  StoreView view(std::optional<std::uint64_t> since);
+  void end_session(std::uint64_t session);
+  // Ends expired leases and times out queued ops; returns when it next needs calling.
+  std::optional<Clock::time_point> expire(Clock::time_point now);
+
+ private:
+  struct Lock {
+    std::string holder;  // actor id
+    std::uint64_t session;
+    std::optional<Clock::time_point> expires;
+  };
+  struct Queued {
+    OpCall call;
+    OpDone done;
+    Clock::time_point deadline;
+  };
+  struct Pending {  // accepted, waiting for its commit
+    json::array patch;
+    OpDone done;
+  };
+  struct Committed {
+    std::uint64_t version;
+    json::array patch;
+  };
+
+  void run(OpCall call, OpDone done, bool from_queue);
+  bool builtin(const OpCall& call, OpDone& done);
+  void accept(const OpCall& call, json::array patch, OpDone done);
+  void on_commit(std::uint64_t version, std::optional<std::string> error);
+  void broadcast_patch(std::uint64_t from, std::uint64_t to, json::array ops);
+  void flush_coalesced();
+  void lock_changed(std::string_view event, const std::string& path, const Lock& lock,
+                    std::string_view reason);
+  void release(const std::string& path, std::string_view reason);
+  void retry_queued();
+  // The lock held by another session that the patch touches, if any.
+  const std::pair<const std::string, Lock>* blocking_lock(const json::array& patch,
+                                                          std::uint64_t session) const;
+  Actor with_owner_role(const Actor& actor) const;
+  OpOutcome fail(JsonObject error) const { return OpOutcome{false, version_, std::move(error)}; }
+  JsonObject locks_json(Clock::time_point now) const;
+  std::string topic() const { return "store:" + key_; }
+
+  std::string key_;
+  Env env_;
+  Json state_;      // speculative
+  Json committed_;  // committed
+  std::uint64_t version_ = 0;
+  std::uint64_t committed_version_ = 0;
+  std::size_t estimated_bytes_ = 0;
+  std::optional<std::string> broken_;  // storage failure: the key refuses ops
+  std::map<std::uint64_t, Pending> pending_;
+  std::deque<Committed> history_;
+  std::map<std::string, Lock> locks_;  // path → lock
+  std::deque<Queued> queued_;
+  // Coalescing: committed patches not broadcast yet.
+  std::optional<std::uint64_t> unsent_from_;
+  json::array unsent_ops_;
+  std::uint64_t unsent_to_ = 0;
+  boost::asio::steady_timer coalesce_timer_;
+  bool coalesce_armed_ = false;
+  std::uint64_t since_snapshot_ = 0;  // commits since the last storage snapshot
+};
+
+}  // namespace cohort::store

@@ -1,0 +1,57 @@
+// local_stores.hpp — the node's Stores: kinds, and one shard of key authorities per reactor.
+//
+// Owns: the store kinds (read-only once the node starts), and per reactor the KeyAuthority of
+// every key that reactor owns (net::owner_of), created and loaded from storage at first use
+// and kept for the node's life. Lock story: none. Calls post to the key's owner reactor;
+// completions post back to the calling reactor. Each shard's lease/queue sweep runs on its own
+// reactor every kSweep while some key there has a lease or a queued op.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cohort/pubsub.hpp"
+#include "cohort/storage.hpp"
+#include "cohort/store.hpp"
+#include "net/reactor.hpp"
+#include "store/key_authority.hpp"
+
+namespace cohort::store {
+
+class LocalStores final : public Stores {
+ public:
+  LocalStores(net::ReactorSet& reactors, PubSub& pubsub, Storage* storage);
+  ~LocalStores() override;
+
+  // Before the node starts (null: ops commit without storage, for tests).
+  void set_storage(Storage* storage) { storage_ = storage; }
+  void define(StoreKind kind) override;
+  std::uint64_t new_session() override { return next_session_.fetch_add(1, std::memory_order_relaxed); }
+  void apply(OpCall call, std::function<void(OpOutcome)> done) override;
+  void view(std::string key, std::optional<std::uint64_t> since, std::function<void(StoreView)> done) override;
+  void end_session(std::string key, std::uint64_t session) override;
+  bool knows(std::string_view key) const override { return kind_of(key) != nullptr; }
+
+ private:
+  struct Shard;
+  const StoreKind* kind_of(std::string_view key) const;
+  // On the owner reactor: the key's authority, created and loaded at first use; null with
+  // error set when the kind is unknown or the key cannot be loaded.
+  KeyAuthority* authority(unsigned reactor, const std::string& key, JsonObject& error);
+  void watch(unsigned reactor, KeyAuthority* key);
+  void sweep(unsigned reactor);
+
+  net::ReactorSet& reactors_;
+  PubSub& pubsub_;
+  Storage* storage_;
+  std::unordered_map<std::string, StoreKind> kinds_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<std::uint64_t> next_session_{1};
+};
+
+}  // namespace cohort::store

@@ -1,0 +1,102 @@
+// store_channel.cpp — topic "store:<kind>:<id>": see store_channel.hpp.
+#include "store/store_channel.hpp"
+
+#include "cohort/pubsub.hpp"
+
+namespace cohort::store {
+
+namespace {
+
+constexpr std::string_view kPrefix = "store:";
+
+const Json* field(const Json& v, std::string_view name) {
+  return v.is_object() ? v.get_object().if_contains(name) : nullptr;
+}
+
+class StoreChannel final : public Channel {
+ public:
+  StoreChannel(Stores& stores, const TokenSigner& signer) : stores_(stores), signer_(signer) {}
+
+  JoinResult join(const Json& params, ChannelContext& ctx) override {
+    key_ = ctx.topic().substr(kPrefix.size());
+    if (!stores_.knows(key_)) return JoinResult::refuse(JsonObject{{"reason", "unknown_store"}, {"key", key_}});
+    const Json* token = field(params, "token");
+    if (!token)
+      if (const Json* connect_params = ctx.assigns().if_contains("params")) token = field(*connect_params, "token");
+    if (token && token->is_string() && !token->get_string().empty()) {
+      auto verified = signer_.verify(token->get_string());
+      if (!verified.claims) return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}, {"detail", verified.error}});
+      actor_ = Actor::from_claims(*verified.claims);
+    }
+    std::optional<std::uint64_t> since;
+    if (const Json* s = field(params, "since"); s && !s->is_null()) {
+      if (!s->is_number() || s->to_number<double>() < 0)
+        return JoinResult::refuse(JsonObject{{"reason", "invalid"}, {"field", "since"}});
+      since = static_cast<std::uint64_t>(s->to_number<double>());
+    }
+    session_ = stores_.new_session();
+    stores_.view(key_, since, [this, h = ctx.handle()](StoreView v) {
+      auto ctx = h.lock();
+      if (!ctx) return;
+      if (!v.ok) return ctx->finish_join(JoinResult::refuse(std::move(v.error)));
+      joined_version_ = v.version;
+      JsonObject response{{"version", v.version}, {"locks", std::move(v.locks)}};
+      if (v.state) response["state"] = std::move(*v.state);
+      if (v.patches) response["patches"] = std::move(*v.patches);
+      ctx->finish_join(JoinResult::accept(std::move(response)));
+    });
+    return JoinResult::later();
+  }
+
+  Reply handle_in(std::string_view event, const Payload& payload, ChannelContext& ctx) override {
+    if (event != "op") return Reply::error(JsonObject{{"reason", "unhandled event"}, {"event", event}});
+    if (payload.is_binary()) return Reply::error(JsonObject{{"reason", "invalid"}, {"detail", "op payload must be JSON"}});
+    const Json* name = field(*payload.json, "name");
+    if (!name || !name->is_string()) return Reply::error(JsonObject{{"reason", "invalid"}, {"field", "name"}});
+    OpCall call;
+    call.key = key_;
+    call.name = name->get_string();
+    if (const Json* args = field(*payload.json, "args")) call.args = *args;
+    if (const Json* ev = field(*payload.json, "expect_version"); ev && !ev->is_null()) {
+      if (!ev->is_number() || ev->to_number<double>() < 0)
+        return Reply::error(JsonObject{{"reason", "invalid"}, {"field", "expect_version"}});
+      call.expect_version = static_cast<std::uint64_t>(ev->to_number<double>());
+    }
+    call.actor = actor_;
+    call.session = session_;
+    stores_.apply(std::move(call), [to = ctx.reply_later(), h = ctx.handle()](OpOutcome r) {
+      auto ctx = h.lock();
+      if (!ctx) return;
+      if (r.ok) return ctx->reply(to, Reply::ok(JsonObject{{"version", r.version}}));
+      r.error["version"] = r.version;
+      ctx->reply(to, Reply::error(std::move(r.error)));
+    });
+    return Reply::none();
+  }
+
+  bool deliver(const Broadcast& m) override {
+    if (m.event != "patch") return true;
+    const Json* to = field(m.payload, "to");
+    return !to || !to->is_number() || to->to_number<double>() > static_cast<double>(joined_version_);
+  }
+
+  void terminate(std::string_view, ChannelContext&) override {
+    if (session_) stores_.end_session(key_, session_);
+  }
+
+ private:
+  Stores& stores_;
+  const TokenSigner& signer_;
+  std::string key_;
+  Actor actor_;
+  std::uint64_t session_ = 0;
+  std::uint64_t joined_version_ = 0;
+};
+
+}  // namespace
+
+ChannelFactory store_channel_factory(Stores& stores, const TokenSigner& signer) {
+  return [&stores, &signer] { return std::make_unique<StoreChannel>(stores, signer); };
+}
+
+}  // namespace cohort::store

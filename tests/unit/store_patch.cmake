@@ -1,0 +1,1 @@
+cohort_test(json_patch_test unit/json_patch_test.cpp)
