@@ -1,0 +1,1 @@
+cohort_test(sqlite_storage_test unit/sqlite_storage_test.cpp)
