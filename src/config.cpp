@@ -114,6 +114,9 @@ std::optional<std::string> load_file(const std::string& path, Config& c) {
     std::string text;
     if (value.is_string()) text = value.get_string();
     else if (value.is_int64() || value.is_uint64()) text = json::serialize(value);
+    else if (value.is_double())
+      return "config file " + path + ": '" + std::string(key) + "' is " + json::serialize(value) +
+             ", not a whole number";
     else return "config file " + path + ": '" + std::string(key) + "' must be a string or a number";
     if (auto err = apply(c, *s, text, "config file " + path + " key " + std::string(key))) return err;
   }

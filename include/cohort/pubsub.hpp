@@ -53,6 +53,8 @@ class PubSubAdapter {
   // A broadcast made on this node, to forward to the other nodes.
   virtual void publish(const std::shared_ptr<const Broadcast>& message) = 0;
   // The node gained its first (interested=true) or lost its last local subscriber of topic.
+  // Called under PubSub's interest lock, in the order the changes happened: it must only
+  // record or queue the change (no blocking, no call back into PubSub).
   virtual void interest_changed(std::string_view topic, bool interested) = 0;
 };
 

@@ -4,11 +4,10 @@
 // check, the authToken subprotocol, the app's connect callback → 403 on refusal) and the
 // encoding of broadcast frames. It must never keep per-connection state: that is
 // ChannelSocket's.
-#include <openssl/evp.h>
-
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse_query.hpp>
 
+#include "auth/base64.hpp"
 #include "channels/channel_socket.hpp"
 
 namespace cohort {
@@ -36,23 +35,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::optional<std::string> base64_decode(std::string_view in) {
-  std::string s(in);
-  for (auto& c : s) {
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
-  }
-  while (s.size() % 4) s.push_back('=');
-  std::string out(s.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t pad = 0;
-  for (auto it = s.rbegin(); it != s.rend() && *it == '='; ++it) ++pad;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
-}
-
 net::UpgradeDecision refuse(unsigned status, std::string_view reason) {
   net::UpgradeDecision d;
   d.status = status;
@@ -70,7 +52,7 @@ std::optional<std::string> decode_auth_token(std::string_view protocols, bool& o
     std::string_view item = trim(protocols.substr(0, comma));
     protocols = comma == std::string_view::npos ? std::string_view{} : protocols.substr(comma + 1);
     if (item == "phoenix") offered_phoenix = true;
-    else if (item.starts_with(kTokenPrefix)) token = base64_decode(item.substr(kTokenPrefix.size()));
+    else if (item.starts_with(kTokenPrefix)) token = auth::decode(item.substr(kTokenPrefix.size()));
   }
   return token;
 }

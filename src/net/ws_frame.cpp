@@ -83,7 +83,11 @@ std::string encode_close(CloseCode code, std::string_view reason, bool masked) {
   auto c = static_cast<std::uint16_t>(code);
   body.push_back(static_cast<char>(c >> 8));
   body.push_back(static_cast<char>(c & 0xFF));
-  body.append(reason.substr(0, 123));
+  // At most 123 bytes of reason, cut back to a character boundary so it stays UTF-8.
+  std::size_t n = std::min<std::size_t>(reason.size(), 123);
+  if (n < reason.size())
+    while (n > 0 && (static_cast<unsigned char>(reason[n]) & 0xC0) == 0x80) --n;
+  body.append(reason.substr(0, n));
   return masked ? encode_masked_frame(Opcode::close, body, 0x5a17c0de) : encode_frame(Opcode::close, body);
 }
 

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <stdexcept>
 
+#include "auth/base64.hpp"
 #include "presence/presence_state.hpp"
 
 namespace cohort::presence {
@@ -38,14 +39,7 @@ std::string Tracker::new_ref() {
   std::uint64_t n = next_ref_.fetch_add(1, std::memory_order_relaxed);
   for (int i = 0; i < 4; ++i) raw[i] = static_cast<unsigned char>(node_id_ >> (24 - 8 * i));
   for (int i = 0; i < 8; ++i) raw[4 + i] = static_cast<unsigned char>(n >> (56 - 8 * i));
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve(16);
-  for (int i = 0; i < 12; i += 3) {
-    std::uint32_t v = (raw[i] << 16) | (raw[i + 1] << 8) | raw[i + 2];
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
-  }
-  return out;
+  return auth::encode_url(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
 }
 
 std::string Tracker::track(std::uint64_t owner, std::string_view topic, std::string_view key, JsonObject meta) {

@@ -34,24 +34,24 @@ std::size_t LocalPubSub::local_subscribers(std::string_view topic) const {
 }
 
 void LocalPubSub::set_interest(std::string_view topic, unsigned reactor, bool interested) {
+  // The adapter hears about a change under the lock, so two reactors racing (one losing the
+  // last subscriber, one gaining the first) cannot reach it in the opposite order.
+  std::unique_lock lock(interest_mutex_);
+  auto it = interest_.find(topic);
+  std::uint64_t bit = std::uint64_t{1} << reactor;
   bool node_changed = false;
-  {
-    std::unique_lock lock(interest_mutex_);
-    auto it = interest_.find(topic);
-    std::uint64_t bit = std::uint64_t{1} << reactor;
-    if (interested) {
-      if (it == interest_.end()) {
-        interest_.emplace(std::string(topic), bit);
-        node_changed = true;
-      } else {
-        it->second |= bit;
-      }
-    } else if (it != interest_.end()) {
-      it->second &= ~bit;
-      if (it->second == 0) {
-        interest_.erase(it);
-        node_changed = true;
-      }
+  if (interested) {
+    if (it == interest_.end()) {
+      interest_.emplace(std::string(topic), bit);
+      node_changed = true;
+    } else {
+      it->second |= bit;
+    }
+  } else if (it != interest_.end()) {
+    it->second &= ~bit;
+    if (it->second == 0) {
+      interest_.erase(it);
+      node_changed = true;
     }
   }
   if (node_changed && adapter_) adapter_->interest_changed(topic, interested);

@@ -44,8 +44,9 @@ void TopicTable::deliver(const Broadcast& message) {
     if (s != message.from) s->on_broadcast(message);
   }
   delivering_ = nullptr;
+  // `it` may be stale (a subscriber's add() can rehash the map); `entry` is not.
   if (holes || entry.live != entry.subscribers.size()) std::erase(entry.subscribers, nullptr);
-  if (entry.live == 0) topics_.erase(it);
+  if (entry.live == 0) topics_.erase(message.topic);
 }
 
 std::size_t TopicTable::count(std::string_view topic) const {

@@ -1,0 +1,255 @@
+// config_test.cpp — include/cohort/config.hpp (src/config.cpp): defaults, precedence
+// flags > environment > config file, clear errors for bad values, validate() relationships.
+#include "cohort/config.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace cohort {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every environment variable load_config reads.
+const char* const kEnvVars[] = {
+    "COHORT_HOST",      "COHORT_PORT",        "COHORT_THREADS",      "COHORT_DATA_DIR",
+    "COHORT_STATIC_DIR", "COHORT_MAX_FRAME",  "COHORT_OUTBOUND_QUEUE_LIMIT", "COHORT_MAX_CONNECTIONS",
+    "COHORT_IDLE_TIMEOUT_MS", "COHORT_MAX_HEADER_BYTES", "COHORT_PRESENCE_TICK_MS", "COHORT_SHUTDOWN_GRACE_MS",
+    "COHORT_SECRET",
+};
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* v : kEnvVars) unsetenv(v);
+    // validate() compares max_connections (default 18000) with the descriptor limit: raise the
+    // soft limit as far as the hard one allows so the defaults are valid here.
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < 18064) {
+      lim.rlim_cur = lim.rlim_max == RLIM_INFINITY ? 65536 : std::min<rlim_t>(lim.rlim_max, 65536);
+      setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < 18064)
+      GTEST_SKIP() << "descriptor limit " << lim.rlim_cur << " is below the default max_connections";
+    dir_ = fs::temp_directory_path() /
+           ("cohort_config_test_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    for (const char* v : kEnvVars) unsetenv(v);
+    std::error_code ec;
+    if (!dir_.empty()) fs::remove_all(dir_, ec);
+  }
+  std::string write_file(const std::string& name, const std::string& text) {
+    auto path = dir_ / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+  static std::optional<std::string> load(std::vector<std::string> args, Config& c) { return load_config(args, c); }
+
+  fs::path dir_;
+};
+
+// Expects an error that contains every one of parts.
+#define EXPECT_ERROR_MENTIONS(result, ...)                                          \
+  do {                                                                              \
+    auto r_ = (result);                                                             \
+    ASSERT_TRUE(r_.has_value()) << "expected an error";                             \
+    for (const std::string& part : std::initializer_list<std::string>{__VA_ARGS__})                                          \
+      EXPECT_NE(r_->find(part), std::string::npos) << "'" << *r_ << "' lacks '" << part << "'"; \
+  } while (0)
+
+TEST_F(ConfigTest, DefaultsWithNoSources) {
+  Config c;
+  auto err = load({}, c);
+  ASSERT_FALSE(err) << *err;
+  Config d;
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.port, 4000);
+  EXPECT_EQ(c.threads, 0u);
+  EXPECT_EQ(c.max_frame, d.max_frame);
+  EXPECT_EQ(c.max_frame, 1u << 20);
+  EXPECT_EQ(c.idle_timeout_ms, 60000u);
+  EXPECT_EQ(c.presence_tick_ms, 50u);
+}
+
+TEST_F(ConfigTest, FlagsInBothForms) {
+  Config c;
+  auto err = load({"--port", "5000", "--host=0.0.0.0", "--data-dir", "/tmp/x", "--max-frame=2048",
+                   "--idle-timeout-ms", "1500", "--threads=3", "--static-dir", "www"},
+                  c);
+  ASSERT_FALSE(err) << *err;
+  EXPECT_EQ(c.port, 5000);
+  EXPECT_EQ(c.host, "0.0.0.0");
+  EXPECT_EQ(c.data_dir, "/tmp/x");
+  EXPECT_EQ(c.max_frame, 2048u);
+  EXPECT_EQ(c.idle_timeout_ms, 1500u);
+  EXPECT_EQ(c.threads, 3u);
+  EXPECT_EQ(c.static_dir, "www");
+  EXPECT_EQ(c.reactor_count(), 3u);
+}
+
+TEST_F(ConfigTest, EnvironmentVariables) {
+  setenv("COHORT_PORT", "6000", 1);
+  setenv("COHORT_DATA_DIR", "/var/cohort", 1);
+  setenv("COHORT_PRESENCE_TICK_MS", "20", 1);
+  setenv("COHORT_UNKNOWN_THING", "ignored", 1);
+  Config c;
+  auto err = load({}, c);
+  unsetenv("COHORT_UNKNOWN_THING");
+  ASSERT_FALSE(err) << *err;
+  EXPECT_EQ(c.port, 6000);
+  EXPECT_EQ(c.data_dir, "/var/cohort");
+  EXPECT_EQ(c.presence_tick_ms, 20u);
+}
+
+TEST_F(ConfigTest, ConfigFile) {
+  auto path = write_file("c.json", R"({"port": 7000, "host": "0.0.0.0", "idle_timeout_ms": "2500",
+                                       "max_frame": 4096, "shutdown_grace_ms": 0})");
+  for (auto args : {std::vector<std::string>{"--config", path}, std::vector<std::string>{"--config=" + path}}) {
+    Config c;
+    auto err = load(args, c);
+    ASSERT_FALSE(err) << *err;
+    EXPECT_EQ(c.port, 7000);
+    EXPECT_EQ(c.host, "0.0.0.0");
+    EXPECT_EQ(c.idle_timeout_ms, 2500u);
+    EXPECT_EQ(c.max_frame, 4096u);
+    EXPECT_EQ(c.shutdown_grace_ms, 0u);
+  }
+}
+
+TEST_F(ConfigTest, FlagsBeatEnvironmentWhichBeatsTheFile) {
+  auto path = write_file("c.json", R"({"port": 7000, "threads": 7, "data_dir": "from-file", "host": "10.0.0.7"})");
+  setenv("COHORT_PORT", "6000", 1);
+  setenv("COHORT_THREADS", "6", 1);
+  Config c;
+  // The flag comes before --config on the command line: position must not matter.
+  auto err = load({"--port", "5000", "--config", path}, c);
+  ASSERT_FALSE(err) << *err;
+  EXPECT_EQ(c.port, 5000);            // flag
+  EXPECT_EQ(c.threads, 6u);           // env over file
+  EXPECT_EQ(c.data_dir, "from-file");  // file only
+  EXPECT_EQ(c.host, "10.0.0.7");
+
+  Config no_flag;
+  err = load({"--config", path}, no_flag);
+  ASSERT_FALSE(err) << *err;
+  EXPECT_EQ(no_flag.port, 6000);
+
+  unsetenv("COHORT_PORT");
+  Config file_only;
+  err = load({"--config", path}, file_only);
+  ASSERT_FALSE(err) << *err;
+  EXPECT_EQ(file_only.port, 7000);
+}
+
+TEST_F(ConfigTest, BadFlagValuesNameTheFlagAndTheProblem) {
+  Config c;
+  EXPECT_ERROR_MENTIONS(load({"--port", "abc"}, c), "--port", "'abc'", "not a whole number");
+  EXPECT_ERROR_MENTIONS(load({"--port", "70000"}, c), "--port", "out of range", "65535");
+  EXPECT_ERROR_MENTIONS(load({"--port", "-1"}, c), "--port", "not a whole number");
+  EXPECT_ERROR_MENTIONS(load({"--port", "80x"}, c), "--port", "not a whole number");
+  EXPECT_ERROR_MENTIONS(load({"--port", ""}, c), "--port", "not a whole number");
+  EXPECT_ERROR_MENTIONS(load({"--threads=65"}, c), "--threads", "out of range [0, 64]");
+  EXPECT_ERROR_MENTIONS(load({"--max-frame", "10"}, c), "--max-frame", "out of range");
+  EXPECT_ERROR_MENTIONS(load({"--idle-timeout-ms", "99"}, c), "--idle-timeout-ms", "out of range");
+  EXPECT_ERROR_MENTIONS(load({"--max-connections", "0"}, c), "--max-connections", "out of range");
+  EXPECT_ERROR_MENTIONS(load({"--max-frame", "99999999999999999999999"}, c), "--max-frame");
+}
+
+TEST_F(ConfigTest, UnknownOptionsAndMissingValues) {
+  Config c;
+  EXPECT_ERROR_MENTIONS(load({"--prot", "1"}, c), "unknown option '--prot'");
+  EXPECT_ERROR_MENTIONS(load({"port", "1"}, c), "unknown option 'port'");
+  EXPECT_ERROR_MENTIONS(load({"--port"}, c), "--port needs a value");
+  EXPECT_ERROR_MENTIONS(load({"--config"}, c), "--config needs a file");
+  EXPECT_ERROR_MENTIONS(load({"--data_dir", "x"}, c), "unknown option '--data_dir'");  // flags use dashes
+}
+
+TEST_F(ConfigTest, BadEnvironmentValueNamesTheVariable) {
+  setenv("COHORT_PORT", "lots", 1);
+  Config c;
+  EXPECT_ERROR_MENTIONS(load({}, c), "COHORT_PORT", "'lots'", "not a whole number");
+  setenv("COHORT_PORT", "4000", 1);
+  setenv("COHORT_MAX_HEADER_BYTES", "5", 1);
+  EXPECT_ERROR_MENTIONS(load({}, c), "COHORT_MAX_HEADER_BYTES", "out of range");
+}
+
+TEST_F(ConfigTest, BadConfigFilesSayWhatIsWrong) {
+  Config c;
+  auto missing = (dir_ / "nope.json").string();
+  EXPECT_ERROR_MENTIONS(load({"--config", missing}, c), "cannot read config file", missing);
+  auto not_json = write_file("bad.json", "{port: 1");
+  EXPECT_ERROR_MENTIONS(load({"--config", not_json}, c), not_json, "not a JSON object");
+  auto array = write_file("array.json", "[1,2]");
+  EXPECT_ERROR_MENTIONS(load({"--config", array}, c), array, "not a JSON object");
+  auto unknown = write_file("unknown.json", R"({"prot": 1})");
+  EXPECT_ERROR_MENTIONS(load({"--config", unknown}, c), "unknown key 'prot'");
+  auto boolean = write_file("bool.json", R"({"port": true})");
+  EXPECT_ERROR_MENTIONS(load({"--config", boolean}, c), "'port'", "string or a number");
+  auto range = write_file("range.json", R"({"port": 123456})");
+  EXPECT_ERROR_MENTIONS(load({"--config", range}, c), "key port", "out of range");
+  auto negative = write_file("negative.json", R"({"threads": -2})");
+  EXPECT_ERROR_MENTIONS(load({"--config", negative}, c), "key threads", "not a whole number");
+}
+
+TEST_F(ConfigTest, FractionalNumberInTheFileIsCalledOutAsNotWhole) {
+  // 4000.5 is a JSON number: an error saying it "must be a string or a number" would be wrong.
+  auto path = write_file("fraction.json", R"({"port": 4000.5})");
+  Config c;
+  EXPECT_ERROR_MENTIONS(load({"--config", path}, c), "port", "whole number");
+}
+
+TEST_F(ConfigTest, ValidateChecksTheQueueAgainstTheFrameSize) {
+  Config c;
+  c.max_frame = 1 << 20;
+  c.outbound_queue_limit = 1 << 20;
+  EXPECT_ERROR_MENTIONS(c.validate(), "outbound_queue_limit", "max_frame", "1048576");
+  c.outbound_queue_limit = (1 << 20) + 16;
+  EXPECT_FALSE(c.validate());
+
+  Config via_flags;
+  EXPECT_ERROR_MENTIONS(load({"--max-frame", "1048576", "--outbound-queue-limit", "65536"}, via_flags),
+                        "outbound_queue_limit", "max_frame");
+}
+
+TEST_F(ConfigTest, ValidateChecksConnectionsAgainstTheDescriptorLimit) {
+  rlimit lim{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &lim), 0);
+  if (lim.rlim_cur == RLIM_INFINITY) GTEST_SKIP() << "no descriptor limit";
+  Config c;
+  c.max_connections = lim.rlim_cur;  // no room for the 64 reserved descriptors
+  EXPECT_ERROR_MENTIONS(c.validate(), "max_connections", "descriptor limit", std::to_string(lim.rlim_cur));
+  c.max_connections = lim.rlim_cur - 64;
+  EXPECT_FALSE(c.validate());
+}
+
+TEST_F(ConfigTest, ValidateRejectsAnEmptyHost) {
+  Config c;
+  EXPECT_ERROR_MENTIONS(load({"--host="}, c), "host must not be empty");
+}
+
+TEST_F(ConfigTest, ReactorCountResolvesZeroToTheCores) {
+  Config c;
+  c.threads = 0;
+  EXPECT_GE(c.reactor_count(), 1u);
+  c.threads = 5;
+  EXPECT_EQ(c.reactor_count(), 5u);
+}
+
+TEST_F(ConfigTest, UsageListsEveryOptionWithItsVariable) {
+  std::string usage = serve_usage();
+  for (const char* part : {"--config FILE", "--port", "COHORT_PORT", "--max-frame", "COHORT_MAX_FRAME",
+                           "--outbound-queue-limit", "--idle-timeout-ms", "--presence-tick-ms",
+                           "--shutdown-grace-ms", "\"data_dir\""})
+    EXPECT_NE(usage.find(part), std::string::npos) << part;
+}
+
+}  // namespace
+}  // namespace cohort

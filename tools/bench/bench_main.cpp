@@ -1,0 +1,66 @@
+// bench_main.cpp — cohort-bench: a load generator for any Phoenix Channels V2 server on loopback.
+//
+// Threads: the main thread parses options, drives the run (the controller) and prints the
+// report; --threads client threads each run one event loop that owns its connections (see
+// client_loop.hpp). Every mode ends by itself: setup, a measured phase of bounded length, a
+// bounded drain, then the report and one `RESULT {json}` line.
+// Exit status: 0 after a clean run, 1 if the server cannot be reached or refuses a join, 2 for
+// bad options, 3 if connections were dropped during the run.
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "bench_options.hpp"
+#include "modes.hpp"
+
+namespace {
+
+using namespace cohort::bench;
+
+struct Mode {
+  const char* name;
+  int (*run)(const BenchOptions&);
+};
+
+constexpr Mode kModes[] = {
+    {"fanout", run_fanout},
+    {"echo", run_echo},
+    {"conns", run_conns},
+};
+
+// Raises the soft file-descriptor limit to the hard one: conns opens thousands of sockets.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(usage().c_str(), args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") {
+      std::fputs(usage().c_str(), stdout);
+      return 0;
+    }
+  std::signal(SIGPIPE, SIG_IGN);  // a server that goes away is reported, not fatal
+  raise_fd_limit();
+  BenchOptions opts;
+  if (auto err = parse_options(args[0], {args.begin() + 1, args.end()}, opts)) {
+    std::fprintf(stderr, "cohort-bench: %s\n", err->c_str());
+    return 2;
+  }
+  for (const Mode& mode : kModes)
+    if (opts.mode == mode.name) return mode.run(opts);
+  return 2;  // parse_options refuses unknown modes
+}

@@ -1,0 +1,201 @@
+// bench_options.cpp — option table, parsing and cross-checks: see bench_options.hpp.
+#include "bench_options.hpp"
+
+#include <sys/resource.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <string_view>
+
+namespace cohort::bench {
+
+namespace {
+
+enum ModeBit : unsigned { kFanout = 1, kEcho = 2, kConns = 4, kAll = 7 };
+
+struct OptionSpec {
+  const char* name;
+  unsigned modes;
+  const char* value;  // nullptr for a flag
+  const char* help;
+  std::function<std::optional<std::string>(BenchOptions&, std::string_view)> set;
+};
+
+std::optional<std::string> to_double(std::string_view text, double lo, double hi, double& out) {
+  char* end = nullptr;
+  std::string s(text);
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || !(v >= lo && v <= hi))
+    return "expects a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + s + "'";
+  out = v;
+  return std::nullopt;
+}
+
+std::optional<std::string> to_unsigned(std::string_view text, unsigned lo, unsigned hi, unsigned& out) {
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < lo || v > hi)
+    return "expects an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" +
+           std::string(text) + "'";
+  out = v;
+  return std::nullopt;
+}
+
+// The option table. Limits keep a run bounded in time and within one machine's resources.
+const std::vector<OptionSpec>& specs() {
+  static const std::vector<OptionSpec> table = {
+      {"--url", kAll, "URL", "server socket URL; vsn=2.0.0 is appended when absent (loopback only)",
+       [](BenchOptions& o, std::string_view v) { o.url = std::string(v); return std::optional<std::string>(); }},
+      {"--topic", kAll, "TOPIC", "fanout topic; its prefix up to ':' names echo and conns topics (room:bench)",
+       [](BenchOptions& o, std::string_view v) { o.topic = std::string(v); return std::optional<std::string>(); }},
+      {"--duration", kFanout | kEcho, "SECONDS", "measured time (10; at most 600)",
+       [](BenchOptions& o, std::string_view v) { o.duration_set = true; return to_double(v, 0.1, 600, o.duration_s); }},
+      {"--threads", kAll, "N", "client threads, one event loop each (1: the server needs the other core)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 64, o.threads); }},
+      {"--in-flight", kAll, "N", "handshakes (connect to join reply) pending at once (500)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 100000, o.max_in_flight); }},
+      {"--setup-timeout", kAll, "SECONDS", "time allowed to connect and join everything (60)",
+       [](BenchOptions& o, std::string_view v) { return to_double(v, 1, 600, o.setup_timeout_s); }},
+      {"--subscribers", kFanout, "N", "subscriber connections (1000)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 1000000, o.subscribers); }},
+      {"--rate", kFanout, "MSGS", "publisher rate in msgs/s; with --ramp, the first step's (1000; ramp 100)",
+       [](BenchOptions& o, std::string_view v) { o.rate_set = true; return to_double(v, 0.1, 1e7, o.rate); }},
+      {"--ramp", kFanout, nullptr, "raise the rate step by step until p99 or loss breaks the limit",
+       [](BenchOptions& o, std::string_view) { o.ramp = true; return std::optional<std::string>(); }},
+      {"--step-seconds", kFanout, "SECONDS", "publish time of each ramp step (3)",
+       [](BenchOptions& o, std::string_view v) { return to_double(v, 0.5, 60, o.step_seconds); }},
+      {"--max-steps", kFanout, "N", "ramp steps at most (20)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 100, o.max_steps); }},
+      {"--ramp-factor", kFanout, "X", "rate multiplier between ramp steps (1.5)",
+       [](BenchOptions& o, std::string_view v) { return to_double(v, 1.01, 10, o.ramp_factor); }},
+      {"--p99-limit-ms", kFanout, "MS", "ramp stops when a step's p99 exceeds this (100)",
+       [](BenchOptions& o, std::string_view v) { return to_double(v, 0.01, 60000, o.p99_limit_ms); }},
+      {"--drain-seconds", kFanout, "SECONDS", "wait for stragglers after publishing stops (5)",
+       [](BenchOptions& o, std::string_view v) { return to_double(v, 0, 60, o.drain_s); }},
+      {"--payload-bytes", kFanout, "N", "pad each shout payload to about N bytes (0: no pad)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 0, 1 << 20, o.payload_bytes); }},
+      {"--clients", kEcho, "N", "echo connections, each on its own topic (100)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 100000, o.clients); }},
+      {"--count", kConns, "N", "connections to open and join (10000)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 1000000, o.count); }},
+      {"--server-pid", kAll, "PID", "the server's process: report its CPU use (and VmRSS in conns)",
+       [](BenchOptions& o, std::string_view v) {
+         unsigned pid = 0;
+         auto err = to_unsigned(v, 1, 1u << 30, pid);
+         o.server_pid = static_cast<int>(pid);
+         return err;
+       }},
+      {"--hold", kConns, "SECONDS", "keep the connections open this long once all joined (2)",
+       [](BenchOptions& o, std::string_view v) { return to_double(v, 0, 600, o.hold_s); }},
+  };
+  return table;
+}
+
+unsigned mode_bit(const std::string& mode) {
+  if (mode == "fanout") return kFanout;
+  if (mode == "echo") return kEcho;
+  if (mode == "conns") return kConns;
+  return 0;
+}
+
+// Relationships between options, checked once all are known.
+std::optional<std::string> cross_check(BenchOptions& o) {
+  if (auto err = parse_ws_url(o.url, o.target)) return "--url: " + *err;
+  if (o.topic.empty()) return "--topic must not be empty";
+  if (o.ramp && o.duration_set) return "--duration does not apply with --ramp (each step lasts --step-seconds)";
+  if (o.ramp && !o.rate_set) o.rate = 100;
+  if (o.threads > o.connections()) return "--threads exceeds the number of connections";
+  if (o.server_pid != 0) {
+    std::ifstream status("/proc/" + std::to_string(o.server_pid) + "/status");
+    if (!status) return "--server-pid: no process " + std::to_string(o.server_pid);
+  }
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  constexpr unsigned kSpareFds = 64;  // stdio, epoll, eventfds, /proc reads
+  if (static_cast<rlim_t>(o.connections()) + kSpareFds > lim.rlim_cur)
+    return std::to_string(o.connections()) + " connections need more file descriptors than the limit (" +
+           std::to_string(lim.rlim_cur) + "); raise ulimit -n or lower the count";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string BenchOptions::topic_prefix() const {
+  auto colon = topic.find(':');
+  return colon == std::string::npos ? topic + ":" : topic.substr(0, colon + 1);
+}
+
+unsigned BenchOptions::connections() const {
+  if (mode == "fanout") return subscribers + 1;
+  if (mode == "echo") return clients;
+  return count;
+}
+
+bool known_mode(const std::string& mode) { return mode_bit(mode) != 0; }
+
+std::optional<std::string> parse_options(const std::string& mode, const std::vector<std::string>& args,
+                                         BenchOptions& out) {
+  out.mode = mode;
+  unsigned bit = mode_bit(mode);
+  if (bit == 0) return "unknown mode '" + mode + "'";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i], value;
+    bool inline_value = false;
+    if (auto eq = arg.find('='); eq != std::string_view::npos && arg.substr(0, 2) == "--") {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      inline_value = true;
+    }
+    const OptionSpec* spec = nullptr;
+    for (const auto& s : specs())
+      if (arg == s.name) spec = &s;
+    if (!spec) return "unknown option '" + std::string(arg) + "' (see cohort-bench --help)";
+    if (!(spec->modes & bit)) return std::string(spec->name) + " does not apply to " + mode;
+    if (spec->value && !inline_value) {
+      if (i + 1 >= args.size()) return std::string(spec->name) + " needs a value (" + spec->value + ")";
+      value = args[++i];
+    } else if (!spec->value && inline_value) {
+      return std::string(spec->name) + " takes no value";
+    }
+    if (auto err = spec->set(out, value)) return std::string(spec->name) + " " + *err;
+  }
+  return cross_check(out);
+}
+
+std::string usage() {
+  std::string text =
+      "usage: cohort-bench <mode> [options]\n\n"
+      "Load generator for any Phoenix Channels V2 server on loopback (e.g. Phoenix's generated\n"
+      "RoomChannel: \"ping\" replies with its payload, \"shout\" broadcasts it to the topic).\n\n"
+      "modes:\n"
+      "  fanout  N subscribers join --topic; one publisher pushes \"shout\" at --rate (or --ramp);\n"
+      "          reports deliveries/s, latency percentiles, lost and out-of-order messages\n"
+      "  echo    C clients each join <prefix>echo-<i> and push \"ping\" in a closed loop;\n"
+      "          reports round trips/s and latency percentiles\n"
+      "  conns   opens N connections, each joining <prefix>conns-<i % 100>; reports the time to\n"
+      "          join them all and, with --server-pid, the server's memory per connection\n\n"
+      "options (modes):\n";
+  for (const auto& s : specs()) {
+    std::string name = std::string(s.name) + (s.value ? std::string(" ") + s.value : "");
+    std::string modes = s.modes == kAll ? "all" : "";
+    if (s.modes != kAll) {
+      if (s.modes & kFanout) modes += "fanout ";
+      if (s.modes & kEcho) modes += "echo ";
+      if (s.modes & kConns) modes += "conns ";
+      modes.pop_back();
+    }
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-24s %s [%s]\n", name.c_str(), s.help, modes.c_str());
+    text += line;
+  }
+  text +=
+      "\nEvery run ends by itself and prints one line per figure, then `RESULT {json}`.\n"
+      "Exit status: 0 after a clean run, 1 if the server cannot be reached or refuses a join, 2 for\n"
+      "bad options, 3 if connections were dropped during the run (the figures are printed anyway).\n";
+  return text;
+}
+
+}  // namespace cohort::bench
