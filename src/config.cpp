@@ -68,6 +68,8 @@ const std::vector<Setting>& settings() {
       number<std::size_t>("max_header_bytes", "largest HTTP request head (default 16384)",
                           &Config::max_header_bytes, 1024, 1 << 20),
       text("secret", "HMAC key of signed tokens (default: <data-dir>/secret, created at first start)", &Config::secret),
+      number<std::uint32_t>("flush_interval_us", "broadcast frames are written in rounds at most this far apart (default 2000)",
+                            &Config::flush_interval_us, 0, 1'000'000),
       number<std::uint32_t>("presence_tick_ms", "presence changes are merged and published once per tick (default 50)",
                             &Config::presence_tick_ms, 1, 10'000),
       number<std::uint32_t>("shutdown_grace_ms", "how long shutdown waits for sockets (default 3000)",

@@ -76,6 +76,7 @@ struct Node::Impl {
     shutdown();
     sweepers.clear();
     listeners.clear();
+    net.registries.clear();  // their round timers belong to the reactors' io_contexts
     storage.reset();   // flushes what is queued (its callbacks only post to the stopped reactors)
     presence.reset();  // shard timers belong to the reactors' io_contexts: they go first
     stores.reset();
@@ -198,7 +199,8 @@ std::optional<std::string> Node::start() {
   if (ec) return "host '" + d.config.host + "' is not an IP address";
   std::uint16_t port = d.config.port;
   for (unsigned i = 0; i < d.reactors->size(); ++i) {
-    d.net.registries.push_back(std::make_unique<net::WsRegistry>());
+    d.net.registries.push_back(std::make_unique<net::WsRegistry>(
+        d.reactors->at(i), std::chrono::microseconds(d.config.flush_interval_us)));
     auto listener = std::make_shared<net::Listener>(d.reactors->at(i), d.net);
     if (auto err = listener->open({address, port})) return err;
     port = listener->port();  // the first bind picks the port when it was 0

@@ -33,6 +33,9 @@ struct Config {
   std::uint32_t idle_timeout_ms = 60000;
   // Largest HTTP request head; Cowboy's default is similar.
   std::size_t max_header_bytes = 16 * 1024;
+  // Broadcast frames are written in flush rounds at most this far apart: under load a socket
+  // gets one write per round, not one per message. Small enough to add little latency.
+  std::uint32_t flush_interval_us = 2000;
   // Presence changes on a topic are merged and published once per tick: short enough to feel
   // live, long enough that a join storm costs one diff per tick instead of one per join.
   std::uint32_t presence_tick_ms = 50;

@@ -123,7 +123,7 @@ class JoinedChannel final : public ChannelContext,
   // Subscriber
   void on_broadcast(const Broadcast& message) override {
     if (joining_) return held_broadcasts_.push_back(std::make_shared<const Broadcast>(message));
-    if (handler_->deliver(message)) socket_.send_frame(message.frame);
+    if (handler_->deliver(message)) socket_.send_broadcast(message.frame);
   }
 
  private:
@@ -170,6 +170,9 @@ void ChannelSocket::send_binary(const std::string& bytes) {
 }
 void ChannelSocket::send_frame(const net::Frame& frame) {
   if (connection_) connection_->send(frame);
+}
+void ChannelSocket::send_broadcast(const net::Frame& frame) {
+  if (connection_) connection_->send(frame, /*broadcast=*/true);
 }
 
 void ChannelSocket::reject(std::string_view reason) {

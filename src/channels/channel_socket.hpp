@@ -37,6 +37,7 @@ class ChannelSocket final : public net::WsHandler {
   // Used by JoinedChannel.
   void send_text(const std::string& text);
   void send_frame(const net::Frame& frame);
+  void send_broadcast(const net::Frame& frame);  // waits for the reactor's flush round
   void send_binary(const std::string& bytes);
   PubSub& pubsub() { return pubsub_; }
   presence::Tracker& presence() { return presence_; }

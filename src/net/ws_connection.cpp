@@ -106,10 +106,22 @@ void WsConnection::on_control(ws::Opcode op, std::string_view payload) {
 
 // ---- writing -------------------------------------------------------------------------------
 
-void WsConnection::send(Frame frame) {
+void WsConnection::send(Frame frame, bool broadcast) {
   if (state_ != State::open || !frame) return;
   if (queued_bytes_ + frame->size() > net_.config.outbound_queue_limit) return overflow();
-  enqueue(std::move(frame));
+  if (!broadcast) return enqueue(std::move(frame));
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  bump(net_.metrics.hot[reactor_.index()].frames_out);
+  if (!in_round_ && !writing_ && !flush_posted_) {
+    in_round_ = true;
+    net_.registries[reactor_.index()]->join_round(shared_from_this());
+  }
+}
+
+void WsConnection::flush_round() {
+  in_round_ = false;
+  do_write();
 }
 
 void WsConnection::send_text(std::string_view text) {
@@ -203,6 +215,32 @@ void WsConnection::sweep(Clock::time_point now) {
   } else if (state_ == State::closing && now > close_deadline_) {
     finish();
   }
+}
+
+WsRegistry::WsRegistry(Reactor& reactor, std::chrono::microseconds interval)
+    : reactor_(reactor), interval_(interval), timer_(reactor.context()) {}
+
+void WsRegistry::join_round(std::shared_ptr<WsConnection> c) {
+  round_.push_back(std::move(c));
+  if (scheduled_) return;
+  scheduled_ = true;
+  auto next = last_round_ + interval_;
+  if (Clock::now() >= next) {
+    reactor_.post([this] { run_round(); });
+    return;
+  }
+  timer_.expires_at(next);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) run_round();
+  });
+}
+
+void WsRegistry::run_round() {
+  scheduled_ = false;
+  last_round_ = Clock::now();
+  std::vector<std::shared_ptr<WsConnection>> round;
+  round.swap(round_);
+  for (auto& c : round) c->flush_round();
 }
 
 void WsRegistry::sweep(Clock::time_point now) {

@@ -8,9 +8,12 @@
 // Reads: the socket is waited on for readability and then read into the reactor's shared
 // buffer, so an idle connection holds no read buffer.
 // Writes: one gathered write in flight at a time. Frames queued meanwhile are sent together by
-// the next write (coalescing); a flush is posted, not run inline, so a burst of broadcasts
-// handled in one loop turn leaves as one write. Frames are shared, immutable buffers: a
-// broadcast frame is the same bytes for every subscriber.
+// the next write (coalescing). Two kinds of send: a direct one (a reply, a push) is flushed by
+// a posted task, so a burst handled in one loop turn leaves as one write; a broadcast frame
+// waits for the reactor's next flush round (WsRegistry), at most flush_interval_us after the
+// previous round, so a busy room costs one write per socket per round, not one per message.
+// Frames are shared, immutable buffers: a broadcast frame is the same bytes for every
+// subscriber.
 // Overflow policy: when the queued bytes pass Config::outbound_queue_limit the queue is dropped
 // and the connection is closed with 1008 "outbound queue full" (counted in slow_consumer_closes).
 // Lifetime: async operations hold shared_from_this(); the handler is told on_closed() once, at
@@ -18,6 +21,7 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list.hpp>
 #include <chrono>
 #include <memory>
@@ -59,8 +63,9 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   // Starts reading; leftover = bytes that arrived behind the upgrade request.
   void start(std::unique_ptr<WsHandler> handler, std::string leftover);
 
-  // Queue a complete frame (e.g. a shared broadcast frame).
-  void send(Frame frame);
+  // Queue a complete frame. A broadcast frame (shared by many sockets) waits for the reactor's
+  // flush round; anything else is flushed as soon as the current loop turn ends.
+  void send(Frame frame, bool broadcast = false);
   void send_text(std::string_view text);
   void send_binary(std::string_view bytes);
   // Starts the close handshake with code and reason; no more messages are delivered or sent.
@@ -72,6 +77,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
 
   // Called by the reactor's registry sweep: idle timeout and overdue close handshakes.
   void sweep(Clock::time_point now);
+  // Called by the registry's flush round.
+  void flush_round();
 
   // FrameSink
   void on_message(ws::Opcode op, std::string_view payload) override;
@@ -105,19 +112,35 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   bool flush_posted_ = false;
   bool shutdown_after_write_ = false;  // half-close once the close frame is out
   bool handler_notified_ = false;
+  bool in_round_ = false;  // registered for the reactor's next flush round
 };
 
-// The WebSocket connections of one reactor, for the idle sweep and shutdown.
+// The WebSocket connections of one reactor: the idle sweep, shutdown, and flush rounds.
 // Owner-thread-only. Connections unlink themselves when destroyed.
+// A flush round writes every socket that has broadcast frames queued. Rounds are at least
+// `interval` apart: the first broadcast after a quiet period is flushed at the end of the loop
+// turn; under load, frames gather until the next round, so each socket gets one write per
+// round however many broadcasts arrived.
 class WsRegistry {
  public:
+  WsRegistry(Reactor& reactor, std::chrono::microseconds interval);
   void add(WsConnection& c) { list_.push_back(c); }
   void sweep(Clock::time_point now);
   void close_all(ws::CloseCode code, std::string_view reason);
   std::size_t size() const { return list_.size(); }
+  // Writes c in the next flush round.
+  void join_round(std::shared_ptr<WsConnection> c);
 
  private:
+  void run_round();
+
+  Reactor& reactor_;
+  std::chrono::microseconds interval_;
   boost::intrusive::list<WsConnection, boost::intrusive::constant_time_size<false>> list_;
+  std::vector<std::shared_ptr<WsConnection>> round_;  // sockets waiting for the next round
+  boost::asio::steady_timer timer_;
+  bool scheduled_ = false;
+  Clock::time_point last_round_{};
 };
 
 }  // namespace cohort::net
