@@ -55,25 +55,37 @@ void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftove
 // ---- reading -------------------------------------------------------------------------------
 
 void WsConnection::do_read() {
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](const error_code& ec) { self->on_readable(ec); });
+  // A read (not a readiness wait): Asio re-arms a pending read without an epoll_ctl call,
+  // which a wait costs on every wake-up.
+  socket_.async_read_some(asio::buffer(inbox_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
+    self->on_read(ec, n);
+  });
 }
 
-void WsConnection::on_readable(const error_code& wait_ec) {
-  if (wait_ec || state_ == State::closed) return finish();
-  error_code ec;
-  std::uint8_t* buffer = reactor_.read_buffer();
-  std::size_t n = socket_.read_some(asio::buffer(buffer, Reactor::kReadBufferSize), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) return do_read();
-  if (ec) return finish();  // EOF or reset: the peer is gone
+void WsConnection::on_read(const error_code& read_ec, std::size_t n) {
+  if (read_ec || state_ == State::closed) return finish();  // EOF, reset, or cancelled
   last_activity_ = Clock::now();
+  if (!consume(inbox_.data(), n)) return;
+  // A full inbox means more may be waiting: drain it through the reactor's buffer.
+  while (n == inbox_.size() && state_ != State::closed) {
+    error_code ec;
+    std::uint8_t* buffer = reactor_.read_buffer();
+    n = socket_.read_some(asio::buffer(buffer, Reactor::kReadBufferSize), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) return finish();
+    if (!consume(buffer, n)) return;
+    if (n < Reactor::kReadBufferSize) break;
+  }
+  if (state_ != State::closed) do_read();
+}
+
+bool WsConnection::consume(std::uint8_t* data, std::size_t n) {
   // While closing, frames are still decoded so that the peer's close reply is seen.
-  if (!reader_.failed() && !reader_.closed() && !reader_.feed(buffer, n, *this) &&
-      state_ == State::open) {
+  if (!reader_.failed() && !reader_.closed() && !reader_.feed(data, n, *this) && state_ == State::open) {
     net_.metrics.protocol_closes.fetch_add(1, std::memory_order_relaxed);
     close(reader_.error().code, reader_.error().reason);
   }
-  if (state_ != State::closed) do_read();
+  return state_ != State::closed;
 }
 
 void WsConnection::on_message(ws::Opcode op, std::string_view payload) {
