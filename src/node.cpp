@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 
 #include "channels/channel_socket.hpp"
 #include "net/listener.hpp"
@@ -148,6 +149,10 @@ void Node::route(std::string method, std::string prefix, HttpHandler handler) {
 
 PubSub& Node::pubsub() { return *impl_->pubsub; }
 Stores& Node::stores() { return *impl_->stores; }
+Storage& Node::storage() {
+  if (!impl_->storage) throw std::logic_error("Node::storage() before start()");
+  return *impl_->storage;
+}
 const TokenSigner& Node::signer() const { return impl_->signer; }
 ChannelFactory Node::store_channels() { return store::store_channel_factory(*impl_->stores, impl_->signer); }
 Presence& Node::presence() { return *impl_->presence; }

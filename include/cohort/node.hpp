@@ -21,6 +21,7 @@
 #include "cohort/config.hpp"
 #include "cohort/presence.hpp"
 #include "cohort/pubsub.hpp"
+#include "cohort/storage.hpp"
 #include "cohort/store.hpp"
 #include "cohort/token.hpp"
 
@@ -66,6 +67,9 @@ class Node {
   Presence& presence();
   // Define store kinds before start(); use from reactor threads afterwards.
   Stores& stores();
+  // The embedded storage (valid after start()): register commit hooks here, before the first
+  // op, to write an application's own tables in the same transaction as each op.
+  Storage& storage();
   // Signs and verifies tokens with the node's secret (valid after start()).
   const TokenSigner& signer() const;
   // The channel for topics "store:<kind>:<id>": add it to a socket as channel("store:*", ...).

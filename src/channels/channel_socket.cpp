@@ -67,9 +67,7 @@ class JoinedChannel final : public ChannelContext,
   }
   void push_presence_state() override {
     // [JR, null, topic, "presence_state", STATE]: the state bytes are shared, not copied.
-    std::string head = "[" + join_ref_json_ + ",null,";
-    append_json_string(head, topic_);
-    head += ",\"presence_state\",";
+    std::string head = encode_head(join_ref_json_, "null", topic_, "presence_state");
     auto state = socket_.presence().encoded_state(topic_);
     static const auto kTail = std::make_shared<const std::string>("]");
     std::uint8_t header[net::ws::kMaxHeaderSize];

@@ -104,10 +104,10 @@ std::optional<std::string> decode_binary(std::string_view frame, InMessage& out)
   return std::nullopt;
 }
 
-std::string encode_message(std::string_view join_ref_json, std::string_view ref_json,
-                           std::string_view topic, std::string_view event, const Json& payload) {
+std::string encode_head(std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
+                        std::string_view event) {
   std::string out;
-  out.reserve(32 + topic.size() + event.size());
+  out.reserve(24 + join_ref_json.size() + ref_json.size() + topic.size() + event.size());
   out.push_back('[');
   out.append(join_ref_json);
   out.push_back(',');
@@ -117,6 +117,12 @@ std::string encode_message(std::string_view join_ref_json, std::string_view ref_
   out.push_back(',');
   append_json_string(out, event);
   out.push_back(',');
+  return out;
+}
+
+std::string encode_message(std::string_view join_ref_json, std::string_view ref_json,
+                           std::string_view topic, std::string_view event, const Json& payload) {
+  std::string out = encode_head(join_ref_json, ref_json, topic, event);
   out.append(json::serialize(payload));
   out.push_back(']');
   return out;
@@ -124,14 +130,8 @@ std::string encode_message(std::string_view join_ref_json, std::string_view ref_
 
 std::string encode_reply(std::string_view join_ref_json, std::string_view ref_json,
                          std::string_view topic, std::string_view status, const Json& response) {
-  std::string out;
-  out.push_back('[');
-  out.append(join_ref_json);
-  out.push_back(',');
-  out.append(ref_json);
-  out.push_back(',');
-  append_json_string(out, topic);
-  out.append(",\"phx_reply\",{\"status\":");
+  std::string out = encode_head(join_ref_json, ref_json, topic, "phx_reply");
+  out.append("{\"status\":");
   append_json_string(out, status);
   out.append(",\"response\":");
   out.append(json::serialize(response));

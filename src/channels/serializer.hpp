@@ -40,6 +40,10 @@ void append_json_string(std::string& out, std::string_view s);
 // A ref as JSON text: "\"3\"" for a string, "null" for none.
 std::string ref_json(const std::optional<std::string>& ref);
 
+// "[join_ref,ref,topic,event," — a message up to its payload, for callers that append a
+// payload they already hold as JSON text (then "]").
+std::string encode_head(std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
+                        std::string_view event);
 // [join_ref, ref, topic, event, payload]; refs are JSON text ("null" or a quoted string).
 std::string encode_message(std::string_view join_ref_json, std::string_view ref_json,
                            std::string_view topic, std::string_view event, const Json& payload);

@@ -17,12 +17,18 @@ void PresenceShard::track(std::uint64_t owner, const std::string& topic, const s
   mark(topic, t);
 }
 
-void PresenceShard::update(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta) {
+PresenceShard::Found PresenceShard::find(const std::string& topic, const std::string& key) {
   auto it = topics_.find(topic);
-  if (it == topics_.end()) return;
-  TopicState& t = it->second;
-  auto k = t.keys.find(key);
-  if (k == t.keys.end()) return;
+  if (it == topics_.end()) return {};
+  auto k = it->second.keys.find(key);
+  if (k == it->second.keys.end()) return {};
+  return {&it->second, k};
+}
+
+void PresenceShard::update(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta) {
+  auto [state, k] = find(topic, key);
+  if (!state) return;
+  TopicState& t = *state;
   auto& metas = k->second;
   auto mine = std::stable_partition(metas.begin(), metas.end(), [&](const Meta& m) { return m.owner != owner; });
   if (mine == metas.end()) return;  // owner tracks nothing under key
@@ -35,11 +41,9 @@ void PresenceShard::update(std::uint64_t owner, const std::string& topic, const 
 }
 
 void PresenceShard::untrack(std::uint64_t owner, const std::string& topic, const std::string& key) {
-  auto it = topics_.find(topic);
-  if (it == topics_.end()) return;
-  TopicState& t = it->second;
-  auto k = t.keys.find(key);
-  if (k == t.keys.end()) return;
+  auto [state, k] = find(topic, key);
+  if (!state) return;
+  TopicState& t = *state;
   auto& metas = k->second;
   bool changed = false;
   for (auto m = metas.begin(); m != metas.end();) {

@@ -48,6 +48,12 @@ class PresenceShard {
     bool dirty = false;
   };
 
+  // The topic's state and the key's entry, or {nullptr, {}} when either is unknown.
+  struct Found {
+    TopicState* state = nullptr;
+    std::unordered_map<std::string, std::vector<Meta>>::iterator entry;
+  };
+  Found find(const std::string& topic, const std::string& key);
   void add_join(TopicState& t, const std::string& key, const JsonObject& meta);
   void add_leave(TopicState& t, const std::string& key, const JsonObject& meta);
   void mark(const std::string& topic, TopicState& t);

@@ -72,9 +72,9 @@ Actor KeyAuthority::with_owner_role(const Actor& actor) const {
   return a;
 }
 
-void KeyAuthority::apply(OpCall call, OpDone done) { run(std::move(call), std::move(done), false); }
+void KeyAuthority::apply(OpCall call, OpDone done) { run(std::move(call), std::move(done)); }
 
-void KeyAuthority::run(OpCall call, OpDone done, bool /*from_queue*/) {
+void KeyAuthority::run(OpCall call, OpDone done) {
   if (broken_) return done(fail({{"reason", "storage_error"}, {"detail", *broken_}}));
   if (call.expect_version && *call.expect_version != version_)
     return done(fail({{"reason", "conflict"}, {"expected", *call.expect_version}, {"version", version_}}));
@@ -209,53 +209,65 @@ StoreView KeyAuthority::view(std::optional<std::uint64_t> since) {
 
 // ---- locks and leases -------------------------------------------------------------------------
 
+// The built-in ops: the table that routes them, then one function each.
 bool KeyAuthority::builtin(const OpCall& call, OpDone& done) {
-  const std::string& n = call.name;
-  if (n != "lock" && n != "unlock" && n != "renew" && n != "transfer_owner") return false;
-  if (n == "transfer_owner") {
-    auto to = str(call.args, "to");
-    if (!to) return done(fail({{"reason", "invalid"}, {"field", "to"}})), true;
-    if (!with_owner_role(call.actor).has_role("owner"))
-      return done(fail({{"reason", "forbidden"}, {"op", n}, {"needs", json::array{"owner"}}})), true;
-    accept(call, json::array{JsonObject{{"op", "add"}, {"path", kOwnerPath}, {"value", *to}}}, std::move(done));
+  using Builtin = OpOutcome (KeyAuthority::*)(const OpCall&, const std::string& path);
+  static const std::map<std::string, Builtin, std::less<>> kBuiltins = {
+      {"lock", &KeyAuthority::acquire}, {"unlock", &KeyAuthority::unlock}, {"renew", &KeyAuthority::renew}};
+  if (call.name == "transfer_owner") {
+    transfer_owner(call, done);
     return true;
   }
+  auto b = kBuiltins.find(call.name);
+  if (b == kBuiltins.end()) return false;
   auto path = str(call.args, "path");
-  if (!path || !parse_pointer(*path)) return done(fail({{"reason", "invalid"}, {"field", "path"}})), true;
-  auto now = Clock::now();
-  auto it = locks_.find(*path);
-  bool mine = it != locks_.end() && it->second.session == call.session;
-  if (n == "unlock") {
-    if (!mine) return done(fail({{"reason", "not_holder"}, {"path", *path}})), true;
-    release(*path, "released");
-    done(OpOutcome{true, version_, {}});
+  if (!path || !parse_pointer(*path)) {
+    done(fail({{"reason", "invalid"}, {"field", "path"}}));
     return true;
   }
-  auto ttl = positive_int(call.args, "ttl_ms");
-  if (n == "renew") {
-    if (!mine) return done(fail({{"reason", "not_holder"}, {"path", *path}})), true;
-    if (ttl) it->second.expires = now + std::chrono::milliseconds(*ttl);
-    lock_changed("lock", *path, it->second, "renewed");
-    done(OpOutcome{true, version_, {}});
-    return true;
-  }
-  // lock
-  if (call.actor.id.empty()) return done(fail({{"reason", "forbidden"}, {"detail", "anonymous actors cannot lock"}})), true;
+  done((this->*(b->second))(call, *path));
+  return true;
+}
+
+void KeyAuthority::transfer_owner(const OpCall& call, OpDone& done) {
+  auto to = str(call.args, "to");
+  if (!to) return done(fail({{"reason", "invalid"}, {"field", "to"}}));
+  if (!with_owner_role(call.actor).has_role("owner"))
+    return done(fail({{"reason", "forbidden"}, {"op", call.name}, {"needs", json::array{"owner"}}}));
+  accept(call, json::array{JsonObject{{"op", "add"}, {"path", kOwnerPath}, {"value", *to}}}, std::move(done));
+}
+
+OpOutcome KeyAuthority::acquire(const OpCall& call, const std::string& path) {
+  if (call.actor.id.empty()) return fail({{"reason", "forbidden"}, {"detail", "anonymous actors cannot lock"}});
   if (!env_.kind.lock_roles.empty()) {
     bool allowed = false;
     Actor actor = with_owner_role(call.actor);
     for (const auto& r : env_.kind.lock_roles) allowed = allowed || actor.has_role(r);
-    if (!allowed) return done(fail({{"reason", "forbidden"}, {"op", n}})), true;
+    if (!allowed) return fail({{"reason", "forbidden"}, {"op", call.name}});
   }
   for (const auto& [p, l] : locks_)
-    if (l.session != call.session && paths_overlap(p, *path))
-      return done(fail({{"reason", "locked"}, {"path", p}, {"holder", l.holder}})), true;
+    if (l.session != call.session && paths_overlap(p, path))
+      return fail({{"reason", "locked"}, {"path", p}, {"holder", l.holder}});
   Lock lock{call.actor.id, call.session, std::nullopt};
-  if (ttl) lock.expires = now + std::chrono::milliseconds(*ttl);
-  locks_[*path] = lock;
-  lock_changed("lock", *path, lock, "acquired");
-  done(OpOutcome{true, version_, {}});
-  return true;
+  if (auto ttl = positive_int(call.args, "ttl_ms")) lock.expires = Clock::now() + std::chrono::milliseconds(*ttl);
+  locks_[path] = lock;
+  lock_changed("lock", path, lock, "acquired");
+  return OpOutcome{true, version_, {}};
+}
+
+OpOutcome KeyAuthority::unlock(const OpCall& call, const std::string& path) {
+  auto it = locks_.find(path);
+  if (it == locks_.end() || it->second.session != call.session) return fail({{"reason", "not_holder"}, {"path", path}});
+  release(path, "released");
+  return OpOutcome{true, version_, {}};
+}
+
+OpOutcome KeyAuthority::renew(const OpCall& call, const std::string& path) {
+  auto it = locks_.find(path);
+  if (it == locks_.end() || it->second.session != call.session) return fail({{"reason", "not_holder"}, {"path", path}});
+  if (auto ttl = positive_int(call.args, "ttl_ms")) it->second.expires = Clock::now() + std::chrono::milliseconds(*ttl);
+  lock_changed("lock", path, it->second, "renewed");
+  return OpOutcome{true, version_, {}};
 }
 
 void KeyAuthority::lock_changed(std::string_view event, const std::string& path, const Lock& lock,
@@ -302,7 +314,7 @@ void KeyAuthority::retry_queued() {
   for (auto& q : waiting) {
     auto deadline = q.deadline;
     std::size_t before = queued_.size();
-    run(std::move(q.call), std::move(q.done), true);
+    run(std::move(q.call), std::move(q.done));
     if (queued_.size() > before) queued_.back().deadline = deadline;  // still blocked: keep its deadline
   }
 }

@@ -71,8 +71,12 @@ class KeyAuthority {
     json::array patch;
   };
 
-  void run(OpCall call, OpDone done, bool from_queue);
+  void run(OpCall call, OpDone done);
   bool builtin(const OpCall& call, OpDone& done);
+  void transfer_owner(const OpCall& call, OpDone& done);
+  OpOutcome acquire(const OpCall& call, const std::string& path);
+  OpOutcome unlock(const OpCall& call, const std::string& path);
+  OpOutcome renew(const OpCall& call, const std::string& path);
   void accept(const OpCall& call, json::array patch, OpDone done);
   void on_commit(std::uint64_t version, std::optional<std::string> error);
   void broadcast_patch(std::uint64_t from, std::uint64_t to, json::array ops);
