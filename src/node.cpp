@@ -1,8 +1,10 @@
-// node.cpp — the composition root: wires reactors, listeners, PubSub and socket endpoints.
+// node.cpp — the composition root: wires reactors, listeners, PubSub, Presence, stores,
+// storage and socket endpoints.
 //
-// Owns: the start-up order (validate, bind every reactor's listener, start threads), the
-// periodic sweep of each reactor (idle sockets, overdue close handshakes) and the shutdown
-// sequence (stop accepting, close WebSockets with 1001, wait up to shutdown_grace_ms, stop).
+// Owns: the start-up order (validate, secret, storage, bind every reactor's listener, start
+// threads), the periodic sweep of each reactor (idle sockets, overdue close handshakes), the
+// shutdown sequence (stop accepting, close WebSockets with 1001, wait up to
+// shutdown_grace_ms, stop) and the teardown order (storage flushed before the reactors go).
 #include "cohort/node.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -10,7 +12,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <openssl/rand.h>
+#include <random>
 #include <stdexcept>
 
 #include "channels/channel_socket.hpp"
@@ -22,9 +27,6 @@
 #include "storage/sqlite_storage.hpp"
 #include "store/local_stores.hpp"
 #include "store/store_channel.hpp"
-#include <fstream>
-#include <openssl/rand.h>
-#include <random>
 
 namespace cohort {
 
@@ -42,6 +44,7 @@ std::string default_static_dir() {
     if (std::filesystem::is_directory(dir, ec)) return dir.string();
   return {};
 }
+
 // The node's token secret: <data_dir>/secret, created (32 random bytes, hex, mode 0600) when absent.
 std::optional<std::string> load_secret(const std::string& data_dir) {
   auto path = std::filesystem::path(data_dir) / "secret";

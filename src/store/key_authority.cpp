@@ -116,6 +116,9 @@ void KeyAuthority::accept(const OpCall& call, json::array patch, OpDone done) {
   std::size_t bytes = json::serialize(patch).size();
   if (bytes > env_.kind.max_patch_bytes)
     return done(fail({{"reason", "too_large"}, {"detail", "the change is " + std::to_string(bytes) + " bytes"}}));
+  // The estimate only grows (a replace adds its bytes though the state may not grow); when it
+  // reaches the limit, measure the real size once before refusing.
+  if (estimated_bytes_ + bytes > env_.kind.max_state_bytes) estimated_bytes_ = json::serialize(state_).size();
   if (estimated_bytes_ + bytes > env_.kind.max_state_bytes)
     return done(fail({{"reason", "too_large"}, {"detail", "the state would pass its size limit"}}));
   if (auto err = apply_patch(state_, patch)) return done(fail({{"reason", "invalid"}, {"detail", err->reason}}));
