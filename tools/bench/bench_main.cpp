@@ -29,6 +29,8 @@ constexpr Mode kModes[] = {
     {"fanout", run_fanout},
     {"echo", run_echo},
     {"conns", run_conns},
+    {"presence", run_presence},
+    {"store", run_store},
 };
 
 // Raises the soft file-descriptor limit to the hard one: conns opens thousands of sockets.

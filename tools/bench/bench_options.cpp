@@ -14,7 +14,7 @@ namespace cohort::bench {
 
 namespace {
 
-enum ModeBit : unsigned { kFanout = 1, kEcho = 2, kConns = 4, kAll = 7 };
+enum ModeBit : unsigned { kFanout = 1, kEcho = 2, kConns = 4, kPresence = 8, kStore = 16, kAll = 31 };
 
 struct OptionSpec {
   const char* name;
@@ -49,9 +49,10 @@ const std::vector<OptionSpec>& specs() {
   static const std::vector<OptionSpec> table = {
       {"--url", kAll, "URL", "server socket URL; vsn=2.0.0 is appended when absent (loopback only)",
        [](BenchOptions& o, std::string_view v) { o.url = std::string(v); return std::optional<std::string>(); }},
-      {"--topic", kAll, "TOPIC", "fanout topic; its prefix up to ':' names echo and conns topics (room:bench)",
+      {"--topic", kFanout | kEcho | kConns | kPresence, "TOPIC",
+       "fanout topic; its prefix up to ':' names echo and conns topics (room:bench; presence: room:storm)",
        [](BenchOptions& o, std::string_view v) { o.topic = std::string(v); return std::optional<std::string>(); }},
-      {"--duration", kFanout | kEcho, "SECONDS", "measured time (10; at most 600)",
+      {"--duration", kFanout | kEcho | kStore, "SECONDS", "measured time (10; store 5; at most 600)",
        [](BenchOptions& o, std::string_view v) { o.duration_set = true; return to_double(v, 0.1, 600, o.duration_s); }},
       {"--threads", kAll, "N", "client threads, one event loop each (1: the server needs the other core)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 64, o.threads); }},
@@ -59,9 +60,9 @@ const std::vector<OptionSpec>& specs() {
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 100000, o.max_in_flight); }},
       {"--setup-timeout", kAll, "SECONDS", "time allowed to connect and join everything (60)",
        [](BenchOptions& o, std::string_view v) { return to_double(v, 1, 600, o.setup_timeout_s); }},
-      {"--subscribers", kFanout, "N", "subscriber connections (1000)",
+      {"--subscribers", kFanout | kStore, "N", "subscriber connections (1000; store 100)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 1000000, o.subscribers); }},
-      {"--rate", kFanout, "MSGS", "publisher rate in msgs/s; with --ramp, the first step's (1000; ramp 100)",
+      {"--rate", kFanout | kStore, "MSGS", "publisher rate in msgs/s (store: ops/s); with --ramp, the first step's (1000; ramp 100; store 10000)",
        [](BenchOptions& o, std::string_view v) { o.rate_set = true; return to_double(v, 0.1, 1e7, o.rate); }},
       {"--ramp", kFanout, nullptr, "raise the rate step by step until p99 or loss breaks the limit",
        [](BenchOptions& o, std::string_view) { o.ramp = true; return std::optional<std::string>(); }},
@@ -73,13 +74,13 @@ const std::vector<OptionSpec>& specs() {
        [](BenchOptions& o, std::string_view v) { return to_double(v, 1.01, 10, o.ramp_factor); }},
       {"--p99-limit-ms", kFanout, "MS", "ramp stops when a step's p99 exceeds this (100)",
        [](BenchOptions& o, std::string_view v) { return to_double(v, 0.01, 60000, o.p99_limit_ms); }},
-      {"--drain-seconds", kFanout, "SECONDS", "wait for stragglers after publishing stops (5)",
+      {"--drain-seconds", kFanout | kStore, "SECONDS", "wait for stragglers after publishing stops (5)",
        [](BenchOptions& o, std::string_view v) { return to_double(v, 0, 60, o.drain_s); }},
       {"--payload-bytes", kFanout, "N", "pad each shout payload to about N bytes (0: no pad)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 0, 1 << 20, o.payload_bytes); }},
       {"--clients", kEcho, "N", "echo connections, each on its own topic (100)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 100000, o.clients); }},
-      {"--count", kConns, "N", "connections to open and join (10000)",
+      {"--count", kConns | kPresence, "N", "connections to open and join (10000)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 1000000, o.count); }},
       {"--server-pid", kAll, "PID", "the server's process: report its CPU use (and VmRSS in conns)",
        [](BenchOptions& o, std::string_view v) {
@@ -88,6 +89,14 @@ const std::vector<OptionSpec>& specs() {
          o.server_pid = static_cast<int>(pid);
          return err;
        }},
+      {"--converge-timeout", kPresence, "SECONDS", "give up waiting for presence convergence after this (30)",
+       [](BenchOptions& o, std::string_view v) { return to_double(v, 0.1, 600, o.converge_timeout_s); }},
+      {"--key", kStore, "KIND:ID", "store key; subscribers and writers join store:<key> (livedoc:bench)",
+       [](BenchOptions& o, std::string_view v) { o.key = std::string(v); return std::optional<std::string>(); }},
+      {"--token", kStore, "TOKEN", "signed token sent as the join param \"token\" (needs an editor role)",
+       [](BenchOptions& o, std::string_view v) { o.token = std::string(v); return std::optional<std::string>(); }},
+      {"--writers", kStore, "N", "writer connections sharing --rate (10)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 10000, o.writers); }},
       {"--hold", kConns, "SECONDS", "keep the connections open this long once all joined (2)",
        [](BenchOptions& o, std::string_view v) { return to_double(v, 0, 600, o.hold_s); }},
   };
@@ -98,6 +107,8 @@ unsigned mode_bit(const std::string& mode) {
   if (mode == "fanout") return kFanout;
   if (mode == "echo") return kEcho;
   if (mode == "conns") return kConns;
+  if (mode == "presence") return kPresence;
+  if (mode == "store") return kStore;
   return 0;
 }
 
@@ -105,6 +116,8 @@ unsigned mode_bit(const std::string& mode) {
 std::optional<std::string> cross_check(BenchOptions& o) {
   if (auto err = parse_ws_url(o.url, o.target)) return "--url: " + *err;
   if (o.topic.empty()) return "--topic must not be empty";
+  if (o.mode == "store" && (o.key.empty() || o.key.find(':') == std::string::npos))
+    return "--key must be <kind>:<id>, e.g. livedoc:bench";
   if (o.ramp && o.duration_set) return "--duration does not apply with --ramp (each step lasts --step-seconds)";
   if (o.ramp && !o.rate_set) o.rate = 100;
   if (o.threads > o.connections()) return "--threads exceeds the number of connections";
@@ -131,6 +144,7 @@ std::string BenchOptions::topic_prefix() const {
 unsigned BenchOptions::connections() const {
   if (mode == "fanout") return subscribers + 1;
   if (mode == "echo") return clients;
+  if (mode == "store") return subscribers + writers;
   return count;
 }
 
@@ -141,6 +155,12 @@ std::optional<std::string> parse_options(const std::string& mode, const std::vec
   out.mode = mode;
   unsigned bit = mode_bit(mode);
   if (bit == 0) return "unknown mode '" + mode + "'";
+  if (bit == kPresence) out.topic = "room:storm";
+  if (bit == kStore) {  // the coalescing test's defaults
+    out.subscribers = 100;
+    out.rate = 10000;
+    out.duration_s = 5;
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i], value;
     bool inline_value = false;
@@ -176,7 +196,11 @@ std::string usage() {
       "  echo    C clients each join <prefix>echo-<i> and push \"ping\" in a closed loop;\n"
       "          reports round trips/s and latency percentiles\n"
       "  conns   opens N connections, each joining <prefix>conns-<i % 100>; reports the time to\n"
-      "          join them all and, with --server-pid, the server's memory per connection\n\n"
+      "          join them all and, with --server-pid, the server's memory per connection\n"
+      "  presence  join storm: N connections join --topic with {\"user_id\":\"u<i>\"}; reports joins/s,\n"
+      "          server memory and CPU, and the time until every client's presence list holds all N\n"
+      "  store   --subscribers join store:<key>; --writers push \"op\" incr at --rate ops/s; reports op\n"
+      "          latency, patches/s per subscriber, versions folded per patch, gaps\n\n"
       "options (modes):\n";
   for (const auto& s : specs()) {
     std::string name = std::string(s.name) + (s.value ? std::string(" ") + s.value : "");
@@ -185,6 +209,8 @@ std::string usage() {
       if (s.modes & kFanout) modes += "fanout ";
       if (s.modes & kEcho) modes += "echo ";
       if (s.modes & kConns) modes += "conns ";
+      if (s.modes & kPresence) modes += "presence ";
+      if (s.modes & kStore) modes += "store ";
       modes.pop_back();
     }
     char line[256];

@@ -15,7 +15,7 @@
 namespace cohort::bench {
 
 struct BenchOptions {
-  std::string mode;  // fanout | echo | conns
+  std::string mode;  // fanout | echo | conns | presence | store
   std::string url = "ws://127.0.0.1:4000/socket/websocket";
   WsTarget target;   // url, parsed
   std::string topic = "room:bench";
@@ -41,6 +41,12 @@ struct BenchOptions {
   unsigned count = 10000;
   int server_pid = 0;
   double hold_s = 2;
+  // presence (also --count, --topic)
+  double converge_timeout_s = 30;
+  // store (also --subscribers, --rate, --duration, --drain-seconds)
+  std::string key = "livedoc:bench";
+  std::string token;
+  unsigned writers = 10;
 
   // The prefix of topic up to and including its ':' ("room:"), for echo and conns topics.
   std::string topic_prefix() const;

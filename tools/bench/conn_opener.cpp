@@ -46,7 +46,10 @@ void ConnOpener::open_more() {
   }
 }
 
-void ConnOpener::on_open(Connection& conn) { conn.join(plan_.topic_of(conn.index())); }
+void ConnOpener::on_open(Connection& conn) {
+  if (plan_.params_of) conn.join(plan_.topic_of(conn.index()), plan_.params_of(conn.index()));
+  else conn.join(plan_.topic_of(conn.index()));
+}
 
 void ConnOpener::on_joined(Connection& conn) {
   last_join_ns_ = loop_.now_ns;
@@ -73,7 +76,7 @@ void ConnOpener::on_failed(Connection& conn, std::string_view why) {
 
 void open_spread(ClientPool& pool, std::vector<std::unique_ptr<ConnOpener>>& openers, std::uint32_t count,
                  std::uint32_t max_in_flight, const std::function<std::string(std::uint32_t)>& topic_of,
-                 std::size_t wake_size) {
+                 std::size_t wake_size, const std::function<std::string(std::uint32_t)>& params_of) {
   auto loops = static_cast<std::uint32_t>(openers.size());
   pool.run_on_all([&](ClientLoop& loop) {
     if (loop.index >= loops) return;
@@ -84,6 +87,7 @@ void open_spread(ClientPool& pool, std::vector<std::unique_ptr<ConnOpener>>& ope
     plan.max_in_flight = std::max<std::uint32_t>(1, max_in_flight / loops);
     plan.topic_of = topic_of;
     plan.wake_size = wake_size;
+    plan.params_of = params_of;
     openers[loop.index]->start(std::move(plan));
   });
 }

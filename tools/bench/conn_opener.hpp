@@ -60,6 +60,7 @@ class ConnOpener final : public ConnectionEvents {
     std::uint32_t max_in_flight = 500;
     std::size_t wake_size = Connection::kDefaultWakeSize;  // per-connection read buffer
     std::function<std::string(std::uint32_t index)> topic_of;
+    std::function<std::string(std::uint32_t index)> params_of;  // join params (JSON); empty: {}
   };
 
   ConnOpener(ClientLoop& loop, const WsTarget& target, SetupProgress& progress, FrameHandler& handler);
@@ -95,7 +96,8 @@ class ConnOpener final : public ConnectionEvents {
 // belongs to loop i. Controller-only.
 void open_spread(ClientPool& pool, std::vector<std::unique_ptr<ConnOpener>>& openers, std::uint32_t count,
                  std::uint32_t max_in_flight, const std::function<std::string(std::uint32_t)>& topic_of,
-                 std::size_t wake_size = Connection::kDefaultWakeSize);
+                 std::size_t wake_size = Connection::kDefaultWakeSize,
+                 const std::function<std::string(std::uint32_t)>& params_of = {});
 
 // Waits until `expected` connections joined (nullopt), one failed, or timeout passed (an error
 // message either way). Controller-only.

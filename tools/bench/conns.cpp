@@ -32,15 +32,6 @@ class IgnoreFrames final : public FrameHandler {
   void on_frame(Connection&, const PhxFrame&) override {}
 };
 
-// VmRSS of process pid ("self" for the bench) in bytes, or 0 when it cannot be read.
-std::uint64_t rss_bytes(const std::string& pid) {
-  std::ifstream status("/proc/" + pid + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  return 0;
-}
-
 std::string mib(std::uint64_t bytes) { return fixed(static_cast<double>(bytes) / (1024.0 * 1024.0), 1) + " MiB"; }
 
 // Memory figures of one process: before, after, per connection.

@@ -87,6 +87,14 @@ void report_cpu(Report& report, const CpuUsage& cpu) {
                 fixed(cpu.machine, 0) + "% of one core (" + std::to_string(cpu.cores) + " cores, all processes)");
 }
 
+std::uint64_t rss_bytes(const std::string& pid) {
+  std::ifstream status("/proc/" + pid + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+
 void report_bench_memory(Report& report) {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);

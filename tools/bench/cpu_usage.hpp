@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace cohort::bench {
 
@@ -39,5 +40,8 @@ void report_cpu(Report& report, const CpuUsage& cpu);
 // The bench's peak resident memory so far (getrusage ru_maxrss), in bytes: the other resource
 // a client can run out of. Adds it to report as bench_max_rss.
 void report_bench_memory(Report& report);
+
+// VmRSS of process pid ("self" for the bench) in bytes, from /proc/<pid>/status; 0 when unreadable.
+std::uint64_t rss_bytes(const std::string& pid);
 
 }  // namespace cohort::bench
