@@ -1,7 +1,7 @@
 // node.cpp — the composition root: wires reactors, listeners, PubSub, Presence, stores,
 // storage and socket endpoints.
 //
-// Owns: the start-up order (validate, secret, storage, bind every reactor's listener, start
+// Owns: the start-up order (validate, secret, storage, bind the listener, start
 // threads), the periodic sweep of each reactor (idle sockets, overdue close handshakes), the
 // shutdown sequence (stop accepting, close WebSockets with 1001, wait up to
 // shutdown_grace_ms, stop) and the teardown order (storage flushed before the reactors go).
@@ -206,22 +206,19 @@ std::optional<std::string> Node::start() {
   auto address = asio::ip::make_address(host, ec);
   if (ec) return "host '" + d.config.host + "' is not an IP address";
   std::uint16_t port = d.config.port;
+  auto listener = std::make_shared<net::Listener>(*d.reactors, d.net);
+  if (auto err = listener->open({address, port})) return err;
+  d.port = listener->port();  // the bind picks the port when it was 0
+  d.listeners.push_back(std::move(listener));
   for (unsigned i = 0; i < d.reactors->size(); ++i) {
     d.net.registries.push_back(std::make_unique<net::WsRegistry>(
         d.reactors->at(i), std::chrono::microseconds(d.config.flush_interval_us)));
-    auto listener = std::make_shared<net::Listener>(d.reactors->at(i), d.net);
-    if (auto err = listener->open({address, port})) return err;
-    port = listener->port();  // the first bind picks the port when it was 0
-    d.listeners.push_back(std::move(listener));
     d.sweepers.push_back(std::make_unique<asio::steady_timer>(d.reactors->at(i).context()));
   }
-  d.port = port;
   d.reactors->start();
   d.started = true;
-  for (unsigned i = 0; i < d.reactors->size(); ++i) {
-    d.listeners[i]->start();
-    d.reactors->at(i).post([&d, i] { d.sweep(i); });
-  }
+  for (auto& l : d.listeners) l->start();
+  for (unsigned i = 0; i < d.reactors->size(); ++i) d.reactors->at(i).post([&d, i] { d.sweep(i); });
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 #include "net/listener.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/socket_base.hpp>
 #include <cstdio>
@@ -13,18 +14,14 @@ namespace cohort::net {
 using boost::system::error_code;
 using asio::ip::tcp;
 
-Listener::Listener(Reactor& reactor, NetContext& net)
-    : reactor_(reactor), net_(net), acceptor_(reactor.context()), retry_(reactor.context()) {}
+Listener::Listener(ReactorSet& reactors, NetContext& net)
+    : reactors_(reactors), reactor_(reactors.at(0)), net_(net), acceptor_(reactor_.context()),
+      retry_(reactor_.context()) {}
 
 std::optional<std::string> Listener::open(const tcp::endpoint& endpoint) {
   error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) {
-    int one = 1;
-    if (::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
-      ec = error_code(errno, boost::system::system_category());
-  }
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
@@ -79,9 +76,34 @@ void Listener::on_accept(const error_code& ec, tcp::socket socket) {
     socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
     socket.close(ignored);
   } else {
-    start_http_session(reactor_, net_, std::move(socket));
+    hand_off(std::move(socket));
   }
   do_accept();
+}
+
+void Listener::hand_off(tcp::socket socket) {
+  unsigned target = next_;
+  next_ = (next_ + 1) % reactors_.size();
+  if (target == reactor_.index()) return start_http_session(reactor_, net_, std::move(socket));
+  error_code ec;
+  auto protocol = socket.local_endpoint(ec).protocol();
+  int fd = socket.release(ec);  // the descriptor leaves this reactor's event loop
+  if (ec) {
+    net_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  Reactor& to = reactors_.at(target);
+  to.post([&to, &net = net_, fd, protocol] {
+    error_code e;
+    tcp::socket s(to.context());
+    s.assign(protocol, fd, e);
+    if (e) {
+      ::close(fd);
+      net.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+    start_http_session(to, net, std::move(s));
+  });
 }
 
 }  // namespace cohort::net

@@ -1,9 +1,11 @@
-// listener.hpp — accepts TCP connections for one reactor.
+// listener.hpp — accepts TCP connections and deals them out to the reactors.
 //
-// Owns: one acceptor per reactor, all bound to the same address with SO_REUSEPORT so the
-// kernel spreads new connections over the reactors (no accept lock, no hand-off between
-// threads). Enforces max_connections: a connection over the limit is answered 503 and closed.
-// Owner-thread-only, except stop() which posts to the owner.
+// Owns: the node's one acceptor (on reactor 0) and the round-robin hand-off of each accepted
+// socket to a reactor, which then owns it for life (the descriptor is posted, the session is
+// created there). One acceptor, not one SO_REUSEPORT acceptor per reactor: with SO_REUSEPORT
+// a second node of the same user can bind the same port (even one picked for port 0) and
+// silently take half the connections. Enforces max_connections: a connection over the limit
+// is answered 503 and closed. Owner-thread-only, except stop() which posts to the owner.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -19,7 +21,7 @@ namespace cohort::net {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(Reactor& reactor, NetContext& net);
+  Listener(ReactorSet& reactors, NetContext& net);
 
   // Binds and listens; returns an error message on failure. Any thread, before start().
   std::optional<std::string> open(const boost::asio::ip::tcp::endpoint& endpoint);
@@ -32,8 +34,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void do_accept();
   void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
 
-  Reactor& reactor_;
+  void hand_off(boost::asio::ip::tcp::socket socket);
+
+  ReactorSet& reactors_;
+  Reactor& reactor_;  // where the acceptor runs: reactor 0
   NetContext& net_;
+  unsigned next_ = 0;  // the reactor that gets the next connection
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_;  // backs off when the process is out of descriptors
 };

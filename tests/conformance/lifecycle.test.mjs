@@ -108,3 +108,13 @@ test("SIGTERM the moment the ready line is printed still exits 0", async () => {
   assert.deepEqual(exit, { code: 0, signal: null }, "killed by the signal: the handler was installed too late");
   assert.ok(Date.now() - t0 < SHUTDOWN_MS);
 });
+
+test("a second node on a port that is taken refuses to start; the first keeps every connection", async () => {
+  const first = await start();
+  await assert.rejects(start({ port: first.port }), /cannot listen on 127\.0\.0\.1:\d+: Address already in use/);
+  // Every connection still reaches the first node: none is split off to another process.
+  for (let i = 0; i < 20; i++) {
+    const r = await httpRequest(`${first.url}/healthz`);
+    assert.equal(r.status, 200);
+  }
+});
