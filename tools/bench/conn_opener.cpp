@@ -107,4 +107,14 @@ std::optional<std::string> await_joined(const SetupProgress& progress, std::uint
   return std::nullopt;
 }
 
+JoinSummary summarize_joins(ClientPool& pool, std::vector<std::unique_ptr<ConnOpener>>& openers) {
+  JoinSummary summary;
+  for (unsigned i = 0; i < pool.size(); ++i)
+    pool.run_on(i, [&](ClientLoop& loop) {
+      summary.last_join_ns = std::max(summary.last_join_ns, openers[loop.index]->last_join_ns());
+      summary.latency.merge(openers[loop.index]->join_latency());
+    });
+  return summary;
+}
+
 }  // namespace cohort::bench

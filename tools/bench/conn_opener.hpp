@@ -104,4 +104,12 @@ void open_spread(ClientPool& pool, std::vector<std::unique_ptr<ConnOpener>>& ope
 std::optional<std::string> await_joined(const SetupProgress& progress, std::uint64_t expected,
                                         std::chrono::milliseconds timeout);
 
+// When the last join reply came and how long the joins took, gathered from every opener on its
+// own loop. Controller-only.
+struct JoinSummary {
+  std::uint64_t last_join_ns = 0;
+  LatencyHistogram latency;
+};
+JoinSummary summarize_joins(ClientPool& pool, std::vector<std::unique_ptr<ConnOpener>>& openers);
+
 }  // namespace cohort::bench

@@ -73,13 +73,9 @@ int run_conns(const BenchOptions& opts) {
   if (auto err = await_joined(progress, opts.count, timeout)) return setup_failed(*err);
   CpuUsage cpu = cpu_between(cpu_before, cpu_snapshot(opts.server_pid));
 
-  std::uint64_t t1 = 0;
-  LatencyHistogram join_latency;
-  for (unsigned i = 0; i < pool.size(); ++i)
-    pool.run_on(i, [&](ClientLoop& loop) {
-      t1 = std::max(t1, openers[loop.index]->last_join_ns());
-      join_latency.merge(openers[loop.index]->join_latency());
-    });
+  JoinSummary joins = summarize_joins(pool, openers);
+  std::uint64_t t1 = joins.last_join_ns;
+  LatencyHistogram& join_latency = joins.latency;
   double seconds = ns_to_s(t1 - t0);
 
   auto held_since = std::chrono::steady_clock::now();
