@@ -1,7 +1,7 @@
 // binary.test.mjs — V2 binary frames (PROTOCOL.md A.5): the official client end to end, then the
 // exact bytes of each kind on the wire (the C→S push has a 5-byte header, the S→C push 4 bytes).
 import assert from "node:assert/strict";
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import {
   arrayBuffer,
@@ -15,20 +15,13 @@ import {
   recordSocketMessages,
   uniq,
 } from "./helpers.mjs";
-import { startServer } from "./server.mjs";
+import { serverForFile } from "./server.mjs";
 import { WsClient } from "./wire.mjs";
 
 let server;
 const pool = new ClientPool();
 
-before(async () => {
-  server = await startServer();
-});
-afterEach(() => pool.closeAll());
-after(async () => {
-  await pool.closeAll();
-  await server?.kill();
-});
+serverForFile(pool, (s) => (server = s));
 
 const ALL_BYTES = Array.from({ length: 256 }, (_, i) => i); // NUL, invalid UTF-8, everything
 

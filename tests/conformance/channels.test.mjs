@@ -3,7 +3,7 @@
 // One node for the whole file; every test uses its own topics and sockets (closed after it), so
 // the tests do not see each other's traffic.
 import assert from "node:assert/strict";
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import {
   ClientPool,
@@ -20,20 +20,13 @@ import {
   uniq,
   withTimeout,
 } from "./helpers.mjs";
-import { startServer } from "./server.mjs";
+import { serverForFile } from "./server.mjs";
 import { broadcastHttp, WsClient } from "./wire.mjs";
 
 let server;
 const pool = new ClientPool();
 
-before(async () => {
-  server = await startServer();
-});
-afterEach(() => pool.closeAll());
-after(async () => {
-  await pool.closeAll();
-  await server?.kill();
-});
+serverForFile(pool, (s) => (server = s));
 
 const isReply = (topic) => (m) => m.topic === topic && m.event === "phx_reply";
 

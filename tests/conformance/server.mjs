@@ -8,6 +8,7 @@
 // Every child still alive when the test process exits is killed, and every temporary --data-dir
 // is removed then, so a failing test leaves nothing behind.
 import { spawn } from "node:child_process";
+import { after, afterEach, before } from "node:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -139,4 +140,19 @@ export async function startServer({ port = 0, args = [], dataDir = null, timeout
       return startServer({ port: boundPort, args, dataDir: dir });
     },
   };
+}
+
+// One node for a whole test file: started before the first test (handed to `use`), killed after
+// the last; the pool's clients are closed after each test.
+export function serverForFile(pool, use, opts = {}) {
+  let server;
+  before(async () => {
+    server = await startServer(opts);
+    use(server);
+  });
+  afterEach(() => pool.closeAll());
+  after(async () => {
+    await pool.closeAll();
+    await server?.kill();
+  });
 }

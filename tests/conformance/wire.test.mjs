@@ -1,23 +1,16 @@
 // wire.test.mjs — exact V2 JSON frames (PROTOCOL.md A.2–A.4), sent and checked without the client
 // library: refs echoed byte for byte, reply shapes, leave/close order, duplicate join, authToken.
 import assert from "node:assert/strict";
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import { ClientPool, uniq } from "./helpers.mjs";
-import { startServer } from "./server.mjs";
+import { serverForFile } from "./server.mjs";
 import { WsClient } from "./wire.mjs";
 
 let server;
 const pool = new ClientPool();
 
-before(async () => {
-  server = await startServer();
-});
-afterEach(() => pool.closeAll());
-after(async () => {
-  await pool.closeAll();
-  await server?.kill();
-});
+serverForFile(pool, (s) => (server = s));
 
 async function client(opts) {
   const ws = await WsClient.connect(server, opts);
