@@ -147,7 +147,11 @@ SocketEndpoint& Node::socket(std::string path) {
 }
 
 void Node::route(std::string method, std::string prefix, HttpHandler handler) {
-  impl_->net.routes.push_back({std::move(method), std::move(prefix), std::move(handler)});
+  impl_->net.routes.push_back({std::move(method), std::move(prefix), std::move(handler), {}});
+}
+
+void Node::route_async(std::string method, std::string prefix, AsyncHttpHandler handler) {
+  impl_->net.routes.push_back({std::move(method), std::move(prefix), {}, std::move(handler)});
 }
 
 PubSub& Node::pubsub() { return *impl_->pubsub; }
@@ -198,7 +202,7 @@ std::optional<std::string> Node::start() {
     hot("socket_writes_total", &net::HotCounters::writes);
     line("slow_consumer_closes_total", m.slow_consumer_closes);
     line("protocol_closes_total", m.protocol_closes);
-    return HttpResponse{200, "text/plain; version=0.0.4", std::move(body)};
+    return HttpResponse{200, "text/plain; version=0.0.4", std::move(body), {}};
   });
 
   error_code ec;

@@ -2,6 +2,7 @@
 #include "channels/channel_socket.hpp"
 
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 
 namespace cohort::channels {
@@ -116,6 +117,17 @@ class JoinedChannel final : public ChannelContext,
       return socket_.send_text(encode_reply(join_ref_json_, to.ref_json, topic_, "error",
                                             JsonObject{{"reason", "binary reply header too long"}}));
     socket_.send_binary(frame);
+  }
+
+  void crash(std::string_view reason) override { socket_.crash(*this, reason); }
+
+  void after(std::chrono::milliseconds delay, std::function<void()> fn) override {
+    auto* reactor = net::Reactor::current();
+    if (!reactor) throw std::logic_error("ChannelContext::after() off the reactors");
+    auto timer = std::make_shared<boost::asio::steady_timer>(reactor->context(), delay);
+    timer->async_wait([timer, fn = std::move(fn), alive = weak_from_this()](const boost::system::error_code& ec) {
+      if (!ec && !alive.expired()) fn();
+    });
   }
 
   // Subscriber
@@ -241,6 +253,16 @@ void ChannelSocket::handle_join(InMessage& message) {
     result = JoinResult::refuse("join crashed");
   }
   if (!result.deferred) channel->finish_join(std::move(result));
+}
+
+void ChannelSocket::crash(JoinedChannel& channel, std::string_view reason) {
+  if (find(channel.topic()) != &channel) return;  // already ended (or replaced by a rejoin)
+  std::fprintf(stderr, "cohort: channel %s crashed: %.*s\n", channel.topic().c_str(), static_cast<int>(reason.size()),
+               reason.data());
+  auto keep = channel.shared_from_this();
+  std::string topic = channel.topic();
+  std::string ref = remove(channel, "crash");
+  send_text(encode_message(ref, ref, topic, "phx_error", JsonObject{{"reason", "channel_crash"}}));
 }
 
 void ChannelSocket::drop(JoinedChannel& channel) {

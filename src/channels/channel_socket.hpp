@@ -43,6 +43,8 @@ class ChannelSocket final : public net::WsHandler {
   presence::Tracker& presence() { return presence_; }
   // Forgets a channel whose join was refused (no terminate: it never joined).
   void drop(JoinedChannel& channel);
+  // Ends a joined channel from outside its handler (ChannelContext::crash).
+  void crash(JoinedChannel& channel, std::string_view reason);
   const JsonObject& assigns() const { return assigns_; }
 
  private:
