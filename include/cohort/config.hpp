@@ -42,6 +42,16 @@ struct Config {
   // The HMAC key of signed tokens. Empty: read <data_dir>/secret, created with 32 random bytes
   // at first start, so tokens stay valid across restarts.
   std::string secret;
+  // Live views: their templates and the npm packages whose client bundles the pages load.
+  // Empty = templates/ and node_modules/ of the source tree next to the binary.
+  std::string templates_dir;
+  std::string assets_dir;
+  // A live view renders at most once per frame: about two display frames, so a burst of
+  // messages costs ~33 renders a second, not one per message, and still looks immediate.
+  std::uint32_t live_frame_ms = 30;
+  // A page's signed live session stays valid this long (two weeks, Phoenix's session cookie
+  // default), so a tab left open reconnects after a restart without a reload.
+  std::uint32_t live_session_ttl_s = 14 * 24 * 3600;
   // How long shutdown waits for sockets to close before exiting anyway.
   std::uint32_t shutdown_grace_ms = 3000;
 
