@@ -164,6 +164,12 @@ const TokenSigner& Node::signer() const { return impl_->signer; }
 ChannelFactory Node::store_channels() { return store::store_channel_factory(*impl_->stores, impl_->signer); }
 Presence& Node::presence() { return *impl_->presence; }
 const Config& Node::config() const { return impl_->config; }
+
+NodeStats Node::stats() const {
+  const auto& m = impl_->net.metrics;
+  return NodeStats{m.connections_open.load(std::memory_order_relaxed), m.websockets_open.load(std::memory_order_relaxed),
+                   m.sum(&net::HotCounters::messages_in), m.sum(&net::HotCounters::frames_out)};
+}
 std::uint16_t Node::port() const { return impl_->port; }
 
 std::optional<std::string> Node::start() {

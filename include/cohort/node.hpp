@@ -57,6 +57,14 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 using HttpResponder = std::function<void(HttpResponse)>;
 using AsyncHttpHandler = std::function<void(const HttpRequest&, HttpResponder respond)>;
 
+// A snapshot of the node's counters (any thread; relaxed reads, for dashboards).
+struct NodeStats {
+  std::uint64_t connections_open = 0;  // TCP connections, HTTP and WebSocket
+  std::uint64_t websockets_open = 0;
+  std::uint64_t messages_in = 0;       // WebSocket messages received since start
+  std::uint64_t frames_out = 0;        // WebSocket frames queued for sending since start
+};
+
 class Node {
  public:
   explicit Node(Config config);
@@ -88,6 +96,7 @@ class Node {
   // The channel for topics "store:<kind>:<id>": add it to a socket as channel("store:*", ...).
   ChannelFactory store_channels();
   const Config& config() const;
+  NodeStats stats() const;  // any-thread
 
   struct Impl;
 
