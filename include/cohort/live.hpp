@@ -161,6 +161,11 @@ class Live {
   // Every connected view tracks its visitor on topic (key: the user id; meta: name, color,
   // page (the URL path), view (the view id)), so a dashboard can follow who is where.
   Live& track_visitors(std::string topic);
+  // After Node::start(): a link that gives whoever opens it these roles (kept in their signed
+  // visitor cookie) — "/signin?grant=<token>&then=<path>", valid for ttl. How a moderator is
+  // made without accounts: the operator hands the link out.
+  std::string grant_link(const std::vector<std::string>& roles, std::chrono::seconds ttl,
+                         std::string_view then = "/") const;
   // Compiles the templates (Config::templates_dir), checks every view's and component's template
   // exists (components: one root element) and installs the routes. Returns every error found,
   // each naming file and line, or nullopt.

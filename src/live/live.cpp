@@ -48,6 +48,11 @@ Live& Live::track_visitors(std::string topic) {
   return *this;
 }
 
+std::string Live::grant_link(const std::vector<std::string>& roles, std::chrono::seconds ttl,
+                             std::string_view then) const {
+  return signin_link(impl_->node.signer(), roles, ttl, then);
+}
+
 std::optional<std::string> Live::install() {
   auto& reg = impl_->registry;
   Node& node = impl_->node;
@@ -78,6 +83,7 @@ std::optional<std::string> Live::install() {
   Services services{node.pubsub(), node.presence(), node.stores(), reg};
   node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));
   install_pages(node, services);
+  install_signin(node);
   node.route("GET", "/metrics/live", [&stats = reg.stats](const HttpRequest&) {
     auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
     return HttpResponse::json(200, JsonObject{{"views_mounted", n(stats.views_mounted)},

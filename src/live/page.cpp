@@ -3,7 +3,9 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
+#include <boost/url/parse_query.hpp>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -140,6 +142,47 @@ Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer) {
   }
   JsonObject user = new_user();
   return Visitor{user, user_cookie(user, signer)};
+}
+
+std::string signin_link(const TokenSigner& signer, const std::vector<std::string>& roles, std::chrono::seconds ttl,
+                        std::string_view then) {
+  json::array list;
+  for (const auto& r : roles) list.emplace_back(r);
+  JsonObject claims{{"kind", "grant"},
+                    {"roles", std::move(list)},
+                    {"exp", static_cast<std::int64_t>(std::time(nullptr)) + ttl.count()}};
+  std::string link = "/signin?grant=" + signer.sign(claims);
+  if (then != "/") link += "&then=" + std::string(then);  // a local path: no escaping needed for ours
+  return link;
+}
+
+void install_signin(Node& node) {
+  const TokenSigner& signer = node.signer();
+  node.route("GET", "/signin", [&signer](const HttpRequest& req) {
+    std::string grant, then = "/";
+    if (auto params = boost::urls::parse_query(boost::core::string_view(req.query.data(), req.query.size())))
+      for (auto p : *params) {
+        if (p.key == "grant" && p.has_value) grant = p.value.decode();
+        if (p.key == "then" && p.has_value) then = p.value.decode();
+      }
+    if (then.empty() || then[0] != '/' || then.starts_with("//")) then = "/";
+    auto verified = signer.verify(grant);
+    const Json* kind = verified.claims ? verified.claims->if_contains("kind") : nullptr;
+    const Json* roles = verified.claims ? verified.claims->if_contains("roles") : nullptr;
+    if (!kind || *kind != "grant" || !roles || !roles->is_array())
+      return html(403, "<!DOCTYPE html><title>Sign-in link not valid</title><p>This sign-in link is not valid (" +
+                           escape_attr(verified.claims ? "not a grant" : verified.error) +
+                           "). Ask for a new one.</p>");
+    Visitor visitor = visitor_of(req, signer);
+    json::array have;
+    if (const Json* r = visitor.user.if_contains("roles"); r && r->is_array()) have = r->get_array();
+    for (const auto& r : roles->get_array())
+      if (std::find(have.begin(), have.end(), r) == have.end()) have.push_back(r);
+    visitor.user["roles"] = std::move(have);
+    HttpResponse r = redirect_to(then);
+    r.headers.emplace_back("Set-Cookie", user_cookie(visitor.user, signer));
+    return r;
+  });
 }
 
 void install_pages(Node& node, Services services) {

@@ -30,6 +30,12 @@ Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer);
 // A Set-Cookie value holding user (signed), for sign-in pages.
 std::string user_cookie(const JsonObject& user, const TokenSigner& signer);
 
+// GET /signin?grant=<token>&then=<path>: adds the grant's roles to the visitor's cookie and
+// redirects to then (a local path). A bad or expired grant is a 403 page saying so.
+void install_signin(Node& node);
+std::string signin_link(const TokenSigner& signer, const std::vector<std::string>& roles, std::chrono::seconds ttl,
+                        std::string_view then);
+
 // Serves GET requests for the views of registry (one route per view path prefix).
 void install_pages(Node& node, Services services);
 
