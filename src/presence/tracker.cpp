@@ -102,6 +102,19 @@ std::shared_ptr<const std::string> Tracker::encoded_state(std::string_view topic
   return it->second.encoded;
 }
 
+std::shared_ptr<const std::string> Tracker::deflated_state(std::string_view topic, const std::string& state) const {
+  auto compress = [&state] {
+    auto d = std::make_shared<std::string>();
+    net::ws::thread_deflater().compress(state, *d, /*keep_tail=*/true);
+    return std::shared_ptr<const std::string>(std::move(d));
+  };
+  auto& replica = here().replica;
+  auto it = replica.find(topic);
+  if (it == replica.end()) return compress();
+  if (!it->second.deflated) it->second.deflated = compress();
+  return it->second.deflated;
+}
+
 std::vector<std::shared_ptr<const std::string>> Tracker::state_frame(std::string_view topic, std::string_view head,
                                                                      std::size_t deflate_min) const {
   namespace ws = net::ws;
@@ -119,19 +132,7 @@ std::vector<std::shared_ptr<const std::string>> Tracker::state_frame(std::string
     ws::thread_deflater().compress("]", *s);
     return std::shared_ptr<const std::string>(std::move(s));
   }();
-  auto compress = [&state] {
-    auto d = std::make_shared<std::string>();
-    ws::thread_deflater().compress(*state, *d, /*keep_tail=*/true);
-    return std::shared_ptr<const std::string>(std::move(d));
-  };
-  std::shared_ptr<const std::string> deflated;
-  auto it = here().replica.find(topic);
-  if (it == here().replica.end()) {
-    deflated = compress();
-  } else {
-    if (!it->second.deflated) it->second.deflated = compress();
-    deflated = it->second.deflated;
-  }
+  auto deflated = deflated_state(topic, *state);
   std::string stored;
   ws::append_stored_block(stored, head);
   std::size_t h = ws::write_header(header, ws::Opcode::text, stored.size() + deflated->size() + kDeflatedClose->size(), true);

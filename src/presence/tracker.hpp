@@ -57,6 +57,8 @@ class Tracker final : public Presence {
   struct PerReactor;
 
   PerReactor& here() const;
+  // encoded_state(topic) (passed as state) compressed, tail kept; shared until it changes.
+  std::shared_ptr<const std::string> deflated_state(std::string_view topic, const std::string& state) const;
   void publish(const std::string& topic, std::shared_ptr<const JsonObject> diff);
 
   net::ReactorSet& reactors_;
