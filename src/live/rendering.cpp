@@ -9,6 +9,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace cohort::live {
@@ -194,12 +195,20 @@ std::vector<std::string> Renderer::keys_of(const Dynamic& d, const json::array& 
   const std::string& field = d.key_field.empty() ? std::string("id") : d.key_field;
   std::vector<std::string> keys;
   keys.reserve(items.size());
-  std::unordered_map<std::string, int> seen;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const Json* id = items[i].is_object() ? items[i].get_object().if_contains(field) : nullptr;
-    std::string key = id ? "k" + json::serialize(*id) : "p" + std::to_string(i);
-    if (int n = seen[key]++; n > 0) key += "#" + std::to_string(n);
-    keys.push_back(std::move(key));
+    keys.push_back(!id                ? "p" + std::to_string(i)
+                   : id->is_string()  ? "s" + std::string(id->get_string())
+                   : id->is_int64()   ? "i" + std::to_string(id->get_int64())
+                                      : "j" + json::serialize(*id));
+  }
+  // Duplicates are rare: found by sorting views (no per-key allocation), renamed only if any.
+  std::vector<std::string_view> sorted(keys.begin(), keys.end());
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) return keys;
+  std::unordered_map<std::string, int> seen;
+  for (auto& key : keys) {
+    if (int n = seen[key]++; n > 0) (key += '\0') += std::to_string(n);
   }
   return keys;
 }
@@ -242,20 +251,30 @@ std::optional<Json> Renderer::diff_list(const Dynamic& d, const json::array& ite
   std::vector<std::string> old_keys;  // moved out first: the index views them while entries move
   old_keys.reserve(list.entries.size());
   for (auto& entry : list.entries) old_keys.push_back(std::move(entry.key));
+  // The common case is no reordering: a key still at its old index needs no hash lookup, and
+  // the index is only built at the first key that is not.
   std::unordered_map<std::string_view, std::size_t> old_index;
-  for (std::size_t j = 0; j < old_keys.size(); ++j) old_index.emplace(old_keys[j], j);
+  auto find_old = [&](std::size_t i) -> std::optional<std::size_t> {
+    if (i < old_keys.size() && old_keys[i] == keys[i] && old_index.empty()) return i;
+    if (old_index.empty()) {
+      for (std::size_t j = 0; j < old_keys.size(); ++j) old_index.emplace(old_keys[j], j);
+    }
+    auto it = old_index.find(keys[i]);
+    if (it == old_index.end()) return std::nullopt;
+    return it->second;
+  };
   bool outer_touched = touches(d.body->deps, d.body->reads_all);
   std::vector<EntryMemory> next(items.size());
   JsonObject k;
   bool moved = false;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    auto it = old_index.find(keys[i]);
-    if (it == old_index.end()) {
+    std::optional<std::size_t> old = find_old(i);
+    if (!old) {
       k[index_key(i)] = full_entry(*d.body, items[i], next[i]);
       next[i].key = std::move(keys[i]);
       continue;
     }
-    std::size_t j = it->second;
+    std::size_t j = *old;
     next[i] = std::move(list.entries[j]);
     next[i].key = std::move(keys[i]);
     bool element_changed = next[i].element != items[i];
