@@ -69,7 +69,10 @@ void node_html(const JsonObject& node, const JsonObject* components, std::string
 
 std::string to_html(const JsonObject& full_tree) {
   const Json* c = full_tree.if_contains("c");
-  return to_html(full_tree, c && c->is_object() ? c->get_object() : JsonObject{});
+  if (c && c->is_object()) return to_html(full_tree, c->get_object());
+  std::string out;
+  node_html(full_tree, nullptr, out, 0);
+  return out;
 }
 
 std::string to_html(const JsonObject& full_tree, const JsonObject& components) {
