@@ -84,7 +84,10 @@ class Renderer {
   std::optional<Json> diff_list(const Dynamic& d, const json::array& items, ListMemory& list,
                                 bool all);
   JsonObject full_entry(const Node& body, const Json& element, EntryMemory& entry);
+  JsonObject diff_entry(const Node& body, const Json& item, EntryMemory& entry, bool all,
+                        bool outer_touched);
   std::optional<Json> stream_slot(const Dynamic& d, SlotMemory& mem, bool full);
+  JsonObject stream_entry(const Node& body, const Json& item, const std::string& dom_id);
   std::vector<std::string> keys_of(const Dynamic& d, const json::array& items) const;
 
   Scope scope_;
@@ -241,6 +244,43 @@ Json Renderer::full_list(const Dynamic& d, const json::array& items, SlotMemory&
   return Json(std::move(out));
 }
 
+// The keys of a list's previous entries (moved out of them, so that the entries can move while
+// the index views the keys). The common case is no reordering: a key still at its index needs
+// no hash lookup, and the hash index is only built at the first key that is not.
+class OldKeys {
+ public:
+  explicit OldKeys(std::vector<EntryMemory>& entries) {
+    keys_.reserve(entries.size());
+    for (auto& entry : entries) keys_.push_back(std::move(entry.key));
+  }
+  std::optional<std::size_t> find(std::size_t i, std::string_view key) {
+    if (index_.empty() && i < keys_.size() && keys_[i] == key) return i;
+    if (index_.empty()) {
+      for (std::size_t j = 0; j < keys_.size(); ++j) index_.emplace(keys_[j], j);
+    }
+    auto it = index_.find(key);
+    if (it == index_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::vector<std::string> keys_;
+  std::unordered_map<std::string_view, std::size_t> index_;
+};
+
+// Slot diffs of one kept entry; empty when it need not be (or was not) re-rendered.
+JsonObject Renderer::diff_entry(const Node& body, const Json& item, EntryMemory& entry, bool all,
+                                bool outer_touched) {
+  JsonObject out;
+  bool element_changed = entry.element != item;
+  if (!all && !element_changed && !outer_touched) return out;
+  scope_.push(item);
+  diff_dynamics(body, entry.slots, all || element_changed, out);
+  scope_.pop();
+  if (element_changed) entry.element = item;
+  return out;
+}
+
 // Keyed diff. Per new index i whose key was at old index j: unchanged and j == i -> omitted;
 // changed and j == i -> {slot diffs}; moved -> j or [j, {slot diffs}] plus "km". A new key
 // gets its full entry dynamics: the client merges an object entry onto old[i] when it exists
@@ -248,62 +288,46 @@ Json Renderer::full_list(const Dynamic& d, const json::array& items, SlotMemory&
 std::optional<Json> Renderer::diff_list(const Dynamic& d, const json::array& items,
                                         ListMemory& list, bool all) {
   auto keys = keys_of(d, items);
-  std::vector<std::string> old_keys;  // moved out first: the index views them while entries move
-  old_keys.reserve(list.entries.size());
-  for (auto& entry : list.entries) old_keys.push_back(std::move(entry.key));
-  // The common case is no reordering: a key still at its old index needs no hash lookup, and
-  // the index is only built at the first key that is not.
-  std::unordered_map<std::string_view, std::size_t> old_index;
-  auto find_old = [&](std::size_t i) -> std::optional<std::size_t> {
-    if (i < old_keys.size() && old_keys[i] == keys[i] && old_index.empty()) return i;
-    if (old_index.empty()) {
-      for (std::size_t j = 0; j < old_keys.size(); ++j) old_index.emplace(old_keys[j], j);
-    }
-    auto it = old_index.find(keys[i]);
-    if (it == old_index.end()) return std::nullopt;
-    return it->second;
-  };
+  OldKeys old_keys(list.entries);
   bool outer_touched = touches(d.body->deps, d.body->reads_all);
   std::vector<EntryMemory> next(items.size());
   JsonObject k;
   bool moved = false;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    std::optional<std::size_t> old = find_old(i);
-    if (!old) {
+    std::optional<std::size_t> j = old_keys.find(i, keys[i]);
+    if (!j) {
       k[index_key(i)] = full_entry(*d.body, items[i], next[i]);
-      next[i].key = std::move(keys[i]);
-      continue;
-    }
-    std::size_t j = *old;
-    next[i] = std::move(list.entries[j]);
-    next[i].key = std::move(keys[i]);
-    bool element_changed = next[i].element != items[i];
-    JsonObject entry;
-    if (all || element_changed || outer_touched) {
-      scope_.push(items[i]);
-      diff_dynamics(*d.body, next[i].slots, all || element_changed, entry);
-      scope_.pop();
-      if (element_changed) next[i].element = items[i];
-    }
-    if (j == i) {
-      if (!entry.empty()) k[index_key(i)] = std::move(entry);
-      continue;
-    }
-    moved = true;
-    if (entry.empty()) {
-      k[index_key(i)] = j;
     } else {
-      k[index_key(i)] = json::array{Json(j), Json(std::move(entry))};
+      next[i] = std::move(list.entries[*j]);
+      JsonObject entry = diff_entry(*d.body, items[i], next[i], all, outer_touched);
+      if (*j != i) {
+        moved = true;
+        k[index_key(i)] = entry.empty() ? Json(*j) : Json(json::array{Json(*j), Json(std::move(entry))});
+      } else if (!entry.empty()) {
+        k[index_key(i)] = std::move(entry);
+      }
     }
+    next[i].key = std::move(keys[i]);
   }
   std::size_t old_count = list.entries.size();
   list.entries = std::move(next);
   if (k.empty() && items.size() == old_count) return std::nullopt;
   k["kc"] = items.size();
   if (moved) k["km"] = true;
-  JsonObject out;
-  out["k"] = std::move(k);
-  return Json(std::move(out));
+  return Json(JsonObject{{"k", std::move(k)}});
+}
+
+// One inserted stream item, with {{dom_id}} in scope; nothing of it is remembered.
+JsonObject Renderer::stream_entry(const Node& body, const Json& item, const std::string& dom_id) {
+  Json frame = JsonObject{{"dom_id", dom_id}};
+  std::vector<SlotMemory> scratch;
+  JsonObject entry;
+  scope_.push(item);
+  scope_.push(frame);
+  full_dynamics(body, scratch, entry);
+  scope_.pop();
+  scope_.pop();
+  return entry;
 }
 
 // A stream node carries only the entries inserted by this render; the client drops them from
@@ -322,19 +346,11 @@ std::optional<Json> Renderer::stream_slot(const Dynamic& d, SlotMemory& mem, boo
   auto [ref, inserted] = stream_refs_.try_emplace(d.name, static_cast<int>(stream_refs_.size()));
   JsonObject k;
   json::array inserts;
-  std::vector<SlotMemory> scratch;
   for (std::size_t i = 0; i < ops.inserts.size(); ++i) {
     const StreamInsert& ins = ops.inserts[i];
     const Json* id = ins.item.is_object() ? ins.item.get_object().if_contains("id") : nullptr;
     std::string dom_id = stream_dom_id(d.name, id ? *id : Json());
-    Json frame = JsonObject{{"dom_id", dom_id}};
-    JsonObject entry;
-    scope_.push(ins.item);
-    scope_.push(frame);
-    full_dynamics(*d.body, scratch, entry);
-    scope_.pop();
-    scope_.pop();
-    k[index_key(i)] = std::move(entry);
+    k[index_key(i)] = stream_entry(*d.body, ins.item, dom_id);
     inserts.push_back(json::array{Json(dom_id), Json(ins.at),
                                   ins.limit ? Json(*ins.limit) : Json(nullptr),
                                   Json(ins.update_only)});

@@ -137,6 +137,16 @@ TEST(Rendering, ListInsertMoveDeleteChange) {
               R"({"0":{"s":["<li id=\"","\">","</li>"],"k":{"0":{"0":"a","1":"A"},"kc":1}}})");
 }
 
+TEST(Rendering, NewKeyAtAnOldIndexIsSentInFull) {
+  Fixture f(kList);
+  Rendering r(f.t());
+  auto assigns = obj(R"({"items":[{"id":"a","name":"A"},{"id":"b","name":"B"}]})");
+  r.render_full(assigns);
+  // b replaced by x at index 1: the client merges the entry onto old[1], so every slot is sent.
+  assigns["items"].as_array()[1] = parse(R"({"id":"x","name":"B"})");
+  EXPECT_JSON(r.render_diff(assigns, {"items"}), R"({"0":{"k":{"1":{"0":"x","1":"B"},"kc":2}}})");
+}
+
 TEST(Rendering, PositionalListWithoutIds) {
   Fixture f("{{#tags}}<i>{{.}}</i>{{/tags}}");
   Rendering r(f.t());
