@@ -111,8 +111,9 @@ bool Renderer::touches(const std::set<std::string, std::less<>>& deps, bool read
 void Renderer::full_dynamics(const Node& node, std::vector<SlotMemory>& mem, JsonObject& out) {
   mem.clear();
   mem.resize(node.dynamics.size());
+  out.reserve(out.size() + node.dynamics.size() + 1);  // + "s": no rehash while filling
   for (std::size_t i = 0; i < node.dynamics.size(); ++i) {
-    out[index_key(i)] = *slot(node.dynamics[i], mem[i], true, true);
+    out.emplace(index_key(i), *slot(node.dynamics[i], mem[i], true, true));
   }
 }
 
@@ -232,10 +233,10 @@ Json Renderer::full_list(const Dynamic& d, const json::array& items, SlotMemory&
   mem.list->node = d.body.get();
   auto keys = keys_of(d, items);
   mem.list->entries.resize(items.size());
-  JsonObject k;
+  JsonObject k(items.size() + 1);
   for (std::size_t i = 0; i < items.size(); ++i) {
     mem.list->entries[i].key = std::move(keys[i]);
-    k[index_key(i)] = full_entry(*d.body, items[i], mem.list->entries[i]);
+    k.emplace(index_key(i), full_entry(*d.body, items[i], mem.list->entries[i]));
   }
   k["kc"] = items.size();
   JsonObject out;
