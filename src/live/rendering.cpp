@@ -56,6 +56,32 @@ json::array statics_json(const Node& node) {
 
 std::string index_key(std::size_t i) { return std::to_string(i); }
 
+// Json equality, fast when objects keep their member order (the usual case for list elements
+// built the same way): members are compared pairwise, and only a differing order falls back to
+// Boost.JSON's lookup-based comparison.
+bool same_json(const Json& a, const Json& b) {
+  if (a.is_object() && b.is_object()) {
+    const JsonObject& x = a.get_object();
+    const JsonObject& y = b.get_object();
+    if (x.size() != y.size()) return false;
+    for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
+      if (i->key() != j->key()) return x == y;
+      if (!same_json(i->value(), j->value())) return false;
+    }
+    return true;
+  }
+  if (a.is_array() && b.is_array()) {
+    const json::array& x = a.get_array();
+    const json::array& y = b.get_array();
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (!same_json(x[i], y[i])) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
 // Per-call state of one render.
 class Renderer {
  public:
@@ -273,7 +299,7 @@ class OldKeys {
 JsonObject Renderer::diff_entry(const Node& body, const Json& item, EntryMemory& entry, bool all,
                                 bool outer_touched) {
   JsonObject out;
-  bool element_changed = entry.element != item;
+  bool element_changed = !same_json(entry.element, item);
   if (!all && !element_changed && !outer_touched) return out;
   scope_.push(item);
   diff_dynamics(body, entry.slots, all || element_changed, out);

@@ -147,6 +147,19 @@ TEST(Rendering, NewKeyAtAnOldIndexIsSentInFull) {
   EXPECT_JSON(r.render_diff(assigns, {"items"}), R"({"0":{"k":{"1":{"0":"x","1":"B"},"kc":2}}})");
 }
 
+TEST(Rendering, ElementsEqualInAnotherMemberOrderAreUnchanged) {
+  Fixture f(kList);
+  Rendering r(f.t());
+  auto assigns = obj(R"({"items":[{"id":"a","name":"A"},{"id":"b","name":"B","x":[1,{"y":2}]}]})");
+  r.render_full(assigns);
+  assigns["items"] = parse(R"([{"name":"A","id":"a"},{"id":"b","name":"B","x":[1,{"y":2}]}])");
+  EXPECT_JSON(r.render_diff(assigns, {"items"}), R"({})");
+  assigns["items"] = parse(R"([{"name":"A","id":"a"},{"id":"b","name":"B","x":[1,{"y":3}]}])");
+  EXPECT_EQ(r.last_evaluations(), 1u);
+  EXPECT_JSON(r.render_diff(assigns, {"items"}), R"({})");  // x is not rendered: no slot differs
+  EXPECT_EQ(r.last_evaluations(), 3u);                      // but entry 1 was re-evaluated
+}
+
 TEST(Rendering, PositionalListWithoutIds) {
   Fixture f("{{#tags}}<i>{{.}}</i>{{/tags}}");
   Rendering r(f.t());
