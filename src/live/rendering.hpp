@@ -15,6 +15,9 @@
 //    nothing of a stream is kept. Deletes are DOM ids (stream_dom_id).
 //  * host->place is called only for component slots being evaluated. Without a host a component
 //    slot renders "".
+// Never: a number for a literal (numbers are cids), a node without "s" onto a slot the client
+// does not hold as that node, "p" template sharing, or "r" on anything but a component root.
+// component_root requires t.single_root_tag() (the caller checks; the client throws otherwise).
 // Not thread-safe: one owner (the view's reactor). Holds a pointer to the Template, which must
 // outlive it.
 #pragma once
