@@ -6,9 +6,10 @@
 // "steps": [{"diff": <diff>, "html": <HTML of a fresh full render of the same assigns>}]}.
 // Seeded random mutations of a keyed table (moves, inserts, deletes, changes, nested
 // conditionals and a nested positional list per row, outer names read inside entries), so the
-// trace is the same on every run.
+// trace is the same on every run. A last line renders components (the join render only).
 #include "live/rendering.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -97,6 +98,37 @@ void trace(const Template& t, unsigned seed, int steps) {
   std::cout << json::serialize(out) << "\n";
 }
 
+// Components: each placed cid gets its own Rendering (component_root, "r":1) whose full tree
+// goes under "c". Only the join render is traced: the client skips re-rendering unchanged
+// component roots (data-phx-skip), so later HTML is not comparable as a string.
+class CardHost : public ComponentHost {
+ public:
+  explicit CardHost(const Template& card) : card_(card) {}
+  int place(std::string_view, const Json& props) override {
+    int cid = static_cast<int>(props.at("id").as_int64());
+    auto [it, inserted] = renderings_.try_emplace(cid, card_, true);
+    components_[std::to_string(cid)] = it->second.render_full(props.as_object());
+    return cid;
+  }
+  JsonObject components_;
+
+ private:
+  const Template& card_;
+  std::map<int, Rendering> renderings_;
+};
+
+void trace_components(const Template& page, const Template& card) {
+  CardHost host(card);
+  JsonObject assigns{{"users", json::parse(R"([{"id":1,"name":"A&B","tags":["x"]},
+                                               {"id":2,"name":"C","tags":[]}])")}};
+  JsonObject full = Rendering(page).render_full(assigns, &host);
+  std::string html = to_html(full, host.components_);
+  full["c"] = host.components_;
+  JsonObject out{{"name", "components"}, {"full", std::move(full)}, {"html", html},
+                 {"steps", json::array{}}};
+  std::cout << json::serialize(out) << "\n";
+}
+
 }  // namespace
 }  // namespace cohort::live
 
@@ -104,8 +136,11 @@ int main() {
   using namespace cohort::live;
   TemplateSet set;
   auto errors = set.add("table", kTable);
+  set.add("page", "<main>{{#users}}{{@card .}}{{/users}}</main>");
+  set.add("card", "<div class=\"card\">{{name}}{{#tags}}<i>{{.}}</i>{{/tags}}</div>");
   auto more = set.link();
-  if (!errors.empty() || !more.empty()) return 1;
+  if (!errors.empty() || !more.empty() || !set.find("card")->single_root_tag()) return 1;
   for (unsigned seed = 1; seed <= 20; ++seed) trace(*set.find("table"), seed, 150);
+  trace_components(*set.find("page"), *set.find("card"));
   return 0;
 }
