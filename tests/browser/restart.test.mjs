@@ -21,6 +21,9 @@ test("both pages reconnect after a restart with the state intact", async () => {
   await b.fill("#item-text", "survives");
   await b.click("#add");
   await waitTexts(b, "#items .text", ["survives"]);
+  // A draft typed but not submitted: the remounted view learns it again by form recovery.
+  await b.fill("#item-text", "z".repeat(210));
+  await waitText(b, "#hint", "Too long: 210 of 200 characters");
 
   const stopped = await server.stop();
   assert.equal(stopped.code, 0);
@@ -33,6 +36,9 @@ test("both pages reconnect after a restart with the state intact", async () => {
   await connected(b);
   assert.equal(await text(a, "#count"), "10");
   await waitTexts(b, "#items .text", ["survives"]);
+  // The fresh view starts with no hint; only the client's recovered phx-change brings it back.
+  await waitText(b, "#hint", "Too long: 210 of 200 characters");
+  assert.equal(await b.inputValue("#item-text"), "z".repeat(210));
   await a.click("#inc");
   await waitText(a, "#count", "11");
   assert.deepEqual([...a.errors, ...b.errors], []);
