@@ -101,8 +101,7 @@ std::shared_ptr<const std::string> Tracker::encoded_state(std::string_view topic
   return it->second.encoded;
 }
 
-void Tracker::publish(const std::string& topic, std::shared_ptr<const JsonObject> diff) {
-  // Replicas first, then sockets: a reactor applies a diff before its sockets can see it.
+void Tracker::update_replicas(const std::string& topic, const std::shared_ptr<const JsonObject>& diff) {
   for (unsigned i = 0; i < reactors_.size(); ++i)
     reactors_.at(i).post([per = per_reactor_[i].get(), topic, diff] {
       auto& entry = per->replica[topic];
@@ -110,7 +109,27 @@ void Tracker::publish(const std::string& topic, std::shared_ptr<const JsonObject
       entry.encoded.reset();
       if (entry.state.empty()) per->replica.erase(topic);
     });
-  pubsub_.broadcast(topic, "presence_diff", *diff);
+}
+
+void Tracker::deliver_local(const std::string& topic, const JsonObject& diff) {
+  Broadcast m;
+  m.topic = topic;
+  m.event = "presence_diff";
+  m.payload = diff;
+  pubsub_.deliver_remote(std::move(m));  // local delivery only
+}
+
+void Tracker::publish(const std::string& topic, std::shared_ptr<const JsonObject> diff) {
+  // Replicas first, then sockets: a reactor applies a diff before its sockets can see it.
+  update_replicas(topic, diff);
+  if (!replicate_) return pubsub_.broadcast(topic, "presence_diff", *diff);
+  deliver_local(topic, *diff);
+  replicate_(topic, std::move(diff));
+}
+
+void Tracker::apply_remote(const std::string& topic, std::shared_ptr<const JsonObject> diff) {
+  update_replicas(topic, diff);
+  deliver_local(topic, *diff);
 }
 
 }  // namespace cohort::presence

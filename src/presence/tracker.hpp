@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -40,6 +41,17 @@ class Tracker final : public Presence {
   // A new phx_ref: 12 bytes (node id, counter) as 16 url-safe base64 characters. Any thread.
   std::string new_ref();
 
+  // Cluster (src/cluster). Both setters before the reactors start. With a replication hook,
+  // every diff this node's shards publish is also handed to it (on the shard's reactor), and
+  // presence_diffs go to local subscribers only: the cluster carries presence to the other
+  // nodes itself, as deltas and digests, so that their replicas learn it too.
+  using Replicate = std::function<void(const std::string& topic, std::shared_ptr<const JsonObject> diff)>;
+  void set_node_id(std::uint32_t node_id) { node_id_ = node_id; }
+  void set_replication(Replicate replicate) { replicate_ = std::move(replicate); }
+  // Any thread: a diff of presences another node owns; into every replica, then to local
+  // subscribers as a presence_diff (same order as a local diff: replicas first).
+  void apply_remote(const std::string& topic, std::shared_ptr<const JsonObject> diff);
+
  private:
   struct ReplicaTopic {
     JsonObject state;
@@ -49,6 +61,8 @@ class Tracker final : public Presence {
 
   PerReactor& here() const;
   void publish(const std::string& topic, std::shared_ptr<const JsonObject> diff);
+  void update_replicas(const std::string& topic, const std::shared_ptr<const JsonObject>& diff);
+  void deliver_local(const std::string& topic, const JsonObject& diff);
 
   net::ReactorSet& reactors_;
   PubSub& pubsub_;
@@ -56,6 +70,7 @@ class Tracker final : public Presence {
   std::atomic<std::uint64_t> next_owner_{1};
   std::atomic<std::uint64_t> next_ref_{1};
   std::vector<std::unique_ptr<PerReactor>> per_reactor_;
+  Replicate replicate_;
 };
 
 }  // namespace cohort::presence
