@@ -4,8 +4,11 @@
 // every topic (with its encoded presence_state, built at most once per change), and the index
 // owner id → (topic, key) of the presences tracked from that reactor (for untrack_all).
 // Lock story: none. Each per-reactor part is owner-thread-only; changes travel as posts to the
-// topic's owner reactor, and each published diff is posted to every reactor's replica before
-// it is broadcast to the topic, so a replica is never behind the diffs its sockets have seen.
+// topic's owner reactor, and each published diff is posted once to every reactor, where one
+// handler applies it to the replica and then delivers it to that reactor's subscribers of the
+// topic: a replica is never behind the diffs its sockets have seen, and a channel joining on
+// that reactor (subscribe, then read the replica, in one handler) gets either the state with
+// the change or the change itself, never neither.
 #pragma once
 
 #include <atomic>
@@ -20,12 +23,13 @@
 #include "cohort/pubsub.hpp"
 #include "net/reactor.hpp"
 #include "presence/presence_shard.hpp"
+#include "pubsub/local_pubsub.hpp"
 
 namespace cohort::presence {
 
 class Tracker final : public Presence {
  public:
-  Tracker(net::ReactorSet& reactors, PubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick);
+  Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick);
   ~Tracker() override;
 
   std::uint64_t new_owner() override { return next_owner_.fetch_add(1, std::memory_order_relaxed); }
@@ -61,11 +65,11 @@ class Tracker final : public Presence {
 
   PerReactor& here() const;
   void publish(const std::string& topic, std::shared_ptr<const JsonObject> diff);
-  void update_replicas(const std::string& topic, const std::shared_ptr<const JsonObject>& diff);
-  void deliver_local(const std::string& topic, const JsonObject& diff);
+  // Into every reactor's replica, then to its local subscribers (one post per reactor).
+  void apply_everywhere(const std::string& topic, const std::shared_ptr<const JsonObject>& diff);
 
   net::ReactorSet& reactors_;
-  PubSub& pubsub_;
+  pubsub::LocalPubSub& pubsub_;
   std::uint32_t node_id_;
   std::atomic<std::uint64_t> next_owner_{1};
   std::atomic<std::uint64_t> next_ref_{1};
