@@ -4,8 +4,14 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { ClientPool, cast, nextEvent, uniq } from "./helpers.mjs";
-import { metrics, presenceClient, startCluster, untilKeys, untilMetrics } from "./cluster.mjs";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { ClientPool, cast, nextEvent, uniq, withTimeout } from "./helpers.mjs";
+import { freePort, metrics, presenceClient, startCluster, untilKeys, untilMetrics } from "./cluster.mjs";
+import { cohortBin } from "./server.mjs";
 
 describe("Redis outage", () => {
   let cluster;
@@ -51,5 +57,21 @@ describe("Redis outage", () => {
     assert.deepEqual(await onC, { after: "outage" });
     const m = await metrics(A);
     assert.ok(m.cohort_cluster_link_downs_total >= 1, "the outage was counted");
+  });
+
+  test("a node whose Redis cannot be reached at start refuses to start, with the reason", async () => {
+    const port = await freePort(); // nothing listens there
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cohort-cluster-"));
+    const proc = spawn(cohortBin(), ["serve", "--port", "0", "--data-dir", dir, "--cluster", `redis://127.0.0.1:${port}`],
+                       { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    proc.stderr.setEncoding("utf8").on("data", (c) => (stderr += c));
+    const exited = new Promise((resolve) => proc.on("exit", (code) => resolve(code)));
+    const code = await withTimeout(exited, 10_000, "cohort with an unreachable Redis to exit").finally(() => {
+      proc.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    assert.equal(code, 1);
+    assert.match(stderr, /cluster: cannot reach redis at 127\.0\.0\.1:\d+/);
   });
 });

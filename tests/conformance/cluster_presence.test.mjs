@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
 import { ClientPool, WAIT_MS, deferred, uniq, withTimeout } from "./helpers.mjs";
-import { DOWN_BOUND_MS, presenceClient, startCluster, untilKeys, untilMetrics } from "./cluster.mjs";
+import { DOWN_BOUND_MS, metrics, presenceClient, startCluster, untilKeys, untilMetrics } from "./cluster.mjs";
 
 describe("presence across three nodes", () => {
   let cluster;
@@ -66,5 +66,12 @@ describe("presence across three nodes", () => {
     const back = await presenceClient(pool, C2, topic, "carol");
     await untilKeys(back, ["alice", "bob", "carol"]);
     for (const x of [a, b]) await untilKeys(x, ["alice", "bob", "carol"]);
+
+    // A node stopped cleanly says bye: its presences leave without waiting for the down
+    // bound, and it is not counted as a node that went silent.
+    const downBefore = (await metrics(A)).cohort_cluster_nodes_down_total;
+    await C2.stop();
+    for (const x of [a, b]) await untilKeys(x, ["alice", "bob"], DOWN_BOUND_MS + 3000);
+    assert.equal((await metrics(A)).cohort_cluster_nodes_down_total, downBefore, "C left with bye, not by silence");
   });
 });
