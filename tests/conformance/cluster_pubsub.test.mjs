@@ -78,4 +78,31 @@ describe("distributed PubSub over three nodes", () => {
     a.channel.push("shout", new Uint8Array([1, 2, 0, 255]).buffer).cancelTimeout();
     assert.deepEqual(await withTimeout(bin.promise, WAIT_MS, "binary shout on B"), Buffer.from([1, 2, 0, 255]));
   });
+
+  test("the last subscriber leaving and a new one joining at once: the node stays subscribed", async () => {
+    const [A, B] = cluster.nodes;
+    const topic = uniq("room:flap");
+    const a = await pool.joined(A, topic);
+    const socket = await pool.connected(B);
+    for (let round = 0; round < 5; round++) {
+      // leave and join in back-to-back frames: UNSUBSCRIBE and SUBSCRIBE go to Redis together.
+      const old = socket.channels.find((c) => c.topic === topic && c.isJoined());
+      if (old) old.leave();
+      const channel = socket.channel(topic, {});
+      const joined = new Promise((resolve, reject) => channel.join().receive("ok", resolve).receive("error", reject));
+      await withTimeout(joined, WAIT_MS, `rejoin ${topic} on B (round ${round})`);
+      // Shout until B hears one: the first may cross before B's new SUBSCRIBE reached Redis.
+      const heard = nextEvent(channel, "shout", WAIT_MS);
+      let stop = false;
+      const shouting = (async () => {
+        for (let i = 0; !stop && i < 100; i++) {
+          cast(a.channel, "shout", { round, i });
+          await new Promise((r) => setTimeout(r, 20)); // resend interval, not a wait for the event
+        }
+      })();
+      const p = await heard.finally(() => (stop = true));
+      await shouting;
+      assert.equal(p.round, round);
+    }
+  });
 });
