@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +39,9 @@ class RedisServer {
     std::string p = std::to_string(port_);
     pid_ = fork();
     if (pid_ == 0) {
+      int null = open("/dev/null", O_WRONLY);  // its start-up banner is not test output
+      dup2(null, 1);
+      dup2(null, 2);
       execlp("redis-server", "redis-server", "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--loglevel", "warning", static_cast<char*>(nullptr));
       _exit(127);
