@@ -7,6 +7,7 @@
 
 #include <boost/url/parse.hpp>
 #include <future>
+#include <optional>
 
 namespace cohort::cluster {
 
@@ -19,19 +20,19 @@ constexpr std::string_view kKeepIdAbove =
     "if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 0";
 
 // Resolves host to a numeric address once, off the reactors (hiredis would resolve on every
-// reconnect, blocking the reactor).
-std::variant<std::string, std::string> resolve(const std::string& host) {
+// reconnect, blocking the reactor). An error message, or nothing with host rewritten.
+std::optional<std::string> resolve(std::string& host) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   if (int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res); rc != 0 || !res)
-    return std::variant<std::string, std::string>(std::in_place_index<1>,
-                                                  "cannot resolve redis host '" + host + "': " + gai_strerror(rc));
+    return "cannot resolve redis host '" + host + "': " + gai_strerror(rc);
   char text[NI_MAXHOST];
   int rc = getnameinfo(res->ai_addr, res->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
   freeaddrinfo(res);
-  if (rc != 0) return std::variant<std::string, std::string>(std::in_place_index<1>, "cannot resolve " + host);
-  return std::variant<std::string, std::string>(std::in_place_index<0>, text);
+  if (rc != 0) return "cannot resolve redis host '" + host + "': " + gai_strerror(rc);
+  host = text;
+  return std::nullopt;
 }
 
 // INCR <prefix>node_ids on a short-lived blocking connection (we are not on a reactor yet).
@@ -84,9 +85,7 @@ std::variant<std::unique_ptr<Cluster>, std::string> Cluster::join(const ClusterS
   auto parsed = parse_redis_url(settings.url);
   if (auto* err = std::get_if<std::string>(&parsed)) return "cluster: " + *err;
   RedisAddress address = std::get<RedisAddress>(parsed);
-  auto ip = resolve(address.host);
-  if (ip.index() == 1) return "cluster: " + std::get<1>(ip);
-  address.host = std::get<0>(ip);
+  if (auto err = resolve(address.host)) return "cluster: " + *err;
   auto id = claim_node_id(address, settings.prefix);
   if (auto* err = std::get_if<std::string>(&id)) return *err;
   return std::unique_ptr<Cluster>(
