@@ -151,7 +151,11 @@ SocketEndpoint& Node::socket(std::string path) {
 }
 
 void Node::route(std::string method, std::string prefix, HttpHandler handler) {
-  impl_->net.routes.push_back({std::move(method), std::move(prefix), std::move(handler)});
+  impl_->net.routes.push_back({std::move(method), std::move(prefix), std::move(handler), {}});
+}
+
+void Node::route_async(std::string method, std::string prefix, AsyncHttpHandler handler) {
+  impl_->net.routes.push_back({std::move(method), std::move(prefix), {}, std::move(handler)});
 }
 
 PubSub& Node::pubsub() { return *impl_->pubsub; }
@@ -164,6 +168,12 @@ const TokenSigner& Node::signer() const { return impl_->signer; }
 ChannelFactory Node::store_channels() { return store::store_channel_factory(*impl_->stores, impl_->signer); }
 Presence& Node::presence() { return *impl_->presence; }
 const Config& Node::config() const { return impl_->config; }
+
+NodeStats Node::stats() const {
+  const auto& m = impl_->net.metrics;
+  return NodeStats{m.connections_open.load(std::memory_order_relaxed), m.websockets_open.load(std::memory_order_relaxed),
+                   m.sum(&net::HotCounters::messages_in), m.sum(&net::HotCounters::frames_out)};
+}
 std::uint16_t Node::port() const { return impl_->port; }
 
 std::optional<std::string> Node::start() {
@@ -211,7 +221,7 @@ std::optional<std::string> Node::start() {
     line("slow_consumer_closes_total", m.slow_consumer_closes);
     line("protocol_closes_total", m.protocol_closes);
     if (d.cluster) body += d.cluster->counters().text();
-    return HttpResponse{200, "text/plain; version=0.0.4", std::move(body)};
+    return HttpResponse{200, "text/plain; version=0.0.4", std::move(body), {}};
   });
 
   error_code ec;

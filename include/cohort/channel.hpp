@@ -18,6 +18,7 @@
 // owns the socket; a Channel must not be touched from another thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -121,6 +122,11 @@ class ChannelContext {
   // Reply::none() from handle_in then).
   virtual ReplyTo reply_later() = 0;
   virtual void reply(const ReplyTo& to, Reply reply) = 0;
+  // Ends the channel as a throwing handler would: terminate("crash"), then phx_error to the
+  // client, which rejoins. For failures found outside a handler (a timer, a store reply).
+  virtual void crash(std::string_view reason) = 0;
+  // Runs fn on this channel's reactor after delay, unless the channel has ended by then.
+  virtual void after(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
 };
 
 class Channel {

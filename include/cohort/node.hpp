@@ -16,6 +16,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "cohort/channel.hpp"
 #include "cohort/config.hpp"
@@ -33,17 +36,34 @@ struct HttpRequest {
   std::string query;   // raw query string, no '?'
   std::string body;
   std::string content_type;
+  std::string cookie;  // the Cookie header, raw
+  std::string host;    // the Host header
+  // The value of cookie `name`, or "" when absent.
+  std::string cookie_value(std::string_view name) const;
 };
 
 struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra: Set-Cookie, Location, ...
   static HttpResponse json(unsigned status, const Json& body);
 };
 
 // Runs on the reactor thread that read the request.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// For answers that need asynchronous work (a store's state): call respond exactly once, on the
+// same reactor thread, now or later.
+using HttpResponder = std::function<void(HttpResponse)>;
+using AsyncHttpHandler = std::function<void(const HttpRequest&, HttpResponder respond)>;
+
+// A snapshot of the node's counters (any thread; relaxed reads, for dashboards).
+struct NodeStats {
+  std::uint64_t connections_open = 0;  // TCP connections, HTTP and WebSocket
+  std::uint64_t websockets_open = 0;
+  std::uint64_t messages_in = 0;       // WebSocket messages received since start
+  std::uint64_t frames_out = 0;        // WebSocket frames queued for sending since start
+};
 
 class Node {
  public:
@@ -56,6 +76,7 @@ class Node {
   SocketEndpoint& socket(std::string path);
   // Requests whose path starts with prefix and whose method matches go to handler.
   void route(std::string method, std::string prefix, HttpHandler handler);
+  void route_async(std::string method, std::string prefix, AsyncHttpHandler handler);
 
   std::optional<std::string> start();
   void stop_on_signals();
@@ -75,6 +96,7 @@ class Node {
   // The channel for topics "store:<kind>:<id>": add it to a socket as channel("store:*", ...).
   ChannelFactory store_channels();
   const Config& config() const;
+  NodeStats stats() const;  // any-thread
 
   struct Impl;
 

@@ -10,14 +10,30 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/range/iterator_range.hpp>
 #include <optional>
+#include <utility>
 
 #include "net/static_files.hpp"
+#include "net/ws_extensions.hpp"
 #include "net/ws_connection.hpp"
 
 namespace cohort {
 HttpResponse HttpResponse::json(unsigned status, const Json& body) {
-  return HttpResponse{status, "application/json", boost::json::serialize(body)};
+  return HttpResponse{status, "application/json", boost::json::serialize(body), {}};
+}
+
+std::string HttpRequest::cookie_value(std::string_view name) const {
+  std::string_view rest = cookie;
+  while (!rest.empty()) {
+    auto semi = rest.find(';');
+    std::string_view pair = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+  }
+  return {};
 }
 }  // namespace cohort
 
@@ -77,10 +93,33 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     net_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
     auto& req = parser_->get();
     if (beast::websocket::is_upgrade(req)) return upgrade(req);
-    respond(route(req), req.keep_alive());
+    route(req);
   }
 
-  HttpResponse route(const http::request<http::string_body>& req) {
+  // Answers req: a route's handler (synchronous or not), a static file, or 404.
+  void route(const http::request<http::string_body>& req) {
+    bool keep_alive = req.keep_alive();
+    HttpRequest r = to_request(req);
+    for (const auto& route : net_.routes) {
+      if (route.method != r.method || !r.path.starts_with(route.prefix)) continue;
+      try {
+        if (!route.async_handler) return respond(route.handler(r), keep_alive);
+        route.async_handler(r, [self = shared_from_this(), keep_alive, answered = false](HttpResponse resp) mutable {
+          if (std::exchange(answered, true)) return;
+          self->respond(std::move(resp), keep_alive);
+        });
+        return;
+      } catch (const std::exception& e) {
+        return respond(error_response(500, std::string("handler failed: ") + e.what()), keep_alive);
+      }
+    }
+    if (r.method == "GET" || r.method == "HEAD") {
+      if (auto file = serve_static(net_.static_dir, r.path)) return respond(std::move(*file), keep_alive);
+    }
+    respond(error_response(404, "no route for " + r.method + " " + r.path), keep_alive);
+  }
+
+  static HttpRequest to_request(const http::request<http::string_body>& req) {
     HttpRequest r;
     std::string_view target = req.target();
     auto q = target.find('?');
@@ -89,18 +128,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
     r.body = req.body();
     r.content_type = std::string(req[http::field::content_type]);
-    for (const auto& route : net_.routes)
-      if (route.method == r.method && r.path.starts_with(route.prefix)) {
-        try {
-          return route.handler(r);
-        } catch (const std::exception& e) {
-          return error_response(500, std::string("handler failed: ") + e.what());
-        }
-      }
-    if (r.method == "GET" || r.method == "HEAD") {
-      if (auto file = serve_static(net_.static_dir, r.path)) return *file;
-    }
-    return error_response(404, "no route for " + r.method + " " + r.path);
+    r.cookie = std::string(req[http::field::cookie]);
+    r.host = std::string(req[http::field::host]);
+    return r;
   }
 
   void respond(HttpResponse r, bool keep_alive) {
@@ -109,6 +139,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     response_->result(static_cast<http::status>(r.status));
     response_->set(http::field::server, "cohort");
     response_->set(http::field::content_type, r.content_type);
+    for (auto& [name, value] : r.headers) response_->insert(name, value);
     bool head = parser_ && parser_->is_header_done() && parser_->get().method() == http::verb::head;
     if (!head) response_->body() = std::move(r.body);
     response_->keep_alive(keep_alive && !net_.stopping.load(std::memory_order_relaxed));
@@ -138,11 +169,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     UpgradeDecision decision = found->second(u);
     if (decision.status != 101 || !decision.handler)
       return respond(HttpResponse{decision.status ? decision.status : 403, "application/json",
-                                  std::move(decision.body)},
+                                  std::move(decision.body), {}},
                      false);
     handshake_ = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                  "Sec-WebSocket-Accept: " + websocket_accept_key(req[http::field::sec_websocket_key]) + "\r\n";
     if (!decision.protocol.empty()) handshake_ += "Sec-WebSocket-Protocol: " + decision.protocol + "\r\n";
+    std::string offers;  // the header may come on several lines: one comma-separated list
+    for (const auto& field : boost::make_iterator_range(req.equal_range(http::field::sec_websocket_extensions)))
+      offers.append(offers.empty() ? "" : ", ").append(field.value());
+    std::string extensions = negotiate_permessage_deflate(offers);
+    deflate_ = !extensions.empty();
+    if (deflate_) handshake_ += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
     handshake_ += "\r\n";
     handler_ = std::move(decision.handler);
     stream_.expires_never();
@@ -157,7 +194,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::string leftover(static_cast<const char*>(data.data()), data.size());
     handed_off_ = true;
     auto connection = std::make_shared<WsConnection>(reactor_, net_, stream_.release_socket());
-    connection->start(std::move(handler_), std::move(leftover));
+    connection->start(std::move(handler_), std::move(leftover), deflate_);
   }
 
   void close() {
@@ -175,6 +212,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string handshake_;
   std::unique_ptr<WsHandler> handler_;
   bool handed_off_ = false;
+  bool deflate_ = false;  // permessage-deflate negotiated at the upgrade
 };
 
 }  // namespace

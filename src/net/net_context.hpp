@@ -70,10 +70,12 @@ struct UpgradeDecision {
 };
 using UpgradeHandler = std::function<UpgradeDecision(const UpgradeRequest&)>;
 
+// Exactly one of handler / async_handler is set.
 struct HttpRoute {
   std::string method;
   std::string prefix;
   HttpHandler handler;
+  AsyncHttpHandler async_handler;
 };
 
 struct NetContext {

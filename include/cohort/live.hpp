@@ -1,0 +1,182 @@
+// cohort/live.hpp — server-rendered live views that the official phoenix_live_view client drives.
+//
+// What it provides. A View is a C++ class with a template (docs/templates.md). A GET of its
+// path renders the whole page as HTML first (readable before any script runs); the page's
+// phoenix_live_view client then joins "lv:<id>" on the /live socket, the view is mounted again,
+// connected, and from then on every change of its assigns reaches the browser as a diff of the
+// dynamic parts only (PROTOCOL.md D). Application authors write C++ and templates, no
+// JavaScript; client hooks (window.CohortHooks) are the escape hatch.
+//
+// Change tracking. socket.assign(key, value) marks key changed only when the value differs.
+// A render evaluates only the template slots that read a changed key, and sends only what
+// differs from what the client holds. Lists are keyed comprehensions; components have cids.
+//
+// Where state lives. A view never mutates shared state: it asks a store with op() and renders
+// what the store broadcasts. follow_store(key, assign) keeps an assign equal to a store key's
+// state (and "<assign>_locks" equal to its locks: {path: {holder, expires_in_ms?}}); follow_presence(topic, assign) keeps an assign equal to a topic's presence list
+// ([{id, metas, count}], sorted by id). On a reconnect or after a node restart the view is
+// mounted afresh and so comes back with the stores' state; forms are re-sent by the client.
+//
+// Render batching. Messages (PubSub broadcasts, store patches, presence diffs, timers) update
+// assigns at once but render at most once per frame interval (Config::live_frame_ms, 30 ms by
+// default): a view that receives 10,000 messages a second renders ~33 times, not 10,000. An
+// event from the client is answered at once with the diff (pending changes included).
+//
+// Failure. A view whose callback throws ends (the client gets phx_error, shows its error state
+// and rejoins, which mounts it again). A tampered or expired session token is refused at join
+// ("unauthorized": the client reloads the page and gets a fresh one). A template error names
+// the file and line when the node starts, not at the first request.
+//
+// Threads. A view lives on one reactor thread for its whole life; every callback runs there.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cohort/json.hpp"
+#include "cohort/store.hpp"
+#include "cohort/token.hpp"
+
+namespace cohort {
+class Node;
+class PubSub;
+class Presence;
+}  // namespace cohort
+
+namespace cohort::live {
+
+// A message for handle_info.
+struct Info {
+  enum class Kind { broadcast, store, presence, timer };
+  Kind kind;
+  std::string topic;  // broadcast: the topic; store: the key; presence: the topic
+  std::string event;  // broadcast: its event; store: "patch", "lock" or "unlock"; presence: "presence_diff"
+  // broadcast: its payload; store "patch": the new state, "lock"/"unlock": {path, holder, ...};
+  // presence: the diff; timer: the message
+  const Json& payload;
+};
+
+// What a view (or a component) works with. Owner-thread-only.
+class Socket {
+ public:
+  virtual ~Socket() = default;
+
+  // --- Assigns (what the template reads) ---
+  // Sets key; marks it changed only when the value differs from the current one.
+  virtual void assign(std::string_view key, Json value) = 0;
+  void assign(std::string_view key, const std::string& text) { assign(key, Json(json::string_view(text))); }
+  void assign(std::string_view key, const char* text) { assign(key, Json(json::string_view(text))); }
+  virtual const JsonObject& assigns() const = 0;
+  // The assign's value, or null when absent.
+  virtual const Json& get(std::string_view key) const = 0;
+  // False during the HTML render of a GET, true once the client has joined.
+  virtual bool connected() const = 0;
+  // The signed session's claims: {"user": {"id", "name", "color", "roles"}, ...}.
+  virtual const JsonObject& session() const = 0;
+  // Who this browser is, for store operations (id and roles from the signed session).
+  virtual const Actor& actor() const = 0;
+
+  // --- Effects on this client ---
+  virtual void push_event(std::string_view event, Json payload) = 0;  // to hooks: handleEvent
+  virtual void page_title(std::string title) = 0;
+  virtual void push_patch(std::string to, bool replace = false) = 0;     // same view, new params
+  virtual void push_navigate(std::string to, bool replace = false) = 0;  // another view, no reload
+  virtual void redirect(std::string to) = 0;                             // full page load
+  // Inside handle_event for a hook's pushEvent: the value its callback receives.
+  virtual void reply(Json value) = 0;
+
+  // --- Shared state (no-ops until connected, except that follow_store also fills the GET
+  // render with the store's current state) ---
+  virtual void subscribe(std::string_view topic) = 0;  // broadcasts -> handle_info
+  virtual void follow_store(std::string key, std::string assign) = 0;
+  virtual void follow_presence(std::string topic, std::string assign) = 0;
+  // Presence owned by this view: it leaves when the view ends, however it ends.
+  virtual void track(std::string topic, std::string key, JsonObject meta) = 0;
+  virtual void update_presence(std::string topic, std::string key, JsonObject meta) = 0;
+  // Asks the store; done (optional) runs on this view's thread with the outcome. Locks taken
+  // this way belong to this view and end with it.
+  virtual void op(std::string key, std::string name, Json args,
+                  std::function<void(const OpOutcome&)> done = {}) = 0;
+  // handle_info(Kind::timer, message) after delay (dropped if the view ended first).
+  virtual void send_after(std::chrono::milliseconds delay, Json message) = 0;
+
+  // --- Streams (long append-only lists the server does not keep) ---
+  virtual void stream_insert(std::string_view name, Json item, int at = -1, std::optional<int> limit = {}) = 0;
+  virtual void stream_delete(std::string_view name, std::string dom_id) = 0;
+  virtual void stream_reset(std::string_view name) = 0;
+
+  virtual PubSub& pubsub() = 0;
+  virtual Presence& presence() = 0;
+  virtual Stores& stores() = 0;
+};
+
+// Params of mount / handle_params: the path's ":name" segments and the query string, as strings.
+using Params = JsonObject;
+
+class View {
+ public:
+  virtual ~View() = default;
+  virtual void mount(const Params& params, Socket& socket) {}
+  // After mount and after every push_patch / patch link: the URL's params.
+  virtual void handle_params(const Params& params, std::string_view url, Socket& socket) {}
+  // value: phx-value-* attributes (click, key, focus, blur), the decoded form (form events:
+  // nested objects for "a[b]" names, plus "_target": [path...]), or the hook's payload.
+  virtual void handle_event(std::string_view event, const Json& value, Socket& socket) {}
+  virtual void handle_info(const Info& info, Socket& socket) {}
+  virtual void terminate(std::string_view reason, Socket& socket) {}
+};
+
+// A stateful component, placed in a template with {{@type path}}: the value at path (an object
+// with an "id") is its props. Its template must render exactly one root element. Events from
+// elements with phx-target="{{myself}}" inside it reach its handle_event.
+class Component {
+ public:
+  virtual ~Component() = default;
+  virtual void mount(Socket& socket) {}
+  // The props each time the parent renders it. Default: assign every prop.
+  virtual void update(const JsonObject& props, Socket& socket) {
+    for (const auto& [k, v] : props) socket.assign(k, v);
+  }
+  virtual void handle_event(std::string_view event, const Json& value, Socket& socket) {}
+};
+
+using ViewFactory = std::function<std::unique_ptr<View>()>;
+using ComponentFactory = std::function<std::unique_ptr<Component>()>;
+
+// The live layer of one node: templates, views by path, components by type, the page shell.
+// Configure before Node::start(); install() adds the /live socket and the GET routes.
+class Live {
+ public:
+  explicit Live(Node& node);
+  ~Live();
+  Live(const Live&) = delete;
+  Live& operator=(const Live&) = delete;
+
+  // path: "/counter", "/poll/:id". template_name: a template of the templates directory.
+  Live& view(std::string path, std::string template_name, ViewFactory factory, std::string title = "");
+  Live& component(std::string type, std::string template_name, ComponentFactory factory);
+  // Every connected view tracks its visitor on topic (key: the user id; meta: name, color,
+  // page (the URL path), view (the view id)), so a dashboard can follow who is where.
+  Live& track_visitors(std::string topic);
+  // After Node::start(): a link that gives whoever opens it these roles (kept in their signed
+  // visitor cookie) — "/signin?grant=<token>&then=<path>", valid for ttl. How a moderator is
+  // made without accounts: the operator hands the link out.
+  std::string grant_link(const std::vector<std::string>& roles, std::chrono::seconds ttl,
+                         std::string_view then = "/") const;
+  // Compiles the templates (Config::templates_dir), checks every view's and component's template
+  // exists (components: one root element) and installs the routes. Returns every error found,
+  // each naming file and line, or nullopt.
+  std::optional<std::string> install();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cohort::live

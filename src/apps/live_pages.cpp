@@ -1,0 +1,193 @@
+// live_pages.cpp — the first live pages: a shared counter and a shared list. See live_pages.hpp.
+#include "apps/live_pages.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "cohort/node.hpp"
+#include "cohort/pubsub.hpp"
+
+namespace cohort::apps {
+
+namespace {
+
+constexpr std::string_view kCounterKey = "counter:main";
+constexpr std::string_view kListKey = "list:main";
+constexpr std::string_view kListActivity = "list:activity";
+constexpr std::size_t kMaxItemText = 200;
+constexpr std::size_t kMaxItems = 500;
+
+const Json* arg(const Json& args, std::string_view name) {
+  return args.is_object() ? args.get_object().if_contains(name) : nullptr;
+}
+
+std::string text_arg(const Json& args, std::string_view name) {
+  const Json* v = arg(args, name);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+JsonObject patch_op(std::string_view kind, std::string path, Json value) {
+  return JsonObject{{"op", kind}, {"path", std::move(path)}, {"value", std::move(value)}};
+}
+
+// --- Stores: the authority. Pages only ask. ---
+
+StoreKind counter_kind() {
+  StoreKind k;
+  k.name = "counter";
+  k.initial = JsonObject{{"count", 0}};
+  auto step = [](std::int64_t sign) {
+    return OpSpec{{}, [sign](const OpRequest& r) {
+      const Json* by = arg(r.args, "by");
+      std::int64_t n = 1;
+      if (by && by->is_string()) n = std::strtoll(by->get_string().c_str(), nullptr, 10);
+      else if (by && by->is_int64()) n = by->get_int64();
+      if (n < 1 || n > 1000) return OpResult::reject("invalid", {{"field", "by"}, {"detail", "1..1000"}});
+      std::int64_t count = r.state.at("count").to_number<std::int64_t>();
+      return OpResult::change({patch_op("replace", "/count", count + sign * n)});
+    }};
+  };
+  k.ops["inc"] = step(+1);
+  k.ops["dec"] = step(-1);
+  k.ops["reset"] = OpSpec{{}, [](const OpRequest&) { return OpResult::change({patch_op("replace", "/count", 0)}); }};
+  return k;
+}
+
+std::optional<std::size_t> index_of(const json::array& items, std::string_view id) {
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (items[i].at("id").get_string() == id) return i;
+  return std::nullopt;
+}
+
+StoreKind list_kind() {
+  StoreKind k;
+  k.name = "list";
+  k.initial = JsonObject{{"items", json::array{}}, {"next", 1}};
+  k.ops["add"] = OpSpec{{}, [](const OpRequest& r) {
+    std::string text = text_arg(r.args, "text");
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    if (text.empty()) return OpResult::reject("invalid", {{"field", "text"}, {"detail", "empty"}});
+    if (text.size() > kMaxItemText) return OpResult::reject("invalid", {{"field", "text"}, {"detail", "too long"}});
+    const auto& items = r.state.at("items").as_array();
+    if (items.size() >= kMaxItems) return OpResult::reject("invalid", {{"detail", "the list is full"}});
+    std::int64_t next = r.state.at("next").to_number<std::int64_t>();
+    JsonObject item{{"id", std::to_string(next)}, {"text", text}, {"by", r.actor.id}};
+    return OpResult::change({patch_op("add", "/items/-", std::move(item)), patch_op("replace", "/next", next + 1)});
+  }};
+  k.ops["remove"] = OpSpec{{}, [](const OpRequest& r) {
+    auto at = index_of(r.state.at("items").as_array(), text_arg(r.args, "id"));
+    if (!at) return OpResult::reject("invalid", {{"field", "id"}, {"detail", "no such item"}});
+    return OpResult::change({JsonObject{{"op", "remove"}, {"path", "/items/" + std::to_string(*at)}}});
+  }};
+  // {"id", "delta": "-1" | "1"}: one place up or down.
+  k.ops["move"] = OpSpec{{}, [](const OpRequest& r) {
+    const auto& items = r.state.at("items").as_array();
+    auto at = index_of(items, text_arg(r.args, "id"));
+    if (!at) return OpResult::reject("invalid", {{"field", "id"}, {"detail", "no such item"}});
+    std::string delta = text_arg(r.args, "delta");
+    if (delta != "-1" && delta != "1") return OpResult::reject("invalid", {{"field", "delta"}});
+    std::size_t to = delta == "-1" ? (*at == 0 ? 0 : *at - 1) : std::min(*at + 1, items.size() - 1);
+    if (to == *at) return OpResult::change({});
+    return OpResult::change({JsonObject{{"op", "move"},
+                                        {"from", "/items/" + std::to_string(*at)},
+                                        {"path", "/items/" + std::to_string(to)}}});
+  }};
+  return k;
+}
+
+// --- Views ---
+
+class CounterView final : public live::View {
+ public:
+  void mount(const live::Params&, live::Socket& s) override {
+    s.follow_store(std::string(kCounterKey), "counter");
+    s.assign("panel", JsonObject{{"id", "about"}});
+    s.assign("me", s.session().at("user"));
+  }
+  void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
+    if (event == "inc" || event == "dec" || event == "reset")
+      s.op(std::string(kCounterKey), std::string(event), JsonObject{{"by", arg(value, "by") ? *arg(value, "by") : Json("1")}},
+           [&s](const OpOutcome& o) {
+             if (!o.ok) s.assign("error", json::serialize(o.error));
+           });
+  }
+  void handle_info(const live::Info& info, live::Socket& s) override {
+    if (info.kind == live::Info::Kind::store) s.page_title("Counter " + json::serialize(info.payload.at("count")));
+  }
+};
+
+// A panel that opens and closes on its own: state kept per browser, in the component.
+class AboutPanel final : public live::Component {
+ public:
+  void mount(live::Socket& s) override { s.assign("open", false); }
+  void handle_event(std::string_view event, const Json&, live::Socket& s) override {
+    if (event == "toggle") s.assign("open", !s.get("open").as_bool());
+  }
+};
+
+class ListView final : public live::View {
+ public:
+  void mount(const live::Params&, live::Socket& s) override {
+    s.follow_store(std::string(kListKey), "list");
+    s.subscribe(kListActivity);
+    s.assign("draft", "");
+    s.assign("hint", "");
+    s.assign("me", s.session().at("user"));
+  }
+
+  void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
+    if (event == "draft") return on_draft(value, s);
+    if (event == "add") return on_add(value, s);
+    std::string id = text_arg(value, "id");
+    if (event == "remove") return ask(s, "remove", JsonObject{{"id", id}}, "removed an item");
+    if (event == "up" || event == "down")
+      return ask(s, "move", JsonObject{{"id", id}, {"delta", event == "up" ? "-1" : "1"}}, "reordered the list");
+  }
+
+  void handle_info(const live::Info& info, live::Socket& s) override {
+    if (info.kind != live::Info::Kind::broadcast || info.event != "activity") return;
+    JsonObject entry = info.payload.as_object();
+    entry["id"] = std::to_string(++activity_seen_);
+    s.stream_insert("activity", std::move(entry), 0, 20);
+  }
+
+ private:
+  // phx-change: validate as the user types.
+  void on_draft(const Json& value, live::Socket& s) {
+    std::string text = text_arg(arg(value, "item") ? *arg(value, "item") : Json(), "text");
+    s.assign("draft", text);
+    s.assign("hint", text.size() > kMaxItemText ? "Too long: " + std::to_string(text.size()) + " of " +
+                                                      std::to_string(kMaxItemText) + " characters"
+                                                : std::string());
+  }
+  void on_add(const Json& value, live::Socket& s) {
+    std::string text = text_arg(arg(value, "item") ? *arg(value, "item") : Json(), "text");
+    std::string label = "added \u201c" + text + "\u201d";
+    ask(s, "add", JsonObject{{"text", text}}, label);
+    s.assign("draft", "");
+  }
+  void ask(live::Socket& s, std::string_view op, JsonObject args, std::string did) {
+    std::string who = std::string(s.session().at("user").at("name").get_string());
+    s.op(std::string(kListKey), std::string(op), std::move(args), [&s, who, did](const OpOutcome& o) {
+      if (!o.ok) {
+        const Json* detail = o.error.if_contains("detail");
+        s.assign("hint", detail && detail->is_string() ? std::string(detail->get_string()) : "refused");
+        return;
+      }
+      s.assign("hint", "");
+      s.pubsub().broadcast(kListActivity, "activity", JsonObject{{"who", who}, {"did", did}});
+    });
+  }
+  std::uint64_t activity_seen_ = 0;
+};
+
+}  // namespace
+
+void install_live_pages(Node& node, live::Live& live) {
+  node.stores().define(counter_kind());
+  node.stores().define(list_kind());
+  live.view("/counter", "counter", [] { return std::make_unique<CounterView>(); }, "Counter")
+      .view("/list", "list", [] { return std::make_unique<ListView>(); }, "Shared list")
+      .component("about", "components/about", [] { return std::make_unique<AboutPanel>(); });
+}
+
+}  // namespace cohort::apps

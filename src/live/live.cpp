@@ -1,0 +1,99 @@
+// live.cpp — the live layer's facade: registration, start-up checks, installation. See
+// cohort/live.hpp for the guarantees.
+#include "cohort/live.hpp"
+
+#include <filesystem>
+
+#include "cohort/node.hpp"
+#include "live/live_channel.hpp"
+#include "live/page.hpp"
+#include "live/registry.hpp"
+
+namespace cohort::live {
+
+namespace {
+
+// <source>/<name> next to the binary (<source>/build/cohort), or ./<name>.
+std::string source_dir(const char* name) {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (auto dir : {exe.parent_path().parent_path() / name, std::filesystem::current_path(ec) / name})
+    if (std::filesystem::is_directory(dir, ec)) return dir.string();
+  return name;
+}
+
+}  // namespace
+
+struct Live::Impl {
+  explicit Impl(cohort::Node& n) : node(n) {}
+  cohort::Node& node;
+  Registry registry;
+};
+
+Live::Live(cohort::Node& node) : impl_(std::make_unique<Impl>(node)) {}
+Live::~Live() = default;
+
+Live& Live::view(std::string path, std::string template_name, ViewFactory factory, std::string title) {
+  impl_->registry.views.push_back({std::move(path), std::move(template_name), std::move(title), std::move(factory)});
+  return *this;
+}
+
+Live& Live::component(std::string type, std::string template_name, ComponentFactory factory) {
+  impl_->registry.components[std::move(type)] = ComponentType{std::move(template_name), std::move(factory)};
+  return *this;
+}
+
+Live& Live::track_visitors(std::string topic) {
+  impl_->registry.visitors_topic = std::move(topic);
+  return *this;
+}
+
+std::string Live::grant_link(const std::vector<std::string>& roles, std::chrono::seconds ttl,
+                             std::string_view then) const {
+  return signin_link(impl_->node.signer(), roles, ttl, then);
+}
+
+std::optional<std::string> Live::install() {
+  auto& reg = impl_->registry;
+  cohort::Node& node = impl_->node;
+  const Config& config = node.config();
+  std::string errors;
+  auto fail = [&](const std::string& e) { errors += (errors.empty() ? "" : "\n") + e; };
+
+  std::string templates_dir = config.templates_dir.empty() ? source_dir("templates") : config.templates_dir;
+  for (const auto& e : reg.templates.load_dir(templates_dir)) fail(e.text());
+  for (std::size_t i = 0; i < reg.views.size(); ++i) {
+    auto& v = reg.views[i];
+    v.tmpl = reg.templates.find(v.template_name);
+    if (!v.tmpl) fail("live view " + v.path + ": no template '" + v.template_name + "' in " + templates_dir);
+    if (auto e = reg.router.add(v.path, i)) fail(*e);
+  }
+  for (auto& [type, c] : reg.components) {
+    c.tmpl = reg.templates.find(c.template_name);
+    if (!c.tmpl) fail("component " + type + ": no template '" + c.template_name + "' in " + templates_dir);
+    else if (!c.tmpl->single_root_tag())
+      fail("component " + type + ": template '" + c.template_name + "' must render exactly one root element");
+  }
+  std::string assets_dir = config.assets_dir.empty() ? source_dir("node_modules") : config.assets_dir;
+  if (auto e = install_vendor_assets(node, assets_dir)) fail(*e);
+  if (!errors.empty()) return errors;
+
+  reg.frame = std::chrono::milliseconds(config.live_frame_ms);
+  reg.session_ttl = std::chrono::seconds(config.live_session_ttl_s);
+  Services services{node.pubsub(), node.presence(), node.stores(), reg};
+  node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));
+  install_pages(node, services);
+  install_signin(node);
+  node.route("GET", "/metrics/live", [&stats = reg.stats](const HttpRequest&) {
+    auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+    return HttpResponse::json(200, JsonObject{{"views_mounted", n(stats.views_mounted)},
+                                              {"events", n(stats.events)},
+                                              {"infos", n(stats.infos)},
+                                              {"renders", n(stats.renders)},
+                                              {"diffs_pushed", n(stats.diffs_pushed)},
+                                              {"diff_bytes", n(stats.diff_bytes)}});
+  });
+  return std::nullopt;
+}
+
+}  // namespace cohort::live

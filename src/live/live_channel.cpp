@@ -1,0 +1,138 @@
+// live_channel.cpp — topic "lv:<id>" on the /live socket: see live_channel.hpp.
+#include "live/live_channel.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+
+#include "live/form.hpp"
+#include "live/view_instance.hpp"
+
+namespace cohort::live {
+
+namespace {
+
+constexpr std::string_view kLiveviewVersion = "1.2.12";
+
+const Json* field(const Json& v, std::string_view name) {
+  return v.is_object() ? v.get_object().if_contains(name) : nullptr;
+}
+
+std::string_view string_field(const Json& v, std::string_view name) {
+  const Json* f = field(v, name);
+  return f && f->is_string() ? std::string_view(f->get_string()) : std::string_view{};
+}
+
+// The join's refusal for effects a mount asked for instead of rendering (D.9).
+std::optional<JoinResult> redirect_refusal(Effects& effects) {
+  if (effects.redirect)
+    return JoinResult::refuse(JsonObject{{"redirect", JsonObject{{"to", *effects.redirect}}}});
+  if (effects.navigate) return JoinResult::refuse(JsonObject{{"live_redirect", *effects.navigate}});
+  return std::nullopt;
+}
+
+class LiveChannel final : public Channel {
+ public:
+  LiveChannel(Services services, const TokenSigner& signer) : services_(services), signer_(signer) {}
+
+  JoinResult join(const Json& params, ChannelContext& ctx) override {
+    std::string id = ctx.topic().substr(3);  // "lv:"
+    auto verified = signer_.verify(string_field(params, "session"));
+    const JsonObject* claims = verified.claims ? &*verified.claims : nullptr;
+    if (!claims || string_field(*claims, "kind") != "live" || string_field(*claims, "id") != id)
+      return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}});
+    std::string url(string_field(params, "url"));
+    if (url.empty()) url = string_field(params, "redirect");
+    std::string_view path, query;
+    split_url(url, path, query);
+    auto match = services_.registry.router.match(path, query);
+    if (!match) return JoinResult::refuse(JsonObject{{"reason", "not_found"}, {"url", url}});
+    const ViewRoute& route = services_.registry.views[match->route_index];
+    JsonObject session = *claims;
+    view_ = std::make_shared<ViewInstance>(services_, route, id, std::move(session));
+    view_->attach(ctx);
+    // start() calls back at once when no store is followed, else once they all answered.
+    auto now = std::make_shared<std::optional<JoinResult>>();
+    auto in_join = std::make_shared<bool>(true);
+    view_->start(match->params, url, [this, now, in_join, h = ctx.handle()] {
+      if (*in_join) {
+        *now = join_result();
+        return;
+      }
+      auto ctx = h.lock();
+      if (!ctx) return;
+      JoinResult result;
+      try {
+        result = join_result();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "cohort: live view join of %s crashed: %s\n", ctx->topic().c_str(), e.what());
+        result = JoinResult::refuse("join crashed");
+      }
+      ctx->finish_join(std::move(result));
+    });
+    *in_join = false;
+    return *now ? std::move(**now) : JoinResult::later();
+  }
+
+  Reply handle_in(std::string_view event, const Payload& payload, ChannelContext& ctx) override {
+    if (payload.is_binary()) return Reply::error(JsonObject{{"reason", "live views take JSON pushes"}});
+    const Json& p = *payload.json;
+    if (event == "event") return Reply::ok(on_event(p));
+    if (event == "live_patch") return Reply::ok(view_->handle_live_patch(string_field(p, "url")));
+    if (event == "cids_will_destroy") return Reply::ok();
+    if (event == "cids_destroyed") {
+      const Json* cids = field(p, "cids");
+      json::array none;
+      return Reply::ok(JsonObject{{"cids", view_->destroy_components(cids && cids->is_array() ? cids->get_array() : none)}});
+    }
+    return Reply::error(JsonObject{{"reason", "unhandled event"}, {"event", event}});
+  }
+
+  // Broadcasts on lv:<id> itself are not part of the protocol: keep them from the client.
+  bool deliver(const Broadcast&) override { return false; }
+
+  void terminate(std::string_view reason, ChannelContext&) override {
+    if (view_) view_->terminate(reason);
+    view_.reset();
+  }
+
+ private:
+  JoinResult join_result() {
+    JsonObject rendered = view_->render_full();
+    Effects effects = view_->take_effects();
+    if (auto refusal = redirect_refusal(effects)) return std::move(*refusal);
+    JsonObject response{{"rendered", std::move(rendered)}, {"liveview_version", kLiveviewVersion}};
+    if (effects.patch) response["live_patch"] = std::move(*effects.patch);
+    return JoinResult::accept(std::move(response));
+  }
+
+  // {"type", "event", "value", "cid"?, "meta"?} -> the view's handle_event.
+  JsonObject on_event(const Json& p) {
+    std::string_view type = string_field(p, "type");
+    std::string_view name = string_field(p, "event");
+    std::optional<int> cid;
+    if (const Json* c = field(p, "cid"); c && c->is_number()) cid = static_cast<int>(c->to_number<double>());
+    const Json* raw = field(p, "value");
+    Json value = raw ? *raw : Json(JsonObject{});
+    if (type == "form") {
+      DecodedForm form = decode_form(value.is_string() ? std::string_view(value.get_string()) : std::string_view{});
+      if (form.error) return JsonObject{{"error", *form.error}};
+      if (const Json* meta = field(p, "meta"); meta && meta->is_object())
+        for (const auto& [k, v] : meta->get_object())
+          form.fields[k] = k == "_target" && v.is_string() ? Json(field_path(v.get_string())) : v;
+      value = std::move(form.fields);
+    }
+    return view_->handle_event(name, value, cid);
+  }
+
+  Services services_;
+  const TokenSigner& signer_;
+  std::shared_ptr<ViewInstance> view_;
+};
+
+}  // namespace
+
+ChannelFactory live_channel_factory(Services services, const TokenSigner& signer) {
+  return [services, &signer] { return std::make_unique<LiveChannel>(services, signer); };
+}
+
+}  // namespace cohort::live

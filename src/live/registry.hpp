@@ -1,0 +1,56 @@
+// registry.hpp — what the live layer of a node knows once installed: templates, views by path,
+// components by type, and the services every view uses.
+//
+// Lock story: written on the configuring thread before Node::start(), read-only afterwards, so
+// every reactor reads it without a lock. LiveStats are relaxed atomics (statistics only).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cohort/live.hpp"
+#include "live/router.hpp"
+#include "live/template.hpp"
+
+namespace cohort::live {
+
+struct ViewRoute {
+  std::string path;
+  std::string template_name;
+  std::string title;
+  ViewFactory factory;
+  const Template* tmpl = nullptr;  // resolved by install()
+};
+
+struct ComponentType {
+  std::string template_name;
+  ComponentFactory factory;
+  const Template* tmpl = nullptr;
+};
+
+// Counters for /metrics and the batching bench.
+struct LiveStats {
+  std::atomic<std::uint64_t> views_mounted{0};
+  std::atomic<std::uint64_t> events{0};
+  std::atomic<std::uint64_t> infos{0};    // messages handled by handle_info
+  std::atomic<std::uint64_t> renders{0};  // diff computations (events + frames)
+  std::atomic<std::uint64_t> diffs_pushed{0};
+  std::atomic<std::uint64_t> diff_bytes{0};
+};
+
+struct Registry {
+  TemplateSet templates;
+  std::vector<ViewRoute> views;
+  std::map<std::string, ComponentType, std::less<>> components;
+  Router router;
+  std::chrono::milliseconds frame{30};
+  std::chrono::seconds session_ttl{14 * 24 * 3600};
+  std::string visitors_topic;  // "" = views do not track their visitors
+  LiveStats stats;
+};
+
+}  // namespace cohort::live

@@ -1,0 +1,612 @@
+// view_instance.cpp — one mounted live view: see view_instance.hpp.
+#include "live/view_instance.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <stdexcept>
+
+#include "presence/presence_state.hpp"
+#include "store/json_patch.hpp"
+
+namespace cohort::live {
+
+namespace {
+
+constexpr std::string_view kStorePrefix = "store:";
+const Json kNull = nullptr;
+
+// A presence object {key: {metas}} as a template-friendly list, sorted by key.
+json::array presence_list(const JsonObject& state) {
+  std::vector<std::string_view> keys;
+  for (const auto& [k, _] : state) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  json::array out;
+  for (auto k : keys) {
+    const Json& entry = state.at(k);
+    const Json* metas = entry.is_object() ? entry.get_object().if_contains("metas") : nullptr;
+    json::array list = metas && metas->is_array() ? metas->get_array() : json::array{};
+    std::size_t count = list.size();
+    out.push_back(JsonObject{{"id", k}, {"metas", std::move(list)}, {"count", count}});
+  }
+  return out;
+}
+
+const Json* field(const Json& v, std::string_view name) {
+  return v.is_object() ? v.get_object().if_contains(name) : nullptr;
+}
+
+// The client's merge rule (PROTOCOL.md D.5): a node with "s" replaces, an object merges.
+void merge_diff(JsonObject& into, JsonObject from) {
+  for (auto& [k, v] : from) {
+    Json* old = into.if_contains(k);
+    if (old && old->is_object() && v.is_object() && !v.get_object().contains("s"))
+      merge_diff(old->get_object(), std::move(v.get_object()));
+    else
+      into[k] = std::move(v);
+  }
+}
+
+}  // namespace
+
+// A component's Socket: its own assigns and change set; everything else is the view's.
+class ComponentSocket final : public Socket {
+ public:
+  ComponentSocket(ViewInstance& view, int cid) : view_(view) { assigns_["myself"] = std::to_string(cid); }
+
+  using Socket::assign;
+  void assign(std::string_view key, Json value) override {
+    auto* old = assigns_.if_contains(key);
+    if (old && *old == value) return;
+    assigns_[key] = std::move(value);
+    changed_.insert(std::string(key));
+  }
+  const JsonObject& assigns() const override { return assigns_; }
+  const Json& get(std::string_view key) const override {
+    auto* v = assigns_.if_contains(key);
+    return v ? *v : kNull;
+  }
+  bool connected() const override { return view_.connected(); }
+  const JsonObject& session() const override { return view_.session(); }
+  const Actor& actor() const override { return view_.actor(); }
+  void push_event(std::string_view event, Json payload) override { view_.push_event(event, std::move(payload)); }
+  void page_title(std::string title) override { view_.page_title(std::move(title)); }
+  void push_patch(std::string to, bool replace) override { view_.push_patch(std::move(to), replace); }
+  void push_navigate(std::string to, bool replace) override { view_.push_navigate(std::move(to), replace); }
+  void redirect(std::string to) override { view_.redirect(std::move(to)); }
+  void reply(Json value) override { view_.reply(std::move(value)); }
+  void subscribe(std::string_view) override {
+    throw std::logic_error("components do not subscribe: their view does, and passes props");
+  }
+  void follow_store(std::string, std::string) override {
+    throw std::logic_error("components do not follow stores: their view does, and passes props");
+  }
+  void follow_presence(std::string, std::string) override {
+    throw std::logic_error("components do not follow presence: their view does, and passes props");
+  }
+  void track(std::string topic, std::string key, JsonObject meta) override {
+    view_.track(std::move(topic), std::move(key), std::move(meta));
+  }
+  void update_presence(std::string topic, std::string key, JsonObject meta) override {
+    view_.update_presence(std::move(topic), std::move(key), std::move(meta));
+  }
+  void op(std::string key, std::string name, Json args, std::function<void(const OpOutcome&)> done) override {
+    view_.op(std::move(key), std::move(name), std::move(args), std::move(done));
+  }
+  void send_after(std::chrono::milliseconds, Json) override {
+    throw std::logic_error("components have no handle_info: use the view's send_after");
+  }
+  void stream_insert(std::string_view, Json, int, std::optional<int>) override {
+    throw std::logic_error("streams belong to views");
+  }
+  void stream_delete(std::string_view, std::string) override { throw std::logic_error("streams belong to views"); }
+  void stream_reset(std::string_view) override { throw std::logic_error("streams belong to views"); }
+  PubSub& pubsub() override { return view_.pubsub(); }
+  Presence& presence() override { return view_.presence(); }
+  Stores& stores() override { return view_.stores(); }
+
+  Changed& changed() { return changed_; }
+
+ private:
+  ViewInstance& view_;
+  JsonObject assigns_;
+  Changed changed_;
+};
+
+struct ViewInstance::PlacedComponent {
+  PlacedComponent(ViewInstance& view, int cid, const ComponentType& type)
+      : cid(cid), impl(type.factory()), socket(view, cid), rendering(*type.tmpl, /*component_root=*/true) {}
+  int cid;
+  std::unique_ptr<Component> impl;
+  ComponentSocket socket;
+  Rendering rendering;
+  Json props;
+  bool fresh = true;  // never sent to the client: needs a full render
+};
+
+ViewInstance::ViewInstance(Services services, const ViewRoute& route, std::string id, JsonObject session)
+    : services_(services), route_(route), id_(std::move(id)), session_(std::move(session)) {
+  if (const Json* user = session_.if_contains("user"); user && user->is_object()) {
+    JsonObject claims;
+    if (const Json* uid = field(*user, "id")) claims["sub"] = *uid;
+    if (const Json* roles = field(*user, "roles")) claims["roles"] = *roles;
+    actor_ = Actor::from_claims(claims);
+  }
+  view_ = route_.factory();
+  services_.registry.stats.views_mounted.fetch_add(1, std::memory_order_relaxed);
+}
+
+ViewInstance::~ViewInstance() { terminate("closed"); }
+
+void ViewInstance::attach(ChannelContext& channel) {
+  channel_ = &channel;
+  channel_handle_ = channel.handle();
+}
+
+void ViewInstance::start(const Params& params, std::string url, std::function<void()> ready) {
+  url_ = std::move(url);
+  if (!route_.title.empty()) page_title(route_.title);
+  track_visitor();
+  view_->mount(params, *this);
+  view_->handle_params(params, url_, *this);
+  ready_ = std::move(ready);
+  check_ready();
+}
+
+void ViewInstance::track_visitor() {
+  const auto& topic = services_.registry.visitors_topic;
+  const Json* user = session_.if_contains("user");
+  if (topic.empty() || !connected() || !user || !user->is_object()) return;
+  std::string_view path, query;
+  split_url(url_, path, query);
+  JsonObject meta{{"page", path}, {"view", id_}};
+  for (auto name : {"name", "color"})
+    if (const Json* v = field(*user, name)) meta[name] = *v;
+  const Json* uid = field(*user, "id");
+  if (uid && uid->is_string()) track(topic, std::string(uid->get_string()), std::move(meta));
+}
+
+void ViewInstance::check_ready() {
+  if (pending_ > 0 || !ready_) return;
+  auto ready = std::move(ready_);
+  ready_ = nullptr;
+  ready();
+}
+
+// --- Assigns ---
+
+void ViewInstance::assign(std::string_view key, Json value) {
+  auto* old = assigns_.if_contains(key);
+  if (old && *old == value) return;
+  assigns_[key] = std::move(value);
+  changed_.insert(std::string(key));
+}
+
+const Json& ViewInstance::get(std::string_view key) const {
+  auto* v = assigns_.if_contains(key);
+  return v ? *v : kNull;
+}
+
+// --- Effects ---
+
+void ViewInstance::push_event(std::string_view event, Json payload) {
+  effects_.events.push_back(json::array{json::string(event), std::move(payload)});
+  if (!ready_) schedule_render();
+}
+
+void ViewInstance::page_title(std::string title) {
+  effects_.title = std::move(title);
+  if (!ready_) schedule_render();
+}
+
+void ViewInstance::push_patch(std::string to, bool replace) {
+  effects_.patch = JsonObject{{"to", to}, {"kind", replace ? "replace" : "push"}};
+  patch_pending_ = true;
+  if (!ready_) schedule_render();
+}
+
+void ViewInstance::push_navigate(std::string to, bool replace) {
+  effects_.navigate = JsonObject{{"to", to}, {"kind", replace ? "replace" : "push"}};
+  if (!ready_) schedule_render();
+}
+
+void ViewInstance::redirect(std::string to) {
+  effects_.redirect = std::move(to);
+  if (!ready_) schedule_render();
+}
+
+// A push_patch to a URL of this same view runs handle_params now (Phoenix does the same);
+// to another view it becomes a live navigation.
+void ViewInstance::apply_patch_effect() {
+  if (!effects_.patch || !std::exchange(patch_pending_, false)) return;
+  std::string to = std::string((*effects_.patch)["to"].get_string());
+  std::string_view path, query;
+  split_url(to, path, query);
+  auto match = services_.registry.router.match(path, query);
+  if (!match || &services_.registry.views[match->route_index] != &route_) {
+    effects_.navigate = std::move(effects_.patch);
+    effects_.patch.reset();
+    return;
+  }
+  url_ = to;
+  view_->handle_params(match->params, url_, *this);
+}
+
+// --- Rendering ---
+
+JsonObject ViewInstance::render_full() {
+  apply_patch_effect();
+  rendering_.emplace(*route_.tmpl);
+  changed_.clear();
+  JsonObject tree = rendering_->render_full(assigns_, this, &streams_);
+  JsonObject c;
+  render_components(c, /*full=*/true);
+  if (!c.empty()) tree["c"] = std::move(c);
+  if (effects_.title) tree["t"] = *std::exchange(effects_.title, std::nullopt);
+  if (!effects_.events.empty()) tree["e"] = std::exchange(effects_.events, {});
+  last_render_ = std::chrono::steady_clock::now();
+  services_.registry.stats.renders.fetch_add(1, std::memory_order_relaxed);
+  return tree;
+}
+
+JsonObject ViewInstance::render_diff() {
+  apply_patch_effect();
+  JsonObject diff;
+  if (!changed_.empty()) {
+    Changed changed = std::exchange(changed_, {});
+    diff = rendering_->render_diff(assigns_, changed, this, &streams_);
+  }
+  JsonObject c;
+  render_components(c, /*full=*/false);
+  if (!c.empty()) diff["c"] = std::move(c);
+  if (effects_.title) diff["t"] = *std::exchange(effects_.title, std::nullopt);
+  if (!effects_.events.empty()) diff["e"] = std::exchange(effects_.events, {});
+  if (effects_.reply) diff["r"] = *std::exchange(effects_.reply, std::nullopt);
+  last_render_ = std::chrono::steady_clock::now();
+  services_.registry.stats.renders.fetch_add(1, std::memory_order_relaxed);
+  return diff;
+}
+
+// Components placed during the render, and components whose own assigns changed, render into
+// c. Rendering one may place or update others, so this runs until nothing is left; a later diff
+// of a component already in c is merged onto it as the client would merge it.
+void ViewInstance::render_components(JsonObject& c, bool full) {
+  if (full)
+    for (auto& [cid, comp] : components_) comp->fresh = true;
+  for (bool again = true; again;) {
+    again = false;
+    for (auto& [cid, comp] : components_) {
+      std::string key = std::to_string(cid);
+      if (comp->fresh) {
+        comp->fresh = false;
+        comp->socket.changed().clear();
+        c[key] = comp->rendering.render_full(comp->socket.assigns(), this, nullptr);
+        again = true;
+      } else if (!comp->socket.changed().empty()) {
+        Changed changed = std::exchange(comp->socket.changed(), {});
+        JsonObject d = comp->rendering.render_diff(comp->socket.assigns(), changed, this, nullptr);
+        if (d.empty()) continue;
+        if (auto* prev = c.if_contains(key)) merge_diff(prev->as_object(), std::move(d));
+        else c[key] = std::move(d);
+        again = true;
+      }
+    }
+  }
+}
+
+int ViewInstance::place(std::string_view type, const Json& props) {
+  auto found_type = services_.registry.components.find(type);
+  if (found_type == services_.registry.components.end())
+    throw std::runtime_error("unknown component type '" + std::string(type) + "'");
+  const Json* id = field(props, "id");
+  if (!id) throw std::runtime_error("component '" + std::string(type) + "' placed without an \"id\" in its props");
+  std::string key = std::string(type) + '\x1f' + json::serialize(*id);
+  auto it = cid_by_key_.find(key);
+  PlacedComponent* comp;
+  if (it == cid_by_key_.end()) {
+    int cid = next_cid_++;
+    auto created = std::make_unique<PlacedComponent>(*this, cid, found_type->second);
+    comp = created.get();
+    components_.emplace(cid, std::move(created));
+    cid_by_key_.emplace(std::move(key), cid);
+    comp->impl->mount(comp->socket);
+  } else {
+    comp = components_.at(it->second).get();
+    if (comp->props == props) return comp->cid;
+  }
+  comp->props = props;
+  comp->impl->update(props.is_object() ? props.get_object() : JsonObject{}, comp->socket);
+  return comp->cid;
+}
+
+json::array ViewInstance::destroy_components(const json::array& cids) {
+  json::array removed;
+  for (const auto& v : cids) {
+    if (!v.is_number()) continue;
+    int cid = static_cast<int>(v.to_number<double>());
+    auto it = components_.find(cid);
+    if (it == components_.end()) continue;
+    for (auto k = cid_by_key_.begin(); k != cid_by_key_.end(); ++k)
+      if (k->second == cid) {
+        cid_by_key_.erase(k);
+        break;
+      }
+    components_.erase(it);
+    removed.push_back(cid);
+  }
+  return removed;
+}
+
+// --- Client pushes ---
+
+JsonObject ViewInstance::handle_event(std::string_view event, const Json& value, std::optional<int> cid) {
+  services_.registry.stats.events.fetch_add(1, std::memory_order_relaxed);
+  if (cid) {
+    auto it = components_.find(*cid);
+    // A component the client still shows but the server dropped: nothing to do (Phoenix
+    // logs the same and answers).
+    if (it != components_.end()) it->second->impl->handle_event(event, value, it->second->socket);
+  } else {
+    view_->handle_event(event, value, *this);
+  }
+  JsonObject response;
+  if (effects_.redirect) response["redirect"] = JsonObject{{"to", *std::exchange(effects_.redirect, std::nullopt)}};
+  JsonObject diff = render_diff();  // runs a push_patch's handle_params first
+  if (effects_.navigate) response["live_redirect"] = *std::exchange(effects_.navigate, std::nullopt);
+  if (effects_.patch) response["live_patch"] = *std::exchange(effects_.patch, std::nullopt);
+  if (!diff.empty()) response["diff"] = std::move(diff);
+  return response;
+}
+
+JsonObject ViewInstance::handle_live_patch(std::string_view url) {
+  std::string_view path, query;
+  split_url(url, path, query);
+  auto match = services_.registry.router.match(path, query);
+  if (!match || &services_.registry.views[match->route_index] != &route_)
+    return JsonObject{{"link_redirect", true}};
+  url_ = std::string(url);
+  view_->handle_params(match->params, url_, *this);
+  JsonObject diff = render_diff();
+  JsonObject response;
+  if (!diff.empty()) response["diff"] = std::move(diff);
+  return response;
+}
+
+void ViewInstance::terminate(std::string_view reason) {
+  if (ended_) return;
+  ended_ = true;
+  if (channel_) {
+    try {
+      view_->terminate(reason, *this);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cohort: live view %s terminate threw: %s\n", route_.path.c_str(), e.what());
+    }
+  }
+  for (const auto& topic : listening_) services_.pubsub.unsubscribe(topic, this);
+  listening_.clear();
+  if (presence_owner_) services_.presence.untrack_all(presence_owner_);
+  if (store_session_)
+    for (const auto& key : store_keys_used_) services_.stores.end_session(key, store_session_);
+  channel_ = nullptr;
+}
+
+// --- Shared state ---
+
+void ViewInstance::listen(const std::string& topic) {
+  if (!channel_ || ended_) return;
+  if (listening_.insert(topic).second) services_.pubsub.subscribe(topic, this);
+}
+
+void ViewInstance::subscribe(std::string_view topic) {
+  subscribed_.insert(std::string(topic));
+  listen(std::string(topic));
+}
+
+void ViewInstance::follow_store(std::string key, std::string assign) {
+  if (!services_.stores.knows(key)) throw std::invalid_argument("follow_store: no store kind for key '" + key + "'");
+  stores_followed_.push_back({std::move(key), std::move(assign)});
+  listen(std::string(kStorePrefix) + stores_followed_.back().key);
+  ++pending_;
+  load_store(stores_followed_.size() - 1);
+}
+
+void ViewInstance::load_store(std::size_t index) {
+  services_.stores.view(stores_followed_[index].key, std::nullopt, [self = weak_from_this(), index](StoreView v) {
+    auto view = self.lock();
+    if (!view || view->ended_) return;
+    auto& follow = view->stores_followed_[index];
+    bool first = !follow.loaded;
+    follow.loaded = true;
+    if (!v.ok || !v.state) {
+      std::fprintf(stderr, "cohort: live view cannot read store %s: %s\n", follow.key.c_str(),
+                   json::serialize(v.error).c_str());
+      view->assign(follow.assign, nullptr);
+    } else {
+      follow.version = v.version;
+      view->assigns_[follow.assign] = std::move(*v.state);
+      view->touch(follow.assign);
+      view->assign(follow.assign + "_locks", std::move(v.locks));
+    }
+    auto early = std::exchange(follow.early, {});
+    for (const auto& patch : early) view->on_store_patch(follow, patch);
+    if (first) {
+      --view->pending_;
+      if (view->ready_) return view->check_ready();
+    }
+    view->schedule_render();
+  });
+}
+
+void ViewInstance::on_store_patch(StoreFollow& follow, const Json& payload) {
+  if (!follow.loaded) return follow.early.push_back(payload);
+  const Json* from = field(payload, "from");
+  const Json* to = field(payload, "to");
+  const Json* ops = field(payload, "ops");
+  if (!from || !to || !ops || !ops->is_array()) return;
+  auto from_v = static_cast<std::uint64_t>(from->to_number<double>());
+  auto to_v = static_cast<std::uint64_t>(to->to_number<double>());
+  if (to_v <= follow.version) return;  // already in the state that was read
+  Json& state = assigns_[follow.assign];
+  if (from_v != follow.version || store::apply_patch(state, ops->get_array())) {
+    // A gap (or a patch that does not apply): read the whole state again.
+    follow.loaded = false;
+    return load_store(static_cast<std::size_t>(&follow - stores_followed_.data()));
+  }
+  follow.version = to_v;
+  touch(follow.assign);
+  view_->handle_info(Info{Info::Kind::store, follow.key, "patch", state}, *this);
+}
+
+// Locks as the store announces them: <assign>_locks = {path: {"holder", "expires_in_ms"?}}.
+void ViewInstance::on_store_lock(StoreFollow& follow, const Broadcast& message) {
+  if (!follow.loaded) return;  // the state being read carries the locks
+  const Json* path = field(message.payload, "path");
+  if (!path || !path->is_string()) return;
+  std::string name = follow.assign + "_locks";
+  Json& locks = assigns_[name];
+  if (!locks.is_object()) locks = JsonObject{};
+  if (message.event == "lock") {
+    JsonObject lock = message.payload.as_object();
+    lock.erase("path");
+    lock.erase("reason");
+    locks.get_object()[path->get_string()] = std::move(lock);
+  } else {
+    locks.get_object().erase(path->get_string());
+  }
+  touch(name);
+  view_->handle_info(Info{Info::Kind::store, follow.key, message.event, message.payload}, *this);
+}
+
+void ViewInstance::follow_presence(std::string topic, std::string assign) {
+  PresenceFollow follow{std::move(topic), std::move(assign), {}};
+  follow.state = services_.presence.list(follow.topic);
+  this->assign(follow.assign, presence_list(follow.state));
+  presences_followed_.push_back(std::move(follow));
+  listen(presences_followed_.back().topic);
+}
+
+void ViewInstance::on_presence_diff(PresenceFollow& follow, const Json& payload) {
+  if (!payload.is_object()) return;
+  presence::apply_diff(follow.state, payload.get_object());
+  assign(follow.assign, presence_list(follow.state));
+  view_->handle_info(Info{Info::Kind::presence, follow.topic, "presence_diff", payload}, *this);
+}
+
+void ViewInstance::track(std::string topic, std::string key, JsonObject meta) {
+  if (!channel_ || ended_) return;
+  if (!presence_owner_) presence_owner_ = services_.presence.new_owner();
+  services_.presence.track(presence_owner_, topic, key, std::move(meta));
+}
+
+void ViewInstance::update_presence(std::string topic, std::string key, JsonObject meta) {
+  if (!channel_ || ended_ || !presence_owner_) return;
+  services_.presence.update(presence_owner_, topic, key, std::move(meta));
+}
+
+void ViewInstance::op(std::string key, std::string name, Json args, std::function<void(const OpOutcome&)> done) {
+  if (!store_session_) store_session_ = services_.stores.new_session();
+  store_keys_used_.insert(key);
+  OpCall call{std::move(key), std::move(name), std::move(args), actor_, store_session_, std::nullopt};
+  services_.stores.apply(std::move(call), [self = weak_from_this(), done = std::move(done)](OpOutcome outcome) {
+    auto view = self.lock();
+    if (!view || view->ended_ || !done) return;
+    view->guarded([&] { done(outcome); });
+  });
+}
+
+void ViewInstance::send_after(std::chrono::milliseconds delay, Json message) {
+  if (!channel_ || ended_) return;
+  channel_->after(delay, [self = weak_from_this(), message = std::move(message)] {
+    auto view = self.lock();
+    if (!view || view->ended_) return;
+    view->guarded([&] { view->view_->handle_info(Info{Info::Kind::timer, "", "", message}, *view); });
+  });
+}
+
+// --- Streams ---
+
+void ViewInstance::stream_insert(std::string_view name, Json item, int at, std::optional<int> limit) {
+  streams_[std::string(name)].inserts.push_back(StreamInsert{std::move(item), at, limit, false});
+  touch(name);
+  if (!ready_) schedule_render();
+}
+
+void ViewInstance::stream_delete(std::string_view name, std::string dom_id) {
+  streams_[std::string(name)].deletes.push_back(std::move(dom_id));
+  touch(name);
+  if (!ready_) schedule_render();
+}
+
+void ViewInstance::stream_reset(std::string_view name) {
+  auto& ops = streams_[std::string(name)];
+  ops = StreamOps{};
+  ops.reset = true;
+  touch(name);
+  if (!ready_) schedule_render();
+}
+
+// --- Messages and batching ---
+
+void ViewInstance::on_broadcast(const Broadcast& message) {
+  if (ended_ || message.is_binary) return;
+  services_.registry.stats.infos.fetch_add(1, std::memory_order_relaxed);
+  guarded([&] {
+    if (message.topic.starts_with(kStorePrefix)) {
+      std::string_view key = std::string_view(message.topic).substr(kStorePrefix.size());
+      for (auto& f : stores_followed_) {
+        if (f.key != key) continue;
+        if (message.event == "patch") on_store_patch(f, message.payload);
+        else if (message.event == "lock" || message.event == "unlock") on_store_lock(f, message);
+      }
+    }
+    if (message.event == "presence_diff")
+      for (auto& f : presences_followed_)
+        if (f.topic == message.topic) on_presence_diff(f, message.payload);
+    if (subscribed_.contains(message.topic))
+      view_->handle_info(Info{Info::Kind::broadcast, message.topic, message.event, message.payload}, *this);
+  });
+}
+
+void ViewInstance::guarded(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cohort: live view %s crashed: %s\n", route_.path.c_str(), e.what());
+    if (auto channel = channel_handle_.lock()) channel->crash(e.what());
+    return;
+  }
+  schedule_render();
+}
+
+void ViewInstance::schedule_render() {
+  if (!channel_ || ended_ || ready_ || render_armed_ || !rendering_) return;
+  render_armed_ = true;
+  auto due = last_render_ + services_.registry.frame;
+  auto now = std::chrono::steady_clock::now();
+  auto delay = due > now ? std::chrono::duration_cast<std::chrono::milliseconds>(due - now) : std::chrono::milliseconds(0);
+  channel_->after(delay, [self = weak_from_this()] {
+    if (auto view = self.lock()) view->render_frame();
+  });
+}
+
+void ViewInstance::render_frame() {
+  render_armed_ = false;
+  if (!channel_ || ended_) return;
+  JsonObject diff;
+  try {
+    diff = render_diff();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cohort: live view %s render failed: %s\n", route_.path.c_str(), e.what());
+    if (auto channel = channel_handle_.lock()) channel->crash(e.what());
+    return;
+  }
+  if (effects_.redirect) channel_->push("redirect", JsonObject{{"to", *std::exchange(effects_.redirect, std::nullopt)}});
+  if (effects_.navigate) channel_->push("live_redirect", *std::exchange(effects_.navigate, std::nullopt));
+  if (effects_.patch) channel_->push("live_patch", *std::exchange(effects_.patch, std::nullopt));
+  if (diff.empty()) return;
+  auto& stats = services_.registry.stats;
+  stats.diffs_pushed.fetch_add(1, std::memory_order_relaxed);
+  stats.diff_bytes.fetch_add(json::serialize(diff).size(), std::memory_order_relaxed);
+  channel_->push("diff", std::move(diff));
+}
+
+}  // namespace cohort::live

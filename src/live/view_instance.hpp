@@ -1,0 +1,193 @@
+// view_instance.hpp — one mounted live view: its assigns, components, subscriptions and renders.
+//
+// Owns: a View and the Socket it sees; change tracking (which assigns changed since the last
+// render); the Rendering memory of the tree the client holds; the stateful components it placed
+// (cid -> component, its own assigns and memory); followed stores and presences (kept current
+// from their broadcasts, gaps healed by re-reading the store); presence it tracks; store
+// sessions (locks) it holds; render batching (at most one diff per frame interval for changes
+// that come from messages; events are answered at once).
+//
+// Two modes. Disconnected: the GET render of a page, no channel; subscriptions and timers are
+// ignored, followed stores are read once. Connected: attached to the lv:<id> channel; diffs
+// are pushed to it, and the channel's end ends the view (terminate()).
+//
+// Threads: owner-thread-only (the reactor of its socket or HTTP session). Asynchronous
+// completions (store replies, timers) hold a weak reference and do nothing once it is gone.
+// Failure: an exception from a view or component callback outside an event (a store reply, a
+// timer, a broadcast) crashes the channel (phx_error, the client rejoins); inside an event it
+// propagates to the channel, which does the same.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cohort/channel.hpp"
+#include "cohort/live.hpp"
+#include "cohort/presence.hpp"
+#include "cohort/pubsub.hpp"
+#include "live/registry.hpp"
+#include "live/rendering.hpp"
+
+namespace cohort::live {
+
+class ComponentSocket;
+
+// What a callback asked of the client besides assigns; delivered by the channel or the page.
+struct Effects {
+  std::optional<std::string> title;
+  json::array events;                // [[event, payload], ...]
+  std::optional<Json> reply;         // a hook's pushEvent reply
+  std::optional<JsonObject> patch;   // {"to", "kind"}
+  std::optional<JsonObject> navigate;  // {"to", "kind"}
+  std::optional<std::string> redirect;
+  bool empty() const { return !title && events.empty() && !reply && !patch && !navigate && !redirect; }
+};
+
+struct Services {
+  PubSub& pubsub;
+  Presence& presence;
+  Stores& stores;
+  Registry& registry;
+};
+
+class ViewInstance final : public Socket,
+                           public Subscriber,
+                           public ComponentHost,
+                           public std::enable_shared_from_this<ViewInstance> {
+ public:
+  ViewInstance(Services services, const ViewRoute& route, std::string id, JsonObject session);
+  ~ViewInstance() override;
+
+  const std::string& id() const { return id_; }
+  const ViewRoute& route() const { return route_; }
+
+  // Connected mode: pushes go to channel (which must outlive this view's use of it).
+  void attach(ChannelContext& channel);
+  // mount + handle_params; `ready` runs once every followed store has answered (maybe now).
+  void start(const Params& params, std::string url, std::function<void()> ready);
+
+  // The whole tree (root, "c", "t"), resetting the memory: for joins and the GET render.
+  JsonObject render_full();
+  // What changed since the last render (maybe {}), with "c", "t", "e" and a hook's "r".
+  JsonObject render_diff();
+
+  // Client pushes (connected). They return the reply's response object.
+  JsonObject handle_event(std::string_view event, const Json& value, std::optional<int> cid);
+  JsonObject handle_live_patch(std::string_view url);
+  json::array destroy_components(const json::array& cids);
+  void terminate(std::string_view reason);
+
+  // Effects gathered since the last take (for the join reply and the GET render).
+  Effects take_effects() { return std::exchange(effects_, {}); }
+
+  // Socket
+  void assign(std::string_view key, Json value) override;
+  using Socket::assign;
+  const JsonObject& assigns() const override { return assigns_; }
+  const Json& get(std::string_view key) const override;
+  bool connected() const override { return channel_ != nullptr; }
+  const JsonObject& session() const override { return session_; }
+  const Actor& actor() const override { return actor_; }
+  void push_event(std::string_view event, Json payload) override;
+  void page_title(std::string title) override;
+  void push_patch(std::string to, bool replace) override;
+  void push_navigate(std::string to, bool replace) override;
+  void redirect(std::string to) override;
+  void reply(Json value) override { effects_.reply = std::move(value); }
+  void subscribe(std::string_view topic) override;
+  void follow_store(std::string key, std::string assign) override;
+  void follow_presence(std::string topic, std::string assign) override;
+  void track(std::string topic, std::string key, JsonObject meta) override;
+  void update_presence(std::string topic, std::string key, JsonObject meta) override;
+  void op(std::string key, std::string name, Json args, std::function<void(const OpOutcome&)> done) override;
+  void send_after(std::chrono::milliseconds delay, Json message) override;
+  void stream_insert(std::string_view name, Json item, int at, std::optional<int> limit) override;
+  void stream_delete(std::string_view name, std::string dom_id) override;
+  void stream_reset(std::string_view name) override;
+  PubSub& pubsub() override { return services_.pubsub; }
+  Presence& presence() override { return services_.presence; }
+  Stores& stores() override { return services_.stores; }
+
+  // Subscriber
+  void on_broadcast(const Broadcast& message) override;
+  // ComponentHost
+  int place(std::string_view type, const Json& props) override;
+
+  // Marks key changed without comparing (its value was changed in place).
+  void touch(std::string_view key) { changed_.insert(std::string(key)); }
+
+ private:
+  struct StoreFollow {
+    std::string key;
+    std::string assign;
+    std::uint64_t version = 0;
+    bool loaded = false;
+    std::vector<Json> early;  // patches that came before the first state
+  };
+  struct PresenceFollow {
+    std::string topic;
+    std::string assign;
+    JsonObject state;  // {key: {metas}}
+  };
+  struct PlacedComponent;
+
+  void load_store(std::size_t index);
+  void on_store_patch(StoreFollow& follow, const Json& payload);
+  void on_store_lock(StoreFollow& follow, const Broadcast& message);
+  void on_presence_diff(PresenceFollow& follow, const Json& payload);
+  // After a change that did not come from an event: render within the frame interval.
+  void schedule_render();
+  void render_frame();
+  // Runs a view callback from an asynchronous completion; a throw crashes the channel.
+  void guarded(const std::function<void()>& fn);
+  void check_ready();
+  void track_visitor();
+  void render_components(JsonObject& c, bool full);
+  void apply_patch_effect();
+  void listen(const std::string& topic);
+
+  Services services_;
+  const ViewRoute& route_;
+  std::string id_;
+  JsonObject session_;
+  Actor actor_;
+  std::unique_ptr<View> view_;
+  ChannelContext* channel_ = nullptr;
+  std::weak_ptr<ChannelContext> channel_handle_;
+
+  JsonObject assigns_;
+  Changed changed_;
+  Streams streams_;
+  std::optional<Rendering> rendering_;
+  Effects effects_;
+  std::string url_;
+
+  std::vector<StoreFollow> stores_followed_;
+  std::vector<PresenceFollow> presences_followed_;
+  std::set<std::string, std::less<>> subscribed_;   // explicit subscribe(): handle_info
+  std::set<std::string, std::less<>> listening_;    // every topic this view is subscribed to
+  std::uint64_t presence_owner_ = 0;
+  std::uint64_t store_session_ = 0;
+  std::set<std::string> store_keys_used_;
+
+  std::map<int, std::unique_ptr<PlacedComponent>> components_;  // by cid
+  std::map<std::string, int, std::less<>> cid_by_key_;           // "type\x1f<id json>" -> cid
+  int next_cid_ = 1;
+
+  std::size_t pending_ = 0;  // followed stores not answered yet
+  std::function<void()> ready_;
+  bool render_armed_ = false;
+  bool patch_pending_ = false;  // a push_patch whose handle_params has not run yet
+  bool ended_ = false;
+  std::chrono::steady_clock::time_point last_render_{};
+
+  friend class ComponentSocket;
+};
+
+}  // namespace cohort::live

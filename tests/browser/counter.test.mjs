@@ -1,0 +1,64 @@
+// counter.test.mjs — the shared counter page in two browsers: a click in one shows in the other,
+// the page is readable before any script runs, and a component keeps its state per browser.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer } from "../conformance/server.mjs";
+import { launchBrowser, openPage, waitText, text, shot } from "./browser.mjs";
+
+// At the top level: launchBrowser() closes the browser in an after() hook of the file.
+const browser = await launchBrowser();
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(async () => server?.kill());
+
+test("the GET render already shows the counter, the csrf tag and a signed session", async () => {
+  const res = await fetch(`${server.url}/counter`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type"), /text\/html/);
+  assert.match(res.headers.get("set-cookie"), /^cohort_user=[^;]+; Path=\//);
+  const html = await res.text();
+  assert.match(html, /<meta name="csrf-token" content="[^"]+">/);
+  assert.match(html, /<div id="phx-[A-Za-z0-9_-]+" data-phx-main data-phx-session="[^"]+\.[^"]+" data-phx-static="">/);
+  assert.match(html, /<span id="count" class="count">-?\d+<\/span>/);
+  assert.match(html, /<script defer src="\/assets\/vendor\/phoenix_live_view.min.js"><\/script>/);
+  const bundle = await fetch(`${server.url}/assets/vendor/phoenix_live_view.min.js`);
+  assert.equal(bundle.status, 200);
+  assert.match(await bundle.text(), /^var LiveView=/);
+});
+
+test("a click in one browser updates the other; the title follows", async () => {
+  const a = await openPage(browser, `${server.url}/counter`);
+  const b = await openPage(browser, `${server.url}/counter`);
+  const start = Number(await text(a, "#count"));
+  assert.equal(Number(await text(b, "#count")), start);
+
+  await a.click("#inc");
+  await waitText(b, "#count", String(start + 1));
+  await waitText(a, "#count", String(start + 1));
+  await b.click("#inc10");
+  await waitText(a, "#count", String(start + 11));
+  await b.waitForFunction((want) => document.title === `Counter ${want} · Cohort`, start + 11);
+  await a.click("#dec");
+  await waitText(b, "#count", String(start + 10));
+  await shot(a, "counter");
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});
+
+test("a component click changes only that browser's component", async () => {
+  const a = await openPage(browser, `${server.url}/counter`);
+  const b = await openPage(browser, `${server.url}/counter`);
+  assert.equal(await a.locator("#about-text").count(), 0);
+  await a.click("#about-toggle");
+  await a.locator("#about-text").waitFor();
+  assert.equal(await text(a, "#about-toggle"), "Hide");
+  // b still shows its closed panel, and still works (a click round trip proves it is live).
+  const before = Number(await text(b, "#count"));
+  await b.click("#inc");
+  await waitText(b, "#count", String(before + 1));
+  assert.equal(await b.locator("#about-text").count(), 0);
+  await a.click("#about-toggle");
+  await a.locator("#about-text").waitFor({ state: "detached" });
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});

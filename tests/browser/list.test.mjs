@@ -1,0 +1,63 @@
+// list.test.mjs — the shared list in two browsers: a phx-change form, adding, reordering and
+// removing keyed rows, and the activity stream.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer } from "../conformance/server.mjs";
+import { launchBrowser, openPage, waitText, waitTexts, texts, shot } from "./browser.mjs";
+
+// At the top level: launchBrowser() closes the browser in an after() hook of the file.
+const browser = await launchBrowser();
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(async () => server?.kill());
+
+async function add(page, words) {
+  await page.fill("#item-text", words);
+  await page.click("#add");
+}
+
+test("form change validates as the user types; submit adds for everyone", async () => {
+  const a = await openPage(browser, `${server.url}/list`);
+  const b = await openPage(browser, `${server.url}/list`);
+  await a.locator("#empty").waitFor();
+
+  await a.fill("#item-text", "x".repeat(205));  // phx-change on every input
+  await waitText(a, "#hint", "Too long: 205 of 200 characters");
+  await a.fill("#item-text", "milk");
+  await waitText(a, "#hint", "");
+
+  await add(a, "milk");
+  await waitTexts(b, "#items .text", ["milk"]);
+  await add(b, "bread");
+  await add(a, "eggs");
+  await waitTexts(a, "#items .text", ["milk", "bread", "eggs"]);
+  await waitTexts(b, "#items .text", ["milk", "bread", "eggs"]);
+  assert.equal(await b.locator("#empty").count(), 0);
+  // The activity stream: newest first, for everyone.
+  await b.locator("#activity li", { hasText: "added “eggs”" }).waitFor();
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});
+
+test("reorder and remove in one browser show in the other, rows keyed by id", async () => {
+  const a = await openPage(browser, `${server.url}/list`);
+  const b = await openPage(browser, `${server.url}/list`);
+  await waitTexts(b, "#items .text", ["milk", "bread", "eggs"]);
+  // Mark b's DOM node for "eggs" (a JS property: the DOM patch would reset an attribute): a
+  // keyed move must keep the element, not rebuild it.
+  await b.locator("#items li", { hasText: "eggs" }).evaluate((el) => (el.cohortMark = "kept"));
+
+  await a.locator("#items li", { hasText: "eggs" }).locator(".up").click();
+  await waitTexts(b, "#items .text", ["milk", "eggs", "bread"]);
+  await a.locator("#items li", { hasText: "eggs" }).locator(".up").click();
+  await waitTexts(b, "#items .text", ["eggs", "milk", "bread"]);
+  assert.equal(await b.locator("#items li", { hasText: "eggs" }).evaluate((el) => el.cohortMark), "kept");
+
+  await b.locator("#items li", { hasText: "milk" }).locator(".remove").click();
+  await waitTexts(a, "#items .text", ["eggs", "bread"]);
+  await waitTexts(b, "#items .text", ["eggs", "bread"]);
+  await shot(a, "list");
+  assert.deepEqual(await texts(a, "#items .text"), ["eggs", "bread"]);
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});

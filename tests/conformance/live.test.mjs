@@ -1,0 +1,177 @@
+// live.test.mjs — the LiveView protocol (PROTOCOL.md D) on /live, driven frame by frame with the
+// official phoenix client: the page's signed session, the join reply's rendered tree, events
+// answered with diffs, diffs pushed after a store change, forms, components, refusals.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ClientPool, joinResult, push, nextEvent } from "./helpers.mjs";
+import { serverForFile } from "./server.mjs";
+import { httpRequest } from "./wire.mjs";
+
+const pool = new ClientPool();
+let server;
+serverForFile(pool, (s) => (server = s));
+
+// The page's root container: {id, session}, and the cookie that made the visitor.
+async function page(path, cookie) {
+  const res = await httpRequest(`${server.url}${path}`, { headers: cookie ? { cookie } : {} });
+  assert.equal(res.status, 200, `GET ${path}`);
+  const m = /<div id="(phx-[^"]+)" data-phx-main data-phx-session="([^"]+)" data-phx-static="">/.exec(res.body);
+  assert.ok(m, `GET ${path}: no live root in\n${res.body.slice(0, 600)}`);
+  const setCookie = res.headers["set-cookie"];
+  return { id: m[1], session: m[2], html: res.body, cookie: setCookie ? String(setCookie).split(";")[0] : cookie };
+}
+
+function liveSocket() {
+  return pool.connected({ wsUrl: `ws://127.0.0.1:${server.port}/live` }, { params: { _csrf_token: "x" } });
+}
+
+async function joinView(path, { session, id, cookie } = {}) {
+  const p = session !== undefined ? { session, id } : await page(path, cookie);
+  const socket = await liveSocket();
+  const channel = socket.channel(`lv:${p.id}`, () => ({
+    url: `${server.url}${path}`,
+    params: { _csrf_token: "x", _mounts: 0, _mount_attempts: 0 },
+    session: p.session,
+    static: null,
+    sticky: false,
+  }));
+  const r = await joinResult(channel);
+  return { ...r, channel, socket, page: p };
+}
+
+// Every literal in a rendered tree is a string; numbers only reference components in "c".
+function assertRenderedShape(node, components, where = "rendered") {
+  for (const [k, v] of Object.entries(node)) {
+    if (k === "s") {
+      assert.ok(Array.isArray(v), `${where}.s must be inline statics`);
+    } else if (/^\d+$/.test(k)) {
+      if (typeof v === "number") assert.ok(components?.[v], `${where}.${k}: ${v} names no component`);
+      else if (typeof v === "object") assertRenderedShape(v, components, `${where}.${k}`);
+      else assert.equal(typeof v, "string", `${where}.${k}`);
+    }
+  }
+}
+
+test("join: the full tree, version 1.2.12, a component with r:1, the title", async () => {
+  const { status, response } = await joinView("/counter");
+  assert.equal(status, "ok", JSON.stringify(response));
+  assert.equal(response.liveview_version, "1.2.12");
+  const r = response.rendered;
+  assert.ok(Array.isArray(r.s));
+  assertRenderedShape(r, r.c);
+  const cids = Object.keys(r.c ?? {});
+  assert.equal(cids.length, 1, "the about panel is one component");
+  assert.equal(r.c[cids[0]].r, 1);
+  assert.match(r.t, /^Counter/);
+});
+
+test("a click is answered, and the store's change arrives as a diff push", async () => {
+  const { channel, response } = await joinView("/counter");
+  const before = JSON.stringify(response.rendered);
+  const count = Number(/"(-?\d+)"/.exec(JSON.stringify(response.rendered))?.[1]);
+  assert.ok(Number.isFinite(count), before);
+  const diff = nextEvent(channel, "diff");
+  const reply = await push(channel, "event", { type: "click", event: "inc", value: { by: "1", value: "" } });
+  assert.equal(reply.status, "ok");
+  const d = await diff;
+  assert.ok(JSON.stringify(d).includes(`"${count + 1}"`), `diff ${JSON.stringify(d)} should carry ${count + 1}`);
+  assert.ok(!("s" in d), "an unchanged template sends no statics");
+});
+
+test("every event gets a reply, also one no view handles", async () => {
+  const { channel } = await joinView("/counter");
+  const reply = await push(channel, "event", { type: "click", event: "no-such-event", value: {} });
+  assert.deepEqual(reply, { status: "ok", response: {} });
+});
+
+test("a component event (cid) changes only that component", async () => {
+  const { channel, response } = await joinView("/counter");
+  const cid = Number(Object.keys(response.rendered.c)[0]);
+  const reply = await push(channel, "event", { type: "click", event: "toggle", value: { value: "" }, cid });
+  assert.equal(reply.status, "ok");
+  const diff = reply.response.diff;
+  assert.deepEqual(Object.keys(diff), ["c"], JSON.stringify(diff));
+  assert.deepEqual(Object.keys(diff.c), [String(cid)]);
+  assert.match(JSON.stringify(diff.c), /Hide/);
+});
+
+test("a form change is decoded (nested names, _target) and answered with the diff", async () => {
+  const { channel } = await joinView("/list");
+  const long = "y".repeat(230);
+  const reply = await push(channel, "event", {
+    type: "form",
+    event: "draft",
+    value: `item%5Btext%5D=${long}`,
+    meta: { _target: "item[text]" },
+    uploads: {},
+  });
+  assert.equal(reply.status, "ok");
+  assert.match(JSON.stringify(reply.response.diff), /Too long: 230 of 200 characters/);
+});
+
+test("cids_will_destroy and cids_destroyed are answered; destroyed cids are listed", async () => {
+  const { channel, response } = await joinView("/counter");
+  const cid = Number(Object.keys(response.rendered.c)[0]);
+  assert.deepEqual(await push(channel, "cids_will_destroy", { cids: [cid] }), { status: "ok", response: {} });
+  assert.deepEqual(await push(channel, "cids_destroyed", { cids: [cid, 999] }), { status: "ok", response: { cids: [cid] } });
+});
+
+test("live_patch within the view is answered; to another view it asks for a redirect", async () => {
+  const { channel } = await joinView("/counter");
+  const same = await push(channel, "live_patch", { url: `${server.url}/counter?x=1` });
+  assert.equal(same.status, "ok");
+  const other = await push(channel, "live_patch", { url: `${server.url}/list` });
+  assert.deepEqual(other.response, { link_redirect: true });
+});
+
+test("a live navigation (phx_leave + phx_join with redirect) mounts the other view on the same topic", async () => {
+  const first = await joinView("/counter");
+  const socket = first.socket;
+  first.channel.leave();
+  const channel = socket.channel(`lv:${first.page.id}`, () => ({
+    redirect: `${server.url}/list`,
+    params: { _csrf_token: "x", _mounts: 0, _live_referer: `${server.url}/counter` },
+    session: first.page.session,
+    static: null,
+    sticky: false,
+  }));
+  const r = await joinResult(channel);
+  assert.equal(r.status, "ok", JSON.stringify(r.response));
+  assert.match(JSON.stringify(r.response.rendered), /Shared list/);
+});
+
+test("a tampered, foreign or missing session is refused with unauthorized", async () => {
+  const p = await page("/counter");
+  const [body, mac] = p.session.split(".");
+  const tampered = `${body}.${mac.slice(0, -2)}${mac.endsWith("AA") ? "BB" : "AA"}`;
+  for (const session of [tampered, "garbage", ""]) {
+    const r = await joinView("/counter", { session, id: p.id });
+    assert.equal(r.status, "error", `session ${JSON.stringify(session.slice(0, 20))}`);
+    assert.deepEqual(r.response, { reason: "unauthorized" });
+    r.channel.leave();
+  }
+  const other = await page("/counter");
+  const r = await joinView("/counter", { session: other.session, id: p.id });
+  assert.deepEqual(r.response, { reason: "unauthorized" }, "a session is bound to its view id");
+  r.channel.leave();
+});
+
+test("the visitor cookie is kept: the same user across pages; a forged cookie is replaced", async () => {
+  const first = await page("/counter");
+  assert.match(first.cookie, /^cohort_user=/);
+  const again = await httpRequest(`${server.url}/list`, { headers: { cookie: first.cookie } });
+  assert.equal(again.headers["set-cookie"], undefined, "a valid cookie is not replaced");
+  const name = /<span class="me">.*?<\/span>([^<]+)<\/span>/.exec(first.html)?.[1];
+  assert.ok(name && again.body.includes(name), `the same user name on both pages (${name})`);
+  const forged = await httpRequest(`${server.url}/list`, { headers: { cookie: "cohort_user=eyJ4IjoxfQ.AAAA" } });
+  assert.match(String(forged.headers["set-cookie"]), /^cohort_user=/);
+});
+
+test("an unknown live path is a 404 page; a bad event payload still gets a reply", async () => {
+  const res = await httpRequest(`${server.url}/counter/nope`);
+  assert.equal(res.status, 404);
+  const { channel } = await joinView("/list");
+  const reply = await push(channel, "event", { type: "form", event: "draft", value: "a=1&a%5Bb%5D=2", meta: {} });
+  assert.equal(reply.status, "ok");
+  assert.match(reply.response.error, /a\[b\]/);
+});
