@@ -44,6 +44,26 @@ describe("presence across three nodes", () => {
     for (const x of [a, b, late]) await untilKeys(x, ["alice", "bob", "dave"]);
   });
 
+  test("churn spread over the nodes: every node's observer converges to the same list", async () => {
+    const topic = uniq("room:churn");
+    const nodes = cluster.nodes;
+    const observers = [];
+    for (const [i, node] of nodes.entries()) observers.push(await presenceClient(pool, node, topic, `observer${i}`));
+    // 24 users join at once, spread round-robin over the nodes; every third leaves again at once.
+    const users = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => presenceClient(pool, nodes[i % nodes.length], topic, `u${i}`)),
+    );
+    for (const [i, u] of users.entries()) if (i % 3 === 0) u.channel.leave();
+    const want = [...observers.map((o) => o.user), ...users.filter((_, i) => i % 3 !== 0).map((u) => u.user)];
+    for (const o of observers) await untilKeys(o, want);
+    // A late joiner on each node starts from the same state.
+    for (const node of nodes) {
+      const late = await presenceClient(pool, node, topic, "late");
+      await untilKeys(late, [...want, "late"]);
+      late.channel.leave();
+    }
+  });
+
   test("SIGKILL of a node: its presences disappear on the others within the bound", async () => {
     const [A, B, C] = cluster.nodes;
     const topic = uniq("room:kill");
