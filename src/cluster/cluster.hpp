@@ -54,6 +54,12 @@ class Cluster {
   void start();
   void leave(std::chrono::milliseconds grace);
   const ClusterCounters& counters() const { return counters_; }
+  // For store leases and fencing: the node's command link (the one that publishes its
+  // broadcasts, so a command sent on it is ordered after them) and the reactor it runs on.
+  // Owner-thread-only: post to reactor() first.
+  RedisLink& command_link() { return publisher_; }
+  net::Reactor& reactor() { return reactor_; }
+  const std::string& key_prefix() const { return settings_.prefix; }
 
  private:
   Cluster(const ClusterSettings& settings, RedisAddress address, std::uint32_t node_id, net::ReactorSet& reactors,
