@@ -11,7 +11,7 @@ import path from "node:path";
 
 import { ClientPool, cast, nextEvent, uniq, withTimeout } from "./helpers.mjs";
 import { freePort, metrics, presenceClient, startCluster, untilKeys, untilMetrics } from "./cluster.mjs";
-import { cohortBin } from "./server.mjs";
+import { cohortBin, startServer } from "./server.mjs";
 
 describe("Redis outage", () => {
   let cluster;
@@ -57,6 +57,16 @@ describe("Redis outage", () => {
     assert.deepEqual(await onC, { after: "outage" });
     const m = await metrics(A);
     assert.ok(m.cohort_cluster_link_downs_total >= 1, "the outage was counted");
+
+    // The restarted Redis forgot the node id counter; the live nodes put it back above their
+    // ids when they reconnected, so a node joining now gets an id of its own.
+    const D = await startServer({ args: cluster.args });
+    cluster.nodes.push(D);
+    const d = await presenceClient(pool, D, topic, "dora");
+    await untilKeys(d, ["alice", "bob", "carol", "dora"]);
+    const idOf = (x) => x.presence.state[x.user].metas[0].phx_ref.slice(0, 6);
+    const ids = [a, b, c, d].map(idOf);
+    assert.equal(new Set(ids).size, 4, `four nodes, four node ids in phx_refs: ${ids}`);
   });
 
   test("a node whose Redis cannot be reached at start refuses to start, with the reason", async () => {
