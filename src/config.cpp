@@ -5,6 +5,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -50,6 +51,24 @@ Setting text(std::string_view key, std::string_view help, std::string Config::*f
           }};
 }
 
+// A URL setting: empty, or a URL whose scheme is one of schemes and which names a host.
+Setting url(std::string_view key, std::string_view help, std::string Config::*field,
+            std::vector<std::string_view> schemes) {
+  return {key, help, [=](Config& c, std::string_view v) -> std::optional<std::string> {
+            if (!v.empty()) {
+              auto parsed = boost::urls::parse_uri(v);
+              if (!parsed) return "'" + std::string(v) + "' is not a URL";
+              bool known = false;
+              for (auto s : schemes) known = known || parsed->scheme() == s;
+              if (!known) return "'" + std::string(v) + "' must start with " + std::string(schemes.front()) + "://";
+              if (parsed->host().empty()) return "'" + std::string(v) + "' has no host";
+              if (parsed->has_port() && parsed->port_number() == 0) return "'" + std::string(v) + "' has a bad port";
+            }
+            c.*field = std::string(v);
+            return std::nullopt;
+          }};
+}
+
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> table = {
       text("host", "address to listen on (default 127.0.0.1)", &Config::host),
@@ -74,6 +93,14 @@ const std::vector<Setting>& settings() {
                           &Config::deflate_min_bytes, 0, std::size_t{1} << 32),
       number<std::uint32_t>("presence_tick_ms", "presence changes are merged and published once per tick (default 50)",
                             &Config::presence_tick_ms, 1, 10'000),
+      url("cluster", "redis://HOST:PORT of the cluster's Redis; empty = run alone (default empty)",
+          &Config::cluster, {"redis"}),
+      url("storage", "postgres://... shared store storage for a cluster; empty = SQLite in data_dir (default empty)",
+          &Config::storage, {"postgres", "postgresql"}),
+      number<std::uint32_t>("cluster_heartbeat_ms", "cluster heartbeat period (default 1000)",
+                            &Config::cluster_heartbeat_ms, 10, 60'000),
+      number<std::uint32_t>("cluster_down_ms", "a node silent this long is declared down (default 5000)",
+                            &Config::cluster_down_ms, 30, 600'000),
       text("templates_dir", "directory of live view templates (default: templates/ of the source tree)",
            &Config::templates_dir),
       text("assets_dir", "node_modules holding the phoenix and phoenix_live_view bundles (default: the source tree's)",
@@ -149,6 +176,9 @@ std::optional<std::string> Config::validate() const {
     return "outbound_queue_limit (" + std::to_string(outbound_queue_limit) +
            ") must exceed max_frame (" + std::to_string(max_frame) +
            "): a client could never receive one full-size message";
+  if (cluster_down_ms < 2 * cluster_heartbeat_ms)
+    return "cluster_down_ms (" + std::to_string(cluster_down_ms) + ") must be at least twice cluster_heartbeat_ms (" +
+           std::to_string(cluster_heartbeat_ms) + "): one late heartbeat would declare a live node down";
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && max_connections + 64 > lim.rlim_cur)
     return "max_connections (" + std::to_string(max_connections) + ") must stay below the process descriptor limit (" +

@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "channels/channel_socket.hpp"
+#include "cluster/cluster.hpp"
 #include "net/listener.hpp"
 #include "net/reactor.hpp"
 #include "net/ws_connection.hpp"
@@ -81,6 +82,7 @@ struct Node::Impl {
     sweepers.clear();
     listeners.clear();
     net.registries.clear();  // their round timers belong to the reactors' io_contexts
+    cluster.reset();   // its links and timers belong to reactor 0's io_context
     storage.reset();   // flushes what is queued (its callbacks only post to the stopped reactors)
     presence.reset();  // shard timers belong to the reactors' io_contexts: they go first
     stores.reset();
@@ -105,6 +107,7 @@ struct Node::Impl {
   std::unique_ptr<presence::Tracker> presence;
   std::unique_ptr<store::LocalStores> stores;
   std::unique_ptr<Storage> storage;
+  std::unique_ptr<cluster::Cluster> cluster;  // null when the node runs alone
   TokenSigner signer{""};
   std::vector<std::unique_ptr<SocketEndpoint>> endpoints;  // stable addresses for the handlers
   std::vector<std::shared_ptr<net::Listener>> listeners;
@@ -134,6 +137,7 @@ void Node::Impl::shutdown() {
   while (net.metrics.websockets_open.load() > 0 && std::chrono::steady_clock::now() < deadline)
     cv.wait_for(lock, std::chrono::milliseconds(10));
   lock.unlock();
+  if (cluster) cluster->leave(std::chrono::milliseconds(500));  // the others drop our presences now
   reactors->stop();
   reactors->join();
 }
@@ -188,10 +192,18 @@ std::optional<std::string> Node::start() {
   d.stores->set_storage(d.storage.get());
 
   d.pubsub->set_encoder(channels::encode_broadcast_frame);
+  if (!d.config.cluster.empty()) {
+    cluster::ClusterSettings cs{.url = d.config.cluster,
+                                .heartbeat = std::chrono::milliseconds(d.config.cluster_heartbeat_ms),
+                                .down_after = std::chrono::milliseconds(d.config.cluster_down_ms)};
+    auto joined = cluster::Cluster::join(cs, *d.reactors, *d.pubsub, *d.presence);
+    if (auto* err = std::get_if<std::string>(&joined)) return *err;
+    d.cluster = std::move(std::get<std::unique_ptr<cluster::Cluster>>(joined));
+  }
   for (auto& ep : d.endpoints)
     d.net.upgrades[ep->path() + "/websocket"] = channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence);
   route("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::json(200, JsonObject{{"ok", true}}); });
-  route("GET", "/metrics", [&m = d.net.metrics](const HttpRequest&) {
+  route("GET", "/metrics", [&m = d.net.metrics, &d](const HttpRequest&) {
     std::string body;
     auto line = [&](const char* name, const std::atomic<std::uint64_t>& v) {
       body += std::string("cohort_") + name + " " + std::to_string(v.load(std::memory_order_relaxed)) + "\n";
@@ -208,6 +220,7 @@ std::optional<std::string> Node::start() {
     hot("socket_writes_total", &net::HotCounters::writes);
     line("slow_consumer_closes_total", m.slow_consumer_closes);
     line("protocol_closes_total", m.protocol_closes);
+    if (d.cluster) body += d.cluster->counters().text();
     return HttpResponse{200, "text/plain; version=0.0.4", std::move(body), {}};
   });
 
@@ -228,6 +241,7 @@ std::optional<std::string> Node::start() {
   d.reactors->start();
   d.started = true;
   for (auto& l : d.listeners) l->start();
+  if (d.cluster) d.cluster->start();
   for (unsigned i = 0; i < d.reactors->size(); ++i) d.reactors->at(i).post([&d, i] { d.sweep(i); });
   return std::nullopt;
 }

@@ -60,6 +60,19 @@ struct Config {
   // How long shutdown waits for sockets to close before exiting anyway.
   std::uint32_t shutdown_grace_ms = 3000;
 
+  // Cluster (docs/cluster.md). Empty: the node runs alone. "redis://HOST:PORT": the node joins
+  // the other nodes using that Redis for PubSub, presence replication and membership.
+  std::string cluster;
+  // Where stores are kept. Empty: SQLite in data_dir. "postgres://..." (or "postgresql://"): a
+  // PostgreSQL server shared by the nodes of a cluster (checked here, used by the storage layer).
+  std::string storage;
+  // A node publishes a heartbeat this often; with cluster_down_ms it bounds how fast a dead
+  // node's presences leave: at most cluster_down_ms + cluster_heartbeat_ms (6 s by default).
+  std::uint32_t cluster_heartbeat_ms = 1000;
+  // A node silent this long is declared down: five missed heartbeats, so a busy or briefly
+  // paused node is not taken for dead.
+  std::uint32_t cluster_down_ms = 5000;
+
   // The reactor count after resolving 0 to the number of cores.
   unsigned reactor_count() const;
   // An error message, or nothing when the settings are consistent.

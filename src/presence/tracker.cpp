@@ -18,7 +18,7 @@ struct Tracker::PerReactor {
   std::unordered_multimap<std::uint64_t, std::pair<std::string, std::string>> owned;  // owner → (topic, key)
 };
 
-Tracker::Tracker(net::ReactorSet& reactors, PubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick)
+Tracker::Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick)
     : reactors_(reactors), pubsub_(pubsub), node_id_(node_id) {
   for (unsigned i = 0; i < reactors.size(); ++i)
     per_reactor_.push_back(std::make_unique<PerReactor>(
@@ -142,17 +142,32 @@ std::vector<std::shared_ptr<const std::string>> Tracker::state_frame(std::string
   return {std::move(first), std::move(deflated), kDeflatedClose};
 }
 
-void Tracker::publish(const std::string& topic, std::shared_ptr<const JsonObject> diff) {
-  // Replicas first, then sockets: a reactor applies a diff before its sockets can see it.
+void Tracker::apply_everywhere(const std::string& topic, const std::shared_ptr<const JsonObject>& diff) {
+  Broadcast m;
+  m.topic = topic;
+  m.event = "presence_diff";
+  m.payload = *diff;
+  auto message = pubsub_.prepare(std::move(m));  // the frame is built once
   for (unsigned i = 0; i < reactors_.size(); ++i)
-    reactors_.at(i).post([per = per_reactor_[i].get(), topic, diff] {
+    reactors_.at(i).post([per = per_reactor_[i].get(), pubsub = &pubsub_, topic, diff, message] {
+      // Replica first, then sockets, in one handler: see tracker.hpp.
       auto& entry = per->replica[topic];
       apply_diff(entry.state, *diff);
       entry.encoded.reset();
       entry.deflated.reset();
       if (entry.state.empty()) per->replica.erase(topic);
+      pubsub->deliver_here(*message);
     });
-  pubsub_.broadcast(topic, "presence_diff", *diff);
+}
+
+void Tracker::publish(const std::string& topic, std::shared_ptr<const JsonObject> diff) {
+  apply_everywhere(topic, diff);
+  // Other nodes learn it from the cluster's replication, not from a PubSub broadcast.
+  if (replicate_) replicate_(topic, std::move(diff));
+}
+
+void Tracker::apply_remote(const std::string& topic, std::shared_ptr<const JsonObject> diff) {
+  apply_everywhere(topic, diff);
 }
 
 }  // namespace cohort::presence

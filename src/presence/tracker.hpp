@@ -4,12 +4,16 @@
 // every topic (with its encoded presence_state, built at most once per change), and the index
 // owner id → (topic, key) of the presences tracked from that reactor (for untrack_all).
 // Lock story: none. Each per-reactor part is owner-thread-only; changes travel as posts to the
-// topic's owner reactor, and each published diff is posted to every reactor's replica before
-// it is broadcast to the topic, so a replica is never behind the diffs its sockets have seen.
+// topic's owner reactor, and each published diff is posted once to every reactor, where one
+// handler applies it to the replica and then delivers it to that reactor's subscribers of the
+// topic: a replica is never behind the diffs its sockets have seen, and a channel joining on
+// that reactor (subscribe, then read the replica, in one handler) gets either the state with
+// the change or the change itself, never neither.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -19,12 +23,13 @@
 #include "cohort/pubsub.hpp"
 #include "net/reactor.hpp"
 #include "presence/presence_shard.hpp"
+#include "pubsub/local_pubsub.hpp"
 
 namespace cohort::presence {
 
 class Tracker final : public Presence {
  public:
-  Tracker(net::ReactorSet& reactors, PubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick);
+  Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick);
   ~Tracker() override;
 
   std::uint64_t new_owner() override { return next_owner_.fetch_add(1, std::memory_order_relaxed); }
@@ -48,6 +53,17 @@ class Tracker final : public Presence {
   // A new phx_ref: 12 bytes (node id, counter) as 16 url-safe base64 characters. Any thread.
   std::string new_ref();
 
+  // Cluster (src/cluster). Both setters before the reactors start. With a replication hook,
+  // every diff this node's shards publish is also handed to it (on the shard's reactor), and
+  // presence_diffs go to local subscribers only: the cluster carries presence to the other
+  // nodes itself, as deltas and digests, so that their replicas learn it too.
+  using Replicate = std::function<void(const std::string& topic, std::shared_ptr<const JsonObject> diff)>;
+  void set_node_id(std::uint32_t node_id) { node_id_ = node_id; }
+  void set_replication(Replicate replicate) { replicate_ = std::move(replicate); }
+  // Any thread: a diff of presences another node owns; into every replica, then to local
+  // subscribers as a presence_diff (same order as a local diff: replicas first).
+  void apply_remote(const std::string& topic, std::shared_ptr<const JsonObject> diff);
+
  private:
   struct ReplicaTopic {
     JsonObject state;
@@ -60,13 +76,16 @@ class Tracker final : public Presence {
   // encoded_state(topic) (passed as state) compressed, tail kept; shared until it changes.
   std::shared_ptr<const std::string> deflated_state(std::string_view topic, const std::string& state) const;
   void publish(const std::string& topic, std::shared_ptr<const JsonObject> diff);
+  // Into every reactor's replica, then to its local subscribers (one post per reactor).
+  void apply_everywhere(const std::string& topic, const std::shared_ptr<const JsonObject>& diff);
 
   net::ReactorSet& reactors_;
-  PubSub& pubsub_;
+  pubsub::LocalPubSub& pubsub_;
   std::uint32_t node_id_;
   std::atomic<std::uint64_t> next_owner_{1};
   std::atomic<std::uint64_t> next_ref_{1};
   std::vector<std::unique_ptr<PerReactor>> per_reactor_;
+  Replicate replicate_;
 };
 
 }  // namespace cohort::presence

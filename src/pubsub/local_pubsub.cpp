@@ -88,6 +88,13 @@ void LocalPubSub::deliver_remote(Broadcast message) {
   publish(std::move(message), false);
 }
 
+std::shared_ptr<const Broadcast> LocalPubSub::prepare(Broadcast message) const {
+  if (encoder_ && !message.frame) message.frame = encoder_(message);
+  return std::make_shared<const Broadcast>(std::move(message));
+}
+
+void LocalPubSub::deliver_here(const Broadcast& message) { local_table().deliver(message); }
+
 void LocalPubSub::publish(Broadcast message, bool forward) {
   std::uint64_t mask = 0;
   {

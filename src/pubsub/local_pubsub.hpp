@@ -46,6 +46,13 @@ class LocalPubSub final : public PubSub {
   void deliver_remote(Broadcast message) override;
   std::size_t local_subscribers(std::string_view topic) const override;
 
+  // Presence's path (the Tracker): a local-only message with its frame built once (any
+  // thread), then delivered by the caller on each reactor with deliver_here (owner-thread: the
+  // calling reactor's subscribers of message.topic), in the same handler that updates that
+  // reactor's presence replica — so a joiner sees either the state with a change or the change.
+  std::shared_ptr<const Broadcast> prepare(Broadcast message) const;
+  void deliver_here(const Broadcast& message);
+
  private:
   void publish(Broadcast message, bool forward);
   TopicTable& local_table() const;  // the calling reactor's table

@@ -84,6 +84,9 @@ const std::vector<OptionSpec>& specs() {
        [](BenchOptions& o, std::string_view v) { return to_double(v, 0, 60, o.drain_s); }},
       {"--payload-bytes", kFanout, "N", "pad each shout payload to about N bytes (0: no pad)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 0, 1 << 20, o.payload_bytes); }},
+      {"--subscriber-urls", kFanout, "URL,URL,...",
+       "spread the subscribers over these nodes (cluster fan-out: loop i uses URL i mod n; the publisher uses --url)",
+       [](BenchOptions& o, std::string_view v) { o.subscriber_urls = std::string(v); return std::optional<std::string>(); }},
       {"--clients", kEcho, "N", "echo connections, each on its own topic (100)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 100000, o.clients); }},
       {"--count", kConns | kPresence, "N", "connections to open and join (10000)",
@@ -123,6 +126,15 @@ std::optional<std::string> cross_check(BenchOptions& o) {
   if (auto err = parse_ws_url(o.url, o.target)) return "--url: " + *err;
   o.target.offer_deflate = o.deflate;
   if (o.topic.empty()) return "--topic must not be empty";
+  for (std::size_t start = 0; !o.subscriber_urls.empty() && start <= o.subscriber_urls.size();) {
+    std::size_t comma = std::min(o.subscriber_urls.find(',', start), o.subscriber_urls.size());
+    WsTarget t;
+    if (auto err = parse_ws_url(o.subscriber_urls.substr(start, comma - start), t)) return "--subscriber-urls: " + *err;
+    o.subscriber_targets.push_back(std::move(t));
+    start = comma + 1;
+  }
+  if (o.subscriber_targets.size() > o.threads)
+    return "--threads must be at least the number of --subscriber-urls (each loop connects to one node)";
   if (o.mode == "store" && (o.key.empty() || o.key.find(':') == std::string::npos))
     return "--key must be <kind>:<id>, e.g. livedoc:bench";
   if (o.ramp && o.duration_set) return "--duration does not apply with --ramp (each step lasts --step-seconds)";

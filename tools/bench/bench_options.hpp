@@ -36,6 +36,10 @@ struct BenchOptions {
   double p99_limit_ms = 100;
   double drain_s = 5;
   unsigned payload_bytes = 0;
+  // fanout across a cluster: subscriber loop i connects to subscriber_targets[i % n]; the
+  // publisher stays on --url. Empty: everyone on --url.
+  std::string subscriber_urls;
+  std::vector<WsTarget> subscriber_targets;
   // echo
   unsigned clients = 100;
   // conns

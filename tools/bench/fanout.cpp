@@ -80,7 +80,9 @@ std::optional<std::string> FanoutRun::setup() {
   std::uint64_t t0 = steady_ns();
   for (unsigned i = 0; i < publisher_loop_; ++i) {
     counters_.push_back(std::make_unique<ShoutCounter>(pool_.loop(i)));
-    openers_.push_back(std::make_unique<ConnOpener>(pool_.loop(i), opts_.target, progress_, *counters_[i]));
+    const auto& targets = opts_.subscriber_targets;
+    const WsTarget& target = targets.empty() ? opts_.target : targets[i % targets.size()];
+    openers_.push_back(std::make_unique<ConnOpener>(pool_.loop(i), target, progress_, *counters_[i]));
   }
   pool_.start_heartbeats(std::chrono::seconds(25));
   auto timeout = std::chrono::milliseconds(static_cast<long>(opts_.setup_timeout_s * 1000));

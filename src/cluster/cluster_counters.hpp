@@ -1,0 +1,53 @@
+// cluster_counters.hpp — what the cluster layer counts, readable from any thread (/metrics).
+//
+// Relaxed atomics: statistics only, never used to synchronise. Written on the cluster's
+// reactor (and by publishers on any thread for `published`/`publish_dropped`).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace cohort::cluster {
+
+struct ClusterCounters {
+  std::atomic<std::uint64_t> published{0};          // broadcasts sent to Redis
+  std::atomic<std::uint64_t> publish_dropped{0};    // broadcasts not sent: Redis down or backlog full
+  std::atomic<std::uint64_t> received{0};           // broadcasts from other nodes delivered locally
+  std::atomic<std::uint64_t> malformed{0};          // messages from Redis that did not decode
+  std::atomic<std::uint64_t> presence_sent{0};      // presence deltas published
+  std::atomic<std::uint64_t> presence_dropped{0};   // presence deltas not sent (healed by a digest)
+  std::atomic<std::uint64_t> digests_sent{0};
+  std::atomic<std::uint64_t> digests_applied{0};
+  std::atomic<std::uint64_t> syncs_requested{0};    // gaps seen in another node's presence stream
+  std::atomic<std::uint64_t> nodes_down{0};         // nodes declared down by silence
+  std::atomic<std::uint64_t> link_downs{0};         // Redis connections lost
+  std::atomic<std::uint64_t> links_up{0};           // gauge: 2 when both connections are up
+  std::atomic<std::uint64_t> nodes_alive{0};        // gauge: other nodes heard from
+
+  // Prometheus text lines, "cohort_cluster_<name> <value>".
+  std::string text() const {
+    std::string out;
+    auto line = [&](const char* name, const std::atomic<std::uint64_t>& v) {
+      out += std::string("cohort_cluster_") + name + " " + std::to_string(v.load(std::memory_order_relaxed)) + "\n";
+    };
+    line("published_total", published);
+    line("publish_dropped_total", publish_dropped);
+    line("received_total", received);
+    line("malformed_total", malformed);
+    line("presence_deltas_sent_total", presence_sent);
+    line("presence_deltas_dropped_total", presence_dropped);
+    line("digests_sent_total", digests_sent);
+    line("digests_applied_total", digests_applied);
+    line("syncs_requested_total", syncs_requested);
+    line("nodes_down_total", nodes_down);
+    line("link_downs_total", link_downs);
+    line("links_up", links_up);
+    line("nodes_alive", nodes_alive);
+    return out;
+  }
+};
+
+inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
+
+}  // namespace cohort::cluster

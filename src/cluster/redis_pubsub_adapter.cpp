@@ -1,0 +1,64 @@
+// redis_pubsub_adapter.cpp — distributed PubSub over Redis: see redis_pubsub_adapter.hpp.
+#include "cluster/redis_pubsub_adapter.hpp"
+
+#include <variant>
+#include <vector>
+
+#include "cluster/cluster_wire.hpp"
+
+namespace cohort::cluster {
+
+namespace {
+constexpr std::size_t kSubscribeBatch = 1000;  // channels per SUBSCRIBE when resubscribing
+}
+
+RedisPubSubAdapter::RedisPubSubAdapter(net::Reactor& reactor, RedisLink& publisher, RedisLink& subscriber,
+                                       PubSub& pubsub, std::uint32_t node_id, std::string prefix,
+                                       ClusterCounters& counters)
+    : reactor_(reactor), publisher_(publisher), subscriber_(subscriber), pubsub_(pubsub), node_id_(node_id),
+      topic_prefix_(std::move(prefix) + "t:"), counters_(counters) {}
+
+void RedisPubSubAdapter::publish(const std::shared_ptr<const Broadcast>& message) {
+  // Encoded on the publishing thread; only the PUBLISH itself runs on the cluster reactor.
+  reactor_.post([this, channel = topic_prefix_ + message->topic, bytes = encode_broadcast(node_id_, *message)] {
+    if (publisher_.command({"PUBLISH", channel, bytes})) bump(counters_.published);
+    else bump(counters_.publish_dropped);
+  });
+}
+
+void RedisPubSubAdapter::interest_changed(std::string_view topic, bool interested) {
+  // Called under PubSub's interest lock: only queue. Posts keep the order of the changes.
+  reactor_.post([this, channel = topic_prefix_ + std::string(topic), interested] {
+    bool changed = interested ? interest_.insert(channel).second : interest_.erase(channel) > 0;
+    if (changed && subscriber_.connected()) subscriber_.subscribe(std::span(&channel, 1), interested);
+  });
+}
+
+void RedisPubSubAdapter::resubscribe() {
+  std::vector<std::string> batch;
+  for (const auto& channel : interest_) {
+    batch.push_back(channel);
+    if (batch.size() == kSubscribeBatch) {
+      subscriber_.subscribe(batch, true);
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) subscriber_.subscribe(batch, true);
+}
+
+void RedisPubSubAdapter::on_message(std::string_view channel, std::string_view payload) {
+  std::string_view topic = channel.substr(topic_prefix_.size());
+  auto decoded = decode_broadcast(topic, payload);
+  if (std::holds_alternative<WireError>(decoded)) {
+    bump(counters_.malformed);
+    return;
+  }
+  auto& wire = std::get<WireBroadcast>(decoded);
+  if (wire.node == node_id_) return;  // our own: delivered locally when it was published
+  // A message can still arrive just after the last local subscriber left; PubSub then finds
+  // no reactor to post to and drops it, which is right.
+  bump(counters_.received);
+  pubsub_.deliver_remote(std::move(wire.message));
+}
+
+}  // namespace cohort::cluster

@@ -1,0 +1,56 @@
+// redis_pubsub_adapter.hpp — distributed PubSub: local broadcasts out to Redis, remote ones in.
+//
+// Owns: the node's interest set (topics with local subscribers) as Redis sees it, and the
+// translation between Broadcast and the wire format (cluster_wire.hpp).
+// Guarantees: a broadcast made on this node is PUBLISHed once, on `<prefix>t:<topic>`, by the
+// one command link of the node, in the order publish() was called per thread (posts to the
+// cluster reactor are FIFO, and one connection keeps Redis's order), so every other node
+// delivers a publisher's broadcasts in publish order. The node SUBSCRIBEs only to topics it has
+// local subscribers for; a message from itself is skipped (it was delivered locally at
+// publish time). Remote broadcasts go through PubSub::deliver_remote, which encodes the frame
+// once per node.
+// Threads: publish() and interest_changed() are any-thread (they only encode and post); the rest
+// runs on the cluster reactor. Failure: while the command link is down a broadcast is counted in
+// publish_dropped and not sent (local subscribers still got it); when the subscriber link comes
+// back, resubscribe() re-SUBSCRIBEs the whole interest set.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "cluster/cluster_counters.hpp"
+#include "cluster/redis_link.hpp"
+#include "cohort/pubsub.hpp"
+#include "net/reactor.hpp"
+
+namespace cohort::cluster {
+
+class RedisPubSubAdapter final : public PubSubAdapter {
+ public:
+  RedisPubSubAdapter(net::Reactor& reactor, RedisLink& publisher, RedisLink& subscriber, PubSub& pubsub,
+                     std::uint32_t node_id, std::string prefix, ClusterCounters& counters);
+
+  // PubSubAdapter (any thread).
+  void publish(const std::shared_ptr<const Broadcast>& message) override;
+  void interest_changed(std::string_view topic, bool interested) override;
+
+  // Cluster reactor only.
+  bool owns_channel(std::string_view channel) const { return channel.starts_with(topic_prefix_); }
+  void on_message(std::string_view channel, std::string_view payload);
+  void resubscribe();
+
+ private:
+  net::Reactor& reactor_;
+  RedisLink& publisher_;
+  RedisLink& subscriber_;
+  PubSub& pubsub_;
+  std::uint32_t node_id_;
+  std::string topic_prefix_;  // "<prefix>t:"
+  ClusterCounters& counters_;
+  std::unordered_set<std::string> interest_;  // Redis channel names; cluster reactor only
+};
+
+}  // namespace cohort::cluster

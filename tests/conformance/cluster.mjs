@@ -1,0 +1,150 @@
+// cluster.mjs — a Redis of the test's own and several Cohort nodes joined through it.
+//
+// startRedis() spawns `redis-server --port P --bind 127.0.0.1 --save "" --appendonly no` on a
+// free loopback port and resolves once it logs "Ready to accept connections":
+//   { port, url, proc, stop(), kill(), restart() }
+// startCluster(n, {args}) starts one Redis and n nodes (server.mjs startServer) joined to it,
+// with fast heartbeats so node-down tests are quick: { redis, nodes, args, downBoundMs, stopAll() }.
+// Guarantees: every wait has a deadline and names what it waited for; every redis-server still
+// alive when the test process exits is killed. No system Redis service is used or needed.
+import { spawn } from "node:child_process";
+import net from "node:net";
+
+import { startServer } from "./server.mjs";
+import { Presence } from "phoenix";
+
+import { WAIT_MS, deferred, withTimeout } from "./helpers.mjs";
+
+const REDIS_START_MS = 10_000;
+const live = new Set();
+process.on("exit", () => {
+  for (const proc of live) proc.kill("SIGKILL");
+});
+
+// Heartbeats and the down bound the cluster tests run with (defaults are 1000 / 5000 ms).
+export const HEARTBEAT_MS = 200;
+export const DOWN_MS = 1000;
+// A dead node's presences must leave within down + heartbeat (docs/cluster.md), plus the
+// presence tick; the tests wait up to this long for it.
+export const DOWN_BOUND_MS = DOWN_MS + HEARTBEAT_MS + 100;
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedis({ port = null } = {}) {
+  const p = port ?? (await freePort());
+  const args = ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const proc = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+  live.add(proc);
+  let out = "";
+  const ready = deferred();
+  const exited = new Promise((resolve) =>
+    proc.on("exit", (code, signal) => {
+      live.delete(proc);
+      ready.reject(new Error(`redis-server exited (code ${code}, signal ${signal}) before ready:\n${out.slice(-2000)}`));
+      resolve({ code, signal });
+    }),
+  );
+  proc.on("error", (err) => ready.reject(new Error(`cannot start redis-server (scripts/setup installs it): ${err.message}`)));
+  proc.stdout.setEncoding("utf8").on("data", (c) => {
+    out += c;
+    if (/Ready to accept connections/.test(out)) ready.resolve();
+  });
+  proc.stderr.setEncoding("utf8").on("data", (c) => (out += c));
+  await withTimeout(ready.promise, REDIS_START_MS, `redis-server on port ${p} to be ready`);
+  const kill = async (signal = "SIGKILL") => {
+    if (live.has(proc)) proc.kill(signal);
+    await exited;
+  };
+  return {
+    port: p,
+    url: `redis://127.0.0.1:${p}`,
+    proc,
+    kill,
+    stop: () => kill("SIGTERM"),
+    restart: () => startRedis({ port: p }), // the old one must be gone
+  };
+}
+
+// One Redis and n nodes. args go to every node.
+export async function startCluster(n, { args = [] } = {}) {
+  const redis = await startRedis();
+  const nodeArgs = ["--cluster", redis.url, "--cluster-heartbeat-ms", String(HEARTBEAT_MS),
+                    "--cluster-down-ms", String(DOWN_MS), "--presence-tick-ms", "20", ...args];
+  const nodes = [];
+  for (let i = 0; i < n; i++) nodes.push(await startServer({ args: nodeArgs }));
+  const cluster = {
+    redis,
+    nodes,
+    args: nodeArgs,
+    async stopAll() {
+      await Promise.all(nodes.map((s) => s.kill()));
+      await cluster.redis.kill();
+    },
+  };
+  return cluster;
+}
+
+// The node's /metrics as {name: number}.
+export async function metrics(server) {
+  const res = await fetch(`${server.url}/metrics`);
+  const out = {};
+  for (const line of (await res.text()).split("\n")) {
+    const [name, value] = line.split(" ");
+    if (name) out[name] = Number(value);
+  }
+  return out;
+}
+
+// Resolves once pred(metrics) holds on server, re-reading /metrics as each answer arrives;
+// rejects at the deadline with the last values seen.
+export async function untilMetrics(server, pred, what, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = {};
+  for (;;) {
+    last = await metrics(server);
+    if (pred(last)) return last;
+    if (Date.now() > deadline) {
+      const cluster = Object.fromEntries(Object.entries(last).filter(([k]) => k.startsWith("cohort_cluster")));
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${server.url}: ${JSON.stringify(cluster)}`);
+    }
+    await new Promise((r) => setTimeout(r, 25)); // poll interval: the condition itself is what ends the wait
+  }
+}
+
+
+// A joined room client with a phoenix.js Presence attached.
+export async function presenceClient(pool, server, topic, user) {
+  const socket = await pool.connected(server);
+  const channel = socket.channel(topic, { user_id: user });
+  const presence = new Presence(channel);
+  const syncs = [];
+  presence.onSync(() => syncs.forEach((fn) => fn()));
+  const joined = deferred();
+  channel.join(WAIT_MS).receive("ok", () => joined.resolve()).receive("error", (e) => joined.reject(new Error(JSON.stringify(e))));
+  await withTimeout(joined.promise, WAIT_MS, `join ${topic} as ${user} on ${server.url}`);
+  return { socket, channel, presence, user, onSync: (fn) => syncs.push(fn) };
+}
+
+const keys = (p) => Object.keys(p.state).sort();
+
+// Resolves once the client's presence keys are exactly `want`, re-checking on every sync.
+export function untilKeys(client, want, timeoutMs = WAIT_MS) {
+  const d = deferred();
+  const target = JSON.stringify([...want].sort());
+  const check = () => JSON.stringify(keys(client.presence)) === target && d.resolve();
+  client.onSync(check);
+  check();
+  return withTimeout(d.promise, timeoutMs, `${client.user} to see exactly ${target}`).catch((err) => {
+    err.message += ` — last view ${JSON.stringify(keys(client.presence))}`;
+    throw err;
+  });
+}
