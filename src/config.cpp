@@ -70,6 +70,8 @@ const std::vector<Setting>& settings() {
       text("secret", "HMAC key of signed tokens (default: <data-dir>/secret, created at first start)", &Config::secret),
       number<std::uint32_t>("flush_interval_us", "broadcast frames are written in rounds at most this far apart (default 2000)",
                             &Config::flush_interval_us, 0, 1'000'000),
+      number<std::size_t>("deflate_min_bytes", "compress messages at least this big when the client offers permessage-deflate (default 512)",
+                          &Config::deflate_min_bytes, 0, std::size_t{1} << 32),
       number<std::uint32_t>("presence_tick_ms", "presence changes are merged and published once per tick (default 50)",
                             &Config::presence_tick_ms, 1, 10'000),
       text("templates_dir", "directory of live view templates (default: templates/ of the source tree)",

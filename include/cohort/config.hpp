@@ -36,8 +36,13 @@ struct Config {
   // Broadcast frames are written in flush rounds at most this far apart: under load a socket
   // gets one write per round, not one per message. Small enough to add little latency.
   std::uint32_t flush_interval_us = 2000;
+  // With permessage-deflate negotiated, messages of at least this many bytes go out compressed.
+  // Below it the 5-10 bytes a short frame could save cost more CPU than they are worth, and
+  // heartbeats and replies stay plain; presence states and diffs (kilobytes) compress ~10x.
+  std::size_t deflate_min_bytes = 512;
   // Presence changes on a topic are merged and published once per tick: short enough to feel
   // live, long enough that a join storm costs one diff per tick instead of one per join.
+  // A topic of more than 1,000 keys ticks less often (see cohort/presence.hpp).
   std::uint32_t presence_tick_ms = 50;
   // The HMAC key of signed tokens. Empty: read <data_dir>/secret, created with 32 random bytes
   // at first start, so tokens stay valid across restarts.

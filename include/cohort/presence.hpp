@@ -10,7 +10,9 @@
 // applies track / update / untrack one at a time and, once per tick (Config::presence_tick_ms,
 // default 50 ms), publishes what changed as ONE presence_diff {joins, leaves}: a join and a
 // leave of the same phx_ref inside one tick cancel out, so a storm of N joins costs N/tick
-// broadcasts, not N². Every reactor keeps a read-only replica of every topic, updated by the
+// broadcasts, not N². A topic of k keys ticks every ceil(k / 1000) ticks (at most 20): each
+// diff reaches every subscriber, so a 10,000-key room publishes every 500 ms and its diffs cost
+// a bounded number of deliveries per second (presence_shard.hpp). Every reactor keeps a read-only replica of every topic, updated by the
 // same diffs before they reach its sockets, so list() is answered on the caller's reactor
 // without a round trip. A client pushed list() after its join and then the diffs never sees a
 // change it cannot apply: at worst a diff repeats a join its state already holds (harmless:

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
+#include <limits>
 
 namespace cohort::channels {
 
@@ -67,14 +68,10 @@ class JoinedChannel final : public ChannelContext,
     if (presence_owner_) socket_.presence().untrack(presence_owner_, topic_, key);
   }
   void push_presence_state() override {
-    // [JR, null, topic, "presence_state", STATE]: the state bytes are shared, not copied.
-    std::string head = encode_head(join_ref_json_, "null", topic_, "presence_state");
-    auto state = socket_.presence().encoded_state(topic_);
-    static const auto kTail = std::make_shared<const std::string>("]");
-    std::uint8_t header[net::ws::kMaxHeaderSize];
-    std::size_t h = net::ws::write_header(header, Opcode::text, head.size() + state->size() + 1, true);
-    head.insert(0, reinterpret_cast<const char*>(header), h);
-    send_segments({std::make_shared<const std::string>(std::move(head)), state, kTail});
+    // [JR, null, topic, "presence_state", STATE]: the state bytes (plain or compressed) are
+    // shared by every socket of the reactor until the state changes, not copied.
+    send_segments(socket_.presence().state_frame(topic_, encode_head(join_ref_json_, "null", topic_, "presence_state"),
+                                                 socket_.deflate_min()));
   }
   // Ends presence: everything this channel tracked leaves.
   void untrack_all() {
@@ -98,7 +95,7 @@ class JoinedChannel final : public ChannelContext,
       for (auto& s : segments) socket_.send_frame(s);
     held_.clear();
     for (auto& b : held_broadcasts_)
-      if (handler_->deliver(*b)) socket_.send_frame(b->frame);
+      if (handler_->deliver(*b)) socket_.send_broadcast(b->frame);
     held_broadcasts_.clear();
   }
 
@@ -138,8 +135,7 @@ class JoinedChannel final : public ChannelContext,
 
  private:
   void send(std::string bytes, bool binary) {
-    auto op = binary ? Opcode::binary : Opcode::text;
-    send_segments({std::make_shared<const std::string>(net::ws::encode_frame(op, bytes))});
+    send_segments({socket_.encode(binary ? Opcode::binary : Opcode::text, bytes)});
   }
   // segments: consecutive pieces of WebSocket frames, sent in order.
   void send_segments(std::vector<net::Frame> segments) {
@@ -180,6 +176,13 @@ void ChannelSocket::send_binary(const std::string& bytes) {
 }
 void ChannelSocket::send_frame(const net::Frame& frame) {
   if (connection_) connection_->send(frame);
+}
+net::Frame ChannelSocket::encode(Opcode op, std::string_view payload) const {
+  if (connection_) return connection_->encode(op, payload);
+  return std::make_shared<const std::string>(net::ws::encode_frame(op, payload));
+}
+std::size_t ChannelSocket::deflate_min() const {
+  return connection_ ? connection_->deflate_min() : std::numeric_limits<std::size_t>::max();
 }
 void ChannelSocket::send_broadcast(const net::Frame& frame) {
   if (connection_) connection_->send(frame, /*broadcast=*/true);

@@ -38,6 +38,9 @@ class ChannelSocket final : public net::WsHandler {
   void send_text(const std::string& text);
   void send_frame(const net::Frame& frame);
   void send_broadcast(const net::Frame& frame);  // waits for the reactor's flush round
+  // A complete frame of a message, compressed if permessage-deflate applies (WsConnection::encode).
+  net::Frame encode(net::ws::Opcode op, std::string_view payload) const;
+  std::size_t deflate_min() const;  // WsConnection::deflate_min(); SIZE_MAX without a connection
   void send_binary(const std::string& bytes);
   PubSub& pubsub() { return pubsub_; }
   presence::Tracker& presence() { return presence_; }

@@ -10,10 +10,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/range/iterator_range.hpp>
 #include <optional>
 #include <utility>
 
 #include "net/static_files.hpp"
+#include "net/ws_extensions.hpp"
 #include "net/ws_connection.hpp"
 
 namespace cohort {
@@ -172,6 +174,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     handshake_ = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                  "Sec-WebSocket-Accept: " + websocket_accept_key(req[http::field::sec_websocket_key]) + "\r\n";
     if (!decision.protocol.empty()) handshake_ += "Sec-WebSocket-Protocol: " + decision.protocol + "\r\n";
+    std::string offers;  // the header may come on several lines: one comma-separated list
+    for (const auto& field : boost::make_iterator_range(req.equal_range(http::field::sec_websocket_extensions)))
+      offers.append(offers.empty() ? "" : ", ").append(field.value());
+    std::string extensions = negotiate_permessage_deflate(offers);
+    deflate_ = !extensions.empty();
+    if (deflate_) handshake_ += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
     handshake_ += "\r\n";
     handler_ = std::move(decision.handler);
     stream_.expires_never();
@@ -186,7 +194,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::string leftover(static_cast<const char*>(data.data()), data.size());
     handed_off_ = true;
     auto connection = std::make_shared<WsConnection>(reactor_, net_, stream_.release_socket());
-    connection->start(std::move(handler_), std::move(leftover));
+    connection->start(std::move(handler_), std::move(leftover), deflate_);
   }
 
   void close() {
@@ -204,6 +212,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string handshake_;
   std::unique_ptr<WsHandler> handler_;
   bool handed_off_ = false;
+  bool deflate_ = false;  // permessage-deflate negotiated at the upgrade
 };
 
 }  // namespace

@@ -2,6 +2,9 @@
 #include "net/ws_connection.hpp"
 
 #include <boost/asio/write.hpp>
+#include <limits>
+
+#include "net/ws_deflate.hpp"
 
 namespace cohort::net {
 
@@ -37,8 +40,10 @@ WsConnection::~WsConnection() {
   net_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftover) {
+void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate) {
   handler_ = std::move(handler);
+  deflate_ = deflate;
+  if (deflate_) reader_.enable_deflate();
   error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -122,6 +127,7 @@ void WsConnection::send(Frame frame, bool broadcast) {
   if (state_ != State::open || !frame) return;
   if (queued_bytes_ + frame->size() > net_.config.outbound_queue_limit) return overflow();
   if (!broadcast) return enqueue(std::move(frame));
+  if (frame->size() >= deflate_min()) frame = net_.registries[reactor_.index()]->deflated(frame);
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
   bump(net_.metrics.hot[reactor_.index()].frames_out);
@@ -136,12 +142,18 @@ void WsConnection::flush_round() {
   do_write();
 }
 
-void WsConnection::send_text(std::string_view text) {
-  send(std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::text, text)));
+void WsConnection::send_text(std::string_view text) { send(encode(ws::Opcode::text, text)); }
+
+void WsConnection::send_binary(std::string_view bytes) { send(encode(ws::Opcode::binary, bytes)); }
+
+std::size_t WsConnection::deflate_min() const {
+  return deflate_ ? net_.config.deflate_min_bytes : std::numeric_limits<std::size_t>::max();
 }
 
-void WsConnection::send_binary(std::string_view bytes) {
-  send(std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::binary, bytes)));
+Frame WsConnection::encode(ws::Opcode op, std::string_view payload) const {
+  if (payload.size() >= deflate_min())
+    return std::make_shared<const std::string>(ws::encode_deflated_frame(op, payload));
+  return std::make_shared<const std::string>(ws::encode_frame(op, payload));
 }
 
 void WsConnection::enqueue(Frame frame) {
@@ -245,6 +257,17 @@ void WsRegistry::join_round(std::shared_ptr<WsConnection> c) {
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) run_round();
   });
+}
+
+Frame WsRegistry::deflated(const Frame& frame) {
+  for (const auto& d : deflated_)
+    if (d.from == frame) return d.to;
+  ws::FrameView v = ws::view_frame(*frame);
+  if (!v.ok || !v.fin || v.rsv1 || (v.op != ws::Opcode::text && v.op != ws::Opcode::binary)) return frame;
+  auto to = std::make_shared<const std::string>(ws::encode_deflated_frame(v.op, v.payload));
+  deflated_[next_deflated_] = {frame, to};
+  next_deflated_ = (next_deflated_ + 1) % kDeflatedCache;
+  return to;
 }
 
 void WsRegistry::run_round() {

@@ -15,6 +15,11 @@
 // previous round, so a busy room costs one write per socket per round, not one per message.
 // Frames are shared, immutable buffers: a broadcast frame is the same bytes for every
 // subscriber.
+// permessage-deflate (when negotiated at the upgrade, see ws_extensions.hpp): messages of at
+// least Config::deflate_min_bytes go out compressed. A broadcast frame is compressed once per
+// reactor (the registry keeps the last few compressed frames, keyed by the shared frame), so
+// every compressing subscriber on a reactor gets the same bytes; inbound compressed messages
+// are inflated by the FrameReader.
 // Overflow policy: when the queued bytes pass Config::outbound_queue_limit the queue is dropped
 // and the connection is closed with 1008 "outbound queue full" (counted in slow_consumer_closes).
 // Lifetime: async operations hold shared_from_this(); the handler is told on_closed() once, at
@@ -62,12 +67,19 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   WsConnection(Reactor& reactor, NetContext& net, boost::asio::ip::tcp::socket socket);
   ~WsConnection() override;
 
-  // Starts reading; leftover = bytes that arrived behind the upgrade request.
-  void start(std::unique_ptr<WsHandler> handler, std::string leftover);
+  // Starts reading; leftover = bytes that arrived behind the upgrade request; deflate: the
+  // upgrade negotiated permessage-deflate.
+  void start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate = false);
 
-  // Queue a complete frame. A broadcast frame (shared by many sockets) waits for the reactor's
-  // flush round; anything else is flushed as soon as the current loop turn ends.
+  // Queue bytes: a complete frame or consecutive pieces of one, sent as they are. A broadcast
+  // (a complete frame shared by many sockets) is compressed when deflate applies and waits for
+  // the reactor's flush round; anything else is flushed as soon as the current loop turn ends.
   void send(Frame frame, bool broadcast = false);
+  // A complete frame of a text or binary message, compressed when deflate applies.
+  Frame encode(ws::Opcode op, std::string_view payload) const;
+  // The smallest payload this socket compresses: Config::deflate_min_bytes once permessage-
+  // deflate is negotiated, SIZE_MAX (never) otherwise.
+  std::size_t deflate_min() const;
   void send_text(std::string_view text);
   void send_binary(std::string_view bytes);
   // Starts the close handshake with code and reason; no more messages are delivered or sent.
@@ -119,6 +131,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   bool shutdown_after_write_ = false;  // half-close once the close frame is out
   bool handler_notified_ = false;
   bool in_round_ = false;  // registered for the reactor's next flush round
+  bool deflate_ = false;   // permessage-deflate negotiated
 };
 
 // The WebSocket connections of one reactor: the idle sweep, shutdown, and flush rounds.
@@ -136,9 +149,19 @@ class WsRegistry {
   std::size_t size() const { return list_.size(); }
   // Writes c in the next flush round.
   void join_round(std::shared_ptr<WsConnection> c);
+  // The compressed form of a shared broadcast frame (a complete text or binary frame), made
+  // once per reactor: a broadcast reaches a reactor's subscribers one after another, so the
+  // last few results are kept, keyed by the frame they came from (held, so the key stays valid).
+  Frame deflated(const Frame& frame);
 
  private:
   void run_round();
+  static constexpr std::size_t kDeflatedCache = 4;
+  struct Deflated {
+    Frame from, to;
+  };
+  std::array<Deflated, kDeflatedCache> deflated_{};
+  std::size_t next_deflated_ = 0;
 
   Reactor& reactor_;
   std::chrono::microseconds interval_;

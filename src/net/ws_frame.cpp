@@ -1,6 +1,8 @@
 // ws_frame.cpp — RFC 6455 framing: see ws_frame.hpp for the contract.
 #include "net/ws_frame.hpp"
 
+#include "net/ws_deflate.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -29,6 +31,9 @@ bool valid_close_body(std::string_view body) {
                  (code >= 3000 && code <= 4999);
   return code_ok && valid_utf8(body.substr(2));
 }
+
+// The inflate buffer a thread keeps between messages; a bigger one is freed after use.
+constexpr std::size_t kKeepInflated = 256 * 1024;
 
 }  // namespace
 
@@ -181,10 +186,13 @@ long FrameReader::consume(std::uint8_t* data, std::size_t len, FrameSink& sink) 
   while (!closed_ && len - pos >= 2) {
     const std::uint8_t* p = data + pos;
     bool fin = p[0] & 0x80;
-    if (p[0] & 0x70) return fail(CloseCode::protocol_error, "reserved bits set"), -1;
+    bool rsv1 = p[0] & kRsv1;
+    if ((p[0] & 0x30) || (rsv1 && !deflate_)) return fail(CloseCode::protocol_error, "reserved bits set"), -1;
     std::uint8_t raw_op = p[0] & 0x0F;
     if (!known_opcode(raw_op)) return fail(CloseCode::protocol_error, "unknown opcode"), -1;
     auto op = static_cast<Opcode>(raw_op);
+    if (rsv1 && (is_control(op) || op == Opcode::continuation))
+      return fail(CloseCode::protocol_error, "RSV1 on a control or continuation frame"), -1;
     bool masked = p[1] & 0x80;
     if (masked != expect_masked_)
       return fail(CloseCode::protocol_error, expect_masked_ ? "unmasked client frame" : "masked server frame"), -1;
@@ -217,13 +225,36 @@ long FrameReader::consume(std::uint8_t* data, std::size_t len, FrameSink& sink) 
     if (len - pos - h < plen) break;
     std::uint8_t* payload = data + pos + h;
     if (mask) apply_mask(payload, plen, mask, 0);
-    if (!on_frame(fin, op, {reinterpret_cast<const char*>(payload), plen}, sink)) return -1;
+    if (!on_frame(fin, rsv1, op, {reinterpret_cast<const char*>(payload), plen}, sink)) return -1;
     pos += h + plen;
   }
   return static_cast<long>(pos);
 }
 
-bool FrameReader::on_frame(bool fin, Opcode op, std::string_view payload, FrameSink& sink) {
+bool FrameReader::deliver(Opcode op, std::string_view payload, bool deflated, FrameSink& sink) {
+  if (!deflated) {
+    if (op == Opcode::text && !valid_utf8(payload)) return fail(CloseCode::invalid_payload, "text is not UTF-8");
+    sink.on_message(op, payload);
+    return true;
+  }
+  if (sink.on_deflated_message(op, payload)) return true;
+  thread_local std::string inflated;  // reused by every connection of the thread, one at a time
+  switch (thread_inflater().inflate(payload, max_message_, inflated)) {
+    case InflateResult::too_big:
+      return fail(CloseCode::too_big, "message too big once inflated");
+    case InflateResult::bad_data:
+      return fail(CloseCode::invalid_payload, "bad permessage-deflate data");
+    case InflateResult::ok:
+      break;
+  }
+  std::string message;
+  message.swap(inflated);  // the sink may feed another reader of this thread: hand it a private buffer
+  bool ok = deliver(op, message, false, sink);
+  if (inflated.empty() && message.capacity() <= kKeepInflated) inflated.swap(message);
+  return ok;
+}
+
+bool FrameReader::on_frame(bool fin, bool rsv1, Opcode op, std::string_view payload, FrameSink& sink) {
   switch (op) {
     case Opcode::close:
       if (!valid_close_body(payload)) return fail(CloseCode::protocol_error, "bad close frame");
@@ -241,22 +272,16 @@ bool FrameReader::on_frame(bool fin, Opcode op, std::string_view payload, FrameS
       message_.append(payload);
       if (!fin) return true;
       in_message_ = false;
-      if (message_op_ == Opcode::text && !valid_utf8(message_))
-        return fail(CloseCode::invalid_payload, "text is not UTF-8");
-      sink.on_message(message_op_, message_);
+      if (!deliver(message_op_, message_, message_deflated_, sink)) return false;
       release(message_);
       return true;
     case Opcode::text:
     case Opcode::binary:
       if (in_message_) return fail(CloseCode::protocol_error, "new message inside a fragmented one");
-      if (fin) {
-        if (op == Opcode::text && !valid_utf8(payload))
-          return fail(CloseCode::invalid_payload, "text is not UTF-8");
-        sink.on_message(op, payload);
-        return true;
-      }
+      if (fin) return deliver(op, payload, rsv1, sink);
       in_message_ = true;
       message_op_ = op;
+      message_deflated_ = rsv1;
       message_.assign(payload);
       return true;
   }

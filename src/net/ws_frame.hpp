@@ -39,6 +39,9 @@ enum class CloseCode : std::uint16_t {
 // Largest frame header: 2 bytes + 8 length bytes + 4 mask bytes.
 inline constexpr std::size_t kMaxHeaderSize = 14;
 
+// The RSV1 bit of a frame's first byte: "this message is compressed" under permessage-deflate.
+inline constexpr std::uint8_t kRsv1 = 0x40;
+
 // Writes a frame header into out (at least kMaxHeaderSize bytes); returns its length.
 // mask == nullptr writes an unmasked (server-to-client) header.
 std::size_t write_header(std::uint8_t* out, Opcode op, std::uint64_t payload_len, bool fin,
@@ -68,6 +71,10 @@ class FrameSink {
   virtual void on_message(Opcode op, std::string_view payload) = 0;
   // A ping, pong or close frame. For close, payload is the raw body (code + reason).
   virtual void on_control(Opcode op, std::string_view payload) = 0;
+  // A whole compressed message (RSV1, deflate enabled), its DEFLATE bytes as sent. Return true
+  // to take it as it is (the sink inflates, or knows these bytes already); false (the default)
+  // makes the reader inflate it, check it and call on_message.
+  virtual bool on_deflated_message(Opcode op, std::string_view deflated) { return false; }
 };
 
 // Why a stream was rejected: the close code to send and a short reason.
@@ -77,6 +84,11 @@ struct FrameError {
 };
 
 // Turns bytes into messages. Owner-thread-only (one per connection).
+// With permessage-deflate enabled, RSV1 is allowed on the first frame of a text or binary
+// message (never on control or continuation frames) and marks the whole message compressed:
+// it is inflated with this thread's Inflater (no context takeover: each message on its own)
+// with max_message_size as the limit on the inflated size (over it: 1009; bad DEFLATE bytes:
+// 1007), then UTF-8 checked if text. The compressed size is held to the same limit.
 class FrameReader {
  public:
   // expect_masked: true on a server (client frames must be masked), false on a client.
@@ -87,6 +99,8 @@ class FrameReader {
   // complete message. Returns false on a protocol violation, with the reason in error();
   // the reader must not be fed again after that. Bytes of an incomplete frame are kept.
   bool feed(std::uint8_t* data, std::size_t len, FrameSink& sink);
+  // Accepts compressed messages from now on (permessage-deflate was negotiated).
+  void enable_deflate() { deflate_ = true; }
 
   const FrameError& error() const { return error_; }
   // True after a close frame was delivered: later bytes are ignored.
@@ -99,7 +113,8 @@ class FrameReader {
  private:
   // Decodes as many whole frames as data holds; returns bytes consumed or -1 on error.
   long consume(std::uint8_t* data, std::size_t len, FrameSink& sink);
-  bool on_frame(bool fin, Opcode op, std::string_view payload, FrameSink& sink);
+  bool on_frame(bool fin, bool rsv1, Opcode op, std::string_view payload, FrameSink& sink);
+  bool deliver(Opcode op, std::string_view payload, bool deflated, FrameSink& sink);
   bool fail(CloseCode code, std::string_view reason);
 
   std::size_t max_message_;
@@ -107,6 +122,8 @@ class FrameReader {
   bool closed_ = false;
   bool failed_ = false;
   bool in_message_ = false;  // a fragmented message is being assembled
+  bool deflate_ = false;     // permessage-deflate negotiated: RSV1 allowed
+  bool message_deflated_ = false;  // the message being assembled had RSV1
   Opcode message_op_ = Opcode::text;
   std::string pending_;  // bytes of a frame not yet complete
   std::string message_;  // fragments of the current message so far

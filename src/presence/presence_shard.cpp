@@ -90,27 +90,46 @@ void PresenceShard::add_leave(TopicState& t, const std::string& key, const JsonO
   entry.as_object()["metas"].as_array().push_back(meta);
 }
 
+std::chrono::milliseconds PresenceShard::period_of(const TopicState& t) const {
+  std::size_t stretch = std::clamp<std::size_t>((t.keys.size() + kKeysPerTick - 1) / kKeysPerTick, 1, kMaxStretch);
+  return tick_ * static_cast<long>(stretch);
+}
+
 void PresenceShard::mark(const std::string& topic, TopicState& t) {
   if (!t.dirty) {
     t.dirty = true;
+    t.due = std::chrono::steady_clock::now() + period_of(t);
     dirty_.push_back(topic);
   }
-  if (armed_) return;
+  arm(t.due);
+}
+
+// Makes the timer fire at `when` at the latest.
+void PresenceShard::arm(std::chrono::steady_clock::time_point when) {
+  if (armed_ && armed_for_ <= when) return;
   armed_ = true;
-  timer_.expires_after(tick_);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
+  armed_for_ = when;
+  timer_.expires_at(when);  // cancels an earlier wait, whose handler then sees operation_aborted
+  timer_.async_wait([this, when](const boost::system::error_code& ec) {
+    if (ec || armed_for_ != when) return;
     armed_ = false;
-    if (!ec) flush();
+    flush();
   });
 }
 
 void PresenceShard::flush() {
+  auto now = std::chrono::steady_clock::now();
   std::vector<std::string> dirty;
   dirty.swap(dirty_);
   for (const auto& topic : dirty) {
     auto it = topics_.find(topic);
     if (it == topics_.end()) continue;
     TopicState& t = it->second;
+    if (t.due > now) {  // a stretched topic: not yet
+      dirty_.push_back(topic);
+      arm(t.due);
+      continue;
+    }
     t.dirty = false;
     if (t.joins.empty() && t.leaves.empty()) continue;  // everything cancelled out
     auto diff = std::make_shared<const JsonObject>(

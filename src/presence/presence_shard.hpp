@@ -4,6 +4,12 @@
 // id, and the diff being gathered for the next tick. Owner-thread-only: the Tracker posts every
 // change here. Once per tick it hands each changed topic's diff to `publish`; a join and a
 // leave of the same phx_ref within one tick cancel out and are never published.
+// A big topic's tick stretches (period_of): a diff costs one delivery per subscriber, and on a
+// presence topic the subscribers are about its keys, so a topic of k keys publishes at most
+// every tick × ceil(k / kKeysPerTick) (at most kMaxStretch ticks). That bounds the deliveries a
+// topic costs per second (about kKeysPerTick per tick), however big it grows: a 10,000-key
+// room in a join storm publishes every 500 ms instead of flooding every socket every 50 ms.
+// A change to a small topic still waits at most one tick.
 // It must never touch another reactor's state: publishing is the Tracker's job.
 #pragma once
 
@@ -36,6 +42,10 @@ class PresenceShard {
 
   std::size_t meta_count(const std::string& topic) const;
 
+  // How many keys make a topic's period one tick longer, and the longest period in ticks.
+  static constexpr std::size_t kKeysPerTick = 1000;
+  static constexpr std::size_t kMaxStretch = 20;
+
  private:
   struct Meta {
     std::uint64_t owner;
@@ -46,6 +56,7 @@ class PresenceShard {
     JsonObject joins;   // the diff gathered since the last tick
     JsonObject leaves;
     bool dirty = false;
+    std::chrono::steady_clock::time_point due{};  // when a dirty topic's diff is published
   };
 
   // The topic's state and the key's entry, or {nullptr, {}} when either is unknown.
@@ -57,12 +68,15 @@ class PresenceShard {
   void add_join(TopicState& t, const std::string& key, const JsonObject& meta);
   void add_leave(TopicState& t, const std::string& key, const JsonObject& meta);
   void mark(const std::string& topic, TopicState& t);
+  std::chrono::milliseconds period_of(const TopicState& t) const;
+  void arm(std::chrono::steady_clock::time_point when);
   void flush();
 
   std::chrono::milliseconds tick_;
   Publish publish_;
   boost::asio::steady_timer timer_;
   bool armed_ = false;
+  std::chrono::steady_clock::time_point armed_for_{};
   std::unordered_map<std::string, TopicState> topics_;
   std::vector<std::string> dirty_;
 };

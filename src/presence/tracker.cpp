@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "auth/base64.hpp"
+#include "net/ws_deflate.hpp"
 #include "presence/presence_state.hpp"
 
 namespace cohort::presence {
@@ -101,6 +102,46 @@ std::shared_ptr<const std::string> Tracker::encoded_state(std::string_view topic
   return it->second.encoded;
 }
 
+std::shared_ptr<const std::string> Tracker::deflated_state(std::string_view topic, const std::string& state) const {
+  auto compress = [&state] {
+    auto d = std::make_shared<std::string>();
+    net::ws::thread_deflater().compress(state, *d, /*keep_tail=*/true);
+    return std::shared_ptr<const std::string>(std::move(d));
+  };
+  auto& replica = here().replica;
+  auto it = replica.find(topic);
+  if (it == replica.end()) return compress();
+  if (!it->second.deflated) it->second.deflated = compress();
+  return it->second.deflated;
+}
+
+std::vector<std::shared_ptr<const std::string>> Tracker::state_frame(std::string_view topic, std::string_view head,
+                                                                     std::size_t deflate_min) const {
+  namespace ws = net::ws;
+  static const auto kClose = std::make_shared<const std::string>("]");
+  auto state = encoded_state(topic);
+  std::uint8_t header[ws::kMaxHeaderSize];
+  if (state->size() < deflate_min || head.size() > 0xFFFF) {
+    std::size_t h = ws::write_header(header, ws::Opcode::text, head.size() + state->size() + 1, true);
+    auto first = std::make_shared<std::string>(reinterpret_cast<const char*>(header), h);
+    first->append(head);
+    return {std::move(first), std::move(state), kClose};
+  }
+  static const auto kDeflatedClose = [] {
+    auto s = std::make_shared<std::string>();
+    ws::thread_deflater().compress("]", *s);
+    return std::shared_ptr<const std::string>(std::move(s));
+  }();
+  auto deflated = deflated_state(topic, *state);
+  std::string stored;
+  ws::append_stored_block(stored, head);
+  std::size_t h = ws::write_header(header, ws::Opcode::text, stored.size() + deflated->size() + kDeflatedClose->size(), true);
+  header[0] |= ws::kRsv1;
+  auto first = std::make_shared<std::string>(reinterpret_cast<const char*>(header), h);
+  first->append(stored);
+  return {std::move(first), std::move(deflated), kDeflatedClose};
+}
+
 void Tracker::publish(const std::string& topic, std::shared_ptr<const JsonObject> diff) {
   // Replicas first, then sockets: a reactor applies a diff before its sockets can see it.
   for (unsigned i = 0; i < reactors_.size(); ++i)
@@ -108,6 +149,7 @@ void Tracker::publish(const std::string& topic, std::shared_ptr<const JsonObject
       auto& entry = per->replica[topic];
       apply_diff(entry.state, *diff);
       entry.encoded.reset();
+      entry.deflated.reset();
       if (entry.state.empty()) per->replica.erase(topic);
     });
   pubsub_.broadcast(topic, "presence_diff", *diff);

@@ -37,17 +37,28 @@ class Tracker final : public Presence {
   // This reactor's presence_state payload for topic as JSON text, shared until it changes.
   std::shared_ptr<const std::string> encoded_state(std::string_view topic) const;
 
+  // The pieces of one complete presence_state frame: head (the frame's text up to the payload,
+  // e.g. `[JR,null,"room:x","presence_state",`) + this reactor's state + "]". The state bytes
+  // are shared by every socket until the state changes; only the first piece is per call.
+  // When the state text is at least deflate_min bytes the frame is compressed (RSV1): a stored
+  // block with head, then the state compressed once per change, then "]" (see ws_deflate.hpp).
+  std::vector<std::shared_ptr<const std::string>> state_frame(std::string_view topic, std::string_view head,
+                                                              std::size_t deflate_min) const;
+
   // A new phx_ref: 12 bytes (node id, counter) as 16 url-safe base64 characters. Any thread.
   std::string new_ref();
 
  private:
   struct ReplicaTopic {
     JsonObject state;
-    mutable std::shared_ptr<const std::string> encoded;  // null until asked after a change
+    mutable std::shared_ptr<const std::string> encoded;   // null until asked after a change
+    mutable std::shared_ptr<const std::string> deflated;  // encoded, compressed (tail kept); same rule
   };
   struct PerReactor;
 
   PerReactor& here() const;
+  // encoded_state(topic) (passed as state) compressed, tail kept; shared until it changes.
+  std::shared_ptr<const std::string> deflated_state(std::string_view topic, const std::string& state) const;
   void publish(const std::string& topic, std::shared_ptr<const JsonObject> diff);
 
   net::ReactorSet& reactors_;

@@ -165,3 +165,27 @@ TEST_F(TrackerTest, CallsOffAReactorThreadAreRefused) {
 
 }  // namespace
 }  // namespace cohort::presence
+
+namespace cohort::presence {
+namespace {
+
+// A topic of more than PresenceShard::kKeysPerTick keys publishes less often: with 2,500 keys,
+// a change waits 3 ticks (60 ms here), never less; everything still arrives.
+TEST_F(TrackerTest, ABigTopicsTickStretches) {
+  on(0, [&] {
+    for (int i = 0; i < 2500; ++i) tracker_.track(1, "room:t", "u" + std::to_string(i), JsonObject{});
+    return 0;
+  });
+  std::size_t joined = 0;  // usually one diff (the topic was small when it started to change)
+  while (joined < 2500) joined += sink_.next().at("joins").as_object().size();
+  EXPECT_EQ(joined, 2500u);
+  auto before = std::chrono::steady_clock::now();
+  on(1, [&] { return tracker_.track(2, "room:t", "late", JsonObject{}); });
+  JsonObject diff = sink_.next();
+  auto waited = std::chrono::steady_clock::now() - before;
+  EXPECT_EQ(metas(diff.at("joins").as_object(), "late"), 1u);
+  EXPECT_GE(waited, 3 * 20ms);
+}
+
+}  // namespace
+}  // namespace cohort::presence

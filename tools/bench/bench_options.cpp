@@ -54,6 +54,12 @@ const std::vector<OptionSpec>& specs() {
        [](BenchOptions& o, std::string_view v) { o.topic = std::string(v); return std::optional<std::string>(); }},
       {"--duration", kFanout | kEcho | kStore, "SECONDS", "measured time (10; store 5; at most 600)",
        [](BenchOptions& o, std::string_view v) { o.duration_set = true; return to_double(v, 0.1, 600, o.duration_s); }},
+      {"--deflate", kAll, "on|off", "offer permessage-deflate at the upgrade, as browsers do (on)",
+       [](BenchOptions& o, std::string_view v) -> std::optional<std::string> {
+         if (v != "on" && v != "off") return "--deflate takes on or off";
+         o.deflate = v == "on";
+         return std::nullopt;
+       }},
       {"--threads", kAll, "N", "client threads, one event loop each (1: the server needs the other core)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 64, o.threads); }},
       {"--in-flight", kAll, "N", "handshakes (connect to join reply) pending at once (500)",
@@ -115,6 +121,7 @@ unsigned mode_bit(const std::string& mode) {
 // Relationships between options, checked once all are known.
 std::optional<std::string> cross_check(BenchOptions& o) {
   if (auto err = parse_ws_url(o.url, o.target)) return "--url: " + *err;
+  o.target.offer_deflate = o.deflate;
   if (o.topic.empty()) return "--topic must not be empty";
   if (o.mode == "store" && (o.key.empty() || o.key.find(':') == std::string::npos))
     return "--key must be <kind>:<id>, e.g. livedoc:bench";

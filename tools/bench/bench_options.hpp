@@ -18,6 +18,7 @@ struct BenchOptions {
   std::string mode;  // fanout | echo | conns | presence | store
   std::string url = "ws://127.0.0.1:4000/socket/websocket";
   WsTarget target;   // url, parsed
+  bool deflate = true;  // --deflate: offer permessage-deflate
   std::string topic = "room:bench";
   double duration_s = 10;
   bool duration_set = false;

@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "inflate_cache.hpp"
+
 namespace cohort::bench {
 
 class Connection;
@@ -41,6 +43,9 @@ struct ClientLoop {
   std::vector<std::uint8_t> read_buffer;  // every connection of the loop reads into it in turn
   std::string scratch;                    // a frame's text while it is being built
   std::uint64_t now_ns = 0;               // steady time of the read being processed
+  std::uint64_t bytes_in = 0;             // WebSocket bytes received by this loop's connections
+  std::uint64_t deflate_conns = 0;        // connections that negotiated permessage-deflate
+  InflateCache inflate_cache;             // compressed messages inflated once per distinct bytes
   std::vector<std::unique_ptr<Connection>> conns;
   std::optional<boost::asio::steady_timer> heartbeat;
 

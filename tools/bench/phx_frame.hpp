@@ -19,6 +19,9 @@ struct PhxFrame {
   // String elements without their quotes, still JSON-escaped (refs and event names never need it).
   std::string_view join_ref, ref, topic, event;
   std::string_view payload;  // raw JSON text of the fifth element
+  // Nonzero when the frame arrived compressed: a digest of its compressed bytes. Frames with
+  // equal digests are the same bytes (see InflateCache), so their parse may be reused.
+  std::uint64_t digest = 0;
 };
 
 // Locates the elements of text. Returns false when text is not a 5-element frame whose first

@@ -8,11 +8,23 @@
 // state are buffered and applied right after it — and is converged when it holds all N keys
 // u0..u<N-1>. The run waits (at most --converge-timeout) until all are.
 //
-// Cost: the same diff reaches every joined client, so each distinct diff payload is parsed once
-// per loop (keyed by a hash of its bytes and its length) into the indexes it joins and leaves;
-// states differ per client (each includes its receiver) and are scanned, never cached.
+// Cost, per client and per distinct frame (what makes the figure honest, docs/benchmarks.md):
+// - Per client, always: its own socket, every byte it is sent read from the kernel, every
+//   frame header parsed, every compressed message's bytes hashed (InflateCache), the Phoenix
+//   envelope of every message scanned, and its own presence bitmap updated by every diff and
+//   replaced by its state.
+// - Per distinct frame (per loop): inflating (with permessage-deflate, on by default as in
+//   browsers), UTF-8 checking and parsing the presence payload. A broadcast diff is the same
+//   bytes for every client; a compressed presence_state is the same bytes for every client of
+//   a reactor that joined during one tick with the same join_ref (Cohort compresses each state
+//   once). So a diff is parsed into the key indexes it joins and leaves once (keyed by the
+//   digest of its compressed bytes, or by a hash of its text when it came uncompressed), and a
+//   compressed state into a bitmap once (keyed by its digest); an uncompressed state is scanned
+//   per client. A real browser inflates and parses its own copy of everything.
 // A client's set is a bitmap of N bits plus a count of set bits; keys that are not u<i> with
-// i < N, and entries with other than one meta, are counted as anomalies.
+// i < N, and entries with other than one meta, are counted as anomalies (once per distinct
+// parse).
+// --deflate off measures the uncompressed path (every state scanned per client).
 // Threads: --threads loops own the connections and their trackers; the controller polls the
 // trackers' atomics; a sampler thread reads the server's VmRSS during the storm.
 #include <algorithm>
@@ -132,6 +144,13 @@ bool scan_presences(Scanner& s, Fn&& fn) {
   return s.eat('}');
 }
 
+// One distinct compressed presence_state, as the bitmap it sets.
+struct State {
+  std::size_t len = 0;  // payload bytes (guards the digest)
+  std::vector<std::uint64_t> bits;
+  std::uint32_t count = 0;
+};
+
 // What one distinct presence_diff does, as key indexes.
 struct Diff {
   std::size_t len = 0;              // payload bytes (guards the hash key)
@@ -158,7 +177,7 @@ class PresenceTracker final : public FrameHandler {
 
   std::atomic<std::uint64_t> converged{0};
   std::uint64_t last_converged_ns = 0;  // latest time a client became converged
-  std::uint64_t states = 0, diffs = 0, distinct_diffs = 0;
+  std::uint64_t states = 0, diffs = 0, distinct_diffs = 0, distinct_states = 0;
   std::uint64_t malformed = 0;       // payloads the scanner could not read
   std::uint64_t foreign_keys = 0;    // keys that are not u<i>, i < N
   std::uint64_t not_one_meta = 0;    // entries (states, distinct diffs' joins) with metas != 1
@@ -167,7 +186,10 @@ class PresenceTracker final : public FrameHandler {
   Client& client(Connection& conn);
   // Index of key "u<i>" with i < N, or nullopt (counted as foreign).
   std::optional<std::uint32_t> index_of(std::string_view key);
-  const Diff* diff_of(std::string_view payload);
+  const Diff* diff_of(std::string_view payload, std::uint64_t digest);
+  bool scan_state(std::string_view payload);  // into scratch_
+  const State* state_of(std::string_view payload, std::uint64_t digest);
+  void set_state(Client& c, std::string_view payload, std::uint64_t digest);
   bool parse_diff(std::string_view payload, Diff& out);
   void apply(Client& c, const Diff& d);
   void set(Client& c, std::uint32_t i) {
@@ -193,6 +215,7 @@ class PresenceTracker final : public FrameHandler {
   std::size_t words_;
   std::vector<Client> clients_;  // by connection slot
   std::unordered_map<std::uint64_t, Diff> cache_;
+  std::unordered_map<std::uint64_t, State> states_;  // compressed states, by digest
   std::vector<std::uint32_t> scratch_;
 };
 
@@ -240,8 +263,8 @@ bool PresenceTracker::parse_diff(std::string_view payload, Diff& out) {
   return true;
 }
 
-const Diff* PresenceTracker::diff_of(std::string_view payload) {
-  std::uint64_t h = std::hash<std::string_view>{}(payload) ^ (payload.size() * 0x9E3779B97F4A7C15ull);
+const Diff* PresenceTracker::diff_of(std::string_view payload, std::uint64_t digest) {
+  std::uint64_t h = digest ? digest : std::hash<std::string_view>{}(payload) ^ (payload.size() * 0x9E3779B97F4A7C15ull);
   auto it = cache_.find(h);
   if (it != cache_.end() && it->second.len == payload.size()) return &it->second;
   Diff d;
@@ -251,6 +274,42 @@ const Diff* PresenceTracker::diff_of(std::string_view payload) {
   }
   ++distinct_diffs;
   return &(cache_[h] = std::move(d));  // a (vanishingly unlikely) colliding entry is replaced
+}
+
+bool PresenceTracker::scan_state(std::string_view payload) {
+  scratch_.clear();
+  Scanner s{payload.data(), payload.data() + payload.size()};
+  bool ok = scan_presences(s, [&](std::string_view key, int metas) {
+    if (metas != 1) ++not_one_meta;
+    if (auto i = index_of(key)) scratch_.push_back(*i);
+  });
+  if (!ok) ++malformed;
+  return ok;
+}
+
+const State* PresenceTracker::state_of(std::string_view payload, std::uint64_t digest) {
+  auto it = states_.find(digest);
+  if (it != states_.end() && it->second.len == payload.size()) return &it->second;
+  if (!scan_state(payload)) return nullptr;
+  ++distinct_states;
+  Client scratch_client;
+  scratch_client.bits.assign(words_, 0);
+  for (std::uint32_t i : scratch_) set(scratch_client, i);
+  return &(states_[digest] = State{payload.size(), std::move(scratch_client.bits), scratch_client.count});
+}
+
+// Replaces c's set with the state's keys (an unparsable state empties it; counted as malformed).
+void PresenceTracker::set_state(Client& c, std::string_view payload, std::uint64_t digest) {
+  if (digest) {
+    const State* s = state_of(payload, digest);
+    c.bits = s ? s->bits : std::vector<std::uint64_t>(words_, 0);
+    c.count = s ? s->count : 0;
+    return;
+  }
+  std::fill(c.bits.begin(), c.bits.end(), 0);
+  c.count = 0;
+  if (!scan_state(payload)) return;
+  for (std::uint32_t i : scratch_) set(c, i);
 }
 
 void PresenceTracker::apply(Client& c, const Diff& d) {
@@ -270,7 +329,7 @@ void PresenceTracker::update(Client& c) {
 void PresenceTracker::on_frame(Connection& conn, const PhxFrame& frame) {
   if (frame.event == "presence_diff") {
     ++diffs;
-    const Diff* d = diff_of(frame.payload);
+    const Diff* d = diff_of(frame.payload, frame.digest);
     if (!d) return;
     Client& c = client(conn);
     if (!c.got_state) {
@@ -281,20 +340,8 @@ void PresenceTracker::on_frame(Connection& conn, const PhxFrame& frame) {
     update(c);
   } else if (frame.event == "presence_state") {
     ++states;
-    scratch_.clear();
-    Scanner s{frame.payload.data(), frame.payload.data() + frame.payload.size()};
-    bool ok = scan_presences(s, [&](std::string_view key, int metas) {
-      if (metas != 1) ++not_one_meta;
-      if (auto i = index_of(key)) scratch_.push_back(*i);
-    });
-    if (!ok) {
-      ++malformed;
-      return;
-    }
     Client& c = client(conn);
-    std::fill(c.bits.begin(), c.bits.end(), 0);
-    c.count = 0;
-    for (std::uint32_t i : scratch_) set(c, i);
+    set_state(c, frame.payload, frame.digest);
     c.got_state = true;
     for (const Diff* d : c.buffered) apply(c, *d);
     c.buffered.clear();
@@ -385,7 +432,8 @@ int run_presence(const BenchOptions& opts) {
   std::uint64_t server_after = server_pid.empty() ? 0 : rss_bytes(server_pid);
 
   std::uint64_t converged = 0, t_conv = 0, states = 0, diffs = 0, distinct = 0, malformed = 0, foreign = 0,
-                not_one = 0;
+                not_one = 0, distinct_states = 0, bytes_in = 0, deflate_conns = 0, hits = 0, misses = 0,
+                inflated = 0;
   for (unsigned i = 0; i < pool.size(); ++i)
     pool.run_on(i, [&](ClientLoop& loop) {
       const PresenceTracker& t = *trackers[loop.index];
@@ -394,6 +442,12 @@ int run_presence(const BenchOptions& opts) {
       states += t.states;
       diffs += t.diffs;
       distinct += t.distinct_diffs;
+      distinct_states += t.distinct_states;
+      bytes_in += loop.bytes_in;
+      deflate_conns += loop.deflate_conns;
+      hits += loop.inflate_cache.hits;
+      misses += loop.inflate_cache.misses;
+      inflated += loop.inflate_cache.inflated_bytes;
       malformed += t.malformed;
       foreign += t.foreign_keys;
       not_one += t.not_one_meta;
@@ -429,9 +483,16 @@ int run_presence(const BenchOptions& opts) {
                                                         fixed(ns_to_s(t_conv > t1 ? t_conv - t1 : 0), 3) +
                                                         " s after the last join)"
                                                   : "not reached");
-  report.figure("presence_states", states, "presence_state recv", with_commas(states));
+  report.figure("presence_states", states, "presence_state recv",
+                with_commas(states) + (distinct_states ? " (" + with_commas(distinct_states) + " distinct compressed parsed)" : ""));
   report.figure("presence_diffs", diffs, "presence_diff recv",
                 with_commas(diffs) + " (" + with_commas(distinct) + " distinct parsed)");
+  report.figure("bytes_received", bytes_in, "WebSocket bytes recv", mib(bytes_in));
+  report.figure("deflate_connections", deflate_conns, "permessage-deflate",
+                with_commas(deflate_conns) + " of " + with_commas(n) + " connections");
+  report.figure("inflate_cache", boost::json::object{{"hits", hits}, {"misses", misses}, {"inflated_bytes", inflated}},
+                "compressed msgs", with_commas(hits + misses) + " (" + with_commas(misses) + " distinct inflated, " +
+                                       mib(inflated) + " of text)");
   report.figure("anomalies", boost::json::object{{"malformed", malformed}, {"foreign_keys", foreign}, {"not_one_meta", not_one}},
                 "anomalies", with_commas(malformed) + " malformed, " + with_commas(foreign) + " foreign keys, " +
                                  with_commas(not_one) + " entries with metas != 1");

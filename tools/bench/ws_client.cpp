@@ -158,7 +158,7 @@ bool Connection::consume_handshake(const std::uint8_t* data, std::size_t len) {
   handshake_.append(reinterpret_cast<const char*>(data), len);
   std::size_t head_len = 0;
   std::string why;
-  switch (check_upgrade_response(handshake_, key_, head_len, why)) {
+  switch (check_upgrade_response(handshake_, key_, head_len, why, target_->offer_deflate, &deflate_)) {
     case HeadStatus::incomplete:
       return true;
     case HeadStatus::refused:
@@ -166,6 +166,10 @@ bool Connection::consume_handshake(const std::uint8_t* data, std::size_t len) {
       return false;
     case HeadStatus::upgraded:
       break;
+  }
+  if (deflate_) {
+    reader_.enable_deflate();
+    ++loop_.deflate_conns;
   }
   std::string rest = handshake_.substr(head_len);  // frames that came with the head
   std::string().swap(handshake_);
@@ -177,6 +181,7 @@ bool Connection::consume_handshake(const std::uint8_t* data, std::size_t len) {
 }
 
 bool Connection::feed(std::uint8_t* data, std::size_t len) {
+  loop_.bytes_in += len;
   if (!reader_.feed(data, len, *this)) {
     fail("bad WebSocket data from the server: " + std::string(reader_.error().reason));
     return false;
@@ -186,7 +191,24 @@ bool Connection::feed(std::uint8_t* data, std::size_t len) {
 
 void Connection::on_message(ws::Opcode op, std::string_view payload) {
   if (state_ == State::closed || op != ws::Opcode::text) return;  // binary frames: not the bench's
+  on_text(payload, 0);
+}
+
+bool Connection::on_deflated_message(ws::Opcode op, std::string_view deflated) {
+  if (op != ws::Opcode::text) return false;  // the reader inflates it (and on_message drops it)
+  if (state_ == State::closed) return true;
+  InflateCache::Text t = loop_.inflate_cache.lookup(deflated, kMaxMessage);
+  if (!t.text) {
+    fail("bad compressed message from the server (not DEFLATE, too big or not UTF-8)");
+    return true;
+  }
+  on_text(*t.text, t.digest);
+  return true;
+}
+
+void Connection::on_text(std::string_view payload, std::uint64_t digest) {
   PhxFrame frame;
+  frame.digest = digest;
   if (!scan_frame(payload, frame))
     return fail("not a Phoenix V2 frame: " + std::string(payload.substr(0, 200)));
   if (frame.topic == "phoenix") return;  // heartbeat replies

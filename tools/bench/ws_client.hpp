@@ -12,6 +12,9 @@
 // armed again. So an idle connection holds only its small buffer, a busy one reads 64 KB at a
 // time, and each wake-up costs one recv (an async_wait would add an epoll_ctl per wake-up).
 // Writing: frames are masked into out_ and flushed once per loop turn; one write in flight.
+// Compression: permessage-deflate is offered when the target says so (--deflate, on by default,
+// as browsers do). The bench never compresses what it sends (joins and heartbeats are small);
+// compressed messages it receives go through the loop's InflateCache (see inflate_cache.hpp).
 // Owner-thread-only (the thread of its ClientLoop).
 #pragma once
 
@@ -94,6 +97,10 @@ class Connection final : private net::ws::FrameSink {
   void release_buffers();
 
   void on_message(net::ws::Opcode op, std::string_view payload) override;
+  // A compressed text message: looked up in the loop's InflateCache (hashed here, inflated
+  // once per distinct bytes), then handled as on_message would, with the frame's digest set.
+  bool on_deflated_message(net::ws::Opcode op, std::string_view deflated) override;
+  void on_text(std::string_view text, std::uint64_t digest);
   void on_control(net::ws::Opcode op, std::string_view payload) override;
 
   ClientLoop& loop_;
@@ -117,6 +124,7 @@ class Connection final : private net::ws::FrameSink {
   bool writing_ = false;
   bool flush_posted_ = false;
   bool was_joined_ = false;
+  bool deflate_ = false;  // permessage-deflate negotiated
 };
 
 }  // namespace cohort::bench

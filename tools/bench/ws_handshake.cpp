@@ -3,6 +3,9 @@
 
 #include <openssl/evp.h>
 
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+
 #include <cctype>
 #include <cstring>
 
@@ -64,6 +67,24 @@ std::string_view header_value(std::string_view head, std::string_view name) {
   return {};
 }
 
+// A permessage-deflate response this client honours: it inflates any window (15 bits) and
+// never compresses what it sends, so every RFC 7692 parameter is acceptable except a
+// server_max_window_bits it did not ask for; anything but a single permessage-deflate is not.
+bool deflate_response_ok(std::string_view value) {
+  namespace http = boost::beast::http;
+  int count = 0;
+  for (const auto& [name, params] : http::ext_list(value)) {
+    if (++count > 1 || !boost::beast::iequals(name, "permessage-deflate")) return false;
+    for (const auto& [param, v] : params) {
+      std::string_view p(param.data(), param.size());
+      if (!boost::beast::iequals(p, "server_no_context_takeover") && !boost::beast::iequals(p, "client_no_context_takeover") &&
+          !boost::beast::iequals(p, "client_max_window_bits"))
+        return false;
+    }
+  }
+  return count == 1;
+}
+
 }  // namespace
 
 std::string make_ws_key(std::uint64_t a, std::uint64_t b) {
@@ -82,12 +103,14 @@ std::string upgrade_request(const WsTarget& target, std::string_view key) {
   req += target.host_header;
   req += "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ";
   req += key;
-  req += "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: cohort-bench\r\n\r\n";
+  req += "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: cohort-bench\r\n";
+  if (target.offer_deflate) req += "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+  req += "\r\n";
   return req;
 }
 
 HeadStatus check_upgrade_response(std::string_view bytes, std::string_view key, std::size_t& head_len,
-                                  std::string& why) {
+                                  std::string& why, bool offered_deflate, bool* deflate) {
   auto end = bytes.find("\r\n\r\n");
   if (end == std::string_view::npos) {
     if (bytes.size() > kMaxResponseHead) {
@@ -109,6 +132,12 @@ HeadStatus check_upgrade_response(std::string_view bytes, std::string_view key, 
     why = "upgrade answered 101 with a wrong or missing Sec-WebSocket-Accept";
     return HeadStatus::refused;
   }
+  std::string_view extensions = header_value(head, "Sec-WebSocket-Extensions");
+  if (!extensions.empty() && !(offered_deflate && deflate_response_ok(extensions))) {
+    why = "upgrade answered with an extension this client cannot use: " + std::string(extensions);
+    return HeadStatus::refused;
+  }
+  if (deflate) *deflate = !extensions.empty();
   return HeadStatus::upgraded;
 }
 

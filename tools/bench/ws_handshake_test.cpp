@@ -40,5 +40,35 @@ TEST(WsHandshake, RefusesOtherStatusesAndWrongAccept) {
             HeadStatus::refused);
 }
 
+TEST(WsHandshake, OffersDeflateOnlyWhenAsked) {
+  WsTarget t;
+  t.host_header = "127.0.0.1:4000";
+  t.target = "/socket/websocket?vsn=2.0.0";
+  EXPECT_NE(upgrade_request(t, kKey).find("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"),
+            std::string::npos);
+  t.offer_deflate = false;
+  EXPECT_EQ(upgrade_request(t, kKey).find("Sec-WebSocket-Extensions"), std::string::npos);
+}
+
+TEST(WsHandshake, ReadsTheDeflateAnswer) {
+  auto head = [](std::string ext) {
+    return std::string("HTTP/1.1 101 Switching Protocols\r\nsec-websocket-accept: ") + kAccept + "\r\n" + ext + "\r\n";
+  };
+  std::size_t len = 0;
+  std::string why;
+  bool deflate = true;
+  EXPECT_EQ(check_upgrade_response(head(""), kKey, len, why, true, &deflate), HeadStatus::upgraded);
+  EXPECT_FALSE(deflate);  // offered, declined: plain frames
+  std::string yes = "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n";
+  EXPECT_EQ(check_upgrade_response(head(yes), kKey, len, why, true, &deflate), HeadStatus::upgraded);
+  EXPECT_TRUE(deflate);
+  EXPECT_EQ(check_upgrade_response(head(yes), kKey, len, why, false, &deflate), HeadStatus::refused);  // not offered
+  EXPECT_EQ(check_upgrade_response(head("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10\r\n"),
+                                   kKey, len, why, true, &deflate),
+            HeadStatus::refused);
+  EXPECT_EQ(check_upgrade_response(head("Sec-WebSocket-Extensions: x-other\r\n"), kKey, len, why, true, &deflate),
+            HeadStatus::refused);
+}
+
 }  // namespace
 }  // namespace cohort::bench

@@ -16,6 +16,7 @@ struct WsTarget {
   std::string address;      // numeric loopback address to connect to
   std::uint16_t port = 80;
   std::string target;       // path and query; "vsn=2.0.0" is appended when the URL has no vsn
+  bool offer_deflate = true;  // offer permessage-deflate at the upgrade, as browsers do (--deflate)
 
   std::string url() const { return "ws://" + host_header + target; }
 };
