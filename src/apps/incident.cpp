@@ -97,7 +97,7 @@ class IncidentView final : public live::View {
     if (text_arg(error, "reason") == "locked") {
       std::string holder = text_arg(error, "holder");
       std::string who = holder == me_ ? "You (in another tab)" : presence_meta(s.get("present"), holder, "name", "Someone");
-      s.assign("message", text(who + " is editing " + label + " right now. Your change was not saved; try again when they are done."));
+      s.assign("message", text(who + " is editing " + label + " right now. It is yours to edit once they leave the field."));
       return;
     }
     s.assign("message", text(label + ": " + error_text(error)));
