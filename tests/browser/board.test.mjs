@@ -9,10 +9,10 @@ import { launchBrowser, openPage, waitText, shot, WAIT_MS } from "./browser.mjs"
 import { openModerator, forgeClick, whoAmI, leave } from "./apps.mjs";
 
 let server;
-let browser;
+// At the top level, so that launchBrowser's after() hook closes it when the file ends.
+const browser = await launchBrowser();
 before(async () => {
   server = await startServer();
-  browser = await launchBrowser();
 });
 after(async () => server?.kill());
 
@@ -32,7 +32,10 @@ async function liveEvents() {
 }
 
 // Draws a polyline through points given in fractions of the board, `steps` pointer moves each.
+// The board must be inside the viewport: a pointer outside it reaches no element.
 async function draw(page, points, { steps = 10, beforeUp } = {}) {
+  await page.setViewportSize({ width: 1280, height: 1100 });
+  await page.locator("#board").scrollIntoViewIfNeeded();
   const box = await page.locator("#board").boundingBox();
   const at = ([fx, fy]) => [box.x + fx * box.width, box.y + fy * box.height];
   await page.mouse.move(...at(points[0]));

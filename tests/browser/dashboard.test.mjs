@@ -8,10 +8,10 @@ import { launchBrowser, openPage, connected, waitText, shot, WAIT_MS } from "./b
 import { whoAmI, leave } from "./apps.mjs";
 
 let server;
-let browser;
+// At the top level, so that launchBrowser's after() hook closes it when the file ends.
+const browser = await launchBrowser();
 before(async () => {
   server = await startServer();
-  browser = await launchBrowser();
 });
 after(async () => server?.kill());
 

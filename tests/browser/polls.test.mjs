@@ -8,10 +8,10 @@ import { launchBrowser, openPage, waitText, shot } from "./browser.mjs";
 import { forgeClick } from "./apps.mjs";
 
 let server;
-let browser;
+// At the top level, so that launchBrowser's after() hook closes it when the file ends.
+const browser = await launchBrowser();
 before(async () => {
   server = await startServer();
-  browser = await launchBrowser();
 });
 after(async () => server?.kill());
 
@@ -53,6 +53,7 @@ test("create, vote once each with live bars, owner closes, late joiner sees resu
   await waitText(v2, "#votes-o2", "2 votes · 67%");
   const width = await v2.locator("#option-o2 .bar span").getAttribute("style");
   assert.equal(width, "width: 67%");
+  await shot(v2, "polls");
 
   // Only the owner closes: a voter has no button, and a forged close is refused.
   assert.equal(await v1.locator("#close-poll").count(), 0);
@@ -68,7 +69,7 @@ test("create, vote once each with live bars, owner closes, late joiner sees resu
   await waitText(late, "#votes-o2", "2 votes · 67%");
   await late.locator("#closed-tag").waitFor();
   assert.equal(await late.locator("#option-o1 button").isDisabled(), true);
-  await shot(owner, "polls");
+  await shot(owner, "polls-closed");
   assert.deepEqual([...owner.errors, ...v1.errors, ...v2.errors, ...late.errors], []);
 });
 
