@@ -59,7 +59,11 @@
       el.addEventListener("pointerdown", function (ev) {
         if (ev.button !== 0 || stroke) return;
         ev.preventDefault();
-        el.setPointerCapture(ev.pointerId);
+        try {
+          el.setPointerCapture(ev.pointerId); // keep the stroke when the pointer leaves the board
+        } catch (e) {
+          // a pointer the browser no longer tracks: draw without capture
+        }
         var p = point(ev);
         var line = document.createElementNS(SVG_NS, "polyline");
         line.setAttribute("class", "stroke");

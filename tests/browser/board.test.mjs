@@ -23,10 +23,6 @@ async function waitCount(page, selector, n) {
       throw new Error(`waiting for ${n} × ${selector}: there are ${await page.locator(selector).count()}\n${e.message}`);
     });
 }
-// Points of the newest server-drawn stroke.
-async function lastPoints(page) {
-  return page.locator(strokes).last().evaluate((el) => el.getAttribute("points").split(" ").length);
-}
 async function liveEvents() {
   return (await (await fetch(`${server.url}/metrics/live`)).json()).events;
 }
@@ -53,7 +49,6 @@ test("strokes appear while drawn, batched; undo is one's own; clear is the moder
   assert.equal(await a.locator("#clear").count(), 0);  // viewers have no clear button
 
   // a draws; b sees the stroke before a lets go, and sees it grow.
-  const eventsBefore = await liveEvents();
   await draw(a, [[0.1, 0.2], [0.3, 0.5], [0.5, 0.3]], {
     steps: 30,
     beforeUp: async () => {
@@ -62,33 +57,48 @@ test("strokes appear while drawn, batched; undo is one's own; clear is the moder
     },
   });
   await b.waitForFunction((sel) => document.querySelector(sel)?.getAttribute("points").split(" ").length >= 61, strokes);
-  // 60 pointer moves went out as a begin, a few extends and an end: batches, not one per move.
-  const sent = (await liveEvents()) - eventsBefore;
-  assert.ok(sent < 30, `60 pointer moves became ${sent} live events`);
   assert.equal(await b.locator(strokes).first().getAttribute("stroke"), await a.locator("#board").getAttribute("data-color"));
+
+  // Batching: 100 pointer moves inside one 40 ms batch window go out as one begin, one extend
+  // and one end, not as 100 messages.
+  const eventsBefore = await liveEvents();
+  await a.evaluate(() => {
+    const el = document.querySelector("#board");
+    const r = el.getBoundingClientRect();
+    const fire = (type, x, y) =>
+      el.dispatchEvent(new PointerEvent(type, { clientX: r.left + x, clientY: r.top + y, button: 0, pointerId: 7, bubbles: true }));
+    fire("pointerdown", 40, 40);
+    for (let i = 1; i <= 100; i++) fire("pointermove", 40 + i * 3, 40 + i);
+    fire("pointerup", 340, 140);
+  });
+  await waitCount(b, strokes, 2);
+  await b.waitForFunction((sel) => document.querySelectorAll(sel)[1]?.getAttribute("points").split(" ").length === 101, strokes);
+  const sent = (await liveEvents()) - eventsBefore;
+  assert.ok(sent <= 4, `100 pointer moves became ${sent} live events`);
 
   // b draws twice, a once more; b's undo removes b's newest stroke only.
   await draw(b, [[0.6, 0.6], [0.8, 0.8]]);
   await draw(b, [[0.6, 0.2], [0.9, 0.2]]);
   await draw(a, [[0.2, 0.8], [0.4, 0.9]]);
-  await waitCount(mod, strokes, 4);
+  await waitCount(mod, strokes, 5);
   await b.click("#undo");
-  await waitCount(a, strokes, 3);
-  await waitText(a, "#stroke-count", "3 strokes");
-  const byB = await a.locator(strokes).evaluateAll((els) => els.map((e) => e.getAttribute("points")));
-  assert.equal(byB.length, 3);
-  assert.ok(await lastPoints(a) >= 2);
+  await waitCount(a, strokes, 4);
+  await waitText(a, "#stroke-count", "4 strokes");
+  const board = await a.locator(strokes).evaluateAll((els) => els.map((e) => e.getAttribute("points")));
+  assert.equal(board.length, 4);
+  assert.equal(await a.locator(strokes).last().getAttribute("data-by"), "you");  // a's newest stroke stayed
+  await waitCount(b, `${strokes}[data-by=you]`, 1);  // b drew two and took back the newer
 
   // A late joiner sees the whole board, point for point.
   const late = await openPage(browser, `${server.url}/board`);
-  await waitCount(late, strokes, 3);
-  assert.deepEqual(await late.locator(strokes).evaluateAll((els) => els.map((e) => e.getAttribute("points"))), byB);
+  await waitCount(late, strokes, 4);
+  assert.deepEqual(await late.locator(strokes).evaluateAll((els) => els.map((e) => e.getAttribute("points"))), board);
   await shot(late, "board");
 
   // A viewer cannot clear (the store refuses); the moderator can.
   await forgeClick(a, "clear");
   await waitText(a, "#message", "Only the moderator can clear the board.");
-  await waitCount(b, strokes, 3);
+  await waitCount(b, strokes, 4);
   await mod.click("#clear");
   for (const p of [a, b, late]) await waitCount(p, strokes, 0);
 
