@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "apps/doc_store.hpp"
+#include "apps/live_pages.hpp"
 #include "apps/room.hpp"
+#include "cohort/live.hpp"
 #include "cohort/node.hpp"
 
 namespace {
@@ -34,6 +36,12 @@ int serve(const std::vector<std::string>& args) {
   cohort::Node node(config);
   cohort::apps::install_room(node);
   cohort::apps::install_doc_store(node);
+  cohort::live::Live live(node);
+  cohort::apps::install_live_pages(node, live);
+  if (auto err = live.install()) {
+    std::fprintf(stderr, "cohort: %s\n", err->c_str());
+    return 1;
+  }
   if (auto err = node.start()) {
     std::fprintf(stderr, "cohort: %s\n", err->c_str());
     return 1;

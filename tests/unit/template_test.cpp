@@ -1,0 +1,162 @@
+// template_test.cpp — src/live/template.hpp: parsing into statics/dynamics, every compile
+// error with file:line (all of them collected), partials and cycles, deps, single root tag,
+// load_dir naming.
+#include "live/template.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+namespace cohort::live {
+namespace {
+
+using Kind = Dynamic::Kind;
+using Names = std::set<std::string, std::less<>>;
+
+std::vector<std::string> texts(const std::vector<TemplateError>& errors) {
+  std::vector<std::string> out;
+  for (const auto& e : errors) out.push_back(e.text());
+  return out;
+}
+
+// Compiles {name: source}... and returns every error text.
+std::vector<std::string> compile(TemplateSet& set,
+                                 std::vector<std::pair<std::string, std::string>> files) {
+  std::vector<TemplateError> errors;
+  for (auto& [name, source] : files) {
+    auto more = set.add(name, source);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
+  auto more = set.link();
+  errors.insert(errors.end(), more.begin(), more.end());
+  return texts(errors);
+}
+
+TEST(Template, StaticsAndDynamics) {
+  TemplateSet set;
+  EXPECT_TRUE(compile(set, {{"t", "<p>{{ a }}{{{b.c}}}{{! note }}x{{.}}</p>"}}).empty());
+  const Node& n = set.find("t")->root();
+  EXPECT_EQ(n.statics, (std::vector<std::string>{"<p>", "", "x", "</p>"}));
+  ASSERT_EQ(n.dynamics.size(), 3u);
+  EXPECT_EQ(n.dynamics[0].kind, Kind::value);
+  EXPECT_EQ(n.dynamics[0].path, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(n.dynamics[1].kind, Kind::raw);
+  EXPECT_EQ(n.dynamics[1].path, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(n.dynamics[1].deps, Names{"b"});
+  EXPECT_TRUE(n.dynamics[2].path.empty());
+  EXPECT_TRUE(n.dynamics[2].reads_all);  // {{.}} at top level reads all assigns
+}
+
+TEST(Template, SectionsCarryInnerDeps) {
+  TemplateSet set;
+  EXPECT_TRUE(compile(set, {{"t", "{{#items key=sku}}{{name}}{{#tags}}{{.}}{{/tags}}{{/items}}"
+                                  "{{^empty}}none{{/empty}}{{@card hero}}{{#stream:songs}}"
+                                  "{{dom_id}}{{title}}{{/stream:songs}}"}})
+                  .empty());
+  const Node& n = set.find("t")->root();
+  ASSERT_EQ(n.dynamics.size(), 4u);
+  const Dynamic& items = n.dynamics[0];
+  EXPECT_EQ(items.kind, Kind::section);
+  EXPECT_EQ(items.key_field, "sku");
+  EXPECT_EQ(items.deps, (Names{"items", "name", "tags"}));  // "." inside reads the item only
+  EXPECT_FALSE(items.reads_all);
+  EXPECT_EQ(items.body->statics.size(), 3u);
+  EXPECT_EQ(n.dynamics[1].kind, Kind::inverted);
+  EXPECT_EQ(n.dynamics[1].deps, Names{"empty"});
+  EXPECT_EQ(n.dynamics[2].kind, Kind::component);
+  EXPECT_EQ(n.dynamics[2].name, "card");
+  EXPECT_EQ(n.dynamics[2].deps, Names{"hero"});
+  EXPECT_EQ(n.dynamics[3].kind, Kind::stream);
+  EXPECT_EQ(n.dynamics[3].name, "songs");
+  EXPECT_EQ(n.dynamics[3].deps, Names{"stream:songs"});
+  EXPECT_EQ(n.deps, (Names{"items", "name", "tags", "empty", "hero", "stream:songs"}));
+}
+
+TEST(Template, PartialsAreInlinedWithTheirDynamics) {
+  TemplateSet set;
+  EXPECT_TRUE(compile(set, {{"page", "<main>{{> partials/row}}|{{z}}</main>"},
+                            {"partials/row", "<i>{{x}}</i>{{#y}}{{w}}{{/y}}"}})
+                  .empty());
+  const Node& n = set.find("page")->root();
+  EXPECT_EQ(n.statics, (std::vector<std::string>{"<main><i>", "</i>", "|", "</main>"}));
+  ASSERT_EQ(n.dynamics.size(), 3u);
+  EXPECT_EQ(n.dynamics[1].deps, (Names{"y", "w"}));
+  EXPECT_NE(set.find("partials/row"), nullptr);
+}
+
+TEST(Template, EveryErrorWithFileAndLine) {
+  TemplateSet set;
+  auto errors = compile(set, {
+      {"a", "ok\n{{#list}}\n{{/other}}\n"},   // mismatched (line 3) + unclosed (line 2)
+      {"b", "x {{ bad tag! }}\n{{#s}}{{/s}}\n{{"},  // bad tag (1), unterminated (3)
+      {"c", "\n\n{{> nowhere}}"},            // unknown partial (3)
+      {"d", "{{/x}}{{@}}{{#a key=}}{{/a}}"}, // closes nothing, bad component, bad arg
+      {"e", "{{> f}}"}, {"f", "\n{{> e}}"},  // cycle
+  });
+  std::vector<std::string> expected = {
+      "a.html:3: mismatched section: {{/other}} closes {{#list}} opened at line 2",
+      "a.html:2: unclosed section {{#list}}",
+      "b.html:1: bad tag: 'bad tag!' is not a path (name(.name)* or .)",
+      "b.html:3: unterminated tag (no closing }})",
+      "d.html:1: mismatched section: {{/x}} closes nothing",
+      "d.html:1: bad tag: component needs {{@type path}}, got ''",
+      "d.html:1: bad tag: unexpected 'key=' (only key=field)",
+      "d.html:1: mismatched section: {{/a}} closes nothing",
+      "c.html:3: unknown partial 'nowhere'",
+      // Reported where the closing tag of the cycle sits, once per template that enters it.
+      "f.html:2: partial cycle: e -> f -> e",
+      "e.html:1: partial cycle: f -> e -> f",
+  };
+  EXPECT_EQ(errors, expected);
+  for (const char* name : {"a", "b", "c", "d", "e", "f"}) EXPECT_EQ(set.find(name), nullptr) << name;
+}
+
+TEST(Template, IncluderOfABrokenPartialIsNotFindable) {
+  TemplateSet set;
+  auto errors = compile(set, {{"page", "{{> p}}"}, {"p", "{{#x}}"}});
+  EXPECT_EQ(errors, (std::vector<std::string>{"p.html:1: unclosed section {{#x}}"}));
+  EXPECT_EQ(set.find("page"), nullptr);
+}
+
+TEST(Template, SingleRootTag) {
+  auto root = [](std::string source) {
+    TemplateSet set;
+    EXPECT_TRUE(compile(set, {{"t", source}}).empty());
+    return set.find("t")->single_root_tag();
+  };
+  EXPECT_TRUE(root("<div class=\"{{c}}\">{{#xs}}<p>{{.}}</p>{{/xs}}<br></div>"));
+  EXPECT_TRUE(root("  <!-- hi -->\n<section><input/></section>\n"));
+  EXPECT_TRUE(root("<input value=\"{{v}}\">"));
+  EXPECT_FALSE(root("<div></div><div></div>"));
+  EXPECT_FALSE(root("text<div></div>"));
+  EXPECT_FALSE(root("{{x}}<div></div>"));
+  EXPECT_FALSE(root("<div></div>{{x}}"));
+  EXPECT_FALSE(root(""));
+}
+
+TEST(Template, LoadDirNamesByRelativePath) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("cohort_tpl_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "partials");
+  std::ofstream(dir / "counter.html") << "<div>{{> partials/row}}</div>";
+  std::ofstream(dir / "partials" / "row.html") << "<b>{{n}}</b>";
+  std::ofstream(dir / "broken.html") << "\n{{#a}}";
+  std::ofstream(dir / "notes.txt") << "{{#ignored}}";
+  TemplateSet set;
+  auto errors = set.load_dir(dir.string());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].file, (dir / "broken.html").string());
+  EXPECT_EQ(errors[0].line, 2);
+  ASSERT_NE(set.find("counter"), nullptr);
+  EXPECT_EQ(set.find("counter")->root().statics,
+            (std::vector<std::string>{"<div><b>", "</b></div>"}));
+  EXPECT_NE(set.find("partials/row"), nullptr);
+  EXPECT_EQ(set.load_dir((dir / "missing").string()).size(), 1u);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cohort::live
