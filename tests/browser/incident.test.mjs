@@ -85,3 +85,20 @@ test("the report survives in the store: a fresh GET shows the saved values", asy
   assert.match(html, /Checkout down in the EU \(fixed config rolled back\)/);
   assert.match(html, /<option value="Critical" selected>/);
 });
+
+test("an idle lease runs out: the field frees itself without a blur", async () => {
+  const a = await openPage(browser, `${server.url}/incident`);
+  const b = await openPage(browser, `${server.url}/incident`);
+  const mb = await whoAmI(b);
+  await b.fill("#in-commander", "Dana (on call)");
+  await note(a, "commander").getByText(`${mb.name} is editing`).waitFor();
+  // b keeps the focus and stops typing: the 15 s lease ends on the server by itself.
+  await note(a, "commander").getByText(`Last edited by ${mb.name}`).waitFor({ timeout: 25_000 });
+  assert.equal(await a.locator("#in-commander").getAttribute("readonly"), null);
+  assert.equal(await b.evaluate(() => document.activeElement?.id), "in-commander");
+  await note(b, "commander").getByText(`Last edited by ${mb.name}`).waitFor();
+  // Typing again takes the lease again.
+  await b.locator("#in-commander").pressSequentially(" ✓");
+  await note(a, "commander").getByText(`${mb.name} is editing`).waitFor();
+  await waitValue(a, "#in-commander", "Dana (on call) ✓");
+});
