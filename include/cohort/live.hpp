@@ -71,6 +71,8 @@ class Socket {
   // --- Assigns (what the template reads) ---
   // Sets key; marks it changed only when the value differs from the current one.
   virtual void assign(std::string_view key, Json value) = 0;
+  void assign(std::string_view key, const std::string& text) { assign(key, Json(json::string_view(text))); }
+  void assign(std::string_view key, const char* text) { assign(key, Json(json::string_view(text))); }
   virtual const JsonObject& assigns() const = 0;
   // The assign's value, or null when absent.
   virtual const Json& get(std::string_view key) const = 0;

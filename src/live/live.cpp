@@ -25,12 +25,12 @@ std::string source_dir(const char* name) {
 }  // namespace
 
 struct Live::Impl {
-  explicit Impl(Node& n) : node(n) {}
-  Node& node;
+  explicit Impl(cohort::Node& n) : node(n) {}
+  cohort::Node& node;
   Registry registry;
 };
 
-Live::Live(Node& node) : impl_(std::make_unique<Impl>(node)) {}
+Live::Live(cohort::Node& node) : impl_(std::make_unique<Impl>(node)) {}
 Live::~Live() = default;
 
 Live& Live::view(std::string path, std::string template_name, ViewFactory factory, std::string title) {
@@ -55,7 +55,7 @@ std::string Live::grant_link(const std::vector<std::string>& roles, std::chrono:
 
 std::optional<std::string> Live::install() {
   auto& reg = impl_->registry;
-  Node& node = impl_->node;
+  cohort::Node& node = impl_->node;
   const Config& config = node.config();
   std::string errors;
   auto fail = [&](const std::string& e) { errors += (errors.empty() ? "" : "\n") + e; };

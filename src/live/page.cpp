@@ -157,7 +157,7 @@ std::string signin_link(const TokenSigner& signer, const std::vector<std::string
   return link;
 }
 
-void install_signin(Node& node) {
+void install_signin(cohort::Node& node) {
   const TokenSigner& signer = node.signer();
   node.route("GET", "/signin", [&signer](const HttpRequest& req) {
     std::string grant, then = "/";
@@ -186,7 +186,7 @@ void install_signin(Node& node) {
   });
 }
 
-void install_pages(Node& node, Services services) {
+void install_pages(cohort::Node& node, Services services) {
   const TokenSigner& signer = node.signer();
   std::set<std::string> prefixes;
   for (const auto& route : services.registry.views) {
@@ -199,7 +199,7 @@ void install_pages(Node& node, Services services) {
   }
 }
 
-std::optional<std::string> install_vendor_assets(Node& node, const std::string& assets_dir) {
+std::optional<std::string> install_vendor_assets(cohort::Node& node, const std::string& assets_dir) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kBundles = {{
       {"phoenix.min.js", "phoenix/priv/static/phoenix.min.js"},
       {"phoenix_live_view.min.js", "phoenix_live_view/priv/static/phoenix_live_view.min.js"},

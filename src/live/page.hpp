@@ -32,16 +32,16 @@ std::string user_cookie(const JsonObject& user, const TokenSigner& signer);
 
 // GET /signin?grant=<token>&then=<path>: adds the grant's roles to the visitor's cookie and
 // redirects to then (a local path). A bad or expired grant is a 403 page saying so.
-void install_signin(Node& node);
+void install_signin(cohort::Node& node);
 std::string signin_link(const TokenSigner& signer, const std::vector<std::string>& roles, std::chrono::seconds ttl,
                         std::string_view then);
 
 // Serves GET requests for the views of registry (one route per view path prefix).
-void install_pages(Node& node, Services services);
+void install_pages(cohort::Node& node, Services services);
 
 // The vendor bundles: GET /assets/vendor/phoenix.min.js and phoenix_live_view.min.js, read at
 // install from assets_dir (node_modules). Returns an error naming a missing file.
-std::optional<std::string> install_vendor_assets(Node& node, const std::string& assets_dir);
+std::optional<std::string> install_vendor_assets(cohort::Node& node, const std::string& assets_dir);
 
 // Escapes text for an HTML attribute or text node.
 std::string escape_attr(std::string_view text);

@@ -53,6 +53,7 @@ class ComponentSocket final : public Socket {
  public:
   ComponentSocket(ViewInstance& view, int cid) : view_(view) { assigns_["myself"] = std::to_string(cid); }
 
+  using Socket::assign;
   void assign(std::string_view key, Json value) override {
     auto* old = assigns_.if_contains(key);
     if (old && *old == value) return;

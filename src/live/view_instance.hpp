@@ -88,6 +88,7 @@ class ViewInstance final : public Socket,
 
   // Socket
   void assign(std::string_view key, Json value) override;
+  using Socket::assign;
   const JsonObject& assigns() const override { return assigns_; }
   const Json& get(std::string_view key) const override;
   bool connected() const override { return channel_ != nullptr; }

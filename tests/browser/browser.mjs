@@ -2,7 +2,8 @@
 //
 // launchBrowser() starts /usr/bin/chromium headless (never a downloaded browser) with the flags
 // this machine needs (no sandbox as root, no background networking: the network is closed) and
-// closes it when the test file ends. openPage(browser, url) gives a page in a fresh context (a
+// closes it when the test file ends (call it at the top level of a test file: its after() hook
+// belongs to whatever test or hook is running when it is called). openPage(browser, url) gives a page in a fresh context (a
 // separate browser profile: its own cookies, so its own user) once its live view has joined.
 // Waiting is always on a condition with a deadline (Playwright's auto-waiting locators,
 // waitForFunction), never a fixed sleep.

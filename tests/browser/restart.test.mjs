@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import { startServer } from "../conformance/server.mjs";
 import { launchBrowser, openPage, connected, waitText, waitTexts, text } from "./browser.mjs";
 
+// At the top level: launchBrowser() closes the browser in an after() hook of the file.
+const browser = await launchBrowser();
 let server;
-let browser;
 before(async () => {
   server = await startServer();
-  browser = await launchBrowser();
 });
 after(async () => server?.kill());
 
