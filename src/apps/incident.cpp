@@ -49,10 +49,15 @@ class IncidentView final : public live::View {
   }
 
  private:
-  // Focus: ask for the field's lease.
+  // Focus: ask for the field's lease. If the field was left before the store answered, the
+  // lease goes back at once instead of idling out.
   void take(const std::string& field, live::Socket& s) {
-    if (!find_incident_field(field) || held_.contains(field)) return;
-    lock(field, s, [](bool) {});
+    if (!find_incident_field(field)) return;
+    focused_ = field;
+    if (held_.contains(field)) return;
+    lock(field, s, [this, field, &s](bool ok) {
+      if (ok && focused_ != field) release(field, s);
+    });
   }
 
   void lock(const std::string& field, live::Socket& s, std::function<void(bool)> then) {
@@ -66,6 +71,7 @@ class IncidentView final : public live::View {
   }
 
   void release(const std::string& field, live::Socket& s) {
+    if (focused_ == field) focused_.clear();
     if (!held_.erase(field)) return;
     s.op(std::string(kKey), "unlock", JsonObject{{"path", "/fields/" + field}});
     derive(s);
@@ -79,6 +85,7 @@ class IncidentView final : public live::View {
     const Json& name = target->get_array()[1];
     if (!name.is_string() || !find_incident_field(name.get_string())) return;
     std::string field(name.get_string());
+    focused_ = field;  // typing means the cursor is there, whether or not a focus event came first
     const Json* form = arg(value, "incident");
     std::string text = form ? text_arg(*form, field) : std::string();
     lock(field, s, [this, field, text, &s](bool ok) {
@@ -88,6 +95,9 @@ class IncidentView final : public live::View {
              if (!o.ok) refused(field, o.error, s);
              else s.assign("message", "");
            });
+      // A change that arrives as the field is left (a debounced one, flushed on blur): the
+      // lease it renewed goes back right after the value (ops on a key run in order).
+      if (focused_ != field) release(field, s);
     });
   }
 
@@ -140,6 +150,7 @@ class IncidentView final : public live::View {
 
   std::string me_;
   std::set<std::string> held_;  // fields this tab holds the lease of
+  std::string focused_;         // the field this tab's cursor is in, as focus/blur events tell
 };
 
 }  // namespace
