@@ -104,6 +104,17 @@ class CounterView final : public live::View {
     s.assign("me", s.session().at("user"));
   }
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
+    if (event == "key") {  // phx-window-keydown: arrow keys step the counter
+      std::string key = text_arg(value, "key");
+      if (key == "ArrowUp" || key == "ArrowDown")
+        s.op(std::string(kCounterKey), key == "ArrowUp" ? "inc" : "dec", JsonObject{{"by", "1"}});
+      return;
+    }
+    if (event == "ping") {  // a client hook's pushEvent: the reply reaches its callback
+      s.reply(JsonObject{{"pong", value}, {"count", s.get("counter").is_object() ? s.get("counter").at("count") : Json()}});
+      s.push_event("pinged", JsonObject{{"by", s.session().at("user").at("name")}});
+      return;
+    }
     if (event == "inc" || event == "dec" || event == "reset")
       s.op(std::string(kCounterKey), std::string(event), JsonObject{{"by", arg(value, "by") ? *arg(value, "by") : Json("1")}},
            [&s](const OpOutcome& o) {

@@ -61,7 +61,8 @@ void node_html(const JsonObject& node, const JsonObject* components, std::string
   long long count = kc && kc->is_number() ? kc->to_number<long long>() : 0;
   for (long long i = 0; i < count; ++i) {
     const Json* entry = entries.if_contains(std::to_string(i));
-    if (entry && entry->is_object()) interleave(statics, entry->get_object(), components, out, depth);
+    if (!entry || !entry->is_object()) continue;
+    interleave(statics, entry->get_object(), components, out, depth);
   }
 }
 

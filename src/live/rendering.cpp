@@ -155,8 +155,10 @@ void Renderer::diff_dynamics(const Node& node, std::vector<SlotMemory>& mem, boo
 std::optional<Json> Renderer::slot(const Dynamic& d, SlotMemory& mem, bool full, bool all) {
   ++evaluations_;
   switch (d.kind) {
-    case Dynamic::Kind::value: return text_slot(escape_html(to_text(scope_.lookup(d.path))), mem, full);
-    case Dynamic::Kind::raw: return text_slot(to_text(scope_.lookup(d.path)), mem, full);
+    case Dynamic::Kind::value:
+      return text_slot(escape_html(to_text(scope_.lookup(d.path))), mem, full);
+    case Dynamic::Kind::raw:
+      return text_slot(to_text(scope_.lookup(d.path)), mem, full);
     case Dynamic::Kind::component: return component_slot(d, mem, full);
     case Dynamic::Kind::stream: return stream_slot(d, mem, full);
     default: return section_slot(d, mem, full, all);
@@ -329,7 +331,8 @@ std::optional<Json> Renderer::diff_list(const Dynamic& d, const json::array& ite
       JsonObject entry = diff_entry(*d.body, items[i], next[i], all, outer_touched);
       if (*j != i) {
         moved = true;
-        k[index_key(i)] = entry.empty() ? Json(*j) : Json(json::array{Json(*j), Json(std::move(entry))});
+        k[index_key(i)] =
+            entry.empty() ? Json(*j) : Json(json::array{Json(*j), Json(std::move(entry))});
       } else if (!entry.empty()) {
         k[index_key(i)] = std::move(entry);
       }

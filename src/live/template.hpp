@@ -8,7 +8,7 @@
 //
 // Contract: TemplateSet is built once (add/load_dir, then link) on one thread and is read-only
 // afterwards, so any thread may render with it. Templates found by find() live as long as the
-// set. Errors are values, each with file and line; every error of a load is returned, not just
+// set, until the next link() (which rebuilds them all). Errors are values, each with file and line; every error of a load is returned, not just
 // the first. A template with errors (its own or a partial's) is not findable.
 #pragma once
 

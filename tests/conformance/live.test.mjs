@@ -21,6 +21,13 @@ async function page(path, cookie) {
   return { id: m[1], session: m[2], html: res.body, cookie: setCookie ? String(setCookie).split(";")[0] : cookie };
 }
 
+// The counter as the page's HTML shows it.
+function shownCount(html) {
+  const count = Number(/<span id="count" class="count">(-?\d+)<\/span>/.exec(html)?.[1]);
+  assert.ok(Number.isFinite(count), "the page shows the count");
+  return count;
+}
+
 function liveSocket() {
   return pool.connected({ wsUrl: `ws://127.0.0.1:${server.port}/live` }, { params: { _csrf_token: "x" } });
 }
@@ -66,10 +73,8 @@ test("join: the full tree, version 1.2.12, a component with r:1, the title", asy
 });
 
 test("a click is answered, and the store's change arrives as a diff push", async () => {
-  const { channel, response } = await joinView("/counter");
-  const before = JSON.stringify(response.rendered);
-  const count = Number(/"(-?\d+)"/.exec(JSON.stringify(response.rendered))?.[1]);
-  assert.ok(Number.isFinite(count), before);
+  const { channel, page: p } = await joinView("/counter");
+  const count = shownCount(p.html);
   const diff = nextEvent(channel, "diff");
   const reply = await push(channel, "event", { type: "click", event: "inc", value: { by: "1", value: "" } });
   assert.equal(reply.status, "ok");
@@ -82,6 +87,24 @@ test("every event gets a reply, also one no view handles", async () => {
   const { channel } = await joinView("/counter");
   const reply = await push(channel, "event", { type: "click", event: "no-such-event", value: {} });
   assert.deepEqual(reply, { status: "ok", response: {} });
+});
+
+test("a hook's pushEvent gets its reply in the diff's r, with the view's push_event in e", async () => {
+  const { channel } = await joinView("/counter");
+  const reply = await push(channel, "event", { type: "hook", event: "ping", value: { a: 1 } });
+  assert.equal(reply.status, "ok");
+  assert.deepEqual(reply.response.diff.r.pong, { a: 1 });
+  assert.equal(typeof reply.response.diff.r.count, "number");
+  assert.equal(reply.response.diff.e[0][0], "pinged");
+});
+
+test("keydown events carry the key; the view acts on it", async () => {
+  const { channel, page: p } = await joinView("/counter");
+  const count = shownCount(p.html);
+  const diff = nextEvent(channel, "diff");
+  const reply = await push(channel, "event", { type: "keydown", event: "key", value: { key: "ArrowUp" } });
+  assert.equal(reply.status, "ok");
+  assert.ok(JSON.stringify(await diff).includes(`"${count + 1}"`), `count ${count} + 1`);
 });
 
 test("a component event (cid) changes only that component", async () => {

@@ -63,6 +63,8 @@ describe("stores", () => {
     const patches = back.join.response.patches;
     assert.deepEqual(patches.map((p) => [p.from, p.to]), [[3, 4], [4, 5], [5, 6], [6, 7], [7, 8]]);
     assert.equal(back.join.response.state, undefined, "no full state when history covers since");
+    // An op's reply may overtake its own patch broadcast: compare once a has seen version 8.
+    await a.until(() => a.version === 8, "a at 8");
     assert.deepEqual(back.state, a.state);
     const future = await follower(pool, server, key, { since: 999 });
     assert.equal(future.join.status, "error");

@@ -160,6 +160,18 @@ TEST(Rendering, ElementsEqualInAnotherMemberOrderAreUnchanged) {
   EXPECT_EQ(r.last_evaluations(), 3u);                      // but entry 1 was re-evaluated
 }
 
+TEST(Rendering, DuplicateIdsStayDistinctEntries) {
+  Fixture f(kList);
+  Rendering r(f.t());
+  auto assigns = obj(R"({"items":[{"id":"a","name":"1"},{"id":"a","name":"2"}]})");
+  r.render_full(assigns);
+  assigns["items"].as_array().push_back(parse(R"({"id":"a","name":"3"})"));
+  EXPECT_JSON(r.render_diff(assigns, {"items"}), R"({"0":{"k":{"2":{"0":"a","1":"3"},"kc":3}}})");
+  assigns["items"].as_array().erase(assigns["items"].as_array().begin());  // 2nd "a" is now 1st
+  EXPECT_JSON(r.render_diff(assigns, {"items"}),
+              R"({"0":{"k":{"0":{"1":"2"},"1":{"1":"3"},"kc":2}}})");
+}
+
 TEST(Rendering, PositionalListWithoutIds) {
   Fixture f("{{#tags}}<i>{{.}}</i>{{/tags}}");
   Rendering r(f.t());

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
+#include <random>
 
 #include <unistd.h>
 
@@ -156,6 +158,39 @@ TEST(Template, LoadDirNamesByRelativePath) {
   EXPECT_NE(set.find("partials/row"), nullptr);
   EXPECT_EQ(set.load_dir((dir / "missing").string()).size(), 1u);
   fs::remove_all(dir);
+}
+
+// Seeded random sources built from template-ish pieces: compiling never crashes, every error
+// names its file and a line inside it, and whatever compiles renders a Node whose statics are
+// one more than its dynamics, at every depth.
+void expect_well_formed(const Node& node) {
+  ASSERT_EQ(node.statics.size(), node.dynamics.size() + 1);
+  for (const Dynamic& d : node.dynamics) {
+    if (d.body) expect_well_formed(*d.body);
+  }
+}
+
+TEST(Template, RandomSourcesCompileOrReportCleanly) {
+  const char* pieces[] = {"{{", "}}", "{{{", "}}}", "{{#a}}", "{{/a}}", "{{^b}}", "{{/b}}", "x",
+                          "\n", "{{> p}}", "{{@c a}}", "{{#stream:s}}", "{{/stream:s}}", "<div>",
+                          "</div>", "{{! c }}", "{{a.b}}", "{{.}}", "{{#a key=id}}", " ", "{"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    std::string source;
+    for (int n = rng() % 12; n > 0; --n) source += pieces[rng() % std::size(pieces)];
+    TemplateSet set;
+    set.add("p", round % 3 ? "<i>{{z}}</i>" : "{{> t}}");  // sometimes a cycle through t
+    auto errors = set.add("t", source);
+    auto more = set.link();
+    errors.insert(errors.end(), more.begin(), more.end());
+    int lines = 1 + static_cast<int>(std::count(source.begin(), source.end(), '\n'));
+    for (const auto& e : errors) {
+      EXPECT_TRUE(e.file == "t.html" || e.file == "p.html") << e.text();
+      EXPECT_GE(e.line, 1) << e.text();
+      EXPECT_LE(e.line, std::max(lines, 1)) << e.text() << " in " << source;
+    }
+    if (const Template* t = set.find("t")) expect_well_formed(t->root());
+  }
 }
 
 }  // namespace
