@@ -80,10 +80,13 @@ test("three editors: live values, leases that refuse others, release on blur and
   assert.deepEqual([...a.errors, ...b.errors, ...d.errors], []);
 });
 
-test("the report survives in the store: a fresh GET shows the saved values", async () => {
+test("the report is saved: after a restart of the node a fresh GET shows it", async () => {
+  assert.equal((await server.stop()).code, 0);
+  server = await server.restart();  // same data dir: the store comes back from SQLite
   const html = await (await fetch(`${server.url}/incident`)).text();
   assert.match(html, /Checkout down in the EU \(fixed config rolled back\)/);
   assert.match(html, /<option value="Critical" selected>/);
+  assert.match(html, /A config push removed the EU payment route. Rolled back at 14:05./);
 });
 
 test("an idle lease runs out: the field frees itself without a blur", async () => {
