@@ -75,43 +75,56 @@ class DashboardView final : public live::View {
                                  {"out_rate", out_rate}});
   }
 
-  // People (one row per user: their tabs and pages) and pages (one row per path).
+  // Tabs and people per page, gathered while the people rows are built.
+  struct PageUse {
+    std::set<std::string> people;
+    std::int64_t tabs = 0;
+  };
+  using Pages = std::map<std::string, PageUse>;
+
+  // One row for a person of the presence list: their pages (with a count when open twice) and tabs.
+  static JsonObject person_row(const Json& list, const Json& entry, Pages& pages) {
+    std::string id = text_arg(entry, "id");
+    const Json* metas = arg(entry, "metas");
+    std::map<std::string, std::int64_t> where;
+    std::int64_t tabs = 0;
+    if (metas && metas->is_array())
+      for (const auto& m : metas->get_array()) {
+        std::string page = text_arg(m, "page");
+        ++where[page];
+        ++tabs;
+        pages[page].people.insert(id);
+        ++pages[page].tabs;
+      }
+    json::array on;
+    for (const auto& [page, n] : where)
+      on.push_back(JsonObject{{"id", page}, {"page", page}, {"times", n > 1 ? "×" + std::to_string(n) : std::string()}});
+    return JsonObject{{"id", id},
+                      {"name", presence_meta(list, id, "name", id)},
+                      {"color", presence_meta(list, id, "color", "#888888")},
+                      {"tabs", count_of(tabs, "tab", "tabs")},
+                      {"tab_count", tabs},
+                      {"pages", std::move(on)}};
+  }
+
+  // People (one row per user) and pages (one row per path), from the visitors' presence.
   void derive_people(live::Socket& s) {
     const Json& list = s.get("visitors");
     json::array people;
-    std::map<std::string, std::pair<std::set<std::string>, std::int64_t>> pages;  // path -> (users, tabs)
+    Pages pages;
     std::int64_t tabs_total = 0;
     if (list.is_array())
       for (const auto& e : list.get_array()) {
-        std::string id = text_arg(e, "id");
-        const Json* metas = arg(e, "metas");
-        std::map<std::string, std::int64_t> where;
-        std::int64_t tabs = 0;
-        if (metas && metas->is_array())
-          for (const auto& m : metas->get_array()) {
-            std::string page = text_arg(m, "page");
-            ++where[page];
-            ++tabs;
-            pages[page].first.insert(id);
-            ++pages[page].second;
-          }
-        tabs_total += tabs;
-        json::array on;
-        for (const auto& [page, n] : where)
-          on.push_back(JsonObject{{"id", page}, {"page", page}, {"times", n > 1 ? "×" + std::to_string(n) : std::string()}});
-        people.push_back(JsonObject{{"id", id},
-                                    {"name", presence_meta(list, id, "name", id)},
-                                    {"color", presence_meta(list, id, "color", "#888888")},
-                                    {"tabs", count_of(tabs, "tab", "tabs")},
-                                    {"pages", std::move(on)}});
+        people.push_back(person_row(list, e, pages));
+        tabs_total += people.back().at("tab_count").as_int64();
       }
     json::array page_rows;
-    for (const auto& [page, v] : pages)
+    for (const auto& [page, use] : pages)
       page_rows.push_back(JsonObject{{"id", page},
                                      {"page", page},
                                      {"slug", slug(page)},
-                                     {"people", count_of(static_cast<std::int64_t>(v.first.size()), "person", "people")},
-                                     {"tabs", count_of(v.second, "tab", "tabs")}});
+                                     {"people", count_of(static_cast<std::int64_t>(use.people.size()), "person", "people")},
+                                     {"tabs", count_of(use.tabs, "tab", "tabs")}});
     s.assign("people_count", text(std::to_string(people.size())));
     s.assign("tabs_count", text(std::to_string(tabs_total)));
     s.assign("pages_count", text(std::to_string(page_rows.size())));

@@ -100,11 +100,7 @@ class QuizView final : public live::View {
     if (index >= questions.size()) return;
     const QuizQuestion& q = questions[index];
     const JsonObject& answers = state.at("answers").as_object();
-    std::vector<std::int64_t> counts(q.choices.size(), 0);
-    for (const auto& [who, choice] : answers)
-      if (choice.is_number() && choice.to_number<std::int64_t>() >= 0 &&
-          choice.to_number<std::size_t>() < counts.size())
-        ++counts[choice.to_number<std::size_t>()];
+    std::vector<std::int64_t> counts = tally(answers, q.choices.size());
     const Json* mine = answers.if_contains(me_);
     bool reveal = time_up || s.get("moderator").as_bool();
     json::array choices;
@@ -126,6 +122,15 @@ class QuizView final : public live::View {
     s.assign("choices", std::move(choices));
     s.assign("answered", mine != nullptr);
     s.assign("answer_count", text(count_of(static_cast<std::int64_t>(answers.size()), "answer", "answers")));
+  }
+
+  // How many answered each choice (answers: {actor: choice index}).
+  static std::vector<std::int64_t> tally(const JsonObject& answers, std::size_t choices) {
+    std::vector<std::int64_t> counts(choices, 0);
+    for (const auto& [who, choice] : answers)
+      if (choice.is_int64() && choice.get_int64() >= 0 && static_cast<std::size_t>(choice.get_int64()) < choices)
+        ++counts[static_cast<std::size_t>(choice.get_int64())];
+    return counts;
   }
 
   // The moderator's buttons for this phase: [{id, label, primary}].
