@@ -4,10 +4,12 @@
 // WebSocket and Phoenix Channels, plus the main thread, which only waits for SIGINT/SIGTERM
 // and then runs the shutdown sequence (see Node). Exit codes: 0 after a clean stop, 2 for bad
 // options, 1 when the node cannot start.
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "apps/demo_apps.hpp"
 #include "apps/doc_store.hpp"
 #include "apps/live_pages.hpp"
 #include "apps/room.hpp"
@@ -38,6 +40,7 @@ int serve(const std::vector<std::string>& args) {
   cohort::apps::install_doc_store(node);
   cohort::live::Live live(node);
   cohort::apps::install_live_pages(node, live);
+  cohort::apps::install_demo_apps(node, live);
   if (auto err = live.install()) {
     std::fprintf(stderr, "cohort: %s\n", err->c_str());
     return 1;
@@ -47,6 +50,9 @@ int serve(const std::vector<std::string>& args) {
     return 1;
   }
   node.stop_on_signals();
+  // The quiz and whiteboard moderator: whoever opens this link (the operator hands it out).
+  std::printf("moderator sign-in: http://%s:%u%s\n", config.host.c_str(), node.port(),
+              live.grant_link({"moderator"}, std::chrono::hours(12), "/quiz").c_str());
   std::printf("cohort listening on http://%s:%u (%u reactor threads)\n", config.host.c_str(), node.port(),
               config.reactor_count());
   std::fflush(stdout);

@@ -55,8 +55,10 @@ struct Info {
   enum class Kind { broadcast, store, presence, timer };
   Kind kind;
   std::string topic;  // broadcast: the topic; store: the key; presence: the topic
-  std::string event;  // broadcast: its event; store: "patch", "lock" or "unlock"; presence: "presence_diff"
-  // broadcast: its payload; store "patch": the new state, "lock"/"unlock": {path, holder, ...};
+  // broadcast: its event; store: "state" (the whole state was read: at mount, or again after a
+  // gap), "patch", "lock" or "unlock"; presence: "presence_diff"
+  std::string event;
+  // broadcast: its payload; store "state"/"patch": the new state, "lock"/"unlock": {path, holder, ...};
   // presence: the diff; timer: the message
   const Json& payload;
 };

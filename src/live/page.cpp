@@ -68,6 +68,7 @@ std::string shell(std::string_view title, std::string_view id, std::string_view 
   page += "<link rel=\"stylesheet\" href=\"/assets/cohort.css\">\n";
   page += "<script defer src=\"/assets/vendor/phoenix.min.js\"></script>\n";
   page += "<script defer src=\"/assets/vendor/phoenix_live_view.min.js\"></script>\n";
+  page += "<script defer src=\"/assets/cohort_hooks.js\"></script>\n";  // hooks that ship with Cohort
   page += "<script defer src=\"/assets/cohort_live.js\"></script>\n";
   page += "</head>\n<body>\n";
   page += "<div id=\"" + std::string(id) + "\" data-phx-main data-phx-session=\"" + std::string(session) +

@@ -425,6 +425,10 @@ void ViewInstance::load_store(std::size_t index) {
       view->assigns_[follow.assign] = std::move(*v.state);
       view->touch(follow.assign);
       view->assign(follow.assign + "_locks", std::move(v.locks));
+      // The view hears of the state it now holds (first read, or re-read after a gap), so it
+      // can derive display assigns from it before the render.
+      const Json& state = view->assigns_[follow.assign];
+      view->guarded([&] { view->view_->handle_info(Info{Info::Kind::store, follow.key, "state", state}, *view); });
     }
     auto early = std::exchange(follow.early, {});
     for (const auto& patch : early) view->on_store_patch(follow, patch);

@@ -184,7 +184,7 @@ test("the visitor cookie is kept: the same user across pages; a forged cookie is
   assert.match(first.cookie, /^cohort_user=/);
   const again = await httpRequest(`${server.url}/list`, { headers: { cookie: first.cookie } });
   assert.equal(again.headers["set-cookie"], undefined, "a valid cookie is not replaced");
-  const name = /<span class="me">.*?<\/span>([^<]+)<\/span>/.exec(first.html)?.[1];
+  const name = /<span id="me-name">([^<]+)<\/span>/.exec(first.html)?.[1];
   assert.ok(name && again.body.includes(name), `the same user name on both pages (${name})`);
   const forged = await httpRequest(`${server.url}/list`, { headers: { cookie: "cohort_user=eyJ4IjoxfQ.AAAA" } });
   assert.match(String(forged.headers["set-cookie"]), /^cohort_user=/);

@@ -1,0 +1,89 @@
+// incident_store.cpp — the incident report's store kind. See incident_store.hpp.
+#include "apps/incident_store.hpp"
+
+#include <chrono>
+
+#include "apps/app_json.hpp"
+
+namespace cohort::apps {
+
+namespace {
+
+std::int64_t system_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Counts UTF-8 code points, so a limit means characters, not bytes.
+std::size_t characters(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+JsonObject initial_fields() {
+  return JsonObject{{"title", "Checkout requests failing with 502"},
+                    {"severity", "High"},
+                    {"status", "Investigating"},
+                    {"service", "payments-api"},
+                    {"commander", ""},
+                    {"summary", ""},
+                    {"next_steps", ""}};
+}
+
+OpResult set_field(const OpRequest& r, const std::function<std::int64_t()>& now_ms) {
+  std::string name = text_arg(r.args, "field");
+  const IncidentField* field = find_incident_field(name);
+  if (!field) return OpResult::reject("invalid", invalid("There is no field \"" + name + "\"."));
+  const Json* raw = arg(r.args, "value");
+  if (!raw || !raw->is_string()) return OpResult::reject("invalid", invalid("The value must be text."));
+  std::string value(raw->get_string());
+  if (field->kind != "textarea") value = trimmed(value);
+  if (characters(value) > field->max_length)
+    return OpResult::reject("invalid", {{"field", name},
+                                        {"detail", std::string(field->label) + " is limited to " +
+                                                       std::to_string(field->max_length) + " characters."}});
+  if (!field->choices.empty()) {
+    bool known = false;
+    for (auto c : field->choices) known = known || c == value;
+    if (!known) return OpResult::reject("invalid", {{"field", name}, {"detail", "Choose one of the listed values."}});
+  }
+  std::string by = trimmed(text_arg(r.args, "by"));
+  if (by.empty()) by = r.actor.id;
+  const Json& current = r.state.at("fields").at(name);
+  if (current.is_string() && current.get_string() == value) return OpResult::change({});
+  return OpResult::change({patch_op("replace", "/fields/" + name, text(value)),
+                           patch_op("add", "/edited/" + name, JsonObject{{"by", by}, {"at_ms", now_ms()}})});
+}
+
+}  // namespace
+
+const std::vector<IncidentField>& incident_fields() {
+  static const std::vector<IncidentField> kFields = {
+      {"title", "Title", "text", 120, {}},
+      {"severity", "Severity", "select", 20, {"Critical", "High", "Medium", "Low"}},
+      {"status", "Status", "select", 20, {"Investigating", "Identified", "Monitoring", "Resolved"}},
+      {"service", "Affected service", "text", 80, {}},
+      {"commander", "Incident commander", "text", 80, {}},
+      {"summary", "What happened", "textarea", 4000, {}},
+      {"next_steps", "Next steps", "textarea", 4000, {}},
+  };
+  return kFields;
+}
+
+const IncidentField* find_incident_field(std::string_view name) {
+  for (const auto& f : incident_fields())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+StoreKind incident_kind(std::function<std::int64_t()> now_ms) {
+  if (!now_ms) now_ms = system_ms;
+  StoreKind k;
+  k.name = "incident";
+  k.initial = JsonObject{{"fields", initial_fields()}, {"edited", JsonObject{}}};
+  k.ops["set"] = OpSpec{{}, [now_ms](const OpRequest& r) { return set_field(r, now_ms); }};
+  return k;
+}
+
+}  // namespace cohort::apps

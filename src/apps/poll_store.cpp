@@ -1,0 +1,119 @@
+// poll_store.cpp — the voting store kinds. See poll_store.hpp.
+#include "apps/poll_store.hpp"
+
+#include <cctype>
+#include <set>
+
+#include "apps/app_json.hpp"
+
+namespace cohort::apps {
+
+namespace {
+
+constexpr std::size_t kMaxQuestion = 140;
+constexpr std::size_t kMaxOption = 60;
+constexpr std::size_t kMaxPolls = 200;
+
+OpResult setup(const OpRequest& r) {
+  if (r.actor.id.empty()) return OpResult::reject("forbidden", invalid("Only signed visitors can create polls."));
+  if (r.state.as_object().contains("_owner")) return OpResult::reject("invalid", invalid("This poll already exists."));
+  std::string question = trimmed(text_arg(r.args, "question"));
+  if (question.empty()) return OpResult::reject("invalid", {{"field", "question"}, {"detail", "Ask a question."}});
+  if (question.size() > kMaxQuestion)
+    return OpResult::reject("invalid", {{"field", "question"}, {"detail", "Keep the question under 140 characters."}});
+  const Json* raw = arg(r.args, "options");
+  json::array options;
+  std::set<std::string> seen;
+  if (raw && raw->is_array())
+    for (const auto& o : raw->get_array()) {
+      std::string text = o.is_string() ? trimmed(o.get_string()) : std::string();
+      std::string folded = text;  // "Pizza" and "pizza" are the same option to people
+      for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (text.empty() || !seen.insert(folded).second) continue;
+      if (text.size() > kMaxOption)
+        return OpResult::reject("invalid", {{"field", "options"}, {"detail", "Keep each option under 60 characters."}});
+      options.push_back(JsonObject{{"id", "o" + std::to_string(options.size() + 1)}, {"text", text}});
+    }
+  if (options.size() < 2 || options.size() > kPollMaxOptions)
+    return OpResult::reject("invalid", {{"field", "options"}, {"detail", "Give two to six different options."}});
+  return OpResult::change({patch_op("add", "/_owner", text(r.actor.id)), patch_op("replace", "/question", text(question)),
+                           patch_op("replace", "/options", std::move(options))});
+}
+
+OpResult vote(const OpRequest& r) {
+  if (r.actor.id.empty()) return OpResult::reject("forbidden", invalid("Only signed visitors can vote."));
+  if (!r.state.as_object().contains("_owner")) return OpResult::reject("invalid", invalid("There is no such poll."));
+  if (r.state.at("closed").as_bool()) return OpResult::reject("invalid", invalid("This poll is closed."));
+  if (r.state.at("votes").as_object().contains(r.actor.id))
+    return OpResult::reject("invalid", invalid("You have already voted in this poll."));
+  std::string option = text_arg(r.args, "option");
+  bool known = false;
+  for (const auto& o : r.state.at("options").as_array()) known = known || o.at("id").get_string() == option;
+  if (!known) return OpResult::reject("invalid", invalid("Pick one of the options."));
+  return OpResult::change({patch_op("add", "/votes/" + pointer_token(r.actor.id), text(option))});
+}
+
+OpResult close(const OpRequest& r) {
+  if (r.state.at("closed").as_bool()) return OpResult::change({});
+  return OpResult::change({patch_op("replace", "/closed", true)});
+}
+
+std::optional<std::size_t> find_poll(const json::array& polls, std::string_view id) {
+  for (std::size_t i = 0; i < polls.size(); ++i)
+    if (polls[i].at("id").get_string() == id) return i;
+  return std::nullopt;
+}
+
+OpResult index_add(const OpRequest& r) {
+  std::string id = text_arg(r.args, "id");
+  std::string question = trimmed(text_arg(r.args, "question")).substr(0, kMaxQuestion);
+  if (!valid_poll_id(id) || question.empty()) return OpResult::reject("invalid", invalid("A poll needs an id and a question."));
+  const auto& polls = r.state.at("polls").as_array();
+  if (find_poll(polls, id)) return OpResult::reject("invalid", invalid("That poll is listed already."));
+  json::array p;
+  if (polls.size() >= kMaxPolls) p.push_back(remove_op("/polls/" + std::to_string(polls.size() - 1)));
+  std::string owner_name = trimmed(text_arg(r.args, "owner_name")).substr(0, 60);
+  p.push_back(patch_op("add", "/polls/0",
+                       JsonObject{{"id", id}, {"question", question}, {"owner", r.actor.id},
+                                  {"owner_name", owner_name}, {"closed", false}}));
+  return OpResult::change(std::move(p));
+}
+
+OpResult index_closed(const OpRequest& r) {
+  const auto& polls = r.state.at("polls").as_array();
+  auto at = find_poll(polls, text_arg(r.args, "id"));
+  if (!at) return OpResult::reject("invalid", invalid("No such poll."));
+  if (polls[*at].at("owner").get_string() != r.actor.id)
+    return OpResult::reject("forbidden", invalid("Only the poll's owner can close it."));
+  return OpResult::change({patch_op("replace", "/polls/" + std::to_string(*at) + "/closed", true)});
+}
+
+}  // namespace
+
+bool valid_poll_id(std::string_view id) {
+  if (id.empty() || id.size() > 24) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+StoreKind poll_kind() {
+  StoreKind k;
+  k.name = "poll";
+  k.initial = JsonObject{{"question", ""}, {"options", json::array{}}, {"votes", JsonObject{}}, {"closed", false}};
+  k.ops["setup"] = OpSpec{{}, setup};
+  k.ops["vote"] = OpSpec{{}, vote};
+  k.ops["close"] = OpSpec{{"owner"}, close};
+  return k;
+}
+
+StoreKind polls_index_kind() {
+  StoreKind k;
+  k.name = "polls";
+  k.initial = JsonObject{{"polls", json::array{}}};
+  k.ops["add"] = OpSpec{{}, index_add};
+  k.ops["closed"] = OpSpec{{}, index_closed};
+  return k;
+}
+
+}  // namespace cohort::apps

@@ -1,0 +1,172 @@
+// polls.cpp — the live voting pages. See polls.hpp.
+#include "apps/polls.hpp"
+
+#include <random>
+
+#include "apps/poll_store.hpp"
+#include "apps/view_support.hpp"
+#include "cohort/node.hpp"
+
+namespace cohort::apps {
+
+namespace {
+
+constexpr std::string_view kIndex = "polls:index";
+constexpr int kFormOptions = 4;
+
+std::string new_poll_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kChars[] = "abcdefghijkmnpqrstuvwxyz23456789";
+  std::string id;
+  for (int i = 0; i < 8; ++i) id += kChars[rng() % (sizeof kChars - 1)];
+  return id;
+}
+
+// The empty creation form: question and kFormOptions option fields.
+JsonObject blank_draft() {
+  json::array options;
+  for (int i = 1; i <= kFormOptions; ++i)
+    options.push_back(JsonObject{{"id", "o" + std::to_string(i)}, {"n", std::to_string(i)}, {"value", ""}});
+  return JsonObject{{"question", ""}, {"options", std::move(options)}};
+}
+
+class PollsView final : public live::View {
+ public:
+  void mount(const live::Params&, live::Socket& s) override {
+    assign_me(s);
+    s.assign("draft", blank_draft());
+    s.assign("message", "");
+    s.follow_store(std::string(kIndex), "index");
+    derive(s);
+  }
+
+  void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
+    if (event == "create") create(value, s);
+  }
+
+  void handle_info(const live::Info&, live::Socket& s) override { derive(s); }
+
+ private:
+  void create(const Json& value, live::Socket& s) {
+    const Json* form = arg(value, "poll");
+    if (!form) return;
+    json::array options;
+    JsonObject draft = blank_draft();
+    draft["question"] = text(text_arg(*form, "question"));
+    for (int i = 1; i <= kFormOptions; ++i) {
+      std::string o = text_arg(*form, "o" + std::to_string(i));
+      options.push_back(text(o));
+      draft["options"].as_array()[i - 1].as_object()["value"] = text(o);
+    }
+    s.assign("draft", draft);  // kept until the store accepts, so nothing typed is lost
+    std::string id = new_poll_id();
+    std::string question = text_arg(*form, "question");
+    s.op("poll:" + id, "setup", JsonObject{{"question", question}, {"options", std::move(options)}},
+         [&s, id, question](const OpOutcome& o) {
+           if (!o.ok) return s.assign("message", text(error_text(o.error)));
+           s.op(std::string(kIndex), "add", JsonObject{{"id", id}, {"question", question}, {"owner_name", user_field(s, "name")}});
+           s.assign("draft", blank_draft());
+           s.assign("message", "");
+           s.push_navigate("/polls/" + id);
+         });
+  }
+
+  void derive(live::Socket& s) {
+    const Json& index = s.get("index");
+    const Json* polls = index.is_object() ? arg(index, "polls") : nullptr;
+    std::string me = user_field(s, "id");
+    json::array out;
+    if (polls && polls->is_array())
+      for (const auto& p : polls->get_array()) {
+        bool closed = arg(p, "closed") && arg(p, "closed")->is_bool() && arg(p, "closed")->get_bool();
+        out.push_back(JsonObject{{"id", text_arg(p, "id")},
+                                 {"question", text_arg(p, "question")},
+                                 {"owner_name", text_arg(p, "owner") == me ? "you" : text_arg(p, "owner_name")},
+                                 {"closed", closed}});
+      }
+    s.assign("polls", std::move(out));
+  }
+};
+
+class PollView final : public live::View {
+ public:
+  void mount(const live::Params& params, live::Socket& s) override {
+    assign_me(s);
+    id_ = text_arg(params, "id");
+    s.assign("poll_id", text(id_));
+    s.assign("message", "");
+    s.assign("exists", false);
+    if (!valid_poll_id(id_)) return;
+    s.follow_store("poll:" + id_, "poll");
+    derive(s);
+  }
+
+  void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
+    if (!valid_poll_id(id_)) return;
+    if (event == "vote") {
+      s.op("poll:" + id_, "vote", JsonObject{{"option", text_arg(value, "option")}}, [&s](const OpOutcome& o) {
+        s.assign("message", text(o.ok ? std::string() : error_text(o.error)));
+      });
+    } else if (event == "close") {
+      std::string id = id_;
+      s.op("poll:" + id_, "close", JsonObject{}, [&s, id](const OpOutcome& o) {
+        if (!o.ok) {
+          bool forbidden = text_arg(o.error, "reason") == "forbidden";
+          return s.assign("message", text(forbidden ? "Only the poll's owner can close it." : error_text(o.error)));
+        }
+        s.assign("message", "");
+        s.op(std::string(kIndex), "closed", JsonObject{{"id", id}});
+      });
+    }
+  }
+
+  void handle_info(const live::Info&, live::Socket& s) override { derive(s); }
+
+ private:
+  void derive(live::Socket& s) {
+    const Json& poll = s.get("poll");
+    if (!poll.is_object() || text_arg(poll, "question").empty()) return s.assign("exists", false);
+    std::string me = user_field(s, "id");
+    const JsonObject empty;
+    const Json* votes_v = arg(poll, "votes");
+    const JsonObject& votes = votes_v && votes_v->is_object() ? votes_v->get_object() : empty;
+    const Json* mine = votes.if_contains(me);
+    auto total = static_cast<std::int64_t>(votes.size());
+    bool closed = arg(poll, "closed") && arg(poll, "closed")->is_bool() && arg(poll, "closed")->get_bool();
+    json::array options;
+    for (const auto& o : poll.at("options").as_array()) {
+      std::string oid = text_arg(o, "id");
+      std::int64_t n = 0;
+      for (const auto& [who, choice] : votes) n += choice.is_string() && choice.get_string() == oid;
+      std::int64_t pct = total ? (n * 100 + total / 2) / total : 0;
+      options.push_back(JsonObject{{"id", oid},
+                                   {"text", text_arg(o, "text")},
+                                   {"votes", count_of(n, "vote", "votes")},
+                                   {"pct", std::to_string(pct)},
+                                   {"mine", mine && mine->is_string() && mine->get_string() == oid},
+                                   {"closed", closed}});
+    }
+    s.assign("exists", true);
+    s.assign("question", text(text_arg(poll, "question")));
+    s.assign("options", std::move(options));
+    s.assign("total", text(count_of(total, "vote", "votes")));
+    s.assign("voted", mine != nullptr);
+    s.assign("closed", closed);
+    s.assign("owner", text_arg(poll, "_owner") == me);
+    if (title_ != text_arg(poll, "question")) s.page_title(title_ = text_arg(poll, "question"));
+  }
+
+  std::string id_;
+  std::string title_;
+};
+
+}  // namespace
+
+void install_polls(Node& node, live::Live& live) {
+  node.stores().define(poll_kind());
+  node.stores().define(polls_index_kind());
+  live.view("/polls", "polls", [] { return std::make_unique<PollsView>(); }, "Polls")
+      .view("/polls/:id", "poll", [] { return std::make_unique<PollView>(); }, "Poll");
+}
+
+}  // namespace cohort::apps

@@ -1,0 +1,21 @@
+// quiz.hpp — the live quiz (/quiz): a moderator runs it, everyone answers.
+//
+// The moderator (role "moderator" in the signed visitor cookie, given by a grant link that the
+// server prints at start-up) starts the quiz, moves to the next question, pauses and resumes;
+// every viewer sees the "paused" banner with the next render. The countdown is the store's
+// deadline (quiz_store.hpp); each page only displays the time left, ticking every 250 ms. A
+// late joiner reads the store and so sees the current question, the time left and the pause.
+// Answers are counted once per person by the store.
+#pragma once
+
+#include "cohort/live.hpp"
+
+namespace cohort {
+class Node;
+}
+
+namespace cohort::apps {
+
+void install_quiz(Node& node, live::Live& live);
+
+}  // namespace cohort::apps

@@ -1,0 +1,122 @@
+// quiz_store.cpp — the live quiz's store kind. See quiz_store.hpp.
+#include "apps/quiz_store.hpp"
+
+#include <chrono>
+
+#include "apps/app_json.hpp"
+
+namespace cohort::apps {
+
+namespace {
+
+using Clock = std::function<std::int64_t()>;
+
+std::int64_t system_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const std::vector<std::string> kModerator = {"moderator"};
+
+std::string phase(const Json& state) { return std::string(state.at("phase").as_string()); }
+bool paused(const Json& state) { return state.at("paused").as_bool(); }
+std::int64_t number(const Json& state, std::string_view name) { return state.at(name).to_number<std::int64_t>(); }
+
+// The patch that opens question index with a full countdown.
+json::array open_question(std::int64_t index, std::int64_t now) {
+  return {patch_op("replace", "/phase", "question"), patch_op("replace", "/index", index),
+          patch_op("replace", "/paused", false),     patch_op("replace", "/deadline_ms", now + kQuizQuestionMs),
+          patch_op("replace", "/remaining_ms", kQuizQuestionMs), patch_op("replace", "/answers", JsonObject{})};
+}
+
+OpResult start(const OpRequest& r, const Clock& now) {
+  json::array p = open_question(0, now());
+  p.push_back(patch_op("replace", "/scores", JsonObject{}));
+  return OpResult::change(std::move(p));
+}
+
+OpResult next(const OpRequest& r, const Clock& now) {
+  if (phase(r.state) != "question") return OpResult::reject("invalid", invalid("The quiz is not running."));
+  std::int64_t index = number(r.state, "index") + 1;
+  if (index >= static_cast<std::int64_t>(quiz_questions().size()))
+    return OpResult::change({patch_op("replace", "/phase", "finished"), patch_op("replace", "/paused", false)});
+  return OpResult::change(open_question(index, now()));
+}
+
+OpResult pause(const OpRequest& r, const Clock& now) {
+  if (phase(r.state) != "question") return OpResult::reject("invalid", invalid("There is no question to pause."));
+  if (paused(r.state)) return OpResult::reject("invalid", invalid("The quiz is already paused."));
+  std::int64_t left = std::max<std::int64_t>(0, number(r.state, "deadline_ms") - now());
+  return OpResult::change({patch_op("replace", "/paused", true), patch_op("replace", "/remaining_ms", left)});
+}
+
+OpResult resume(const OpRequest& r, const Clock& now) {
+  if (phase(r.state) != "question" || !paused(r.state))
+    return OpResult::reject("invalid", invalid("The quiz is not paused."));
+  return OpResult::change({patch_op("replace", "/paused", false),
+                           patch_op("replace", "/deadline_ms", now() + number(r.state, "remaining_ms"))});
+}
+
+OpResult reset(const OpRequest&) {
+  return OpResult::change({patch_op("replace", "/phase", "lobby"), patch_op("replace", "/index", 0),
+                           patch_op("replace", "/paused", false), patch_op("replace", "/answers", JsonObject{}),
+                           patch_op("replace", "/scores", JsonObject{})});
+}
+
+OpResult answer(const OpRequest& r, const Clock& now) {
+  if (r.actor.id.empty()) return OpResult::reject("forbidden", invalid("Only signed visitors can answer."));
+  if (phase(r.state) != "question") return OpResult::reject("invalid", invalid("No question is open."));
+  if (paused(r.state)) return OpResult::reject("invalid", invalid("The quiz is paused."));
+  if (now() >= number(r.state, "deadline_ms")) return OpResult::reject("invalid", invalid("Time is up for this question."));
+  if (r.state.at("answers").as_object().contains(r.actor.id))
+    return OpResult::reject("invalid", invalid("You have already answered this question."));
+  const QuizQuestion& q = quiz_questions().at(static_cast<std::size_t>(number(r.state, "index")));
+  auto choice = int_arg(r.args, "choice");
+  if (!choice || *choice < 0 || *choice >= static_cast<std::int64_t>(q.choices.size()))
+    return OpResult::reject("invalid", invalid("Pick one of the choices."));
+  std::string me = "/" + pointer_token(r.actor.id);
+  json::array p{patch_op("add", "/answers" + me, *choice)};
+  const Json* score = r.state.at("scores").as_object().if_contains(r.actor.id);
+  std::int64_t points = score ? score->at("points").to_number<std::int64_t>() : 0;
+  if (static_cast<std::size_t>(*choice) == q.correct) ++points;
+  std::string name = trimmed(text_arg(r.args, "name")).substr(0, 60);
+  std::string color = text_arg(r.args, "color").substr(0, 16);
+  p.push_back(patch_op("add", "/scores" + me,
+                       JsonObject{{"name", name.empty() ? r.actor.id : name}, {"color", color}, {"points", points}}));
+  return OpResult::change(std::move(p));
+}
+
+}  // namespace
+
+const std::vector<QuizQuestion>& quiz_questions() {
+  static const std::vector<QuizQuestion> kQuestions = {
+      {"Which protocol lets a browser and a server keep one connection open both ways?",
+       {"WebSocket", "FTP", "SMTP", "DNS"}, 0},
+      {"What does a JSON Patch \"replace\" operation need besides its path?",
+       {"A \"from\" pointer", "A \"value\"", "A version number", "Nothing else"}, 1},
+      {"In Phoenix Presence, one user open in two tabs is…",
+       {"Two keys", "One key with two metas", "Refused", "Merged into one meta"}, 1},
+      {"Which of these is NOT a SQLite journal mode?", {"WAL", "DELETE", "MEMORY", "STREAM"}, 3},
+      {"What keeps two people from typing into the same form field at once?",
+       {"A lease on the field", "A bigger server", "Refreshing the page", "Luck"}, 0},
+  };
+  return kQuestions;
+}
+
+StoreKind quiz_kind(std::function<std::int64_t()> now_ms) {
+  if (!now_ms) now_ms = system_ms;
+  StoreKind k;
+  k.name = "quiz";
+  k.initial = JsonObject{{"phase", "lobby"},  {"index", 0},          {"paused", false},
+                         {"deadline_ms", 0},  {"remaining_ms", 0},   {"answers", JsonObject{}},
+                         {"scores", JsonObject{}}};
+  k.ops["start"] = OpSpec{kModerator, [now_ms](const OpRequest& r) { return start(r, now_ms); }};
+  k.ops["next"] = OpSpec{kModerator, [now_ms](const OpRequest& r) { return next(r, now_ms); }};
+  k.ops["pause"] = OpSpec{kModerator, [now_ms](const OpRequest& r) { return pause(r, now_ms); }};
+  k.ops["resume"] = OpSpec{kModerator, [now_ms](const OpRequest& r) { return resume(r, now_ms); }};
+  k.ops["reset"] = OpSpec{kModerator, [](const OpRequest& r) { return reset(r); }};
+  k.ops["answer"] = OpSpec{{}, [now_ms](const OpRequest& r) { return answer(r, now_ms); }};
+  return k;
+}
+
+}  // namespace cohort::apps

@@ -1,0 +1,111 @@
+// board.test.mjs — the shared whiteboard in three browsers: a stroke shows for the others while
+// it is still being drawn, sent in batches (far fewer events than pointer moves); undo removes
+// one's own last stroke only; a viewer cannot clear, the moderator can; a late joiner sees the
+// whole board; a closed tab leaves the board's presence.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer } from "../conformance/server.mjs";
+import { launchBrowser, openPage, waitText, shot, WAIT_MS } from "./browser.mjs";
+import { openModerator, forgeClick, whoAmI, leave } from "./apps.mjs";
+
+let server;
+// At the top level, so that launchBrowser's after() hook closes it when the file ends.
+const browser = await launchBrowser();
+before(async () => {
+  server = await startServer();
+});
+after(async () => server?.kill());
+
+const strokes = "#board-strokes polyline";
+async function waitCount(page, selector, n) {
+  await page.waitForFunction(([sel, want]) => document.querySelectorAll(sel).length === want, [selector, n], { timeout: WAIT_MS })
+    .catch(async (e) => {
+      throw new Error(`waiting for ${n} × ${selector}: there are ${await page.locator(selector).count()}\n${e.message}`);
+    });
+}
+async function liveEvents() {
+  return (await (await fetch(`${server.url}/metrics/live`)).json()).events;
+}
+
+// Draws a polyline through points given in fractions of the board, `steps` pointer moves each.
+// The board must be inside the viewport: a pointer outside it reaches no element.
+async function draw(page, points, { steps = 10, beforeUp } = {}) {
+  await page.setViewportSize({ width: 1280, height: 1100 });
+  await page.locator("#board").scrollIntoViewIfNeeded();
+  const box = await page.locator("#board").boundingBox();
+  const at = ([fx, fy]) => [box.x + fx * box.width, box.y + fy * box.height];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps });
+  if (beforeUp) await beforeUp();
+  await page.mouse.up();
+}
+
+test("strokes appear while drawn, batched; undo is one's own; clear is the moderator's", async () => {
+  const a = await openPage(browser, `${server.url}/board`);
+  const b = await openPage(browser, `${server.url}/board`);
+  const mod = await openModerator(browser, server, "/board");
+  await waitCount(b, strokes, 0);
+  assert.equal(await a.locator("#clear").count(), 0);  // viewers have no clear button
+
+  // a draws; b sees the stroke before a lets go, and sees it grow.
+  await draw(a, [[0.1, 0.2], [0.3, 0.5], [0.5, 0.3]], {
+    steps: 30,
+    beforeUp: async () => {
+      await waitCount(b, strokes, 1);
+      await b.waitForFunction((sel) => document.querySelector(sel)?.getAttribute("points").split(" ").length >= 20, strokes);
+    },
+  });
+  await b.waitForFunction((sel) => document.querySelector(sel)?.getAttribute("points").split(" ").length >= 61, strokes);
+  assert.equal(await b.locator(strokes).first().getAttribute("stroke"), await a.locator("#board").getAttribute("data-color"));
+
+  // Batching: 100 pointer moves inside one 40 ms batch window go out as one begin, one extend
+  // and one end, not as 100 messages.
+  const eventsBefore = await liveEvents();
+  await a.evaluate(() => {
+    const el = document.querySelector("#board");
+    const r = el.getBoundingClientRect();
+    const fire = (type, x, y) =>
+      el.dispatchEvent(new PointerEvent(type, { clientX: r.left + x, clientY: r.top + y, button: 0, pointerId: 7, bubbles: true }));
+    fire("pointerdown", 40, 40);
+    for (let i = 1; i <= 100; i++) fire("pointermove", 40 + i * 3, 40 + i);
+    fire("pointerup", 340, 140);
+  });
+  await waitCount(b, strokes, 2);
+  await b.waitForFunction((sel) => document.querySelectorAll(sel)[1]?.getAttribute("points").split(" ").length === 101, strokes);
+  const sent = (await liveEvents()) - eventsBefore;
+  assert.ok(sent <= 4, `100 pointer moves became ${sent} live events`);
+
+  // b draws twice, a once more; b's undo removes b's newest stroke only.
+  await draw(b, [[0.6, 0.6], [0.8, 0.8]]);
+  await draw(b, [[0.6, 0.2], [0.9, 0.2]]);
+  await draw(a, [[0.2, 0.8], [0.4, 0.9]]);
+  await waitCount(mod, strokes, 5);
+  await b.click("#undo");
+  await waitCount(a, strokes, 4);
+  await waitText(a, "#stroke-count", "4 strokes");
+  const board = await a.locator(strokes).evaluateAll((els) => els.map((e) => e.getAttribute("points")));
+  assert.equal(board.length, 4);
+  assert.equal(await a.locator(strokes).last().getAttribute("data-by"), "you");  // a's newest stroke stayed
+  await waitCount(b, `${strokes}[data-by=you]`, 1);  // b drew two and took back the newer
+
+  // A late joiner sees the whole board, point for point.
+  const late = await openPage(browser, `${server.url}/board`);
+  await waitCount(late, strokes, 4);
+  assert.deepEqual(await late.locator(strokes).evaluateAll((els) => els.map((e) => e.getAttribute("points"))), board);
+  await shot(late, "board");
+
+  // A viewer cannot clear (the store refuses); the moderator can.
+  await forgeClick(a, "clear");
+  await waitText(a, "#message", "Only the moderator can clear the board.");
+  await waitCount(b, strokes, 4);
+  await mod.click("#clear");
+  for (const p of [a, b, late]) await waitCount(p, strokes, 0);
+
+  // b's browser goes away: b leaves the board's presence.
+  const { id } = await whoAmI(b);
+  await a.locator(`#here-${id}`).waitFor();
+  await leave(b);
+  await a.locator(`#here-${id}`).waitFor({ state: "detached" });
+  assert.deepEqual([...a.errors, ...mod.errors, ...late.errors], []);
+});

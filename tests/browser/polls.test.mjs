@@ -1,0 +1,79 @@
+// polls.test.mjs — live voting in three browsers: the owner creates a poll, it appears in the
+// list for everyone, votes show as live bars, a second vote is refused by the store, only the
+// owner closes the poll, and a late joiner sees the results.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer } from "../conformance/server.mjs";
+import { launchBrowser, openPage, waitText, shot } from "./browser.mjs";
+import { forgeClick } from "./apps.mjs";
+
+let server;
+// At the top level, so that launchBrowser's after() hook closes it when the file ends.
+const browser = await launchBrowser();
+before(async () => {
+  server = await startServer();
+});
+after(async () => server?.kill());
+
+test("create, vote once each with live bars, owner closes, late joiner sees results", async () => {
+  const owner = await openPage(browser, `${server.url}/polls`);
+  const watcher = await openPage(browser, `${server.url}/polls`);
+  await owner.locator("#no-polls").waitFor();
+
+  // A form with one option is refused with a reason; nothing typed is lost.
+  await owner.fill("#poll-question", "Where should the team lunch be?");
+  await owner.fill("#poll-o1", "Noodle bar");
+  await owner.click("#create-poll");
+  await waitText(owner, "#message", "Give two to six different options.");
+  assert.equal(await owner.inputValue("#poll-question"), "Where should the team lunch be?");
+  await owner.fill("#poll-o2", "Pizza place");
+  await owner.fill("#poll-o3", "Salad bar");
+  await owner.click("#create-poll");
+  await waitText(owner, "#question", "Where should the team lunch be?");
+  const url = owner.url();
+  assert.match(url, /\/polls\/[a-z0-9]+$/);
+  const id = url.split("/").pop();
+
+  // The list shows the new poll for everyone, live.
+  await watcher.locator(`#poll-${id}`, { hasText: "Where should the team lunch be?" }).waitFor();
+
+  const v1 = await openPage(browser, url);
+  const v2 = await openPage(browser, url);
+  await v1.click("#option-o1 button");
+  for (const p of [owner, v1, v2]) await waitText(p, "#votes-o1", "1 vote · 100%");
+  await v1.click("#option-o2 button");  // a second vote: the store refuses it
+  await waitText(v1, "#message", "You have already voted in this poll.");
+  await v2.click("#option-o2 button");
+  for (const p of [owner, v1, v2]) {
+    await waitText(p, "#votes-o1", "1 vote · 50%");
+    await waitText(p, "#votes-o2", "1 vote · 50%");
+    await waitText(p, "#total", "2 votes");
+  }
+  await owner.click("#option-o2 button");
+  await waitText(v2, "#votes-o2", "2 votes · 67%");
+  const width = await v2.locator("#option-o2 .bar span").getAttribute("style");
+  assert.equal(width, "width: 67%");
+  await shot(v2, "polls");
+
+  // Only the owner closes: a voter has no button, and a forged close is refused.
+  assert.equal(await v1.locator("#close-poll").count(), 0);
+  await forgeClick(v1, "close");
+  await waitText(v1, "#message", "Only the poll's owner can close it.");
+  assert.equal(await v2.locator("#closed-tag").count(), 0);
+  await owner.click("#close-poll");
+  for (const p of [owner, v1, v2]) await p.locator("#closed-tag").waitFor();
+  await watcher.locator(`#poll-${id} .tag`, { hasText: "closed" }).waitFor();
+
+  // A late joiner sees the final results and cannot vote.
+  const late = await openPage(browser, url);
+  await waitText(late, "#votes-o2", "2 votes · 67%");
+  await late.locator("#closed-tag").waitFor();
+  assert.equal(await late.locator("#option-o1 button").isDisabled(), true);
+  await shot(owner, "polls-closed");
+  assert.deepEqual([...owner.errors, ...v1.errors, ...v2.errors, ...late.errors], []);
+});
+
+test("an unknown poll says so", async () => {
+  const page = await openPage(browser, `${server.url}/polls/nosuchpoll`);
+  await page.locator("#missing").waitFor();
+});
