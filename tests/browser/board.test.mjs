@@ -4,17 +4,12 @@
 // whole board; a closed tab leaves the board's presence.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "../conformance/server.mjs";
-import { launchBrowser, openPage, waitText, shot, WAIT_MS } from "./browser.mjs";
+import { liveFile, openPage, waitText, shot, WAIT_MS } from "./browser.mjs";
 import { openModerator, forgeClick, whoAmI, leave } from "./apps.mjs";
 
-let server;
-// At the top level, so that launchBrowser's after() hook closes it when the file ends.
-const browser = await launchBrowser();
-before(async () => {
-  server = await startServer();
-});
-after(async () => server?.kill());
+// The node and the browser of this file (started before the first test, gone after the last).
+const file = await liveFile();
+const { browser } = file;
 
 const strokes = "#board-strokes polyline";
 async function waitCount(page, selector, n) {
@@ -24,7 +19,7 @@ async function waitCount(page, selector, n) {
     });
 }
 async function liveEvents() {
-  return (await (await fetch(`${server.url}/metrics/live`)).json()).events;
+  return (await (await fetch(`${file.server.url}/metrics/live`)).json()).events;
 }
 
 // Draws a polyline through points given in fractions of the board, `steps` pointer moves each.
@@ -42,9 +37,9 @@ async function draw(page, points, { steps = 10, beforeUp } = {}) {
 }
 
 test("strokes appear while drawn, batched; undo is one's own; clear is the moderator's", async () => {
-  const a = await openPage(browser, `${server.url}/board`);
-  const b = await openPage(browser, `${server.url}/board`);
-  const mod = await openModerator(browser, server, "/board");
+  const a = await openPage(browser, `${file.server.url}/board`);
+  const b = await openPage(browser, `${file.server.url}/board`);
+  const mod = await openModerator(browser, file.server, "/board");
   await waitCount(b, strokes, 0);
   assert.equal(await a.locator("#clear").count(), 0);  // viewers have no clear button
 
@@ -90,7 +85,7 @@ test("strokes appear while drawn, batched; undo is one's own; clear is the moder
   await waitCount(b, `${strokes}[data-by=you]`, 1);  // b drew two and took back the newer
 
   // A late joiner sees the whole board, point for point.
-  const late = await openPage(browser, `${server.url}/board`);
+  const late = await openPage(browser, `${file.server.url}/board`);
   await waitCount(late, strokes, 4);
   assert.deepEqual(await late.locator(strokes).evaluateAll((els) => els.map((e) => e.getAttribute("points"))), board);
   await shot(late, "board");

@@ -9,7 +9,8 @@
 // waitForFunction), never a fixed sleep.
 // Screenshots: shot(page, name) writes build/test-artifacts/<name>.png (kept by CI as artifacts).
 import { chromium } from "playwright-core";
-import { after } from "node:test";
+import { after, before } from "node:test";
+import { startServer } from "../conformance/server.mjs";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -37,6 +38,18 @@ export async function launchBrowser() {
   });
   after(() => browser.close());
   return browser;
+}
+
+// The node and the browser of one test file; call it at the top level of the file. The node
+// (startServer(opts)) starts before the first test and is killed after the last; the browser
+// closes after the last test. A test may replace file.server (a restart).
+export async function liveFile(opts = {}) {
+  const file = { browser: await launchBrowser(), server: null };
+  before(async () => {
+    file.server = await startServer(opts);
+  });
+  after(async () => file.server?.kill());
+  return file;
 }
 
 // A page of a new context at url, resolved once the main live view is connected.

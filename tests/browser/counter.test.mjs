@@ -2,19 +2,14 @@
 // the page is readable before any script runs, and a component keeps its state per browser.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "../conformance/server.mjs";
-import { launchBrowser, openPage, waitText, text, shot } from "./browser.mjs";
+import { liveFile, openPage, waitText, text, shot } from "./browser.mjs";
 
-// At the top level: launchBrowser() closes the browser in an after() hook of the file.
-const browser = await launchBrowser();
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(async () => server?.kill());
+// The node and the browser of this file (started before the first test, gone after the last).
+const file = await liveFile();
+const { browser } = file;
 
 test("the GET render already shows the counter, the csrf tag and a signed session", async () => {
-  const res = await fetch(`${server.url}/counter`);
+  const res = await fetch(`${file.server.url}/counter`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type"), /text\/html/);
   assert.match(res.headers.get("set-cookie"), /^cohort_user=[^;]+; Path=\//);
@@ -23,14 +18,14 @@ test("the GET render already shows the counter, the csrf tag and a signed sessio
   assert.match(html, /<div id="phx-[A-Za-z0-9_-]+" data-phx-main data-phx-session="[^"]+\.[^"]+" data-phx-static="">/);
   assert.match(html, /<span id="count" class="count">-?\d+<\/span>/);
   assert.match(html, /<script defer src="\/assets\/vendor\/phoenix_live_view.min.js"><\/script>/);
-  const bundle = await fetch(`${server.url}/assets/vendor/phoenix_live_view.min.js`);
+  const bundle = await fetch(`${file.server.url}/assets/vendor/phoenix_live_view.min.js`);
   assert.equal(bundle.status, 200);
   assert.match(await bundle.text(), /^var LiveView=/);
 });
 
 test("a click in one browser updates the other; the title follows", async () => {
-  const a = await openPage(browser, `${server.url}/counter`);
-  const b = await openPage(browser, `${server.url}/counter`);
+  const a = await openPage(browser, `${file.server.url}/counter`);
+  const b = await openPage(browser, `${file.server.url}/counter`);
   const start = Number(await text(a, "#count"));
   assert.equal(Number(await text(b, "#count")), start);
 
@@ -47,8 +42,8 @@ test("a click in one browser updates the other; the title follows", async () => 
 });
 
 test("a component click changes only that browser's component", async () => {
-  const a = await openPage(browser, `${server.url}/counter`);
-  const b = await openPage(browser, `${server.url}/counter`);
+  const a = await openPage(browser, `${file.server.url}/counter`);
+  const b = await openPage(browser, `${file.server.url}/counter`);
   assert.equal(await a.locator("#about-text").count(), 0);
   await a.click("#about-toggle");
   await a.locator("#about-text").waitFor();

@@ -3,26 +3,21 @@
 // closes disappears.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "../conformance/server.mjs";
-import { launchBrowser, openPage, connected, waitText, shot, WAIT_MS } from "./browser.mjs";
+import { liveFile, openPage, connected, waitText, shot, WAIT_MS } from "./browser.mjs";
 import { whoAmI, leave } from "./apps.mjs";
 
-let server;
-// At the top level, so that launchBrowser's after() hook closes it when the file ends.
-const browser = await launchBrowser();
-before(async () => {
-  server = await startServer();
-});
-after(async () => server?.kill());
+// The node and the browser of this file (started before the first test, gone after the last).
+const file = await liveFile();
+const { browser } = file;
 
 test("people, pages and tabs follow the browsers; figures move; a closed browser leaves", async () => {
-  const admin = await openPage(browser, `${server.url}/dashboard`);
-  const a = await openPage(browser, `${server.url}/quiz`);
-  const b = await openPage(browser, `${server.url}/board`);
+  const admin = await openPage(browser, `${file.server.url}/dashboard`);
+  const a = await openPage(browser, `${file.server.url}/quiz`);
+  const b = await openPage(browser, `${file.server.url}/board`);
   const b2 = await b.context().newPage();  // b's second tab: same person, same cookie
-  await b2.goto(`${server.url}/incident`);
+  await b2.goto(`${file.server.url}/incident`);
   await connected(b2);
-  const c = await openPage(browser, `${server.url}/polls`);
+  const c = await openPage(browser, `${file.server.url}/polls`);
   const [ma, mb, mc, me] = [await whoAmI(a), await whoAmI(b), await whoAmI(c), await whoAmI(admin)];
   assert.equal((await whoAmI(b2)).id, mb.id);
 

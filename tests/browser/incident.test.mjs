@@ -3,17 +3,12 @@
 // field or closing the tab releases it, and a late joiner sees the current report.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "../conformance/server.mjs";
-import { launchBrowser, openPage, waitText, shot, WAIT_MS } from "./browser.mjs";
+import { liveFile, openPage, waitText, shot, WAIT_MS } from "./browser.mjs";
 import { whoAmI, leave } from "./apps.mjs";
 
-let server;
-// At the top level, so that launchBrowser's after() hook closes it when the file ends.
-const browser = await launchBrowser();
-before(async () => {
-  server = await startServer();
-});
-after(async () => server?.kill());
+// The node and the browser of this file (started before the first test, gone after the last).
+const file = await liveFile();
+const { browser } = file;
 
 const note = (page, field) => page.locator(`#note-${field}`);
 async function waitValue(page, selector, want) {
@@ -24,9 +19,9 @@ async function waitValue(page, selector, want) {
 }
 
 test("three editors: live values, leases that refuse others, release on blur and on disconnect", async () => {
-  const a = await openPage(browser, `${server.url}/incident`);
-  const b = await openPage(browser, `${server.url}/incident`);
-  const c = await openPage(browser, `${server.url}/incident`);
+  const a = await openPage(browser, `${file.server.url}/incident`);
+  const b = await openPage(browser, `${file.server.url}/incident`);
+  const c = await openPage(browser, `${file.server.url}/incident`);
   const [ma, mb, mc] = [await whoAmI(a), await whoAmI(b), await whoAmI(c)];
   for (const p of [a, b, c]) for (const m of [ma, mb, mc]) await p.locator(`#here-${m.id}`).waitFor();
 
@@ -72,7 +67,7 @@ test("three editors: live values, leases that refuse others, release on blur and
   await a.fill("#in-summary", "A config push removed the EU payment route. Rolled back at 14:05.");
 
   // A late joiner sees the report as it is now.
-  const d = await openPage(browser, `${server.url}/incident`);
+  const d = await openPage(browser, `${file.server.url}/incident`);
   await waitValue(d, "#in-title", "Checkout down in the EU (fixed config rolled back)");
   await waitValue(d, "#in-severity", "Critical");
   await waitValue(d, "#in-summary", "A config push removed the EU payment route. Rolled back at 14:05.");
@@ -81,17 +76,17 @@ test("three editors: live values, leases that refuse others, release on blur and
 });
 
 test("the report is saved: after a restart of the node a fresh GET shows it", async () => {
-  assert.equal((await server.stop()).code, 0);
-  server = await server.restart();  // same data dir: the store comes back from SQLite
-  const html = await (await fetch(`${server.url}/incident`)).text();
+  assert.equal((await file.server.stop()).code, 0);
+  file.server = await file.server.restart();  // same data dir: the store comes back from SQLite
+  const html = await (await fetch(`${file.server.url}/incident`)).text();
   assert.match(html, /Checkout down in the EU \(fixed config rolled back\)/);
   assert.match(html, /<option value="Critical" selected>/);
   assert.match(html, /A config push removed the EU payment route. Rolled back at 14:05./);
 });
 
 test("an idle lease runs out: the field frees itself without a blur", async () => {
-  const a = await openPage(browser, `${server.url}/incident`);
-  const b = await openPage(browser, `${server.url}/incident`);
+  const a = await openPage(browser, `${file.server.url}/incident`);
+  const b = await openPage(browser, `${file.server.url}/incident`);
   const mb = await whoAmI(b);
   await b.fill("#in-commander", "Dana (on call)");
   await note(a, "commander").getByText(`${mb.name} is editing`).waitFor();

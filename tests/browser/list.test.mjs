@@ -2,16 +2,11 @@
 // removing keyed rows, and the activity stream.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "../conformance/server.mjs";
-import { launchBrowser, openPage, waitText, waitTexts, texts, shot } from "./browser.mjs";
+import { liveFile, openPage, waitText, waitTexts, texts, shot } from "./browser.mjs";
 
-// At the top level: launchBrowser() closes the browser in an after() hook of the file.
-const browser = await launchBrowser();
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(async () => server?.kill());
+// The node and the browser of this file (started before the first test, gone after the last).
+const file = await liveFile();
+const { browser } = file;
 
 async function add(page, words) {
   await page.fill("#item-text", words);
@@ -19,8 +14,8 @@ async function add(page, words) {
 }
 
 test("form change validates as the user types; submit adds for everyone", async () => {
-  const a = await openPage(browser, `${server.url}/list`);
-  const b = await openPage(browser, `${server.url}/list`);
+  const a = await openPage(browser, `${file.server.url}/list`);
+  const b = await openPage(browser, `${file.server.url}/list`);
   await a.locator("#empty").waitFor();
 
   await a.fill("#item-text", "x".repeat(205));  // phx-change on every input
@@ -41,8 +36,8 @@ test("form change validates as the user types; submit adds for everyone", async 
 });
 
 test("reorder and remove in one browser show in the other, rows keyed by id", async () => {
-  const a = await openPage(browser, `${server.url}/list`);
-  const b = await openPage(browser, `${server.url}/list`);
+  const a = await openPage(browser, `${file.server.url}/list`);
+  const b = await openPage(browser, `${file.server.url}/list`);
   await waitTexts(b, "#items .text", ["milk", "bread", "eggs"]);
   // Mark b's DOM node for "eggs" (a JS property: the DOM patch would reset an attribute): a
   // keyed move must keep the element, not rebuild it.

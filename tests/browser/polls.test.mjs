@@ -3,21 +3,16 @@
 // owner closes the poll, and a late joiner sees the results.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "../conformance/server.mjs";
-import { launchBrowser, openPage, waitText, shot } from "./browser.mjs";
+import { liveFile, openPage, waitText, shot } from "./browser.mjs";
 import { forgeClick } from "./apps.mjs";
 
-let server;
-// At the top level, so that launchBrowser's after() hook closes it when the file ends.
-const browser = await launchBrowser();
-before(async () => {
-  server = await startServer();
-});
-after(async () => server?.kill());
+// The node and the browser of this file (started before the first test, gone after the last).
+const file = await liveFile();
+const { browser } = file;
 
 test("create, vote once each with live bars, owner closes, late joiner sees results", async () => {
-  const owner = await openPage(browser, `${server.url}/polls`);
-  const watcher = await openPage(browser, `${server.url}/polls`);
+  const owner = await openPage(browser, `${file.server.url}/polls`);
+  const watcher = await openPage(browser, `${file.server.url}/polls`);
   await owner.locator("#no-polls").waitFor();
 
   // A form with one option is refused with a reason; nothing typed is lost.
@@ -74,6 +69,6 @@ test("create, vote once each with live bars, owner closes, late joiner sees resu
 });
 
 test("an unknown poll says so", async () => {
-  const page = await openPage(browser, `${server.url}/polls/nosuchpoll`);
+  const page = await openPage(browser, `${file.server.url}/polls/nosuchpoll`);
   await page.locator("#missing").waitFor();
 });

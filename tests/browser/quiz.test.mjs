@@ -4,26 +4,21 @@
 // sees the current question, the time left and the pause; a closed tab leaves the audience.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "../conformance/server.mjs";
-import { launchBrowser, openPage, waitText, shot } from "./browser.mjs";
+import { liveFile, openPage, waitText, shot } from "./browser.mjs";
 import { openModerator, forgeClick, leave } from "./apps.mjs";
 
-let server;
-// At the top level, so that launchBrowser's after() hook closes it when the file ends.
-const browser = await launchBrowser();
-before(async () => {
-  server = await startServer();
-});
-after(async () => server?.kill());
+// The node and the browser of this file (started before the first test, gone after the last).
+const file = await liveFile();
+const { browser } = file;
 
 const Q1 = "Which protocol lets a browser and a server keep one connection open both ways?";
 const Q2 = "What does a JSON Patch \"replace\" operation need besides its path?";
 
 test("moderator runs the quiz; viewers answer once; pause is for everyone at once", async () => {
-  const mod = await openModerator(browser, server, "/quiz");
+  const mod = await openModerator(browser, file.server, "/quiz");
   await mod.locator("#me .role-badge", { hasText: "moderator" }).waitFor();
-  const v1 = await openPage(browser, `${server.url}/quiz`);
-  const v2 = await openPage(browser, `${server.url}/quiz`);
+  const v1 = await openPage(browser, `${file.server.url}/quiz`);
+  const v2 = await openPage(browser, `${file.server.url}/quiz`);
   for (const v of [v1, v2]) {
     await v.locator("#lobby").waitFor();
     assert.equal(await v.locator("#controls").count(), 0);  // no moderator controls for viewers
@@ -58,7 +53,7 @@ test("moderator runs the quiz; viewers answer once; pause is for everyone at onc
   assert.match(frozen, /^\d+ s$/);
 
   // A late joiner sees the question, the frozen time left and the pause.
-  const late = await openPage(browser, `${server.url}/quiz`);
+  const late = await openPage(browser, `${file.server.url}/quiz`);
   await late.locator("#paused-banner").waitFor();
   await waitText(late, "#question-text", Q1);
   await waitText(late, "#time-left", frozen);

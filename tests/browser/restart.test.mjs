@@ -2,20 +2,15 @@
 // back with the shared state from the stores, and stay live.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "../conformance/server.mjs";
-import { launchBrowser, openPage, connected, waitText, waitTexts, text } from "./browser.mjs";
+import { liveFile, openPage, connected, waitText, waitTexts, text } from "./browser.mjs";
 
-// At the top level: launchBrowser() closes the browser in an after() hook of the file.
-const browser = await launchBrowser();
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(async () => server?.kill());
+// The node and the browser of this file (started before the first test, gone after the last).
+const file = await liveFile();
+const { browser } = file;
 
 test("both pages reconnect after a restart with the state intact", async () => {
-  const a = await openPage(browser, `${server.url}/counter`);
-  const b = await openPage(browser, `${server.url}/list`);
+  const a = await openPage(browser, `${file.server.url}/counter`);
+  const b = await openPage(browser, `${file.server.url}/list`);
   await a.click("#inc10");
   await waitText(a, "#count", "10");
   await b.fill("#item-text", "survives");
@@ -25,11 +20,11 @@ test("both pages reconnect after a restart with the state intact", async () => {
   await b.fill("#item-text", "z".repeat(210));
   await waitText(b, "#hint", "Too long: 210 of 200 characters");
 
-  const stopped = await server.stop();
+  const stopped = await file.server.stop();
   assert.equal(stopped.code, 0);
   // The client notices: the root loses phx-connected.
   await a.locator("[data-phx-main].phx-connected").waitFor({ state: "detached" });
-  server = await server.restart();
+  file.server = await file.server.restart();
 
   // Reconnect is the client's own backoff (1 s, 2 s, ...): wait for the join, bounded.
   await connected(a);
