@@ -13,7 +13,8 @@ import net from "node:net";
 import { startServer } from "./server.mjs";
 import { Presence } from "phoenix";
 
-import { WAIT_MS, deferred, withTimeout } from "./helpers.mjs";
+import { after, before } from "node:test";
+import { ClientPool, WAIT_MS, deferred, withTimeout } from "./helpers.mjs";
 
 const REDIS_START_MS = 10_000;
 const live = new Set();
@@ -91,6 +92,22 @@ export async function startCluster(n, { args = [] } = {}) {
     },
   };
   return cluster;
+}
+
+// One cluster for a describe() block: started (and every node ready by `ready` on its metrics)
+// before the first test, stopped after the last; suite.pool's clients are closed then too.
+// Tests use suite.cluster (and may replace suite.cluster.redis on a restart).
+export function clusterForSuite(n, ready, what) {
+  const suite = { pool: new ClientPool(), cluster: null };
+  before(async () => {
+    suite.cluster = await startCluster(n);
+    for (const node of suite.cluster.nodes) await untilMetrics(node, ready, what);
+  });
+  after(async () => {
+    await suite.pool.closeAll();
+    await suite.cluster?.stopAll();
+  });
+  return suite;
 }
 
 // The node's /metrics as {name: number}.

@@ -1,7 +1,7 @@
 // cluster_outage.test.mjs — Redis restarted under a running cluster (issue #7 item 5): local
 // delivery goes on during the outage, cross-node delivery resumes when Redis is back, what
 // could not cross is counted, and presence converges on every node again.
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
 import { spawn } from "node:child_process";
@@ -9,32 +9,24 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { ClientPool, cast, nextEvent, uniq, withTimeout } from "./helpers.mjs";
-import { freePort, metrics, presenceClient, startCluster, untilKeys, untilMetrics } from "./cluster.mjs";
+import { cast, nextEvent, uniq, withTimeout } from "./helpers.mjs";
+import { freePort, metrics, presenceClient, startCluster, untilKeys, untilMetrics, clusterForSuite } from "./cluster.mjs";
 import { cohortBin, startServer } from "./server.mjs";
 
 describe("Redis outage", () => {
-  let cluster;
-  const pool = new ClientPool();
-  before(async () => {
-    cluster = await startCluster(3);
-    for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_nodes_alive === 2, "two other nodes alive");
-  });
-  after(async () => {
-    await pool.closeAll();
-    await cluster?.stopAll();
-  });
+  const suite = clusterForSuite(3, (m) => m.cohort_cluster_nodes_alive === 2, "two other nodes alive");
+  const { pool } = suite;
 
   test("Redis restarted mid-run: local delivery goes on, cross-node delivery resumes, presence converges", async () => {
-    const [A, B, C] = cluster.nodes;
+    const [A, B, C] = suite.cluster.nodes;
     const topic = uniq("room:outage");
     const a = await presenceClient(pool, A, topic, "alice");
     const a2 = await presenceClient(pool, A, topic, "anna");
     const b = await presenceClient(pool, B, topic, "bob");
     for (const x of [a, a2, b]) await untilKeys(x, ["alice", "anna", "bob"]);
 
-    await cluster.redis.kill();
-    for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 0, "links down");
+    await suite.cluster.redis.kill();
+    for (const node of suite.cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 0, "links down");
     // Local delivery keeps working.
     const local = nextEvent(a2.channel, "shout");
     cast(a.channel, "shout", { during: "outage" });
@@ -45,8 +37,8 @@ describe("Redis outage", () => {
     a2.channel.leave();
     await untilKeys(a, ["alice", "bob"]);  // B's bob stays: Redis down is not B down
 
-    cluster.redis = await cluster.redis.restart();
-    for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "links back up");
+    suite.cluster.redis = await suite.cluster.redis.restart();
+    for (const node of suite.cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "links back up");
     // Presence converges everywhere (digests after the reconnect).
     for (const x of [a, b, c]) await untilKeys(x, ["alice", "bob", "carol"]);
     // Cross-node delivery resumes.
@@ -60,8 +52,8 @@ describe("Redis outage", () => {
 
     // The restarted Redis forgot the node id counter; the live nodes put it back above their
     // ids when they reconnected, so a node joining now gets an id of its own.
-    const D = await startServer({ args: cluster.args });
-    cluster.nodes.push(D);
+    const D = await startServer({ args: suite.cluster.args });
+    suite.cluster.nodes.push(D);
     const d = await presenceClient(pool, D, topic, "dora");
     await untilKeys(d, ["alice", "bob", "carol", "dora"]);
     const idOf = (x) => x.presence.state[x.user].metas[0].phx_ref.slice(0, 6);

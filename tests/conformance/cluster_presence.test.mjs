@@ -1,26 +1,18 @@
 // cluster_presence.test.mjs — Presence across three nodes (issue #7 item 3): lists agree on all
 // nodes, a late joiner gets the whole cluster's state, and a node killed with SIGKILL has its
 // presences removed everywhere within the documented bound (cluster_down_ms + heartbeat).
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { ClientPool, WAIT_MS, deferred, uniq, withTimeout } from "./helpers.mjs";
-import { DOWN_BOUND_MS, metrics, presenceClient, startCluster, untilKeys, untilMetrics } from "./cluster.mjs";
+import { WAIT_MS, deferred, uniq, withTimeout } from "./helpers.mjs";
+import { DOWN_BOUND_MS, metrics, presenceClient, startCluster, untilKeys, untilMetrics, clusterForSuite } from "./cluster.mjs";
 
 describe("presence across three nodes", () => {
-  let cluster;
-  const pool = new ClientPool();
-  before(async () => {
-    cluster = await startCluster(3);
-    for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_nodes_alive === 2, "two other nodes alive");
-  });
-  after(async () => {
-    await pool.closeAll();
-    await cluster?.stopAll();
-  });
+  const suite = clusterForSuite(3, (m) => m.cohort_cluster_nodes_alive === 2, "two other nodes alive");
+  const { pool } = suite;
 
   test("clients on A, B and C see the same list; a late joiner gets it all; a leave leaves everywhere", async () => {
-    const [A, B, C] = cluster.nodes;
+    const [A, B, C] = suite.cluster.nodes;
     const topic = uniq("room:cp");
     const a = await presenceClient(pool, A, topic, "alice");
     const b = await presenceClient(pool, B, topic, "bob");
@@ -46,7 +38,7 @@ describe("presence across three nodes", () => {
 
   test("churn spread over the nodes: every node's observer converges to the same list", async () => {
     const topic = uniq("room:churn");
-    const nodes = cluster.nodes;
+    const nodes = suite.cluster.nodes;
     const observers = [];
     for (const [i, node] of nodes.entries()) observers.push(await presenceClient(pool, node, topic, `observer${i}`));
     // 24 users join at once, spread round-robin over the nodes; every third leaves again at once.
@@ -65,7 +57,7 @@ describe("presence across three nodes", () => {
   });
 
   test("SIGKILL of a node: its presences disappear on the others within the bound", async () => {
-    const [A, B, C] = cluster.nodes;
+    const [A, B, C] = suite.cluster.nodes;
     const topic = uniq("room:kill");
     const a = await presenceClient(pool, A, topic, "alice");
     const b = await presenceClient(pool, B, topic, "bob");
@@ -82,7 +74,7 @@ describe("presence across three nodes", () => {
     // clients stop reconnecting first, so only the new client is on it.
     for (const x of gone) x.socket.disconnect();
     const C2 = await C.restart();
-    cluster.nodes[2] = C2;
+    suite.cluster.nodes[2] = C2;
     const back = await presenceClient(pool, C2, topic, "carol");
     await untilKeys(back, ["alice", "bob", "carol"]);
     for (const x of [a, b]) await untilKeys(x, ["alice", "bob", "carol"]);

@@ -3,23 +3,15 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { ClientPool, WAIT_MS, cast, collectEvents, deferred, nextEvent, uniq, withTimeout } from "./helpers.mjs";
-import { metrics, startCluster, untilMetrics } from "./cluster.mjs";
+import { WAIT_MS, cast, collectEvents, deferred, nextEvent, uniq, withTimeout } from "./helpers.mjs";
+import { metrics, startCluster, untilMetrics, clusterForSuite } from "./cluster.mjs";
 
 describe("distributed PubSub over three nodes", () => {
-  let cluster;
-  const pool = new ClientPool();
-  before(async () => {
-    cluster = await startCluster(3);
-    for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
-  });
-  after(async () => {
-    await pool.closeAll();
-    await cluster?.stopAll();
-  });
+  const suite = clusterForSuite(3, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
+  const { pool } = suite;
 
   test("a shout on node A reaches clients on A, B and C once, in publish order", async () => {
-    const [A, B, C] = cluster.nodes;
+    const [A, B, C] = suite.cluster.nodes;
     const topic = uniq("room:spread");
     const clients = [];
     for (const node of [A, A, B, C]) clients.push(await pool.joined(node, topic, { params: {} }));
@@ -40,7 +32,7 @@ describe("distributed PubSub over three nodes", () => {
   });
 
   test("each node subscribes in Redis only to topics it has local subscribers for", async () => {
-    const [A, B, C] = cluster.nodes;
+    const [A, B, C] = suite.cluster.nodes;
     const topic = uniq("room:only-ab");
     const a = await pool.joined(A, topic);
     const b = await pool.joined(B, topic);
@@ -62,7 +54,7 @@ describe("distributed PubSub over three nodes", () => {
   });
 
   test("HTTP broadcast and binary shouts cross nodes too", async () => {
-    const [A, B] = cluster.nodes;
+    const [A, B] = suite.cluster.nodes;
     const topic = uniq("room:http");
     const b = await pool.joined(B, topic);
     const got = nextEvent(b.channel, "news");
@@ -80,7 +72,7 @@ describe("distributed PubSub over three nodes", () => {
   });
 
   test("the last subscriber leaving and a new one joining at once: the node stays subscribed", async () => {
-    const [A, B] = cluster.nodes;
+    const [A, B] = suite.cluster.nodes;
     const topic = uniq("room:flap");
     const a = await pool.joined(A, topic);
     const socket = await pool.connected(B);
