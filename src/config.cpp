@@ -56,7 +56,8 @@ Setting url(std::string_view key, std::string_view help, std::string Config::*fi
             std::vector<std::string_view> schemes) {
   return {key, help, [=](Config& c, std::string_view v) -> std::optional<std::string> {
             if (!v.empty()) {
-              auto parsed = boost::urls::parse_uri(v);
+              const std::string text(v);  // NUL-terminated: Boost.URL 1.81 reads up to a NUL (net/query.hpp)
+              auto parsed = boost::urls::parse_uri(text);
               if (!parsed) return "'" + std::string(v) + "' is not a URL";
               bool known = false;
               for (auto s : schemes) known = known || parsed->scheme() == s;

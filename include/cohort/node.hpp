@@ -40,6 +40,8 @@ struct HttpRequest {
   std::string host;    // the Host header
   // The value of cookie `name`, or "" when absent.
   std::string cookie_value(std::string_view name) const;
+  // The decoded value of query parameter `name` (the last one when repeated), or nullopt.
+  std::optional<std::string> query_param(std::string_view name) const;
 };
 
 struct HttpResponse {

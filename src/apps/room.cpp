@@ -2,7 +2,6 @@
 #include "apps/room.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/url/parse_query.hpp>
 #include <boost/json/serialize.hpp>
 #include <ctime>
 #include <optional>
@@ -68,9 +67,7 @@ HttpResponse broadcast_api(PubSub& pubsub, const HttpRequest& req) {
   std::string topic = req.path.substr(kPrefix.size());
   if (topic.empty()) return HttpResponse::json(400, JsonObject{{"error", "missing topic: POST /api/broadcast/<topic>"}});
   std::string event = "shout";
-  if (auto params = boost::urls::parse_query(req.query))
-    for (auto p : *params)
-      if (p.key == "event" && p.has_value) event = p.value.decode();
+  if (auto e = req.query_param("event")) event = *e;
   boost::system::error_code ec;
   Json body = json::parse(req.body, ec);
   if (ec) return HttpResponse::json(400, JsonObject{{"error", "body is not valid JSON: " + ec.message()}});

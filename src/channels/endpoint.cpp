@@ -5,9 +5,9 @@
 // encoding of broadcast frames. It must never keep per-connection state: that is
 // ChannelSocket's.
 #include <boost/json/serialize.hpp>
-#include <boost/url/parse_query.hpp>
 
 #include "auth/base64.hpp"
+#include "net/query.hpp"
 #include "channels/channel_socket.hpp"
 
 namespace cohort {
@@ -72,16 +72,12 @@ net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub&
   return [&endpoint, &pubsub, &presence](const net::UpgradeRequest& request) {
     ConnectInfo info;
     info.peer = request.peer;
-    auto params = boost::urls::parse_query(request.query);
-    if (!params) return refuse(400, "malformed query string");
+    auto query = net::parse_query(request.query);
+    if (query.error) return refuse(400, "malformed query string");
     std::optional<std::string> vsn;
-    boost::urls::encoding_opts form;
-    form.space_as_plus = true;
-    for (auto param : *params) {
-      std::string key = param.key.decode(form);
-      std::string value = param.has_value ? param.value.decode(form) : std::string();
-      if (key == "vsn") vsn = std::move(value);
-      else info.params[key] = value;  // the last value of a repeated key wins
+    for (auto& param : query.params) {
+      if (param.key == "vsn") vsn = std::move(param.value);
+      else info.params[param.key] = param.value;  // the last value of a repeated key wins
     }
     if (!vsn || !vsn->starts_with("2."))
       return refuse(400, "unsupported serializer vsn '" + vsn.value_or("") + "': Cohort speaks vsn=2.0.0");

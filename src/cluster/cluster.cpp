@@ -61,7 +61,8 @@ std::variant<std::uint32_t, std::string> claim_node_id(const RedisAddress& a, co
 }  // namespace
 
 std::variant<RedisAddress, std::string> parse_redis_url(std::string_view url) {
-  auto parsed = boost::urls::parse_uri(url);
+  const std::string text(url);  // NUL-terminated: Boost.URL 1.81 reads up to a NUL (net/query.hpp)
+  auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return "'" + std::string(url) + "' is not a URL (expected redis://HOST:PORT)";
   if (parsed->scheme() != "redis") return "'" + std::string(url) + "' must start with redis://";
   if (parsed->host().empty()) return "'" + std::string(url) + "' has no host";

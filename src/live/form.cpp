@@ -1,7 +1,7 @@
 // form.cpp — URL-encoded forms to JSON: see form.hpp.
 #include "live/form.hpp"
 
-#include <boost/url/parse_query.hpp>
+#include "net/query.hpp"
 
 namespace cohort::live {
 
@@ -58,19 +58,16 @@ std::optional<std::string> put(JsonObject& fields, const json::array& path, std:
 
 DecodedForm decode_form(std::string_view urlencoded) {
   DecodedForm out;
-  if (urlencoded.empty()) return out;
-  auto parsed = boost::urls::parse_query(boost::core::string_view(urlencoded.data(), urlencoded.size()));
-  if (!parsed) {
-    out.error = "form value is not URL-encoded: " + parsed.error().message();
+  auto parsed = net::parse_query(urlencoded);
+  if (parsed.error) {
+    out.error = "form value is not URL-encoded: " + *parsed.error;
     return out;
   }
-  for (auto param : *parsed) {
+  for (auto& param : parsed.params) {
     if (param.key.empty()) continue;
-    std::string key = param.key.decode(boost::urls::encoding_opts(true));
-    auto path = field_path(key);
-    std::string value = param.has_value ? param.value.decode(boost::urls::encoding_opts(true)) : std::string();
-    if (auto err = put(out.fields, path, std::move(value))) {
-      out.error = "field '" + key + "': " + *err;
+    auto path = field_path(param.key);
+    if (auto err = put(out.fields, path, std::move(param.value))) {
+      out.error = "field '" + param.key + "': " + *err;
       return out;
     }
   }

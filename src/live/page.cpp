@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/url/parse_query.hpp>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -161,11 +160,8 @@ void install_signin(cohort::Node& node) {
   const TokenSigner& signer = node.signer();
   node.route("GET", "/signin", [&signer](const HttpRequest& req) {
     std::string grant, then = "/";
-    if (auto params = boost::urls::parse_query(boost::core::string_view(req.query.data(), req.query.size())))
-      for (auto p : *params) {
-        if (p.key == "grant" && p.has_value) grant = p.value.decode();
-        if (p.key == "then" && p.has_value) then = p.value.decode();
-      }
+    grant = req.query_param("grant").value_or("");
+    then = req.query_param("then").value_or("/");
     if (then.empty() || then[0] != '/' || then.starts_with("//")) then = "/";
     auto verified = signer.verify(grant);
     const Json* kind = verified.claims ? verified.claims->if_contains("kind") : nullptr;

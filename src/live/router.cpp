@@ -2,7 +2,7 @@
 #include "live/router.hpp"
 
 #include <boost/url/decode_view.hpp>
-#include <boost/url/parse_query.hpp>
+#include "net/query.hpp"
 
 namespace cohort::live {
 
@@ -32,14 +32,8 @@ std::optional<std::string> decode(std::string_view text) {
 
 // Query params join the path params; a path param wins on a clash.
 void add_query(JsonObject& params, std::string_view query) {
-  if (query.empty()) return;  // (a null string_view must not reach parse_query)
-  auto parsed = boost::urls::parse_query(boost::core::string_view(query.data(), query.size()));
-  if (!parsed) return;
-  const boost::urls::encoding_opts plus_is_space(true);
-  for (auto param : *parsed) {
-    std::string key = param.key.decode(plus_is_space);
-    if (!params.contains(key)) params[key] = param.has_value ? param.value.decode(plus_is_space) : std::string();
-  }
+  for (auto& param : net::parse_query(query).params)
+    if (!params.contains(param.key)) params[param.key] = std::move(param.value);
 }
 
 }  // namespace

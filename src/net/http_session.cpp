@@ -14,6 +14,7 @@
 #include <optional>
 #include <utility>
 
+#include "net/query.hpp"
 #include "net/static_files.hpp"
 #include "net/ws_extensions.hpp"
 #include "net/ws_connection.hpp"
@@ -21,6 +22,13 @@
 namespace cohort {
 HttpResponse HttpResponse::json(unsigned status, const Json& body) {
   return HttpResponse{status, "application/json", boost::json::serialize(body), {}};
+}
+
+std::optional<std::string> HttpRequest::query_param(std::string_view name) const {
+  std::optional<std::string> found;
+  for (auto& p : net::parse_query(query).params)
+    if (p.key == name) found = std::move(p.value);
+  return found;
 }
 
 std::string HttpRequest::cookie_value(std::string_view name) const {
