@@ -80,6 +80,7 @@ struct Node::Impl {
   ~Impl() {
     shutdown();
     sweepers.clear();
+    signals.reset();  // the signal set belongs to reactor 0's io_context
     listeners.clear();
     net.registries.clear();  // their round timers belong to the reactors' io_contexts
     cluster.reset();   // its links and timers belong to reactor 0's io_context
