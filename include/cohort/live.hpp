@@ -59,7 +59,7 @@ struct Info {
   // gap), "patch", "lock" or "unlock"; presence: "presence_diff"
   std::string event;
   // broadcast: its payload; store "state"/"patch": the new state, "lock"/"unlock": {path, holder, ...};
-  // presence: the diff; timer: the message
+  // presence: the diff; timer: the message. Valid for the handle_info call only.
   const Json& payload;
 };
 
@@ -74,7 +74,9 @@ class Socket {
   void assign(std::string_view key, const std::string& text) { assign(key, Json(json::string_view(text))); }
   void assign(std::string_view key, const char* text) { assign(key, Json(json::string_view(text))); }
   virtual const JsonObject& assigns() const = 0;
-  // The assign's value, or null when absent.
+  // The assign's value, or null when absent. The reference stays valid until this same key is
+  // assigned again (assigning other keys never moves it): a view or component holds at most 64
+  // assigns, and assign() throws past that.
   virtual const Json& get(std::string_view key) const = 0;
   // False during the HTML render of a GET, true once the client has joined.
   virtual bool connected() const = 0;

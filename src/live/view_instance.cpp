@@ -13,6 +13,18 @@ namespace cohort::live {
 namespace {
 
 constexpr std::string_view kStorePrefix = "store:";
+// Assigns are reserved up front and never exceed it, so adding a key never moves the others:
+// a reference from get() stays valid until that same key is assigned again (views naturally
+// hold one while assigning others).
+constexpr std::size_t kMaxAssigns = 64;
+
+// The slot for key in assigns, added if absent. Throws rather than grow past kMaxAssigns.
+Json& assign_slot(JsonObject& assigns, std::string_view key) {
+  if (auto* v = assigns.if_contains(key)) return *v;
+  if (assigns.size() >= kMaxAssigns)
+    throw std::length_error("a live view or component holds at most 64 assigns (adding '" + std::string(key) + "')");
+  return assigns[key];
+}
 const Json kNull = nullptr;
 
 // A presence object {key: {metas}} as a template-friendly list, sorted by key.
@@ -51,13 +63,16 @@ void merge_diff(JsonObject& into, JsonObject from) {
 // A component's Socket: its own assigns and change set; everything else is the view's.
 class ComponentSocket final : public Socket {
  public:
-  ComponentSocket(ViewInstance& view, int cid) : view_(view) { assigns_["myself"] = std::to_string(cid); }
+  ComponentSocket(ViewInstance& view, int cid) : view_(view) {
+    assigns_.reserve(kMaxAssigns);
+    assigns_["myself"] = std::to_string(cid);
+  }
 
   using Socket::assign;
   void assign(std::string_view key, Json value) override {
     auto* old = assigns_.if_contains(key);
     if (old && *old == value) return;
-    assigns_[key] = std::move(value);
+    assign_slot(assigns_, key) = std::move(value);
     changed_.insert(std::string(key));
   }
   const JsonObject& assigns() const override { return assigns_; }
@@ -125,6 +140,7 @@ struct ViewInstance::PlacedComponent {
 
 ViewInstance::ViewInstance(Services services, const ViewRoute& route, std::string id, JsonObject session)
     : services_(services), route_(route), id_(std::move(id)), session_(std::move(session)) {
+  assigns_.reserve(kMaxAssigns);
   if (const Json* user = session_.if_contains("user"); user && user->is_object()) {
     JsonObject claims;
     if (const Json* uid = field(*user, "id")) claims["sub"] = *uid;
@@ -177,7 +193,7 @@ void ViewInstance::check_ready() {
 void ViewInstance::assign(std::string_view key, Json value) {
   auto* old = assigns_.if_contains(key);
   if (old && *old == value) return;
-  assigns_[key] = std::move(value);
+  assign_slot(assigns_, key) = std::move(value);
   changed_.insert(std::string(key));
 }
 
@@ -422,12 +438,14 @@ void ViewInstance::load_store(std::size_t index) {
       view->assign(follow.assign, nullptr);
     } else {
       follow.version = v.version;
-      view->assigns_[follow.assign] = std::move(*v.state);
+      assign_slot(view->assigns_, follow.assign) = std::move(*v.state);
       view->touch(follow.assign);
       view->assign(follow.assign + "_locks", std::move(v.locks));
       // The view hears of the state it now holds (first read, or re-read after a gap), so it
       // can derive display assigns from it before the render.
-      const Json& state = view->assigns_[follow.assign];
+      // A copy: the handler may assign, and a rehash of the assigns would move the state away
+      // from under a reference (AddressSanitizer found exactly that).
+      const Json state = view->assigns_[follow.assign];
       view->guarded([&] { view->view_->handle_info(Info{Info::Kind::store, follow.key, "state", state}, *view); });
     }
     auto early = std::exchange(follow.early, {});
@@ -449,7 +467,7 @@ void ViewInstance::on_store_patch(StoreFollow& follow, const Json& payload) {
   auto from_v = static_cast<std::uint64_t>(from->to_number<double>());
   auto to_v = static_cast<std::uint64_t>(to->to_number<double>());
   if (to_v <= follow.version) return;  // already in the state that was read
-  Json& state = assigns_[follow.assign];
+  Json& state = assign_slot(assigns_, follow.assign);
   if (from_v != follow.version || store::apply_patch(state, ops->get_array())) {
     // A gap (or a patch that does not apply): read the whole state again.
     follow.loaded = false;
@@ -457,7 +475,8 @@ void ViewInstance::on_store_patch(StoreFollow& follow, const Json& payload) {
   }
   follow.version = to_v;
   touch(follow.assign);
-  view_->handle_info(Info{Info::Kind::store, follow.key, "patch", state}, *this);
+  const Json copy = state;  // not a reference into the assigns: the handler may assign (see load_store)
+  view_->handle_info(Info{Info::Kind::store, follow.key, "patch", copy}, *this);
 }
 
 // Locks as the store announces them: <assign>_locks = {path: {"holder", "expires_in_ms"?}}.
@@ -466,7 +485,7 @@ void ViewInstance::on_store_lock(StoreFollow& follow, const Broadcast& message) 
   const Json* path = field(message.payload, "path");
   if (!path || !path->is_string()) return;
   std::string name = follow.assign + "_locks";
-  Json& locks = assigns_[name];
+  Json& locks = assign_slot(assigns_, name);
   if (!locks.is_object()) locks = JsonObject{};
   if (message.event == "lock") {
     JsonObject lock = message.payload.as_object();
