@@ -188,7 +188,8 @@ std::optional<std::string> Node::start() {
   if (!secret) return "cannot read or create " + d.config.data_dir + "/secret";
   d.signer = TokenSigner(*secret);
   std::string storage_error;
-  d.storage = open_sqlite_storage(d.config.data_dir, storage_error);
+  d.storage = d.config.storage.empty() ? open_sqlite_storage(d.config.data_dir, storage_error)
+                                        : open_postgres_storage(d.config.storage, storage_error);
   if (!d.storage) return storage_error;
   d.stores->set_storage(d.storage.get());
 

@@ -90,7 +90,12 @@ class Storage {
   // include an op that was never acknowledged — or below its current snapshot.
   virtual void snapshot(std::string key, std::uint64_t version, Json state) = 0;
 
-  // Register hooks before the first append; they run in registration order.
+  // Any-thread, queued like appends: from now on this Storage's writes for key carry the
+  // fencing token (a lease's, from the cluster). A backend shared by several nodes refuses, in
+  // the writing transaction, a write whose token is lower than one already written for key (the
+  // error reaches `done`; nothing is stored). The embedded SQLite backend (one node) ignores it.
+  virtual void set_fence(std::string key, std::uint64_t token) {}
+  // Register hooks before the first append; they run in registration order. SQLite only.
   virtual void add_commit_hook(CommitHook hook) = 0;
 
   // Any-thread except the writer thread. Blocks until everything queued before the call has
@@ -101,5 +106,9 @@ class Storage {
 // Opens <data_dir>/cohort.db, creating the directory and the database if needed. Returns null
 // and sets error (naming the path) on failure. The destructor of the result flushes the queue.
 std::unique_ptr<Storage> open_sqlite_storage(const std::string& data_dir, std::string& error);
+
+// Opens the PostgreSQL storage at url (postgres://...), creating its tables if needed. Returns
+// null and sets error (naming the server) on failure. Commit hooks are not supported there.
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error);
 
 }  // namespace cohort

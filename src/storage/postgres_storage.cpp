@@ -1,0 +1,303 @@
+// postgres_storage.cpp — Storage on PostgreSQL (libpq), for nodes that share their durable state.
+//
+// Schema (created if missing):
+//   store_ops(key, version, op, patch)  PRIMARY KEY (key, version)   — the op log
+//   store_snapshots(key, version, state) PRIMARY KEY (key)           — at most one per key
+//   store_fences(key, token)             PRIMARY KEY (key)           — the highest fence written
+// Guarantees: as storage.hpp (contiguous versions, group commit of up to kMaxBatch queued
+// appends per transaction, `done` after COMMIT, load of what is committed). Fencing: after
+// set_fence(key, t) this Storage's writes for key carry t; a write is refused (error in `done`,
+// nothing stored) when store_fences holds a higher token for key — checked and raised in the
+// same transaction, so a stale owner can never write after a newer one did.
+// Failure: a lost connection is reset before the next batch; every op of a failed batch gets the
+// error and the version cache of its keys is dropped (re-read from the database next time).
+// Commit hooks are SQLite-only (they get a sqlite3*): add_commit_hook throws here.
+// Threads: any-thread queueing under mutex_; one writer thread owns writer_; load() uses its
+// own connection under read_mutex_. Never holds mutex_ while running SQL or a callback.
+#include "cohort/storage.hpp"
+
+#include <libpq-fe.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+namespace cohort::storage {
+
+constexpr std::size_t kMaxBatch = 512;
+
+constexpr const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS store_ops(key TEXT NOT NULL, version BIGINT NOT NULL, op TEXT NOT NULL,"
+    " patch TEXT NOT NULL, PRIMARY KEY(key, version));"
+    "CREATE TABLE IF NOT EXISTS store_snapshots(key TEXT PRIMARY KEY, version BIGINT NOT NULL, state TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS store_fences(key TEXT PRIMARY KEY, token BIGINT NOT NULL);";
+
+struct ConnClose {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+using Conn = std::unique_ptr<PGconn, ConnClose>;
+struct ResultClear {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultClear>;
+
+// Runs sql with text parameters; the result, or nullptr and error set.
+static Result exec(PGconn* c, const char* sql, std::initializer_list<std::string> params, std::string& error) {
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p.c_str());
+  Result r(PQexecParams(c, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
+  auto status = PQresultStatus(r.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    error = PQerrorMessage(c);
+    while (!error.empty() && error.back() == '\n') error.pop_back();
+    return nullptr;
+  }
+  return r;
+}
+
+static Conn connect(const std::string& url, std::string& error) {
+  Conn c(PQconnectdb(url.c_str()));
+  if (PQstatus(c.get()) != CONNECTION_OK) {
+    error = "cannot connect to PostgreSQL at " + url + ": " + PQerrorMessage(c.get());
+    while (!error.empty() && error.back() == '\n') error.pop_back();
+    return nullptr;
+  }
+  Result quiet(PQexec(c.get(), "SET client_min_messages = warning"));
+  return c;
+}
+
+class PostgresStorage final : public Storage {
+ public:
+  PostgresStorage(std::string url, Conn writer, Conn reader)
+      : url_(std::move(url)), writer_(std::move(writer)), reader_(std::move(reader)) {
+    thread_ = std::thread([this] { run_writer(); });
+  }
+  ~PostgresStorage() override {
+    flush();
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  void append(std::string key, std::uint64_t version, Json op, Json patch, Done done) override {
+    push(Job{Job::append, std::move(key), version, json::serialize(op), json::serialize(patch), std::move(done), 0});
+  }
+  void snapshot(std::string key, std::uint64_t version, Json state) override {
+    push(Job{Job::snapshot, std::move(key), version, json::serialize(state), {}, {}, 0});
+  }
+  void set_fence(std::string key, std::uint64_t token) override {
+    push(Job{Job::fence, std::move(key), 0, {}, {}, {}, token});
+  }
+  void add_commit_hook(CommitHook) override {
+    throw std::logic_error("commit hooks are SQLite-only: the PostgreSQL storage runs none");
+  }
+  void flush() override;
+  std::optional<std::string> load(std::string_view key, LoadedKey& out) override;
+
+ private:
+  struct Job {
+    enum Kind { append, snapshot, fence, marker } kind;
+    std::string key;
+    std::uint64_t version;
+    std::string text;   // op (append) or state (snapshot)
+    std::string patch;
+    Done done;
+    std::uint64_t token;  // fence
+  };
+
+  void push(Job job) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(job));
+    }
+    cv_.notify_all();
+  }
+  void run_writer();
+  void run_batch(std::vector<Job>& batch);
+  std::optional<std::string> write(const Job& job);
+  std::optional<std::uint64_t> last_version(const std::string& key, std::string& error);
+
+  std::string url_;
+  Conn writer_;  // writer thread only
+  Conn reader_;
+  std::mutex read_mutex_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  std::uint64_t done_batches_ = 0, queued_markers_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+  // Writer thread only: the last stored version per key (a cache) and this node's fences.
+  std::map<std::string, std::uint64_t, std::less<>> last_;
+  std::map<std::string, std::uint64_t, std::less<>> fences_;
+};
+
+void PostgresStorage::flush() {
+  std::unique_lock lock(mutex_);
+  std::uint64_t mine = ++queued_markers_;
+  queue_.push_back(Job{Job::marker, {}, mine, {}, {}, {}, 0});
+  cv_.notify_all();
+  cv_.wait(lock, [&] { return done_batches_ >= mine || stopping_; });
+}
+
+void PostgresStorage::run_writer() {
+  for (;;) {
+    std::vector<Job> batch;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch);
+  }
+}
+
+// The last stored version of key (snapshot or op), from the cache or the database.
+std::optional<std::uint64_t> PostgresStorage::last_version(const std::string& key, std::string& error) {
+  if (auto it = last_.find(key); it != last_.end()) return it->second;
+  auto r = exec(writer_.get(),
+                "SELECT GREATEST((SELECT max(version) FROM store_ops WHERE key=$1),"
+                " (SELECT version FROM store_snapshots WHERE key=$1), 0)",
+                {key}, error);
+  if (!r) return std::nullopt;
+  std::uint64_t v = std::stoull(PQgetvalue(r.get(), 0, 0));
+  last_[key] = v;
+  return v;
+}
+
+// One job inside the open transaction: nullopt when written, else why it was refused.
+std::optional<std::string> PostgresStorage::write(const Job& job) {
+  std::string error;
+  if (auto f = fences_.find(job.key); f != fences_.end()) {
+    auto r = exec(writer_.get(),
+                  "INSERT INTO store_fences(key, token) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE"
+                  " SET token = EXCLUDED.token WHERE store_fences.token <= EXCLUDED.token RETURNING token",
+                  {job.key, std::to_string(f->second)}, error);
+    if (!r) return error;
+    if (PQntuples(r.get()) == 0) return "fenced: a newer owner of " + job.key + " has written (token " +
+                                        std::to_string(f->second) + " is stale)";
+  }
+  auto last = last_version(job.key, error);
+  if (!last) return error;
+  if (job.kind == Job::append) {
+    if (job.version != *last + 1)
+      return "version " + std::to_string(job.version) + " of " + job.key + " does not follow " + std::to_string(*last);
+    if (!exec(writer_.get(), "INSERT INTO store_ops(key, version, op, patch) VALUES ($1, $2, $3, $4)",
+              {job.key, std::to_string(job.version), job.text, job.patch}, error))
+      return error;
+    last_[job.key] = job.version;
+    return std::nullopt;
+  }
+  if (job.version > *last) return "snapshot at " + std::to_string(job.version) + " is past the last op";
+  if (!exec(writer_.get(),
+            "INSERT INTO store_snapshots(key, version, state) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE"
+            " SET version = EXCLUDED.version, state = EXCLUDED.state WHERE store_snapshots.version <= EXCLUDED.version",
+            {job.key, std::to_string(job.version), job.text}, error) ||
+      !exec(writer_.get(), "DELETE FROM store_ops WHERE key = $1 AND version <= $2",
+            {job.key, std::to_string(job.version)}, error))
+    return error;
+  return std::nullopt;
+}
+
+void PostgresStorage::run_batch(std::vector<Job>& batch) {
+  std::string error;
+  if (PQstatus(writer_.get()) != CONNECTION_OK) PQreset(writer_.get());
+  bool open = PQstatus(writer_.get()) == CONNECTION_OK && exec(writer_.get(), "BEGIN", {}, error);
+  std::vector<std::pair<Done, std::optional<std::string>>> outcomes;
+  std::uint64_t markers = 0;
+  for (auto& job : batch) {
+    if (job.kind == Job::marker) {
+      markers = job.version;
+      continue;
+    }
+    if (job.kind == Job::fence) {
+      fences_[job.key] = job.token;
+      continue;
+    }
+    std::optional<std::string> why = open ? write(job) : std::optional<std::string>("PostgreSQL unavailable: " + error);
+    if (why && job.kind == Job::snapshot) std::fprintf(stderr, "cohort: snapshot of %s dropped: %s\n", job.key.c_str(), why->c_str());
+    if (why && open && PQtransactionStatus(writer_.get()) == PQTRANS_INERROR) {
+      // A failed statement aborts the transaction: nothing of it can commit.
+      open = false;
+      error = *why;
+    }
+    if (job.done) outcomes.emplace_back(std::move(job.done), std::move(why));
+  }
+  if (open && !exec(writer_.get(), "COMMIT", {}, error)) open = false;
+  if (!open) {
+    if (PQstatus(writer_.get()) == CONNECTION_OK) exec(writer_.get(), "ROLLBACK", {}, error);
+    last_.clear();  // what was counted as written was not
+    for (auto& [done, why] : outcomes)
+      if (!why) why = "transaction failed: " + error;
+  }
+  for (auto& [done, why] : outcomes) done(std::move(why));
+  if (markers) {
+    std::lock_guard lock(mutex_);
+    done_batches_ = std::max(done_batches_, markers);
+  }
+  cv_.notify_all();
+}
+
+std::optional<std::string> PostgresStorage::load(std::string_view key_view, LoadedKey& out) {
+  std::lock_guard lock(read_mutex_);
+  std::string key(key_view), error;
+  if (PQstatus(reader_.get()) != CONNECTION_OK) PQreset(reader_.get());
+  out = LoadedKey{};
+  auto snap = exec(reader_.get(), "SELECT version, state FROM store_snapshots WHERE key = $1", {key}, error);
+  if (!snap) return error;
+  if (PQntuples(snap.get()) == 1) {
+    out.snapshot_version = std::stoull(PQgetvalue(snap.get(), 0, 0));
+    boost::system::error_code ec;
+    out.snapshot = json::parse(PQgetvalue(snap.get(), 0, 1), ec);
+    if (ec) return "corrupt snapshot of " + key;
+  }
+  auto ops = exec(reader_.get(), "SELECT version, op, patch FROM store_ops WHERE key = $1 AND version > $2 ORDER BY version",
+                  {key, std::to_string(out.snapshot_version)}, error);
+  if (!ops) return error;
+  for (int i = 0; i < PQntuples(ops.get()); ++i) {
+    StoredOp op;
+    op.version = std::stoull(PQgetvalue(ops.get(), i, 0));
+    boost::system::error_code e1, e2;
+    op.op = json::parse(PQgetvalue(ops.get(), i, 1), e1);
+    op.patch = json::parse(PQgetvalue(ops.get(), i, 2), e2);
+    if (e1 || e2) return "corrupt op " + std::to_string(op.version) + " of " + key;
+    out.ops.push_back(std::move(op));
+  }
+  return std::nullopt;
+}
+
+}  // namespace cohort::storage
+
+namespace cohort {
+
+using storage::Conn;
+using storage::Result;
+
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error) {
+  Conn writer = storage::connect(url, error);
+  if (!writer) return nullptr;
+  Conn reader = storage::connect(url, error);
+  if (!reader) return nullptr;
+  Result schema(PQexec(writer.get(), storage::kSchema));  // several statements: the simple protocol
+  if (PQresultStatus(schema.get()) != PGRES_COMMAND_OK) {
+    error = std::string("cannot create the storage tables: ") + PQerrorMessage(writer.get());
+    return nullptr;
+  }
+  return std::make_unique<storage::PostgresStorage>(url, std::move(writer), std::move(reader));
+}
+
+}  // namespace cohort

@@ -1,0 +1,160 @@
+// postgres_storage_test.cpp — the PostgreSQL Storage (src/storage/postgres_storage.cpp) against a
+// real PostgreSQL 15 started by tests/support/pg_fixture.sh for this test binary.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <string>
+#include <unistd.h>
+
+#include "cohort/storage.hpp"
+
+using cohort::Json;
+using cohort::JsonObject;
+using cohort::LoadedKey;
+using cohort::Storage;
+
+namespace {
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  if (pclose(p) != 0) return {};
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// One throwaway cluster for the whole binary.
+class Postgres : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    dir_ = "/tmp/cohort-pg-" + std::to_string(getpid());
+    url = run(std::string(COHORT_SOURCE_DIR) + "/tests/support/pg_fixture.sh start " + dir_);
+    ASSERT_FALSE(url.empty()) << "pg_fixture.sh could not start PostgreSQL (see " << dir_ << "/server.log)";
+  }
+  void TearDown() override { fixture("stop"); }
+  static bool fixture(const char* what) {
+    return system((std::string(COHORT_SOURCE_DIR) + "/tests/support/pg_fixture.sh " + what + " " + dir_ +
+                   " >/dev/null").c_str()) == 0;
+  }
+  static inline std::string url;
+  static inline std::string dir_;
+};
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Postgres);
+
+std::unique_ptr<Storage> open() {
+  std::string error;
+  auto s = cohort::open_postgres_storage(Postgres::url, error);
+  EXPECT_TRUE(s) << error;
+  return s;
+}
+
+// Appends and waits for `done`: nullopt on success, else the error.
+std::optional<std::string> append(Storage& s, const std::string& key, std::uint64_t v, Json patch = Json(nullptr)) {
+  std::promise<std::optional<std::string>> p;
+  auto f = p.get_future();
+  s.append(key, v, JsonObject{{"name", "set"}}, patch, [&](std::optional<std::string> e) { p.set_value(e); });
+  return f.get();
+}
+
+std::string key(const char* name) { return std::string(name) + "-" + std::to_string(getpid()); }
+
+}  // namespace
+
+TEST(PostgresStorage, AppendLoadRoundTripAndReopen) {
+  auto k = key("round");
+  {
+    auto s = open();
+    for (std::uint64_t v = 1; v <= 3; ++v) ASSERT_FALSE(append(*s, k, v, Json(v)));
+  }
+  auto s = open();  // a fresh Storage (as after a restart) reads what was committed
+  LoadedKey loaded;
+  ASSERT_FALSE(s->load(k, loaded));
+  ASSERT_EQ(loaded.ops.size(), 3u);
+  EXPECT_EQ(loaded.ops[2].version, 3u);
+  EXPECT_EQ(loaded.ops[2].patch, Json(3));
+}
+
+TEST(PostgresStorage, GapsAndDuplicatesAreRefusedAndStoreNothing) {
+  auto s = open();
+  auto k = key("gap");
+  ASSERT_FALSE(append(*s, k, 1));
+  auto gap = append(*s, k, 3);
+  ASSERT_TRUE(gap);
+  EXPECT_NE(gap->find("does not follow 1"), std::string::npos) << *gap;
+  EXPECT_TRUE(append(*s, k, 1));
+  LoadedKey loaded;
+  ASSERT_FALSE(s->load(k, loaded));
+  EXPECT_EQ(loaded.ops.size(), 1u);
+}
+
+TEST(PostgresStorage, ManyQueuedAppendsAllCommitInOrder) {
+  auto s = open();
+  auto k = key("many");
+  std::vector<std::promise<std::optional<std::string>>> promises(2000);
+  for (std::uint64_t v = 1; v <= promises.size(); ++v)
+    s->append(k, v, JsonObject{}, Json(v), [&, v](std::optional<std::string> e) { promises[v - 1].set_value(e); });
+  for (auto& p : promises) ASSERT_FALSE(p.get_future().get());
+  LoadedKey loaded;
+  ASSERT_FALSE(s->load(k, loaded));
+  ASSERT_EQ(loaded.ops.size(), 2000u);
+  for (std::size_t i = 0; i < loaded.ops.size(); ++i) ASSERT_EQ(loaded.ops[i].version, i + 1);
+}
+
+TEST(PostgresStorage, SnapshotCompactsTheLog) {
+  auto s = open();
+  auto k = key("snap");
+  for (std::uint64_t v = 1; v <= 5; ++v) ASSERT_FALSE(append(*s, k, v));
+  s->snapshot(k, 4, JsonObject{{"n", 4}});
+  ASSERT_FALSE(append(*s, k, 6));
+  s->flush();
+  LoadedKey loaded;
+  ASSERT_FALSE(s->load(k, loaded));
+  EXPECT_EQ(loaded.snapshot_version, 4u);
+  EXPECT_EQ(loaded.snapshot, (Json(JsonObject{{"n", 4}})));
+  ASSERT_EQ(loaded.ops.size(), 2u);
+  EXPECT_EQ(loaded.ops[0].version, 5u);
+}
+
+TEST(PostgresStorage, AStaleFenceCanNeverWriteAfterANewerOne) {
+  auto k = key("fence");
+  auto old_owner = open();
+  auto new_owner = open();
+  old_owner->set_fence(k, 1);
+  ASSERT_FALSE(append(*old_owner, k, 1));
+  new_owner->set_fence(k, 2);  // the lease moved: token 2
+  ASSERT_FALSE(append(*new_owner, k, 2));
+  auto refused = append(*old_owner, k, 3);  // the old owner wakes up and tries to write
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->find("fenced"), std::string::npos) << *refused;
+  LoadedKey loaded;
+  ASSERT_FALSE(new_owner->load(k, loaded));
+  ASSERT_EQ(loaded.ops.size(), 2u);  // nothing of the stale write
+  ASSERT_FALSE(append(*new_owner, k, 3));
+}
+
+TEST(PostgresStorage, AnOutageGivesErrorsInDoneThenTheStorageReconnects) {
+  auto s = open();
+  auto k = key("outage");
+  ASSERT_FALSE(append(*s, k, 1));
+  ASSERT_TRUE(Postgres::fixture("down"));
+  auto during = append(*s, k, 2);
+  ASSERT_TRUE(during) << "an append while PostgreSQL is down must fail, not hang or succeed";
+  LoadedKey loaded;
+  EXPECT_TRUE(s->load(k, loaded));  // a read fails too, with a reason
+  ASSERT_TRUE(Postgres::fixture("up"));
+  ASSERT_FALSE(append(*s, k, 2)) << "the same version again, once PostgreSQL is back";
+  ASSERT_FALSE(s->load(k, loaded));
+  EXPECT_EQ(loaded.ops.size(), 2u);
+}
+
+TEST(PostgresStorage, ABadUrlIsAClearError) {
+  std::string error;
+  auto s = cohort::open_postgres_storage("postgresql://nobody@127.0.0.1:1/none", error);
+  EXPECT_FALSE(s);
+  EXPECT_NE(error.find("cannot connect to PostgreSQL"), std::string::npos) << error;
+}
