@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,6 +57,9 @@ class PubSubAdapter {
   // Called under PubSub's interest lock, in the order the changes happened: it must only
   // record or queue the change (no blocking, no call back into PubSub).
   virtual void interest_changed(std::string_view topic, bool interested) = 0;
+  // Called after the interest change of a subscribe() on the same thread: calls ready (on any
+  // thread) once the other nodes' broadcasts on topic reach this node.
+  virtual void when_subscribed(std::string_view topic, std::function<void()> ready) = 0;
 };
 
 class PubSub {
@@ -65,6 +69,12 @@ class PubSub {
   // Owner-thread-only (a reactor thread). Subscribing twice to one topic is a no-op.
   virtual void subscribe(std::string_view topic, Subscriber* subscriber) = 0;
   virtual void unsubscribe(std::string_view topic, Subscriber* subscriber) = 0;
+  // Owner-thread-only, after subscribe(topic): runs ready on this reactor once a broadcast
+  // published anywhere in the cluster from then on reaches the subscriber. Without a cluster
+  // that is at once (inline); in a cluster, after Redis confirmed the node's subscription (or,
+  // while the Redis link is down, at once: nothing crosses nodes then). A channel join is
+  // answered only after this, so a client that saw its join reply misses no later shout.
+  virtual void when_subscribed(std::string_view topic, std::function<void()> ready) = 0;
 
   // Any-thread. Delivers to every subscriber of topic on this node and, through the adapter,
   // on every other node. broadcast_from skips `from` (compared by address only).

@@ -245,17 +245,28 @@ void ChannelSocket::handle_join(InMessage& message) {
     return reply(message, "error", JsonObject{{"reason", "too many channels joined"}});
   auto channel = std::make_shared<JoinedChannel>(*this, message.topic, message, (*factory)());
   channels_.push_back(channel);
-  // Subscribed before the handler runs, so a deferred join misses no broadcast.
+  // Subscribed before the handler runs, so a deferred join misses no broadcast; and the handler
+  // runs only once the subscription reaches the other nodes of a cluster (at once alone), so
+  // what it reads and every broadcast after it line up there too.
   pubsub_.subscribe(channel->topic(), channel.get());
   channel->begin_join();
+  pubsub_.when_subscribed(channel->topic(), [this, weak = std::weak_ptr<JoinedChannel>(channel),
+                                             payload = std::move(message.payload)] {
+    auto ch = weak.lock();
+    if (ch && find(ch->topic()) == ch.get()) run_join(*ch, payload);  // else left or closed meanwhile
+  });
+}
+
+void ChannelSocket::run_join(JoinedChannel& channel, const Json& payload) {
+  auto keep = channel.shared_from_this();  // a refusal drops the channel
   JoinResult result;
   try {
-    result = channel->handler().join(message.payload, *channel);
+    result = channel.handler().join(payload, channel);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: join of %s crashed: %s\n", message.topic.c_str(), e.what());
+    std::fprintf(stderr, "cohort: join of %s crashed: %s\n", channel.topic().c_str(), e.what());
     result = JoinResult::refuse("join crashed");
   }
-  if (!result.deferred) channel->finish_join(std::move(result));
+  if (!result.deferred) channel.finish_join(std::move(result));
 }
 
 void ChannelSocket::crash(JoinedChannel& channel, std::string_view reason) {

@@ -53,6 +53,7 @@ class ChannelSocket final : public net::WsHandler {
  private:
   void dispatch(InMessage& message);
   void handle_join(InMessage& message);
+  void run_join(JoinedChannel& channel, const Json& payload);
   void handle_leave(JoinedChannel& channel, const InMessage& message);
   void handle_event(JoinedChannel& channel, const InMessage& message);
   void reply(const InMessage& message, std::string_view status, const Json& response);

@@ -126,9 +126,11 @@ void Cluster::wire_links() {
   });
   publisher_.on_down([this] { update_links(); });
   subscriber_.on_down([this] {
+    adapter_.link_down();
     replication_.subscriber_down();
     update_links();
   });
+  subscriber_.on_subscribed([this](std::string_view channel) { adapter_.on_subscribed(channel); });
   subscriber_.on_message([this](std::string_view channel, std::string_view payload) {
     if (channel == control_channel_) replication_.on_control(payload);
     else if (adapter_.owns_channel(channel)) adapter_.on_message(channel, payload);

@@ -234,14 +234,20 @@ void RedisLink::push_cb(redisAsyncContext*, void* reply, void* priv) {
 }
 
 void RedisLink::on_push(redisReply* r) {
-  // ["message", channel, payload]; subscribe/unsubscribe confirmations are ignored.
+  // ["message", channel, payload] or ["subscribe", channel, count]; unsubscribe confirmations
+  // are ignored.
   if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3 || stopped_) return;
   const redisReply* kind = r->element[0];
-  if (kind->type != REDIS_REPLY_STRING || std::string_view(kind->str, kind->len) != "message") return;
   const redisReply* channel = r->element[1];
-  const redisReply* payload = r->element[2];
-  if (on_message_)
-    on_message_(std::string_view(channel->str, channel->len), std::string_view(payload->str, payload->len));
+  if (kind->type != REDIS_REPLY_STRING || channel->type != REDIS_REPLY_STRING) return;
+  std::string_view what(kind->str, kind->len);
+  if (what == "message") {
+    const redisReply* payload = r->element[2];
+    if (on_message_ && payload->type == REDIS_REPLY_STRING)
+      on_message_(std::string_view(channel->str, channel->len), std::string_view(payload->str, payload->len));
+  } else if (what == "subscribe") {
+    if (on_subscribed_) on_subscribed_(std::string_view(channel->str, channel->len));
+  }
 }
 
 }  // namespace cohort::cluster

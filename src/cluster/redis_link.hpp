@@ -80,6 +80,9 @@ class RedisLink {
   void on_down(std::function<void()> fn) { on_down_ = std::move(fn); }
   // Subscriber mode: every "message" pushed by Redis.
   void on_message(MessageHandler fn) { on_message_ = std::move(fn); }
+  // Subscriber mode: Redis's confirmation of each channel of a SUBSCRIBE (from then on the
+  // channel's messages reach this link).
+  void on_subscribed(std::function<void(std::string_view channel)> fn) { on_subscribed_ = std::move(fn); }
 
   void start();  // first connect attempt
   void stop();   // disconnect; no reconnect, no more callbacks
@@ -129,6 +132,7 @@ class RedisLink {
   Counters counters_;
   std::function<void()> on_up_, on_down_;
   MessageHandler on_message_;
+  std::function<void(std::string_view)> on_subscribed_;
 };
 
 }  // namespace cohort::cluster

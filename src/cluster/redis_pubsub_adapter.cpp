@@ -30,8 +30,48 @@ void RedisPubSubAdapter::interest_changed(std::string_view topic, bool intereste
   // Called under PubSub's interest lock: only queue. Posts keep the order of the changes.
   reactor_.post([this, channel = topic_prefix_ + std::string(topic), interested] {
     bool changed = interested ? interest_.insert(channel).second : interest_.erase(channel) > 0;
-    if (changed && subscriber_.connected()) subscriber_.subscribe(std::span(&channel, 1), interested);
+    if (!changed || !subscriber_.connected()) return;
+    if (interested) subscribe(std::span(&channel, 1));
+    else subscriber_.subscribe(std::span(&channel, 1), false);
   });
+}
+
+void RedisPubSubAdapter::when_subscribed(std::string_view topic, std::function<void()> ready) {
+  // Posted after the interest change of the same subscribe(), so it sees that SUBSCRIBE counted.
+  reactor_.post([this, channel = topic_prefix_ + std::string(topic), ready = std::move(ready)]() mutable {
+    if (!subscriber_.connected() || !unconfirmed_.contains(channel)) return ready();
+    waiters_[channel].push_back(std::move(ready));
+  });
+}
+
+void RedisPubSubAdapter::subscribe(std::span<const std::string> channels) {
+  if (!subscriber_.subscribe(channels, true)) return;
+  for (const auto& channel : channels) ++unconfirmed_[channel];
+}
+
+void RedisPubSubAdapter::on_subscribed(std::string_view channel) {
+  auto it = unconfirmed_.find(std::string(channel));
+  if (it == unconfirmed_.end()) return;  // the control channel, or from before a reconnect
+  if (--it->second > 0) return;
+  std::string name = std::move(it->first);
+  unconfirmed_.erase(it);
+  release_waiters(name);
+}
+
+void RedisPubSubAdapter::release_waiters(const std::string& channel) {
+  auto w = waiters_.find(channel);
+  if (w == waiters_.end()) return;
+  auto ready = std::move(w->second);
+  waiters_.erase(w);
+  for (auto& fn : ready) fn();
+}
+
+void RedisPubSubAdapter::link_down() {
+  unconfirmed_.clear();
+  auto all = std::move(waiters_);
+  waiters_.clear();
+  for (auto& [channel, ready] : all)
+    for (auto& fn : ready) fn();
 }
 
 void RedisPubSubAdapter::resubscribe() {
@@ -39,11 +79,11 @@ void RedisPubSubAdapter::resubscribe() {
   for (const auto& channel : interest_) {
     batch.push_back(channel);
     if (batch.size() == kSubscribeBatch) {
-      subscriber_.subscribe(batch, true);
+      subscribe(batch);
       batch.clear();
     }
   }
-  if (!batch.empty()) subscriber_.subscribe(batch, true);
+  if (!batch.empty()) subscribe(batch);
 }
 
 void RedisPubSubAdapter::on_message(std::string_view channel, std::string_view payload) {

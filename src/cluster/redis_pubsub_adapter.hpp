@@ -13,13 +13,22 @@
 // runs on the cluster reactor. Failure: while the command link is down a broadcast is counted in
 // publish_dropped and not sent (local subscribers still got it); when the subscriber link comes
 // back, resubscribe() re-SUBSCRIBEs the whole interest set.
+// Subscription barrier: when_subscribed() answers once Redis has confirmed every SUBSCRIBE sent
+// for the topic so far (Redis confirms in order on the subscriber connection, so a PUBLISH it
+// receives after the confirmation reaches us). While the subscriber link is down it answers at
+// once, and link_down() releases every waiter: nothing crosses nodes then, and a client must not
+// hang on its join for that.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <functional>
+#include <span>
+#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "cluster/cluster_counters.hpp"
 #include "cluster/redis_link.hpp"
@@ -36,11 +45,14 @@ class RedisPubSubAdapter final : public PubSubAdapter {
   // PubSubAdapter (any thread).
   void publish(const std::shared_ptr<const Broadcast>& message) override;
   void interest_changed(std::string_view topic, bool interested) override;
+  void when_subscribed(std::string_view topic, std::function<void()> ready) override;
 
   // Cluster reactor only.
   bool owns_channel(std::string_view channel) const { return channel.starts_with(topic_prefix_); }
   void on_message(std::string_view channel, std::string_view payload);
   void resubscribe();
+  void on_subscribed(std::string_view channel);
+  void link_down();
 
  private:
   net::Reactor& reactor_;
@@ -50,7 +62,12 @@ class RedisPubSubAdapter final : public PubSubAdapter {
   std::uint32_t node_id_;
   std::string topic_prefix_;  // "<prefix>t:"
   ClusterCounters& counters_;
-  std::unordered_set<std::string> interest_;  // Redis channel names; cluster reactor only
+  // Cluster reactor only, all keyed by Redis channel name.
+  void subscribe(std::span<const std::string> channels);
+  void release_waiters(const std::string& channel);
+  std::unordered_set<std::string> interest_;
+  std::unordered_map<std::string, unsigned> unconfirmed_;  // SUBSCRIBEs sent, not confirmed yet
+  std::unordered_map<std::string, std::vector<std::function<void()>>> waiters_;
 };
 
 }  // namespace cohort::cluster

@@ -29,6 +29,13 @@ void LocalPubSub::unsubscribe(std::string_view topic, Subscriber* subscriber) {
     set_interest(topic, net::Reactor::current()->index(), false);
 }
 
+void LocalPubSub::when_subscribed(std::string_view topic, std::function<void()> ready) {
+  if (!adapter_) return ready();
+  net::Reactor* here = net::Reactor::current();
+  if (here == nullptr) throw std::logic_error("PubSub when_subscribed called off a reactor thread");
+  adapter_->when_subscribed(topic, [here, ready = std::move(ready)]() mutable { here->post(std::move(ready)); });
+}
+
 std::size_t LocalPubSub::local_subscribers(std::string_view topic) const {
   return local_table().count(topic);
 }

@@ -38,6 +38,7 @@ class LocalPubSub final : public PubSub {
 
   void subscribe(std::string_view topic, Subscriber* subscriber) override;
   void unsubscribe(std::string_view topic, Subscriber* subscriber) override;
+  void when_subscribed(std::string_view topic, std::function<void()> ready) override;
   void broadcast(std::string_view topic, std::string_view event, Json payload) override;
   void broadcast_from(const void* from, std::string_view topic, std::string_view event,
                       Json payload) override;

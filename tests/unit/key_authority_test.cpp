@@ -13,6 +13,7 @@ class NullPubSub final : public PubSub {
  public:
   void subscribe(std::string_view, Subscriber*) override {}
   void unsubscribe(std::string_view, Subscriber*) override {}
+  void when_subscribed(std::string_view, std::function<void()> ready) override { ready(); }
   void broadcast(std::string_view, std::string_view, Json) override {}
   void broadcast_from(const void*, std::string_view, std::string_view, Json) override {}
   void broadcast_binary(const void*, std::string_view, std::string_view, std::string) override {}

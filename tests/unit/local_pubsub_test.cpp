@@ -69,6 +69,20 @@ class FakeAdapter : public PubSubAdapter {
     std::lock_guard lock(mutex_);
     interest.emplace_back(std::string(topic), interested);
   }
+  void when_subscribed(std::string_view topic, std::function<void()> ready) override {
+    std::lock_guard lock(mutex_);
+    waiting.emplace_back(std::string(topic), std::move(ready));
+  }
+  // Plays the cluster confirming every subscription asked about so far (from this thread).
+  std::size_t confirm_all() {
+    std::vector<std::pair<std::string, std::function<void()>>> w;
+    {
+      std::lock_guard lock(mutex_);
+      w.swap(waiting);
+    }
+    for (auto& [topic, ready] : w) ready();
+    return w.size();
+  }
   std::vector<std::pair<std::string, bool>> interest_log() {
     std::lock_guard lock(mutex_);
     return interest;
@@ -86,6 +100,7 @@ class FakeAdapter : public PubSubAdapter {
   std::mutex mutex_;
   std::vector<std::shared_ptr<const Broadcast>> published;
   std::vector<std::pair<std::string, bool>> interest;
+  std::vector<std::pair<std::string, std::function<void()>>> waiting;
 };
 
 class LocalPubSubTest : public ::testing::Test {
@@ -357,6 +372,41 @@ TEST_F(LocalPubSubTest, AdapterHearsInterestWhenTheNodeGainsItsFirstAndLosesItsL
   unsubscribe(0, "u", &a);
   EXPECT_EQ(adapter_.interest_log(),
             (Log{{"t", true}, {"u", true}, {"t", false}, {"t", true}, {"t", false}, {"u", false}}));
+}
+
+TEST_F(LocalPubSubTest, WhenSubscribedRunsOnTheSubscribingReactorOnlyOnceTheClusterConfirms) {
+  Recorder a;
+  std::atomic<int> ready_on{-1};
+  on(1, [&] {
+    pubsub_.subscribe("t", &a);
+    pubsub_.when_subscribed("t", [&] { ready_on = static_cast<int>(net::Reactor::current()->index()); });
+  });
+  fence();
+  EXPECT_EQ(ready_on.load(), -1) << "ready ran before the cluster confirmed";
+  EXPECT_EQ(adapter_.confirm_all(), 1u);  // confirmed from this (non-reactor) thread
+  fence();
+  EXPECT_EQ(ready_on.load(), 1) << "ready runs on the reactor that subscribed";
+  unsubscribe(1, "t", &a);
+}
+
+TEST(LocalPubSubAlone, WhenSubscribedWithoutAClusterRunsInline) {
+  net::ReactorSet reactors(1);
+  LocalPubSub pubsub(reactors);
+  reactors.start();
+  std::promise<bool> inline_result;
+  reactors.at(0).post([&] {
+    Recorder r;
+    bool ran = false;
+    pubsub.subscribe("t", &r);
+    pubsub.when_subscribed("t", [&] { ran = true; });
+    pubsub.unsubscribe("t", &r);
+    inline_result.set_value(ran);
+  });
+  auto f = inline_result.get_future();
+  ASSERT_EQ(f.wait_for(kDeadline), std::future_status::ready);
+  EXPECT_TRUE(f.get());
+  reactors.stop();
+  reactors.join();
 }
 
 TEST_F(LocalPubSubTest, SubscribeFromInsideADeliveryTakesEffectForLaterBroadcasts) {

@@ -89,6 +89,11 @@ class RedisLinkTest : public ::testing::Test {
         messages_.push_back(std::string(channel) + "=" + std::string(payload));
         cv_.notify_all();
       });
+      sub_->on_subscribed([this](std::string_view channel) {
+        std::lock_guard lock(mutex_);
+        confirmed_.push_back(std::string(channel));
+        cv_.notify_all();
+      });
       cmd_->start();
       sub_->start();
     });
@@ -146,6 +151,7 @@ class RedisLinkTest : public ::testing::Test {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::string> messages_;
+  std::vector<std::string> confirmed_;  // channels Redis confirmed subscribing
 };
 
 TEST_F(RedisLinkTest, CommandsForLeasesAndFencing) {
@@ -161,6 +167,17 @@ TEST_F(RedisLinkTest, CommandsForLeasesAndFencing) {
   auto err = call({"INCR", "lease"});
   EXPECT_EQ(err.kind, RedisValue::Kind::error);
   EXPECT_TRUE(err.failed());
+}
+
+TEST_F(RedisLinkTest, EachSubscribedChannelIsConfirmedAndAPublishAfterTheConfirmationIsHeard) {
+  // The barrier a channel join waits on (RedisPubSubAdapter::when_subscribed): once Redis has
+  // confirmed a channel, a PUBLISH to it counts this link as a receiver, every time.
+  std::vector<std::string> channels{"a", "b", "c"};
+  on_reactor([&] { sub_->subscribe(channels, true); });
+  wait_for([&] { return confirmed_.size() == 3; }, "three confirmations");
+  EXPECT_EQ(confirmed_, channels);
+  for (const auto& c : channels) EXPECT_EQ(call({"PUBLISH", c, "x"}).integer, 1) << c;
+  wait_for([&] { return messages_.size() == 3; }, "the three messages");
 }
 
 TEST_F(RedisLinkTest, MessagesReachTheSubscriberEvenAcrossAnUnsubscribeSubscribeRace) {
