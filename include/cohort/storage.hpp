@@ -91,10 +91,12 @@ class Storage {
   virtual void snapshot(std::string key, std::uint64_t version, Json state) = 0;
 
   // Any-thread, queued like appends: from now on this Storage's writes for key carry the
-  // fencing token (a lease's, from the cluster). A backend shared by several nodes refuses, in
-  // the writing transaction, a write whose token is lower than one already written for key (the
-  // error reaches `done`; nothing is stored). The embedded SQLite backend (one node) ignores it.
-  virtual void set_fence(std::string key, std::uint64_t token) {}
+  // fencing token (a lease's, from the cluster), and the token itself is written at once, so
+  // that a write by any holder of a lower token is refused from then on, in its own transaction
+  // (the error reaches its `done`; nothing is stored). `done` reports the fence: an error when
+  // the database already holds a higher token for key (this node's lease is stale) or cannot
+  // be written. The embedded SQLite backend (one node) has no fences: done(nullopt) inline.
+  virtual void set_fence(std::string key, std::uint64_t token, Done done) { done(std::nullopt); }
   // Register hooks before the first append; they run in registration order. SQLite only.
   virtual void add_commit_hook(CommitHook hook) = 0;
 

@@ -6,9 +6,10 @@
 //   store_fences(key, token)             PRIMARY KEY (key)           — the highest fence written
 // Guarantees: as storage.hpp (contiguous versions, group commit of up to kMaxBatch queued
 // appends per transaction, `done` after COMMIT, load of what is committed). Fencing: after
-// set_fence(key, t) this Storage's writes for key carry t; a write is refused (error in `done`,
-// nothing stored) when store_fences holds a higher token for key — checked and raised in the
-// same transaction, so a stale owner can never write after a newer one did.
+// set_fence(key, t) writes t to store_fences at once (refused when a higher token is there) and
+// this Storage's writes for key carry t; a write is refused (error in `done`, nothing stored)
+// when store_fences holds a higher token for key — checked in the same transaction, so a stale
+// owner can never write after a newer one took the key, even before the newer one wrote.
 // Failure: a lost connection is reset before the next batch; every op of a failed batch gets the
 // error and the version cache of its keys is dropped (re-read from the database next time).
 // Commit hooks are SQLite-only (they get a sqlite3*): add_commit_hook throws here.
@@ -95,8 +96,8 @@ class PostgresStorage final : public Storage {
   void snapshot(std::string key, std::uint64_t version, Json state) override {
     push(Job{Job::snapshot, std::move(key), version, json::serialize(state), {}, {}, 0});
   }
-  void set_fence(std::string key, std::uint64_t token) override {
-    push(Job{Job::fence, std::move(key), 0, {}, {}, {}, token});
+  void set_fence(std::string key, std::uint64_t token, Done done) override {
+    push(Job{Job::fence, std::move(key), 0, {}, {}, std::move(done), token});
   }
   void add_commit_hook(CommitHook) override {
     throw std::logic_error("commit hooks are SQLite-only: the PostgreSQL storage runs none");
@@ -188,9 +189,10 @@ std::optional<std::string> PostgresStorage::write(const Job& job) {
                   " SET token = EXCLUDED.token WHERE store_fences.token <= EXCLUDED.token RETURNING token",
                   {job.key, std::to_string(f->second)}, error);
     if (!r) return error;
-    if (PQntuples(r.get()) == 0) return "fenced: a newer owner of " + job.key + " has written (token " +
+    if (PQntuples(r.get()) == 0) return "fenced: a newer owner of " + job.key + " holds a higher token (token " +
                                         std::to_string(f->second) + " is stale)";
   }
+  if (job.kind == Job::fence) return std::nullopt;  // the token is written: that was the job
   auto last = last_version(job.key, error);
   if (!last) return error;
   if (job.kind == Job::append) {
@@ -225,8 +227,9 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
       continue;
     }
     if (job.kind == Job::fence) {
+      // Another node may have written the key since this one last did: forget its version.
       fences_[job.key] = job.token;
-      continue;
+      last_.erase(job.key);
     }
     std::optional<std::string> why = open ? write(job) : std::optional<std::string>("PostgreSQL unavailable: " + error);
     if (why && job.kind == Job::snapshot) std::fprintf(stderr, "cohort: snapshot of %s dropped: %s\n", job.key.c_str(), why->c_str());

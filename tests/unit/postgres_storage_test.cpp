@@ -120,13 +120,20 @@ TEST(PostgresStorage, SnapshotCompactsTheLog) {
   EXPECT_EQ(loaded.ops[0].version, 5u);
 }
 
+// The fence's own outcome, waited for.
+std::optional<std::string> fence(Storage& s, const std::string& k, std::uint64_t token) {
+  std::promise<std::optional<std::string>> p;
+  s.set_fence(k, token, [&](std::optional<std::string> e) { p.set_value(e); });
+  return p.get_future().get();
+}
+
 TEST(PostgresStorage, AStaleFenceCanNeverWriteAfterANewerOne) {
   auto k = key("fence");
   auto old_owner = open();
   auto new_owner = open();
-  old_owner->set_fence(k, 1);
+  ASSERT_FALSE(fence(*old_owner, k, 1));
   ASSERT_FALSE(append(*old_owner, k, 1));
-  new_owner->set_fence(k, 2);  // the lease moved: token 2
+  ASSERT_FALSE(fence(*new_owner, k, 2));  // the lease moved: token 2
   ASSERT_FALSE(append(*new_owner, k, 2));
   auto refused = append(*old_owner, k, 3);  // the old owner wakes up and tries to write
   ASSERT_TRUE(refused);
@@ -135,6 +142,37 @@ TEST(PostgresStorage, AStaleFenceCanNeverWriteAfterANewerOne) {
   ASSERT_FALSE(new_owner->load(k, loaded));
   ASSERT_EQ(loaded.ops.size(), 2u);  // nothing of the stale write
   ASSERT_FALSE(append(*new_owner, k, 3));
+}
+
+TEST(PostgresStorage, ANewFenceStopsTheOldOwnerBeforeTheNewOneWritesAnything) {
+  auto k = key("takeover");
+  auto old_owner = open();
+  auto new_owner = open();
+  ASSERT_FALSE(fence(*old_owner, k, 5));
+  ASSERT_FALSE(append(*old_owner, k, 1));
+  ASSERT_FALSE(fence(*new_owner, k, 6));  // taken over; the new owner loads next, writes nothing yet
+  auto refused = append(*old_owner, k, 2);
+  ASSERT_TRUE(refused) << "the old owner wrote after the key was taken";
+  EXPECT_NE(refused->find("fenced"), std::string::npos) << *refused;
+  auto stale = fence(*old_owner, k, 4);  // a fence older than the stored one is refused itself
+  ASSERT_TRUE(stale);
+  EXPECT_NE(stale->find("fenced"), std::string::npos) << *stale;
+}
+
+TEST(PostgresStorage, AKeyThatComesBackAfterAnotherOwnerWroteContinuesFromTheirVersion) {
+  auto k = key("back");
+  auto a = open();
+  auto b = open();
+  ASSERT_FALSE(fence(*a, k, 1));
+  ASSERT_FALSE(append(*a, k, 1));  // a caches "last version 1"
+  ASSERT_FALSE(fence(*b, k, 2));
+  ASSERT_FALSE(append(*b, k, 2));
+  ASSERT_FALSE(append(*b, k, 3));
+  ASSERT_FALSE(fence(*a, k, 3));  // the key comes back to a
+  ASSERT_FALSE(append(*a, k, 4)) << "a must not trust the version it cached before b wrote";
+  LoadedKey loaded;
+  ASSERT_FALSE(a->load(k, loaded));
+  ASSERT_EQ(loaded.ops.size(), 4u);
 }
 
 TEST(PostgresStorage, AnOutageGivesErrorsInDoneThenTheStorageReconnects) {
