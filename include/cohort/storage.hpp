@@ -90,13 +90,14 @@ class Storage {
   // include an op that was never acknowledged — or below its current snapshot.
   virtual void snapshot(std::string key, std::uint64_t version, Json state) = 0;
 
-  // Any-thread, queued like appends: from now on this Storage's writes for key carry the
-  // fencing token (a lease's, from the cluster), and the token itself is written at once, so
-  // that a write by any holder of a lower token is refused from then on, in its own transaction
-  // (the error reaches its `done`; nothing is stored). `done` reports the fence: an error when
-  // the database already holds a higher token for key (this node's lease is stale) or cannot
-  // be written. The embedded SQLite backend (one node) has no fences: done(nullopt) inline.
-  virtual void set_fence(std::string key, std::uint64_t token, Done done) { done(std::nullopt); }
+  // Any-thread, queued like appends: takes key's fence for this Storage — a fencing token higher
+  // than any taken before for key, allocated by the database itself — so that from then on a
+  // write for key by any earlier holder (a node whose lease of the key lapsed, paused or
+  // partitioned) is refused in its own transaction (the error reaches its `done`; nothing is
+  // stored). This Storage's writes for key carry the token until it takes the fence again.
+  // `done` reports the taking (an error when the database cannot be written). The embedded
+  // SQLite backend (one node) has no fences: done(nullopt) inline.
+  virtual void take_fence(std::string key, Done done) { done(std::nullopt); }
   // Register hooks before the first append; they run in registration order. SQLite only.
   virtual void add_commit_hook(CommitHook hook) = 0;
 

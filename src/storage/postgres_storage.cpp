@@ -6,10 +6,11 @@
 //   store_fences(key, token)             PRIMARY KEY (key)           — the highest fence written
 // Guarantees: as storage.hpp (contiguous versions, group commit of up to kMaxBatch queued
 // appends per transaction, `done` after COMMIT, load of what is committed). Fencing: after
-// set_fence(key, t) writes t to store_fences at once (refused when a higher token is there) and
-// this Storage's writes for key carry t; a write is refused (error in `done`, nothing stored)
-// when store_fences holds a higher token for key — checked in the same transaction, so a stale
-// owner can never write after a newer one took the key, even before the newer one wrote.
+// take_fence(key) increments store_fences.token for key and this Storage's writes for key carry
+// the result; a write is refused (error in `done`, nothing stored) when store_fences holds a
+// higher token — checked in the same transaction, so a stale owner can never write after a
+// newer one took the key, even before the newer one wrote. The database allocates the tokens,
+// so they keep rising whatever happens to the cluster's Redis.
 // Failure: a lost connection is reset before the next batch; every op of a failed batch gets the
 // error and the version cache of its keys is dropped (re-read from the database next time).
 // Commit hooks are SQLite-only (they get a sqlite3*): add_commit_hook throws here.
@@ -91,13 +92,13 @@ class PostgresStorage final : public Storage {
   }
 
   void append(std::string key, std::uint64_t version, Json op, Json patch, Done done) override {
-    push(Job{Job::append, std::move(key), version, json::serialize(op), json::serialize(patch), std::move(done), 0});
+    push(Job{Job::append, std::move(key), version, json::serialize(op), json::serialize(patch), std::move(done)});
   }
   void snapshot(std::string key, std::uint64_t version, Json state) override {
-    push(Job{Job::snapshot, std::move(key), version, json::serialize(state), {}, {}, 0});
+    push(Job{Job::snapshot, std::move(key), version, json::serialize(state), {}, {}});
   }
-  void set_fence(std::string key, std::uint64_t token, Done done) override {
-    push(Job{Job::fence, std::move(key), 0, {}, {}, std::move(done), token});
+  void take_fence(std::string key, Done done) override {
+    push(Job{Job::fence, std::move(key), 0, {}, {}, std::move(done)});
   }
   void add_commit_hook(CommitHook) override {
     throw std::logic_error("commit hooks are SQLite-only: the PostgreSQL storage runs none");
@@ -113,7 +114,6 @@ class PostgresStorage final : public Storage {
     std::string text;   // op (append) or state (snapshot)
     std::string patch;
     Done done;
-    std::uint64_t token;  // fence
   };
 
   void push(Job job) {
@@ -146,7 +146,7 @@ class PostgresStorage final : public Storage {
 void PostgresStorage::flush() {
   std::unique_lock lock(mutex_);
   std::uint64_t mine = ++queued_markers_;
-  queue_.push_back(Job{Job::marker, {}, mine, {}, {}, {}, 0});
+  queue_.push_back(Job{Job::marker, {}, mine, {}, {}, {}});
   cv_.notify_all();
   cv_.wait(lock, [&] { return done_batches_ >= mine || stopping_; });
 }
@@ -183,6 +183,16 @@ std::optional<std::uint64_t> PostgresStorage::last_version(const std::string& ke
 // One job inside the open transaction: nullopt when written, else why it was refused.
 std::optional<std::string> PostgresStorage::write(const Job& job) {
   std::string error;
+  if (job.kind == Job::fence) {
+    auto r = exec(writer_.get(),
+                  "INSERT INTO store_fences(key, token) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE"
+                  " SET token = store_fences.token + 1 RETURNING token",
+                  {job.key}, error);
+    if (!r) return error;
+    fences_[job.key] = std::stoull(PQgetvalue(r.get(), 0, 0));
+    last_.erase(job.key);  // another node may have written the key since this one last did
+    return std::nullopt;
+  }
   if (auto f = fences_.find(job.key); f != fences_.end()) {
     auto r = exec(writer_.get(),
                   "INSERT INTO store_fences(key, token) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE"
@@ -192,7 +202,6 @@ std::optional<std::string> PostgresStorage::write(const Job& job) {
     if (PQntuples(r.get()) == 0) return "fenced: a newer owner of " + job.key + " holds a higher token (token " +
                                         std::to_string(f->second) + " is stale)";
   }
-  if (job.kind == Job::fence) return std::nullopt;  // the token is written: that was the job
   auto last = last_version(job.key, error);
   if (!last) return error;
   if (job.kind == Job::append) {
@@ -225,11 +234,6 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
     if (job.kind == Job::marker) {
       markers = job.version;
       continue;
-    }
-    if (job.kind == Job::fence) {
-      // Another node may have written the key since this one last did: forget its version.
-      fences_[job.key] = job.token;
-      last_.erase(job.key);
     }
     std::optional<std::string> why = open ? write(job) : std::optional<std::string>("PostgreSQL unavailable: " + error);
     if (why && job.kind == Job::snapshot) std::fprintf(stderr, "cohort: snapshot of %s dropped: %s\n", job.key.c_str(), why->c_str());

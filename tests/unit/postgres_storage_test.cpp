@@ -120,56 +120,44 @@ TEST(PostgresStorage, SnapshotCompactsTheLog) {
   EXPECT_EQ(loaded.ops[0].version, 5u);
 }
 
-// The fence's own outcome, waited for.
-std::optional<std::string> fence(Storage& s, const std::string& k, std::uint64_t token) {
+// Takes key's fence for s; the outcome, waited for.
+std::optional<std::string> take(Storage& s, const std::string& k) {
   std::promise<std::optional<std::string>> p;
-  s.set_fence(k, token, [&](std::optional<std::string> e) { p.set_value(e); });
+  s.take_fence(k, [&](std::optional<std::string> e) { p.set_value(e); });
   return p.get_future().get();
 }
 
-TEST(PostgresStorage, AStaleFenceCanNeverWriteAfterANewerOne) {
+TEST(PostgresStorage, AStaleOwnerCanNeverWriteAfterANewOneTookTheFence) {
   auto k = key("fence");
   auto old_owner = open();
   auto new_owner = open();
-  ASSERT_FALSE(fence(*old_owner, k, 1));
+  ASSERT_FALSE(take(*old_owner, k));
   ASSERT_FALSE(append(*old_owner, k, 1));
-  ASSERT_FALSE(fence(*new_owner, k, 2));  // the lease moved: token 2
-  ASSERT_FALSE(append(*new_owner, k, 2));
-  auto refused = append(*old_owner, k, 3);  // the old owner wakes up and tries to write
-  ASSERT_TRUE(refused);
-  EXPECT_NE(refused->find("fenced"), std::string::npos) << *refused;
-  LoadedKey loaded;
-  ASSERT_FALSE(new_owner->load(k, loaded));
-  ASSERT_EQ(loaded.ops.size(), 2u);  // nothing of the stale write
-  ASSERT_FALSE(append(*new_owner, k, 3));
-}
-
-TEST(PostgresStorage, ANewFenceStopsTheOldOwnerBeforeTheNewOneWritesAnything) {
-  auto k = key("takeover");
-  auto old_owner = open();
-  auto new_owner = open();
-  ASSERT_FALSE(fence(*old_owner, k, 5));
-  ASSERT_FALSE(append(*old_owner, k, 1));
-  ASSERT_FALSE(fence(*new_owner, k, 6));  // taken over; the new owner loads next, writes nothing yet
-  auto refused = append(*old_owner, k, 2);
+  ASSERT_FALSE(take(*new_owner, k));  // the lease moved; the new owner has loaded, written nothing
+  auto refused = append(*old_owner, k, 2, Json("stale"));  // the old owner wakes up and writes
   ASSERT_TRUE(refused) << "the old owner wrote after the key was taken";
   EXPECT_NE(refused->find("fenced"), std::string::npos) << *refused;
-  auto stale = fence(*old_owner, k, 4);  // a fence older than the stored one is refused itself
-  ASSERT_TRUE(stale);
-  EXPECT_NE(stale->find("fenced"), std::string::npos) << *stale;
+  ASSERT_FALSE(append(*new_owner, k, 2, Json("fresh")));
+  LoadedKey loaded;
+  ASSERT_FALSE(new_owner->load(k, loaded));
+  ASSERT_EQ(loaded.ops.size(), 2u);
+  EXPECT_EQ(loaded.ops[1].patch, Json("fresh"));  // nothing of the stale write
 }
 
 TEST(PostgresStorage, AKeyThatComesBackAfterAnotherOwnerWroteContinuesFromTheirVersion) {
   auto k = key("back");
   auto a = open();
   auto b = open();
-  ASSERT_FALSE(fence(*a, k, 1));
+  ASSERT_FALSE(take(*a, k));
   ASSERT_FALSE(append(*a, k, 1));  // a caches "last version 1"
-  ASSERT_FALSE(fence(*b, k, 2));
+  ASSERT_FALSE(take(*b, k));
   ASSERT_FALSE(append(*b, k, 2));
   ASSERT_FALSE(append(*b, k, 3));
-  ASSERT_FALSE(fence(*a, k, 3));  // the key comes back to a
+  ASSERT_FALSE(take(*a, k));  // the key comes back to a
   ASSERT_FALSE(append(*a, k, 4)) << "a must not trust the version it cached before b wrote";
+  auto refused = append(*b, k, 5);
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->find("fenced"), std::string::npos) << *refused;
   LoadedKey loaded;
   ASSERT_FALSE(a->load(k, loaded));
   ASSERT_EQ(loaded.ops.size(), 4u);
