@@ -20,6 +20,7 @@
 
 #include "channels/channel_socket.hpp"
 #include "cluster/cluster.hpp"
+#include "cluster/cluster_stores.hpp"
 #include "net/listener.hpp"
 #include "net/reactor.hpp"
 #include "net/ws_connection.hpp"
@@ -75,7 +76,8 @@ struct Node::Impl {
         pubsub(std::make_unique<pubsub::LocalPubSub>(*reactors)),
         presence(std::make_unique<presence::Tracker>(*reactors, *pubsub, std::random_device{}(),
                                                      std::chrono::milliseconds(config.presence_tick_ms))),
-        stores(std::make_unique<store::LocalStores>(*reactors, *pubsub, nullptr)) {}
+        stores(std::make_unique<store::LocalStores>(*reactors, *pubsub, nullptr)),
+        routed(std::make_unique<cluster::ClusterStores>(*stores)) {}
 
   ~Impl() {
     shutdown();
@@ -86,6 +88,7 @@ struct Node::Impl {
     cluster.reset();   // its links and timers belong to reactor 0's io_context
     storage.reset();   // flushes what is queued (its callbacks only post to the stopped reactors)
     presence.reset();  // shard timers belong to the reactors' io_contexts: they go first
+    routed.reset();    // after the cluster: its links' last callbacks still route store calls
     stores.reset();
     reactors.reset();  // destroys pending handlers (and the connections they own)
   }
@@ -107,6 +110,7 @@ struct Node::Impl {
   std::unique_ptr<pubsub::LocalPubSub> pubsub;
   std::unique_ptr<presence::Tracker> presence;
   std::unique_ptr<store::LocalStores> stores;
+  std::unique_ptr<cluster::ClusterStores> routed;  // what Node::stores() gives: local, or per key owner
   std::unique_ptr<Storage> storage;
   std::unique_ptr<cluster::Cluster> cluster;  // null when the node runs alone
   TokenSigner signer{""};
@@ -160,13 +164,13 @@ void Node::route_async(std::string method, std::string prefix, AsyncHttpHandler 
 }
 
 PubSub& Node::pubsub() { return *impl_->pubsub; }
-Stores& Node::stores() { return *impl_->stores; }
+Stores& Node::stores() { return *impl_->routed; }
 Storage& Node::storage() {
   if (!impl_->storage) throw std::logic_error("Node::storage() before start()");
   return *impl_->storage;
 }
 const TokenSigner& Node::signer() const { return impl_->signer; }
-ChannelFactory Node::store_channels() { return store::store_channel_factory(*impl_->stores, impl_->signer); }
+ChannelFactory Node::store_channels() { return store::store_channel_factory(*impl_->routed, impl_->signer); }
 Presence& Node::presence() { return *impl_->presence; }
 const Config& Node::config() const { return impl_->config; }
 
@@ -201,6 +205,8 @@ std::optional<std::string> Node::start() {
     auto joined = cluster::Cluster::join(cs, *d.reactors, *d.pubsub, *d.presence);
     if (auto* err = std::get_if<std::string>(&joined)) return *err;
     d.cluster = std::move(std::get<std::unique_ptr<cluster::Cluster>>(joined));
+    d.routed->attach(*d.cluster, d.storage.get(), /*shared_storage=*/!d.config.storage.empty(),
+                     std::chrono::milliseconds(d.config.cluster_lease_ms));
   }
   for (auto& ep : d.endpoints)
     d.net.upgrades[ep->path() + "/websocket"] = channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence);

@@ -72,6 +72,9 @@ struct Config {
   // A node silent this long is declared down: five missed heartbeats, so a busy or briefly
   // paused node is not taken for dead.
   std::uint32_t cluster_down_ms = 5000;
+  // A store key's owner holds a Redis lease this long, renewed every third of it. When the
+  // owner dies another node can take its keys once the lease ran out: the fail-over time.
+  std::uint32_t cluster_lease_ms = 3000;
 
   // The reactor count after resolving 0 to the number of cores.
   unsigned reactor_count() const;

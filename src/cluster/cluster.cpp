@@ -101,7 +101,7 @@ Cluster::Cluster(const ClusterSettings& settings, RedisAddress address, std::uin
       adapter_(reactor_, publisher_, subscriber_, pubsub, node_id, settings.prefix, counters_),
       replication_(reactor_, publisher_, tracker, node_id, settings.prefix + "cluster", settings.heartbeat,
                    settings.down_after, counters_),
-      control_channel_(settings.prefix + "cluster") {
+      control_channel_(settings.prefix + "cluster"), inbox_channel_(inbox(node_id)) {
   tracker.set_node_id(node_id);
   tracker.set_replication([this](const std::string& topic, std::shared_ptr<const JsonObject> diff) {
     replication_.local_diff(topic, std::move(diff));
@@ -120,7 +120,7 @@ void Cluster::wire_links() {
     update_links();
   });
   subscriber_.on_up([this] {
-    subscriber_.subscribe(std::span(&control_channel_, 1), true);
+    subscriber_.subscribe(std::vector<std::string>{control_channel_, inbox_channel_}, true);
     adapter_.resubscribe();
     update_links();
   });
@@ -133,6 +133,9 @@ void Cluster::wire_links() {
   subscriber_.on_subscribed([this](std::string_view channel) { adapter_.on_subscribed(channel); });
   subscriber_.on_message([this](std::string_view channel, std::string_view payload) {
     if (channel == control_channel_) replication_.on_control(payload);
+    else if (channel == inbox_channel_) {
+      if (inbox_fn_) inbox_fn_(payload);
+    }
     else if (adapter_.owns_channel(channel)) adapter_.on_message(channel, payload);
   });
 }
@@ -142,7 +145,11 @@ void Cluster::update_links() {
   counters_.links_up.store((publisher_.connected() ? 1 : 0) + (subscriber_.connected() ? 1 : 0),
                            std::memory_order_relaxed);
   if (both_up_ && !up) bump(counters_.link_downs);
-  if (!both_up_ && up) replication_.links_up();
+  if (!both_up_ && up) {
+    replication_.links_up();
+    if (was_up_once_) adapter_.resync_local("store:");
+    was_up_once_ = true;
+  }
   both_up_ = up;
 }
 
@@ -151,13 +158,26 @@ void Cluster::start() {
     publisher_.start();
     subscriber_.start();
     replication_.start();
+    if (lifecycle_fn_) lifecycle_fn_(true);
   });
+}
+
+void Cluster::set_store_hooks(std::function<void(std::string_view)> inbox, std::function<void(std::uint32_t)> node_down,
+                              std::function<void(bool)> lifecycle) {
+  inbox_fn_ = std::move(inbox);
+  lifecycle_fn_ = std::move(lifecycle);
+  replication_.on_node_gone(std::move(node_down));
+}
+
+std::optional<std::chrono::steady_clock::duration> Cluster::silent_for(std::uint32_t node) const {
+  return replication_.silent_for(node);
 }
 
 void Cluster::leave(std::chrono::milliseconds grace) {
   auto said = std::make_shared<std::promise<void>>();
   auto done = said->get_future();
   reactor_.post([this, said] {
+    if (lifecycle_fn_) lifecycle_fn_(false);
     replication_.stop();
     replication_.say_bye([said](const RedisValue&) { said->set_value(); });
   });

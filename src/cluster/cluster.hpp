@@ -18,6 +18,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -54,12 +56,22 @@ class Cluster {
   void start();
   void leave(std::chrono::milliseconds grace);
   const ClusterCounters& counters() const { return counters_; }
+  ClusterCounters& counters() { return counters_; }
   // For store leases and fencing: the node's command link (the one that publishes its
   // broadcasts, so a command sent on it is ordered after them) and the reactor it runs on.
   // Owner-thread-only: post to reactor() first.
   RedisLink& command_link() { return publisher_; }
   net::Reactor& reactor() { return reactor_; }
   const std::string& key_prefix() const { return settings_.prefix; }
+  std::chrono::milliseconds heartbeat() const { return settings_.heartbeat; }
+  // Store routing (cluster_stores.hpp). Before start(): inbox gets every message on this node's
+  // inbox channel, node_down every node declared down or gone, lifecycle(true) at start and
+  // lifecycle(false) when the node leaves — all on the cluster reactor.
+  void set_store_hooks(std::function<void(std::string_view)> inbox, std::function<void(std::uint32_t)> node_down,
+                       std::function<void(bool)> lifecycle);
+  std::string inbox(std::uint32_t node) const { return settings_.prefix + "n:" + std::to_string(node); }
+  // Cluster reactor only: how long node has been silent, if it is alive.
+  std::optional<std::chrono::steady_clock::duration> silent_for(std::uint32_t node) const;
 
  private:
   Cluster(const ClusterSettings& settings, RedisAddress address, std::uint32_t node_id, net::ReactorSet& reactors,
@@ -76,7 +88,11 @@ class Cluster {
   RedisPubSubAdapter adapter_;
   PresenceReplication replication_;
   std::string control_channel_;
+  std::string inbox_channel_;
+  std::function<void(std::string_view)> inbox_fn_;
+  std::function<void(bool)> lifecycle_fn_;
   bool both_up_ = false;
+  bool was_up_once_ = false;  // a later "both up" ends an outage
 };
 
 }  // namespace cohort::cluster

@@ -24,6 +24,12 @@ struct ClusterCounters {
   std::atomic<std::uint64_t> link_downs{0};         // Redis connections lost
   std::atomic<std::uint64_t> links_up{0};           // gauge: 2 when both connections are up
   std::atomic<std::uint64_t> nodes_alive{0};        // gauge: other nodes heard from
+  std::atomic<std::uint64_t> store_forwarded{0};    // store calls sent to the key's owner node
+  std::atomic<std::uint64_t> store_answered{0};     // store calls served for other nodes
+  std::atomic<std::uint64_t> store_keys_won{0};     // store keys this node took (first use or fail-over)
+  std::atomic<std::uint64_t> store_keys_owned{0};   // gauge: keys whose lease this node holds
+  std::atomic<std::uint64_t> store_renewals{0};     // key leases renewed
+  std::atomic<std::uint64_t> store_unavailable{0};  // store calls failed: no owner reachable
 
   // Prometheus text lines, "cohort_cluster_<name> <value>".
   std::string text() const {
@@ -44,6 +50,12 @@ struct ClusterCounters {
     line("link_downs_total", link_downs);
     line("links_up", links_up);
     line("nodes_alive", nodes_alive);
+    line("store_forwarded_total", store_forwarded);
+    line("store_answered_total", store_answered);
+    line("store_keys_won_total", store_keys_won);
+    line("store_keys_owned", store_keys_owned);
+    line("store_lease_renewals_total", store_renewals);
+    line("store_unavailable_total", store_unavailable);
     return out;
   }
 };

@@ -99,6 +99,7 @@ void PresenceReplication::apply(std::vector<TopicDiff> diffs) {
 void PresenceReplication::node_gone(std::uint32_t node) {
   sync_asked_.erase(node);
   apply(remote_.drop_node(node));
+  if (on_node_gone_) on_node_gone_(node);
 }
 
 void PresenceReplication::on_control(std::string_view payload) {

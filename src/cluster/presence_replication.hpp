@@ -20,6 +20,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -53,6 +55,11 @@ class PresenceReplication {
   void subscriber_down() { hearing_ = false; }  // we hear nobody until links_up()
   // Publishes bye; handler gets the reply (or lost).
   void say_bye(RedisLink::ReplyHandler done);
+  // Called with every node declared down or saying bye (after its presences left).
+  void on_node_gone(std::function<void(std::uint32_t)> fn) { on_node_gone_ = std::move(fn); }
+  std::optional<Membership::TimePoint::duration> silent_for(std::uint32_t node) const {
+    return members_.silent_for(node, Membership::TimePoint::clock::now());
+  }
 
  private:
   void beat();
@@ -77,7 +84,8 @@ class PresenceReplication {
   std::uint64_t seq_ = 0;
   unsigned beats_ = 0;
   bool hearing_ = false;
-  std::unordered_map<std::uint32_t, Membership::TimePoint> sync_asked_;  // rate limit: one per heartbeat
+  std::unordered_map<std::uint32_t, Membership::TimePoint> sync_asked_;
+  std::function<void(std::uint32_t)> on_node_gone_;  // rate limit: one per heartbeat
 };
 
 }  // namespace cohort::cluster

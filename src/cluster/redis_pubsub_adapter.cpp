@@ -74,6 +74,18 @@ void RedisPubSubAdapter::link_down() {
     for (auto& fn : ready) fn();
 }
 
+void RedisPubSubAdapter::resync_local(std::string_view topic_prefix) {
+  std::string prefix = topic_prefix_ + std::string(topic_prefix);
+  for (const auto& channel : interest_) {
+    if (!channel.starts_with(prefix)) continue;
+    Broadcast b;
+    b.topic = channel.substr(topic_prefix_.size());
+    b.event = "resync";
+    b.payload = JsonObject{{"reason", "cluster link restored: broadcasts may have been lost"}};
+    pubsub_.deliver_remote(std::move(b));
+  }
+}
+
 void RedisPubSubAdapter::resubscribe() {
   std::vector<std::string> batch;
   for (const auto& channel : interest_) {

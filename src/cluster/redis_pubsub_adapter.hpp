@@ -51,6 +51,10 @@ class RedisPubSubAdapter final : public PubSubAdapter {
   bool owns_channel(std::string_view channel) const { return channel.starts_with(topic_prefix_); }
   void on_message(std::string_view channel, std::string_view payload);
   void resubscribe();
+  // After an outage: tells the local subscribers of every topic starting with topic_prefix
+  // (the stores' "store:") with a local "resync" broadcast that what they were sent may have a
+  // hole, so they read again by version (the store channel and live views do).
+  void resync_local(std::string_view topic_prefix);
   void on_subscribed(std::string_view channel);
   void link_down();
 

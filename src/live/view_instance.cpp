@@ -420,9 +420,15 @@ void ViewInstance::subscribe(std::string_view topic) {
 void ViewInstance::follow_store(std::string key, std::string assign) {
   if (!services_.stores.knows(key)) throw std::invalid_argument("follow_store: no store kind for key '" + key + "'");
   stores_followed_.push_back({std::move(key), std::move(assign)});
-  listen(std::string(kStorePrefix) + stores_followed_.back().key);
+  std::string topic = std::string(kStorePrefix) + stores_followed_.back().key;
+  listen(topic);
   ++pending_;
-  load_store(stores_followed_.size() - 1);
+  if (!channel_ || ended_) return load_store(stores_followed_.size() - 1);  // the HTTP render: no patches
+  // Read once the subscription reaches the other nodes of a cluster (at once alone), so no
+  // patch falls between the state read and the first patch heard.
+  services_.pubsub.when_subscribed(topic, [self = weak_from_this(), index = stores_followed_.size() - 1] {
+    if (auto view = self.lock(); view && !view->ended_) view->load_store(index);
+  });
 }
 
 void ViewInstance::load_store(std::size_t index) {
@@ -579,6 +585,10 @@ void ViewInstance::on_broadcast(const Broadcast& message) {
         if (f.key != key) continue;
         if (message.event == "patch") on_store_patch(f, message.payload);
         else if (message.event == "lock" || message.event == "unlock") on_store_lock(f, message);
+        else if (message.event == "resync" && f.loaded) {  // patches may have been lost: read again
+          f.loaded = false;
+          load_store(static_cast<std::size_t>(&f - stores_followed_.data()));
+        }
       }
     }
     if (message.event == "presence_diff")

@@ -290,10 +290,23 @@ void KeyAuthority::release(const std::string& path, std::string_view reason) {
 }
 
 void KeyAuthority::end_session(std::uint64_t session) {
+  end_sessions([session](std::uint64_t s) { return s == session; });
+}
+
+void KeyAuthority::end_sessions(const std::function<bool(std::uint64_t)>& which) {
   std::vector<std::string> held;
   for (const auto& [p, l] : locks_)
-    if (l.session == session) held.push_back(p);
+    if (which(l.session)) held.push_back(p);
   for (const auto& p : held) release(p, "disconnected");
+}
+
+void KeyAuthority::retire(std::string_view why) {
+  flush_coalesced();  // committed changes still reach their subscribers
+  coalesce_timer_.cancel();
+  broken_ = std::string(why);
+  std::deque<Queued> waiting;
+  waiting.swap(queued_);
+  for (auto& q : waiting) q.done(fail({{"reason", "unavailable"}, {"detail", std::string(why)}}));
 }
 
 const std::pair<const std::string, KeyAuthority::Lock>* KeyAuthority::blocking_lock(const json::array& patch,

@@ -48,6 +48,13 @@ class KeyAuthority {
   // first, so the view and the broadcasts that follow it line up.
   StoreView view(std::optional<std::uint64_t> since);
   void end_session(std::uint64_t session);
+  // Ends the locks of every session `which` selects (the sessions of a node that died).
+  void end_sessions(const std::function<bool(std::uint64_t)>& which);
+  // The key moved to another node: queued ops fail with `why`, coalesced patches go out, and
+  // nothing more is accepted. Ops waiting for their commit still get their outcome; destroy
+  // the authority only once idle().
+  void retire(std::string_view why);
+  bool idle() const { return pending_.empty() && !coalesce_armed_; }
   // Ends expired leases and times out queued ops; returns when it next needs calling.
   std::optional<Clock::time_point> expire(Clock::time_point now);
 

@@ -19,6 +19,7 @@ struct LocalStores::Shard {
   explicit Shard(net::Reactor& r) : timer(r.context()) {}
   std::unordered_map<std::string, std::unique_ptr<KeyAuthority>> keys;
   std::set<KeyAuthority*> watched;  // keys with leases or queued ops
+  std::vector<std::unique_ptr<KeyAuthority>> retired;  // moved away, waiting to be idle
   boost::asio::steady_timer timer;
   bool armed = false;
 };
@@ -95,9 +96,13 @@ void LocalStores::end_session(std::string key, std::uint64_t session) {
 }
 
 void LocalStores::watch(unsigned reactor, KeyAuthority* key) {
-  Shard& s = *shards_[reactor];
   if (!key->expire(Clock::now())) return;
-  s.watched.insert(key);
+  shards_[reactor]->watched.insert(key);
+  arm(reactor);
+}
+
+void LocalStores::arm(unsigned reactor) {
+  Shard& s = *shards_[reactor];
   if (s.armed) return;
   s.armed = true;
   s.timer.expires_after(kSweep);
@@ -112,6 +117,29 @@ void LocalStores::sweep(unsigned reactor) {
   std::set<KeyAuthority*> keys;
   keys.swap(s.watched);
   for (KeyAuthority* k : keys) watch(reactor, k);
+  std::erase_if(s.retired, [](const auto& k) { return k->idle(); });
+  if (!s.retired.empty()) arm(reactor);
+}
+
+void LocalStores::retire(std::string key, std::string why) {
+  unsigned owner = net::owner_of(key, reactors_.size());
+  reactors_.at(owner).post([this, owner, key = std::move(key), why = std::move(why)] {
+    Shard& s = *shards_[owner];
+    auto it = s.keys.find(key);
+    if (it == s.keys.end()) return;
+    it->second->retire(why);
+    s.watched.erase(it->second.get());
+    s.retired.push_back(std::move(it->second));
+    s.keys.erase(it);
+    arm(owner);
+  });
+}
+
+void LocalStores::end_sessions(std::function<bool(std::uint64_t)> which) {
+  for (unsigned i = 0; i < reactors_.size(); ++i)
+    reactors_.at(i).post([this, i, which] {
+      for (auto& [key, auth] : shards_[i]->keys) auth->end_sessions(which);
+    });
 }
 
 }  // namespace cohort::store

@@ -4,7 +4,8 @@
 // every key that reactor owns (net::owner_of), created and loaded from storage at first use
 // and kept for the node's life. Lock story: none. Calls post to the key's owner reactor;
 // completions post back to the calling reactor. Each shard's lease/queue sweep runs on its own
-// reactor every kSweep while some key there has a lease or a queued op.
+// reactor every kSweep while some key there has a lease or a queued op, or a retired authority
+// (a key that moved to another node) waits for its last commit before it is destroyed.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -37,6 +38,15 @@ class LocalStores final : public Stores {
   void end_session(std::string key, std::uint64_t session) override;
   bool knows(std::string_view key) const override { return kind_of(key) != nullptr; }
 
+  // For the cluster (cluster/cluster_stores.hpp). Before the node starts: session ids begin at
+  // base, so that sessions of different nodes never collide.
+  void set_session_base(std::uint64_t base) { next_session_.store(base, std::memory_order_relaxed); }
+  // Any thread: drops key's authority (posted to its owner reactor, ahead of whatever is posted
+  // after), so the next use loads it from storage afresh. Its queued ops fail with `why`.
+  void retire(std::string key, std::string why);
+  // Any thread: ends the locks of every session `which` selects, on every key of this node.
+  void end_sessions(std::function<bool(std::uint64_t)> which);
+
  private:
   struct Shard;
   const StoreKind* kind_of(std::string_view key) const;
@@ -45,6 +55,7 @@ class LocalStores final : public Stores {
   KeyAuthority* authority(unsigned reactor, const std::string& key, JsonObject& error);
   void watch(unsigned reactor, KeyAuthority* key);
   void sweep(unsigned reactor);
+  void arm(unsigned reactor);
 
   net::ReactorSet& reactors_;
   PubSub& pubsub_;

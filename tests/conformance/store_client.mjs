@@ -19,6 +19,13 @@ export async function follower(pool, server, key, { claims = { sub: "ed", roles:
     f.patches++;
     f.waiters = f.waiters.filter((w) => !w());
   });
+  // After a cluster outage the node says patches may have been lost (a client would rejoin
+  // with since: its version); counted here.
+  f.resyncs = 0;
+  channel.on("resync", () => {
+    f.resyncs++;
+    f.waiters = f.waiters.filter((w) => !w());
+  });
   for (const ev of ["lock", "unlock"]) channel.on(ev, (p) => f.events.push({ ev, ...p }) && (f.waiters = f.waiters.filter((w) => !w())));
   const r = await joinResult(channel);
   f.join = r;

@@ -5,3 +5,4 @@ cohort_test(membership_test unit/membership_test.cpp)
 cohort_test(remote_presence_test unit/remote_presence_test.cpp)
 cohort_test(cluster_config_test unit/cluster_config_test.cpp)
 cohort_test(redis_link_test unit/redis_link_test.cpp)  # starts its own redis-server
+cohort_test(store_wire_test unit/store_wire_test.cpp)

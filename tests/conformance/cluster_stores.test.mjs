@@ -1,0 +1,179 @@
+// cluster_stores.test.mjs — store keys across three nodes (issue #7 items 4 and 5): one owner per
+// key by a Redis lease, ops from clients on every node forwarded to it and answered through it,
+// PostgreSQL refusing stale owners, fail-over when the owner is SIGKILLed, and a clear error
+// (not divergence) when Redis is gone. Redis and PostgreSQL are the test's own, on loopback.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+
+import { ClientPool, uniq } from "./helpers.mjs";
+import { follower } from "./store_client.mjs";
+import { metrics, startCluster, untilMetrics } from "./cluster.mjs";
+import { SECRET } from "./tokens.mjs";
+
+const LEASE_MS = 1000;
+const fixture = path.resolve("tests/support/pg_fixture.sh");
+const dir = path.join(os.tmpdir(), `cohort-pg-cluster-${process.pid}`);
+
+describe("stores across three nodes", () => {
+  const pool = new ClientPool();
+  let cluster;
+  before(async () => {
+    const url = execFileSync(fixture, ["start", dir], { encoding: "utf8", timeout: 30_000 }).trim();
+    cluster = await startCluster(3, { args: ["--secret", SECRET, "--storage", url, "--cluster-lease-ms", String(LEASE_MS)] });
+    for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
+  });
+  after(async () => {
+    await pool.closeAll();
+    await cluster?.stopAll();
+    execFileSync(fixture, ["stop", dir], { timeout: 30_000 });
+  });
+
+  // Which live node holds key's lease: the one whose owned-keys gauge counts it.
+  const ownerOf = async (nodes) => {
+    const owned = await Promise.all(nodes.map((n) => metrics(n)));
+    return nodes.filter((_, i) => owned[i].cohort_cluster_store_keys_owned > 0);
+  };
+
+  test("concurrent ops from clients on all three nodes serialize on one owner and converge", async () => {
+    const key = uniq("doc:spread");
+    const clients = [];
+    for (const node of cluster.nodes) for (let i = 0; i < 2; i++) clients.push(await follower(pool, node, key));
+    for (const c of clients) assert.equal(c.join.status, "ok", JSON.stringify(c.join.response));
+    const replies = [];
+    for (let round = 0; round < 15; round++)
+      for (const [i, c] of clients.entries()) {
+        replies.push(c.op("incr", { counter: "total" }));
+        if (round % 5 === 0) replies.push(c.op("append", { item: `c${i}r${round}` }));
+      }
+    const results = await Promise.all(replies);
+    for (const r of results) assert.equal(r.status, "ok", JSON.stringify(r.response));
+    const versions = results.map((r) => r.response.version).sort((a, b) => a - b);
+    assert.deepEqual(versions, versions.map((_, i) => i + 1), "every op got its own version, 1..N, whatever node it came from");
+    const final = versions.length;
+    for (const c of clients) await c.until(() => c.version === final, `a client reaches version ${final}`);
+    for (const c of clients) {
+      assert.deepEqual(c.gaps, [], "patches arrived without gap on every node");
+      assert.deepEqual(c.state, clients[0].state, "every client holds the same state");
+    }
+    assert.equal(clients[0].state.counters.total, 90);
+    assert.equal(clients[0].state.items.length, 18);
+    const owners = await ownerOf(cluster.nodes);
+    assert.equal(owners.length, 1, "exactly one node owns the key");
+    const all = await Promise.all(cluster.nodes.map((n) => metrics(n)));
+    const forwarded = all.reduce((s, m) => s + m.cohort_cluster_store_forwarded_total, 0);
+    assert.ok(forwarded >= 60, `the ops of the two non-owner nodes were forwarded (${forwarded})`);
+    // The owner keeps the key past its lease by renewing it: nobody takes it over meanwhile.
+    const won = all.reduce((s, m) => s + m.cohort_cluster_store_keys_won_total, 0);
+    const renewed = (await metrics(owners[0])).cohort_cluster_store_lease_renewals_total;
+    await untilMetrics(owners[0], (m) => m.cohort_cluster_store_lease_renewals_total >= renewed + 4, "4 more renewals (over a lease)");
+    const later = await clients[5].op("incr", { counter: "total" });
+    assert.equal(later.status, "ok");
+    assert.equal(later.response.version, final + 1);
+    const wonAfter = (await Promise.all(cluster.nodes.map((n) => metrics(n)))).reduce((s, m) => s + m.cohort_cluster_store_keys_won_total, 0);
+    assert.equal(wonAfter, won, "the key never changed hands");
+    assert.deepEqual(await ownerOf(cluster.nodes), owners);
+  });
+
+  test("SIGKILL of the key's owner mid-stream: another node takes over, every acknowledged op is there", async () => {
+    const key = uniq("doc:failover");
+    const [first] = cluster.nodes;
+    // The key's first op on `first` makes it the owner.
+    const seed = await follower(pool, first, key);
+    assert.equal((await seed.op("incr", { counter: "seed" })).status, "ok");
+    assert.deepEqual(await ownerOf(cluster.nodes), [first]);
+    const others = cluster.nodes.slice(1);
+    const WRITERS = 4;
+    const writers = [];
+    for (let i = 0; i < WRITERS; i++) writers.push(await follower(pool, others[i % 2], key));
+    const stats = writers.map(() => ({ sent: 0, acked: 0, afterKill: 0, errors: 0 }));
+    let killedAt = 0;
+    let firstAckAfterKill = 0;
+    let stop = false;
+    const loop = async (w, i) => {
+      while (!stop) {
+        stats[i].sent++;
+        const sentAfterKill = killedAt !== 0;  // only the new owner can acknowledge it
+        const r = await w.op("incr", { counter: `w${i}` }).catch(() => null);
+        if (r?.status === "ok") {
+          stats[i].acked++;
+          if (sentAfterKill) {
+            stats[i].afterKill++;
+            firstAckAfterKill ||= Date.now();
+          }
+        } else {
+          assert.ok(killedAt, `an op failed before the kill: ${JSON.stringify(r?.response)}`);
+          assert.equal(r?.response?.reason, "unavailable", `a failed op says why: ${JSON.stringify(r?.response)}`);
+          stats[i].errors++;
+        }
+      }
+    };
+    const loops = writers.map((w, i) => loop(w, i));
+    const acked = () => stats.reduce((n, s) => n + s.acked, 0);
+    const afterKill = () => stats.reduce((n, s) => n + s.afterKill, 0);
+    const until = (pred, ms, what) =>
+      new Promise((resolve, reject) => {
+        const deadline = Date.now() + ms;
+        const check = () => (pred() ? resolve() : Date.now() > deadline ? reject(new Error(`timed out: ${what}`)) : setTimeout(check, 5));
+        check();
+      });
+    try {
+      await until(() => acked() >= 200, 15_000, "200 ops acknowledged through the owner");
+      first.proc.kill("SIGKILL");
+      killedAt = Date.now();
+      await first.exited;
+      await until(() => afterKill() >= 100, 20_000, "100 ops acknowledged after the owner died");
+    } finally {
+      stop = true;
+      await Promise.all(loops);
+    }
+    const failoverMs = firstAckAfterKill - killedAt;
+    assert.equal((await ownerOf(others)).length, 1, "one surviving node took the key");
+    const reader = await follower(pool, others[0], key);
+    assert.equal(reader.join.status, "ok", JSON.stringify(reader.join.response));
+    const { state, version } = reader.join.response;
+    let found = state.counters.seed;
+    for (let i = 0; i < WRITERS; i++) {
+      const n = state.counters[`w${i}`] ?? 0;
+      found += n;
+      assert.ok(n >= stats[i].acked, `writer ${i}: ${stats[i].acked} acknowledged, only ${n} found`);
+      assert.ok(n <= stats[i].sent, `writer ${i}: ${n} found but only ${stats[i].sent} sent`);
+    }
+    assert.equal(version, found, "one version per applied op: continuous across the fail-over");
+    assert.ok(failoverMs > 0, "an op sent after the kill waited for the dead owner's lease");
+    console.log(`fail-over: owner SIGKILLed after ${acked() - afterKill()} acks; first ack of an op sent after the kill ${failoverMs} ms later ` +
+                `(lease ${LEASE_MS} ms); ${stats.reduce((n, s) => n + s.errors, 0)} ops failed "unavailable" meanwhile; version ${version}`);
+    cluster.nodes = others;  // the dead node is out of the cluster for the tests that follow
+  });
+
+  test("without Redis a write that needs another node fails with a reason; once Redis is back it works", async () => {
+    const key = uniq("doc:outage");
+    const [a, b] = cluster.nodes;
+    const onA = await follower(pool, a, key);
+    assert.equal((await onA.op("incr", { counter: "n" })).status, "ok");  // a owns the key
+    const onB = await follower(pool, b, key);
+    await cluster.redis.kill();
+    await untilMetrics(b, (m) => m.cohort_cluster_links_up === 0, "b sees Redis gone");
+    const during = await onB.op("incr", { counter: "n" });
+    assert.equal(during.status, "error");
+    assert.equal(during.response.reason, "unavailable", JSON.stringify(during.response));
+    assert.match(during.response.detail, /Redis/);
+    cluster.redis = await cluster.redis.restart();
+    for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "links back up");
+    // Both followers hear that patches may have been lost while the links were down.
+    await onA.until(() => onA.resyncs === 1, "a resync on node a");
+    await onB.until(() => onB.resyncs === 1, "a resync on node b");
+    // The lease died with Redis's memory; a new owner takes the key with a higher fence and
+    // continues its versions from PostgreSQL.
+    const back = await onB.op("incr", { counter: "n" });
+    assert.equal(back.status, "ok", JSON.stringify(back.response));
+    assert.equal(back.response.version, 2, "versions continue after the outage");
+    for (const f of [onA, onB]) await f.until(() => f.version === 2, "the patch reaches both nodes' followers");
+    assert.deepEqual(onA.gaps, []);
+    assert.deepEqual(onA.state, onB.state);
+    const reader = await follower(pool, a, key);
+    assert.equal(reader.join.response.state.counters.n, 2);
+  });
+});
