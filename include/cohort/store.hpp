@@ -7,7 +7,9 @@
 // applying it makes version N+1. Clients follow a key on topic "store:<key>": a join answers
 // {version, state} (or {version, patches} when the client says `since` and the history still
 // holds it), then every change arrives as a "patch" broadcast {from, to, ops}, in order, with
-// no gap and no duplicate that the version numbers would not reveal.
+// no gap and no duplicate that the version numbers would not reveal. In a cluster, after the
+// node's Redis links come back from an outage, it sends its clients of every store topic a
+// "resync" event: patches may have been lost, so a client rejoins with `since` (its version).
 //
 // Authority. Roles come from verified claims (cohort/token.hpp), never from the client. The
 // actor whose id is in the state's top-level "_owner" member also holds the role "owner"; only
@@ -21,7 +23,8 @@
 // it is committed (group commit). A restart restores each key lazily, at its first use, at the
 // version it had. A rejected operation changes nothing and gets a reason: "unknown_op",
 // "forbidden", "conflict" (stale expect_version), "invalid" (with detail), "locked" (with the
-// holder), "lock_timeout", "queue_full", "too_large", "storage_error".
+// holder), "lock_timeout", "queue_full", "too_large", "storage_error", and in a cluster
+// "unavailable" (with detail: no owner of the key could be reached; see docs/cluster.md).
 //
 // Coalescing. A kind with `coalesce` > 0 broadcasts at most one patch per interval, folding the
 // versions in between into one {from, to, ops}; replies are not delayed.
