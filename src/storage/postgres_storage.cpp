@@ -35,11 +35,17 @@ namespace cohort::storage {
 
 constexpr std::size_t kMaxBatch = 512;
 
+// One transaction under an advisory lock: nodes of a cluster starting together against a new
+// database would otherwise race in CREATE TABLE IF NOT EXISTS (PostgreSQL then fails one of
+// them on its catalog's unique index).
 constexpr const char* kSchema =
+    "BEGIN;"
+    "SELECT pg_advisory_xact_lock(7270113);"
     "CREATE TABLE IF NOT EXISTS store_ops(key TEXT NOT NULL, version BIGINT NOT NULL, op TEXT NOT NULL,"
     " patch TEXT NOT NULL, PRIMARY KEY(key, version));"
     "CREATE TABLE IF NOT EXISTS store_snapshots(key TEXT PRIMARY KEY, version BIGINT NOT NULL, state TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS store_fences(key TEXT PRIMARY KEY, token BIGINT NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS store_fences(key TEXT PRIMARY KEY, token BIGINT NOT NULL);"
+    "COMMIT;";
 
 struct ConnClose {
   void operator()(PGconn* c) const { PQfinish(c); }

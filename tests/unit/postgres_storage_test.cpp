@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <thread>
+#include <vector>
 #include <string>
 #include <unistd.h>
 
@@ -176,6 +178,26 @@ TEST(PostgresStorage, AnOutageGivesErrorsInDoneThenTheStorageReconnects) {
   ASSERT_FALSE(append(*s, k, 2)) << "the same version again, once PostgreSQL is back";
   ASSERT_FALSE(s->load(k, loaded));
   EXPECT_EQ(loaded.ops.size(), 2u);
+}
+
+TEST(PostgresStorage, NodesStartingTogetherOnANewDatabaseAllCreateTheirTablesFine) {
+  // A cluster's nodes start at once against an empty database: their CREATE TABLE IF NOT
+  // EXISTS must not race (PostgreSQL fails all but one on its catalog otherwise).
+  for (int round = 0; round < 3; ++round) {
+    std::string db = "fresh_" + std::to_string(getpid()) + "_" + std::to_string(round);
+    std::string psql = "psql -q -d '" + Postgres::url + "' -c 'CREATE DATABASE " + db + "' >/dev/null 2>&1";
+    ASSERT_EQ(system(psql.c_str()), 0) << psql;
+    std::string url = Postgres::url.substr(0, Postgres::url.rfind('/') + 1) + db;
+    std::vector<std::string> errors(6);
+    std::vector<std::thread> nodes;
+    for (auto& e : errors)
+      nodes.emplace_back([&url, &e] {
+        std::string error;
+        if (!cohort::open_postgres_storage(url, error)) e = error.empty() ? "failed" : error;
+      });
+    for (auto& t : nodes) t.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "") << "round " << round;
+  }
 }
 
 TEST(PostgresStorage, ABadUrlIsAClearError) {
