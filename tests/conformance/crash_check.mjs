@@ -9,6 +9,19 @@ import { startServer } from "./server.mjs";
 import { SECRET } from "./tokens.mjs";
 import { follower } from "./store_client.mjs";
 
+// Writer i incremented counter w<i>: each counter holds every op its writer had acknowledged and
+// no more than it sent. Returns the ops found in all.
+export function countWriters(state, stats) {
+  let found = 0;
+  for (const [i, s] of stats.entries()) {
+    const n = state.counters[`w${i}`] ?? 0;
+    found += n;
+    assert.ok(n >= s.acked, `writer ${i}: ${s.acked} acknowledged, only ${n} found`);
+    assert.ok(n <= s.sent, `writer ${i}: ${n} found but only ${s.sent} sent`);
+  }
+  return found;
+}
+
 // Streams ops from four clients, SIGKILLs the node mid-stream and checks the restored key.
 // args: extra node flags (e.g. --storage). fresh: restart as a new node with an empty data dir
 // (the state must then come from shared storage), not the same node on its own data dir.
@@ -58,13 +71,7 @@ export async function killAndRestore({ args = [], fresh = false } = {}) {
     const reader = await follower(pool, server, key);
     assert.equal(reader.join.status, "ok", JSON.stringify(reader.join.response));
     const { state, version } = reader.join.response;
-    let found = 0;
-    for (let i = 0; i < WRITERS; i++) {
-      const n = state.counters[`w${i}`] ?? 0;
-      found += n;
-      assert.ok(n >= stats[i].acked, `writer ${i}: ${stats[i].acked} acknowledged, only ${n} found`);
-      assert.ok(n <= stats[i].sent, `writer ${i}: ${n} found but only ${stats[i].sent} sent`);
-    }
+    const found = countWriters(state, stats);
     assert.equal(version, found, "one version per applied op, no gap");
     const maxAcked = Math.max(...stats.flatMap((s) => s.versions));
     assert.ok(maxAcked <= version, `acknowledged version ${maxAcked} is above the restored ${version}`);
