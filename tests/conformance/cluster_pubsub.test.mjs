@@ -3,7 +3,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { WAIT_MS, cast, collectEvents, deferred, nextEvent, uniq, withTimeout } from "./helpers.mjs";
+import { WAIT_MS, cast, collectEvents, deferred, joinResult, nextEvent, uniq, withTimeout } from "./helpers.mjs";
 import { metrics, startCluster, untilMetrics, clusterForSuite } from "./cluster.mjs";
 
 describe("distributed PubSub over three nodes", () => {
@@ -69,6 +69,15 @@ describe("distributed PubSub over three nodes", () => {
     b.channel.on("shout", (p) => p instanceof ArrayBuffer && bin.resolve(Buffer.from(p)));
     a.channel.push("shout", new Uint8Array([1, 2, 0, 255]).buffer).cancelTimeout();
     assert.deepEqual(await withTimeout(bin.promise, WAIT_MS, "binary shout on B"), Buffer.from([1, 2, 0, 255]));
+  });
+
+  test("stores on cluster nodes without shared storage refuse with a reason, not per-node copies", async () => {
+    const [A] = suite.cluster.nodes;
+    const socket = await pool.connected(A);
+    const r = await joinResult(socket.channel(`store:${uniq("doc:local")}`, {}));
+    assert.equal(r.status, "error");
+    assert.equal(r.response.reason, "unavailable");
+    assert.match(r.response.detail, /--storage postgres/);
   });
 
   test("a shout sent on another node as soon as a join is answered reaches the joiner", async () => {
