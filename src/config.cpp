@@ -104,6 +104,8 @@ const std::vector<Setting>& settings() {
                             &Config::cluster_down_ms, 30, 600'000),
       number<std::uint32_t>("cluster_lease_ms", "a store key owner's lease; the fail-over time (default 3000)",
                             &Config::cluster_lease_ms, 300, 600'000),
+      number<std::uint32_t>("cluster_key_idle_ms", "a store key unused this long is given up by its owner (default 300000)",
+                            &Config::cluster_key_idle_ms, 100, 86'400'000),
       text("templates_dir", "directory of live view templates (default: templates/ of the source tree)",
            &Config::templates_dir),
       text("assets_dir", "node_modules holding the phoenix and phoenix_live_view bundles (default: the source tree's)",

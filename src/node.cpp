@@ -206,7 +206,8 @@ std::optional<std::string> Node::start() {
     if (auto* err = std::get_if<std::string>(&joined)) return *err;
     d.cluster = std::move(std::get<std::unique_ptr<cluster::Cluster>>(joined));
     d.routed->attach(*d.cluster, d.storage.get(), /*shared_storage=*/!d.config.storage.empty(),
-                     std::chrono::milliseconds(d.config.cluster_lease_ms));
+                     std::chrono::milliseconds(d.config.cluster_lease_ms),
+                     std::chrono::milliseconds(d.config.cluster_key_idle_ms));
   }
   for (auto& ep : d.endpoints)
     d.net.upgrades[ep->path() + "/websocket"] = channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence);
@@ -228,7 +229,7 @@ std::optional<std::string> Node::start() {
     hot("socket_writes_total", &net::HotCounters::writes);
     line("slow_consumer_closes_total", m.slow_consumer_closes);
     line("protocol_closes_total", m.protocol_closes);
-    if (d.cluster) body += d.cluster->counters().text();
+    if (d.cluster) body += "cohort_cluster_node_id " + std::to_string(d.cluster->node_id()) + "\n" + d.cluster->counters().text();
     return HttpResponse{200, "text/plain; version=0.0.4", std::move(body), {}};
   });
 

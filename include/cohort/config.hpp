@@ -75,6 +75,9 @@ struct Config {
   // A store key's owner holds a Redis lease this long, renewed every third of it. When the
   // owner dies another node can take its keys once the lease ran out: the fail-over time.
   std::uint32_t cluster_lease_ms = 3000;
+  // A store key unused this long (and holding no lock) is given up by its owner, so a node
+  // renews only the leases of keys in use; its next use anywhere takes it again.
+  std::uint32_t cluster_key_idle_ms = 300'000;
 
   // The reactor count after resolving 0 to the number of cores.
   unsigned reactor_count() const;

@@ -55,13 +55,17 @@ struct ClusterStores::Call {
 
 ClusterStores::~ClusterStores() = default;
 
-void ClusterStores::attach(Cluster& cluster, Storage* storage, bool shared_storage, std::chrono::milliseconds lease) {
+void ClusterStores::attach(Cluster& cluster, Storage* storage, bool shared_storage, std::chrono::milliseconds lease,
+                           std::chrono::milliseconds idle_release) {
   cluster_ = &cluster;
   local_.set_session_base((std::uint64_t{cluster.node_id()} << kSessionShift) + 1);
   if (!shared_storage)
     refused_ = "stores in a cluster need storage the nodes share: start every node with --storage postgres://...";
   leases_ = std::make_unique<StoreLeases>(cluster.reactor(), cluster.command_link(), storage, cluster.node_id(),
-                                          cluster.key_prefix(), lease);
+                                          cluster.key_prefix(), lease, idle_release);
+  leases_->can_release([this](const std::string& key, std::function<void(bool)> answer) {
+    local_.quiet(key, std::move(answer));
+  });
   leases_->on_won([this](const std::string& key) {
     bump(cluster_->counters().store_keys_won);
     bump(cluster_->counters().store_keys_owned);
@@ -221,7 +225,10 @@ void ClusterStores::on_inbox(std::string_view payload) {
 void ClusterStores::answer(const StoreRequest& r) {
   bool mine = !refused_ && leases_->owns(r.call.key);
   if (r.kind == StoreRequest::Kind::end) {
-    if (mine) local_.end_session(r.call.key, r.call.session);
+    if (mine) {
+      leases_->touch(r.call.key);
+      local_.end_session(r.call.key, r.call.session);
+    }
     return;
   }
   auto reply = [this, id = r.id, from = r.from, kind = r.kind](StoreReply a) {
@@ -230,6 +237,7 @@ void ClusterStores::answer(const StoreRequest& r) {
     send(from, encode_store_reply(a), {});
   };
   if (!mine) return reply(StoreReply{.moved = true});
+  leases_->touch(r.call.key);
   bump(cluster_->counters().store_answered);
   if (r.kind == StoreRequest::Kind::op)
     return local_.apply(r.call, [reply](OpOutcome o) { reply(StoreReply{.outcome = std::move(o)}); });

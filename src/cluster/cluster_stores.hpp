@@ -53,8 +53,11 @@ class ClusterStores final : public Stores {
   ~ClusterStores() override;
 
   // Before the node starts. shared_storage: the storage is one the nodes share; without it
-  // every store call in the cluster fails with a reason.
-  void attach(Cluster& cluster, Storage* storage, bool shared_storage, std::chrono::milliseconds lease);
+  // every store call in the cluster fails with a reason. A key unused for idle_release (and
+  // holding no lock, nothing queued or uncommitted) is given up, so a node renews only the
+  // leases of keys in use.
+  void attach(Cluster& cluster, Storage* storage, bool shared_storage, std::chrono::milliseconds lease,
+              std::chrono::milliseconds idle_release);
 
   void define(StoreKind kind) override { local_.define(std::move(kind)); }
   std::uint64_t new_session() override { return local_.new_session(); }

@@ -36,9 +36,9 @@ JsonObject unavailable(std::string detail) { return {{"reason", "unavailable"}, 
 }  // namespace
 
 StoreLeases::StoreLeases(net::Reactor& reactor, RedisLink& link, Storage* storage, std::uint32_t node_id,
-                         std::string prefix, std::chrono::milliseconds lease)
+                         std::string prefix, std::chrono::milliseconds lease, std::chrono::milliseconds idle_release)
     : reactor_(reactor), link_(link), storage_(storage), node_id_(node_id), prefix_(std::move(prefix)),
-      lease_(lease), timer_(reactor.context()) {}
+      lease_(lease), idle_release_(idle_release), timer_(reactor.context()) {}
 
 void StoreLeases::start() {
   running_ = true;
@@ -61,8 +61,13 @@ bool StoreLeases::owns(const std::string& key) const {
   return it != keys_.end() && it->second.state == State::mine && Clock::now() < it->second.valid_until;
 }
 
+void StoreLeases::touch(const std::string& key) {
+  if (auto it = keys_.find(key); it != keys_.end()) it->second.last_used = Clock::now();
+}
+
 void StoreLeases::resolve(const std::string& key, std::function<void(KeyOwner)> done) {
   Entry& e = keys_[key];
+  e.last_used = Clock::now();
   if (e.state == State::mine && Clock::now() >= e.valid_until) lose(key);
   switch (e.state) {
     case State::mine:
@@ -163,6 +168,21 @@ void StoreLeases::release_all() {
   }
 }
 
+void StoreLeases::release_if_idle(const std::string& key, Entry& e, Clock::time_point now) {
+  if (e.asking || !can_release_) return;
+  e.asking = true;
+  can_release_(key, [this, key, token = e.token, asked = now](bool quiet) {
+    auto it = keys_.find(key);
+    if (it == keys_.end()) return;
+    Entry& entry = it->second;
+    entry.asking = false;
+    // Still ours, the same holding, and not used while we asked: give it up.
+    if (!quiet || entry.state != State::mine || entry.token != token || entry.last_used > asked - idle_release_) return;
+    link_.command({"EVAL", kRelease, "1", lease_key(key), lease_value(token)});
+    lose(key);
+  });
+}
+
 void StoreLeases::renew_all() {
   if (!running_) return;
   auto now = Clock::now();
@@ -173,6 +193,7 @@ void StoreLeases::renew_all() {
       lose(key);
       continue;
     }
+    if (now - e.last_used > idle_release_) release_if_idle(key, e, now);
     link_.command({"EVAL", kRenew, "1", lease_key(key), lease_value(e.token), ms},
                   [this, key, token = e.token, sent = now](const RedisValue& reply) {
                     auto it = keys_.find(key);

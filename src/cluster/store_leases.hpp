@@ -49,19 +49,27 @@ class StoreLeases {
   using KeyFn = std::function<void(const std::string& key)>;
 
   StoreLeases(net::Reactor& reactor, RedisLink& link, Storage* storage, std::uint32_t node_id, std::string prefix,
-              std::chrono::milliseconds lease);
+              std::chrono::milliseconds lease, std::chrono::milliseconds idle_release);
 
   void on_won(KeyFn fn) { on_won_ = std::move(fn); }
   void on_lost(KeyFn fn) { on_lost_ = std::move(fn); }
   void on_renewed(std::function<void()> fn) { on_renewed_ = std::move(fn); }
+  // Asked before an idle key is given up: answer true when nothing about it lives only in this
+  // node's memory (no locks, nothing queued or uncommitted).
+  void can_release(std::function<void(const std::string& key, std::function<void(bool)> answer)> fn) {
+    can_release_ = std::move(fn);
+  }
   void start();
   void stop();
 
   // Who owns key now; acquires it when nobody does. `done` runs on the cluster reactor, maybe
   // inline.
   void resolve(const std::string& key, std::function<void(KeyOwner)> done);
-  // Whether key is ours with a lease that is surely valid now.
+  // Whether key is ours with a lease that is surely valid now. A key ours and used (resolved, or
+  // touched for another node's call) within idle_release is kept; one unused longer, and quiet,
+  // is given up at a renewal tick, so a node renews only the keys in use.
   bool owns(const std::string& key) const;
+  void touch(const std::string& key);
   // What we believed about key is wrong (its supposed owner said it moved): ask Redis next time.
   void forget(const std::string& key);
   // node is dead or unanswering: forget every key we believed it owns.
@@ -78,6 +86,8 @@ class StoreLeases {
     std::uint32_t node = 0;
     std::uint64_t token = 0;  // the lease's serial
     Clock::time_point valid_until{};
+    Clock::time_point last_used{};
+    bool asking = false;  // can_release is being asked
     std::vector<std::function<void(KeyOwner)>> waiters;
   };
 
@@ -87,6 +97,7 @@ class StoreLeases {
   void settle(const std::string& key, KeyOwner owner);
   void lose(const std::string& key);
   void renew_all();
+  void release_if_idle(const std::string& key, Entry& e, Clock::time_point now);
   std::string lease_key(const std::string& key) const { return prefix_ + "lease:" + key; }
   std::string lease_value(std::uint64_t token) const { return std::to_string(node_id_) + ":" + std::to_string(token); }
   Clock::time_point valid_from(Clock::time_point sent) const { return sent + lease_ - lease_ / 10; }
@@ -97,11 +108,13 @@ class StoreLeases {
   std::uint32_t node_id_;
   std::string prefix_;
   std::chrono::milliseconds lease_;
+  std::chrono::milliseconds idle_release_;
   boost::asio::steady_timer timer_;
   bool running_ = false;
   std::unordered_map<std::string, Entry> keys_;
   KeyFn on_won_, on_lost_;
   std::function<void()> on_renewed_;
+  std::function<void(const std::string&, std::function<void(bool)>)> can_release_;
 };
 
 }  // namespace cohort::cluster

@@ -55,6 +55,9 @@ class KeyAuthority {
   // the authority only once idle().
   void retire(std::string_view why);
   bool idle() const { return pending_.empty() && !coalesce_armed_; }
+  // Nothing that lives only here: no lock or lease, no queued op, nothing uncommitted or unsent.
+  // Such a key can be dropped and loaded again later without anyone noticing.
+  bool quiet() const { return idle() && locks_.empty() && queued_.empty(); }
   // Ends expired leases and times out queued ops; returns when it next needs calling.
   std::optional<Clock::time_point> expire(Clock::time_point now);
 

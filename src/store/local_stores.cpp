@@ -135,6 +135,17 @@ void LocalStores::retire(std::string key, std::string why) {
   });
 }
 
+void LocalStores::quiet(std::string key, std::function<void(bool)> done) {
+  net::Reactor& origin = calling_reactor();
+  unsigned owner = net::owner_of(key, reactors_.size());
+  reactors_.at(owner).post([this, owner, &origin, key = std::move(key), done = std::move(done)]() mutable {
+    auto& keys = shards_[owner]->keys;
+    auto it = keys.find(key);
+    bool q = it == keys.end() || it->second->quiet();
+    origin.post([done = std::move(done), q] { done(q); });
+  });
+}
+
 void LocalStores::end_sessions(std::function<bool(std::uint64_t)> which) {
   for (unsigned i = 0; i < reactors_.size(); ++i)
     reactors_.at(i).post([this, i, which] {

@@ -44,6 +44,9 @@ class LocalStores final : public Stores {
   // Any thread: drops key's authority (posted to its owner reactor, ahead of whatever is posted
   // after), so the next use loads it from storage afresh. Its queued ops fail with `why`.
   void retire(std::string key, std::string why);
+  // From a reactor: answers (on that reactor) whether key holds nothing that lives only in
+  // memory (KeyAuthority::quiet; a key not loaded here is quiet).
+  void quiet(std::string key, std::function<void(bool)> done);
   // Any thread: ends the locks of every session `which` selects, on every key of this node.
   void end_sessions(std::function<bool(std::uint64_t)> which);
 

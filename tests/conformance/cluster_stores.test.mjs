@@ -18,6 +18,8 @@ import { countWriters } from "./crash_check.mjs";
 // The lease the nodes run with (1 s keeps the fail-over test short; COHORT_TEST_LEASE_MS=3000
 // measures the default).
 const LEASE_MS = Number(process.env.COHORT_TEST_LEASE_MS ?? 1000);
+// A key unused this long is given up by its owner (the default is 5 minutes).
+const IDLE_MS = 3 * LEASE_MS;
 const fixture = path.resolve("tests/support/pg_fixture.sh");
 const dir = path.join(os.tmpdir(), `cohort-pg-cluster-${process.pid}`);
 
@@ -26,7 +28,8 @@ describe("stores across three nodes", () => {
   let cluster;
   before(async () => {
     const url = execFileSync(fixture, ["start", dir], { encoding: "utf8", timeout: 30_000 }).trim();
-    cluster = await startCluster(3, { args: ["--secret", SECRET, "--storage", url, "--cluster-lease-ms", String(LEASE_MS)] });
+    cluster = await startCluster(3, { args: ["--secret", SECRET, "--storage", url, "--cluster-lease-ms", String(LEASE_MS),
+                                             "--cluster-key-idle-ms", String(IDLE_MS)] });
     for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
   });
   after(async () => {
@@ -35,10 +38,14 @@ describe("stores across three nodes", () => {
     execFileSync(fixture, ["stop", dir], { timeout: 30_000 });
   });
 
-  // Which live node holds key's lease: the one whose owned-keys gauge counts it.
-  const ownerOf = async (nodes) => {
-    const owned = await Promise.all(nodes.map((n) => metrics(n)));
-    return nodes.filter((_, i) => owned[i].cohort_cluster_store_keys_owned > 0);
+  const redisGet = (k) =>
+    execFileSync("redis-cli", ["-p", String(cluster.redis.port), "--raw", "GET", k], { encoding: "utf8", timeout: 5000 }).trim();
+
+  // The nodes (of those given) holding key's lease, by the node id in the lease's value.
+  const ownerOf = async (nodes, key) => {
+    const holder = redisGet(`cohort:lease:${key}`).split(":")[0];
+    const ids = await Promise.all(nodes.map(async (n) => String((await metrics(n)).cohort_cluster_node_id)));
+    return nodes.filter((_, i) => ids[i] === holder);
   };
 
   test("concurrent ops from clients on all three nodes serialize on one owner and converge", async () => {
@@ -64,7 +71,7 @@ describe("stores across three nodes", () => {
     }
     assert.equal(clients[0].state.counters.total, 90);
     assert.equal(clients[0].state.items.length, 18);
-    const owners = await ownerOf(cluster.nodes);
+    const owners = await ownerOf(cluster.nodes, key);
     assert.equal(owners.length, 1, "exactly one node owns the key");
     const all = await Promise.all(cluster.nodes.map((n) => metrics(n)));
     const forwarded = all.reduce((s, m) => s + m.cohort_cluster_store_forwarded_total, 0);
@@ -78,7 +85,7 @@ describe("stores across three nodes", () => {
     assert.equal(later.response.version, final + 1);
     const wonAfter = (await Promise.all(cluster.nodes.map((n) => metrics(n)))).reduce((s, m) => s + m.cohort_cluster_store_keys_won_total, 0);
     assert.equal(wonAfter, won, "the key never changed hands");
-    assert.deepEqual(await ownerOf(cluster.nodes), owners);
+    assert.deepEqual(await ownerOf(cluster.nodes, key), owners);
   });
 
   test("a lock held from a node that dies ends when that node is declared down; a new node joins", async () => {
@@ -110,7 +117,7 @@ describe("stores across three nodes", () => {
     // The key's first op on `first` makes it the owner.
     const seed = await follower(pool, first, key);
     assert.equal((await seed.op("incr", { counter: "seed" })).status, "ok");
-    assert.deepEqual(await ownerOf(cluster.nodes), [first]);
+    assert.deepEqual(await ownerOf(cluster.nodes, key), [first]);
     const others = cluster.nodes.slice(1);
     const WRITERS = 4;
     const writers = [];
@@ -157,7 +164,7 @@ describe("stores across three nodes", () => {
       await Promise.all(loops);
     }
     const failoverMs = firstAckAfterKill - killedAt;
-    assert.equal((await ownerOf(others)).length, 1, "one surviving node took the key");
+    assert.equal((await ownerOf(others, key)).length, 1, "one surviving node took the key");
     const reader = await follower(pool, others[0], key);
     assert.equal(reader.join.status, "ok", JSON.stringify(reader.join.response));
     const { state, version } = reader.join.response;
@@ -198,13 +205,34 @@ describe("stores across three nodes", () => {
     assert.equal(reader.join.response.state.counters.n, 2);
   });
 
+  test("an idle key is given up by its owner, and taken by the next node that uses it", async () => {
+    const key = uniq("doc:idle");
+    const [a, b] = cluster.nodes;
+    const onA = await follower(pool, a, key);
+    assert.equal((await onA.op("incr", { counter: "n" })).status, "ok");
+    const lease = `cohort:lease:${key}`;
+    assert.notEqual(redisGet(lease), "", "a holds the lease");
+    // Polled until the lease is gone (the condition ends the wait; the deadline bounds it).
+    const deadline = Date.now() + IDLE_MS + 5 * LEASE_MS;
+    while (redisGet(lease) !== "") {
+      assert.ok(Date.now() < deadline, "the idle key's lease was never given up");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const wonBefore = (await metrics(b)).cohort_cluster_store_keys_won_total;
+    const onB = await follower(pool, b, key);
+    assert.equal(onB.join.response.version, 1);
+    const r = await onB.op("incr", { counter: "n" });
+    assert.equal(r.status, "ok", JSON.stringify(r.response));
+    assert.equal(r.response.version, 2, "versions continue on the new owner");
+    assert.equal((await metrics(b)).cohort_cluster_store_keys_won_total, wonBefore + 1);
+    await onA.until(() => onA.version === 2, "the old owner's follower still gets the patches");
+  });
+
   test("a node stopped cleanly gives its keys up at once; the next op elsewhere takes them", async () => {
     const key = uniq("doc:handover");
     const [a, b] = cluster.nodes;
     const onA = await follower(pool, a, key);
     assert.equal((await onA.op("incr", { counter: "n" })).status, "ok");
-    const redisGet = (k) =>
-      execFileSync("redis-cli", ["-p", String(cluster.redis.port), "--raw", "GET", k], { encoding: "utf8", timeout: 5000 }).trim();
     assert.match(redisGet(`cohort:lease:${key}`), /^\d+:\d+$/, "a holds the lease");
     const onB = await follower(pool, b, key);
     await a.stop();
