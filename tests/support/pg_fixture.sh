@@ -7,7 +7,8 @@
 #   tests/support/pg_fixture.sh up DIR      # starts it again on the same port
 #
 # DIR must not exist yet (start creates it). fsync is off: the tests are about Cohort's logic,
-# not the disk (so figures taken on this fixture are not durable-commit figures). PostgreSQL refuses to run as root, so as root the
+# not the disk (so figures taken on this fixture are not durable-commit figures); PG_FSYNC=on
+# in the environment of `start`/`up` turns it on, for benchmarks of durable commits. PostgreSQL refuses to run as root, so as root the
 # cluster belongs to the `postgres` user (Debian's package creates it). Readiness is polled with
 # pg_isready against a deadline, never a fixed sleep. Loopback only; trust auth on 127.0.0.1.
 set -euo pipefail
@@ -30,7 +31,7 @@ case "$cmd" in
     ;;
   up)
     port=$(cat "$dir/port")
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off}" start >/dev/null
     for _ in $(seq 1 100); do  # up to 10 s
       if "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q; then
         echo "postgresql://postgres@127.0.0.1:$port/postgres"
