@@ -186,30 +186,38 @@ void StoreLeases::release_if_idle(const std::string& key, Entry& e, Clock::time_
 void StoreLeases::renew_all() {
   if (!running_) return;
   auto now = Clock::now();
-  std::string ms = std::to_string(lease_.count());
-  for (auto& [key, e] : keys_) {
-    if (e.state != State::mine) continue;
-    if (now >= e.valid_until) {
-      lose(key);
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    auto& [key, e] = *it;
+    bool stale = now - e.last_used > idle_release_;
+    if (e.state == State::mine) {
+      if (now >= e.valid_until) lose(key);
+      else renew(key, e, now);
+      if (e.state == State::mine && stale) release_if_idle(key, e, now);
+    } else if (e.state != State::acquiring && stale && e.waiters.empty() && !e.asking) {
+      it = keys_.erase(it);  // what we knew of a key nobody here used for long
       continue;
     }
-    if (now - e.last_used > idle_release_) release_if_idle(key, e, now);
-    link_.command({"EVAL", kRenew, "1", lease_key(key), lease_value(e.token), ms},
-                  [this, key, token = e.token, sent = now](const RedisValue& reply) {
-                    auto it = keys_.find(key);
-                    if (it == keys_.end() || it->second.state != State::mine || it->second.token != token) return;
-                    if (reply.kind == RedisValue::Kind::integer && reply.integer == 1) {
-                      it->second.valid_until = std::max(it->second.valid_until, valid_from(sent));
-                      if (on_renewed_) on_renewed_();
-                    } else if (reply.kind == RedisValue::Kind::integer)
-                      lose(key);  // expired and maybe granted to another node: not ours
-                    // lost / error: Redis unreachable; the lease lapses at valid_until
-                  });
+    ++it;
   }
   timer_.expires_after(lease_ / 3);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) renew_all();
   });
+}
+
+void StoreLeases::renew(const std::string& key, const Entry& e, Clock::time_point now) {
+  link_.command({"EVAL", kRenew, "1", lease_key(key), lease_value(e.token), std::to_string(lease_.count())},
+                [this, key, token = e.token, sent = now](const RedisValue& reply) {
+                  auto it = keys_.find(key);
+                  if (it == keys_.end() || it->second.state != State::mine || it->second.token != token) return;
+                  if (reply.kind == RedisValue::Kind::integer && reply.integer == 1) {
+                    it->second.valid_until = std::max(it->second.valid_until, valid_from(sent));
+                    if (on_renewed_) on_renewed_();
+                  } else if (reply.kind == RedisValue::Kind::integer) {
+                    lose(key);  // expired and maybe granted to another node: not ours
+                  }
+                  // lost / error: Redis unreachable; the lease lapses at valid_until
+                });
 }
 
 }  // namespace cohort::cluster

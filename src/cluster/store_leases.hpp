@@ -97,6 +97,7 @@ class StoreLeases {
   void settle(const std::string& key, KeyOwner owner);
   void lose(const std::string& key);
   void renew_all();
+  void renew(const std::string& key, const Entry& e, Clock::time_point now);
   void release_if_idle(const std::string& key, Entry& e, Clock::time_point now);
   std::string lease_key(const std::string& key) const { return prefix_ + "lease:" + key; }
   std::string lease_value(std::uint64_t token) const { return std::to_string(node_id_) + ":" + std::to_string(token); }
