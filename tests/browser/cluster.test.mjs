@@ -10,7 +10,7 @@ import path from "node:path";
 
 import { launchBrowser, openPage, text, waitText, shot } from "./browser.mjs";
 import { whoAmI } from "./apps.mjs";
-import { startCluster, untilMetrics } from "../conformance/cluster.mjs";
+import { metrics, startCluster, untilMetrics } from "../conformance/cluster.mjs";
 
 const browser = await launchBrowser();
 const fixture = path.resolve("tests/support/pg_fixture.sh");
@@ -19,7 +19,8 @@ let cluster;
 before(async () => {
   const url = execFileSync(fixture, ["start", dir], { encoding: "utf8", timeout: 30_000 }).trim();
   // One secret for every node: a page's signed session and visitor cookie are good on any node.
-  cluster = await startCluster(3, { args: ["--secret", "cluster-browser-secret", "--storage", url] });
+  // A long lease, so the key's owner still holds it well after Redis goes away (the last test).
+  cluster = await startCluster(3, { args: ["--secret", "cluster-browser-secret", "--storage", url, "--cluster-lease-ms", "10000"] });
   for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
 });
 after(async () => {
@@ -64,3 +65,33 @@ test("the dashboard on one node lists the people on every node; a poll made on o
   await shot(admin, "cluster-dashboard");
   assert.deepEqual([...admin.errors, ...owner.errors, ...voter.errors], []);
 });
+
+test("Redis restarted: a change made meanwhile on the owner's node reaches the other node's page after", async () => {
+  // The counter's owner, from its lease in Redis.
+  const holder = execFileSync("redis-cli", ["-p", String(cluster.redis.port), "--raw", "GET", "cohort:lease:counter:main"],
+                              { encoding: "utf8", timeout: 5000 }).trim().split(":")[0];
+  const ids = await Promise.all(cluster.nodes.map(async (n) => String((await metrics(n)).cohort_cluster_node_id)));
+  const owner = cluster.nodes[ids.indexOf(holder)];
+  const other = cluster.nodes.find((n) => n !== owner);
+  assert.ok(owner, `the counter's lease names node ${holder}, one of ${ids}`);
+  const onOwner = await openPage(browser, `${owner.url}/counter`);
+  const onOther = await openPage(browser, `${other.url}/counter`);
+  const start = Number(await text(onOwner, "#count"));
+
+  await cluster.redis.kill();
+  await untilMetrics(owner, (m) => m.cohort_cluster_links_up === 0, "the owner sees Redis gone");
+  // The owner's lease is still good: the click is applied and committed, but its patch cannot
+  // cross to the other node.
+  await onOwner.click("#inc");
+  await waitText(onOwner, "#count", String(start + 1));
+  assert.equal(Number(await text(onOther, "#count")), start, "nothing crossed while Redis was down");
+
+  cluster.redis = await cluster.redis.restart();
+  for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "links back up");
+  // No further change: the other page catches up by the resync alone (it re-reads the state).
+  await waitText(onOther, "#count", String(start + 1));
+  await onOther.click("#inc");
+  for (const p of [onOwner, onOther]) await waitText(p, "#count", String(start + 2));
+  assert.deepEqual([...onOwner.errors, ...onOther.errors], []);
+});
+
