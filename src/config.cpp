@@ -116,6 +116,8 @@ const std::vector<Setting>& settings() {
                             &Config::live_session_ttl_s, 60, 31'536'000),
       number<std::uint32_t>("shutdown_grace_ms", "how long shutdown waits for sockets (default 3000)",
                             &Config::shutdown_grace_ms, 0, 60'000),
+      number<std::uint32_t>("incident_lease_ms", "an /incident field idle this long stops being its editor's (default 15000)",
+                            &Config::incident_lease_ms, 100, 3'600'000),
   };
   return table;
 }

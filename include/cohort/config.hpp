@@ -59,6 +59,9 @@ struct Config {
   std::uint32_t live_session_ttl_s = 14 * 24 * 3600;
   // How long shutdown waits for sockets to close before exiting anyway.
   std::uint32_t shutdown_grace_ms = 3000;
+  // The incident demo page (/incident): a field stays leased this long after its last change
+  // if its editor neither types nor leaves it. Tests shorten it to see a lease run out quickly.
+  std::uint32_t incident_lease_ms = 15000;
 
   // Cluster (docs/cluster.md). Empty: the node runs alone. "redis://HOST:PORT": the node joins
   // the other nodes using that Redis for PubSub, presence replication and membership.

@@ -13,7 +13,6 @@ namespace {
 
 constexpr std::string_view kKey = "incident:main";
 constexpr std::string_view kHere = "presence:incident";
-constexpr std::int64_t kLeaseMs = 15'000;  // how long a field stays yours without typing
 
 std::string field_of_path(std::string_view path) {
   constexpr std::string_view prefix = "/fields/";
@@ -22,6 +21,8 @@ std::string field_of_path(std::string_view path) {
 
 class IncidentView final : public live::View {
  public:
+  explicit IncidentView(std::int64_t lease_ms) : lease_ms_(lease_ms) {}
+
   void mount(const live::Params&, live::Socket& s) override {
     me_ = user_field(s, "id");
     assign_me(s);
@@ -61,7 +62,7 @@ class IncidentView final : public live::View {
   }
 
   void lock(const std::string& field, live::Socket& s, std::function<void(bool)> then) {
-    s.op(std::string(kKey), "lock", JsonObject{{"path", "/fields/" + field}, {"ttl_ms", kLeaseMs}},
+    s.op(std::string(kKey), "lock", JsonObject{{"path", "/fields/" + field}, {"ttl_ms", lease_ms_}},
          [this, field, &s, then](const OpOutcome& o) {
            if (o.ok) held_.insert(field);
            else refused(field, o.error, s);
@@ -148,6 +149,7 @@ class IncidentView final : public live::View {
     s.assign("editing_count", text(count_of(editing, "field being edited", "fields being edited")));
   }
 
+  std::int64_t lease_ms_;  // how long a field stays this tab's without typing (Config::incident_lease_ms)
   std::string me_;
   std::set<std::string> held_;  // fields this tab holds the lease of
   std::string focused_;         // the field this tab's cursor is in, as focus/blur events tell
@@ -157,7 +159,8 @@ class IncidentView final : public live::View {
 
 void install_incident(Node& node, live::Live& live) {
   node.stores().define(incident_kind());
-  live.view("/incident", "incident", [] { return std::make_unique<IncidentView>(); }, "Incident report");
+  std::int64_t lease_ms = node.config().incident_lease_ms;
+  live.view("/incident", "incident", [lease_ms] { return std::make_unique<IncidentView>(lease_ms); }, "Incident report");
 }
 
 }  // namespace cohort::apps

@@ -11,10 +11,9 @@ import { spawn } from "node:child_process";
 import net from "node:net";
 
 import { startServer } from "./server.mjs";
-import { Presence } from "phoenix";
 
 import { after, before } from "node:test";
-import { ClientPool, WAIT_MS, deferred, withTimeout } from "./helpers.mjs";
+import { ClientPool, WAIT_MS, deferred, sameKeys, untilPresence, withTimeout } from "./helpers.mjs";
 
 const REDIS_START_MS = 10_000;
 const live = new Set();
@@ -137,31 +136,7 @@ export async function untilMetrics(server, pred, what, timeoutMs = 10_000) {
   }
 }
 
-
-// A joined room client with a phoenix.js Presence attached.
-export async function presenceClient(pool, server, topic, user) {
-  const socket = await pool.connected(server);
-  const channel = socket.channel(topic, { user_id: user });
-  const presence = new Presence(channel);
-  const syncs = [];
-  presence.onSync(() => syncs.forEach((fn) => fn()));
-  const joined = deferred();
-  channel.join(WAIT_MS).receive("ok", () => joined.resolve()).receive("error", (e) => joined.reject(new Error(JSON.stringify(e))));
-  await withTimeout(joined.promise, WAIT_MS, `join ${topic} as ${user} on ${server.url}`);
-  return { socket, channel, presence, user, onSync: (fn) => syncs.push(fn) };
-}
-
-const keys = (p) => Object.keys(p.state).sort();
-
 // Resolves once the client's presence keys are exactly `want`, re-checking on every sync.
 export function untilKeys(client, want, timeoutMs = WAIT_MS) {
-  const d = deferred();
-  const target = JSON.stringify([...want].sort());
-  const check = () => JSON.stringify(keys(client.presence)) === target && d.resolve();
-  client.onSync(check);
-  check();
-  return withTimeout(d.promise, timeoutMs, `${client.user} to see exactly ${target}`).catch((err) => {
-    err.message += ` — last view ${JSON.stringify(keys(client.presence))}`;
-    throw err;
-  });
+  return untilPresence(client, sameKeys(want), `to see exactly ${JSON.stringify([...want].sort())}`, timeoutMs);
 }

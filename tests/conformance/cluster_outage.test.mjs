@@ -9,8 +9,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { cast, nextEvent, uniq, withTimeout } from "./helpers.mjs";
-import { freePort, metrics, presenceClient, startCluster, untilKeys, untilMetrics, clusterForSuite } from "./cluster.mjs";
+import { cast, nextEvent, presenceClient, uniq, withTimeout } from "./helpers.mjs";
+import { freePort, metrics, startCluster, untilKeys, untilMetrics, clusterForSuite } from "./cluster.mjs";
 import { cohortBin, startServer } from "./server.mjs";
 
 describe("Redis outage", () => {

@@ -4,8 +4,8 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { WAIT_MS, deferred, uniq, withTimeout } from "./helpers.mjs";
-import { DOWN_BOUND_MS, metrics, presenceClient, startCluster, untilKeys, untilMetrics, clusterForSuite } from "./cluster.mjs";
+import { WAIT_MS, deferred, presenceClient, uniq, withTimeout } from "./helpers.mjs";
+import { DOWN_BOUND_MS, metrics, startCluster, untilKeys, untilMetrics, clusterForSuite } from "./cluster.mjs";
 
 describe("presence across three nodes", () => {
   const suite = clusterForSuite(3, (m) => m.cohort_cluster_nodes_alive === 2, "two other nodes alive");

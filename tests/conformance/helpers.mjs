@@ -5,7 +5,7 @@
 // closes in afterEach/after, so no socket, reconnect or rejoin timer outlives its test.
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { Socket } from "phoenix";
+import { Presence, Socket } from "phoenix";
 import WebSocket from "ws";
 
 export const WAIT_MS = 5000; // default deadline for one expected event on loopback
@@ -238,4 +238,43 @@ export async function bystander(pool, server, topic = uniq("room:bystander"), so
       await withTimeout(heard.promise, WAIT_MS, `bystander shout ${what}`).finally(() => channel.off("shout", ref));
     },
   };
+}
+
+// ---- presence -------------------------------------------------------------------------------
+
+// A joined room client with a phoenix.js Presence attached: {socket, channel, presence, user,
+// onSync(fn)}. socketOpts go to the Socket.
+export async function presenceClient(pool, server, topic, user, socketOpts = {}) {
+  const socket = await pool.connected(server, socketOpts);
+  const channel = socket.channel(topic, { user_id: user });
+  const presence = new Presence(channel);
+  const syncs = [];
+  presence.onSync(() => syncs.forEach((fn) => fn()));
+  const joined = deferred();
+  channel.join(WAIT_MS).receive("ok", () => joined.resolve()).receive("error", (e) => joined.reject(new Error(JSON.stringify(e))));
+  await withTimeout(joined.promise, WAIT_MS, `join ${topic} as ${user} on ${server.url}`);
+  return { socket, channel, presence, user, onSync: (fn) => syncs.push(fn) };
+}
+
+// {key: [sorted meta descriptions]} of a Presence list, for comparisons and failure messages.
+export function presenceView(presence, describe = (m) => m.status ?? "-") {
+  const out = {};
+  for (const [key, { metas }] of Object.entries(presence.state)) out[key] = metas.map(describe).sort();
+  return out;
+}
+
+// A predicate for untilPresence: the presence keys are exactly `want`.
+export const sameKeys = (want) => (p) => JSON.stringify(Object.keys(p.state).sort()) === JSON.stringify([...want].sort());
+
+// Resolves once pred(client.presence) holds, re-checking on every sync; rejects at the deadline
+// with the last view seen.
+export function untilPresence(client, pred, what, timeoutMs = WAIT_MS) {
+  const d = deferred();
+  const check = () => pred(client.presence) && d.resolve();
+  client.onSync(check);
+  check();
+  return withTimeout(d.promise, timeoutMs, `${client.user}: ${what}`).catch((err) => {
+    err.message += ` — last view ${JSON.stringify(presenceView(client.presence))}`;
+    throw err;
+  });
 }

@@ -3,49 +3,10 @@
 // pushes presence_state; "presence_update" replaces the caller's meta.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Presence } from "phoenix";
 
-import { ClientPool, WAIT_MS, deferred, push, uniq, withTimeout } from "./helpers.mjs";
+import { ClientPool, WAIT_MS, deferred, presenceClient, presenceView, push, sameKeys, uniq, untilPresence, withTimeout } from "./helpers.mjs";
 import { RawWebSocket } from "./wire.mjs";
 import { startServer } from "./server.mjs";
-
-// A joined room client with a phoenix.js Presence attached.
-async function presenceClient(pool, server, topic, user, socketOpts = {}) {
-  const socket = await pool.connected(server, socketOpts);
-  const channel = socket.channel(topic, { user_id: user });
-  const presence = new Presence(channel);
-  const syncs = [];
-  presence.onSync(() => syncs.forEach((fn) => fn()));
-  const joined = deferred();
-  channel.join(WAIT_MS).receive("ok", () => joined.resolve()).receive("error", (e) => joined.reject(new Error(JSON.stringify(e))));
-  await withTimeout(joined.promise, WAIT_MS, `join ${topic} as ${user}`);
-  return { socket, channel, presence, user, onSync: (fn) => syncs.push(fn) };
-}
-
-// {key: [sorted meta descriptions]} of a Presence list, for comparisons.
-function view(presence, describe = (m) => m.status ?? "-") {
-  const out = {};
-  for (const [key, { metas }] of Object.entries(presence.state)) out[key] = metas.map(describe).sort();
-  return out;
-}
-
-// Resolves once pred(presence) holds, re-checking on every sync; rejects at the deadline with
-// the last view seen.
-function until(client, pred, what, timeoutMs = WAIT_MS) {
-  const d = deferred();
-  const check = () => {
-    if (pred(client.presence)) d.resolve();
-  };
-  client.onSync(check);
-  check();
-  return withTimeout(d.promise, timeoutMs, `${client.user}: ${what}`).catch((err) => {
-    err.message += ` — last view ${JSON.stringify(view(client.presence))}`;
-    throw err;
-  });
-}
-
-const keys = (p) => Object.keys(p.state).sort();
-const sameKeys = (want) => (p) => JSON.stringify(keys(p)) === JSON.stringify([...want].sort());
 
 describe("presence with phoenix.js Presence", () => {
   let server;
@@ -63,12 +24,12 @@ describe("presence with phoenix.js Presence", () => {
     const a = await presenceClient(pool, server, topic, "alice");
     const b = await presenceClient(pool, server, topic, "bob");
     const c = await presenceClient(pool, server, topic, "carol");
-    for (const x of [a, b, c]) await until(x, sameKeys(["alice", "bob", "carol"]), "sees all three");
+    for (const x of [a, b, c]) await untilPresence(x, sameKeys(["alice", "bob", "carol"]), "sees all three");
     const left = deferred();
     a.presence.onLeave((key, current, leftPres) => key === "carol" && current.metas.length === 0 && left.resolve(leftPres));
     c.channel.leave();
     await withTimeout(left.promise, WAIT_MS, "onLeave(carol) at alice");
-    await until(b, sameKeys(["alice", "bob"]), "carol gone");
+    await untilPresence(b, sameKeys(["alice", "bob"]), "carol gone");
   });
 
   test("two tabs of one user: one key, two metas; the key stays until its last tab goes", async () => {
@@ -76,21 +37,21 @@ describe("presence with phoenix.js Presence", () => {
     const watcher = await presenceClient(pool, server, topic, "watcher");
     const tab1 = await presenceClient(pool, server, topic, "dana");
     const tab2 = await presenceClient(pool, server, topic, "dana");
-    await until(watcher, (p) => p.state.dana?.metas.length === 2, "dana has two metas");
+    await untilPresence(watcher, (p) => p.state.dana?.metas.length === 2, "dana has two metas");
     const refs = watcher.presence.state.dana.metas.map((m) => m.phx_ref);
     assert.equal(new Set(refs).size, 2, "each tab has its own phx_ref");
     for (const r of refs) assert.match(r, /^[A-Za-z0-9_-]{16}$/);
     tab2.socket.disconnect();
-    await until(watcher, (p) => p.state.dana?.metas.length === 1, "dana down to one meta");
+    await untilPresence(watcher, (p) => p.state.dana?.metas.length === 1, "dana down to one meta");
     tab1.channel.leave();
-    await until(watcher, sameKeys(["watcher"]), "dana gone with her last tab");
+    await untilPresence(watcher, sameKeys(["watcher"]), "dana gone with her last tab");
   });
 
   test("an update is a join of the new meta (phx_ref_prev) and a leave of the old one", async () => {
     const topic = uniq("room:upd");
     const watcher = await presenceClient(pool, server, topic, "watcher");
     const erin = await presenceClient(pool, server, topic, "erin");
-    await until(watcher, (p) => p.state.erin?.metas.length === 1, "erin present");
+    await untilPresence(watcher, (p) => p.state.erin?.metas.length === 1, "erin present");
     const before = watcher.presence.state.erin.metas[0].phx_ref;
     const diff = deferred();
     watcher.channel.on("presence_diff", (d) => d.joins.erin && diff.resolve(d));
@@ -98,7 +59,7 @@ describe("presence with phoenix.js Presence", () => {
     const d = await withTimeout(diff.promise, WAIT_MS, "presence_diff with erin's update");
     assert.equal(d.joins.erin.metas[0].phx_ref_prev, before);
     assert.equal(d.leaves.erin.metas[0].phx_ref, before);
-    await until(watcher, (p) => p.state.erin?.metas.length === 1 && p.state.erin.metas[0].status === "away", "erin away, one meta");
+    await untilPresence(watcher, (p) => p.state.erin?.metas.length === 1 && p.state.erin.metas[0].status === "away", "erin away, one meta");
   });
 
   test("a TCP connection cut without a close frame leaves at once; a silent one after the idle timeout", async () => {
@@ -111,12 +72,12 @@ describe("presence with phoenix.js Presence", () => {
     pool.track(() => silent.destroy());
     join(cut, "frank");
     join(silent, "gina");
-    await until(watcher, sameKeys(["watcher", "frank", "gina"]), "frank and gina present");
+    await untilPresence(watcher, sameKeys(["watcher", "frank", "gina"]), "frank and gina present");
     cut.destroy(); // FIN/RST, no close frame
-    await until(watcher, sameKeys(["watcher", "gina"]), "frank gone after the cut");
+    await untilPresence(watcher, sameKeys(["watcher", "gina"]), "frank gone after the cut");
     // gina's socket stays open but sends nothing: the 1.5 s idle timeout closes it.
     const t0 = Date.now();
-    await until(watcher, sameKeys(["watcher"]), "gina gone after the idle timeout", 1500 + 3000);
+    await untilPresence(watcher, sameKeys(["watcher"]), "gina gone after the idle timeout", 1500 + 3000);
     assert.ok(Date.now() - t0 >= 500, "gina must not leave before her socket went idle");
   });
 
@@ -124,7 +85,7 @@ describe("presence with phoenix.js Presence", () => {
     const topic = uniq("room:crash");
     const watcher = await presenceClient(pool, server, topic, "watcher");
     const hank = await presenceClient(pool, server, topic, "hank");
-    await until(watcher, sameKeys(["watcher", "hank"]), "hank present");
+    await untilPresence(watcher, sameKeys(["watcher", "hank"]), "hank present");
     const states = [];
     hank.channel.on("presence_state", (s) => states.push(s));
     const rejoined = deferred();
@@ -133,9 +94,9 @@ describe("presence with phoenix.js Presence", () => {
     });
     hank.channel.push("crash", {});
     await withTimeout(rejoined.promise, WAIT_MS, "hank's rejoin after the crash");
-    await until(hank, (p) => sameKeys(["watcher", "hank"])(p) && states.length >= 1, "hank's state after the rejoin");
+    await untilPresence(hank, (p) => sameKeys(["watcher", "hank"])(p) && states.length >= 1, "hank's state after the rejoin");
     assert.ok(states.at(-1).watcher, "the re-sent state holds the watcher");
-    await until(watcher, (p) => p.state.hank?.metas.length === 1, "watcher sees hank once again");
+    await untilPresence(watcher, (p) => p.state.hank?.metas.length === 1, "watcher sees hank once again");
   });
 });
 
@@ -201,9 +162,9 @@ describe("presence churn", () => {
       if (s.client) (truth[s.user] ??= []).push(s.status ?? "-");
     for (const k of Object.keys(truth)) truth[k].sort();
     const want = JSON.stringify(Object.fromEntries(Object.entries(truth).sort()));
-    const matches = (p) => JSON.stringify(Object.fromEntries(Object.entries(view({ state: p.state })).sort())) === want;
+    const matches = (p) => JSON.stringify(Object.fromEntries(Object.entries(presenceView({ state: p.state })).sort())) === want;
     const live = [observer, ...slots.filter((s) => s.client).map((s) => s.client)];
-    for (const c of live) await until(c, (p) => matches(p), `converged to ${want}`, 10_000);
+    for (const c of live) await untilPresence(c, (p) => matches(p), `converged to ${want}`, 10_000);
     assert.ok(counts.join >= 100 && counts.update >= 100 && counts.leave >= 50 && counts.disconnect >= 50, JSON.stringify(counts));
   });
 });
