@@ -38,14 +38,6 @@ std::string expected_accept(std::string_view key) {
   return base64(digest, digest_len);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
@@ -60,7 +52,7 @@ std::string_view header_value(std::string_view head, std::string_view name) {
     std::size_t end = head.find("\r\n", start);
     std::string_view line = head.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     auto colon = line.find(':');
-    if (colon != std::string_view::npos && iequals(trim(line.substr(0, colon)), name))
+    if (colon != std::string_view::npos && boost::beast::iequals(trim(line.substr(0, colon)), name))
       return trim(line.substr(colon + 1));
     pos = end;
   }

@@ -2,6 +2,7 @@
 #include "ws_url.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/beast/core/string.hpp>
 #include <cctype>
 #include <charconv>
 
@@ -9,17 +10,9 @@ namespace cohort::bench {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 // The numeric address to dial for host, or an error when host is not loopback.
 std::optional<std::string> loopback_address(std::string_view host, std::string& address) {
-  if (iequals(host, "localhost")) {
+  if (boost::beast::iequals(host, "localhost")) {
     address = "127.0.0.1";
     return std::nullopt;
   }
@@ -61,9 +54,9 @@ std::optional<std::string> ensure_vsn(std::string& target) {
 
 std::optional<std::string> parse_ws_url(std::string_view url, WsTarget& out) {
   constexpr std::string_view kScheme = "ws://";
-  if (url.size() >= 6 && iequals(url.substr(0, 6), "wss://"))
+  if (url.size() >= 6 && boost::beast::iequals(url.substr(0, 6), "wss://"))
     return "wss:// is not supported: the bench runs on loopback without TLS, use ws://";
-  if (url.size() < kScheme.size() || !iequals(url.substr(0, kScheme.size()), kScheme))
+  if (url.size() < kScheme.size() || !boost::beast::iequals(url.substr(0, kScheme.size()), kScheme))
     return "the URL must start with ws:// (got '" + std::string(url) + "')";
   std::string_view rest = url.substr(kScheme.size());
   auto end = rest.find_first_of("/?#");
