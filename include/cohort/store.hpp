@@ -96,6 +96,12 @@ struct OpCall {
   Actor actor;
   std::uint64_t session = 0;  // who holds locks; 0 for server code
   std::optional<std::uint64_t> expect_version;
+  // The caller's id for this op ("" = none), unique per key (a random UUID, say): an op whose
+  // id was already applied is answered with that first outcome ({ok, version}) and not applied
+  // again — so a client whose op got "unavailable" (outcome unknown) may resend it safely. The
+  // key remembers the ids of its last max(history, 1000) applied ops; after a restart or a move
+  // to another node, those of the ops stored since its last snapshot.
+  std::string op_id;
 };
 
 struct OpOutcome {

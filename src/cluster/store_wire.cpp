@@ -33,6 +33,7 @@ JsonObject encode_call(const OpCall& c) {
                {"actor", JsonObject{{"id", c.actor.id}, {"roles", std::move(roles)}}},
                {"session", c.session}};
   if (c.expect_version) o["expect"] = *c.expect_version;
+  if (!c.op_id.empty()) o["op_id"] = c.op_id;
   return o;
 }
 
@@ -50,6 +51,7 @@ std::optional<WireError> decode_call(const JsonObject& o, OpCall& c) {
   if (const Json* roles = member(*actor, "roles"); roles && roles->is_array())
     for (const auto& r : roles->get_array())
       if (r.is_string()) c.actor.roles.emplace_back(r.get_string());
+  c.op_id = string_of(member(o, "op_id")).value_or("");
   if (const Json* expect = member(o, "expect")) {
     auto v = uint_of(expect);
     if (!v) return WireError{"op call expect is not a version"};

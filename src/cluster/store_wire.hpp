@@ -2,7 +2,7 @@
 //
 // A node that does not own a store key sends the key's owner a request on the owner's inbox
 // channel `<prefix>n:<owner id>`; the owner answers on the sender's inbox with the same id.
-//   op    {"t":"op","id":N,"from":F,"call":{"key","name","args","actor":{"id","roles"},"session","expect"?}}
+//   op    {"t":"op","id":N,"from":F,"call":{"key","name","args","actor":{"id","roles"},"session","expect"?,"op_id"?}}
 //   view  {"t":"view","id":N,"from":F,"key":K,"since"?:V}
 //   end   {"t":"end","key":K,"session":S}                       (no answer)
 //   reply {"t":"r","id":N,"moved"?:true,"outcome":{"ok","version","error"}}

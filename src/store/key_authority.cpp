@@ -11,6 +11,8 @@ namespace {
 
 // A snapshot is written to storage after this many commits (and the op log before it compacted).
 constexpr std::uint64_t kSnapshotEvery = 1000;
+// Op ids remembered per key, at least (kind.history when larger).
+constexpr std::size_t kRememberedIds = 1000;
 constexpr std::string_view kOwnerPath = "/_owner";
 
 std::chrono::milliseconds ms_left(Clock::time_point until, Clock::time_point now) {
@@ -51,6 +53,8 @@ std::optional<std::string> KeyAuthority::load() {
   if (!loaded.snapshot.is_null()) committed_ = std::move(loaded.snapshot);
   version_ = loaded.snapshot_version;
   for (auto& op : loaded.ops) {
+    if (op.op.is_object())
+      if (auto* id = op.op.get_object().if_contains("id"); id && id->is_string()) remember(std::string(id->get_string()), op.version);
     if (!op.patch.is_array()) continue;
     if (auto err = apply_patch(committed_, op.patch.get_array())) {
       broken_ = "stored patch " + std::to_string(op.version) + " does not apply: " + err->reason;
@@ -74,8 +78,30 @@ Actor KeyAuthority::with_owner_role(const Actor& actor) const {
 
 void KeyAuthority::apply(OpCall call, OpDone done) { run(std::move(call), std::move(done)); }
 
+bool KeyAuthority::seen(const OpCall& call, OpDone& done) {
+  if (call.op_id.empty()) return false;
+  if (auto a = applied_ids_.find(call.op_id); a != applied_ids_.end()) {
+    done(OpOutcome{true, a->second, {}});
+    return true;
+  }
+  auto p = pending_ids_.find(call.op_id);
+  if (p == pending_ids_.end()) return false;
+  pending_.at(p->second).resent.push_back(std::move(done));
+  return true;
+}
+
+void KeyAuthority::remember(const std::string& op_id, std::uint64_t version) {
+  if (op_id.empty() || !applied_ids_.emplace(op_id, version).second) return;
+  applied_order_.push_back(op_id);
+  while (applied_order_.size() > std::max<std::size_t>(env_.kind.history, kRememberedIds)) {
+    applied_ids_.erase(applied_order_.front());
+    applied_order_.pop_front();
+  }
+}
+
 void KeyAuthority::run(OpCall call, OpDone done) {
   if (broken_) return done(fail({{"reason", "storage_error"}, {"detail", *broken_}}));
+  if (seen(call, done)) return;
   if (call.expect_version && *call.expect_version != version_)
     return done(fail({{"reason", "conflict"}, {"expected", *call.expect_version}, {"version", version_}}));
   if (builtin(call, done)) return;
@@ -124,12 +150,14 @@ void KeyAuthority::accept(const OpCall& call, json::array patch, OpDone done) {
   if (auto err = apply_patch(state_, patch)) return done(fail({{"reason", "invalid"}, {"detail", err->reason}}));
   estimated_bytes_ += bytes;
   std::uint64_t v = ++version_;
-  pending_.emplace(v, Pending{patch, std::move(done)});
+  pending_.emplace(v, Pending{patch, std::move(done), call.op_id, {}});
+  if (!call.op_id.empty()) pending_ids_[call.op_id] = v;
   if (!env_.storage) {
     env_.reactor.post([this, v] { on_commit(v, std::nullopt); });
     return;
   }
   JsonObject op{{"name", call.name}, {"args", call.args}, {"actor", call.actor.id}};
+  if (!call.op_id.empty()) op["id"] = call.op_id;
   net::Reactor& owner = env_.reactor;
   env_.storage->append(key_, v, std::move(op), std::move(patch), [this, v, &owner](std::optional<std::string> error) {
     owner.post([this, v, error = std::move(error)] { on_commit(v, error); });
@@ -141,12 +169,17 @@ void KeyAuthority::on_commit(std::uint64_t v, std::optional<std::string> error) 
   if (it == pending_.end()) return;
   Pending p = std::move(it->second);
   pending_.erase(it);
+  if (!p.op_id.empty()) pending_ids_.erase(p.op_id);
   if (error) {
     // The speculative state now holds a change that is not stored: stop taking ops on this key.
     broken_ = "commit failed: " + *error;
-    p.done(fail({{"reason", "storage_error"}, {"detail", *error}}));
+    OpOutcome failed = fail({{"reason", "storage_error"}, {"detail", *error}});
+    for (auto& d : p.resent) d(failed);
+    p.done(std::move(failed));
     return;
   }
+  remember(p.op_id, v);
+  for (auto& d : p.resent) d(OpOutcome{true, v, {}});
   apply_patch(committed_, p.patch);  // applied to state_ already, so it applies here too
   committed_version_ = v;
   history_.push_back({v, p.patch});

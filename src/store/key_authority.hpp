@@ -18,6 +18,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "cohort/pubsub.hpp"
 #include "cohort/storage.hpp"
@@ -75,6 +77,8 @@ class KeyAuthority {
   struct Pending {  // accepted, waiting for its commit
     json::array patch;
     OpDone done;
+    std::string op_id;
+    std::vector<OpDone> resent;  // the same op_id sent again meanwhile: the same outcome
   };
   struct Committed {
     std::uint64_t version;
@@ -82,6 +86,9 @@ class KeyAuthority {
   };
 
   void run(OpCall call, OpDone done);
+  // An op whose op_id is applied or pending: answered (now or at its commit); true if so.
+  bool seen(const OpCall& call, OpDone& done);
+  void remember(const std::string& op_id, std::uint64_t version);
   bool builtin(const OpCall& call, OpDone& done);
   void transfer_owner(const OpCall& call, OpDone& done);
   OpOutcome acquire(const OpCall& call, const std::string& path);
@@ -122,6 +129,11 @@ class KeyAuthority {
   boost::asio::steady_timer coalesce_timer_;
   bool coalesce_armed_ = false;
   std::uint64_t since_snapshot_ = 0;  // commits since the last storage snapshot
+  // op_id → version of the last applied ops that had an id (oldest first in applied_order_),
+  // and op_id → version of those accepted and not committed yet.
+  std::unordered_map<std::string, std::uint64_t> applied_ids_;
+  std::deque<std::string> applied_order_;
+  std::unordered_map<std::string, std::uint64_t> pending_ids_;
 };
 
 }  // namespace cohort::store

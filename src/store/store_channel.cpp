@@ -8,6 +8,7 @@ namespace cohort::store {
 namespace {
 
 constexpr std::string_view kPrefix = "store:";
+constexpr std::size_t kMaxOpId = 64;
 
 const Json* field(const Json& v, std::string_view name) {
   return v.is_object() ? v.get_object().if_contains(name) : nullptr;
@@ -61,6 +62,11 @@ class StoreChannel final : public Channel {
       if (!ev->is_number() || ev->to_number<double>() < 0)
         return Reply::error(JsonObject{{"reason", "invalid"}, {"field", "expect_version"}});
       call.expect_version = static_cast<std::uint64_t>(ev->to_number<double>());
+    }
+    if (const Json* id = field(*payload.json, "op_id"); id && !id->is_null()) {
+      if (!id->is_string() || id->get_string().empty() || id->get_string().size() > kMaxOpId)
+        return Reply::error(JsonObject{{"reason", "invalid"}, {"field", "op_id"}, {"detail", "a string of 1 to 64 characters"}});
+      call.op_id = id->get_string();
     }
     call.actor = actor_;
     call.session = session_;

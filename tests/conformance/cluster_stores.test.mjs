@@ -126,21 +126,23 @@ describe("stores across three nodes", () => {
     let killedAt = 0;
     let firstAckAfterKill = 0;
     let stop = false;
+    // Each op has an op_id and is sent again, with it, until acknowledged: an op that got
+    // "unavailable" (in flight when the owner died: applied or not) must be applied once.
     const loop = async (w, i) => {
-      while (!stop) {
+      for (let n = 0; !stop; n++) {
         stats[i].sent++;
         const sentAfterKill = killedAt !== 0;  // only the new owner can acknowledge it
-        const r = await w.op("incr", { counter: `w${i}` }).catch(() => null);
-        if (r?.status === "ok") {
-          stats[i].acked++;
-          if (sentAfterKill) {
-            stats[i].afterKill++;
-            firstAckAfterKill ||= Date.now();
-          }
-        } else {
+        for (;;) {
+          const r = await w.op("incr", { counter: `w${i}` }, { op_id: `w${i}-${n}` }).catch(() => null);
+          if (r?.status === "ok") break;
           assert.ok(killedAt, `an op failed before the kill: ${JSON.stringify(r?.response)}`);
           assert.equal(r?.response?.reason, "unavailable", `a failed op says why: ${JSON.stringify(r?.response)}`);
           stats[i].errors++;
+        }
+        stats[i].acked++;
+        if (sentAfterKill) {
+          stats[i].afterKill++;
+          firstAckAfterKill ||= Date.now();
         }
       }
     };
@@ -170,9 +172,11 @@ describe("stores across three nodes", () => {
     const { state, version } = reader.join.response;
     const found = state.counters.seed + countWriters(state, stats);
     assert.equal(version, found, "one version per applied op: continuous across the fail-over");
+    for (const [i, s] of stats.entries())
+      assert.equal(state.counters[`w${i}`], s.acked, `writer ${i}: every op applied exactly once, resent ones included`);
     assert.ok(failoverMs > 0, "an op sent after the kill waited for the dead owner's lease");
     console.log(`fail-over: owner SIGKILLed after ${acked() - afterKill()} acks; first ack of an op sent after the kill ${failoverMs} ms later ` +
-                `(lease ${LEASE_MS} ms); ${stats.reduce((n, s) => n + s.errors, 0)} ops failed "unavailable" meanwhile; version ${version}`);
+                `(lease ${LEASE_MS} ms); ${stats.reduce((n, s) => n + s.errors, 0)} ops failed "unavailable" meanwhile and were resent with their op_id; version ${version}`);
     cluster.nodes = others;  // the dead node is out of the cluster for the tests that follow
   });
 

@@ -142,6 +142,26 @@ export function storesSuite(title, storageArgs = () => []) {
       assert.equal((await viewer.op("incr", { counter: "n" })).status, "ok", "vic now owns it");
     });
 
+    test("an op sent again with its op_id is applied once, also after a restart", async () => {
+      const key = uniq("doc:idem");
+      let c = await follower(pool, server, key);
+      const first = await c.op("incr", { counter: "n" }, { op_id: "retry-1" });
+      assert.equal(first.status, "ok");
+      const again = await c.op("incr", { counter: "n" }, { op_id: "retry-1" });
+      assert.equal(again.status, "ok");
+      assert.equal(again.response.version, first.response.version, "the first outcome, not a new version");
+      assert.equal((await c.op("incr", { counter: "n" }, { op_id: "retry-2" })).response.version, first.response.version + 1);
+      const bad = await c.op("incr", { counter: "n" }, { op_id: "x".repeat(65) });
+      assert.equal(bad.status, "error");
+      assert.equal(bad.response.field, "op_id");
+      await server.stop();
+      server = await server.restart();  // the ids come back with the ops from storage
+      c = await follower(pool, server, key);
+      const afterRestart = await c.op("incr", { counter: "n" }, { op_id: "retry-1" });
+      assert.equal(afterRestart.response.version, first.response.version);
+      assert.equal(c.state.counters.n, 2, "two distinct ops applied, whatever was resent");
+    });
+
     test("bad input: clear errors and no change", async () => {
       const key = uniq("doc:bad");
       const ed = await follower(pool, server, key);

@@ -1,5 +1,6 @@
 // key_authority_test.cpp — src/store/key_authority.hpp without storage: the state size limit
-// is about the state, not about how many ops touched it.
+// is about the state, not about how many ops touched it; an op sent again with its op_id is
+// applied once.
 #include "store/key_authority.hpp"
 
 #include <gtest/gtest.h>
@@ -41,17 +42,52 @@ struct Fixture {
   NullPubSub pubsub;
   KeyAuthority key{"t:1", {kind, nullptr, pubsub, reactor}};
 
-  OpOutcome run(const char* op) {
+  OpOutcome run(const char* op, std::string op_id = "") {
     OpOutcome out;
     OpCall call;
     call.key = "t:1";
     call.name = op;
+    call.op_id = std::move(op_id);
     key.apply(std::move(call), [&](OpOutcome r) { out = std::move(r); });
     reactor.context().poll();
     reactor.context().restart();
     return out;
   }
 };
+
+TEST(KeyAuthority, AnOpSentAgainWithItsIdIsAnsweredWithTheFirstOutcomeNotAppliedTwice) {
+  Fixture f;
+  OpOutcome first = f.run("grow", "op-a");
+  ASSERT_TRUE(first.ok);
+  OpOutcome again = f.run("grow", "op-a");
+  EXPECT_TRUE(again.ok);
+  EXPECT_EQ(again.version, first.version);
+  OpOutcome other = f.run("grow", "op-b");
+  EXPECT_EQ(other.version, first.version + 1) << "another id is another op";
+  OpOutcome plain = f.run("grow");
+  EXPECT_EQ(plain.version, first.version + 2);
+  StoreView v = f.key.view(std::nullopt);
+  EXPECT_EQ(v.state->at("items").as_array().size(), 3u) << "op-a was applied once";
+}
+
+TEST(KeyAuthority, AnOpSentAgainBeforeItsCommitGetsTheSameOutcomeAtTheCommit) {
+  Fixture f;
+  std::vector<OpOutcome> outs;
+  for (int i = 0; i < 2; ++i) {
+    OpCall call;
+    call.key = "t:1";
+    call.name = "grow";
+    call.op_id = "op-twice";
+    f.key.apply(std::move(call), [&](OpOutcome r) { outs.push_back(std::move(r)); });
+  }
+  EXPECT_TRUE(outs.empty()) << "nothing is answered before the commit";
+  f.reactor.context().poll();
+  ASSERT_EQ(outs.size(), 2u);
+  EXPECT_TRUE(outs[0].ok && outs[1].ok);
+  EXPECT_EQ(outs[0].version, 1u);
+  EXPECT_EQ(outs[1].version, 1u);
+  EXPECT_EQ(f.key.view(std::nullopt).version, 1u);
+}
 
 TEST(KeyAuthority, ReplacingOneValueNeverHitsTheSizeLimit) {
   Fixture f;

@@ -22,6 +22,7 @@ TEST(StoreWire, AnOpRequestRoundTrips) {
   r.call.actor = Actor{"ed", {"editor", "owner"}};
   r.call.session = (std::uint64_t{7} << 40) + 3;
   r.call.expect_version = 9;
+  r.call.op_id = "5f0c-retry-safe";
   auto back = decode_as<StoreRequest>(encode_store_request(r));
   EXPECT_EQ(back.kind, StoreRequest::Kind::op);
   EXPECT_EQ(back.id, 42u);
@@ -33,6 +34,7 @@ TEST(StoreWire, AnOpRequestRoundTrips) {
   EXPECT_EQ(back.call.actor.roles, r.call.actor.roles);
   EXPECT_EQ(back.call.session, r.call.session);
   EXPECT_EQ(back.call.expect_version, std::optional<std::uint64_t>(9));
+  EXPECT_EQ(back.call.op_id, "5f0c-retry-safe");
 }
 
 TEST(StoreWire, ViewAndEndRequestsRoundTrip) {
