@@ -84,10 +84,19 @@ bool KeyAuthority::seen(const OpCall& call, OpDone& done) {
     done(OpOutcome{true, a->second, {}});
     return true;
   }
-  auto p = pending_ids_.find(call.op_id);
-  if (p == pending_ids_.end()) return false;
-  pending_.at(p->second).resent.push_back(std::move(done));
-  return true;
+  if (auto p = pending_ids_.find(call.op_id); p != pending_ids_.end()) {
+    pending_.at(p->second).resent.push_back(std::move(done));
+    return true;
+  }
+  for (auto& q : queued_) {  // waiting for a lock: both callers get what it gets when it runs
+    if (q.call.op_id != call.op_id) continue;
+    q.done = [first = std::move(q.done), again = std::move(done)](OpOutcome r) {
+      first(r);
+      again(std::move(r));
+    };
+    return true;
+  }
+  return false;
 }
 
 void KeyAuthority::remember(const std::string& op_id, std::uint64_t version) {

@@ -33,6 +33,8 @@ StoreKind small_kind() {
   kind.ops["grow"] = OpSpec{{}, [](const OpRequest&) {
     return OpResult::change({JsonObject{{"op", "add"}, {"path", "/items/-"}, {"value", std::string(100, 'x')}}});
   }};
+  kind.ops["grow_when_free"] = kind.ops["grow"];
+  kind.ops["grow_when_free"].when_locked = WhenLocked::queue;
   return kind;
 }
 
@@ -68,6 +70,34 @@ TEST(KeyAuthority, AnOpSentAgainWithItsIdIsAnsweredWithTheFirstOutcomeNotApplied
   EXPECT_EQ(plain.version, first.version + 2);
   StoreView v = f.key.view(std::nullopt);
   EXPECT_EQ(v.state->at("items").as_array().size(), 3u) << "op-a was applied once";
+}
+
+TEST(KeyAuthority, AnOpSentAgainWhileItWaitsForALockRunsOnceForBoth) {
+  Fixture f;
+  auto call = [](const char* op, std::uint64_t session, const char* who, Json args, std::string id) {
+    OpCall c;
+    c.key = "t:1";
+    c.name = op;
+    c.args = std::move(args);
+    c.actor.id = who;
+    c.session = session;
+    c.op_id = std::move(id);
+    return c;
+  };
+  std::vector<OpOutcome> outs;
+  auto record = [&](OpOutcome r) { outs.push_back(std::move(r)); };
+  f.key.apply(call("lock", 1, "ann", JsonObject{{"path", "/items"}}, ""), record);
+  f.key.apply(call("grow_when_free", 2, "bob", JsonObject{}, "q1"), record);
+  f.key.apply(call("grow_when_free", 2, "bob", JsonObject{}, "q1"), record);
+  f.reactor.context().poll();
+  f.reactor.context().restart();
+  ASSERT_EQ(outs.size(), 1u) << "the lock answered; both sends of q1 wait";
+  f.key.apply(call("unlock", 1, "ann", JsonObject{{"path", "/items"}}, ""), record);
+  f.reactor.context().poll();
+  ASSERT_EQ(outs.size(), 4u);
+  EXPECT_TRUE(outs[2].ok && outs[3].ok);
+  EXPECT_EQ(outs[2].version, outs[3].version);
+  EXPECT_EQ(f.key.view(std::nullopt).state->at("items").as_array().size(), 1u);
 }
 
 TEST(KeyAuthority, AnOpSentAgainBeforeItsCommitGetsTheSameOutcomeAtTheCommit) {
