@@ -147,6 +147,8 @@ void Cluster::update_links() {
   if (both_up_ && !up) bump(counters_.link_downs);
   if (!both_up_ && up) {
     replication_.links_up();
+    // Store patches carry versions, so their clients can read again what they may have missed
+    // while the links were down (other topics' broadcasts are at-most-once: nothing to resync).
     if (was_up_once_) adapter_.resync_local("store:");
     was_up_once_ = true;
   }
