@@ -260,6 +260,15 @@ void ClusterStores::on_reply(StoreReply r) {
 
 void ClusterStores::node_down(std::uint32_t node) {
   leases_->forget_node(node);
+  for (auto it = forwarded_.begin(); it != forwarded_.end();) {
+    if (it->second->owner != node) {
+      ++it;
+      continue;
+    }
+    it->second->fail(unavailable("node " + std::to_string(node) + ", the owner of " + it->second->call.key +
+                                 ", is down: the call may or may not have been applied"));
+    it = forwarded_.erase(it);
+  }
   local_.end_sessions([node](std::uint64_t session) { return (session >> kSessionShift) == node; });
 }
 
