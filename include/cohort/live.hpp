@@ -72,7 +72,9 @@ class Socket {
   // Sets key; marks it changed only when the value differs from the current one.
   virtual void assign(std::string_view key, Json value) = 0;
   void assign(std::string_view key, const std::string& text) { assign(key, Json(json::string_view(text))); }
-  void assign(std::string_view key, const char* text) { assign(key, Json(json::string_view(text))); }
+  void assign(std::string_view key, const char* text) {  // a null text assigns JSON null
+    assign(key, text ? Json(json::string_view(text)) : Json(nullptr));
+  }
   virtual const JsonObject& assigns() const = 0;
   // The assign's value, or null when absent. The reference stays valid until this same key is
   // assigned again (assigning other keys never moves it): a view or component holds at most 64

@@ -171,10 +171,6 @@ void Cluster::set_store_hooks(std::function<void(std::string_view)> inbox, std::
   replication_.on_node_gone(std::move(node_down));
 }
 
-std::optional<std::chrono::steady_clock::duration> Cluster::silent_for(std::uint32_t node) const {
-  return replication_.silent_for(node);
-}
-
 void Cluster::leave(std::chrono::milliseconds grace) {
   auto said = std::make_shared<std::promise<void>>();
   auto done = said->get_future();

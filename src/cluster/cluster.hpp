@@ -63,15 +63,12 @@ class Cluster {
   RedisLink& command_link() { return publisher_; }
   net::Reactor& reactor() { return reactor_; }
   const std::string& key_prefix() const { return settings_.prefix; }
-  std::chrono::milliseconds heartbeat() const { return settings_.heartbeat; }
   // Store routing (cluster_stores.hpp). Before start(): inbox gets every message on this node's
   // inbox channel, node_down every node declared down or gone, lifecycle(true) at start and
   // lifecycle(false) when the node leaves — all on the cluster reactor.
   void set_store_hooks(std::function<void(std::string_view)> inbox, std::function<void(std::uint32_t)> node_down,
                        std::function<void(bool)> lifecycle);
   std::string inbox(std::uint32_t node) const { return settings_.prefix + "n:" + std::to_string(node); }
-  // Cluster reactor only: how long node has been silent, if it is alive.
-  std::optional<std::chrono::steady_clock::duration> silent_for(std::uint32_t node) const;
 
  private:
   Cluster(const ClusterSettings& settings, RedisAddress address, std::uint32_t node_id, net::ReactorSet& reactors,

@@ -12,7 +12,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kRetryDelay = std::chrono::milliseconds(100);  // a dead owner's lease still runs
 constexpr unsigned kMaxMoves = 5;        // "moved" answers followed for one call
-constexpr unsigned kSilentBeats = 3;     // an owner silent this many heartbeats is not answering
+constexpr auto kWatchdogTick = std::chrono::milliseconds(500);  // forwarded calls' timeout check
 constexpr unsigned kSessionShift = 40;   // session ids: node id above, a counter below
 
 JsonObject unavailable(std::string detail) { return {{"reason", "unavailable"}, {"detail", std::move(detail)}}; }
@@ -194,12 +194,9 @@ bool ClusterStores::send(std::uint32_t node, const std::string& bytes, std::func
 
 void ClusterStores::check_forwards() {
   auto now = Clock::now();
-  auto beat = cluster_->heartbeat();
   for (auto it = forwarded_.begin(); it != forwarded_.end();) {
     Call& c = *it->second;
-    auto silent = cluster_->silent_for(c.owner).value_or(now - c.sent);
-    bool gone = silent > kSilentBeats * beat && now - c.sent > kSilentBeats * beat;
-    if (gone || now - c.sent > kForwardTimeout) {
+    if (now - c.sent > kForwardTimeout) {
       c.fail(unavailable("node " + std::to_string(c.owner) + ", the owner of " + c.call.key +
                          ", did not answer: the call may or may not have been applied"));
       leases_->forget(c.call.key);
@@ -209,7 +206,7 @@ void ClusterStores::check_forwards() {
     }
   }
   if (forwarded_.empty()) return;
-  watchdog_->expires_after(beat / 4);
+  watchdog_->expires_after(kWatchdogTick);
   watchdog_->async_wait([this](const boost::system::error_code& ec) {
     if (!ec) check_forwards();
   });

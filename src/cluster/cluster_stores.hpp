@@ -15,9 +15,10 @@
 // Guarantees: exactly one node applies a key's ops at a time (the lease) and a stale owner's
 // writes are refused by storage (the fence), so versions stay contiguous across owners; an op
 // is acknowledged only after its commit, so no acknowledged op is lost when its owner dies.
-// Failure: a forwarded call whose owner stays silent (no heartbeat for 3 heartbeats, or no
-// answer within kForwardTimeout) fails with "unavailable" — it may or may not have been
-// applied, as with any timeout — and that owner's keys are looked up again; while the lease of
+// Failure: a forwarded call whose owner is declared down (membership: cluster_down_ms without
+// a heartbeat), or that has no answer within kForwardTimeout, fails with "unavailable" — it may
+// or may not have been applied, as with any timeout (an op_id makes resending it safe) — and
+// that owner's keys are looked up again; while the lease of
 // a dead owner runs, calls wait for it (bounded by kResolveTimeout) and then the key is taken
 // over and loaded from storage. Without Redis nothing that needs an owner can be ordered:
 // such calls fail at once with "unavailable", never silently diverge. Stores in a cluster need

@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -34,12 +33,6 @@ class Membership {
   void refresh_all(TimePoint now);
 
   bool alive(std::uint32_t node) const { return last_heard_.contains(node); }
-  // How long an alive node has been silent; nothing when it is not alive.
-  std::optional<TimePoint::duration> silent_for(std::uint32_t node, TimePoint now) const {
-    auto it = last_heard_.find(node);
-    if (it == last_heard_.end()) return std::nullopt;
-    return now - it->second;
-  }
   std::vector<std::uint32_t> nodes() const;
 
  private:

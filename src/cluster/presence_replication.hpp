@@ -57,9 +57,6 @@ class PresenceReplication {
   void say_bye(RedisLink::ReplyHandler done);
   // Called with every node declared down or saying bye (after its presences left).
   void on_node_gone(std::function<void(std::uint32_t)> fn) { on_node_gone_ = std::move(fn); }
-  std::optional<Membership::TimePoint::duration> silent_for(std::uint32_t node) const {
-    return members_.silent_for(node, Membership::TimePoint::clock::now());
-  }
 
  private:
   void beat();

@@ -441,7 +441,7 @@ void ViewInstance::load_store(std::size_t index) {
     if (!v.ok || !v.state) {
       std::fprintf(stderr, "cohort: live view cannot read store %s: %s\n", follow.key.c_str(),
                    json::serialize(v.error).c_str());
-      view->assign(follow.assign, nullptr);
+      view->assign(follow.assign, Json(nullptr));  // not the const char* overload
     } else {
       follow.version = v.version;
       assign_slot(view->assigns_, follow.assign) = std::move(*v.state);
