@@ -77,8 +77,11 @@ void PresenceReplication::links_up() {
 }
 
 void PresenceReplication::say_bye(RedisLink::ReplyHandler done) {
-  if (!publisher_.command({"PUBLISH", channel_, encode_control(message(ControlKind::bye))}, std::move(done)))
-    done(RedisValue::from(nullptr));
+  // command() takes its handler even when it refuses (then never calls it): keep ours.
+  auto once = std::make_shared<RedisLink::ReplyHandler>(std::move(done));
+  if (!publisher_.command({"PUBLISH", channel_, encode_control(message(ControlKind::bye))},
+                          [once](const RedisValue& v) { (*once)(v); }))
+    (*once)(RedisValue::from(nullptr));
 }
 
 void PresenceReplication::request_sync(std::uint32_t node) {

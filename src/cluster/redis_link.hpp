@@ -89,7 +89,8 @@ class RedisLink {
 
   bool connected() const { return connected_; }
   // Sends a command; handler (may be empty) gets its reply. false: not sent (link down or too
-  // many pending); the handler is then not called.
+  // many pending); the handler is then not called — and it was consumed all the same, so a
+  // caller that wants to run it on refusal keeps its own copy.
   bool command(std::span<const std::string_view> args, ReplyHandler handler = {});
   bool command(std::initializer_list<std::string_view> args, ReplyHandler handler = {}) {
     return command(std::span<const std::string_view>(args.begin(), args.size()), std::move(handler));

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { cast, nextEvent, presenceClient, uniq, withTimeout } from "./helpers.mjs";
-import { freePort, metrics, startCluster, untilKeys, untilMetrics, clusterForSuite } from "./cluster.mjs";
+import { freePort, metrics, startCluster, startRedis, untilKeys, untilMetrics, clusterForSuite } from "./cluster.mjs";
 import { cohortBin, startServer } from "./server.mjs";
 
 describe("Redis outage", () => {
@@ -59,6 +59,17 @@ describe("Redis outage", () => {
     const idOf = (x) => x.presence.state[x.user].metas[0].phx_ref.slice(0, 6);
     const ids = [a, b, c, d].map(idOf);
     assert.equal(new Set(ids).size, 4, `four nodes, four node ids in phx_refs: ${ids}`);
+  });
+
+  test("a node stopped while Redis is down exits cleanly", async () => {
+    // Its own Redis, so the suite's cluster is left alone.
+    const redis = await startRedis();
+    const node = await startServer({ args: ["--cluster", redis.url] });
+    await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "links up");
+    await redis.kill();
+    await untilMetrics(node, (m) => m.cohort_cluster_links_up === 0, "links down");
+    const { code, signal } = await node.stop();
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, `stderr: ${node.output().stderr.slice(-500)}`);
   });
 
   test("a node whose Redis cannot be reached at start refuses to start, with the reason", async () => {
