@@ -149,7 +149,7 @@ void Cluster::update_links() {
     replication_.links_up();
     // Store patches carry versions, so their clients can read again what they may have missed
     // while the links were down (other topics' broadcasts are at-most-once: nothing to resync).
-    if (was_up_once_) adapter_.resync_local("store:");
+    if (was_up_once_) adapter_.resync_when_subscribed("store:");
     was_up_once_ = true;
   }
   both_up_ = up;

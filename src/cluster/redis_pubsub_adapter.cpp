@@ -1,6 +1,7 @@
 // redis_pubsub_adapter.cpp — distributed PubSub over Redis: see redis_pubsub_adapter.hpp.
 #include "cluster/redis_pubsub_adapter.hpp"
 
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -56,6 +57,7 @@ void RedisPubSubAdapter::on_subscribed(std::string_view channel) {
   std::string name = std::move(it->first);
   unconfirmed_.erase(it);
   release_waiters(name);
+  if (unconfirmed_.empty() && resync_prefix_) resync_local(*std::exchange(resync_prefix_, std::nullopt));
 }
 
 void RedisPubSubAdapter::release_waiters(const std::string& channel) {
@@ -84,6 +86,11 @@ void RedisPubSubAdapter::resync_local(std::string_view topic_prefix) {
     b.payload = JsonObject{{"reason", "cluster link restored: broadcasts may have been lost"}};
     pubsub_.deliver_remote(std::move(b));
   }
+}
+
+void RedisPubSubAdapter::resync_when_subscribed(std::string topic_prefix) {
+  if (unconfirmed_.empty()) return resync_local(topic_prefix);
+  resync_prefix_ = std::move(topic_prefix);
 }
 
 void RedisPubSubAdapter::resubscribe() {

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <functional>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
@@ -55,6 +56,9 @@ class RedisPubSubAdapter final : public PubSubAdapter {
   // (the stores' "store:") with a local "resync" broadcast that what they were sent may have a
   // hole, so they read again by version (the store channel and live views do).
   void resync_local(std::string_view topic_prefix);
+  // resync_local(topic_prefix) once every SUBSCRIBE sent so far is confirmed (at once if none is
+  // pending): a client that reads again must read after its topic's broadcasts reach us again.
+  void resync_when_subscribed(std::string topic_prefix);
   void on_subscribed(std::string_view channel);
   void link_down();
 
@@ -72,6 +76,7 @@ class RedisPubSubAdapter final : public PubSubAdapter {
   std::unordered_set<std::string> interest_;
   std::unordered_map<std::string, unsigned> unconfirmed_;  // SUBSCRIBEs sent, not confirmed yet
   std::unordered_map<std::string, std::vector<std::function<void()>>> waiters_;
+  std::optional<std::string> resync_prefix_;  // a resync waiting for every confirmation
 };
 
 }  // namespace cohort::cluster

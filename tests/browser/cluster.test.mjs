@@ -5,19 +5,17 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import os from "node:os";
-import path from "node:path";
 
 import { launchBrowser, openPage, text, waitText, shot } from "./browser.mjs";
 import { whoAmI } from "./apps.mjs";
 import { metrics, startCluster, untilMetrics } from "../conformance/cluster.mjs";
+import { pgForFile } from "../conformance/pg.mjs";
 
 const browser = await launchBrowser();
-const fixture = path.resolve("tests/support/pg_fixture.sh");
-const dir = path.join(os.tmpdir(), `cohort-pg-browser-${process.pid}`);
+const db = pgForFile("browser");
 let cluster;
 before(async () => {
-  const url = execFileSync(fixture, ["start", dir], { encoding: "utf8", timeout: 30_000 }).trim();
+  const url = db.url;
   // One secret for every node: a page's signed session and visitor cookie are good on any node.
   // A long lease, so the key's owner still holds it well after Redis goes away (the last test).
   cluster = await startCluster(3, { args: ["--secret", "cluster-browser-secret", "--storage", url, "--cluster-lease-ms", "10000"] });
@@ -25,7 +23,6 @@ before(async () => {
 });
 after(async () => {
   await cluster?.stopAll();
-  execFileSync(fixture, ["stop", dir], { timeout: 30_000 });
 });
 
 test("the counter: a click in a browser on one node shows in browsers on the other two", async () => {

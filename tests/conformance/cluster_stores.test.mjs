@@ -5,8 +5,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import os from "node:os";
-import path from "node:path";
 
 import { ClientPool, uniq } from "./helpers.mjs";
 import { follower } from "./store_client.mjs";
@@ -14,28 +12,26 @@ import { DOWN_BOUND_MS, metrics, startCluster, untilMetrics } from "./cluster.mj
 import { startServer } from "./server.mjs";
 import { SECRET } from "./tokens.mjs";
 import { countWriters } from "./crash_check.mjs";
+import { pgForFile } from "./pg.mjs";
 
 // The lease the nodes run with (1 s keeps the fail-over test short; COHORT_TEST_LEASE_MS=3000
 // measures the default).
 const LEASE_MS = Number(process.env.COHORT_TEST_LEASE_MS ?? 1000);
 // A key unused this long is given up by its owner (the default is 5 minutes).
 const IDLE_MS = 3 * LEASE_MS;
-const fixture = path.resolve("tests/support/pg_fixture.sh");
-const dir = path.join(os.tmpdir(), `cohort-pg-cluster-${process.pid}`);
+const db = pgForFile("cluster");
 
 describe("stores across three nodes", () => {
   const pool = new ClientPool();
   let cluster;
   before(async () => {
-    const url = execFileSync(fixture, ["start", dir], { encoding: "utf8", timeout: 30_000 }).trim();
-    cluster = await startCluster(3, { args: ["--secret", SECRET, "--storage", url, "--cluster-lease-ms", String(LEASE_MS),
+    cluster = await startCluster(3, { args: ["--secret", SECRET, "--storage", db.url, "--cluster-lease-ms", String(LEASE_MS),
                                              "--cluster-key-idle-ms", String(IDLE_MS)] });
     for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
   });
   after(async () => {
     await pool.closeAll();
     await cluster?.stopAll();
-    execFileSync(fixture, ["stop", dir], { timeout: 30_000 });
   });
 
   const redisGet = (k) =>
