@@ -17,12 +17,6 @@ constexpr unsigned kSessionShift = 40;   // session ids: node id above, a counte
 
 JsonObject unavailable(std::string detail) { return {{"reason", "unavailable"}, {"detail", std::move(detail)}}; }
 
-net::Reactor& calling_reactor() {
-  net::Reactor* r = net::Reactor::current();
-  if (!r) throw std::logic_error("Stores used off a reactor thread");
-  return *r;
-}
-
 }  // namespace
 
 struct ClusterStores::Call {
@@ -91,7 +85,7 @@ void ClusterStores::apply(OpCall call, std::function<void(OpOutcome)> done) {
   if (!cluster_) return local_.apply(std::move(call), std::move(done));
   auto c = std::make_shared<Call>();
   c->call = std::move(call);
-  c->origin = &calling_reactor();
+  c->origin = &store::calling_reactor();
   c->op_done = std::move(done);
   c->counters = &cluster_->counters();
   c->deadline = Clock::now() + kResolveTimeout;
@@ -104,7 +98,7 @@ void ClusterStores::view(std::string key, std::optional<std::uint64_t> since, st
   c->kind = StoreRequest::Kind::view;
   c->call.key = std::move(key);
   c->since = since;
-  c->origin = &calling_reactor();
+  c->origin = &store::calling_reactor();
   c->view_done = std::move(done);
   c->counters = &cluster_->counters();
   c->deadline = Clock::now() + kResolveTimeout;

@@ -7,13 +7,13 @@ namespace cohort::store {
 
 namespace {
 constexpr auto kSweep = std::chrono::milliseconds(50);  // lease expiry resolution
+}  // namespace
 
 net::Reactor& calling_reactor() {
   net::Reactor* r = net::Reactor::current();
   if (!r) throw std::logic_error("Stores used off a reactor thread");
   return *r;
 }
-}  // namespace
 
 struct LocalStores::Shard {
   explicit Shard(net::Reactor& r) : timer(r.context()) {}

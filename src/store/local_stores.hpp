@@ -24,6 +24,9 @@
 
 namespace cohort::store {
 
+// The reactor a Stores call comes from (completions run there); throws off the reactors.
+net::Reactor& calling_reactor();
+
 class LocalStores final : public Stores {
  public:
   LocalStores(net::ReactorSet& reactors, PubSub& pubsub, Storage* storage);

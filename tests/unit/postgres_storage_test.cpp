@@ -63,6 +63,19 @@ std::optional<std::string> append(Storage& s, const std::string& key, std::uint6
   return f.get();
 }
 
+// An error that says `what`.
+void expect_refused(const std::optional<std::string>& error, const char* what) {
+  ASSERT_TRUE(error) << "expected an error saying " << what;
+  EXPECT_NE(error->find(what), std::string::npos) << *error;
+}
+
+// The ops of key stored after its snapshot, as a new reader sees them.
+std::vector<cohort::StoredOp> stored_ops(Storage& s, const std::string& k) {
+  LoadedKey loaded;
+  EXPECT_FALSE(s.load(k, loaded));
+  return loaded.ops;
+}
+
 std::string key(const char* name) { return std::string(name) + "-" + std::to_string(getpid()); }
 
 }  // namespace
@@ -85,13 +98,9 @@ TEST(PostgresStorage, GapsAndDuplicatesAreRefusedAndStoreNothing) {
   auto s = open();
   auto k = key("gap");
   ASSERT_FALSE(append(*s, k, 1));
-  auto gap = append(*s, k, 3);
-  ASSERT_TRUE(gap);
-  EXPECT_NE(gap->find("does not follow 1"), std::string::npos) << *gap;
+  expect_refused(append(*s, k, 3), "does not follow 1");
   EXPECT_TRUE(append(*s, k, 1));
-  LoadedKey loaded;
-  ASSERT_FALSE(s->load(k, loaded));
-  EXPECT_EQ(loaded.ops.size(), 1u);
+  EXPECT_EQ(stored_ops(*s, k).size(), 1u);
 }
 
 TEST(PostgresStorage, ManyQueuedAppendsAllCommitInOrder) {
@@ -136,14 +145,12 @@ TEST(PostgresStorage, AStaleOwnerCanNeverWriteAfterANewOneTookTheFence) {
   ASSERT_FALSE(take(*old_owner, k));
   ASSERT_FALSE(append(*old_owner, k, 1));
   ASSERT_FALSE(take(*new_owner, k));  // the lease moved; the new owner has loaded, written nothing
-  auto refused = append(*old_owner, k, 2, Json("stale"));  // the old owner wakes up and writes
-  ASSERT_TRUE(refused) << "the old owner wrote after the key was taken";
-  EXPECT_NE(refused->find("fenced"), std::string::npos) << *refused;
+  // The old owner wakes up and writes: refused.
+  expect_refused(append(*old_owner, k, 2, Json("stale")), "fenced");
   ASSERT_FALSE(append(*new_owner, k, 2, Json("fresh")));
-  LoadedKey loaded;
-  ASSERT_FALSE(new_owner->load(k, loaded));
-  ASSERT_EQ(loaded.ops.size(), 2u);
-  EXPECT_EQ(loaded.ops[1].patch, Json("fresh"));  // nothing of the stale write
+  auto ops = stored_ops(*new_owner, k);
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[1].patch, Json("fresh"));  // nothing of the stale write
 }
 
 TEST(PostgresStorage, AKeyThatComesBackAfterAnotherOwnerWroteContinuesFromTheirVersion) {
@@ -157,12 +164,8 @@ TEST(PostgresStorage, AKeyThatComesBackAfterAnotherOwnerWroteContinuesFromTheirV
   ASSERT_FALSE(append(*b, k, 3));
   ASSERT_FALSE(take(*a, k));  // the key comes back to a
   ASSERT_FALSE(append(*a, k, 4)) << "a must not trust the version it cached before b wrote";
-  auto refused = append(*b, k, 5);
-  ASSERT_TRUE(refused);
-  EXPECT_NE(refused->find("fenced"), std::string::npos) << *refused;
-  LoadedKey loaded;
-  ASSERT_FALSE(a->load(k, loaded));
-  ASSERT_EQ(loaded.ops.size(), 4u);
+  expect_refused(append(*b, k, 5), "fenced");
+  EXPECT_EQ(stored_ops(*a, k).size(), 4u);
 }
 
 TEST(PostgresStorage, AnOutageGivesErrorsInDoneThenTheStorageReconnects) {
