@@ -182,41 +182,34 @@ TEST_F(RedisLinkTest, EachSubscribedChannelIsConfirmedAndAPublishAfterTheConfirm
 
 TEST_F(RedisLinkTest, MessagesReachTheSubscriberEvenAcrossAnUnsubscribeSubscribeRace) {
   subscribe("ch", true);
-  // Published until one arrives: the SUBSCRIBE may not have been processed yet.
-  wait_for([&] {
-    if (messages_.empty()) {
-      mutex_.unlock();
-      call({"PUBLISH", "ch", "first"});
-      mutex_.lock();
-    }
-    return !messages_.empty();
-  }, "the first message");
+  wait_for([&] { return confirmed_.size() == 1; }, "the SUBSCRIBE confirmed");
+  EXPECT_EQ(call({"PUBLISH", "ch", "first"}).integer, 1);
+  wait_for([&] { return !messages_.empty(); }, "the first message");
   EXPECT_EQ(messages_.front(), "ch=first");
   // The last local subscriber leaves and a new one comes in the same instant: UNSUBSCRIBE and
   // SUBSCRIBE leave in one write, and the UNSUBSCRIBE's reply arrives after the new SUBSCRIBE
   // was sent. hiredis keeps the channel's callback through that (pending_subs, since 0.14.1);
   // hiredis releases without it would drop every later message of the channel.
+  // Each round waits for the new SUBSCRIBE's confirmation, then publishes once: that one
+  // message must arrive, and nothing else.
   for (int round = 0; round < 20; ++round) {
+    std::size_t confirmed_before, before;
+    {
+      std::lock_guard lock(mutex_);
+      confirmed_before = confirmed_.size();
+      before = messages_.size();
+    }
     on_reactor([&] {
       std::string ch = "ch";
       sub_->subscribe(std::span(&ch, 1), false);
       sub_->subscribe(std::span(&ch, 1), true);
     });
+    wait_for([&] { return confirmed_.size() > confirmed_before; }, "the new SUBSCRIBE confirmed");
     std::string payload = "round-" + std::to_string(round);
-    std::size_t before;
-    {
-      std::lock_guard lock(mutex_);
-      before = messages_.size();
-    }
-    wait_for([&] {
-      if (messages_.size() == before) {
-        mutex_.unlock();
-        call({"PUBLISH", "ch", payload});
-        mutex_.lock();
-      }
-      return messages_.size() > before;
-    }, "a message after unsubscribe + subscribe");
+    EXPECT_EQ(call({"PUBLISH", "ch", payload}).integer, 1) << payload;
+    wait_for([&] { return messages_.size() > before; }, "a message after unsubscribe + subscribe");
     std::lock_guard lock(mutex_);
+    ASSERT_EQ(messages_.size(), before + 1);
     EXPECT_EQ(messages_.back(), "ch=" + payload);
   }
 }
