@@ -243,28 +243,60 @@ export async function bystander(pool, server, topic = uniq("room:bystander"), so
 // ---- presence -------------------------------------------------------------------------------
 
 // A joined room client with a phoenix.js Presence attached: {socket, channel, presence, user,
-// onSync(fn)}. socketOpts go to the Socket.
+// onSync(fn), onJoin(fn), onLeave(fn), log, reconnects()}. The Presence's onJoin / onLeave /
+// onSync callbacks (one each in phoenix.js) fan out to every fn registered here, and every
+// onJoin / onLeave call is also recorded in `log` from the first presence_state on, as
+// {kind: "join"|"leave", key, current, changed}: `current` is the key's presence as the
+// callback saw it (undefined for a new key; for a leave, what remains), `changed` the joined /
+// left presence; both deep-copied. reconnects() counts socket re-opens after the first one
+// (an idle close, a dropped connection). socketOpts go to the Socket.
 export async function presenceClient(pool, server, topic, user, socketOpts = {}) {
   const socket = await pool.connected(server, socketOpts);
+  let reopened = 0;
+  socket.onOpen(() => reopened++);
   const channel = socket.channel(topic, { user_id: user });
   const presence = new Presence(channel);
-  const syncs = [];
-  presence.onSync(() => syncs.forEach((fn) => fn()));
+  const fns = { sync: [], join: [], leave: [] };
+  const log = [];
+  const copy = (p) => (p === undefined ? undefined : structuredClone({ ...p }));
+  presence.onSync(() => fns.sync.forEach((fn) => fn()));
+  presence.onJoin((key, current, joined) => {
+    log.push({ kind: "join", key, current: copy(current), changed: copy(joined) });
+    fns.join.forEach((fn) => fn(key, current, joined));
+  });
+  presence.onLeave((key, current, left) => {
+    log.push({ kind: "leave", key, current: copy(current), changed: copy(left) });
+    fns.leave.forEach((fn) => fn(key, current, left));
+  });
   const joined = deferred();
   channel.join(WAIT_MS).receive("ok", () => joined.resolve()).receive("error", (e) => joined.reject(new Error(JSON.stringify(e))));
   await withTimeout(joined.promise, WAIT_MS, `join ${topic} as ${user} on ${server.url}`);
-  return { socket, channel, presence, user, onSync: (fn) => syncs.push(fn) };
+  return {
+    socket,
+    channel,
+    presence,
+    user,
+    log,
+    reconnects: () => reopened,
+    onSync: (fn) => fns.sync.push(fn),
+    onJoin: (fn) => fns.join.push(fn),
+    onLeave: (fn) => fns.leave.push(fn),
+  };
 }
 
-// {key: [sorted meta descriptions]} of a Presence list, for comparisons and failure messages.
+// {key: [sorted meta descriptions]} of what a phoenix.js Presence lists (presence.list()), for
+// comparisons and failure messages. Keys come out sorted.
 export function presenceView(presence, describe = (m) => m.status ?? "-") {
-  const out = {};
-  for (const [key, { metas }] of Object.entries(presence.state)) out[key] = metas.map(describe).sort();
-  return out;
+  const entries = presence.list((key, { metas }) => [key, metas.map(describe).sort()]);
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-// A predicate for untilPresence: the presence keys are exactly `want`.
-export const sameKeys = (want) => (p) => JSON.stringify(Object.keys(p.state).sort()) === JSON.stringify([...want].sort());
+// The same view of a raw {key: {metas}} object (a presence_state payload), through the
+// client's static Presence.list.
+export const stateView = (state, describe) => presenceView({ list: (by) => Presence.list(state, by) }, describe);
+
+// A predicate for untilPresence: the keys presence.list() gives are exactly `want`.
+export const sameKeys = (want) => (p) => JSON.stringify(p.list((key) => key).sort()) === JSON.stringify([...want].sort());
 
 // Resolves once pred(client.presence) holds, re-checking on every sync; rejects at the deadline
 // with the last view seen.
