@@ -25,24 +25,67 @@
 // idle_timeout_ms (a silent TCP peer) + one tick; a clean close within one tick.
 // Server code can track presences not tied to a socket (a bot, a job) under its own owner id.
 //
-// In-process code (a live view, a dashboard) follows a topic's presence by calling list() and
-// subscribing to the topic through PubSub: every change arrives as a "presence_diff" broadcast
-// whose payload is {joins, leaves}, to be applied as presence_state.hpp's apply_diff does.
+// In-process code (a bot, a dashboard, a job) follows a topic's presence with watch(topic, fn):
+// fn gets the current list at once, then every change as it reaches the calling reactor's
+// replica, with the change's joins and leaves and the list after it. The list IS that
+// replica: no copy per watcher, never behind what that reactor's sockets were sent.
 //
 // Threads: every method must be called on a reactor thread. Changes are applied on the
-// topic's owner reactor after the call returns.
+// topic's owner reactor after the call returns. A watcher's fn runs on the reactor that called
+// watch(), never concurrently with itself; the handle should be released on that reactor
+// (released elsewhere, the removal is posted there and fn may run until it is done).
 //
 // Cluster: phx_refs carry the node id (their first 4 bytes), so replicated entries from other
 // nodes can be told apart and removed when their node dies.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "cohort/json.hpp"
 
 namespace cohort {
+
+// What a presence watcher is told. The references are valid during the call only.
+struct PresenceChange {
+  const JsonObject& list;    // {key: {"metas": [...]}} after the change (this reactor's replica)
+  const JsonObject& joins;   // {key: {"metas": [...]}} that joined, as in a presence_diff
+  const JsonObject& leaves;  // {key: {"metas": [...]}} that left
+  bool initial;              // the first call, from inside watch(): joins and leaves are empty
+};
+// Must not throw: an exception is reported on stderr and that change is lost to the watcher.
+using PresenceWatcher = std::function<void(const PresenceChange&)>;
+
+// The handle of a watch(): move-only; releasing it (reset() or destruction) stops the calls.
+// Release it before the node it came from stops.
+class PresenceWatch {
+ public:
+  PresenceWatch() = default;
+  explicit PresenceWatch(std::function<void()> cancel) : cancel_(std::move(cancel)) {}
+  PresenceWatch(PresenceWatch&& other) noexcept : cancel_(std::exchange(other.cancel_, nullptr)) {}
+  PresenceWatch& operator=(PresenceWatch&& other) noexcept {
+    if (this != &other) {
+      reset();
+      cancel_ = std::exchange(other.cancel_, nullptr);
+    }
+    return *this;
+  }
+  PresenceWatch(const PresenceWatch&) = delete;
+  PresenceWatch& operator=(const PresenceWatch&) = delete;
+  ~PresenceWatch() { reset(); }
+
+  // On the watching reactor: no call of the watcher starts after this returns.
+  void reset() {
+    if (auto cancel = std::exchange(cancel_, nullptr)) cancel();
+  }
+  explicit operator bool() const { return static_cast<bool>(cancel_); }
+
+ private:
+  std::function<void()> cancel_;
+};
 
 class Presence {
  public:
@@ -64,6 +107,16 @@ class Presence {
 
   // This reactor's replica: {key: {"metas": [...]}}.
   virtual JsonObject list(std::string_view topic) const = 0;
+
+  // Follows topic's presence on the calling reactor: fn(initial change) runs before watch()
+  // returns (the list as list() would give it), then once per change of that replica, in the
+  // order every subscriber of the topic on this reactor sees the diffs. Nothing is missed
+  // between the two: the first call and the registration happen in one step. Example:
+  //   auto w = presence.watch("room:lobby", [&](const PresenceChange& c) {
+  //     for (const auto& [key, _] : c.joins) greet(key);
+  //     online = c.list.size();
+  //   });
+  virtual PresenceWatch watch(std::string_view topic, PresenceWatcher fn) = 0;
 };
 
 }  // namespace cohort

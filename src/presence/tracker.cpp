@@ -16,7 +16,18 @@ struct Tracker::PerReactor {
   PresenceShard shard;
   std::unordered_map<std::string, ReplicaTopic, pubsub::StringHash, std::equal_to<>> replica;
   std::unordered_multimap<std::uint64_t, std::pair<std::string, std::string>> owned;  // owner → (topic, key)
+  Watchers watchers;
 };
+
+namespace {
+const JsonObject kNone;
+
+// diff[side] as an object, or an empty one.
+const JsonObject& side_of(const JsonObject& diff, std::string_view side) {
+  auto* v = diff.if_contains(side);
+  return v && v->is_object() ? v->get_object() : kNone;
+}
+}  // namespace
 
 Tracker::Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick)
     : reactors_(reactors), pubsub_(pubsub), node_id_(node_id) {
@@ -93,6 +104,20 @@ JsonObject Tracker::list(std::string_view topic) const {
   return it == replica.end() ? JsonObject{} : it->second.state;
 }
 
+PresenceWatch Tracker::watch(std::string_view topic, PresenceWatcher fn) {
+  PerReactor& per = here();
+  net::Reactor& reactor = *net::Reactor::current();
+  std::string name(topic);
+  auto entry = per.watchers.add(name, std::move(fn));
+  // Registered and shown the replica in one step: no diff can fall in between.
+  auto it = per.replica.find(topic);
+  Watchers::call(*entry, topic, PresenceChange{it == per.replica.end() ? kNone : it->second.state, kNone, kNone, true});
+  return PresenceWatch([watchers = &per.watchers, reactor = &reactor, name = std::move(name), entry]() mutable {
+    if (net::Reactor::current() == reactor) return watchers->remove(name, entry);
+    reactor->post([watchers, name = std::move(name), entry] { watchers->remove(name, entry); });
+  });
+}
+
 std::shared_ptr<const std::string> Tracker::encoded_state(std::string_view topic) const {
   static const auto kEmpty = std::make_shared<const std::string>("{}");
   auto& replica = here().replica;
@@ -150,13 +175,14 @@ void Tracker::apply_everywhere(const std::string& topic, const std::shared_ptr<c
   auto message = pubsub_.prepare(std::move(m));  // the frame is built once
   for (unsigned i = 0; i < reactors_.size(); ++i)
     reactors_.at(i).post([per = per_reactor_[i].get(), pubsub = &pubsub_, topic, diff, message] {
-      // Replica first, then sockets, in one handler: see tracker.hpp.
+      // Replica first, then sockets and watchers, in one handler: see tracker.hpp.
       auto& entry = per->replica[topic];
       apply_diff(entry.state, *diff);
       entry.encoded.reset();
       entry.deflated.reset();
-      if (entry.state.empty()) per->replica.erase(topic);
       pubsub->deliver_here(*message);
+      per->watchers.notify(topic, PresenceChange{entry.state, side_of(*diff, "joins"), side_of(*diff, "leaves"), false});
+      if (entry.state.empty()) per->replica.erase(topic);
     });
 }
 

@@ -8,7 +8,9 @@
 // handler applies it to the replica and then delivers it to that reactor's subscribers of the
 // topic: a replica is never behind the diffs its sockets have seen, and a channel joining on
 // that reactor (subscribe, then read the replica, in one handler) gets either the state with
-// the change or the change itself, never neither.
+// the change or the change itself, never neither. Presence watchers (watch()) are per reactor
+// too (watchers.hpp): the same handler tells them, right after the replica changed, so a
+// watcher's list is that replica and it follows the same diffs in the same order.
 #pragma once
 
 #include <atomic>
@@ -23,6 +25,7 @@
 #include "cohort/pubsub.hpp"
 #include "net/reactor.hpp"
 #include "presence/presence_shard.hpp"
+#include "presence/watchers.hpp"
 #include "pubsub/local_pubsub.hpp"
 
 namespace cohort::presence {
@@ -38,6 +41,7 @@ class Tracker final : public Presence {
   void untrack(std::uint64_t owner, std::string_view topic, std::string_view key) override;
   void untrack_all(std::uint64_t owner) override;
   JsonObject list(std::string_view topic) const override;
+  PresenceWatch watch(std::string_view topic, PresenceWatcher fn) override;
 
   // This reactor's presence_state payload for topic as JSON text, shared until it changes.
   std::shared_ptr<const std::string> encoded_state(std::string_view topic) const;

@@ -1,0 +1,44 @@
+// watchers.cpp — the presence watchers of one reactor: see watchers.hpp.
+#include "presence/watchers.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+
+namespace cohort::presence {
+
+std::shared_ptr<Watchers::Entry> Watchers::add(const std::string& topic, PresenceWatcher fn) {
+  auto entry = std::make_shared<Entry>(Entry{std::move(fn), true});
+  by_topic_[topic].push_back(entry);
+  return entry;
+}
+
+void Watchers::remove(const std::string& topic, const std::shared_ptr<Entry>& entry) {
+  entry->live = false;
+  auto it = by_topic_.find(topic);
+  if (it == by_topic_.end()) return;
+  auto& list = it->second;
+  list.erase(std::remove(list.begin(), list.end(), entry), list.end());
+  if (list.empty()) by_topic_.erase(it);
+}
+
+void Watchers::notify(std::string_view topic, const PresenceChange& change) {
+  auto it = by_topic_.find(topic);
+  if (it == by_topic_.end()) return;
+  auto snapshot = it->second;  // watchers may be added or removed by the calls below
+  for (const auto& entry : snapshot)
+    if (entry->live) call(*entry, topic, change);
+}
+
+void Watchers::call(const Entry& entry, std::string_view topic, const PresenceChange& change) {
+  if (!entry.fn) return;
+  try {
+    entry.fn(change);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cohort: a presence watcher of %.*s threw: %s\n", static_cast<int>(topic.size()), topic.data(), e.what());
+  } catch (...) {
+    std::fprintf(stderr, "cohort: a presence watcher of %.*s threw\n", static_cast<int>(topic.size()), topic.data());
+  }
+}
+
+}  // namespace cohort::presence
