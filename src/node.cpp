@@ -75,7 +75,8 @@ struct Node::Impl {
         reactors(std::make_unique<net::ReactorSet>(config.reactor_count())),
         pubsub(std::make_unique<pubsub::LocalPubSub>(*reactors)),
         presence(std::make_unique<presence::Tracker>(*reactors, *pubsub, std::random_device{}(),
-                                                     std::chrono::milliseconds(config.presence_tick_ms))),
+                                                     std::chrono::milliseconds(config.presence_tick_ms),
+                                                     config.presence_max_stretch)),
         stores(std::make_unique<store::LocalStores>(*reactors, *pubsub, nullptr)),
         routed(std::make_unique<cluster::ClusterStores>(*stores)) {}
 

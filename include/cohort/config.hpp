@@ -44,6 +44,9 @@ struct Config {
   // live, long enough that a join storm costs one diff per tick instead of one per join.
   // A topic of more than 1,000 keys ticks less often (see cohort/presence.hpp).
   std::uint32_t presence_tick_ms = 50;
+  // The longest period of a big topic, in ticks: a topic of k keys publishes every
+  // presence_tick_ms × min(presence_max_stretch, ceil(k / 1000)). 1 = never stretch.
+  std::uint32_t presence_max_stretch = 20;
   // The HMAC key of signed tokens. Empty: read <data_dir>/secret, created with 32 random bytes
   // at first start, so tokens stay valid across restarts.
   std::string secret;

@@ -10,19 +10,27 @@
 // applies track / update / untrack one at a time and, once per tick (Config::presence_tick_ms,
 // default 50 ms), publishes what changed as ONE presence_diff {joins, leaves}: a join and a
 // leave of the same phx_ref inside one tick cancel out, so a storm of N joins costs N/tick
-// broadcasts, not N². A topic of k keys ticks every ceil(k / 1000) ticks (at most 20): each
-// diff reaches every subscriber, so a 10,000-key room publishes every 500 ms and its diffs cost
-// a bounded number of deliveries per second (presence_shard.hpp). Every reactor keeps a read-only replica of every topic, updated by the
-// same diffs before they reach its sockets, so list() is answered on the caller's reactor
-// without a round trip. A client pushed list() after its join and then the diffs never sees a
-// change it cannot apply: at worst a diff repeats a join its state already holds (harmless:
+// broadcasts, not N². A topic of k keys publishes once per period
+//   P(k) = presence_tick_ms × min(presence_max_stretch, max(1, ceil(k / 1000)))
+// (Config::presence_max_stretch, default 20; 1 = never stretch): each diff reaches every
+// subscriber, so a 10,000-key room publishes every 500 ms and its diffs cost a bounded number
+// of deliveries per second (presence_shard.hpp). Every reactor keeps a read-only replica of
+// every topic, updated by the same diffs before they reach its sockets, so list() is answered
+// on the caller's reactor without a round trip. A client pushed list() after its join and then
+// the diffs never sees a change it cannot apply: at worst a diff repeats a join its state already holds (harmless:
 // joins are idempotent by phx_ref) or leaves a meta it never saw (ignored).
 // An update is a join of the new meta (new phx_ref, phx_ref_prev = old) and a leave of the
 // old one, in one diff.
 //
 // Lifetime: presences belong to an owner id. A channel's presences are untracked when the
-// channel ends (leave, close, crash, socket death), so a dead session disappears within
-// idle_timeout_ms (a silent TCP peer) + one tick; a clean close within one tick.
+// channel ends (leave, close, crash, socket death); the diff with the leave is published:
+//   - leave, clean close, crash, TCP FIN or reset: within P(k) of the server seeing it;
+//   - a silent peer (frozen, cable cut, nothing sent): the idle sweep, which runs every 250 ms
+//     on each reactor, closes a socket silent for more than idle_timeout_ms, so within
+//     idle_timeout_ms + 250 ms of its last frame, then within P(k).
+// k is the topic's key count when its pending diff was started (a change that joins a pending
+// diff goes out with it, sooner). Defaults: P = 50 ms up to 1,000 keys, at most 1 s. Reaching
+// the sockets then takes one post per reactor and the writes, which grow with load, not config.
 // Server code can track presences not tied to a socket (a bot, a job) under its own owner id.
 //
 // In-process code (a bot, a dashboard, a job) follows a topic's presence with watch(topic, fn):

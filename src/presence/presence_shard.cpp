@@ -7,8 +7,9 @@
 
 namespace cohort::presence {
 
-PresenceShard::PresenceShard(net::Reactor& reactor, std::chrono::milliseconds tick, Publish publish)
-    : tick_(tick), publish_(std::move(publish)), timer_(reactor.context()) {}
+PresenceShard::PresenceShard(net::Reactor& reactor, std::chrono::milliseconds tick, Publish publish,
+                             std::size_t max_stretch)
+    : tick_(tick), max_stretch_(std::max<std::size_t>(max_stretch, 1)), publish_(std::move(publish)), timer_(reactor.context()) {}
 
 void PresenceShard::track(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta) {
   TopicState& t = topics_[topic];
@@ -90,15 +91,15 @@ void PresenceShard::add_leave(TopicState& t, const std::string& key, const JsonO
   entry.as_object()["metas"].as_array().push_back(meta);
 }
 
-std::chrono::milliseconds PresenceShard::period_of(const TopicState& t) const {
-  std::size_t stretch = std::clamp<std::size_t>((t.keys.size() + kKeysPerTick - 1) / kKeysPerTick, 1, kMaxStretch);
+std::chrono::milliseconds PresenceShard::period_for(std::size_t keys) const {
+  std::size_t stretch = std::clamp<std::size_t>((keys + kKeysPerTick - 1) / kKeysPerTick, 1, max_stretch_);
   return tick_ * static_cast<long>(stretch);
 }
 
 void PresenceShard::mark(const std::string& topic, TopicState& t) {
   if (!t.dirty) {
     t.dirty = true;
-    t.due = std::chrono::steady_clock::now() + period_of(t);
+    t.due = std::chrono::steady_clock::now() + period_for(t.keys.size());
     dirty_.push_back(topic);
   }
   arm(t.due);

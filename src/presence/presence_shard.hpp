@@ -4,9 +4,10 @@
 // id, and the diff being gathered for the next tick. Owner-thread-only: the Tracker posts every
 // change here. Once per tick it hands each changed topic's diff to `publish`; a join and a
 // leave of the same phx_ref within one tick cancel out and are never published.
-// A big topic's tick stretches (period_of): a diff costs one delivery per subscriber, and on a
+// A big topic's tick stretches (period_for): a diff costs one delivery per subscriber, and on a
 // presence topic the subscribers are about its keys, so a topic of k keys publishes at most
-// every tick × ceil(k / kKeysPerTick) (at most kMaxStretch ticks). That bounds the deliveries a
+// every tick × ceil(k / kKeysPerTick) (at most max_stretch ticks: Config::presence_max_stretch,
+// default kDefaultMaxStretch = 20; 1 never stretches). That bounds the deliveries a
 // topic costs per second (about kKeysPerTick per tick), however big it grows: a 10,000-key
 // room in a join storm publishes every 500 ms instead of flooding every socket every 50 ms.
 // A change to a small topic still waits at most one tick.
@@ -32,7 +33,8 @@ class PresenceShard {
  public:
   using Publish = std::function<void(const std::string& topic, std::shared_ptr<const JsonObject> diff)>;
 
-  PresenceShard(net::Reactor& reactor, std::chrono::milliseconds tick, Publish publish);
+  PresenceShard(net::Reactor& reactor, std::chrono::milliseconds tick, Publish publish,
+                std::size_t max_stretch = kDefaultMaxStretch);
 
   // meta must already carry its "phx_ref".
   void track(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta);
@@ -41,10 +43,12 @@ class PresenceShard {
   void untrack(std::uint64_t owner, const std::string& topic, const std::string& key);
 
   std::size_t meta_count(const std::string& topic) const;
+  // How long a change to a topic of `keys` keys may wait: tick × min(max_stretch, ceil(keys / kKeysPerTick)), at least one tick.
+  std::chrono::milliseconds period_for(std::size_t keys) const;
 
-  // How many keys make a topic's period one tick longer, and the longest period in ticks.
+  // How many keys make a topic's period one tick longer, and the default longest period in ticks.
   static constexpr std::size_t kKeysPerTick = 1000;
-  static constexpr std::size_t kMaxStretch = 20;
+  static constexpr std::size_t kDefaultMaxStretch = 20;
 
  private:
   struct Meta {
@@ -68,11 +72,11 @@ class PresenceShard {
   void add_join(TopicState& t, const std::string& key, const JsonObject& meta);
   void add_leave(TopicState& t, const std::string& key, const JsonObject& meta);
   void mark(const std::string& topic, TopicState& t);
-  std::chrono::milliseconds period_of(const TopicState& t) const;
   void arm(std::chrono::steady_clock::time_point when);
   void flush();
 
   std::chrono::milliseconds tick_;
+  std::size_t max_stretch_;  // >= 1
   Publish publish_;
   boost::asio::steady_timer timer_;
   bool armed_ = false;

@@ -11,8 +11,8 @@
 namespace cohort::presence {
 
 struct Tracker::PerReactor {
-  PerReactor(net::Reactor& r, std::chrono::milliseconds tick, PresenceShard::Publish publish)
-      : shard(r, tick, std::move(publish)) {}
+  PerReactor(net::Reactor& r, std::chrono::milliseconds tick, PresenceShard::Publish publish, std::size_t max_stretch)
+      : shard(r, tick, std::move(publish), max_stretch) {}
   PresenceShard shard;
   std::unordered_map<std::string, ReplicaTopic, pubsub::StringHash, std::equal_to<>> replica;
   std::unordered_multimap<std::uint64_t, std::pair<std::string, std::string>> owned;  // owner → (topic, key)
@@ -29,13 +29,14 @@ const JsonObject& side_of(const JsonObject& diff, std::string_view side) {
 }
 }  // namespace
 
-Tracker::Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick)
+Tracker::Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick,
+                 std::size_t max_stretch)
     : reactors_(reactors), pubsub_(pubsub), node_id_(node_id) {
   for (unsigned i = 0; i < reactors.size(); ++i)
     per_reactor_.push_back(std::make_unique<PerReactor>(
         reactors.at(i), tick, [this](const std::string& topic, std::shared_ptr<const JsonObject> diff) {
           publish(topic, std::move(diff));
-        }));
+        }, max_stretch));
 }
 
 Tracker::~Tracker() = default;

@@ -32,7 +32,9 @@ namespace cohort::presence {
 
 class Tracker final : public Presence {
  public:
-  Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick);
+  // max_stretch: the longest period of a big topic, in ticks (presence_shard.hpp).
+  Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick,
+          std::size_t max_stretch = PresenceShard::kDefaultMaxStretch);
   ~Tracker() override;
 
   std::uint64_t new_owner() override { return next_owner_.fetch_add(1, std::memory_order_relaxed); }

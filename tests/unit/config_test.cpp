@@ -20,6 +20,7 @@ const char* const kEnvVars[] = {
     "COHORT_HOST",      "COHORT_PORT",        "COHORT_THREADS",      "COHORT_DATA_DIR",
     "COHORT_STATIC_DIR", "COHORT_MAX_FRAME",  "COHORT_OUTBOUND_QUEUE_LIMIT", "COHORT_MAX_CONNECTIONS",
     "COHORT_IDLE_TIMEOUT_MS", "COHORT_MAX_HEADER_BYTES", "COHORT_PRESENCE_TICK_MS", "COHORT_SHUTDOWN_GRACE_MS",
+    "COHORT_PRESENCE_MAX_STRETCH",
     "COHORT_SECRET",
 };
 
@@ -254,6 +255,24 @@ TEST_F(ConfigTest, UsageListsEveryOptionWithItsVariable) {
                            "--outbound-queue-limit", "--idle-timeout-ms", "--presence-tick-ms",
                            "--shutdown-grace-ms", "\"data_dir\""})
     EXPECT_NE(usage.find(part), std::string::npos) << part;
+}
+
+// The cap on a big presence topic's stretched tick (presence_shard.hpp): 20 by default, 1 never
+// stretches, 0 is refused.
+TEST_F(ConfigTest, PresenceMaxStretch) {
+  Config c;
+  EXPECT_EQ(c.presence_max_stretch, 20u);
+  ASSERT_FALSE(load({"--presence-max-stretch", "1"}, c));
+  EXPECT_EQ(c.presence_max_stretch, 1u);
+  setenv("COHORT_PRESENCE_MAX_STRETCH", "5", 1);
+  Config e;
+  ASSERT_FALSE(load({}, e));
+  EXPECT_EQ(e.presence_max_stretch, 5u);
+  Config bad;
+  auto err = load({"--presence-max-stretch", "0"}, bad);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("--presence-max-stretch"), std::string::npos) << *err;
+  EXPECT_NE(std::string(serve_usage()).find("--presence-max-stretch"), std::string::npos);
 }
 
 }  // namespace

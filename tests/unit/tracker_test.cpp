@@ -196,3 +196,57 @@ TEST_F(TrackerTest, ABigTopicsTickStretches) {
 
 }  // namespace
 }  // namespace cohort::presence
+
+namespace cohort::presence {
+namespace {
+
+// The stretch of a big topic's period is capped by max_stretch (Config::presence_max_stretch):
+// tick × min(max_stretch, ceil(keys / 1000)), never less than one tick.
+TEST(PresenceShardPeriod, StretchIsCappedByMaxStretch) {
+  net::Reactor reactor(0);
+  auto none = [](const std::string&, std::shared_ptr<const JsonObject>) {};
+  PresenceShard standard(reactor, 20ms, none);
+  EXPECT_EQ(standard.period_for(0), 20ms);
+  EXPECT_EQ(standard.period_for(1000), 20ms);
+  EXPECT_EQ(standard.period_for(1001), 40ms);
+  EXPECT_EQ(standard.period_for(2500), 60ms);
+  EXPECT_EQ(standard.period_for(1'000'000), 20 * 20ms);  // the default cap: 20 ticks
+  PresenceShard never(reactor, 20ms, none, 1);
+  EXPECT_EQ(never.period_for(2500), 20ms);
+  EXPECT_EQ(never.period_for(1'000'000), 20ms);
+  PresenceShard three(reactor, 20ms, none, 3);
+  EXPECT_EQ(three.period_for(2500), 60ms);
+  EXPECT_EQ(three.period_for(10'000), 60ms);
+  PresenceShard zero(reactor, 20ms, none, 0);  // treated as 1
+  EXPECT_EQ(zero.period_for(5000), 20ms);
+}
+
+// On a Tracker built with max_stretch 1, a 2,500-key topic still publishes each change, and
+// every diff still arrives (the default one waits 3 ticks: ABigTopicsTickStretches).
+TEST(PresenceShardPeriod, ATrackerWithMaxStretchOneDeliversEverything) {
+  net::ReactorSet reactors(1);
+  pubsub::LocalPubSub pubsub(reactors);
+  Tracker tracker(reactors, pubsub, 1, 5ms, 1);
+  DiffSink sink;
+  reactors.start();
+  auto on = [&](auto fn) {
+    std::packaged_task<void()> task(fn);
+    auto done = task.get_future();
+    reactors.at(0).post([&task] { task(); });
+    ASSERT_EQ(done.wait_for(5s), std::future_status::ready);
+  };
+  on([&] {
+    pubsub.subscribe("room:big", &sink);
+    for (int i = 0; i < 2500; ++i) tracker.track(1, "room:big", "u" + std::to_string(i), JsonObject{});
+  });
+  std::size_t joined = 0;
+  while (joined < 2500) joined += sink.next().at("joins").as_object().size();
+  on([&] { tracker.track(2, "room:big", "late", JsonObject{}); });
+  EXPECT_TRUE(sink.next().at("joins").as_object().contains("late"));
+  on([&] { pubsub.unsubscribe("room:big", &sink); });
+  reactors.stop();
+  reactors.join();
+}
+
+}  // namespace
+}  // namespace cohort::presence
