@@ -61,13 +61,20 @@ class RoomChannel final : public Channel {
   std::optional<std::string> presence_key_;
 };
 
-// POST /api/broadcast/<topic>[?event=E]
+// POST /api/broadcast/<topic>[?event=E]: broadcasts the body (or its "payload") to the topic.
+// Reserved events (phx_*, presence_*) and store topics are refused with 403.
 HttpResponse broadcast_api(PubSub& pubsub, const HttpRequest& req) {
   static constexpr std::string_view kPrefix = "/api/broadcast/";
   std::string topic = req.path.substr(kPrefix.size());
   if (topic.empty()) return HttpResponse::json(400, JsonObject{{"error", "missing topic: POST /api/broadcast/<topic>"}});
   std::string event = "shout";
   if (auto e = req.query_param("event")) event = *e;
+  // What clients trust as the server's own words is not for anyone with HTTP access to forge:
+  // channel control events, presence state and diffs, and a store's patches.
+  if (event.starts_with("phx_") || event.starts_with("presence_"))
+    return HttpResponse::json(403, JsonObject{{"error", "event '" + event + "' is reserved to the server"}});
+  if (topic.starts_with("store:"))
+    return HttpResponse::json(403, JsonObject{{"error", "store topics carry the store's own patches: send an op"}});
   boost::system::error_code ec;
   Json body = json::parse(req.body, ec);
   if (ec) return HttpResponse::json(400, JsonObject{{"error", "body is not valid JSON: " + ec.message()}});

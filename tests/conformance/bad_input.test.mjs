@@ -144,6 +144,15 @@ describe("bad HTTP", () => {
     assert.equal(typeof r.json?.error, "string", `expected a JSON body {"error": ...}, got ${r.body}`);
   });
 
+  test("POST /api/broadcast refuses reserved events and store topics → 403 {error}", async () => {
+    for (const [topic, event] of [["room:a", "presence_diff"], ["room:a", "presence_state"], ["room:a", "phx_close"], ["store:doc:x", "patch"]]) {
+      const r = await broadcastHttp(server, topic, { joins: {}, leaves: {} }, { event });
+      assert.equal(r.status, 403, `${topic} ${event}: ${r.body}`);
+      assert.equal(typeof r.json?.error, "string", r.body);
+    }
+    assert.equal((await broadcastHttp(server, "room:a", { hello: 1 }, { event: "news" })).status, 200);
+  });
+
   test("request headers over 16 KB → 431 (or 400), and the node keeps serving", async () => {
     const request = `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20 * 1024)}\r\n\r\n`;
     const r = await rawHttp(server.port, request, { timeoutMs: 5000 });
