@@ -6,10 +6,11 @@ import assert from "node:assert/strict";
 import { ClientPool, joinResult, push, nextEvent } from "./helpers.mjs";
 import { serverForFile } from "./server.mjs";
 import { httpRequest } from "./wire.mjs";
+import { SECRET, token } from "./tokens.mjs";
 
 const pool = new ClientPool();
 let server;
-serverForFile(pool, (s) => (server = s));
+serverForFile(pool, (s) => (server = s), { args: ["--secret", SECRET] });
 
 // The page's root container: {id, session}, and the cookie that made the visitor.
 async function page(path, cookie) {
@@ -177,6 +178,29 @@ test("a tampered, foreign or missing session is refused with unauthorized", asyn
   const r = await joinView("/counter", { session: other.session, id: p.id });
   assert.deepEqual(r.response, { reason: "unauthorized" }, "a session is bound to its view id");
   r.channel.leave();
+});
+
+test("a correctly signed session that expired, or is not a live session, is refused with unauthorized", async () => {
+  const p = await page("/counter");
+  const claims = JSON.parse(Buffer.from(p.session.split(".")[0], "base64url").toString());
+  assert.equal(claims.kind, "live");
+  assert.equal(claims.id, p.id);
+  const now = Math.floor(Date.now() / 1000);
+  // The page's own claims, re-signed with the node's secret: accepted while valid...
+  const fresh = await joinView("/counter", { session: token({ ...claims, exp: now + 600 }), id: p.id });
+  assert.equal(fresh.status, "ok", JSON.stringify(fresh.response));
+  fresh.channel.leave();
+  // ...refused once expired, and refused when the signed token is of another kind (a grant).
+  for (const [what, forged] of [
+    ["expired", { ...claims, exp: now - 5 }],
+    ["not a live session", { ...claims, kind: "grant", exp: now + 600 }],
+  ]) {
+    const p2 = await page("/counter");
+    const r = await joinView("/counter", { session: token({ ...forged, id: p2.id }), id: p2.id });
+    assert.equal(r.status, "error", what);
+    assert.deepEqual(r.response, { reason: "unauthorized" }, what);
+    r.channel.leave();
+  }
 });
 
 test("the visitor cookie is kept: the same user across pages; a forged cookie is replaced", async () => {
