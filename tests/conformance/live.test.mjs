@@ -148,6 +148,17 @@ test("live_patch within the view is answered; to another view it asks for a redi
   assert.deepEqual(other.response, { link_redirect: true });
 });
 
+test("handle_params reads the URL; a push_patch from an event is answered with live_patch and its diff", async () => {
+  const { channel, response } = await joinView("/counter?step=3");
+  assert.match(JSON.stringify(response.rendered), /"3"/);
+  const reply = await push(channel, "event", { type: "click", event: "double-step", value: { value: "" } });
+  assert.equal(reply.status, "ok");
+  assert.deepEqual(reply.response.live_patch, { to: "/counter?step=6", kind: "push" });
+  assert.match(JSON.stringify(reply.response.diff), /"6"/, "handle_params ran before the reply's render");
+  const back = await push(channel, "live_patch", { url: `${server.url}/counter?step=3` });
+  assert.match(JSON.stringify(back.response.diff), /"3"/);
+});
+
 test("a live navigation (phx_leave + phx_join with redirect) mounts the other view on the same topic", async () => {
   const first = await joinView("/counter");
   const socket = first.socket;
