@@ -15,6 +15,11 @@
 // data-highlight-class (default "highlight") for data-highlight-ms (default 1500) ms. The event
 // arrives after the DOM patch of the same diff, so a row the diff adds is there to flash. Only
 // elements inside the hook's own element are touched.
+//
+// Latency (phx-hook="Latency" phx-update="ignore" on an element with an id): when the view
+// joins (and rejoins) it sends the event "ping" with pushEvent and shows the round trip once
+// the server's reply reaches the callback: "round trip N ms". The view answers "ping" with
+// socket.reply(...) (any value; {"pong": <the payload>} lets the hook check it is its own).
 (function () {
   "use strict";
   var BATCH_MS = 40;
@@ -117,5 +122,23 @@
     }
   };
 
-  window.CohortHooks = Object.assign(window.CohortHooks || {}, { Whiteboard: Whiteboard, Highlight: Highlight });
+  var Latency = {
+    mounted: function () { this.ping(); },
+    reconnected: function () { this.ping(); },
+    ping: function () {
+      var el = this.el;
+      var sent = performance.now();
+      var nonce = Math.random().toString(36).slice(2);
+      this.pushEvent("ping", { nonce: nonce }, function (reply) {
+        if (!reply || !reply.pong || reply.pong.nonce !== nonce) return;
+        el.textContent = "round trip " + Math.max(0, Math.round(performance.now() - sent)) + " ms";
+      });
+    }
+  };
+
+  window.CohortHooks = Object.assign(window.CohortHooks || {}, {
+    Whiteboard: Whiteboard,
+    Highlight: Highlight,
+    Latency: Latency
+  });
 })();

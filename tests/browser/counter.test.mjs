@@ -121,3 +121,14 @@ test("Escape (phx-window-keyup on the component) closes only this browser's pane
   await b.locator("#about-text").waitFor({ state: "detached" });
   assert.deepEqual([...a.errors, ...b.errors], []);
 });
+
+test("a hook's pushEvent reply reaches its callback (the Latency hook shows the round trip)", async () => {
+  const a = await openPage(browser, `${file.server.url}/counter`);
+  await a.waitForFunction(() => /^round trip \d+ ms$/.test(document.getElementById("latency")?.textContent));
+  // A later diff leaves the hook's text alone (phx-update="ignore").
+  const before = Number(await text(a, "#count"));
+  await a.click("#inc");
+  await waitText(a, "#count", String(before + 1));
+  assert.match(await text(a, "#latency"), /^round trip \d+ ms$/);
+  assert.deepEqual(a.errors, []);
+});
