@@ -4,7 +4,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ClientPool, joinResult, push, nextEvent } from "./helpers.mjs";
-import { serverForFile } from "./server.mjs";
+import { serverForFile, cohortBin } from "./server.mjs";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { httpRequest } from "./wire.mjs";
 import { SECRET, token } from "./tokens.mjs";
 
@@ -232,4 +236,29 @@ test("an unknown live path is a 404 page; a bad event payload still gets a reply
   const reply = await push(channel, "event", { type: "form", event: "draft", value: "a=1&a%5Bb%5D=2", meta: {} });
   assert.equal(reply.status, "ok");
   assert.match(reply.response.error, /a\[b\]/);
+});
+
+test("a template naming an unregistered component stops the node at start-up, naming file and line", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cohort-templates-"));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cohort-data-"));
+  try {
+    fs.cpSync(new URL("../../templates", import.meta.url), dir, { recursive: true });
+    const bad = path.join(dir, "partials", "bad.html");
+    fs.writeFileSync(bad, "<div>\n  <p>ok</p>\n  {{@no_such_component panel}}\n</div>\n");
+    const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--templates-dir", dir];
+    const proc = spawn(cohortBin(), args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    proc.stdout.setEncoding("utf8").on("data", (d) => (out += d));
+    proc.stderr.setEncoding("utf8").on("data", (d) => (out += d));
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);  // bounded: it must exit on its own
+    const [code, signal] = await new Promise((resolve) => proc.on("close", (...r) => resolve(r)));
+    clearTimeout(timer);
+    assert.equal(signal, null, `the node must exit by itself; it printed:\n${out}`);
+    assert.notEqual(code, 0, `the node must refuse to start; it printed:\n${out}`);
+    assert.ok(out.includes(`${bad}:3: unknown component type 'no_such_component'`), out);
+    assert.doesNotMatch(out, /listening/, "it never listened");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 });
