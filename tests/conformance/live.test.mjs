@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ClientPool, joinResult, push, nextEvent } from "./helpers.mjs";
-import { serverForFile, cohortBin } from "./server.mjs";
+import { serverForFile, startServer, cohortBin } from "./server.mjs";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -17,8 +17,8 @@ let server;
 serverForFile(pool, (s) => (server = s), { args: ["--secret", SECRET] });
 
 // The page's root container: {id, session}, and the cookie that made the visitor.
-async function page(path, cookie) {
-  const res = await httpRequest(`${server.url}${path}`, { headers: cookie ? { cookie } : {} });
+async function page(path, cookie, srv = server) {
+  const res = await httpRequest(`${srv.url}${path}`, { headers: cookie ? { cookie } : {} });
   assert.equal(res.status, 200, `GET ${path}`);
   const m = /<div id="(phx-[^"]+)" data-phx-main data-phx-session="([^"]+)" data-phx-static="">/.exec(res.body);
   assert.ok(m, `GET ${path}: no live root in\n${res.body.slice(0, 600)}`);
@@ -33,15 +33,15 @@ function shownCount(html) {
   return count;
 }
 
-function liveSocket() {
-  return pool.connected({ wsUrl: `ws://127.0.0.1:${server.port}/live` }, { params: { _csrf_token: "x" } });
+function liveSocket(srv = server) {
+  return pool.connected({ wsUrl: `ws://127.0.0.1:${srv.port}/live` }, { params: { _csrf_token: "x" } });
 }
 
-async function joinView(path, { session, id, cookie } = {}) {
-  const p = session !== undefined ? { session, id } : await page(path, cookie);
-  const socket = await liveSocket();
+async function joinView(path, { session, id, cookie, srv = server } = {}) {
+  const p = session !== undefined ? { session, id } : await page(path, cookie, srv);
+  const socket = await liveSocket(srv);
   const channel = socket.channel(`lv:${p.id}`, () => ({
-    url: `${server.url}${path}`,
+    url: `${srv.url}${path}`,
     params: { _csrf_token: "x", _mounts: 0, _mount_attempts: 0 },
     session: p.session,
     static: null,
@@ -236,6 +236,48 @@ test("an unknown live path is a 404 page; a bad event payload still gets a reply
   const reply = await push(channel, "event", { type: "form", event: "draft", value: "a=1&a%5Bb%5D=2", meta: {} });
   assert.equal(reply.status, "ok");
   assert.match(reply.response.error, /a\[b\]/);
+});
+
+test("render batching: 2,000 PubSub messages to one view make far fewer diffs, the last one showing the last message", async (t) => {
+  // A node of its own with 100 ms frames, so that the bound holds however slowly a loaded
+  // machine lets the messages through (the default 30 ms is measured by tools/bench/live_bench.mjs).
+  const own = await startServer({ args: ["--live-frame-ms", "100"] });
+  t.after(() => own.kill());
+  const { channel } = await joinView("/list", { srv: own });
+  const MESSAGES = 2000;
+  const diffs = [];
+  const last = new Promise((resolve) =>
+    channel.on("diff", (d) => {
+      diffs.push(d);
+      if (JSON.stringify(d).includes(`message ${MESSAGES}\u201d`)) resolve(d);
+    }),
+  );
+  // As fast as the node takes them: 16 broadcasts in flight over keep-alive connections.
+  let next = 1;
+  const sender = async () => {
+    while (next <= MESSAGES) {
+      const i = next++;
+      const res = await fetch(`${own.url}/api/broadcast/list:activity?event=activity`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ who: "batcher", did: `said \u201cmessage ${i}\u201d` }),
+      });
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, sender));
+  let timer;
+  const final = await Promise.race([
+    last,
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no diff showed message ${MESSAGES} within 10 s (${diffs.length} diffs)`)), 10_000))),
+  ]);
+  clearTimeout(timer);
+  // The view's stream entry ids count the messages it handled: the last diff is the 2,000th's.
+  assert.ok(JSON.stringify(final).includes(`"activity-${MESSAGES}"`), JSON.stringify(final).slice(0, 400));
+  assert.equal(diffs.at(-1), final, "nothing after the last message's diff");
+  assert.ok(diffs.length < MESSAGES / 10, `${diffs.length} diffs for ${MESSAGES} messages`);
+  t.diagnostic(`${diffs.length} diffs for ${MESSAGES} messages`);
 });
 
 test("a template naming an unregistered component stops the node at start-up, naming file and line", async () => {
