@@ -2,6 +2,8 @@
 #include "apps/live_pages.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <optional>
+#include <set>
 
 #include "cohort/node.hpp"
 #include "cohort/pubsub.hpp"
@@ -96,6 +98,17 @@ StoreKind list_kind() {
 
 // --- Views ---
 
+// The step of the +step button and the arrow keys is this browser's own, kept in the URL
+// (/counter?step=5): a patch link or push_patch changes it without a reload, and handle_params
+// reads it, so a reload, a shared link and the back button all keep it.
+constexpr std::int64_t kMaxStep = 100;
+
+std::int64_t step_param(const live::Params& params) {
+  const Json* v = params.if_contains("step");
+  std::int64_t n = v && v->is_string() ? std::strtoll(v->get_string().c_str(), nullptr, 10) : 1;
+  return n >= 1 && n <= kMaxStep ? n : 1;
+}
+
 class CounterView final : public live::View {
  public:
   void mount(const live::Params&, live::Socket& s) override {
@@ -103,13 +116,19 @@ class CounterView final : public live::View {
     s.assign("panel", JsonObject{{"id", "about"}});
     s.assign("me", s.session().at("user"));
   }
+  void handle_params(const live::Params& params, std::string_view, live::Socket& s) override {
+    step_ = step_param(params);
+    s.assign("step", std::to_string(step_));
+    s.assign("double_step", std::to_string(std::min(step_ * 2, kMaxStep)));
+  }
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
     if (event == "key") {  // phx-window-keydown: arrow keys step the counter
       std::string key = text_arg(value, "key");
       if (key == "ArrowUp" || key == "ArrowDown")
-        s.op(std::string(kCounterKey), key == "ArrowUp" ? "inc" : "dec", JsonObject{{"by", "1"}});
+        s.op(std::string(kCounterKey), key == "ArrowUp" ? "inc" : "dec", JsonObject{{"by", std::to_string(step_)}});
       return;
     }
+    if (event == "double-step") return s.push_patch("/counter?step=" + std::to_string(std::min(step_ * 2, kMaxStep)));
     if (event == "ping") {  // a client hook's pushEvent: the reply reaches its callback
       s.reply(JsonObject{{"pong", value}, {"count", s.get("counter").is_object() ? s.get("counter").at("count") : Json()}});
       s.push_event("pinged", JsonObject{{"by", s.session().at("user").at("name")}});
@@ -124,6 +143,9 @@ class CounterView final : public live::View {
   void handle_info(const live::Info& info, live::Socket& s) override {
     if (info.kind == live::Info::Kind::store) s.page_title("Counter " + json::serialize(info.payload.at("count")));
   }
+
+ private:
+  std::int64_t step_ = 1;
 };
 
 // A panel that opens and closes on its own: state kept per browser, in the component.
@@ -132,6 +154,7 @@ class AboutPanel final : public live::Component {
   void mount(live::Socket& s) override { s.assign("open", false); }
   void handle_event(std::string_view event, const Json&, live::Socket& s) override {
     if (event == "toggle") s.assign("open", !s.get("open").as_bool());
+    if (event == "close") s.assign("open", false);  // phx-window-keyup, phx-key="Escape"
   }
 };
 
@@ -142,12 +165,21 @@ class ListView final : public live::View {
     s.subscribe(kListActivity);
     s.assign("draft", "");
     s.assign("hint", "");
+    s.assign("reset_input", false);
     s.assign("me", s.session().at("user"));
   }
 
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
     if (event == "draft") return on_draft(value, s);
     if (event == "add") return on_add(value, s);
+    if (event == "cancel-draft") {  // phx-keyup, phx-key="Escape" on the input
+      s.assign("draft", "");
+      s.assign("hint", "");
+      // The client keeps a focused input's value unless the element says phx-patch-focused:
+      // this reply (only) empties it. The next form event drops the attribute again.
+      s.assign("reset_input", true);
+      return;
+    }
     std::string id = text_arg(value, "id");
     if (event == "remove") return ask(s, "remove", JsonObject{{"id", id}}, "removed an item");
     if (event == "up" || event == "down")
@@ -155,6 +187,7 @@ class ListView final : public live::View {
   }
 
   void handle_info(const live::Info& info, live::Socket& s) override {
+    if (info.kind == live::Info::Kind::store) return highlight_new(info.payload, s);
     if (info.kind != live::Info::Kind::broadcast || info.event != "activity") return;
     JsonObject entry = info.payload.as_object();
     entry["id"] = std::to_string(++activity_seen_);
@@ -164,6 +197,7 @@ class ListView final : public live::View {
  private:
   // phx-change: validate as the user types.
   void on_draft(const Json& value, live::Socket& s) {
+    s.assign("reset_input", false);
     std::string text = text_arg(arg(value, "item") ? *arg(value, "item") : Json(), "text");
     s.assign("draft", text);
     s.assign("hint", text.size() > kMaxItemText ? "Too long: " + std::to_string(text.size()) + " of " +
@@ -171,6 +205,7 @@ class ListView final : public live::View {
                                                 : std::string());
   }
   void on_add(const Json& value, live::Socket& s) {
+    s.assign("reset_input", false);
     std::string text = text_arg(arg(value, "item") ? *arg(value, "item") : Json(), "text");
     std::string label = "added \u201c" + text + "\u201d";
     ask(s, "add", JsonObject{{"text", text}}, label);
@@ -188,7 +223,22 @@ class ListView final : public live::View {
       s.pubsub().broadcast(kListActivity, "activity", JsonObject{{"who", who}, {"did", did}});
     });
   }
+  // Items that appear after the first read flash for a moment in every browser: the server's
+  // push_event("highlight", {id}) reaches the Highlight hook on the list (cohort_hooks.js).
+  void highlight_new(const Json& state, live::Socket& s) {
+    const Json* items = arg(state, "items");
+    if (!items || !items->is_array()) return;
+    std::set<std::string> now;
+    for (const auto& item : items->get_array())
+      if (const Json* id = arg(item, "id"); id && id->is_string()) now.insert(std::string(id->get_string()));
+    if (seen_items_)
+      for (const auto& id : now)
+        if (!seen_items_->contains(id)) s.push_event("highlight", JsonObject{{"id", "item-" + id}});
+    if (s.connected()) seen_items_ = std::move(now);
+  }
+
   std::uint64_t activity_seen_ = 0;
+  std::optional<std::set<std::string>> seen_items_;  // ids at the last store message; none before the first
 };
 
 }  // namespace

@@ -68,6 +68,12 @@ std::optional<std::string> Live::install() {
     if (!v.tmpl) fail("live view " + v.path + ": no template '" + v.template_name + "' in " + templates_dir);
     if (auto e = reg.router.add(v.path, i)) fail(*e);
   }
+  // A component tag naming no registered type would only fail at its first render: refuse it now.
+  for (const auto& use : reg.templates.component_uses())
+    if (!reg.components.contains(use.type))
+      fail(TemplateError{use.file, use.line, "unknown component type '" + use.type +
+                                                 "' (no Live::component(\"" + use.type + "\", ...) registered)"}
+               .text());
   for (auto& [type, c] : reg.components) {
     c.tmpl = reg.templates.find(c.template_name);
     if (!c.tmpl) fail("component " + type + ": no template '" + c.template_name + "' in " + templates_dir);

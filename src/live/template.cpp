@@ -183,6 +183,14 @@ void Linker::add_partial(const Piece& p, const std::string& file, int depth, Nod
   stack_.pop_back();
 }
 
+void collect_components(const std::vector<Piece>& pieces, const std::string& file, std::vector<ComponentUse>& out) {
+  for (const auto& p : pieces) {
+    if (p.kind == Piece::Kind::dynamic && p.dynamic.kind == Dynamic::Kind::component)
+      out.push_back({p.dynamic.name, file, p.dynamic.line});
+    collect_components(p.children, file, out);
+  }
+}
+
 void dedupe(std::vector<TemplateError>& errors) {
   std::set<std::string> seen;
   std::vector<TemplateError> out;
@@ -255,6 +263,12 @@ std::vector<TemplateError> TemplateSet::load_dir(const std::string& dir) {
   auto more = link();
   errors.insert(errors.end(), more.begin(), more.end());
   return errors;
+}
+
+std::vector<ComponentUse> TemplateSet::component_uses() const {
+  std::vector<ComponentUse> out;
+  for (const auto& [name, parsed] : parsed_) collect_components(parsed->pieces, parsed->file, out);
+  return out;
 }
 
 const Template* TemplateSet::find(std::string_view name) const {

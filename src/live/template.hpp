@@ -69,6 +69,14 @@ class Template {
   bool single_root_ = false;
 };
 
+// Where a {{@type path}} tag is written. Component types are registered with the live layer,
+// not the template set, so Live::install() checks these against its registry.
+struct ComponentUse {
+  std::string type;
+  std::string file;
+  int line = 0;
+};
+
 struct ParsedTemplate;  // template_parser.hpp
 
 class TemplateSet {
@@ -87,6 +95,9 @@ class TemplateSet {
   // last add().
   std::vector<TemplateError> link();
   const Template* find(std::string_view name) const;
+  // Every component tag of every file added (partials included, each where it is written;
+  // files with errors too), in file order.
+  std::vector<ComponentUse> component_uses() const;
 
  private:
   std::map<std::string, std::unique_ptr<ParsedTemplate>, std::less<>> parsed_;

@@ -9,6 +9,17 @@
 // "end". Points are in the board's own coordinates (data-width × data-height), integers. While
 // drawing, the stroke is also drawn on the preview layer at once; the server's copy replaces
 // it shortly after the stroke ends.
+//
+// Highlight (phx-hook="Highlight" on any element with an id): the server's
+// push_event("highlight", {id}) makes the element with that DOM id flash: it gets the class
+// data-highlight-class (default "highlight") for data-highlight-ms (default 1500) ms. The event
+// arrives after the DOM patch of the same diff, so a row the diff adds is there to flash. Only
+// elements inside the hook's own element are touched.
+//
+// Latency (phx-hook="Latency" phx-update="ignore" on an element with an id): when the view
+// joins (and rejoins) it sends the event "ping" with pushEvent and shows the round trip once
+// the server's reply reaches the callback: "round trip N ms". The view answers "ping" with
+// socket.reply(...) (any value; {"pong": <the payload>} lets the hook check it is its own).
 (function () {
   "use strict";
   var BATCH_MS = 40;
@@ -95,5 +106,39 @@
     }
   };
 
-  window.CohortHooks = Object.assign(window.CohortHooks || {}, { Whiteboard: Whiteboard });
+  var Highlight = {
+    mounted: function () {
+      var hook = this;
+      this.handleEvent("highlight", function (payload) {
+        var target = payload && payload.id ? document.getElementById(String(payload.id)) : null;
+        if (!target || !hook.el.contains(target)) return;
+        var cls = hook.el.dataset.highlightClass || "highlight";
+        var ms = Number(hook.el.dataset.highlightMs) || 1500;
+        target.classList.remove(cls);
+        void target.offsetWidth; // restart the animation when the same element flashes again
+        target.classList.add(cls);
+        setTimeout(function () { target.classList.remove(cls); }, ms);
+      });
+    }
+  };
+
+  var Latency = {
+    mounted: function () { this.ping(); },
+    reconnected: function () { this.ping(); },
+    ping: function () {
+      var el = this.el;
+      var sent = performance.now();
+      var nonce = Math.random().toString(36).slice(2);
+      this.pushEvent("ping", { nonce: nonce }, function (reply) {
+        if (!reply || !reply.pong || reply.pong.nonce !== nonce) return;
+        el.textContent = "round trip " + Math.max(0, Math.round(performance.now() - sent)) + " ms";
+      });
+    }
+  };
+
+  window.CohortHooks = Object.assign(window.CohortHooks || {}, {
+    Whiteboard: Whiteboard,
+    Highlight: Highlight,
+    Latency: Latency
+  });
 })();

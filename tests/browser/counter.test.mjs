@@ -57,3 +57,78 @@ test("a component click changes only that browser's component", async () => {
   await a.locator("#about-text").waitFor({ state: "detached" });
   assert.deepEqual([...a.errors, ...b.errors], []);
 });
+
+test("the step lives in the URL: patch links and push_patch change it without a reload; back and forward work", async () => {
+  const a = await openPage(browser, `${file.server.url}/counter`);
+  const b = await openPage(browser, `${file.server.url}/counter`);
+  await a.evaluate(() => (window.__marker = "same document"));
+  assert.equal(await text(a, "#step"), "1");
+
+  await a.click("#step-5");  // <a data-phx-link="patch">: live_patch, then handle_params
+  await a.waitForURL(/\/counter\?step=5$/);
+  await waitText(a, "#step", "5");
+  const start = Number(await text(b, "#count"));
+  await a.click("#inc-step");
+  await waitText(b, "#count", String(start + 5));
+  assert.equal(await text(b, "#step"), "1", "the other browser keeps its own step");
+
+  await a.click("#step-double");  // phx-click -> the server's push_patch -> handle_params
+  await a.waitForURL(/\/counter\?step=10$/);
+  await waitText(a, "#step", "10");
+  await a.goBack();
+  await a.waitForURL(/\/counter\?step=5$/);
+  await waitText(a, "#step", "5");
+  await a.goForward();
+  await a.waitForURL(/\/counter\?step=10$/);
+  await waitText(a, "#step", "10");
+  assert.equal(await a.evaluate(() => window.__marker), "same document", "no page load happened");
+
+  await a.reload();  // the URL alone brings the step back
+  await waitText(a, "#step", "10");
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});
+
+test("arrow keys (phx-window-keydown) step the shared counter by this browser's step", async () => {
+  const a = await openPage(browser, `${file.server.url}/counter?step=5`);
+  const b = await openPage(browser, `${file.server.url}/counter`);
+  const start = Number(await text(b, "#count"));
+  await a.keyboard.press("ArrowUp");
+  await waitText(b, "#count", String(start + 5));
+  await b.keyboard.press("ArrowDown");
+  await waitText(a, "#count", String(start + 4));
+  await a.keyboard.press("ArrowDown");
+  await waitText(b, "#count", String(start - 1));
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});
+
+test("Escape (phx-window-keyup on the component) closes only this browser's panel", async () => {
+  const a = await openPage(browser, `${file.server.url}/counter`);
+  const b = await openPage(browser, `${file.server.url}/counter`);
+  for (const p of [a, b]) {
+    await p.click("#about-toggle");
+    await p.locator("#about-text").waitFor();
+  }
+  await a.keyboard.press("Escape");
+  await a.locator("#about-text").waitFor({ state: "detached" });
+  assert.equal(await text(a, "#about-toggle"), "How does this work?");
+  // b's panel is its own: still open after a round trip that proves b is live.
+  const before = Number(await text(b, "#count"));
+  await b.click("#inc");
+  await waitText(b, "#count", String(before + 1));
+  assert.equal(await b.locator("#about-text").count(), 1);
+  await b.keyboard.press("x");  // phx-key="Escape": other keys do nothing
+  await b.keyboard.press("Escape");
+  await b.locator("#about-text").waitFor({ state: "detached" });
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});
+
+test("a hook's pushEvent reply reaches its callback (the Latency hook shows the round trip)", async () => {
+  const a = await openPage(browser, `${file.server.url}/counter`);
+  await a.waitForFunction(() => /^round trip \d+ ms$/.test(document.getElementById("latency")?.textContent));
+  // A later diff leaves the hook's text alone (phx-update="ignore").
+  const before = Number(await text(a, "#count"));
+  await a.click("#inc");
+  await waitText(a, "#count", String(before + 1));
+  assert.match(await text(a, "#latency"), /^round trip \d+ ms$/);
+  assert.deepEqual(a.errors, []);
+});

@@ -56,3 +56,40 @@ test("reorder and remove in one browser show in the other, rows keyed by id", as
   assert.deepEqual(await texts(a, "#items .text"), ["eggs", "bread"]);
   assert.deepEqual([...a.errors, ...b.errors], []);
 });
+
+test("a new item flashes in the other browser: the server's push_event reaches the Highlight hook", async () => {
+  const a = await openPage(browser, `${file.server.url}/list`);
+  const b = await openPage(browser, `${file.server.url}/list`);
+  // Record every element of b's list that gets the highlight class, from now on.
+  await b.evaluate(() => {
+    window.__flashed = [];
+    new MutationObserver((records) => {
+      for (const r of records)
+        if (r.target.classList.contains("highlight") && !window.__flashed.includes(r.target.id)) window.__flashed.push(r.target.id);
+    }).observe(document.getElementById("items"), { subtree: true, attributes: true, attributeFilter: ["class"] });
+  });
+  await add(a, "tea");
+  const row = b.locator("#items li", { hasText: "tea" });
+  await row.waitFor();
+  const id = await row.getAttribute("id");
+  await b.waitForFunction((want) => window.__flashed.includes(want), id);
+  assert.deepEqual(await b.evaluate(() => window.__flashed), [id], "only the new row flashed");
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});
+
+test("Escape in the input (phx-keyup) drops the draft and its hint", async () => {
+  const a = await openPage(browser, `${file.server.url}/list`);
+  await a.fill("#item-text", "z".repeat(210));
+  await waitText(a, "#hint", "Too long: 210 of 200 characters");
+  await a.press("#item-text", "Escape");
+  await waitText(a, "#hint", "");
+  await a.waitForFunction(() => document.getElementById("item-text").value === "");
+  assert.equal(await a.evaluate(() => document.activeElement?.id), "item-text", "the input keeps the focus");
+  // Typing goes on as usual afterwards (the next change drops the one-off reset).
+  await a.keyboard.type("after escape");
+  await a.waitForFunction(() => !document.getElementById("item-text").hasAttribute("phx-patch-focused"));
+  assert.equal(await a.inputValue("#item-text"), "after escape");
+  await a.click("#add");
+  await a.locator("#items li", { hasText: "after escape" }).waitFor();
+  assert.deepEqual(a.errors, []);
+});

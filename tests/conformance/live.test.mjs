@@ -4,16 +4,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ClientPool, joinResult, push, nextEvent } from "./helpers.mjs";
-import { serverForFile } from "./server.mjs";
-import { httpRequest } from "./wire.mjs";
+import { serverForFile, startServer, cohortBin } from "./server.mjs";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { httpRequest, rawHttp } from "./wire.mjs";
+import { SECRET, token } from "./tokens.mjs";
 
 const pool = new ClientPool();
 let server;
-serverForFile(pool, (s) => (server = s));
+serverForFile(pool, (s) => (server = s), { args: ["--secret", SECRET] });
 
 // The page's root container: {id, session}, and the cookie that made the visitor.
-async function page(path, cookie) {
-  const res = await httpRequest(`${server.url}${path}`, { headers: cookie ? { cookie } : {} });
+async function page(path, cookie, srv = server) {
+  const res = await httpRequest(`${srv.url}${path}`, { headers: cookie ? { cookie } : {} });
   assert.equal(res.status, 200, `GET ${path}`);
   const m = /<div id="(phx-[^"]+)" data-phx-main data-phx-session="([^"]+)" data-phx-static="">/.exec(res.body);
   assert.ok(m, `GET ${path}: no live root in\n${res.body.slice(0, 600)}`);
@@ -28,15 +33,15 @@ function shownCount(html) {
   return count;
 }
 
-function liveSocket() {
-  return pool.connected({ wsUrl: `ws://127.0.0.1:${server.port}/live` }, { params: { _csrf_token: "x" } });
+function liveSocket(srv = server) {
+  return pool.connected({ wsUrl: `ws://127.0.0.1:${srv.port}/live` }, { params: { _csrf_token: "x" } });
 }
 
-async function joinView(path, { session, id, cookie } = {}) {
-  const p = session !== undefined ? { session, id } : await page(path, cookie);
-  const socket = await liveSocket();
+async function joinView(path, { session, id, cookie, srv = server } = {}) {
+  const p = session !== undefined ? { session, id } : await page(path, cookie, srv);
+  const socket = await liveSocket(srv);
   const channel = socket.channel(`lv:${p.id}`, () => ({
-    url: `${server.url}${path}`,
+    url: `${srv.url}${path}`,
     params: { _csrf_token: "x", _mounts: 0, _mount_attempts: 0 },
     session: p.session,
     static: null,
@@ -147,6 +152,17 @@ test("live_patch within the view is answered; to another view it asks for a redi
   assert.deepEqual(other.response, { link_redirect: true });
 });
 
+test("handle_params reads the URL; a push_patch from an event is answered with live_patch and its diff", async () => {
+  const { channel, response } = await joinView("/counter?step=3");
+  assert.match(JSON.stringify(response.rendered), /"3"/);
+  const reply = await push(channel, "event", { type: "click", event: "double-step", value: { value: "" } });
+  assert.equal(reply.status, "ok");
+  assert.deepEqual(reply.response.live_patch, { to: "/counter?step=6", kind: "push" });
+  assert.match(JSON.stringify(reply.response.diff), /"6"/, "handle_params ran before the reply's render");
+  const back = await push(channel, "live_patch", { url: `${server.url}/counter?step=3` });
+  assert.match(JSON.stringify(back.response.diff), /"3"/);
+});
+
 test("a live navigation (phx_leave + phx_join with redirect) mounts the other view on the same topic", async () => {
   const first = await joinView("/counter");
   const socket = first.socket;
@@ -179,6 +195,29 @@ test("a tampered, foreign or missing session is refused with unauthorized", asyn
   r.channel.leave();
 });
 
+test("a correctly signed session that expired, or is not a live session, is refused with unauthorized", async () => {
+  const p = await page("/counter");
+  const claims = JSON.parse(Buffer.from(p.session.split(".")[0], "base64url").toString());
+  assert.equal(claims.kind, "live");
+  assert.equal(claims.id, p.id);
+  const now = Math.floor(Date.now() / 1000);
+  // The page's own claims, re-signed with the node's secret: accepted while valid...
+  const fresh = await joinView("/counter", { session: token({ ...claims, exp: now + 600 }), id: p.id });
+  assert.equal(fresh.status, "ok", JSON.stringify(fresh.response));
+  fresh.channel.leave();
+  // ...refused once expired, and refused when the signed token is of another kind (a grant).
+  for (const [what, forged] of [
+    ["expired", { ...claims, exp: now - 5 }],
+    ["not a live session", { ...claims, kind: "grant", exp: now + 600 }],
+  ]) {
+    const p2 = await page("/counter");
+    const r = await joinView("/counter", { session: token({ ...forged, id: p2.id }), id: p2.id });
+    assert.equal(r.status, "error", what);
+    assert.deepEqual(r.response, { reason: "unauthorized" }, what);
+    r.channel.leave();
+  }
+});
+
 test("the visitor cookie is kept: the same user across pages; a forged cookie is replaced", async () => {
   const first = await page("/counter");
   assert.match(first.cookie, /^cohort_user=/);
@@ -197,4 +236,68 @@ test("an unknown live path is a 404 page; a bad event payload still gets a reply
   const reply = await push(channel, "event", { type: "form", event: "draft", value: "a=1&a%5Bb%5D=2", meta: {} });
   assert.equal(reply.status, "ok");
   assert.match(reply.response.error, /a\[b\]/);
+});
+
+test("render batching: 2,000 PubSub messages to one view make far fewer diffs, the last one showing the last message", async (t) => {
+  // A node of its own with 100 ms frames, so that the bound holds however slowly a loaded
+  // machine lets the messages through (the default 30 ms is measured by tools/bench/live_bench.mjs).
+  const own = await startServer({ args: ["--live-frame-ms", "100"] });
+  t.after(() => own.kill());
+  const { channel } = await joinView("/list", { srv: own });
+  const MESSAGES = 2000;
+  const diffs = [];
+  const last = new Promise((resolve) =>
+    channel.on("diff", (d) => {
+      diffs.push(d);
+      if (JSON.stringify(d).includes(`message ${MESSAGES}\u201d`)) resolve(d);
+    }),
+  );
+  // As fast as the node takes them, in order: every broadcast request written at once on one
+  // keep-alive connection (HTTP/1.1 pipelining), the last one closing it.
+  let requests = "";
+  for (let i = 1; i <= MESSAGES; i++) {
+    const body = JSON.stringify({ who: "batcher", did: `said \u201cmessage ${i}\u201d` });
+    requests +=
+      "POST /api/broadcast/list:activity?event=activity HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      (i === MESSAGES ? "Connection: close\r\n" : "") + `\r\n${body}`;
+  }
+  const sent = await rawHttp(own.port, requests, { timeoutMs: 30_000 });
+  assert.equal(sent.text.match(/HTTP\/1\.1 200 /g)?.length, MESSAGES, sent.text.slice(0, 300));
+  let timer;
+  const final = await Promise.race([
+    last,
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no diff showed message ${MESSAGES} within 10 s (${diffs.length} diffs)`)), 10_000))),
+  ]);
+  clearTimeout(timer);
+  // The view's stream entry ids count the messages it handled: the last diff is the 2,000th's.
+  assert.ok(JSON.stringify(final).includes(`"activity-${MESSAGES}"`), JSON.stringify(final).slice(0, 400));
+  assert.equal(diffs.at(-1), final, "nothing after the last message's diff");
+  assert.ok(diffs.length < MESSAGES / 10, `${diffs.length} diffs for ${MESSAGES} messages`);
+  t.diagnostic(`${diffs.length} diffs for ${MESSAGES} messages`);
+});
+
+test("a template naming an unregistered component stops the node at start-up, naming file and line", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cohort-templates-"));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cohort-data-"));
+  try {
+    fs.cpSync(new URL("../../templates", import.meta.url), dir, { recursive: true });
+    const bad = path.join(dir, "partials", "bad.html");
+    fs.writeFileSync(bad, "<div>\n  <p>ok</p>\n  {{@no_such_component panel}}\n</div>\n");
+    const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--templates-dir", dir];
+    const proc = spawn(cohortBin(), args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    proc.stdout.setEncoding("utf8").on("data", (d) => (out += d));
+    proc.stderr.setEncoding("utf8").on("data", (d) => (out += d));
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);  // bounded: it must exit on its own
+    const [code, signal] = await new Promise((resolve) => proc.on("close", (...r) => resolve(r)));
+    clearTimeout(timer);
+    assert.equal(signal, null, `the node must exit by itself; it printed:\n${out}`);
+    assert.notEqual(code, 0, `the node must refuse to start; it printed:\n${out}`);
+    assert.ok(out.includes(`${bad}:3: unknown component type 'no_such_component'`), out);
+    assert.doesNotMatch(out, /listening/, "it never listened");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 });

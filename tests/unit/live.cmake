@@ -11,3 +11,7 @@ add_test(NAME live_client_merge
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(live_client_merge PROPERTIES
   ENVIRONMENT "LIVE_TRACE_BIN=$<TARGET_FILE:live_trace>" TIMEOUT 120)
+
+# Live::install()'s start-up checks, on a real Node (not started).
+cohort_test(live_install_test unit/live_install_test.cpp)
+target_compile_definitions(live_install_test PRIVATE COHORT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -170,6 +170,21 @@ void expect_well_formed(const Node& node) {
   }
 }
 
+TEST(Template, ComponentUsesNameFileAndLine) {
+  TemplateSet set;
+  EXPECT_TRUE(set.add("page", "<main>\n{{#rows}}\n  {{@card .}}{{/rows}}\n{{> part}}</main>").empty());
+  EXPECT_TRUE(set.add("part", "<p>\n\n{{@badge me}}</p>", "dir/part.html").empty());
+  EXPECT_TRUE(set.link().empty());
+  auto uses = set.component_uses();
+  ASSERT_EQ(uses.size(), 2u);
+  EXPECT_EQ(uses[0].type, "card");
+  EXPECT_EQ(uses[0].file, "page.html");
+  EXPECT_EQ(uses[0].line, 3);
+  EXPECT_EQ(uses[1].type, "badge");
+  EXPECT_EQ(uses[1].file, "dir/part.html");
+  EXPECT_EQ(uses[1].line, 3);
+}
+
 TEST(Template, RandomSourcesCompileOrReportCleanly) {
   const char* pieces[] = {"{{", "}}", "{{{", "}}}", "{{#a}}", "{{/a}}", "{{^b}}", "{{/b}}", "x",
                           "\n", "{{> p}}", "{{@c a}}", "{{#stream:s}}", "{{/stream:s}}", "<div>",
