@@ -154,6 +154,7 @@ test("typing keeps the lease: each change renews it past its length; leaving the
   await b.keyboard.type(typed, { delay: 250 });
   const typing = Date.now() - started;
   assert.ok(typing > 2 * LEASE_MS, `typing took ${typing} ms, not over two leases of ${LEASE_MS} ms`);
+  t.diagnostic(`typed for ${typing} ms with a ${LEASE_MS} ms lease`);
   await waitValue(a, "#in-commander", typed);
   await note(a, "commander").getByText(`${mb.name} is editing`).waitFor();
   assert.deepEqual(await a.evaluate(() => window.badgeGone), [], "the lease badge went away while b was typing");

@@ -111,6 +111,7 @@ test("the clock is the server's: a late joiner sees it run down, time-up is for 
   assert.ok(first >= 1 && first <= QUESTION_MS / 1000, `first reading: ${first} s`);
   const second = await clockBelow(late, first);
   assert.ok(second >= 1 && second < first, `readings: ${first} s, then ${second} s`);
+  t.diagnostic(`the late joiner read ${first} s, then ${second} s`);
   await v1.click("#choice-0 button");  // in time: counted
   await waitText(v1, "#answer-count", "1 answer · yours is in");
 
