@@ -96,12 +96,12 @@ test("moderator runs the quiz; viewers answer once; pause is for everyone at onc
 test("the clock is the server's: a late joiner sees it run down, time-up is for everyone", async (t) => {
   // A node of this test's own with QUESTION_MS questions instead of 20 s: long enough for a late
   // joiner to connect and see two readings of the clock, short enough not to idle the suite.
-  const QUESTION_MS = 4000;
+  const QUESTION_MS = 6000;
   const server = await startServer({ args: ["--quiz-question-ms", String(QUESTION_MS)] });
   t.after(() => server.kill());
   const mod = await openModerator(browser, server, "/quiz");
   const v1 = await openPage(browser, `${server.url}/quiz`);
-  await v1.locator("#lobby", { hasText: "Five questions, 4 seconds each." }).waitFor();
+  await v1.locator("#lobby", { hasText: "Five questions, 6 seconds each." }).waitFor();
   await mod.click("#ctl-start");
   await waitText(v1, "#question-text", Q1);
 
