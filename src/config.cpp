@@ -121,6 +121,8 @@ const std::vector<Setting>& settings() {
                             &Config::shutdown_grace_ms, 0, 60'000),
       number<std::uint32_t>("incident_lease_ms", "an /incident field idle this long stops being its editor's (default 15000)",
                             &Config::incident_lease_ms, 100, 3'600'000),
+      number<std::uint32_t>("quiz_question_ms", "how long each /quiz question is open (default 20000)",
+                            &Config::quiz_question_ms, 1000, 3'600'000),
   };
   return table;
 }

@@ -65,6 +65,9 @@ struct Config {
   // The incident demo page (/incident): a field stays leased this long after its last change
   // if its editor neither types nor leaves it. Tests shorten it to see a lease run out quickly.
   std::uint32_t incident_lease_ms = 15000;
+  // The quiz demo page (/quiz): how long each question is open. Tests shorten it to see the
+  // time run out quickly.
+  std::uint32_t quiz_question_ms = 20000;
 
   // Cluster (docs/cluster.md). Empty: the node runs alone. "redis://HOST:PORT": the node joins
   // the other nodes using that Redis for PubSub, presence replication and membership.

@@ -20,8 +20,7 @@ class BoardView final : public live::View {
     s.assign("message", "");
     s.assign("width", text(std::to_string(kBoardWidth)));
     s.assign("height", text(std::to_string(kBoardHeight)));
-    s.follow_presence(std::string(kHere), "present");
-    if (s.connected()) track_here(s, std::string(kHere));
+    join_here(s, std::string(kHere));
     s.follow_store(std::string(kKey), "board");
     derive(s);
   }
@@ -74,7 +73,7 @@ class BoardView final : public live::View {
     s.assign("stroke_count", text(count_of(static_cast<std::int64_t>(out.size()), "stroke", "strokes")));
     s.assign("can_undo", mine > 0);
     s.assign("strokes", std::move(out));
-    s.assign("here", here_list(present));
+    assign_here(s);
   }
 };
 

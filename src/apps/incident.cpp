@@ -27,8 +27,7 @@ class IncidentView final : public live::View {
     me_ = user_field(s, "id");
     assign_me(s);
     s.assign("message", "");
-    s.follow_presence(std::string(kHere), "present");
-    if (s.connected()) track_here(s, std::string(kHere));
+    join_here(s, std::string(kHere));
     s.follow_store(std::string(kKey), "incident");
     derive(s);
   }
@@ -144,7 +143,7 @@ class IncidentView final : public live::View {
       out.push_back(std::move(row));
     }
     s.assign("fields", std::move(out));
-    s.assign("here", here_list(present));
+    assign_here(s);
     auto editing = locks.is_object() ? static_cast<std::int64_t>(locks.get_object().size()) : 0;
     s.assign("editing_count", text(count_of(editing, "field being edited", "fields being edited")));
   }

@@ -12,7 +12,8 @@ namespace cohort::apps {
 namespace {
 
 constexpr std::string_view kIndex = "polls:index";
-constexpr int kFormOptions = 4;
+constexpr std::string_view kHere = "presence:polls";  // the list page; a poll's own page is kHere + ":" + id
+constexpr int kFormOptions = static_cast<int>(kPollMaxOptions);  // the form offers as many as the store takes
 
 std::string new_poll_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -36,6 +37,7 @@ class PollsView final : public live::View {
     assign_me(s);
     s.assign("draft", blank_draft());
     s.assign("message", "");
+    join_here(s, std::string(kHere));
     s.follow_store(std::string(kIndex), "index");
     derive(s);
   }
@@ -85,6 +87,7 @@ class PollsView final : public live::View {
                                  {"closed", closed}});
       }
     s.assign("polls", std::move(out));
+    assign_here(s);
   }
 };
 
@@ -97,6 +100,7 @@ class PollView final : public live::View {
     s.assign("message", "");
     s.assign("exists", false);
     if (!valid_poll_id(id_)) return;
+    join_here(s, std::string(kHere) + ":" + id_);
     s.follow_store("poll:" + id_, "poll");
     derive(s);
   }
@@ -124,6 +128,7 @@ class PollView final : public live::View {
 
  private:
   void derive(live::Socket& s) {
+    assign_here(s);
     const Json& poll = s.get("poll");
     if (!poll.is_object() || text_arg(poll, "question").empty()) return s.assign("exists", false);
     std::string me = user_field(s, "id");

@@ -28,16 +28,16 @@ std::int64_t num(const Json& state, std::string_view name) {
 
 class QuizView final : public live::View {
  public:
+  explicit QuizView(std::int64_t question_ms) : question_ms_(question_ms) {}
+
   void mount(const live::Params&, live::Socket& s) override {
     me_ = user_field(s, "id");
+    s.assign("question_seconds", text(count_of((question_ms_ + 999) / 1000, "second", "seconds")));
     assign_me(s);
     s.assign("moderator", s.actor().has_role("moderator"));
     s.assign("message", "");
-    s.follow_presence(std::string(kHere), "present");
-    if (s.connected()) {
-      track_here(s, std::string(kHere));
-      s.send_after(kTick, JsonObject{{"tick", true}});
-    }
+    join_here(s, std::string(kHere));
+    if (s.connected()) s.send_after(kTick, JsonObject{{"tick", true}});
     s.follow_store(std::string(kKey), "quiz");
     derive(s);
   }
@@ -84,11 +84,11 @@ class QuizView final : public live::View {
     s.assign("open", running && !paused && !time_up);
     s.assign("time_up", time_up);
     s.assign("seconds_left", text(std::to_string((left + 999) / 1000)));
-    s.assign("time_pct", text(std::to_string(std::clamp<std::int64_t>(left * 100 / kQuizQuestionMs, 0, 100))));
+    s.assign("time_pct", text(std::to_string(std::clamp<std::int64_t>(left * 100 / question_ms_, 0, 100))));
     s.assign("controls", controls(phase, paused));
     if (running) derive_question(state, time_up, running && !paused && !time_up, s);
     s.assign("scores", leaderboard(state));
-    s.assign("here", here_list(s.get("present")));
+    assign_here(s);
     s.assign("audience", text(count_of(static_cast<std::int64_t>(s.get("here").as_array().size()), "person here", "people here")));
   }
 
@@ -171,14 +171,16 @@ class QuizView final : public live::View {
     return out;
   }
 
+  std::int64_t question_ms_;  // how long each question is open (Config::quiz_question_ms)
   std::string me_;
 };
 
 }  // namespace
 
 void install_quiz(Node& node, live::Live& live) {
-  node.stores().define(quiz_kind());
-  live.view("/quiz", "quiz", [] { return std::make_unique<QuizView>(); }, "Live quiz");
+  std::int64_t question_ms = node.config().quiz_question_ms;
+  node.stores().define(quiz_kind({}, question_ms));
+  live.view("/quiz", "quiz", [question_ms] { return std::make_unique<QuizView>(question_ms); }, "Live quiz");
 }
 
 }  // namespace cohort::apps

@@ -22,25 +22,32 @@ std::string phase(const Json& state) { return std::string(state.at("phase").as_s
 bool paused(const Json& state) { return state.at("paused").as_bool(); }
 std::int64_t number(const Json& state, std::string_view name) { return state.at(name).to_number<std::int64_t>(); }
 
+// The question time and the clock of one quiz kind.
+struct Timing {
+  std::int64_t question_ms;
+  Clock now;
+};
+
 // The patch that opens question index with a full countdown.
-json::array open_question(std::int64_t index, std::int64_t now) {
+json::array open_question(std::int64_t index, const Timing& t) {
+  std::int64_t now = t.now();
   return {patch_op("replace", "/phase", "question"), patch_op("replace", "/index", index),
-          patch_op("replace", "/paused", false),     patch_op("replace", "/deadline_ms", now + kQuizQuestionMs),
-          patch_op("replace", "/remaining_ms", kQuizQuestionMs), patch_op("replace", "/answers", JsonObject{})};
+          patch_op("replace", "/paused", false),     patch_op("replace", "/deadline_ms", now + t.question_ms),
+          patch_op("replace", "/remaining_ms", t.question_ms), patch_op("replace", "/answers", JsonObject{})};
 }
 
-OpResult start(const OpRequest& r, const Clock& now) {
-  json::array p = open_question(0, now());
+OpResult start(const OpRequest& r, const Timing& t) {
+  json::array p = open_question(0, t);
   p.push_back(patch_op("replace", "/scores", JsonObject{}));
   return OpResult::change(std::move(p));
 }
 
-OpResult next(const OpRequest& r, const Clock& now) {
+OpResult next(const OpRequest& r, const Timing& t) {
   if (phase(r.state) != "question") return OpResult::reject("invalid", invalid("The quiz is not running."));
   std::int64_t index = number(r.state, "index") + 1;
   if (index >= static_cast<std::int64_t>(quiz_questions().size()))
     return OpResult::change({patch_op("replace", "/phase", "finished"), patch_op("replace", "/paused", false)});
-  return OpResult::change(open_question(index, now()));
+  return OpResult::change(open_question(index, t));
 }
 
 OpResult pause(const OpRequest& r, const Clock& now) {
@@ -103,15 +110,16 @@ const std::vector<QuizQuestion>& quiz_questions() {
   return kQuestions;
 }
 
-StoreKind quiz_kind(std::function<std::int64_t()> now_ms) {
+StoreKind quiz_kind(std::function<std::int64_t()> now_ms, std::int64_t question_ms) {
   if (!now_ms) now_ms = system_ms;
+  Timing timing{question_ms, now_ms};
   StoreKind k;
   k.name = "quiz";
   k.initial = JsonObject{{"phase", "lobby"},  {"index", 0},          {"paused", false},
                          {"deadline_ms", 0},  {"remaining_ms", 0},   {"answers", JsonObject{}},
                          {"scores", JsonObject{}}};
-  k.ops["start"] = OpSpec{kModerator, [now_ms](const OpRequest& r) { return start(r, now_ms); }};
-  k.ops["next"] = OpSpec{kModerator, [now_ms](const OpRequest& r) { return next(r, now_ms); }};
+  k.ops["start"] = OpSpec{kModerator, [timing](const OpRequest& r) { return start(r, timing); }};
+  k.ops["next"] = OpSpec{kModerator, [timing](const OpRequest& r) { return next(r, timing); }};
   k.ops["pause"] = OpSpec{kModerator, [now_ms](const OpRequest& r) { return pause(r, now_ms); }};
   k.ops["resume"] = OpSpec{kModerator, [now_ms](const OpRequest& r) { return resume(r, now_ms); }};
   k.ops["reset"] = OpSpec{kModerator, [](const OpRequest& r) { return reset(r); }};

@@ -28,9 +28,10 @@ struct QuizQuestion {
 };
 
 const std::vector<QuizQuestion>& quiz_questions();
-constexpr std::int64_t kQuizQuestionMs = 20'000;  // time per question: enough to read four choices
+constexpr std::int64_t kQuizQuestionMs = 20'000;  // default time per question: enough to read four choices
 
-// now_ms: the clock (Unix milliseconds); tests pass their own.
-StoreKind quiz_kind(std::function<std::int64_t()> now_ms = {});
+// now_ms: the clock (Unix milliseconds); tests pass their own. question_ms: how long each
+// question is open (Config::quiz_question_ms).
+StoreKind quiz_kind(std::function<std::int64_t()> now_ms = {}, std::int64_t question_ms = kQuizQuestionMs);
 
 }  // namespace cohort::apps

@@ -70,6 +70,16 @@ inline json::array here_list(const Json& list) {
   return out;
 }
 
+// A page's "who is here" on topic: follows the topic's presence list into the "present" assign
+// and, once connected, tracks this view on it. assign_here then sets "here", which the partial
+// templates/partials/here.html renders (names in their colours); call it after every message.
+inline void join_here(live::Socket& s, std::string topic) {
+  s.follow_presence(topic, "present");
+  if (s.connected()) track_here(s, std::move(topic));
+}
+
+inline void assign_here(live::Socket& s) { s.assign("here", here_list(s.get("present"))); }
+
 // "1 person" / "3 people"-style counts.
 inline std::string count_of(std::int64_t n, std::string_view one, std::string_view many) {
   return std::to_string(n) + " " + std::string(n == 1 ? one : many);

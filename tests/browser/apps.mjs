@@ -1,12 +1,41 @@
-// apps.mjs — what the demo apps' browser tests share: who a page's visitor is, the moderator's
-// sign-in link from the server's output, and a forged click (an element a page does not show
-// to this visitor, added by the test, to prove the store refuses what the page merely hides).
-import { connected, WAIT_MS } from "./browser.mjs";
+// apps.mjs — what the demo apps' browser tests share: who a page's visitor is, who a page says is
+// here, the moderator's sign-in link from the server's output, and a forged click (an element a
+// page does not show to this visitor, added by the test, to prove the store refuses what the page
+// merely hides).
+import assert from "node:assert/strict";
+import { connected, WAIT_MS, CONTEXT_OPTIONS } from "./browser.mjs";
 
-// The visitor's user id and name, from the nav bar.
+const colorOf = (style) => /#[0-9a-f]{6}/i.exec(style ?? "")?.[0] ?? null;
+
+// The visitor's user id, name and colour, from the nav bar.
 export async function whoAmI(page) {
   const me = page.locator("#me");
-  return { id: await me.getAttribute("data-user"), name: (await page.locator("#me-name").textContent()).trim() };
+  return {
+    id: await me.getAttribute("data-user"),
+    name: (await page.locator("#me-name").textContent()).trim(),
+    color: colorOf(await me.locator(".dot").getAttribute("style")),
+  };
+}
+
+// The page's "who is here" strip (templates/partials/here.html): [{id, name, color}] by id.
+async function hereOf(page) {
+  const rows = await page.locator("#here .person").evaluateAll((lis) =>
+    lis.map((li) => ({ id: li.id.replace(/^here-/, ""), name: li.querySelector(".name").textContent.trim(),
+                       style: li.querySelector(".dot").getAttribute("style") })));
+  return rows.map(({ style, ...r }) => ({ ...r, color: colorOf(style) })).sort((x, y) => x.id.localeCompare(y.id));
+}
+
+// Waits until the page's "who is here" strip lists exactly these people (whoAmI() results), each
+// with their name and colour.
+export async function waitHere(page, people) {
+  const want = people.map(({ id, name, color }) => ({ id, name, color })).sort((x, y) => x.id.localeCompare(y.id));
+  const ids = JSON.stringify(want.map((p) => `here-${p.id}`).sort());
+  await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll("#here .person")].map((li) => li.id).sort()) === w,
+    ids, { timeout: WAIT_MS })
+    .catch(async (e) => {
+      throw new Error(`waiting for #here to list ${JSON.stringify(want)}: it lists ${JSON.stringify(await hereOf(page))}\n${e.message}`);
+    });
+  assert.deepEqual(await hereOf(page), want);
 }
 
 // The grant link main.cpp prints at start ("moderator sign-in: http://…/signin?grant=…").
@@ -18,7 +47,7 @@ export function moderatorPath(server) {
 
 // A page in a new context that has opened the moderator link (then = the page to land on).
 export async function openModerator(browser, server, then) {
-  const context = await browser.newContext();
+  const context = await browser.newContext(CONTEXT_OPTIONS);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
   page.errors = [];

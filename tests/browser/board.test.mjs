@@ -1,11 +1,11 @@
 // board.test.mjs — the shared whiteboard in three browsers: a stroke shows for the others while
 // it is still being drawn, sent in batches (far fewer events than pointer moves); undo removes
 // one's own last stroke only; a viewer cannot clear, the moderator can; a late joiner sees the
-// whole board; a closed tab leaves the board's presence.
+// whole board, each person's strokes in their own colour; a closed tab leaves the board's presence.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { liveFile, openPage, waitText, shot, WAIT_MS } from "./browser.mjs";
-import { openModerator, forgeClick, whoAmI, leave } from "./apps.mjs";
+import { openModerator, forgeClick, whoAmI, waitHere, leave } from "./apps.mjs";
 
 // The node and the browser of this file (started before the first test, gone after the last).
 const file = await liveFile();
@@ -84,23 +84,33 @@ test("strokes appear while drawn, batched; undo is one's own; clear is the moder
   assert.equal(await a.locator(strokes).last().getAttribute("data-by"), "you");  // a's newest stroke stayed
   await waitCount(b, `${strokes}[data-by=you]`, 1);  // b drew two and took back the newer
 
-  // A late joiner sees the whole board, point for point.
+  // The moderator draws too: three people, three colours (visitors get different ones in turn).
+  await draw(mod, [[0.75, 0.45], [0.85, 0.35], [0.95, 0.5]]);
+  await waitCount(a, strokes, 5);  // 1 + 2 × 10 points, all sent once the pen is up
+  await a.waitForFunction((sel) => document.querySelectorAll(sel)[4]?.getAttribute("points").split(" ").length === 21, strokes);
+  board.push(await a.locator(strokes).last().getAttribute("points"));
+  const people = [await whoAmI(a), await whoAmI(b), await whoAmI(mod)];
+  assert.equal(new Set(people.map((p) => p.color)).size, 3);
+
+  // A late joiner sees the whole board, point for point, each stroke in its drawer's colour.
   const late = await openPage(browser, `${file.server.url}/board`);
-  await waitCount(late, strokes, 4);
+  await waitCount(late, strokes, 5);
   assert.deepEqual(await late.locator(strokes).evaluateAll((els) => els.map((e) => e.getAttribute("points"))), board);
+  const colors = await late.locator(strokes).evaluateAll((els) => els.map((e) => e.getAttribute("stroke")));
+  const [ca, cb, cm] = people.map((p) => p.color);
+  assert.deepEqual(colors, [ca, ca, cb, ca, cm]);
+  await waitHere(late, [...people, await whoAmI(late)]);
   await shot(late, "board");
 
   // A viewer cannot clear (the store refuses); the moderator can.
   await forgeClick(a, "clear");
   await waitText(a, "#message", "Only the moderator can clear the board.");
-  await waitCount(b, strokes, 4);
+  await waitCount(b, strokes, 5);
   await mod.click("#clear");
   for (const p of [a, b, late]) await waitCount(p, strokes, 0);
 
   // b's browser goes away: b leaves the board's presence.
-  const { id } = await whoAmI(b);
-  await a.locator(`#here-${id}`).waitFor();
   await leave(b);
-  await a.locator(`#here-${id}`).waitFor({ state: "detached" });
+  for (const p of [a, mod, late]) await waitHere(p, [people[0], people[2], await whoAmI(late)]);
   assert.deepEqual([...a.errors, ...mod.errors, ...late.errors], []);
 });

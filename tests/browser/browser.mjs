@@ -7,7 +7,9 @@
 // separate browser profile: its own cookies, so its own user) once its live view has joined.
 // Waiting is always on a condition with a deadline (Playwright's auto-waiting locators,
 // waitForFunction), never a fixed sleep.
-// Screenshots: shot(page, name) writes build/test-artifacts/<name>.png (kept by CI as artifacts).
+// Screenshots: shot(page, name) writes <build dir>/test-artifacts/<name>.png (COHORT_ARTIFACTS, set by
+// tests.cmake; scripts/test prints the path at the end), with CSS animations and transitions
+// finished (and contexts prefer reduced motion), so bars show their final length. docs/screenshots/ holds copies of some of them.
 import { chromium } from "playwright-core";
 import { after, before } from "node:test";
 import { startServer } from "../conformance/server.mjs";
@@ -52,9 +54,13 @@ export async function liveFile(opts = {}) {
   return file;
 }
 
+// Options of every test context: reduced motion, so the pages' CSS transitions are off and a
+// screenshot never catches a bar half-way.
+export const CONTEXT_OPTIONS = { reducedMotion: "reduce" };
+
 // A page of a new context at url, resolved once the main live view is connected.
 export async function openPage(browser, url) {
-  const context = await browser.newContext();
+  const context = await browser.newContext(CONTEXT_OPTIONS);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
   const errors = [];
@@ -104,5 +110,5 @@ export async function waitTexts(page, selector, want) {
 
 export async function shot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true, animations: "disabled" });
 }

@@ -1,11 +1,12 @@
 // incident.test.mjs — shared form editing in three browsers: committed values appear live,
 // a field's lease shows its holder and refuses everyone else (the page says who), leaving the
 // field or closing the tab releases it, a late joiner sees the current report, pages that
-// reconnect after a restart take no lease, and an idle lease runs out by itself.
+// reconnect after a restart take no lease, an idle lease runs out by itself, and typing for longer
+// than the lease keeps it (each change renews it) until the field is left.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { liveFile, openPage, shot, WAIT_MS } from "./browser.mjs";
-import { whoAmI, leave } from "./apps.mjs";
+import { whoAmI, waitHere, leave } from "./apps.mjs";
 import { startServer } from "../conformance/server.mjs";
 
 // The node and the browser of this file (started before the first test, gone after the last).
@@ -27,7 +28,7 @@ test("three editors: live values, leases that refuse others, release on blur and
   const b = await openPage(browser, `${file.server.url}/incident`);
   const c = await openPage(browser, `${file.server.url}/incident`);
   const [ma, mb, mc] = [await whoAmI(a), await whoAmI(b), await whoAmI(c)];
-  for (const p of [a, b, c]) for (const m of [ma, mb, mc]) await p.locator(`#here-${m.id}`).waitFor();
+  for (const p of [a, b, c]) await waitHere(p, [ma, mb, mc]);
 
   // a takes the title: everyone else sees who is editing, and the field turns read-only there.
   await a.fill("#in-title", "Checkout down for EU customers");
@@ -70,7 +71,7 @@ test("three editors: live values, leases that refuse others, release on blur and
   await leave(c);
   await note(a, "summary").getByText(`Last edited by ${mc.name}`).waitFor();
   await note(b, "title").getByText(`Last edited by ${mc.name}`).waitFor();
-  await a.locator(`#here-${mc.id}`).waitFor({ state: "detached" });
+  for (const p of [a, b]) await waitHere(p, [ma, mb]);
   await a.fill("#in-summary", "A config push removed the EU payment route. Rolled back at 14:05.");
 
   // A late joiner sees the report as it is now.
@@ -121,6 +122,52 @@ test("an idle lease runs out: the field frees itself without a blur", async (t) 
   await b.locator("#in-commander").pressSequentially(" ✓");
   await note(a, "commander").getByText(`${mb.name} is editing`).waitFor();
   await waitValue(a, "#in-commander", "Dana (on call) ✓");
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  for (const p of [a, b]) await leave(p);  // before t.after kills their node
+});
+
+test("typing keeps the lease: each change renews it past its length; leaving the field releases it", async (t) => {
+  const LEASE_MS = 3000;  // a node of this test's own, with the idle test's short lease
+  const server = await startServer({ args: ["--incident-lease-ms", String(LEASE_MS)] });
+  t.after(() => server.kill());
+  const a = await openPage(browser, `${server.url}/incident`);
+  const b = await openPage(browser, `${server.url}/incident`);
+  const mb = await whoAmI(b);
+  await b.click("#in-commander");  // focus takes the lease
+  await note(a, "commander").getByText(`${mb.name} is editing`).waitFor();
+
+  // From now on a notes every render of the field's note in which the lease badge is missing.
+  await a.evaluate(() => {
+    window.badgeGone = [];
+    const check = () => {
+      const note = document.querySelector("#note-commander")?.textContent.trim() ?? "(no note)";
+      if (!note.endsWith("is editing")) window.badgeGone.push(note);
+    };
+    window.badgeWatch = new MutationObserver(check);
+    window.badgeWatch.observe(document.querySelector("[data-phx-main]"), { subtree: true, childList: true, characterData: true });
+  });
+
+  // b types for well over two lease lengths, one key per 250 ms: more than the field's 200 ms
+  // debounce, so each key is a change, and each change renews the lease.
+  const typed = "Dana Kim, on call until 6pm";
+  const started = Date.now();
+  await b.keyboard.type(typed, { delay: 250 });
+  const typing = Date.now() - started;
+  assert.ok(typing > 2 * LEASE_MS, `typing took ${typing} ms, not over two leases of ${LEASE_MS} ms`);
+  t.diagnostic(`typed for ${typing} ms with a ${LEASE_MS} ms lease`);
+  await waitValue(a, "#in-commander", typed);
+  await note(a, "commander").getByText(`${mb.name} is editing`).waitFor();
+  assert.deepEqual(await a.evaluate(() => window.badgeGone), [], "the lease badge went away while b was typing");
+  assert.equal(await a.locator("#in-commander").getAttribute("readonly"), "");
+
+  // b leaves the field: the lease goes at once, not a lease length later.
+  const left = Date.now();
+  await b.locator("#in-commander").blur();
+  await note(a, "commander").getByText(`Last edited by ${mb.name}`).waitFor();
+  assert.equal(await a.locator("#in-commander").getAttribute("readonly"), null);
+  await note(b, "commander").getByText(`Last edited by ${mb.name}`).waitFor();
+  assert.ok((await a.evaluate(() => window.badgeGone)).length > 0);
+  assert.ok(Date.now() - left < LEASE_MS + WAIT_MS);
   assert.deepEqual([...a.errors, ...b.errors], []);
   for (const p of [a, b]) await leave(p);  // before t.after kills their node
 });

@@ -1,10 +1,11 @@
 // polls.test.mjs — live voting in three browsers: the owner creates a poll, it appears in the
 // list for everyone, votes show as live bars, a second vote is refused by the store, only the
-// owner closes the poll, and a late joiner sees the results.
+// owner closes the poll, and a late joiner sees the results. Each page lists who is on it, in
+// their colours; a browser that goes away leaves the list.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { liveFile, openPage, waitText, shot } from "./browser.mjs";
-import { forgeClick } from "./apps.mjs";
+import { forgeClick, whoAmI, waitHere, leave } from "./apps.mjs";
 
 // The node and the browser of this file (started before the first test, gone after the last).
 const file = await liveFile();
@@ -14,6 +15,9 @@ test("create, vote once each with live bars, owner closes, late joiner sees resu
   const owner = await openPage(browser, `${file.server.url}/polls`);
   const watcher = await openPage(browser, `${file.server.url}/polls`);
   await owner.locator("#no-polls").waitFor();
+  const [mo, mw] = [await whoAmI(owner), await whoAmI(watcher)];
+  assert.notEqual(mo.color, mw.color);  // colours are handed out in turn
+  for (const p of [owner, watcher]) await waitHere(p, [mo, mw]);
 
   // A form with one option is refused with a reason; nothing typed is lost.
   await owner.fill("#poll-question", "Where should the team lunch be?");
@@ -29,11 +33,15 @@ test("create, vote once each with live bars, owner closes, late joiner sees resu
   assert.match(url, /\/polls\/[a-z0-9]+$/);
   const id = url.split("/").pop();
 
-  // The list shows the new poll for everyone, live.
+  // The list shows the new poll for everyone, live; the owner has left the list page.
   await watcher.locator(`#poll-${id}`, { hasText: "Where should the team lunch be?" }).waitFor();
+  await waitHere(watcher, [mw]);
 
   const v1 = await openPage(browser, url);
   const v2 = await openPage(browser, url);
+  const [m1, m2] = [await whoAmI(v1), await whoAmI(v2)];
+  assert.equal(new Set([mo.color, m1.color, m2.color]).size, 3);
+  for (const p of [owner, v1, v2]) await waitHere(p, [mo, m1, m2]);
   await v1.click("#option-o1 button");
   for (const p of [owner, v1, v2]) await waitText(p, "#votes-o1", "1 vote · 100%");
   await v1.click("#option-o2 button");  // a second vote: the store refuses it
@@ -59,13 +67,20 @@ test("create, vote once each with live bars, owner closes, late joiner sees resu
   for (const p of [owner, v1, v2]) await p.locator("#closed-tag").waitFor();
   await watcher.locator(`#poll-${id} .tag`, { hasText: "closed" }).waitFor();
 
-  // A late joiner sees the final results and cannot vote.
+  // A late joiner sees the final results, who is here, and cannot vote.
   const late = await openPage(browser, url);
+  const ml = await whoAmI(late);
   await waitText(late, "#votes-o2", "2 votes · 67%");
   await late.locator("#closed-tag").waitFor();
   assert.equal(await late.locator("#option-o1 button").isDisabled(), true);
+  for (const p of [owner, v1, v2, late]) await waitHere(p, [mo, m1, m2, ml]);
   await shot(owner, "polls-closed");
-  assert.deepEqual([...owner.errors, ...v1.errors, ...v2.errors, ...late.errors], []);
+
+  // v1's browser goes away: it leaves the poll's list for everyone still there.
+  const errors = [...v1.errors];
+  await leave(v1);
+  for (const p of [owner, v2, late]) await waitHere(p, [mo, m2, ml]);
+  assert.deepEqual([...owner.errors, ...errors, ...v2.errors, ...late.errors], []);
 });
 
 test("an unknown poll says so", async () => {

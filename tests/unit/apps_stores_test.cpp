@@ -107,6 +107,20 @@ TEST(QuizStore, PauseKeepsTheTimeLeftAndResumeRestoresIt) {
   EXPECT_EQ(d.state.at("phase"), "lobby");
 }
 
+TEST(QuizStore, TheQuestionTimeIsTheKindsSetting) {
+  std::int64_t now = 1'000;
+  Doc d{quiz_kind([&] { return now; }, 2'500)};
+  ASSERT_TRUE(d.run("start", kMod).ok);
+  EXPECT_EQ(d.state.at("deadline_ms"), 3'500);
+  EXPECT_EQ(d.state.at("remaining_ms"), 2'500);
+  now = 3'499;
+  EXPECT_TRUE(d.run("answer", kAlice, JsonObject{{"choice", 0}}).ok);
+  now = 3'500;
+  EXPECT_EQ(d.detail(d.run("answer", kBob, JsonObject{{"choice", 0}})), "Time is up for this question.");
+  ASSERT_TRUE(d.run("next", kMod).ok);  // the next question gets the same time again
+  EXPECT_EQ(d.state.at("deadline_ms"), 6'000);
+}
+
 TEST(BoardStore, StrokesGrowByPartsUndoIsOwnClearIsModerators) {
   Doc d{board_kind()};
   EXPECT_EQ(d.kind.ops.at("clear").roles, std::vector<std::string>{"moderator"});
