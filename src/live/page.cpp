@@ -38,19 +38,24 @@ std::uint32_t random_u32() {
 // in turn, so people who arrive around the same time get different ones until twelve have come,
 // in an order where any three in a row are even further apart (CIEDE2000 >= 28).
 JsonObject new_user() {
-  static constexpr std::array<std::string_view, 16> kAdjectives = {
+  // 32 × 32 names: a dozen people online at once share one about 6% of the time (16 × 16: 23%).
+  static constexpr std::array<std::string_view, 32> kAdjectives = {
       "Amber", "Brisk", "Calm", "Dapper", "Eager", "Fabled", "Gentle", "Hardy",
-      "Jolly", "Keen", "Lucky", "Mellow", "Nimble", "Plucky", "Quiet", "Witty"};
-  static constexpr std::array<std::string_view, 16> kAnimals = {
+      "Jolly", "Keen", "Lucky", "Mellow", "Nimble", "Plucky", "Quiet", "Witty",
+      "Bold", "Cheery", "Clever", "Cosy", "Daring", "Fuzzy", "Golden", "Humble",
+      "Lively", "Merry", "Noble", "Rustic", "Silver", "Sunny", "Swift", "Tidy"};
+  static constexpr std::array<std::string_view, 32> kAnimals = {
       "Otter", "Heron", "Lynx", "Badger", "Falcon", "Marten", "Ibis", "Koala",
-      "Puffin", "Raven", "Gecko", "Bison", "Crane", "Walrus", "Mole", "Tapir"};
+      "Puffin", "Raven", "Gecko", "Bison", "Crane", "Walrus", "Mole", "Tapir",
+      "Beaver", "Dingo", "Egret", "Ferret", "Gannet", "Hare", "Jackal", "Kestrel",
+      "Lemur", "Moose", "Newt", "Ocelot", "Panda", "Quokka", "Stoat", "Wombat"};
   static constexpr std::array<std::string_view, 12> kColors = {
       "#0b7e8c" /* teal */,  "#7b4ee0" /* violet */, "#a87900" /* amber */,   "#d7263d" /* red */,
       "#5c6370" /* slate */, "#1f9d55" /* green */,  "#e8590c" /* orange */,  "#1c7ed6" /* blue */,
       "#6b8e00" /* olive */, "#b5179e" /* magenta */, "#243b80" /* navy */,   "#8d5524" /* brown */};
   static std::atomic<std::uint32_t> next_color{random_u32()};
   std::uint32_t r = random_u32();
-  std::string name = std::string(kAdjectives[r % 16]) + " " + std::string(kAnimals[(r >> 4) % 16]);
+  std::string name = std::string(kAdjectives[r % 32]) + " " + std::string(kAnimals[(r >> 5) % 32]);
   std::string_view color = kColors[next_color.fetch_add(1, std::memory_order_relaxed) % kColors.size()];
   return JsonObject{{"id", "u-" + random_url_chars(9)}, {"name", name}, {"color", color}};
 }
