@@ -2,6 +2,7 @@
 // exactly-once delivery across reactors, per-publisher order, broadcast_from, unsubscribe,
 // thread rules, the encode-once hook and the cluster adapter seam.
 #include "pubsub/local_pubsub.hpp"
+#include "reactor_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -121,12 +122,7 @@ class LocalPubSubTest : public ::testing::Test {
   // Runs fn on reactor i and returns its result (rethrowing its exception), with a deadline.
   template <class Fn>
   auto on(unsigned i, Fn fn) {
-    auto task = std::make_shared<std::packaged_task<decltype(fn())()>>(std::move(fn));
-    auto result = task->get_future();
-    reactors_.at(i).post([task] { (*task)(); });
-    if (result.wait_for(kDeadline) != std::future_status::ready)
-      throw std::runtime_error("reactor did not run the task in time");
-    return result.get();
+    return test_support::run_on(reactors_.at(i), std::move(fn));
   }
   void subscribe(unsigned i, std::string_view topic, Subscriber* s) {
     on(i, [&] { pubsub_.subscribe(topic, s); });

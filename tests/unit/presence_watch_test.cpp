@@ -4,14 +4,11 @@
 // the calls.
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <deque>
-#include <future>
-#include <mutex>
 #include <optional>
 
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
+#include "reactor_support.hpp"
 
 namespace cohort::presence {
 namespace {
@@ -30,27 +27,14 @@ class Recorder {
  public:
   PresenceWatcher fn() {
     return [this](const PresenceChange& c) {
-      std::lock_guard lock(mutex_);
-      seen_.push_back(Seen{c.list, c.joins, c.leaves, c.initial, net::Reactor::current()});
-      cv_.notify_all();
+      seen_.push(Seen{c.list, c.joins, c.leaves, c.initial, net::Reactor::current()});
     };
   }
-  Seen next() {
-    std::unique_lock lock(mutex_);
-    if (!cv_.wait_for(lock, 5s, [&] { return !seen_.empty(); })) throw std::runtime_error("no watcher call within 5 s");
-    Seen s = std::move(seen_.front());
-    seen_.pop_front();
-    return s;
-  }
-  std::size_t pending() {
-    std::lock_guard lock(mutex_);
-    return seen_.size();
-  }
+  Seen next() { return seen_.next("watcher call"); }
+  std::size_t pending() { return seen_.size(); }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<Seen> seen_;
+  test_support::WaitQueue<Seen> seen_;
 };
 
 class PresenceWatchTest : public ::testing::Test {
@@ -58,11 +42,7 @@ class PresenceWatchTest : public ::testing::Test {
   // Runs fn on reactor i and waits for it (also a barrier: every handler posted there before has run).
   template <class Fn>
   auto on(unsigned i, Fn fn) {
-    std::packaged_task<decltype(fn())()> task(std::move(fn));
-    auto result = task.get_future();
-    reactors_.at(i).post([&task] { task(); });
-    if (result.wait_for(5s) != std::future_status::ready) throw std::runtime_error("reactor did not run the task");
-    return result.get();
+    return test_support::run_on(reactors_.at(i), std::move(fn));
   }
   PresenceWatchTest() : reactors_(2), pubsub_(reactors_), tracker_(reactors_, pubsub_, 7, 20ms) { reactors_.start(); }
   ~PresenceWatchTest() override {

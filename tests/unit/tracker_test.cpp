@@ -4,14 +4,11 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <deque>
-#include <future>
-#include <mutex>
 #include <set>
 
 #include "presence/presence_state.hpp"
 #include "pubsub/local_pubsub.hpp"
+#include "reactor_support.hpp"
 
 namespace cohort::presence {
 namespace {
@@ -21,23 +18,11 @@ using namespace std::chrono_literals;
 // Collects presence_diff broadcasts from any reactor.
 class DiffSink : public Subscriber {
  public:
-  void on_broadcast(const Broadcast& m) override {
-    std::lock_guard lock(mutex_);
-    diffs_.push_back(m.payload.as_object());
-    cv_.notify_all();
-  }
-  JsonObject next() {
-    std::unique_lock lock(mutex_);
-    if (!cv_.wait_for(lock, 5s, [&] { return !diffs_.empty(); })) throw std::runtime_error("no presence_diff within 5 s");
-    JsonObject d = std::move(diffs_.front());
-    diffs_.pop_front();
-    return d;
-  }
+  void on_broadcast(const Broadcast& m) override { diffs_.push(m.payload.as_object()); }
+  JsonObject next() { return diffs_.next("presence_diff"); }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<JsonObject> diffs_;
+  test_support::WaitQueue<JsonObject> diffs_;
 };
 
 class TrackerTest : public ::testing::Test {
@@ -45,11 +30,7 @@ class TrackerTest : public ::testing::Test {
   // Runs fn on reactor i and waits for it.
   template <class Fn>
   auto on(unsigned i, Fn fn) {
-    std::packaged_task<decltype(fn())()> task(std::move(fn));
-    auto result = task.get_future();
-    reactors_.at(i).post([&task] { task(); });
-    if (result.wait_for(5s) != std::future_status::ready) throw std::runtime_error("reactor did not run the task");
-    return result.get();
+    return test_support::run_on(reactors_.at(i), std::move(fn));
   }
   TrackerTest() : reactors_(2), pubsub_(reactors_), tracker_(reactors_, pubsub_, 0x01020304, 20ms) {
     reactors_.start();

@@ -1,0 +1,63 @@
+// reactor_support.hpp — what unit tests on real reactors share: run a function on a reactor and
+// wait for its result, and a queue that reactor threads fill and the test thread drains. Every
+// wait has a deadline and throws when it passes, naming what it waited for.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "net/reactor.hpp"
+
+namespace cohort::test_support {
+
+inline constexpr std::chrono::seconds kReactorDeadline{5};
+
+// Runs fn on reactor and returns its result (rethrowing its exception). Also a barrier: every
+// handler posted to that reactor before has run. The task is shared, so a timeout leaves
+// nothing dangling behind it.
+template <class Fn>
+auto run_on(net::Reactor& reactor, Fn fn) {
+  auto task = std::make_shared<std::packaged_task<decltype(fn())()>>(std::move(fn));
+  auto result = task->get_future();
+  reactor.post([task] { (*task)(); });
+  if (result.wait_for(kReactorDeadline) != std::future_status::ready)
+    throw std::runtime_error("reactor did not run the task in time");
+  return result.get();
+}
+
+// Items pushed from any thread, taken in order by the test.
+template <class T>
+class WaitQueue {
+ public:
+  void push(T item) {
+    std::lock_guard lock(mutex_);
+    items_.push_back(std::move(item));
+    cv_.notify_all();
+  }
+  // The oldest item; throws if none came within the deadline.
+  T next(const std::string& what) {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, kReactorDeadline, [&] { return !items_.empty(); }))
+      throw std::runtime_error("no " + what + " within the deadline");
+    T item = std::move(items_.front());
+    items_.pop_front();
+    return item;
+  }
+  std::size_t size() {
+    std::lock_guard lock(mutex_);
+    return items_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<T> items_;
+};
+
+}  // namespace cohort::test_support
