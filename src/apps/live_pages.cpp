@@ -165,21 +165,12 @@ class ListView final : public live::View {
     s.subscribe(kListActivity);
     s.assign("draft", "");
     s.assign("hint", "");
-    s.assign("reset_input", false);
     s.assign("me", s.session().at("user"));
   }
 
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
     if (event == "draft") return on_draft(value, s);
     if (event == "add") return on_add(value, s);
-    if (event == "cancel-draft") {  // phx-keyup, phx-key="Escape" on the input
-      s.assign("draft", "");
-      s.assign("hint", "");
-      // The client keeps a focused input's value unless the element says phx-patch-focused:
-      // this reply (only) empties it. The next form event drops the attribute again.
-      s.assign("reset_input", true);
-      return;
-    }
     std::string id = text_arg(value, "id");
     if (event == "remove") return ask(s, "remove", JsonObject{{"id", id}}, "removed an item");
     if (event == "up" || event == "down")
@@ -197,7 +188,6 @@ class ListView final : public live::View {
  private:
   // phx-change: validate as the user types.
   void on_draft(const Json& value, live::Socket& s) {
-    s.assign("reset_input", false);
     std::string text = text_arg(arg(value, "item") ? *arg(value, "item") : Json(), "text");
     s.assign("draft", text);
     s.assign("hint", text.size() > kMaxItemText ? "Too long: " + std::to_string(text.size()) + " of " +
@@ -205,7 +195,6 @@ class ListView final : public live::View {
                                                 : std::string());
   }
   void on_add(const Json& value, live::Socket& s) {
-    s.assign("reset_input", false);
     std::string text = text_arg(arg(value, "item") ? *arg(value, "item") : Json(), "text");
     std::string label = "added \u201c" + text + "\u201d";
     ask(s, "add", JsonObject{{"text", text}}, label);

@@ -76,20 +76,3 @@ test("a new item flashes in the other browser: the server's push_event reaches t
   assert.deepEqual(await b.evaluate(() => window.__flashed), [id], "only the new row flashed");
   assert.deepEqual([...a.errors, ...b.errors], []);
 });
-
-test("Escape in the input (phx-keyup) drops the draft and its hint", async () => {
-  const a = await openPage(browser, `${file.server.url}/list`);
-  await a.fill("#item-text", "z".repeat(210));
-  await waitText(a, "#hint", "Too long: 210 of 200 characters");
-  await a.press("#item-text", "Escape");
-  await waitText(a, "#hint", "");
-  await a.waitForFunction(() => document.getElementById("item-text").value === "");
-  assert.equal(await a.evaluate(() => document.activeElement?.id), "item-text", "the input keeps the focus");
-  // Typing goes on as usual afterwards (the next change drops the one-off reset).
-  await a.keyboard.type("after escape");
-  await a.waitForFunction(() => !document.getElementById("item-text").hasAttribute("phx-patch-focused"));
-  assert.equal(await a.inputValue("#item-text"), "after escape");
-  await a.click("#add");
-  await a.locator("#items li", { hasText: "after escape" }).waitFor();
-  assert.deepEqual(a.errors, []);
-});
