@@ -13,8 +13,11 @@
 //
 // Where state lives. A view never mutates shared state: it asks a store with op() and renders
 // what the store broadcasts. follow_store(key, assign) keeps an assign equal to a store key's
-// state (and "<assign>_locks" equal to its locks: {path: {holder, expires_in_ms?}}); follow_presence(topic, assign) keeps an assign equal to a topic's presence list
-// ([{id, metas, count}], sorted by id). On a reconnect or after a node restart the view is
+// state (and "<assign>_locks" equal to its locks: {path: {holder, expires_in_ms?}});
+// follow_presence(topic, assign) keeps an assign equal to a topic's presence list
+// ([{id, metas, count}], sorted by id), fed by Presence::watch (never by broadcasts, so no
+// client can forge it), and hands each change to handle_info as a "presence_diff" {joins,
+// leaves}. On a reconnect or after a node restart the view is
 // mounted afresh and so comes back with the stores' state; forms are re-sent by the client.
 //
 // Render batching. Messages (PubSub broadcasts, store patches, presence diffs, timers) update

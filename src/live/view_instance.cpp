@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "presence/presence_state.hpp"
 #include "store/json_patch.hpp"
 
 namespace cohort::live {
@@ -399,6 +398,7 @@ void ViewInstance::terminate(std::string_view reason) {
   }
   for (const auto& topic : listening_) services_.pubsub.unsubscribe(topic, this);
   listening_.clear();
+  for (auto& f : presences_followed_) f.watch.reset();
   if (presence_owner_) services_.presence.untrack_all(presence_owner_);
   if (store_session_)
     for (const auto& key : store_keys_used_) services_.stores.end_session(key, store_session_);
@@ -506,18 +506,29 @@ void ViewInstance::on_store_lock(StoreFollow& follow, const Broadcast& message) 
 }
 
 void ViewInstance::follow_presence(std::string topic, std::string assign) {
-  PresenceFollow follow{std::move(topic), std::move(assign), {}};
-  follow.state = services_.presence.list(follow.topic);
-  this->assign(follow.assign, presence_list(follow.state));
-  presences_followed_.push_back(std::move(follow));
-  listen(presences_followed_.back().topic);
+  presences_followed_.push_back({std::move(topic), std::move(assign), {}});
+  auto& follow = presences_followed_.back();
+  if (!channel_ || ended_) {  // the page's first, static render: the list as it is now
+    this->assign(follow.assign, presence_list(services_.presence.list(follow.topic)));
+    return;
+  }
+  // The tracker calls this on our reactor, first with the current list (inside watch()), then
+  // after each change of this reactor's replica: nothing from the wire reaches it.
+  std::size_t index = presences_followed_.size() - 1;
+  follow.watch = services_.presence.watch(follow.topic, [this, index](const PresenceChange& change) {
+    on_presence_change(presences_followed_[index], change);
+  });
 }
 
-void ViewInstance::on_presence_diff(PresenceFollow& follow, const Json& payload) {
-  if (!payload.is_object()) return;
-  presence::apply_diff(follow.state, payload.get_object());
-  assign(follow.assign, presence_list(follow.state));
-  view_->handle_info(Info{Info::Kind::presence, follow.topic, "presence_diff", payload}, *this);
+void ViewInstance::on_presence_change(PresenceFollow& follow, const PresenceChange& change) {
+  if (change.initial) return assign(follow.assign, presence_list(change.list));
+  if (ended_) return;
+  services_.registry.stats.infos.fetch_add(1, std::memory_order_relaxed);
+  guarded([&] {
+    assign(follow.assign, presence_list(change.list));
+    Json diff = JsonObject{{"joins", change.joins}, {"leaves", change.leaves}};
+    view_->handle_info(Info{Info::Kind::presence, follow.topic, "presence_diff", diff}, *this);
+  });
 }
 
 void ViewInstance::track(std::string topic, std::string key, JsonObject meta) {
@@ -591,9 +602,6 @@ void ViewInstance::on_broadcast(const Broadcast& message) {
         }
       }
     }
-    if (message.event == "presence_diff")
-      for (auto& f : presences_followed_)
-        if (f.topic == message.topic) on_presence_diff(f, message.payload);
     if (subscribed_.contains(message.topic))
       view_->handle_info(Info{Info::Kind::broadcast, message.topic, message.event, message.payload}, *this);
   });

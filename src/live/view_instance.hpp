@@ -133,14 +133,14 @@ class ViewInstance final : public Socket,
   struct PresenceFollow {
     std::string topic;
     std::string assign;
-    JsonObject state;  // {key: {metas}}
+    PresenceWatch watch;  // released at terminate(); empty on a static render
   };
   struct PlacedComponent;
 
   void load_store(std::size_t index);
   void on_store_patch(StoreFollow& follow, const Json& payload);
   void on_store_lock(StoreFollow& follow, const Broadcast& message);
-  void on_presence_diff(PresenceFollow& follow, const Json& payload);
+  void on_presence_change(PresenceFollow& follow, const PresenceChange& change);
   // After a change that did not come from an event: render within the frame interval.
   void schedule_render();
   void render_frame();
