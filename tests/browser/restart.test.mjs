@@ -1,5 +1,5 @@
 // restart.test.mjs — the node restarted mid-session: both pages reconnect on their own, come
-// back with the shared state from the stores, and stay live.
+// back with the shared state from the stores, and stay live; reloaded, they show it again.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { liveFile, openPage, connected, waitText, waitTexts, text } from "./browser.mjs";
@@ -36,5 +36,12 @@ test("both pages reconnect after a restart with the state intact", async () => {
   assert.equal(await b.inputValue("#item-text"), "z".repeat(210));
   await a.click("#inc");
   await waitText(a, "#count", "11");
+  // A page reloaded after the restart: a new GET and a first mount on the new node.
+  await b.reload();
+  await connected(b);
+  await waitTexts(b, "#items .text", ["survives"]);
+  await a.reload();
+  await connected(a);
+  assert.equal(await text(a, "#count"), "11");
   assert.deepEqual([...a.errors, ...b.errors], []);
 });
