@@ -1,6 +1,6 @@
 // dashboard.test.mjs — the presence dashboard with three other browsers: who is online, on
 // which page, how many tabs each; live connection figures and message rate; a browser that
-// closes disappears.
+// closes disappears; a dashboard opened late shows the same at once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { liveFile, openPage, connected, waitText, shot, WAIT_MS } from "./browser.mjs";
@@ -45,5 +45,15 @@ test("people, pages and tabs follow the browsers; figures move; a closed browser
   await row(mc).waitFor({ state: "detached" });
   await waitText(admin, "#people-count", "3");
   await admin.locator("#page-polls").waitFor({ state: "detached" });
-  assert.deepEqual([...admin.errors, ...a.errors, ...b.errors], []);
+
+  // A dashboard opened now sees the same people, pages and tabs at once.
+  const late = await openPage(browser, `${file.server.url}/dashboard`);
+  const ml = await whoAmI(late);
+  await waitText(late, "#people-count", "4");  // a, b, the first admin and this one
+  const lateRow = (m) => late.locator(`#person-${m.id}`);
+  assert.deepEqual(await lateRow(mb).locator(".chip").allTextContents(), ["/board"]);
+  assert.deepEqual(await lateRow(ma).locator(".chip").allTextContents(), ["/quiz"]);
+  assert.deepEqual(await lateRow(ml).locator(".chip").allTextContents(), ["/dashboard"]);
+  await waitText(admin, "#people-count", "4");
+  assert.deepEqual([...admin.errors, ...a.errors, ...b.errors, ...late.errors], []);
 });
