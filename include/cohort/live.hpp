@@ -126,11 +126,14 @@ class Socket {
 
 // Params of mount / handle_params: the path's ":name" segments and the query string, as strings.
 using Params = JsonObject;
+// The signed session's claims (verified at join): {"user": {"id", "name", "color", "roles"}, ...};
+// also Socket::session().
+using Session = JsonObject;
 
 class View {
  public:
   virtual ~View() = default;
-  virtual void mount(const Params& params, Socket& socket) {}
+  virtual void mount(const Params& params, const Session& session, Socket& socket) {}
   // After mount and after every push_patch / patch link: the URL's params.
   virtual void handle_params(const Params& params, std::string_view url, Socket& socket) {}
   // value: phx-value-* attributes (click, key, focus, blur), the decoded form (form events:

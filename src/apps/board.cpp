@@ -14,7 +14,7 @@ constexpr std::string_view kHere = "presence:board";
 
 class BoardView final : public live::View {
  public:
-  void mount(const live::Params&, live::Socket& s) override {
+  void mount(const live::Params&, const live::Session&, live::Socket& s) override {
     assign_me(s);
     s.assign("moderator", s.actor().has_role("moderator"));
     s.assign("message", "");

@@ -35,7 +35,7 @@ class DashboardView final : public live::View {
  public:
   DashboardView(std::string topic, StatsSource stats) : topic_(std::move(topic)), stats_(std::move(stats)) {}
 
-  void mount(const live::Params&, live::Socket& s) override {
+  void mount(const live::Params&, const live::Session&, live::Socket& s) override {
     assign_me(s);
     s.follow_presence(topic_, "visitors");
     derive_people(s);

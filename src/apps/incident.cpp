@@ -23,7 +23,7 @@ class IncidentView final : public live::View {
  public:
   explicit IncidentView(std::int64_t lease_ms) : lease_ms_(lease_ms) {}
 
-  void mount(const live::Params&, live::Socket& s) override {
+  void mount(const live::Params&, const live::Session&, live::Socket& s) override {
     me_ = user_field(s, "id");
     assign_me(s);
     s.assign("message", "");

@@ -111,10 +111,10 @@ std::int64_t step_param(const live::Params& params) {
 
 class CounterView final : public live::View {
  public:
-  void mount(const live::Params&, live::Socket& s) override {
+  void mount(const live::Params&, const live::Session& session, live::Socket& s) override {
     s.follow_store(std::string(kCounterKey), "counter");
     s.assign("panel", JsonObject{{"id", "about"}});
-    s.assign("me", s.session().at("user"));
+    s.assign("me", session.at("user"));
   }
   void handle_params(const live::Params& params, std::string_view, live::Socket& s) override {
     step_ = step_param(params);
@@ -160,12 +160,12 @@ class AboutPanel final : public live::Component {
 
 class ListView final : public live::View {
  public:
-  void mount(const live::Params&, live::Socket& s) override {
+  void mount(const live::Params&, const live::Session& session, live::Socket& s) override {
     s.follow_store(std::string(kListKey), "list");
     s.subscribe(kListActivity);
     s.assign("draft", "");
     s.assign("hint", "");
-    s.assign("me", s.session().at("user"));
+    s.assign("me", session.at("user"));
   }
 
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {

@@ -33,7 +33,7 @@ JsonObject blank_draft() {
 
 class PollsView final : public live::View {
  public:
-  void mount(const live::Params&, live::Socket& s) override {
+  void mount(const live::Params&, const live::Session&, live::Socket& s) override {
     assign_me(s);
     s.assign("draft", blank_draft());
     s.assign("message", "");
@@ -93,7 +93,7 @@ class PollsView final : public live::View {
 
 class PollView final : public live::View {
  public:
-  void mount(const live::Params& params, live::Socket& s) override {
+  void mount(const live::Params& params, const live::Session&, live::Socket& s) override {
     assign_me(s);
     id_ = text_arg(params, "id");
     s.assign("poll_id", text(id_));

@@ -30,7 +30,7 @@ class QuizView final : public live::View {
  public:
   explicit QuizView(std::int64_t question_ms) : question_ms_(question_ms) {}
 
-  void mount(const live::Params&, live::Socket& s) override {
+  void mount(const live::Params&, const live::Session&, live::Socket& s) override {
     me_ = user_field(s, "id");
     s.assign("question_seconds", text(count_of((question_ms_ + 999) / 1000, "second", "seconds")));
     assign_me(s);

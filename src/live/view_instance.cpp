@@ -161,7 +161,7 @@ void ViewInstance::start(const Params& params, std::string url, std::function<vo
   url_ = std::move(url);
   if (!route_.title.empty()) page_title(route_.title);
   track_visitor();
-  view_->mount(params, *this);
+  view_->mount(params, session_, *this);
   view_->handle_params(params, url_, *this);
   ready_ = std::move(ready);
   check_ready();
