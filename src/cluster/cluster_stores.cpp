@@ -227,12 +227,24 @@ void ClusterStores::answer(const StoreRequest& r) {
     a.kind = kind == StoreRequest::Kind::op ? StoreReply::Kind::op : StoreReply::Kind::view;
     send(from, encode_store_reply(a), {});
   };
-  if (!mine) return reply(StoreReply{.moved = true});
+  if (!mine) {
+    StoreReply moved;
+    moved.moved = true;
+    return reply(std::move(moved));
+  }
   leases_->touch(r.call.key);
   bump(cluster_->counters().store_answered);
   if (r.kind == StoreRequest::Kind::op)
-    return local_.apply(r.call, [reply](OpOutcome o) { reply(StoreReply{.outcome = std::move(o)}); });
-  local_.view(r.call.key, r.since, [reply](StoreView v) { reply(StoreReply{.view = std::move(v)}); });
+    return local_.apply(r.call, [reply](OpOutcome o) {
+      StoreReply a;
+      a.outcome = std::move(o);
+      reply(std::move(a));
+    });
+  local_.view(r.call.key, r.since, [reply](StoreView v) {
+    StoreReply a;
+    a.view = std::move(v);
+    reply(std::move(a));
+  });
 }
 
 void ClusterStores::on_reply(StoreReply r) {

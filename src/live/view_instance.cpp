@@ -419,7 +419,10 @@ void ViewInstance::subscribe(std::string_view topic) {
 
 void ViewInstance::follow_store(std::string key, std::string assign) {
   if (!services_.stores.knows(key)) throw std::invalid_argument("follow_store: no store kind for key '" + key + "'");
-  stores_followed_.push_back({std::move(key), std::move(assign)});
+  StoreFollow follow;
+  follow.key = std::move(key);
+  follow.assign = std::move(assign);
+  stores_followed_.push_back(std::move(follow));
   std::string topic = std::string(kStorePrefix) + stores_followed_.back().key;
   listen(topic);
   ++pending_;
@@ -545,7 +548,12 @@ void ViewInstance::update_presence(std::string topic, std::string key, JsonObjec
 void ViewInstance::op(std::string key, std::string name, Json args, std::function<void(const OpOutcome&)> done) {
   if (!store_session_) store_session_ = services_.stores.new_session();
   store_keys_used_.insert(key);
-  OpCall call{std::move(key), std::move(name), std::move(args), actor_, store_session_, std::nullopt};
+  OpCall call;
+  call.key = std::move(key);
+  call.name = std::move(name);
+  call.args = std::move(args);
+  call.actor = actor_;
+  call.session = store_session_;
   services_.stores.apply(std::move(call), [self = weak_from_this(), done = std::move(done)](OpOutcome outcome) {
     auto view = self.lock();
     if (!view || view->ended_ || !done) return;

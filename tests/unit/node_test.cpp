@@ -175,7 +175,7 @@ class NodeTest : public ::testing::Test {
     node_ = std::make_unique<Node>(c);
     node_->socket("/socket").channel("room:*", [] { return std::unique_ptr<Channel>(); });
     node_->route("GET", "/hello", [](const HttpRequest& r) {
-      return HttpResponse{200, "text/plain", "hello " + r.method + " " + r.path + " ?" + r.query};
+      return HttpResponse{200, "text/plain", "hello " + r.method + " " + r.path + " ?" + r.query, {}};
     });
   }
   ~NodeTest() override {
