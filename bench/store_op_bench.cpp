@@ -54,7 +54,10 @@ void run(benchmark::State& state, const char* op) {
   store::KeyAuthority key("bench:1", {kind, nullptr, pubsub, reactor});
   std::size_t acked = 0;
   for (auto _ : state) {
-    key.apply(OpCall{"bench:1", op}, [&](OpOutcome r) { acked += r.ok; });
+    OpCall call;
+    call.key = "bench:1";
+    call.name = op;
+    key.apply(std::move(call), [&](OpOutcome r) { acked += r.ok; });
     reactor.context().poll();  // runs the commit step
     reactor.context().restart();
   }
