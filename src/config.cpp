@@ -44,6 +44,15 @@ Setting number(std::string_view key, std::string_view help, T Config::*field, T 
   return {key, help, [=](Config& c, std::string_view v) { return parse_number(v, c.*field, min, max); }};
 }
 
+Setting boolean(std::string_view key, std::string_view help, bool Config::*field) {
+  return {key, help, [=](Config& c, std::string_view v) -> std::optional<std::string> {
+            if (v == "true" || v == "1") c.*field = true;
+            else if (v == "false" || v == "0") c.*field = false;
+            else return "'" + std::string(v) + "' is not true or false";
+            return std::nullopt;
+          }};
+}
+
 Setting text(std::string_view key, std::string_view help, std::string Config::*field) {
   return {key, help, [=](Config& c, std::string_view v) -> std::optional<std::string> {
             c.*field = std::string(v);
@@ -121,6 +130,28 @@ const std::vector<Setting>& settings() {
                             &Config::shutdown_grace_ms, 0, 60'000),
       number<std::uint32_t>("incident_lease_ms", "an /incident field idle this long stops being its editor's (default 15000)",
                             &Config::incident_lease_ms, 100, 3'600'000),
+      url("public_url", "the node's own origin as browsers see it, e.g. https://cohort.example.com (default http://HOST:PORT)",
+          &Config::public_url, {"http", "https"}),
+      text("allowed_origins", "more origins allowed to open WebSockets, comma-separated, e.g. https://*.example.com (default none)",
+           &Config::allowed_origins),
+      text("allowed_hosts", "more Host header values accepted, comma-separated (default none)", &Config::allowed_hosts),
+      boolean("check_origin", "refuse browser WebSockets from other origins; false only for development (default true)",
+              &Config::check_origin),
+      text("tls_cert", "PEM certificate chain: serve HTTPS and wss:// (with --tls-key; default none)", &Config::tls_cert),
+      text("tls_key", "PEM private key of --tls-cert (default none)", &Config::tls_key),
+      number<std::uint16_t>("tls_redirect_port", "with TLS, plain HTTP on this port redirects to https:// (default 0 = none)",
+                            &Config::tls_redirect_port, 0, 65535),
+      number<std::uint16_t>("admin_port", "serve /metrics on admin_host:admin_port (default 0 = none)",
+                            &Config::admin_port, 0, 65535),
+      text("admin_host", "address of the admin listener (default 127.0.0.1)", &Config::admin_host),
+      number<std::uint32_t>("store_max_depth", "deepest nesting a store state may reach; also used to load it (default 32)",
+                            &Config::store_max_depth, 4, 512),
+      number<std::uint32_t>("store_max_string_bytes", "longest string a store op may write (default 65536)",
+                            &Config::store_max_string_bytes, 16, 64u << 20),
+      number<std::uint32_t>("store_max_member_bytes", "longest object member name a store op may write (default 1024)",
+                            &Config::store_max_member_bytes, 16, 1u << 20),
+      number<std::uint32_t>("store_max_key_bytes", "longest store key <kind>:<id> (default 256)",
+                            &Config::store_max_key_bytes, 8, 4096),
       number<std::uint32_t>("quiz_question_ms", "how long each /quiz question is open (default 20000)",
                             &Config::quiz_question_ms, 1000, 3'600'000),
   };
@@ -164,7 +195,7 @@ std::optional<std::string> load_file(const std::string& path, Config& c) {
     if (!s) return "config file " + path + ": unknown key '" + std::string(key) + "'";
     std::string text;
     if (value.is_string()) text = value.get_string();
-    else if (value.is_int64() || value.is_uint64()) text = json::serialize(value);
+    else if (value.is_int64() || value.is_uint64() || value.is_bool()) text = json::serialize(value);
     else if (value.is_double())
       return "config file " + path + ": '" + std::string(key) + "' is " + json::serialize(value) +
              ", not a whole number";

@@ -88,6 +88,39 @@ struct Config {
   // renews only the leases of keys in use; its next use anywhere takes it again.
   std::uint32_t cluster_key_idle_ms = 300'000;
 
+  // ---- Exposure to the internet (docs/security.md) ----
+  // The node's own origin as browsers see it ("https://cohort.example.com"); empty =
+  // http://<host>:<port> (https:// with TLS). Requests must name one of its hosts (Host header,
+  // against DNS rebinding) and browser WebSockets must come from one of its origins.
+  std::string public_url;
+  // More origins allowed to open WebSockets, comma-separated; "*." wildcards a subdomain level
+  // ("https://*.example.com"). Requests without an Origin header (non-browser clients) pass.
+  std::string allowed_origins;
+  // More Host names (with optional :port) accepted, comma-separated.
+  std::string allowed_hosts;
+  // false: skip Origin checks (development only; Phoenix's check_origin: false).
+  bool check_origin = true;
+  // Native TLS: PEM certificate chain and private key; both or neither.
+  std::string tls_cert;
+  std::string tls_key;
+  // With TLS, a plain-HTTP listener on this port that redirects to https://; 0 = none.
+  std::uint16_t tls_redirect_port = 0;
+  // Operator surface (/metrics, /metrics/live) on a separate listener at admin_host:admin_port;
+  // 0 = none (then /metrics on the main port needs an API token with the "metrics" role).
+  std::uint16_t admin_port = 0;
+  std::string admin_host = "127.0.0.1";
+
+  // ---- What a store accepts, and therefore what it must load again (docs/stores.md) ----
+  // Every op's arguments and every value it writes are checked against these; the same limits
+  // are used when snapshots and op logs are read back, so an accepted op always loads again.
+  // Nesting of containers in a store state (Boost.JSON's default parse depth is 32).
+  std::uint32_t store_max_depth = 32;
+  // One string value, and one object member name, in bytes.
+  std::uint32_t store_max_string_bytes = 64 * 1024;
+  std::uint32_t store_max_member_bytes = 1024;
+  // A store key "<kind>:<id>", in bytes.
+  std::uint32_t store_max_key_bytes = 256;
+
   // The reactor count after resolving 0 to the number of cores.
   unsigned reactor_count() const;
   // An error message, or nothing when the settings are consistent.

@@ -1,0 +1,5 @@
+# Security tests: each attack on a node that faces strangers, run against a real node, asserting
+# the refusal (status, close code, error reason) and that a bystander client is still served.
+# Each tests/security/*.test.mjs is one CTest test, `security_<name>`, starting its own node from
+# COHORT_BIN (the helpers in tests/conformance/server.mjs).
+cohort_node_tests(${CMAKE_CURRENT_LIST_DIR} security 120 security)
