@@ -51,7 +51,8 @@ void run(benchmark::State& state, const char* op) {
   StoreKind kind = bench_kind(n);
   net::Reactor reactor(0);
   CountingPubSub pubsub;
-  store::KeyAuthority key("bench:1", {kind, nullptr, pubsub, reactor});
+  StoreLimits limits;
+  store::KeyAuthority key("bench:1", {kind, nullptr, pubsub, reactor, limits});
   std::size_t acked = 0;
   for (auto _ : state) {
     OpCall call;

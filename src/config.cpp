@@ -37,6 +37,7 @@ struct Setting {
   std::string_view key;
   std::string_view help;
   std::function<std::optional<std::string>(Config&, std::string_view)> set;
+  bool boolean = false;  // a config file may give it as true / false
 };
 
 template <class T>
@@ -50,7 +51,7 @@ Setting boolean(std::string_view key, std::string_view help, bool Config::*field
             else if (v == "false" || v == "0") c.*field = false;
             else return "'" + std::string(v) + "' is not true or false";
             return std::nullopt;
-          }};
+          }, true};
 }
 
 Setting text(std::string_view key, std::string_view help, std::string Config::*field) {
@@ -152,6 +153,8 @@ const std::vector<Setting>& settings() {
                             &Config::store_max_member_bytes, 16, 1u << 20),
       number<std::uint32_t>("store_max_key_bytes", "longest store key <kind>:<id> (default 256)",
                             &Config::store_max_key_bytes, 8, 4096),
+      number<std::uint32_t>("store_snapshot_every", "commits between snapshots of a store key (default 1000)",
+                            &Config::store_snapshot_every, 1, 1'000'000),
       number<std::uint32_t>("quiz_question_ms", "how long each /quiz question is open (default 20000)",
                             &Config::quiz_question_ms, 1000, 3'600'000),
   };
@@ -195,7 +198,7 @@ std::optional<std::string> load_file(const std::string& path, Config& c) {
     if (!s) return "config file " + path + ": unknown key '" + std::string(key) + "'";
     std::string text;
     if (value.is_string()) text = value.get_string();
-    else if (value.is_int64() || value.is_uint64() || value.is_bool()) text = json::serialize(value);
+    else if (value.is_int64() || value.is_uint64() || (value.is_bool() && s->boolean)) text = json::serialize(value);
     else if (value.is_double())
       return "config file " + path + ": '" + std::string(key) + "' is " + json::serialize(value) +
              ", not a whole number";

@@ -193,10 +193,13 @@ std::optional<std::string> Node::start() {
   if (!secret) return "cannot read or create " + d.config.data_dir + "/secret";
   d.signer = TokenSigner(*secret);
   std::string storage_error;
-  d.storage = d.config.storage.empty() ? open_sqlite_storage(d.config.data_dir, storage_error)
-                                        : open_postgres_storage(d.config.storage, storage_error);
+  const StoreLimits limits = store_limits(d.config);
+  d.storage = d.config.storage.empty() ? open_sqlite_storage(d.config.data_dir, storage_error, limits)
+                                        : open_postgres_storage(d.config.storage, storage_error, limits);
   if (!d.storage) return storage_error;
   d.stores->set_storage(d.storage.get());
+  d.stores->set_limits(limits);
+  d.stores->set_snapshot_every(d.config.store_snapshot_every);
 
   d.pubsub->set_encoder(channels::encode_broadcast_frame);
   if (!d.config.cluster.empty()) {

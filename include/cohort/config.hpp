@@ -120,6 +120,10 @@ struct Config {
   std::uint32_t store_max_member_bytes = 1024;
   // A store key "<kind>:<id>", in bytes.
   std::uint32_t store_max_key_bytes = 256;
+  // A key's state is written as a snapshot (and its op log compacted) every this many commits:
+  // a restart replays at most about twice this many ops per key. Tests lower it to restart
+  // right after snapshots.
+  std::uint32_t store_snapshot_every = 1000;
 
   // The reactor count after resolving 0 to the number of cores.
   unsigned reactor_count() const;

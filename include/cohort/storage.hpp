@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "cohort/json.hpp"
+#include "cohort/store_limits.hpp"
 
 struct sqlite3;  // from <sqlite3.h>; only commit hooks need the full definition
 
@@ -108,10 +109,14 @@ class Storage {
 
 // Opens <data_dir>/cohort.db, creating the directory and the database if needed. Returns null
 // and sets error (naming the path) on failure. The destructor of the result flushes the queue.
-std::unique_ptr<Storage> open_sqlite_storage(const std::string& data_dir, std::string& error);
+// Rows are read back with limits (cohort/store_limits.hpp): give the node's, so that whatever
+// its stores accepted loads again; a row they do not allow is a load error naming the setting.
+std::unique_ptr<Storage> open_sqlite_storage(const std::string& data_dir, std::string& error,
+                                             const StoreLimits& limits = {});
 
 // Opens the PostgreSQL storage at url (postgres://...), creating its tables if needed. Returns
 // null and sets error (naming the server) on failure. Commit hooks are not supported there.
-std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error);
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error,
+                                               const StoreLimits& limits = {});
 
 }  // namespace cohort

@@ -69,6 +69,11 @@ StoreKind doc_kind(std::string name, std::chrono::milliseconds coalesce) {
     if (!value) return OpResult::reject("invalid", {{"field", "value"}});
     return OpResult::change({op("add", std::string(path->get_string()), *value)});
   }};
+  doc.ops["remove"] = OpSpec{editors, [](const OpRequest& r) {
+    const Json* path = arg(r.args, "path");
+    if (!path || !path->is_string() || !path->get_string().starts_with("/")) return OpResult::reject("invalid", {{"field", "path"}});
+    return OpResult::change({JsonObject{{"op", "remove"}, {"path", *path}}});
+  }};
   return doc;
 }
 

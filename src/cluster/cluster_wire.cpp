@@ -8,6 +8,12 @@
 
 namespace cohort::cluster {
 
+Json parse_wire_json(std::string_view bytes, boost::system::error_code& ec) {
+  json::parse_options options;
+  options.max_depth = 600;  // 512 (the largest store_max_depth) + the deepest envelope, with room
+  return json::parse(bytes, ec, {}, options);
+}
+
 namespace {
 
 constexpr std::string_view kBroadcastMagic = "C1 ";
@@ -88,7 +94,7 @@ std::variant<WireBroadcast, WireError> decode_broadcast(std::string_view topic, 
     return out;
   }
   boost::system::error_code ec;
-  out.message.payload = json::parse(payload, ec);
+  out.message.payload = parse_wire_json(payload, ec);
   if (ec) return WireError{"broadcast payload is not JSON: " + ec.message()};
   return out;
 }
@@ -119,7 +125,7 @@ std::string encode_control(const ControlMessage& m) {
 
 std::variant<ControlMessage, WireError> decode_control(std::string_view bytes) {
   boost::system::error_code ec;
-  Json doc = json::parse(bytes, ec);
+  Json doc = parse_wire_json(bytes, ec);
   if (ec || !doc.is_object()) return WireError{"control message is not a JSON object"};
   const JsonObject& o = doc.get_object();
   std::uint64_t version = 0, node = 0;

@@ -109,7 +109,7 @@ std::string encode_store_reply(const StoreReply& r) {
 
 std::variant<StoreRequest, StoreReply, WireError> decode_store_message(std::string_view bytes) {
   boost::system::error_code ec;
-  Json parsed = json::parse(bytes, ec);
+  Json parsed = parse_wire_json(bytes, ec);
   if (ec || !parsed.is_object()) return WireError{"store message is not a JSON object"};
   const JsonObject& o = parsed.get_object();
   auto t = string_of(member(o, "t"));

@@ -20,7 +20,6 @@
 
 #include <libpq-fe.h>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <condition_variable>
@@ -30,6 +29,8 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+
+#include "storage/stored_json.hpp"
 
 namespace cohort::storage {
 
@@ -83,8 +84,8 @@ static Conn connect(const std::string& url, std::string& error) {
 
 class PostgresStorage final : public Storage {
  public:
-  PostgresStorage(std::string url, Conn writer, Conn reader)
-      : url_(std::move(url)), writer_(std::move(writer)), reader_(std::move(reader)) {
+  PostgresStorage(std::string url, StoreLimits limits, Conn writer, Conn reader)
+      : url_(std::move(url)), limits_(limits), writer_(std::move(writer)), reader_(std::move(reader)) {
     thread_ = std::thread([this] { run_writer(); });
   }
   ~PostgresStorage() override {
@@ -135,6 +136,7 @@ class PostgresStorage final : public Storage {
   std::optional<std::uint64_t> last_version(const std::string& key, std::string& error);
 
   std::string url_;
+  StoreLimits limits_;  // what rows may hold when read back
   Conn writer_;  // writer thread only
   Conn reader_;
   std::mutex read_mutex_;
@@ -274,9 +276,9 @@ std::optional<std::string> PostgresStorage::load(std::string_view key_view, Load
   if (!snap) return error;
   if (PQntuples(snap.get()) == 1) {
     out.snapshot_version = std::stoull(PQgetvalue(snap.get(), 0, 0));
-    boost::system::error_code ec;
-    out.snapshot = json::parse(PQgetvalue(snap.get(), 0, 1), ec);
-    if (ec) return "corrupt snapshot of " + key;
+    if (auto why = parse_stored(PQgetvalue(snap.get(), 0, 1), limits_, Row::snapshot, out.snapshot))
+      return "key '" + key + "': the snapshot at version " + std::to_string(out.snapshot_version) +
+             " does not load: " + *why;
   }
   auto ops = exec(reader_.get(), "SELECT version, op, patch FROM store_ops WHERE key = $1 AND version > $2 ORDER BY version",
                   {key, std::to_string(out.snapshot_version)}, error);
@@ -284,10 +286,9 @@ std::optional<std::string> PostgresStorage::load(std::string_view key_view, Load
   for (int i = 0; i < PQntuples(ops.get()); ++i) {
     StoredOp op;
     op.version = std::stoull(PQgetvalue(ops.get(), i, 0));
-    boost::system::error_code e1, e2;
-    op.op = json::parse(PQgetvalue(ops.get(), i, 1), e1);
-    op.patch = json::parse(PQgetvalue(ops.get(), i, 2), e2);
-    if (e1 || e2) return "corrupt op " + std::to_string(op.version) + " of " + key;
+    auto why = parse_stored(PQgetvalue(ops.get(), i, 1), limits_, Row::op_log, op.op);
+    if (!why) why = parse_stored(PQgetvalue(ops.get(), i, 2), limits_, Row::op_log, op.patch);
+    if (why) return "key '" + key + "': the op at version " + std::to_string(op.version) + " does not load: " + *why;
     out.ops.push_back(std::move(op));
   }
   return std::nullopt;
@@ -300,7 +301,8 @@ namespace cohort {
 using storage::Conn;
 using storage::Result;
 
-std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error) {
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error,
+                                               const StoreLimits& limits) {
   Conn writer = storage::connect(url, error);
   if (!writer) return nullptr;
   Conn reader = storage::connect(url, error);
@@ -310,7 +312,7 @@ std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::stri
     error = std::string("cannot create the storage tables: ") + PQerrorMessage(writer.get());
     return nullptr;
   }
-  return std::make_unique<storage::PostgresStorage>(url, std::move(writer), std::move(reader));
+  return std::make_unique<storage::PostgresStorage>(url, limits, std::move(writer), std::move(reader));
 }
 
 }  // namespace cohort

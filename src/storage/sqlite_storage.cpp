@@ -5,7 +5,8 @@
 // the Storage interface.
 #include "storage/sqlite_storage.hpp"
 
-#include <boost/json/parse.hpp>
+#include "storage/stored_json.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -68,10 +69,9 @@ std::string_view column_text(sqlite3_stmt* stmt, int column) {
   return text ? std::string_view(text, sqlite3_column_bytes(stmt, column)) : std::string_view();
 }
 
-bool parse_column(sqlite3_stmt* stmt, int column, Json& out) {
-  boost::system::error_code ec;
-  out = json::parse(column_text(stmt, column), ec);
-  return !ec;
+std::optional<std::string> parse_column(sqlite3_stmt* stmt, int column, const StoreLimits& limits, Row row,
+                                        Json& out) {
+  return parse_stored(column_text(stmt, column), limits, row, out);
 }
 
 // Runs a one-row, one-column query (a PRAGMA) and returns its value as text.
@@ -154,7 +154,8 @@ void report_snapshot(const std::string& key, std::uint64_t version, const std::s
 
 // ---------------------------------------------------------------- opening
 
-std::unique_ptr<SqliteStorage> SqliteStorage::open(const std::string& data_dir, std::string& error) {
+std::unique_ptr<SqliteStorage> SqliteStorage::open(const std::string& data_dir, std::string& error,
+                                                   const StoreLimits& limits) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {
@@ -171,7 +172,8 @@ std::unique_ptr<SqliteStorage> SqliteStorage::open(const std::string& data_dir, 
     error = "storage: " + path + ": " + *failure;
     return nullptr;
   }
-  auto storage = std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(writer_db), std::move(reader_db)));
+  auto storage = std::unique_ptr<SqliteStorage>(
+      new SqliteStorage(path, limits, std::move(writer_db), std::move(reader_db)));
   if (auto prepare_error = storage->prepare()) {
     error = "storage: " + path + ": " + *prepare_error;
     return nullptr;
@@ -180,8 +182,8 @@ std::unique_ptr<SqliteStorage> SqliteStorage::open(const std::string& data_dir, 
   return storage;
 }
 
-SqliteStorage::SqliteStorage(Connection writer_db, Connection reader_db)
-    : writer_db_(std::move(writer_db)), reader_db_(std::move(reader_db)) {}
+SqliteStorage::SqliteStorage(std::string path, StoreLimits limits, Connection writer_db, Connection reader_db)
+    : path_(std::move(path)), limits_(limits), writer_db_(std::move(writer_db)), reader_db_(std::move(reader_db)) {}
 
 std::optional<std::string> SqliteStorage::prepare() {
   auto error = prepare_all(writer_db_.get(), {
@@ -410,12 +412,12 @@ std::optional<std::string> SqliteStorage::load(std::string_view key, LoadedKey& 
   out = LoadedKey{};
   std::lock_guard lock(read_mutex_);
   sqlite3* db = reader_db_.get();
-  if (!run(read_.begin)) return "storage: load '" + std::string(key) + "': " + db_error(db, "BEGIN");
+  if (!run(read_.begin)) return "storage: " + path_ + ": key '" + std::string(key) + "': " + db_error(db, "BEGIN");
   auto error = read_key(key, out);  // one read transaction: snapshot and ops agree
   if (!run(read_.end) && !sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
   if (!error) return std::nullopt;
   out = LoadedKey{};
-  return "storage: load '" + std::string(key) + "': " + *error;
+  return "storage: " + path_ + ": key '" + std::string(key) + "': " + *error;
 }
 
 std::optional<std::string> SqliteStorage::read_key(std::string_view key, LoadedKey& out) {
@@ -427,7 +429,8 @@ std::optional<std::string> SqliteStorage::read_key(std::string_view key, LoadedK
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db, "read snapshot");
     if (rc == SQLITE_ROW) {
       out.snapshot_version = static_cast<std::uint64_t>(sqlite3_column_int64(query.get(), 0));
-      if (!parse_column(query.get(), 1, out.snapshot)) return std::string("corrupt snapshot JSON");
+      if (auto why = parse_column(query.get(), 1, limits_, Row::snapshot, out.snapshot))
+        return "the snapshot at version " + std::to_string(out.snapshot_version) + " does not load: " + *why;
     }
   }
   StatementUse query(read_.ops);
@@ -440,8 +443,9 @@ std::optional<std::string> SqliteStorage::read_key(std::string_view key, LoadedK
     const std::uint64_t expected = out.snapshot_version + out.ops.size() + 1;
     if (op.version != expected)
       return "corrupt log: expected version " + std::to_string(expected) + ", found " + std::to_string(op.version);
-    if (!parse_column(query.get(), 1, op.op) || !parse_column(query.get(), 2, op.patch))
-      return "corrupt JSON in op version " + std::to_string(op.version);
+    auto why = parse_column(query.get(), 1, limits_, Row::op_log, op.op);
+    if (!why) why = parse_column(query.get(), 2, limits_, Row::op_log, op.patch);
+    if (why) return "the op at version " + std::to_string(op.version) + " does not load: " + *why;
     out.ops.push_back(std::move(op));
   }
   if (rc != SQLITE_DONE) return db_error(db, "read ops");
@@ -451,7 +455,8 @@ std::optional<std::string> SqliteStorage::read_key(std::string_view key, LoadedK
 }  // namespace cohort::storage
 
 namespace cohort {
-std::unique_ptr<Storage> open_sqlite_storage(const std::string& data_dir, std::string& error) {
-  return storage::SqliteStorage::open(data_dir, error);
+std::unique_ptr<Storage> open_sqlite_storage(const std::string& data_dir, std::string& error,
+                                             const StoreLimits& limits) {
+  return storage::SqliteStorage::open(data_dir, error, limits);
 }
 }  // namespace cohort

@@ -58,7 +58,8 @@ class SqliteStorage final : public Storage {
   static constexpr int kBusyTimeoutMs = 5000;
 
   // Opens (creating if needed) <data_dir>/cohort.db. Null and error set on failure.
-  static std::unique_ptr<SqliteStorage> open(const std::string& data_dir, std::string& error);
+  static std::unique_ptr<SqliteStorage> open(const std::string& data_dir, std::string& error,
+                                             const StoreLimits& limits = {});
 
   ~SqliteStorage() override;  // flushes the queue, then joins the writer
 
@@ -97,7 +98,7 @@ class SqliteStorage final : public Storage {
   // The versions this batch has written, by key: folded into last_version_ after COMMIT.
   using PendingVersions = std::unordered_map<std::string, std::uint64_t>;
 
-  SqliteStorage(Connection writer_db, Connection reader_db);
+  SqliteStorage(std::string path, StoreLimits limits, Connection writer_db, Connection reader_db);
   std::optional<std::string> prepare();
   void enqueue(Item item);
   void run_writer();
@@ -111,6 +112,8 @@ class SqliteStorage final : public Storage {
   std::optional<std::string> snapshot_version(const std::string& key, std::uint64_t& out);
   std::optional<std::string> read_key(std::string_view key, LoadedKey& out);
 
+  const std::string path_;   // the database file, for messages
+  const StoreLimits limits_;  // what rows may hold when read back
   Connection writer_db_;  // writer-thread-only after construction
   WriteStatements write_;
   std::unordered_map<std::string, std::uint64_t> last_version_;  // writer-thread-only cache

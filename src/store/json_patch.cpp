@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "storage/stored_json.hpp"
+
 namespace cohort::store {
 namespace {
 
@@ -307,11 +309,14 @@ struct UndoStep {
 // happened (room is made first), so an allocation failure cannot leave an unrecorded change.
 class PatchRun {
  public:
-  explicit PatchRun(Json& doc) : doc_(doc) {}
+  PatchRun(Json& doc, const StoreLimits* limits) : doc_(doc), limits_(limits) {}
   std::optional<std::string> apply(const Op& op);
   void rollback();
+  // Set when the last apply() failed on a limit, not on the document.
+  bool over_limit() const { return over_limit_; }
 
  private:
+  std::optional<std::string> check_written(const Target& t, const Json& value, bool from_document);
   std::optional<std::string> add(const Target& t, Json& value);
   std::optional<std::string> remove(const Target& t);
   std::optional<std::string> move(const Op& op);
@@ -322,8 +327,26 @@ class PatchRun {
   void make_room();
 
   Json& doc_;
+  const StoreLimits* limits_;  // null: no limits (reloading what was checked when written)
+  bool over_limit_ = false;
   std::vector<UndoStep> undo_;
 };
+
+// Whether value may be written at t.path. A value from the patch is checked whole; one that is
+// already in the document (copy, move) met the limits there, so only its new depth is checked,
+// and only when it goes deeper than it was.
+std::optional<std::string> PatchRun::check_written(const Target& t, const Json& value, bool from_document) {
+  if (!limits_) return std::nullopt;
+  std::optional<storage::Violation> why;
+  if (!t.path.empty()) why = storage::check_member_name(t.path.back(), *limits_);
+  if (!why && !from_document) why = storage::check_value(value, *limits_, t.path.size(), t.text);
+  if (!why && from_document && t.path.size() + storage::depth_of(value, limits_->max_depth) > limits_->max_depth)
+    why = storage::Violation{true, "nesting deeper than " + std::to_string(limits_->max_depth) + " at " +
+                                       show(t.text) + " (store_max_depth is " + std::to_string(limits_->max_depth) + ")"};
+  if (!why) return std::nullopt;
+  over_limit_ = why->too_large;
+  return t.name() + " would write " + why->detail;
+}
 
 void PatchRun::make_room() {
   if (undo_.size() == undo_.capacity()) undo_.reserve(std::max<std::size_t>(8, 2 * undo_.size()));
@@ -444,16 +467,27 @@ std::optional<std::string> PatchRun::apply(const Op& op) {
   Target path{"path", op.path_text, op.path};
   switch (op.spec->kind) {
     case OpKind::add: {
+      if (auto why = check_written(path, *op.value, false)) return why;
       Json value(*op.value, doc_.storage());
       return add(path, value);
     }
     case OpKind::remove: return remove(path);
-    case OpKind::replace: return replace(path, *op.value);
-    case OpKind::move: return move(op);
+    case OpKind::replace:
+      if (auto why = check_written(path, *op.value, false)) return why;
+      return replace(path, *op.value);
+    case OpKind::move: {
+      if (!limits_ || op.path.size() <= op.from.size()) return move(op);
+      std::string why;
+      const Json* source = find_value(doc_, Target{"from", op.from_text, op.from}, why);
+      if (!source) return why;
+      if (auto over = check_written(path, *source, true)) return over;
+      return move(op);
+    }
     case OpKind::copy: {
       std::string why;
       const Json* source = find_value(doc_, Target{"from", op.from_text, op.from}, why);
       if (!source) return why;
+      if (auto over = check_written(path, *source, true)) return over;
       Json value(*source, doc_.storage());
       return add(path, value);
     }
@@ -517,10 +551,10 @@ void PatchRun::rollback() {
 // Public functions
 // ---------------------------------------------------------------------------------------------
 
-std::optional<PatchError> apply_patch(Json& doc, const json::array& ops) {
+std::optional<PatchError> apply_patch(Json& doc, const json::array& ops, const StoreLimits* limits) {
   std::vector<Op> parsed;
   if (auto error = read_patch(ops, parsed)) return error;
-  PatchRun run(doc);
+  PatchRun run(doc, limits);
   for (std::size_t i = 0; i < parsed.size(); ++i) {
     std::optional<std::string> why;
     try {
@@ -531,7 +565,7 @@ std::optional<PatchError> apply_patch(Json& doc, const json::array& ops) {
     }
     if (why) {
       run.rollback();
-      return PatchError{i, op_label(i, parsed[i].spec) + *why};
+      return PatchError{i, op_label(i, parsed[i].spec) + *why, run.over_limit()};
     }
   }
   return std::nullopt;

@@ -38,22 +38,28 @@
 #include <boost/json/array.hpp>
 
 #include "cohort/json.hpp"
+#include "cohort/store_limits.hpp"
 
 namespace cohort::store {
 
 // Why a patch was refused: op_index is the zero-based index of the failing op in the patch;
 // reason repeats it and says what and where, e.g. "op 2 (replace): path /items/7 does not
 // exist (array size 3)".
+// too_large: the patch is well formed and applies, but a value it writes breaks the limits.
 struct PatchError {
   std::size_t op_index;
   std::string reason;
+  bool too_large = false;
 };
 
 // Applies the ops to doc, all or nothing. nullopt: every op applied. An error: doc is exactly
 // as it was before the call. The root pointer "" may be added or replaced (the whole document
 // is swapped; the old one is kept in the undo log), not removed. Values copied in from the
-// patch take doc's memory resource.
-std::optional<PatchError> apply_patch(Json& doc, const json::array& ops);
+// patch take doc's memory resource. With limits, every value an op writes is checked first
+// (storage/stored_json.hpp: nesting counted from the root, string and member-name lengths, UTF-8,
+// finite numbers), so that doc stays a state that loads again; "copy" and "move" check the depth
+// of what they place. The check costs the size of the written value, like the copy itself.
+std::optional<PatchError> apply_patch(Json& doc, const json::array& ops, const StoreLimits* limits = nullptr);
 
 // Checks the shape of a patch without a document: each op is an object with a known "op", a
 // "path" that is a valid pointer, "value" for add/replace/test, a valid "from" for move/copy,

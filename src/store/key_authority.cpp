@@ -3,14 +3,13 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "storage/stored_json.hpp"
 #include "store/json_patch.hpp"
 
 namespace cohort::store {
 
 namespace {
 
-// A snapshot is written to storage after this many commits (and the op log before it compacted).
-constexpr std::uint64_t kSnapshotEvery = 1000;
 // Op ids remembered per key, at least (kind.history when larger).
 constexpr std::size_t kRememberedIds = 1000;
 constexpr std::string_view kOwnerPath = "/_owner";
@@ -111,6 +110,7 @@ void KeyAuthority::remember(const std::string& op_id, std::uint64_t version) {
 void KeyAuthority::run(OpCall call, OpDone done) {
   if (broken_) return done(fail({{"reason", "storage_error"}, {"detail", *broken_}}));
   if (seen(call, done)) return;
+  if (auto bad = unstorable(call)) return done(fail(std::move(*bad)));
   if (call.expect_version && *call.expect_version != version_)
     return done(fail({{"reason", "conflict"}, {"expected", *call.expect_version}, {"version", version_}}));
   if (builtin(call, done)) return;
@@ -147,6 +147,14 @@ void KeyAuthority::run(OpCall call, OpDone done) {
   accept(call, std::move(result.patch), std::move(done));
 }
 
+// The op row stores the args and the actor's id: they must load again like the state does.
+std::optional<JsonObject> KeyAuthority::unstorable(const OpCall& call) const {
+  auto why = storage::check_value(call.args, env_.limits, 0, "");
+  if (!why) why = storage::check_value(Json(call.actor.id), env_.limits, 0, "");
+  if (!why) return std::nullopt;
+  return JsonObject{{"reason", why->too_large ? "too_large" : "invalid"}, {"field", "args"}, {"detail", why->detail}};
+}
+
 void KeyAuthority::accept(const OpCall& call, json::array patch, OpDone done) {
   std::size_t bytes = json::serialize(patch).size();
   if (bytes > env_.kind.max_patch_bytes)
@@ -156,7 +164,8 @@ void KeyAuthority::accept(const OpCall& call, json::array patch, OpDone done) {
   if (estimated_bytes_ + bytes > env_.kind.max_state_bytes) estimated_bytes_ = json::serialize(state_).size();
   if (estimated_bytes_ + bytes > env_.kind.max_state_bytes)
     return done(fail({{"reason", "too_large"}, {"detail", "the state would pass its size limit"}}));
-  if (auto err = apply_patch(state_, patch)) return done(fail({{"reason", "invalid"}, {"detail", err->reason}}));
+  if (auto err = apply_patch(state_, patch, &env_.limits))
+    return done(fail({{"reason", err->too_large ? "too_large" : "invalid"}, {"detail", err->reason}}));
   estimated_bytes_ += bytes;
   std::uint64_t v = ++version_;
   pending_.emplace(v, Pending{patch, std::move(done), call.op_id, {}});
@@ -209,7 +218,7 @@ void KeyAuthority::on_commit(std::uint64_t v, std::optional<std::string> error) 
       });
     }
   }
-  if (env_.storage && ++since_snapshot_ >= kSnapshotEvery) {
+  if (env_.storage && ++since_snapshot_ >= env_.snapshot_every) {
     since_snapshot_ = 0;
     env_.storage->snapshot(key_, committed_version_, committed_);
   }

@@ -24,6 +24,7 @@
 #include "cohort/pubsub.hpp"
 #include "cohort/storage.hpp"
 #include "cohort/store.hpp"
+#include "cohort/store_limits.hpp"
 #include "net/reactor.hpp"
 
 namespace cohort::store {
@@ -38,6 +39,8 @@ class KeyAuthority {
     Storage* storage;  // null: an op commits as soon as it is applied
     PubSub& pubsub;
     net::Reactor& reactor;
+    const StoreLimits& limits;  // what an op may write (cohort/store_limits.hpp)
+    std::uint64_t snapshot_every = 1000;  // commits between snapshots
   };
 
   KeyAuthority(std::string key, Env env);
@@ -89,6 +92,8 @@ class KeyAuthority {
   // An op whose op_id is applied or pending: answered (now or at its commit); true if so.
   bool seen(const OpCall& call, OpDone& done);
   void remember(const std::string& op_id, std::uint64_t version);
+  // Why the op's args or actor could not be stored in its op row, as an error to answer.
+  std::optional<JsonObject> unstorable(const OpCall& call) const;
   bool builtin(const OpCall& call, OpDone& done);
   void transfer_owner(const OpCall& call, OpDone& done);
   OpOutcome acquire(const OpCall& call, const std::string& path);

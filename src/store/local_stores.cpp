@@ -55,7 +55,13 @@ KeyAuthority* LocalStores::authority(unsigned reactor, const std::string& key, J
     error = {{"reason", "unknown_store"}, {"key", key}};
     return nullptr;
   }
-  auto auth = std::make_unique<KeyAuthority>(key, KeyAuthority::Env{*kind, storage_, pubsub_, reactors_.at(reactor)});
+  if (key.size() > limits_.max_key_bytes) {
+    error = {{"reason", "invalid"}, {"field", "key"},
+             {"detail", "the key is " + std::to_string(key.size()) + " bytes (store_max_key_bytes is " +
+                            std::to_string(limits_.max_key_bytes) + ")"}};
+    return nullptr;
+  }
+  auto auth = std::make_unique<KeyAuthority>(key, KeyAuthority::Env{*kind, storage_, pubsub_, reactors_.at(reactor), limits_, snapshot_every_});
   auth->load();  // a load error is kept by the authority: its ops and views report it
   return keys.emplace(key, std::move(auth)).first->second.get();
 }

@@ -19,6 +19,7 @@
 #include "cohort/pubsub.hpp"
 #include "cohort/storage.hpp"
 #include "cohort/store.hpp"
+#include "cohort/store_limits.hpp"
 #include "net/reactor.hpp"
 #include "store/key_authority.hpp"
 
@@ -34,6 +35,10 @@ class LocalStores final : public Stores {
 
   // Before the node starts (null: ops commit without storage, for tests).
   void set_storage(Storage* storage) { storage_ = storage; }
+  // Before the node starts: what ops may write and how long a key may be.
+  void set_limits(StoreLimits limits) { limits_ = limits; }
+  // Before the node starts: commits between two snapshots of a key.
+  void set_snapshot_every(std::uint64_t n) { snapshot_every_ = n; }
   void define(StoreKind kind) override;
   std::uint64_t new_session() override { return next_session_.fetch_add(1, std::memory_order_relaxed); }
   void apply(OpCall call, std::function<void(OpOutcome)> done) override;
@@ -66,6 +71,8 @@ class LocalStores final : public Stores {
   net::ReactorSet& reactors_;
   PubSub& pubsub_;
   Storage* storage_;
+  StoreLimits limits_;
+  std::uint64_t snapshot_every_ = 1000;
   std::unordered_map<std::string, StoreKind> kinds_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<std::uint64_t> next_session_{1};

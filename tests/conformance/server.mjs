@@ -134,10 +134,11 @@ export async function startServer({ port = 0, args = [], dataDir = null, timeout
       await exited;
     },
 
-    // A new node on the same port, with the same flags and data dir. The old one must be stopped.
-    async restart() {
+    // A new node on the same port and data dir, with the same flags unless given others. The old
+    // one must be stopped (or killed).
+    async restart(newArgs = args) {
       if (liveChildren.has(proc)) throw new Error(`${what}: restart() needs the server stopped first`);
-      return startServer({ port: boundPort, args, dataDir: dir });
+      return startServer({ port: boundPort, args: newArgs, dataDir: dir });
     },
   };
 }

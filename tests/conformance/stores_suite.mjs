@@ -162,6 +162,56 @@ export function storesSuite(title, storageArgs = () => []) {
       assert.equal(c.state.counters.n, 2, "two distinct ops applied, whatever was resent");
     });
 
+    test("what an op writes must load again: past store_max_depth it is refused; raising the limit keeps loading", async () => {
+      // The reported loss: two nested `set`s (state depth ~57), then enough ops for a snapshot;
+      // after a restart the key answered storage_error for ever. Now the second `set` is refused.
+      const nested = (n) => { let v = []; for (let i = 1; i < n; i++) v = [v]; return v; };
+      const key = uniq("doc:deep");
+      let ed = await follower(pool, server, key);
+      assert.equal((await ed.op("set", { path: "/deep", value: nested(28) })).status, "ok");  // 1 + 28 deep
+      const inner = "/deep" + "/0".repeat(27);  // the innermost array, under 28 containers
+      const refused = await ed.op("set", { path: inner + "/0", value: nested(28) });
+      assert.equal(refused.status, "error");
+      assert.equal(refused.response.reason, "too_large", JSON.stringify(refused.response));
+      assert.match(refused.response.detail, /store_max_depth is 32/);
+      const fits = await ed.op("set", { path: inner + "/0", value: nested(3) });  // 29 + 3 = 32: the limit
+      assert.equal(fits.status, "ok", JSON.stringify(fits.response));
+      const incrs = [];
+      for (let i = 0; i < 60; i++) incrs.push(ed.op("incr", { counter: "n" }));
+      for (const r of await Promise.all(incrs)) assert.equal(r.status, "ok");
+      await ed.until(() => ed.version === 62, "version 62");
+      const want = { version: ed.version, state: structuredClone(ed.state) };
+
+      // Snapshots every 25 commits, so the reload reads a snapshot and then ops.
+      const base = server.args.filter((a, i, all) => a !== "--store-snapshot-every" && all[i - 1] !== "--store-snapshot-every");
+      await server.kill();
+      server = await server.restart([...base, "--store-snapshot-every", "25"]);
+      ed = await follower(pool, server, key);
+      assert.equal(ed.join.status, "ok", JSON.stringify(ed.join.response));
+      assert.equal(ed.join.response.version, want.version);
+      assert.deepEqual(ed.join.response.state, want.state);
+      for (let i = 0; i < 30; i++) assert.equal((await ed.op("incr", { counter: "n" })).status, "ok");  // a snapshot at 75
+
+      // Lowering the limit below what is stored: the key refuses to load and says what to raise.
+      await server.stop();
+      server = await server.restart([...base, "--store-max-depth", "8"]);
+      const low = await follower(pool, server, key);
+      assert.equal(low.join.status, "error");
+      assert.equal(low.join.response.reason, "storage_error");
+      assert.match(low.join.response.detail, new RegExp(`${key}.*store-max-depth`));
+      const other = await follower(pool, server, uniq("doc:bystander"));
+      assert.equal((await other.op("incr", { counter: "n" })).status, "ok", "other keys keep serving");
+      // Raised back (higher than before, too): it loads, with nothing lost.
+      await server.stop();
+      server = await server.restart([...base, "--store-max-depth", "64"]);
+      ed = await follower(pool, server, key);
+      assert.equal(ed.join.response.version, want.version + 30);
+      assert.equal(ed.join.response.state.counters.n, want.state.counters.n + 30);
+      assert.equal((await ed.op("set", { path: inner + "/0/0", value: nested(28) })).status, "ok", "64 allows it");
+      await server.stop();
+      server = await server.restart(base);
+    });
+
     test("bad input: clear errors and no change", async () => {
       const key = uniq("doc:bad");
       const ed = await follower(pool, server, key);

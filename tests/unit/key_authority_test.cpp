@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
+#include <cmath>
+#include <limits>
 
 namespace cohort::store {
 namespace {
@@ -33,23 +35,32 @@ StoreKind small_kind() {
   kind.ops["grow"] = OpSpec{{}, [](const OpRequest&) {
     return OpResult::change({JsonObject{{"op", "add"}, {"path", "/items/-"}, {"value", std::string(100, 'x')}}});
   }};
+  // Writes args.value at args.path (or raw RFC 6902 ops from args.ops): the limits tests' op.
+  kind.ops["put"] = OpSpec{{}, [](const OpRequest& r) {
+    const auto& a = r.args.as_object();
+    if (auto* ops = a.if_contains("ops")) return OpResult::change(ops->as_array());
+    return OpResult::change({JsonObject{{"op", "add"}, {"path", a.at("path")}, {"value", a.at("value")}}});
+  }};
   kind.ops["grow_when_free"] = kind.ops["grow"];
   kind.ops["grow_when_free"].when_locked = WhenLocked::queue;
   return kind;
 }
 
 struct Fixture {
+  explicit Fixture(StoreLimits l = {}) : limits(l) {}
   StoreKind kind = small_kind();
   net::Reactor reactor{0};
   NullPubSub pubsub;
-  KeyAuthority key{"t:1", {kind, nullptr, pubsub, reactor}};
+  StoreLimits limits;
+  KeyAuthority key{"t:1", {kind, nullptr, pubsub, reactor, limits}};
 
-  OpOutcome run(const char* op, std::string op_id = "") {
+  OpOutcome run(const char* op, std::string op_id = "", Json args = JsonObject{}) {
     OpOutcome out;
     OpCall call;
     call.key = "t:1";
     call.name = op;
     call.op_id = std::move(op_id);
+    call.args = std::move(args);
     key.apply(std::move(call), [&](OpOutcome r) { out = std::move(r); });
     reactor.context().poll();
     reactor.context().restart();
@@ -139,6 +150,84 @@ TEST(KeyAuthority, AGrowingStateIsRefusedAtItsLimitAndKeepsItsVersion) {
   EXPECT_EQ(r.version, last) << "a refused op makes no version";
   EXPECT_GT(last, 10u);
   EXPECT_LT(last, 20u);  // 2000 bytes hold about 18 items of 100 bytes
+}
+
+
+// ---- what an op may write: exactly what loads again ------------------------------------------
+
+Json nested(int depth) {  // depth containers: [[[...]]]
+  Json v = json::array{};
+  for (int i = 1; i < depth; ++i) v = json::array{v};
+  return v;
+}
+
+// Small limits, so that the tests can name the values just inside and just outside them.
+StoreLimits tight() { return StoreLimits{.max_depth = 6, .max_string_bytes = 40, .max_member_bytes = 8}; }
+
+OpOutcome put(Fixture& f, std::string path, Json value) {
+  return f.run("put", "", JsonObject{{"path", std::move(path)}, {"value", std::move(value)}});
+}
+
+std::string reason(const OpOutcome& o) { return std::string(o.error.at("reason").as_string()); }
+
+TEST(KeyAuthorityLimits, AValueThatWouldNestPastMaxDepthIsRefusedAndChangesNothing) {
+  Fixture f{tight()};
+  ASSERT_TRUE(put(f, "/a", JsonObject{{"b", nested(3)}}).ok);  // root 1 + a 1 + b's 3 = 5... within 6
+  auto before = f.key.view(std::nullopt);
+  // /a/b/0 sits under 3 containers; a value 4 deep there reaches 7.
+  auto refused = put(f, "/a/b/0", nested(4));
+  ASSERT_FALSE(refused.ok);
+  EXPECT_EQ(reason(refused), "too_large");
+  EXPECT_NE(std::string(refused.error.at("detail").as_string()).find("store_max_depth is 6"), std::string::npos);
+  auto after = f.key.view(std::nullopt);
+  EXPECT_EQ(after.version, before.version);
+  EXPECT_EQ(*after.state, *before.state);
+  EXPECT_TRUE(put(f, "/a/b/0", nested(3)).ok);  // exactly 6: accepted
+}
+
+TEST(KeyAuthorityLimits, CopyAndMoveDeeperAreCheckedLikeAnAdd) {
+  Fixture f{tight()};
+  ASSERT_TRUE(put(f, "/deep", nested(4)).ok);  // 1 + 4 = 5
+  ASSERT_TRUE(put(f, "/box", JsonObject{{"in", JsonObject{}}}).ok);
+  auto copy = f.run("put", "", JsonObject{{"ops", json::array{JsonObject{{"op", "copy"}, {"from", "/deep"}, {"path", "/box/in/x"}}}}});
+  EXPECT_FALSE(copy.ok);
+  EXPECT_EQ(reason(copy), "too_large");
+  auto move = f.run("put", "", JsonObject{{"ops", json::array{JsonObject{{"op", "move"}, {"from", "/deep"}, {"path", "/box/in/x"}}}}});
+  EXPECT_FALSE(move.ok);
+  // A value made deep inside the same patch is measured as it is when the copy runs.
+  auto grown = f.run("put", "", JsonObject{{"ops", json::array{
+      JsonObject{{"op", "add"}, {"path", "/box/in/x"}, {"value", json::array{}}},
+      JsonObject{{"op", "copy"}, {"from", "/deep"}, {"path", "/box/in/x/0"}}}}});
+  EXPECT_FALSE(grown.ok);
+  EXPECT_EQ(f.key.view(std::nullopt).state->at("box"), (JsonObject{{"in", JsonObject{}}}));
+}
+
+TEST(KeyAuthorityLimits, LongStringsAndMemberNamesAreTooLarge) {
+  Fixture f{tight()};
+  EXPECT_EQ(reason(put(f, "/s", Json(std::string(41, 'x')))), "too_large");
+  EXPECT_TRUE(put(f, "/s", Json(std::string(40, 'x'))).ok);
+  EXPECT_EQ(reason(put(f, "/123456789", 1)), "too_large");           // the new member's name
+  EXPECT_EQ(reason(put(f, "/o", JsonObject{{"123456789", 1}})), "too_large");  // a name inside
+}
+
+TEST(KeyAuthorityLimits, ValuesThatWouldNotParseBackAreInvalid) {
+  Fixture f{tight()};
+  // Server code can build these; none of them survives a serialize + parse round trip.
+  EXPECT_EQ(reason(put(f, "/s", Json(std::string("caf\xc3", 4)))), "invalid");  // cut inside a UTF-8 sequence
+  EXPECT_EQ(reason(put(f, "/s", Json(std::string("\xed\xa0\x80", 3)))), "invalid");  // a UTF-16 surrogate
+  EXPECT_EQ(reason(put(f, "/n", std::numeric_limits<double>::infinity())), "invalid");
+  EXPECT_EQ(reason(put(f, "/n", std::nan(""))), "invalid");
+  EXPECT_TRUE(put(f, "/s", "caf\u00e9 \U0001F600").ok);
+}
+
+TEST(KeyAuthorityLimits, ArgsThatCouldNotBeStoredInTheOpLogAreRefusedBeforeTheHandlerRuns) {
+  Fixture f{tight()};
+  auto o = f.run("set", "", JsonObject{{"junk", nested(7)}});
+  ASSERT_FALSE(o.ok);
+  EXPECT_EQ(reason(o), "too_large");
+  EXPECT_EQ(o.error.at("field"), "args");
+  EXPECT_EQ(reason(f.run("set", "", JsonObject{{"s", std::string("\xff", 1)}})), "invalid");
+  EXPECT_EQ(f.key.view(std::nullopt).version, 0u);
 }
 
 }  // namespace

@@ -299,9 +299,37 @@ TEST_F(SqliteStorageTest, LoadReportsCorruptRows) {
   ASSERT_EQ(sqlite3_exec(raw, "INSERT INTO ops VALUES('k', 2, '{not json', '[]');"
                               "INSERT INTO ops VALUES('j', 2, '{}', '[]')", nullptr, nullptr, nullptr), SQLITE_OK);
   LoadedKey loaded;
-  EXPECT_EQ(storage_->load("k", loaded), "storage: load 'k': corrupt JSON in op version 2");
+  EXPECT_EQ(storage_->load("k", loaded), "storage: " + db_path() +
+                                             ": key 'k': the op at version 2 does not load: it is not valid JSON (syntax error)");
   EXPECT_TRUE(loaded.ops.empty());
-  EXPECT_EQ(storage_->load("j", loaded), "storage: load 'j': corrupt log: expected version 1, found 2");
+  EXPECT_EQ(storage_->load("j", loaded), "storage: " + db_path() + ": key 'j': corrupt log: expected version 1, found 2");
+}
+
+// Rows are read with the store's depth limit (32 by default) plus, for op-log rows, the row's own
+// envelope: a snapshot and a patch row holding a value that reached the limit load; a snapshot
+// one deeper names the setting that would load it, and loads once it is raised.
+TEST_F(SqliteStorageTest, RowsAreParsedWithTheStoreDepthLimit) {
+  auto nested = [](int depth) {
+    std::string s(static_cast<std::size_t>(depth), '[');
+    return s + std::string(static_cast<std::size_t>(depth), ']');
+  };
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &raw), SQLITE_OK);
+  Connection db(raw);
+  const std::string rows = "INSERT INTO snapshots VALUES('fits', 1, '" + nested(32) + "');" +
+                           "INSERT INTO ops VALUES('fits', 2, '{}', '[{\"op\":\"add\",\"path\":\"\",\"value\":" + nested(32) + "}]');" +
+                           "INSERT INTO snapshots VALUES('deep', 1, '" + nested(33) + "');";
+  ASSERT_EQ(sqlite3_exec(raw, rows.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(load("fits").ops.size(), 1u);
+  LoadedKey loaded;
+  auto error = storage_->load("deep", loaded);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("key 'deep': the snapshot at version 1 does not load"), std::string::npos) << *error;
+  EXPECT_NE(error->find("--store-max-depth"), std::string::npos) << *error;
+  std::string open_error;
+  auto roomier = SqliteStorage::open(dir_, open_error, StoreLimits{.max_depth = 33});
+  ASSERT_TRUE(roomier) << open_error;
+  EXPECT_EQ(roomier->load("deep", loaded), std::nullopt);
 }
 
 TEST(SqliteStorageOpen, FailsWithAMessageNamingThePath) {
