@@ -23,8 +23,10 @@
 // it is committed (group commit). A restart restores each key lazily, at its first use, at the
 // version it had. A rejected operation changes nothing and gets a reason: "unknown_op",
 // "forbidden", "conflict" (stale expect_version), "invalid" (with detail), "locked" (with the
-// holder), "lock_timeout", "queue_full", "too_large", "storage_error", and in a cluster
-// "unavailable" (with detail: no owner of the key could be reached; see docs/cluster.md).
+// holder), "lock_timeout", "queue_full", "too_large", "storage_error", "internal" (the kind's
+// handler threw: a bug in the app, reported with its message; the key goes on serving), and in a
+// cluster "unavailable" (with detail: no owner of the key could be reached; see docs/cluster.md).
+// What an op may write is bounded by the node's StoreLimits (cohort/store_limits.hpp).
 //
 // Coalescing. A kind with `coalesce` > 0 broadcasts at most one patch per interval, folding the
 // versions in between into one {from, to, ops}; replies are not delayed.

@@ -45,8 +45,9 @@ StoreKind doc_kind(std::string name, std::chrono::milliseconds coalesce) {
     const Json* by = arg(r.args, "by");
     if (by && !by->is_int64()) return OpResult::reject("invalid", {{"field", "by"}});
     std::int64_t n = by ? by->get_int64() : 1;
-    const auto& counters = r.state.at("counters").as_object();
-    auto* current = counters.if_contains(counter->get_string());
+    // /counters may have been removed or replaced by a `set`: then the add below fails cleanly.
+    const Json* counters = r.state.as_object().if_contains("counters");
+    const Json* current = counters && counters->is_object() ? counters->get_object().if_contains(counter->get_string()) : nullptr;
     std::int64_t value = (current && current->is_int64() ? current->get_int64() : 0) + n;
     return OpResult::change({op("add", "/counters/" + segment(counter->get_string()), value)});
   }};

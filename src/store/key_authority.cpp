@@ -60,6 +60,9 @@ std::optional<std::string> KeyAuthority::load() {
       return broken_;
     }
     version_ = op.version;
+    // The log since the snapshot is the history a reconnecting client catches up from.
+    history_.push_back({op.version, std::move(op.patch.get_array())});
+    if (history_.size() > env_.kind.history) history_.pop_front();
   }
   committed_version_ = version_;
   state_ = committed_;
@@ -126,7 +129,12 @@ void KeyAuthority::run(OpCall call, OpDone done) {
       return done(fail({{"reason", "forbidden"}, {"op", call.name}, {"needs", std::move(needs)}}));
     }
   }
-  OpResult result = spec->second.apply(OpRequest{actor, call.args, state_, version_});
+  OpResult result;
+  try {
+    result = spec->second.apply(OpRequest{actor, call.args, state_, version_});
+  } catch (const std::exception& e) {  // a bug in the kind: this op fails, the key and node go on
+    return done(fail({{"reason", "internal"}, {"op", call.name}, {"detail", std::string("the op's handler threw: ") + e.what()}}));
+  }
   if (!result.ok) return done(fail(std::move(result.error)));
   if (auto err = check_patch(result.patch))
     return done(fail({{"reason", "invalid"}, {"detail", err->reason}}));
@@ -218,10 +226,11 @@ void KeyAuthority::on_commit(std::uint64_t v, std::optional<std::string> error) 
       });
     }
   }
-  if (env_.storage && ++since_snapshot_ >= env_.snapshot_every) {
-    since_snapshot_ = 0;
+  // At every multiple of snapshot_every, so which versions a snapshot may have compacted is
+  // known from the version alone (an op id is remembered across a restart only if its op was
+  // stored after the last snapshot).
+  if (env_.storage && committed_version_ % env_.snapshot_every == 0)
     env_.storage->snapshot(key_, committed_version_, committed_);
-  }
 }
 
 void KeyAuthority::broadcast_patch(std::uint64_t from, std::uint64_t to, json::array ops) {

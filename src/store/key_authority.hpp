@@ -133,7 +133,6 @@ class KeyAuthority {
   std::uint64_t unsent_to_ = 0;
   boost::asio::steady_timer coalesce_timer_;
   bool coalesce_armed_ = false;
-  std::uint64_t since_snapshot_ = 0;  // commits since the last storage snapshot
   // op_id → version of the last applied ops that had an id (oldest first in applied_order_),
   // and op_id → version of those accepted and not committed yet.
   std::unordered_map<std::string, std::uint64_t> applied_ids_;
