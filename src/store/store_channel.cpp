@@ -20,7 +20,8 @@ class StoreChannel final : public Channel {
 
   JoinResult join(const Json& params, ChannelContext& ctx) override {
     key_ = ctx.topic().substr(kPrefix.size());
-    if (!stores_.knows(key_)) return JoinResult::refuse(JsonObject{{"reason", "unknown_store"}, {"key", key_}});
+    kind_ = stores_.kind_of(key_);
+    if (!kind_) return JoinResult::refuse(JsonObject{{"reason", "unknown_store"}, {"key", key_}});
     const Json* token = field(params, "token");
     if (!token)
       if (const Json* connect_params = ctx.assigns().if_contains("params")) token = field(*connect_params, "token");
@@ -29,6 +30,9 @@ class StoreChannel final : public Channel {
       if (!verified.claims) return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}, {"detail", verified.error}});
       actor_ = Actor::from_claims(*verified.claims);
     }
+    std::string_view id = std::string_view(key_).substr(kind_->name.size() + 1);
+    if (kind_->can_join && !kind_->can_join(actor_, id))
+      return JoinResult::refuse(JsonObject{{"reason", "forbidden"}, {"key", key_}});
     std::optional<std::uint64_t> since;
     if (const Json* s = field(params, "since"); s && !s->is_null()) {
       if (!s->is_number() || s->to_number<double>() < 0)
@@ -54,6 +58,8 @@ class StoreChannel final : public Channel {
     if (payload.is_binary()) return Reply::error(JsonObject{{"reason", "invalid"}, {"detail", "op payload must be JSON"}});
     const Json* name = field(*payload.json, "name");
     if (!name || !name->is_string()) return Reply::error(JsonObject{{"reason", "invalid"}, {"field", "name"}});
+    if (auto spec = kind_->ops.find(name->get_string()); spec != kind_->ops.end() && !spec->second.from_clients)
+      return Reply::error(JsonObject{{"reason", "forbidden"}, {"op", name->get_string()}, {"detail", "server_only"}});
     OpCall call;
     call.key = key_;
     call.name = name->get_string();
@@ -94,6 +100,7 @@ class StoreChannel final : public Channel {
   Stores& stores_;
   const TokenSigner& signer_;
   std::string key_;
+  const StoreKind* kind_ = nullptr;  // the node's, read-only while it runs
   Actor actor_;
   std::uint64_t session_ = 0;
   std::uint64_t joined_version_ = 0;
