@@ -22,14 +22,7 @@ class StoreChannel final : public Channel {
     key_ = ctx.topic().substr(kPrefix.size());
     kind_ = stores_.kind_of(key_);
     if (!kind_) return JoinResult::refuse(JsonObject{{"reason", "unknown_store"}, {"key", key_}});
-    const Json* token = field(params, "token");
-    if (!token)
-      if (const Json* connect_params = ctx.assigns().if_contains("params")) token = field(*connect_params, "token");
-    if (token && token->is_string() && !token->get_string().empty()) {
-      auto verified = signer_.verify(token->get_string());
-      if (!verified.claims) return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}, {"detail", verified.error}});
-      actor_ = Actor::from_claims(*verified.claims);
-    }
+    if (auto refused = identify(params, ctx)) return JoinResult::refuse(std::move(*refused));
     std::string_view id = std::string_view(key_).substr(kind_->name.size() + 1);
     if (kind_->can_join && !kind_->can_join(actor_, id))
       return JoinResult::refuse(JsonObject{{"reason", "forbidden"}, {"key", key_}});
@@ -97,6 +90,19 @@ class StoreChannel final : public Channel {
   }
 
  private:
+  // Sets actor_ from the signed token (join param "token", else the socket's connect param); no
+  // token leaves it anonymous. Answers the join error when a token is there but not valid.
+  std::optional<JsonObject> identify(const Json& params, ChannelContext& ctx) {
+    const Json* token = field(params, "token");
+    if (!token)
+      if (const Json* connect_params = ctx.assigns().if_contains("params")) token = field(*connect_params, "token");
+    if (!token || !token->is_string() || token->get_string().empty()) return std::nullopt;
+    auto verified = signer_.verify(token->get_string());
+    if (!verified.claims) return JsonObject{{"reason", "unauthorized"}, {"detail", verified.error}};
+    actor_ = Actor::from_claims(*verified.claims);
+    return std::nullopt;
+  }
+
   Stores& stores_;
   const TokenSigner& signer_;
   std::string key_;
