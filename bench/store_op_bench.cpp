@@ -58,6 +58,7 @@ void run(benchmark::State& state, const char* op) {
     OpCall call;
     call.key = "bench:1";
     call.name = op;
+    call.actor.id = "bench";  // ops refuse anonymous actors unless their spec allows them
     key.apply(std::move(call), [&](OpOutcome r) { acked += r.ok; });
     reactor.context().poll();  // runs the commit step
     reactor.context().restart();

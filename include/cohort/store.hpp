@@ -11,8 +11,16 @@
 // node's Redis links come back from an outage, it sends its clients of every store topic a
 // "resync" event: patches may have been lost, so a client rejoins with `since` (its version).
 //
-// Authority. Roles come from verified claims (cohort/token.hpp), never from the client. The
-// actor whose id is in the state's top-level "_owner" member also holds the role "owner"; only
+// Authority. Roles come from verified claims (cohort/token.hpp), never from the client. Each
+// op states who may run it (OpSpec): whether an anonymous actor may (`anonymous`, default no),
+// whether a /socket client may call it directly or only server code may (`from_clients`), and
+// which roles it needs (`roles`); a handler may refuse further ("forbidden") on the state. A
+// kind may also limit who follows a key at all (StoreKind::can_join): a /socket join it refuses
+// gets {"reason": "forbidden", "key": <key>}. Server code (a live view) calls stores directly,
+// so neither check stands between it and its own kinds; it acts with its visitor's Actor.
+// Identities that others will see (an editor's name, an owner) come from the Actor (signed
+// claims: id, name), never from op arguments.
+// The actor whose id is in the state's top-level "_owner" member also holds the role "owner"; only
 // the built-in "transfer_owner" op (by the owner) changes "_owner" once it is set. Locks on a
 // path (built-in ops "lock", "unlock", "renew") keep other sessions' ops off that path: an op
 // whose patch touches a path locked by someone else is rejected with the holder, or, when its
@@ -71,17 +79,38 @@ struct OpResult {
 
 enum class WhenLocked { reject, queue };
 
+// Who may run an op, checked before its handler runs (a refusal is "forbidden" and changes
+// nothing). Safe by default: an anonymous actor is refused unless `anonymous` says otherwise.
+//   k.ops["vote"] = OpSpec{{}, vote};                   // any identified actor
+//   k.ops["clear"] = OpSpec{{"moderator"}, clear};      // only a moderator
+//   OpSpec add{{}, index_add};
+//   add.from_clients = false;                           // only the app's own server code
 struct OpSpec {
-  std::vector<std::string> roles;  // an actor needs one of them; empty = anyone
+  std::vector<std::string> roles;  // an actor needs one of them; empty = no role needed
   std::function<OpResult(const OpRequest&)> apply;
   WhenLocked when_locked = WhenLocked::reject;
   std::chrono::milliseconds queue_timeout{2000};  // how long a queued op may wait for a lock
+  // Whether an actor without an id (a /socket client without a signed token) may run it.
+  // Refused: {"reason": "forbidden", "op", "detail": "sign in first"}.
+  bool anonymous = false;
+  // Whether a /socket client may send it ("op" event on "store:<key>"). false: only server code
+  // (a live view acting for its visitor, or the app itself) may, e.g. an op a page runs as one
+  // step of a flow that must not be done on its own. Refused at the socket with
+  // {"reason": "forbidden", "op", "detail": "server_only"}.
+  bool from_clients = true;
 };
 
 struct StoreKind {
   std::string name;  // keys are "<name>:<id>"
   Json initial = JsonObject{};
   std::map<std::string, OpSpec, std::less<>> ops;
+  // Who may follow "store:<name>:<id>" over /socket (join, and so receive every patch), given
+  // the joiner's Actor (anonymous: empty id) and the key's id part. Empty = anyone. A refusal
+  // answers the join {"reason": "forbidden", "key": <key>} and touches no key, so a kind with
+  // one well-known key (say "main") also keeps clients from creating keys it never uses. Runs
+  // on the joining socket's reactor, any thread: it must only read its arguments.
+  //   k.can_join = [](const Actor& a, std::string_view id) { return id == "main" && a.has_role("moderator"); };
+  std::function<bool(const Actor&, std::string_view id)> can_join;
   std::vector<std::string> lock_roles;      // who may take locks; empty = any identified actor
   std::chrono::milliseconds coalesce{0};    // 0: one broadcast per operation
   std::size_t history = 1000;               // versions kept for catch-up joins
@@ -137,6 +166,9 @@ class Stores {
   virtual void end_session(std::string key, std::uint64_t session) = 0;
   // Whether key names a defined kind.
   virtual bool knows(std::string_view key) const = 0;
+  // The kind of key ("<kind>:<id>"), or nullptr when none is defined. Any thread: kinds are
+  // read-only once the node starts.
+  virtual const StoreKind* kind_of(std::string_view key) const = 0;
 };
 
 }  // namespace cohort

@@ -22,6 +22,7 @@ namespace cohort {
 struct Actor {
   std::string id;                  // "" for an anonymous client
   std::vector<std::string> roles;  // e.g. {"editor"}; "owner" is added per store by the store
+  std::string name{};              // display name (claim "name"), what others are shown; may be ""
   bool has_role(std::string_view role) const {
     for (const auto& r : roles)
       if (r == role) return true;

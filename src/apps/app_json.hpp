@@ -53,6 +53,14 @@ inline std::string trimmed(std::string_view s) {
   return std::string(s.substr(first, last - first + 1));
 }
 
+// "#rrggbb": a colour safe to put in a style attribute (nothing but hex digits after '#').
+inline bool is_hex_color(std::string_view c) {
+  if (c.size() != 7 || c[0] != '#') return false;
+  for (char ch : c.substr(1))
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F'))) return false;
+  return true;
+}
+
 // One reference token of a JSON Pointer (RFC 6901): '~' -> "~0", '/' -> "~1".
 inline std::string pointer_token(std::string_view s) {
   std::string out;

@@ -38,13 +38,6 @@ bool valid_id(std::string_view id) {
   return true;
 }
 
-bool valid_color(std::string_view c) {
-  if (c.size() != 7 || c[0] != '#') return false;
-  for (char ch : c.substr(1))
-    if (!std::isxdigit(static_cast<unsigned char>(ch))) return false;
-  return true;
-}
-
 // Index of the stroke with this id, searching from the newest (where live strokes are).
 std::optional<std::size_t> find_stroke(const json::array& strokes, std::string_view id) {
   for (std::size_t i = strokes.size(); i-- > 0;)
@@ -53,11 +46,10 @@ std::optional<std::size_t> find_stroke(const json::array& strokes, std::string_v
 }
 
 OpResult begin(const OpRequest& r) {
-  if (r.actor.id.empty()) return OpResult::reject("forbidden", invalid("Only signed visitors can draw."));
   std::string id = text_arg(r.args, "id");
   std::string color = text_arg(r.args, "color");
   auto points = points_text(r.args);
-  if (!valid_id(id) || !valid_color(color) || !points)
+  if (!valid_id(id) || !is_hex_color(color) || !points)
     return OpResult::reject("invalid", invalid("A stroke needs an id, a colour and points."));
   const auto& strokes = r.state.at("strokes").as_array();
   if (strokes.size() >= kMaxStrokes) return OpResult::reject("invalid", invalid("The board is full: clear it first."));
@@ -105,6 +97,8 @@ StoreKind board_kind() {
   k.initial = JsonObject{{"strokes", json::array{}}};
   k.coalesce = std::chrono::milliseconds(50);
   k.history = 200;
+  // Drawing: any identified actor (anonymous: "forbidden"); a stroke is its drawer's ("by" is
+  // the actor's id), so only they extend or undo it. Clearing: moderators.
   k.ops["begin"] = OpSpec{{}, begin};
   k.ops["extend"] = OpSpec{{}, extend};
   k.ops["undo"] = OpSpec{{}, undo};
@@ -112,6 +106,7 @@ StoreKind board_kind() {
     if (r.state.at("strokes").as_array().empty()) return OpResult::change({});
     return OpResult::change({patch_op("replace", "/strokes", json::array{})});
   }};
+  k.can_join = [](const Actor&, std::string_view id) { return id == "main"; };
   return k;
 }
 

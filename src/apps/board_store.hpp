@@ -5,7 +5,8 @@
 // in a 1000×625 canvas space, integers. A stroke grows by parts (one per batch the pointer hook
 // sends, ~every 40 ms), so each change is small and a polyline's points are its parts joined.
 // Ops: "begin" {id, color, points: [x, y, …]}; "extend" {id, points} (only the stroke's own
-// author); "undo" (the actor's newest stroke); "clear" (role "moderator").
+// author); "undo" (the actor's newest stroke); "clear" (role "moderator"). Every op refuses an
+// anonymous actor ("forbidden"). Joins over /socket: the one key "board:main" only.
 // The kind coalesces broadcasts (50 ms): a fast drawer's batches reach viewers folded together.
 // Limits (so one person cannot fill the node): 2,000 strokes, 400 parts per stroke, 256
 // points per batch.

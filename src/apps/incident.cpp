@@ -11,7 +11,7 @@ namespace cohort::apps {
 
 namespace {
 
-constexpr std::string_view kKey = "incident:main";
+constexpr std::string_view kKey = "incident:main";  // kIncidentId (incident_store.hpp)
 constexpr std::string_view kHere = "presence:incident";
 
 std::string field_of_path(std::string_view path) {
@@ -90,7 +90,7 @@ class IncidentView final : public live::View {
     std::string text = form ? text_arg(*form, field) : std::string();
     lock(field, s, [this, field, text, &s](bool ok) {
       if (!ok) return;
-      s.op(std::string(kKey), "set", JsonObject{{"field", field}, {"value", text}, {"by", user_field(s, "name")}},
+      s.op(std::string(kKey), "set", JsonObject{{"field", field}, {"value", text}},
            [field, &s, this](const OpOutcome& o) {
              if (!o.ok) refused(field, o.error, s);
              else s.assign("message", "");

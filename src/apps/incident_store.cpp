@@ -48,8 +48,8 @@ OpResult set_field(const OpRequest& r, const std::function<std::int64_t()>& now_
     for (auto c : field->choices) known = known || c == value;
     if (!known) return OpResult::reject("invalid", {{"field", name}, {"detail", "Choose one of the listed values."}});
   }
-  std::string by = trimmed(text_arg(r.args, "by"));
-  if (by.empty()) by = r.actor.id;
+  // Who edited it, as others will read it: the signed name, never an argument.
+  std::string by = r.actor.name.empty() ? r.actor.id : r.actor.name;
   const Json& current = r.state.at("fields").at(name);
   if (current.is_string() && current.get_string() == value) return OpResult::change({});
   return OpResult::change({patch_op("replace", "/fields/" + name, text(value)),
@@ -82,7 +82,10 @@ StoreKind incident_kind(std::function<std::int64_t()> now_ms) {
   StoreKind k;
   k.name = "incident";
   k.initial = JsonObject{{"fields", initial_fields()}, {"edited", JsonObject{}}};
+  // Any identified actor (a visitor of /incident, or a /socket client with a signed token) edits;
+  // leases ("lock", any identified actor) keep one field to one editor at a time.
   k.ops["set"] = OpSpec{{}, [now_ms](const OpRequest& r) { return set_field(r, now_ms); }};
+  k.can_join = [](const Actor&, std::string_view id) { return id == kIncidentId; };
   return k;
 }
 

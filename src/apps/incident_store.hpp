@@ -2,8 +2,10 @@
 // that several people edit at once, field by field.
 //
 // State: {"fields": {<name>: <text>}, "edited": {<name>: {"by": <display name>, "at_ms": <unix ms>}}}.
-// Ops: "set" {field, value, by} validates the field (known name, length limit, one of the
-// allowed choices for a select) and replaces /fields/<name> and /edited/<name>. Field leases
+// Ops: "set" {field, value} validates the field (known name, length limit, one of the
+// allowed choices for a select) and replaces /fields/<name> and /edited/<name>; "by" is the
+// actor's signed name (its id when it has none), never an argument. Who: any identified actor
+// (anonymous: "forbidden"). Joins over /socket: the one key "incident:main" only. Field leases
 // are the store's built-in "lock"/"renew"/"unlock" on "/fields/<name>": a "set" from anyone
 // but the lease holder is rejected by the store with reason "locked" and the holder's id.
 // Durable like every store key (SQLite when the node has a data dir).
@@ -17,6 +19,8 @@
 #include "cohort/store.hpp"
 
 namespace cohort::apps {
+
+constexpr std::string_view kIncidentId = "main";  // the one report: key "incident:main"
 
 struct IncidentField {
   std::string_view name;

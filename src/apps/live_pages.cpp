@@ -31,7 +31,7 @@ JsonObject patch_op(std::string_view kind, std::string path, Json value) {
   return JsonObject{{"op", kind}, {"path", std::move(path)}, {"value", std::move(value)}};
 }
 
-// --- Stores: the authority. Pages only ask. ---
+// --- Stores: the authority. Pages only ask. Every op: any identified actor (the default). ---
 
 StoreKind counter_kind() {
   StoreKind k;
@@ -51,6 +51,7 @@ StoreKind counter_kind() {
   k.ops["inc"] = step(+1);
   k.ops["dec"] = step(-1);
   k.ops["reset"] = OpSpec{{}, [](const OpRequest&) { return OpResult::change({patch_op("replace", "/count", 0)}); }};
+  k.can_join = [](const Actor&, std::string_view id) { return id == "main"; };
   return k;
 }
 
@@ -72,10 +73,10 @@ StoreKind list_kind() {
     const auto& items = r.state.at("items").as_array();
     if (items.size() >= kMaxItems) return OpResult::reject("invalid", {{"detail", "the list is full"}});
     std::int64_t next = r.state.at("next").to_number<std::int64_t>();
-    JsonObject item{{"id", std::to_string(next)}, {"text", text}, {"by", r.actor.id}};
+    JsonObject item{{"id", std::to_string(next)}, {"text", text}, {"by", r.actor.id}};  // who, from the actor
     return OpResult::change({patch_op("add", "/items/-", std::move(item)), patch_op("replace", "/next", next + 1)});
   }};
-  k.ops["remove"] = OpSpec{{}, [](const OpRequest& r) {
+  k.ops["remove"] = OpSpec{{}, [](const OpRequest& r) {  // any identified actor, as the page offers
     auto at = index_of(r.state.at("items").as_array(), text_arg(r.args, "id"));
     if (!at) return OpResult::reject("invalid", {{"field", "id"}, {"detail", "no such item"}});
     return OpResult::change({JsonObject{{"op", "remove"}, {"path", "/items/" + std::to_string(*at)}}});
@@ -93,6 +94,7 @@ StoreKind list_kind() {
                                         {"from", "/items/" + std::to_string(*at)},
                                         {"path", "/items/" + std::to_string(to)}}});
   }};
+  k.can_join = [](const Actor&, std::string_view id) { return id == "main"; };
   return k;
 }
 

@@ -12,10 +12,9 @@ namespace {
 
 constexpr std::size_t kMaxQuestion = 140;
 constexpr std::size_t kMaxOption = 60;
-constexpr std::size_t kMaxPolls = 200;
+constexpr std::size_t kPollsKept = 200;
 
 OpResult setup(const OpRequest& r) {
-  if (r.actor.id.empty()) return OpResult::reject("forbidden", invalid("Only signed visitors can create polls."));
   if (r.state.as_object().contains("_owner")) return OpResult::reject("invalid", invalid("This poll already exists."));
   std::string question = trimmed(text_arg(r.args, "question"));
   if (question.empty()) return OpResult::reject("invalid", {{"field", "question"}, {"detail", "Ask a question."}});
@@ -41,7 +40,6 @@ OpResult setup(const OpRequest& r) {
 }
 
 OpResult vote(const OpRequest& r) {
-  if (r.actor.id.empty()) return OpResult::reject("forbidden", invalid("Only signed visitors can vote."));
   if (!r.state.as_object().contains("_owner")) return OpResult::reject("invalid", invalid("There is no such poll."));
   if (r.state.at("closed").as_bool()) return OpResult::reject("invalid", invalid("This poll is closed."));
   if (r.state.at("votes").as_object().contains(r.actor.id))
@@ -71,8 +69,8 @@ OpResult index_add(const OpRequest& r) {
   const auto& polls = r.state.at("polls").as_array();
   if (find_poll(polls, id)) return OpResult::reject("invalid", invalid("That poll is listed already."));
   json::array p;
-  if (polls.size() >= kMaxPolls) p.push_back(remove_op("/polls/" + std::to_string(polls.size() - 1)));
-  std::string owner_name = trimmed(text_arg(r.args, "owner_name")).substr(0, 60);
+  if (polls.size() >= kPollsKept) p.push_back(remove_op("/polls/" + std::to_string(polls.size() - 1)));
+  std::string owner_name = r.actor.name.empty() ? r.actor.id : r.actor.name;  // signed, never an argument
   p.push_back(patch_op("add", "/polls/0",
                        JsonObject{{"id", id}, {"question", question}, {"owner", r.actor.id},
                                   {"owner_name", owner_name}, {"closed", false}}));
@@ -101,9 +99,13 @@ StoreKind poll_kind() {
   StoreKind k;
   k.name = "poll";
   k.initial = JsonObject{{"question", ""}, {"options", json::array{}}, {"votes", JsonObject{}}, {"closed", false}};
+  // Creating a poll is a step of the /polls page's flow (setup, then listing it in the index):
+  // server code only. Voting: any identified actor, once. Closing: the poll's owner.
   k.ops["setup"] = OpSpec{{}, setup};
+  k.ops["setup"].from_clients = false;
   k.ops["vote"] = OpSpec{{}, vote};
   k.ops["close"] = OpSpec{{"owner"}, close};
+  k.can_join = [](const Actor&, std::string_view id) { return valid_poll_id(id); };
   return k;
 }
 
@@ -111,8 +113,14 @@ StoreKind polls_index_kind() {
   StoreKind k;
   k.name = "polls";
   k.initial = JsonObject{{"polls", json::array{}}};
+  // The index lists the polls the /polls page created and closed: only that server code writes
+  // it, on its visitor's behalf, never a /socket client (who could list fake polls or push
+  // real ones out of the kPollsKept kept).
   k.ops["add"] = OpSpec{{}, index_add};
+  k.ops["add"].from_clients = false;
   k.ops["closed"] = OpSpec{{}, index_closed};
+  k.ops["closed"].from_clients = false;
+  k.can_join = [](const Actor&, std::string_view id) { return id == "index"; };
   return k;
 }
 

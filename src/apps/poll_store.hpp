@@ -3,12 +3,15 @@
 //
 // "poll:<id>" state: {"question", "options": [{"id", "text"}], "votes": {<actor id>: <option
 // id>}, "closed": bool, "_owner": <actor id>} once set up. Ops: "setup" {question, options}
-// (once; makes the caller the owner), "vote" {option} — one per person, enforced here (a
-// second is "invalid"), refused once closed — and "close", which needs the store's "owner"
-// role (the actor named by "_owner").
+// (once; makes the caller the owner; server code only: the /polls page), "vote" {option} — any
+// identified actor, one per person, enforced here (a second is "invalid"), refused once closed
+// — and "close", which needs the store's "owner" role (the actor named by "_owner"). Joins
+// over /socket: any valid poll id (a poll is open to whoever has its link).
 // "polls:index" state: {"polls": [{"id", "question", "owner", "owner_name", "closed"}]}, newest
-// first. Ops: "add" {id, question, owner_name} (the caller becomes the entry's owner) and
-// "closed" {id} (only that owner).
+// first, the last 200. Ops, server code only (the polls pages, never a /socket client): "add"
+// {id, question} (the caller becomes the entry's owner, its signed name the owner_name) and
+// "closed" {id} (only that owner). Joins over /socket: the key "polls:index" only.
+// Every op refuses an anonymous actor ("forbidden").
 #pragma once
 
 #include <string>

@@ -66,7 +66,7 @@ class PollsView final : public live::View {
     s.op("poll:" + id, "setup", JsonObject{{"question", question}, {"options", std::move(options)}},
          [&s, id, question](const OpOutcome& o) {
            if (!o.ok) return s.assign("message", text(error_text(o.error)));
-           s.op(std::string(kIndex), "add", JsonObject{{"id", id}, {"question", question}, {"owner_name", user_field(s, "name")}});
+           s.op(std::string(kIndex), "add", JsonObject{{"id", id}, {"question", question}});
            s.assign("draft", blank_draft());
            s.assign("message", "");
            s.push_navigate("/polls/" + id);

@@ -45,9 +45,7 @@ class QuizView final : public live::View {
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
     if (event == "answer") {
       return ask(s, "answer",
-                 JsonObject{{"choice", text_arg(value, "choice")},
-                            {"name", user_field(s, "name")},
-                            {"color", user_field(s, "color")}});
+                 JsonObject{{"choice", text_arg(value, "choice")}, {"color", user_field(s, "color")}});
     }
     for (auto op : {"start", "next", "pause", "resume", "reset"})
       if (event == op) return ask(s, op, JsonObject{});

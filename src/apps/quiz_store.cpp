@@ -86,10 +86,11 @@ OpResult answer(const OpRequest& r, const Clock& now) {
   const Json* score = r.state.at("scores").as_object().if_contains(r.actor.id);
   std::int64_t points = score ? score->at("points").to_number<std::int64_t>() : 0;
   if (static_cast<std::size_t>(*choice) == q.correct) ++points;
-  std::string name = trimmed(text_arg(r.args, "name")).substr(0, 60);
-  std::string color = text_arg(r.args, "color").substr(0, 16);
-  p.push_back(patch_op("add", "/scores" + me,
-                       JsonObject{{"name", name.empty() ? r.actor.id : name}, {"color", color}, {"points", points}}));
+  // The name others see on the scoreboard is the signed one; the colour is only a colour.
+  std::string name = r.actor.name.empty() ? r.actor.id : r.actor.name;
+  std::string color = text_arg(r.args, "color");
+  if (!is_hex_color(color)) color = "#888888";
+  p.push_back(patch_op("add", "/scores" + me, JsonObject{{"name", name}, {"color", color}, {"points", points}}));
   return OpResult::change(std::move(p));
 }
 
@@ -124,6 +125,9 @@ StoreKind quiz_kind(std::function<std::int64_t()> now_ms, std::int64_t question_
   k.ops["resume"] = OpSpec{kModerator, [now_ms](const OpRequest& r) { return resume(r, now_ms); }};
   k.ops["reset"] = OpSpec{kModerator, [](const OpRequest& r) { return reset(r); }};
   k.ops["answer"] = OpSpec{{}, [now_ms](const OpRequest& r) { return answer(r, now_ms); }};
+  // Who answered what is open while the question is: only a moderator follows it over /socket
+  // (players see the quiz through /quiz, whose view reads the store on the server).
+  k.can_join = [](const Actor& a, std::string_view id) { return id == "main" && a.has_role("moderator"); };
   return k;
 }
 

@@ -8,8 +8,10 @@
 // The countdown lives in the state as an absolute deadline (Unix ms), so a late joiner and a
 // restarted node agree on the time left; pause stores what is left and resume sets a new
 // deadline. Ops with role "moderator": start, next, pause, resume, reset. Anyone identified:
-// answer {choice, name, color} — once per person per question (a second is "invalid"), only
-// while the question is open (not paused, before the deadline).
+// answer {choice, color} — once per person per question (a second is "invalid"), only while the
+// question is open (not paused, before the deadline); the scoreboard name is the actor's signed
+// name (its id when it has none), the colour a "#rrggbb" or grey. Joins over /socket: key
+// "quiz:main", moderators only (the answers of an open question are not for players to see).
 #pragma once
 
 #include <cstdint>

@@ -16,6 +16,7 @@ namespace cohort {
 Actor Actor::from_claims(const JsonObject& claims) {
   Actor a;
   if (auto* sub = claims.if_contains("sub"); sub && sub->is_string()) a.id = sub->get_string();
+  if (auto* name = claims.if_contains("name"); name && name->is_string()) a.name = name->get_string();
   if (auto* roles = claims.if_contains("roles"); roles && roles->is_array())
     for (const auto& r : roles->get_array())
       if (r.is_string()) a.roles.emplace_back(r.get_string());

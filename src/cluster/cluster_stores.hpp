@@ -66,6 +66,7 @@ class ClusterStores final : public Stores {
   void view(std::string key, std::optional<std::uint64_t> since, std::function<void(StoreView)> done) override;
   void end_session(std::string key, std::uint64_t session) override;
   bool knows(std::string_view key) const override { return local_.knows(key); }
+  const StoreKind* kind_of(std::string_view key) const override { return local_.kind_of(key); }
 
   // Cluster reactor only (wired by attach).
   void on_inbox(std::string_view payload);

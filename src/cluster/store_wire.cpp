@@ -30,7 +30,7 @@ JsonObject encode_call(const OpCall& c) {
   JsonObject o{{"key", c.key},
                {"name", c.name},
                {"args", c.args},
-               {"actor", JsonObject{{"id", c.actor.id}, {"roles", std::move(roles)}}},
+               {"actor", JsonObject{{"id", c.actor.id}, {"roles", std::move(roles)}, {"name", c.actor.name}}},
                {"session", c.session}};
   if (c.expect_version) o["expect"] = *c.expect_version;
   if (!c.op_id.empty()) o["op_id"] = c.op_id;
@@ -48,6 +48,7 @@ std::optional<WireError> decode_call(const JsonObject& o, OpCall& c) {
   c.session = *session;
   if (const Json* args = member(o, "args")) c.args = *args;
   c.actor.id = string_of(member(*actor, "id")).value_or("");
+  c.actor.name = string_of(member(*actor, "name")).value_or("");
   if (const Json* roles = member(*actor, "roles"); roles && roles->is_array())
     for (const auto& r : roles->get_array())
       if (r.is_string()) c.actor.roles.emplace_back(r.get_string());

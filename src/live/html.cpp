@@ -1,10 +1,14 @@
-// html.cpp — escaping, and the HTML of a full rendered tree (the dead render).
+// html.cpp — escaping, the URL-scheme rule, and the HTML of a full rendered tree (the dead render).
 //
+// Escaping and the URL rule are applied where a slot's text is made (rendering.cpp), so the
+// first render and every diff sent over the live socket carry the very same text.
 // to_html interleaves statics and dynamics exactly as the client's toOutputBuffer does;
 // comprehension entries use the comprehension's statics; a number is a cid looked up in the
 // components ("c"). The client additionally marks component roots (data-phx-component,
 // data-phx-id) when it joins; the dead render leaves those out and the join morph adds them.
 #include "live/rendering.hpp"
+
+#include <optional>
 
 namespace cohort::live {
 
@@ -22,6 +26,35 @@ std::string escape_html(std::string_view text) {
     }
   }
   return out;
+}
+
+namespace {
+
+// The scheme of value as a URL parser reads it (lowercase), "" when the value has a ':' with
+// nothing before it, nullopt when a '/', '?' or '#' comes before any ':' (a relative URL).
+std::optional<std::string> url_scheme(std::string_view value) {
+  std::size_t i = 0;
+  while (i < value.size() && static_cast<unsigned char>(value[i]) <= 0x20) ++i;
+  std::string scheme;
+  for (; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\t' || c == '\n' || c == '\r') continue;
+    if (c == ':') return scheme;
+    if (c == '/' || c == '?' || c == '#') return std::nullopt;
+    scheme += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view safe_url(std::string_view value, Dynamic::UrlCheck check) {
+  if (check == Dynamic::UrlCheck::none) return value;
+  auto scheme = url_scheme(value);
+  if (!scheme) return value;
+  if (check == Dynamic::UrlCheck::no_scheme) return kUnsafeUrl;
+  if (*scheme == "javascript" || *scheme == "vbscript" || *scheme == "data") return kUnsafeUrl;
+  return value;
 }
 
 namespace {

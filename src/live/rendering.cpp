@@ -155,8 +155,10 @@ void Renderer::diff_dynamics(const Node& node, std::vector<SlotMemory>& mem, boo
 std::optional<Json> Renderer::slot(const Dynamic& d, SlotMemory& mem, bool full, bool all) {
   ++evaluations_;
   switch (d.kind) {
-    case Dynamic::Kind::value:
-      return text_slot(escape_html(to_text(scope_.lookup(d.path))), mem, full);
+    case Dynamic::Kind::value: {
+      std::string value = to_text(scope_.lookup(d.path));
+      return text_slot(escape_html(safe_url(value, d.url)), mem, full);
+    }
     case Dynamic::Kind::raw:
       return text_slot(to_text(scope_.lookup(d.path)), mem, full);
     case Dynamic::Kind::component: return component_slot(d, mem, full);

@@ -87,6 +87,12 @@ class Rendering {
 };
 
 std::string escape_html(std::string_view text);
+// What a value printed in a URL attribute may be (Dynamic::UrlCheck): the value itself, or
+// kUnsafeUrl when, read the way a browser reads a URL (leading spaces and control characters
+// skipped, tabs and newlines dropped, case ignored), it is a javascript:, vbscript: or data: URL
+// (check `scheme`), or names any scheme at all (check `no_scheme`: a later part of the value).
+inline constexpr std::string_view kUnsafeUrl = "#unsafe";
+std::string_view safe_url(std::string_view value, Dynamic::UrlCheck check);
 // HTML of a full tree (as render_full returns), components of "c" resolved by cid (a missing
 // cid renders nothing). Used for the dead render.
 std::string to_html(const JsonObject& full_tree);

@@ -33,7 +33,14 @@ struct Node;
 // One dynamic slot of a Node.
 struct Dynamic {
   enum class Kind { value, raw, section, inverted, component, stream };
+  // A value in a URL attribute (href, src, action, formaction, ...) whose scheme the template's
+  // own text before it has not fixed: `scheme` when it starts the attribute value (a
+  // javascript:, vbscript: or data: URL prints "#unsafe"), `no_scheme` when something dynamic
+  // came before it (it prints "#unsafe" if it has a ':' before any '/', '?' or '#', so that two
+  // values cannot spell a scheme between them).
+  enum class UrlCheck { none, scheme, no_scheme };
   Kind kind = Kind::value;
+  UrlCheck url = UrlCheck::none;  // kind == value
   std::vector<std::string> path;  // "a.b" -> {"a","b"}; "." -> {} (the current item)
   std::string key_field;          // section: key=field ("" = default: "id", else position)
   std::string name;               // component: its type; stream: the stream name

@@ -1,8 +1,11 @@
 // template_parser.cpp — the tag syntax of Cohort templates (see template_parser.hpp).
 #include "live/template_parser.hpp"
 
+#include "live/template_context.hpp"
+
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace cohort::live {
 namespace {
@@ -57,6 +60,7 @@ class Parser {
   }
   void text(std::string_view s) {
     if (s.empty()) return;
+    html_.feed(s);
     auto& v = *stack_.back();
     if (!v.empty() && v.back().kind == Piece::Kind::text) {
       v.back().text += s;
@@ -70,6 +74,7 @@ class Parser {
   void close(std::string_view body);
   void partial(std::string_view body);
   void component(std::string_view body);
+  bool placed_in_text(std::string_view what);
   void push_dynamic(Dynamic d) {
     Piece p{Piece::Kind::dynamic, {}, std::move(d), {}, line_};
     stack_.back()->push_back(std::move(p));
@@ -79,6 +84,7 @@ class Parser {
   std::vector<TemplateError>& errors_;
   std::vector<std::vector<Piece>*> stack_;  // innermost body last
   std::vector<Open> open_;                  // parallel to stack_[1..]
+  HtmlContext html_;                        // where in the HTML the next tag sits
   int line_ = 1;
 };
 
@@ -126,6 +132,27 @@ void Parser::tag(std::string_view body, bool raw) {
   }
 }
 
+// An escaped value is safe in text, in comments and in a quoted attribute value, except where
+// the attribute is itself code or markup; a URL attribute's value is also checked for its
+// scheme when it renders (Dynamic::url). Raw values ({{{ }}}) are the author's trusted HTML.
+std::optional<std::string> unsafe_place(const HtmlContext& html, const std::string& tag) {
+  using W = HtmlContext::Where;
+  switch (html.where()) {
+    case W::text:
+    case W::comment: return std::nullopt;
+    case W::raw_text: return tag + " inside <script> or <style>: HTML escaping does not make it safe there";
+    case W::tag:
+      return tag + " inside a tag must be in a quoted attribute value (name=\"" + tag +
+             "\"): unquoted, it could add attributes";
+    case W::attr_value: break;
+  }
+  const std::string& name = html.attribute();
+  if (name.starts_with("on"))
+    return tag + " in the event handler attribute " + name + ": inline script is refused (use phx-* bindings or a hook)";
+  if (name == "srcdoc") return tag + " in srcdoc: its value is parsed as HTML";
+  return std::nullopt;
+}
+
 void Parser::value(std::string_view body, Dynamic::Kind kind) {
   Dynamic d;
   d.kind = kind;
@@ -133,7 +160,19 @@ void Parser::value(std::string_view body, Dynamic::Kind kind) {
   if (!split_path(body, d.path)) {
     return error(line_, "bad tag: '" + std::string(body) + "' is not a path (name(.name)* or .)");
   }
+  if (kind == Dynamic::Kind::value) {
+    if (auto why = unsafe_place(html_, "{{" + std::string(body) + "}}")) return error(line_, *why);
+    d.url = html_.url_check();
+  }
+  html_.dynamic();
   push_dynamic(std::move(d));
+}
+
+// Partials and components bring whole elements: they belong between tags.
+bool Parser::placed_in_text(std::string_view what) {
+  if (html_.where() == HtmlContext::Where::text) return true;
+  error(line_, std::string(what) + " must stand between tags, not inside a tag, a comment or a script");
+  return false;
 }
 
 void Parser::open(std::string_view body, Dynamic::Kind kind) {
@@ -182,6 +221,7 @@ void Parser::close(std::string_view body) {
 }
 
 void Parser::partial(std::string_view body) {
+  if (!placed_in_text("{{> " + std::string(body) + "}}")) return;
   if (!valid_name(body, true)) {
     return error(line_, "bad tag: bad partial name '" + std::string(body) + "'");
   }
@@ -199,6 +239,7 @@ void Parser::component(std::string_view body) {
   if (!valid_name(type, true) || !split_path(path, d.path)) {
     return error(line_, "bad tag: component needs {{@type path}}, got '" + std::string(body) + "'");
   }
+  if (!placed_in_text("{{@" + std::string(body) + "}}")) return;
   push_dynamic(std::move(d));
 }
 

@@ -143,6 +143,7 @@ ViewInstance::ViewInstance(Services services, const ViewRoute& route, std::strin
   if (const Json* user = session_.if_contains("user"); user && user->is_object()) {
     JsonObject claims;
     if (const Json* uid = field(*user, "id")) claims["sub"] = *uid;
+    if (const Json* name = field(*user, "name")) claims["name"] = *name;
     if (const Json* roles = field(*user, "roles")) claims["roles"] = *roles;
     actor_ = Actor::from_claims(claims);
   }

@@ -119,6 +119,8 @@ void KeyAuthority::run(OpCall call, OpDone done) {
   if (builtin(call, done)) return;
   auto spec = env_.kind.ops.find(call.name);
   if (spec == env_.kind.ops.end()) return done(fail({{"reason", "unknown_op"}, {"op", call.name}}));
+  if (!spec->second.anonymous && call.actor.id.empty())
+    return done(fail({{"reason", "forbidden"}, {"op", call.name}, {"detail", "sign in first"}}));
   Actor actor = with_owner_role(call.actor);
   if (!spec->second.roles.empty()) {
     bool allowed = false;

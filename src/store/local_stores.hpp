@@ -45,6 +45,7 @@ class LocalStores final : public Stores {
   void view(std::string key, std::optional<std::uint64_t> since, std::function<void(StoreView)> done) override;
   void end_session(std::string key, std::uint64_t session) override;
   bool knows(std::string_view key) const override { return kind_of(key) != nullptr; }
+  const StoreKind* kind_of(std::string_view key) const override;
 
   // For the cluster (cluster/cluster_stores.hpp). Before the node starts: session ids begin at
   // base, so that sessions of different nodes never collide.
@@ -60,7 +61,6 @@ class LocalStores final : public Stores {
 
  private:
   struct Shard;
-  const StoreKind* kind_of(std::string_view key) const;
   // On the owner reactor: the key's authority, created and loaded at first use; null with
   // error set when the kind is unknown or the key cannot be loaded.
   KeyAuthority* authority(unsigned reactor, const std::string& key, JsonObject& error);

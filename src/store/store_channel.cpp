@@ -20,15 +20,12 @@ class StoreChannel final : public Channel {
 
   JoinResult join(const Json& params, ChannelContext& ctx) override {
     key_ = ctx.topic().substr(kPrefix.size());
-    if (!stores_.knows(key_)) return JoinResult::refuse(JsonObject{{"reason", "unknown_store"}, {"key", key_}});
-    const Json* token = field(params, "token");
-    if (!token)
-      if (const Json* connect_params = ctx.assigns().if_contains("params")) token = field(*connect_params, "token");
-    if (token && token->is_string() && !token->get_string().empty()) {
-      auto verified = signer_.verify(token->get_string());
-      if (!verified.claims) return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}, {"detail", verified.error}});
-      actor_ = Actor::from_claims(*verified.claims);
-    }
+    kind_ = stores_.kind_of(key_);
+    if (!kind_) return JoinResult::refuse(JsonObject{{"reason", "unknown_store"}, {"key", key_}});
+    if (auto refused = identify(params, ctx)) return JoinResult::refuse(std::move(*refused));
+    std::string_view id = std::string_view(key_).substr(kind_->name.size() + 1);
+    if (kind_->can_join && !kind_->can_join(actor_, id))
+      return JoinResult::refuse(JsonObject{{"reason", "forbidden"}, {"key", key_}});
     std::optional<std::uint64_t> since;
     if (const Json* s = field(params, "since"); s && !s->is_null()) {
       if (!s->is_number() || s->to_number<double>() < 0)
@@ -54,6 +51,8 @@ class StoreChannel final : public Channel {
     if (payload.is_binary()) return Reply::error(JsonObject{{"reason", "invalid"}, {"detail", "op payload must be JSON"}});
     const Json* name = field(*payload.json, "name");
     if (!name || !name->is_string()) return Reply::error(JsonObject{{"reason", "invalid"}, {"field", "name"}});
+    if (auto spec = kind_->ops.find(name->get_string()); spec != kind_->ops.end() && !spec->second.from_clients)
+      return Reply::error(JsonObject{{"reason", "forbidden"}, {"op", name->get_string()}, {"detail", "server_only"}});
     OpCall call;
     call.key = key_;
     call.name = name->get_string();
@@ -91,9 +90,23 @@ class StoreChannel final : public Channel {
   }
 
  private:
+  // Sets actor_ from the signed token (join param "token", else the socket's connect param); no
+  // token leaves it anonymous. Answers the join error when a token is there but not valid.
+  std::optional<JsonObject> identify(const Json& params, ChannelContext& ctx) {
+    const Json* token = field(params, "token");
+    if (!token)
+      if (const Json* connect_params = ctx.assigns().if_contains("params")) token = field(*connect_params, "token");
+    if (!token || !token->is_string() || token->get_string().empty()) return std::nullopt;
+    auto verified = signer_.verify(token->get_string());
+    if (!verified.claims) return JsonObject{{"reason", "unauthorized"}, {"detail", verified.error}};
+    actor_ = Actor::from_claims(*verified.claims);
+    return std::nullopt;
+  }
+
   Stores& stores_;
   const TokenSigner& signer_;
   std::string key_;
+  const StoreKind* kind_ = nullptr;  // the node's, read-only while it runs
   Actor actor_;
   std::uint64_t session_ = 0;
   std::uint64_t joined_version_ = 0;

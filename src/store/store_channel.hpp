@@ -2,12 +2,17 @@
 //
 // Owns the protocol of one client following one key:
 //   join {since?, token?} → ok {version, state, locks} or {version, patches: [{from,to,ops}], locks};
-//                            error {reason} (unknown_store, unauthorized, future_version, ...)
+//                            error {reason} (unknown_store, unauthorized, forbidden, future_version, ...)
 //   push "op" {name, args?, expect_version?} → ok {version} | error {reason, version, ...}
 //   broadcasts: "patch" {from, to, ops}, "lock" / "unlock" {path, holder, reason, expires_in_ms?}
 // The actor comes from a signed token (join param "token", else the socket's connect param
-// "token"); no token means an anonymous actor with no roles. Patches a joiner's view already
-// holds (to <= its version) are not sent to it. Locks the session holds end with the channel.
+// "token"); no token means an anonymous actor with no roles. This is the edge where a client's
+// request meets the kind's permissions: a join its StoreKind::can_join refuses is answered
+// {"reason": "forbidden", "key"} before the key is touched, and an op whose OpSpec says
+// from_clients = false is answered {"reason": "forbidden", "op", "detail": "server_only"}
+// without reaching the store (roles and `anonymous` are the store's own checks, for every
+// caller). Patches a joiner's view already holds (to <= its version) are not sent to it. Locks
+// the session holds end with the channel.
 #pragma once
 
 #include "cohort/channel.hpp"

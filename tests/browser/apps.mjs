@@ -3,7 +3,7 @@
 // page does not show to this visitor, added by the test, to prove the store refuses what the page
 // merely hides).
 import assert from "node:assert/strict";
-import { connected, WAIT_MS, CONTEXT_OPTIONS } from "./browser.mjs";
+import { connected, newContext, WAIT_MS } from "./browser.mjs";
 
 const colorOf = (style) => /#[0-9a-f]{6}/i.exec(style ?? "")?.[0] ?? null;
 
@@ -47,7 +47,7 @@ export function moderatorPath(server) {
 
 // A page in a new context that has opened the moderator link (then = the page to land on).
 export async function openModerator(browser, server, then) {
-  const context = await browser.newContext(CONTEXT_OPTIONS);
+  const context = await newContext(browser);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
   page.errors = [];

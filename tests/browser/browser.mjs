@@ -10,8 +10,15 @@
 // Screenshots: shot(page, name) writes <build dir>/test-artifacts/<name>.png (COHORT_ARTIFACTS, set by
 // tests.cmake; scripts/test prints the path at the end), with CSS animations and transitions
 // finished (and contexts prefer reduced motion), so bars show their final length. docs/screenshots/ holds copies of some of them.
+// Content-Security-Policy: every context is made by newContext(), which reports each CSP
+// violation of its pages (the securitypolicyviolation event, and the console's CSP errors), and
+// each test of a file that called launchBrowser() fails afterwards if any was reported. An HTML
+// page served without a Content-Security-Policy header gets TEST_CSP added on its way in (the
+// node's own header, when it sends one, is left as it is), so a page that needs inline script,
+// an inline event handler, a javascript: URL or eval fails here.
 import { chromium } from "playwright-core";
-import { after, before } from "node:test";
+import assert from "node:assert/strict";
+import { after, afterEach, before } from "node:test";
 import { startServer } from "../conformance/server.mjs";
 import fs from "node:fs";
 import path from "node:path";
@@ -36,10 +43,56 @@ export async function launchBrowser() {
       "--disable-component-update",
       "--disable-sync",
       "--disable-dev-shm-usage",
+      // A document the tests fulfil themselves (to add TEST_CSP) counts as coming from no
+      // address at all; without this its live socket to 127.0.0.1 is refused as a public page
+      // reaching into the local network.
+      "--disable-features=LocalNetworkAccessChecks",
     ],
   });
   after(() => browser.close());
+  afterEach(() => {
+    const seen = takeCspViolations();
+    assert.deepEqual(seen, [], `Content-Security-Policy violations:\n${JSON.stringify(seen, null, 2)}`);
+  });
   return browser;
+}
+
+// The policy the tests hold pages to when the node sends none (the node's own is stricter or
+// equal: docs/security.md). connect-src names the page's own ws:// origin explicitly.
+export function testCsp(host) {
+  return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    `connect-src 'self' ws://${host}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'`;
+}
+
+const cspViolations = [];
+
+// The CSP violations reported since the last call (and forgets them).
+export function takeCspViolations() {
+  return cspViolations.splice(0);
+}
+
+// A browser context whose pages' CSP violations are collected (see the top of this file).
+export async function newContext(browser, options = {}) {
+  const context = await browser.newContext({ ...CONTEXT_OPTIONS, ...options });
+  await context.exposeBinding("__cohortCspViolation", ({ page }, v) => cspViolations.push({ page: page?.url(), ...v }));
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__cohortCspViolation({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample,
+                                    source: e.sourceFile, line: e.lineNumber });
+    });
+  });
+  context.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy/i.test(m.text())) cspViolations.push({ page: m.page()?.url(), console: m.text() });
+  });
+  await context.route("**/*", async (route) => {
+    if (route.request().resourceType() !== "document") return route.continue();
+    const response = await route.fetch({ maxRedirects: 0 });  // a redirect goes back to the browser, which follows it
+    const headers = response.headers();
+    const html = (headers["content-type"] ?? "").startsWith("text/html");
+    if (html && !headers["content-security-policy"]) headers["content-security-policy"] = testCsp(new URL(route.request().url()).host);
+    return route.fulfill({ response, headers });
+  });
+  return context;
 }
 
 // The node and the browser of one test file; call it at the top level of the file. The node
@@ -60,7 +113,7 @@ export const CONTEXT_OPTIONS = { reducedMotion: "reduce" };
 
 // A page of a new context at url, resolved once the main live view is connected.
 export async function openPage(browser, url) {
-  const context = await browser.newContext(CONTEXT_OPTIONS);
+  const context = await newContext(browser);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
   const errors = [];

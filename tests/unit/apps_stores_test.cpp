@@ -36,15 +36,44 @@ struct Doc {
   }
 };
 
-const Actor kAlice{"u-alice", {}};
-const Actor kBob{"u-bob", {}};
-const Actor kMod{"u-mod", {"moderator"}};
+const Actor kAlice{"u-alice", {}, "Alice"};
+const Actor kBob{"u-bob", {}, "Bob"};
+const Actor kMod{"u-mod", {"moderator"}, "Mo"};
+const Actor kAnonymous{};
+
+// Whether a /socket client with this actor may follow <kind>:<id> (StoreKind::can_join).
+bool joins(const StoreKind& k, const Actor& a, std::string_view id) { return !k.can_join || k.can_join(a, id); }
+
+TEST(AppStores, EveryOpRefusesAnonymousActorsAndServerOnlyOpsAreMarked) {
+  std::vector<StoreKind> kinds{incident_kind(), quiz_kind(), board_kind(), poll_kind(), polls_index_kind()};
+  for (const auto& k : kinds)
+    for (const auto& [name, spec] : k.ops) EXPECT_FALSE(spec.anonymous) << k.name << " " << name;
+  EXPECT_FALSE(poll_kind().ops.at("setup").from_clients);
+  EXPECT_TRUE(poll_kind().ops.at("vote").from_clients);
+  EXPECT_FALSE(polls_index_kind().ops.at("add").from_clients);
+  EXPECT_FALSE(polls_index_kind().ops.at("closed").from_clients);
+  EXPECT_TRUE(incident_kind().ops.at("set").from_clients);
+}
+
+TEST(AppStores, JoinsReachOnlyTheKeysTheAppsUse) {
+  EXPECT_TRUE(joins(incident_kind(), kAnonymous, "main"));
+  EXPECT_FALSE(joins(incident_kind(), kAlice, "other"));
+  EXPECT_TRUE(joins(board_kind(), kAnonymous, "main"));
+  EXPECT_FALSE(joins(board_kind(), kAlice, "b2"));
+  EXPECT_TRUE(joins(polls_index_kind(), kAnonymous, "index"));
+  EXPECT_FALSE(joins(polls_index_kind(), kAnonymous, "main"));
+  EXPECT_TRUE(joins(poll_kind(), kAnonymous, "abc123"));
+  EXPECT_FALSE(joins(poll_kind(), kAnonymous, "Not-An-Id"));
+  EXPECT_TRUE(joins(quiz_kind(), kMod, "main"));
+  EXPECT_FALSE(joins(quiz_kind(), kAlice, "main")) << "a player could read the others' answers";
+  EXPECT_FALSE(joins(quiz_kind(), kAnonymous, "main"));
+}
 
 TEST(IncidentStore, SetValidatesAndRecordsWhoEdited) {
   Doc d{incident_kind([] { return std::int64_t{1000}; })};
-  EXPECT_TRUE(d.run("set", kAlice, JsonObject{{"field", "title"}, {"value", "  DB down  "}, {"by", "Alice"}}).ok);
+  EXPECT_TRUE(d.run("set", kAlice, JsonObject{{"field", "title"}, {"value", "  DB down  "}, {"by", "the on-call lead"}}).ok);
   EXPECT_EQ(d.state.at("fields").at("title"), "DB down");
-  EXPECT_EQ(d.state.at("edited").at("title").at("by"), "Alice");
+  EXPECT_EQ(d.state.at("edited").at("title").at("by"), "Alice") << "the signed name, not the argument";
   EXPECT_EQ(d.state.at("edited").at("title").at("at_ms"), 1000);
 
   auto bad_choice = d.run("set", kBob, JsonObject{{"field", "severity"}, {"value", "Meh"}});
@@ -75,8 +104,10 @@ TEST(QuizStore, ModeratorOpsNeedTheRoleAnswersCountOnce) {
   EXPECT_FALSE(d.run("answer", kAlice, JsonObject{{"choice", 0}}).ok);  // lobby
   ASSERT_TRUE(d.run("start", kMod).ok);
   EXPECT_EQ(d.state.at("deadline_ms"), 10'000 + kQuizQuestionMs);
-  auto first = d.run("answer", kAlice, JsonObject{{"choice", "0"}, {"name", "Alice"}});
+  auto first = d.run("answer", kAlice, JsonObject{{"choice", "0"}, {"name", "The Moderator"}, {"color", "red;x"}});
   ASSERT_TRUE(first.ok) << d.detail(first);
+  EXPECT_EQ(d.state.at("scores").at("u-alice").at("name"), "Alice") << "the signed name, not the argument";
+  EXPECT_EQ(d.state.at("scores").at("u-alice").at("color"), "#888888") << "only a #rrggbb colour is kept";
   auto again = d.run("answer", kAlice, JsonObject{{"choice", 1}});
   EXPECT_FALSE(again.ok);
   EXPECT_EQ(d.detail(again), "You have already answered this question.");
@@ -165,7 +196,8 @@ TEST(PollStore, OneVotePerPersonOwnerCloses) {
 
 TEST(PollStore, IndexListsNewestFirstAndOnlyTheOwnerMarksClosed) {
   Doc d{polls_index_kind()};
-  ASSERT_TRUE(d.run("add", kAlice, JsonObject{{"id", "p1"}, {"question", "One?"}, {"owner_name", "Alice"}}).ok);
+  ASSERT_TRUE(d.run("add", kAlice, JsonObject{{"id", "p1"}, {"question", "One?"}, {"owner_name", "Someone Else"}}).ok);
+  EXPECT_EQ(d.state.at("polls").at(0).at("owner_name"), "Alice") << "the signed name, not the argument";
   ASSERT_TRUE(d.run("add", kBob, JsonObject{{"id", "p2"}, {"question", "Two?"}}).ok);
   EXPECT_FALSE(d.run("add", kBob, JsonObject{{"id", "P/3"}, {"question", "Bad id"}}).ok);
   EXPECT_EQ(d.state.at("polls").at(0).at("id"), "p2");

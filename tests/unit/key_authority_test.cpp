@@ -1,6 +1,6 @@
 // key_authority_test.cpp — src/store/key_authority.hpp without storage: the state size limit
 // is about the state, not about how many ops touched it; an op sent again with its op_id is
-// applied once.
+// applied once; an anonymous actor runs only the ops whose spec allows it.
 #include "store/key_authority.hpp"
 
 #include <gtest/gtest.h>
@@ -43,6 +43,8 @@ StoreKind small_kind() {
   }};
   kind.ops["grow_when_free"] = kind.ops["grow"];
   kind.ops["grow_when_free"].when_locked = WhenLocked::queue;
+  kind.ops["open_set"] = kind.ops["set"];
+  kind.ops["open_set"].anonymous = true;
   return kind;
 }
 
@@ -61,12 +63,36 @@ struct Fixture {
     call.name = op;
     call.op_id = std::move(op_id);
     call.args = std::move(args);
+    call.actor.id = "tester";
     key.apply(std::move(call), [&](OpOutcome r) { out = std::move(r); });
     reactor.context().poll();
     reactor.context().restart();
     return out;
   }
 };
+
+TEST(KeyAuthority, AnAnonymousActorIsRefusedUnlessTheOpSpecAllowsIt) {
+  Fixture f;
+  auto anonymous = [&](const char* op) {
+    OpOutcome out;
+    OpCall call;
+    call.key = "t:1";
+    call.name = op;
+    f.key.apply(std::move(call), [&](OpOutcome r) { out = std::move(r); });
+    f.reactor.context().poll();
+    f.reactor.context().restart();
+    return out;
+  };
+  OpOutcome refused = anonymous("set");
+  EXPECT_FALSE(refused.ok);
+  EXPECT_EQ(refused.error.at("reason"), "forbidden");
+  EXPECT_EQ(refused.error.at("detail"), "sign in first");
+  EXPECT_EQ(refused.version, 0u) << "a refused op changes nothing";
+  OpOutcome allowed = anonymous("open_set");
+  EXPECT_TRUE(allowed.ok) << "OpSpec::anonymous lets it through";
+  EXPECT_EQ(allowed.version, 1u);
+  EXPECT_TRUE(f.run("set").ok) << "an identified actor runs the op the anonymous one could not";
+}
 
 TEST(KeyAuthority, AnOpSentAgainWithItsIdIsAnsweredWithTheFirstOutcomeNotAppliedTwice) {
   Fixture f;
@@ -119,6 +145,7 @@ TEST(KeyAuthority, AnOpSentAgainBeforeItsCommitGetsTheSameOutcomeAtTheCommit) {
     call.key = "t:1";
     call.name = "grow";
     call.op_id = "op-twice";
+    call.actor.id = "tester";
     f.key.apply(std::move(call), [&](OpOutcome r) { outs.push_back(std::move(r)); });
   }
   EXPECT_TRUE(outs.empty()) << "nothing is answered before the commit";

@@ -1,6 +1,7 @@
 // rendering_test.cpp — src/live/rendering.hpp: exact full renders and diffs (PROTOCOL.md D.5):
 // counters, nested conditionals, keyed/positional lists (insert, move, delete, move+change),
-// components with a fake host, streams, escaping, skipping unevaluated slots, diff size.
+// components with a fake host, streams, escaping (XSS payloads, URL schemes, in first renders
+// and diffs alike), skipping unevaluated slots, diff size.
 #include "live/rendering.hpp"
 
 #include <boost/json/parse.hpp>
@@ -61,6 +62,49 @@ TEST(Rendering, EscapesValuesButNotRaw) {
   EXPECT_EQ(out["0"].as_string(), "&lt;b a=&#39;1&#39;&gt;&amp;&quot;&lt;/b&gt;");
   EXPECT_EQ(out["1"].as_string(), "<b a='1'>&\"</b>");
   EXPECT_EQ(escape_html("a&b<c>\"'"), "a&amp;b&lt;c&gt;&quot;&#39;");
+}
+
+TEST(Rendering, XssPayloadsPrintAsTextInTextAndAttributes) {
+  Fixture f("<p title=\"{{v}}\" data-x='{{v}}'>{{v}}</p>");
+  Rendering r(f.t());
+  for (std::string payload : {"<img src=x onerror=window.__xss=1>", "\"><script>window.__xss=1</script>",
+                              "' onmouseover='window.__xss=1"}) {
+    JsonObject assigns{{"v", payload}};
+    JsonObject tree = r.render_full(assigns);
+    std::string html = to_html(tree);
+    EXPECT_EQ(html.find('<', 1), html.find("</p>")) << "no tag but the template's: " << html;
+    for (const char* slot : {"0", "1", "2"}) {
+      std::string text(tree[slot].as_string());
+      EXPECT_EQ(text.find_first_of("<>\"'"), std::string::npos) << text;
+    }
+  }
+}
+
+TEST(Rendering, DangerousUrlSchemesPrintAsUnsafeInFirstRenderAndDiffs) {
+  Fixture f("<a href=\"{{u}}\">x</a><img src=\"{{u}}\"><a href=\"{{a}}{{b}}\">y</a><a href=\"/p/{{u}}\">z</a>");
+  Rendering r(f.t());
+  auto full = [&](std::string u) {
+    JsonObject assigns{{"u", u}, {"a", "java"}, {"b", "script:window.__xss=1"}};
+    return r.render_full(assigns);
+  };
+  for (std::string bad : {"javascript:window.__xss=1", " JaVaScRiPt:x", "\tjava\nscript:x", "\x01javascript:x",
+                          "vbscript:msgbox(1)", "data:text/html,<script>x</script>", "DATA:image/svg+xml,x"}) {
+    JsonObject out = full(bad);
+    EXPECT_EQ(out["0"].as_string(), kUnsafeUrl) << bad;
+    EXPECT_EQ(out["1"].as_string(), kUnsafeUrl) << bad;
+    EXPECT_EQ(out["2"].as_string(), "java");
+    EXPECT_EQ(out["3"].as_string(), kUnsafeUrl) << "two values cannot spell a scheme between them";
+    EXPECT_NE(out["4"].as_string(), kUnsafeUrl) << "after /p/ the value is a path, printed escaped";
+  }
+  for (std::string good : {"https://example.org/a?b=c&d", "/polls/abc", "mailto:a@b.c", "?q=javascript:x", "#top"})
+    EXPECT_EQ(full(good)["0"].as_string(), escape_html(good)) << good;
+  // A diff carries the same text as a first render would.
+  Rendering live(f.t());
+  JsonObject assigns{{"u", "/ok"}, {"a", ""}, {"b", "/fine"}};
+  live.render_full(assigns);
+  assigns["u"] = "javascript:window.__xss=1";
+  assigns["b"] = "x:y";
+  EXPECT_JSON(live.render_diff(assigns, {"u", "b"}), R"({"0":"#unsafe","1":"#unsafe","3":"#unsafe","4":"javascript:window.__xss=1"})");
 }
 
 TEST(Rendering, NestedConditionalsFlipOnOffOn) {

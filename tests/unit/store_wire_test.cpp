@@ -19,7 +19,7 @@ TEST(StoreWire, AnOpRequestRoundTrips) {
   r.call.key = "doc:1";
   r.call.name = "incr";
   r.call.args = JsonObject{{"counter", "a"}};
-  r.call.actor = Actor{"ed", {"editor", "owner"}};
+  r.call.actor = Actor{"ed", {"editor", "owner"}, "Ed Itor"};
   r.call.session = (std::uint64_t{7} << 40) + 3;
   r.call.expect_version = 9;
   r.call.op_id = "5f0c-retry-safe";
@@ -32,6 +32,7 @@ TEST(StoreWire, AnOpRequestRoundTrips) {
   EXPECT_EQ(back.call.args, r.call.args);
   EXPECT_EQ(back.call.actor.id, "ed");
   EXPECT_EQ(back.call.actor.roles, r.call.actor.roles);
+  EXPECT_EQ(back.call.actor.name, "Ed Itor") << "the owner node shows the same name as the caller's";
   EXPECT_EQ(back.call.session, r.call.session);
   EXPECT_EQ(back.call.expect_version, std::optional<std::uint64_t>(9));
   EXPECT_EQ(back.call.op_id, "5f0c-retry-safe");

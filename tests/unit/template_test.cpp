@@ -1,6 +1,6 @@
 // template_test.cpp — src/live/template.hpp: parsing into statics/dynamics, every compile
 // error with file:line (all of them collected), partials and cycles, deps, single root tag,
-// load_dir naming.
+// load_dir naming, values refused where escaping is not enough, URL attributes marked.
 #include "live/template.hpp"
 
 #include <gtest/gtest.h>
@@ -114,6 +114,52 @@ TEST(Template, EveryErrorWithFileAndLine) {
   };
   EXPECT_EQ(errors, expected);
   for (const char* name : {"a", "b", "c", "d", "e", "f"}) EXPECT_EQ(set.find(name), nullptr) << name;
+}
+
+TEST(Template, ValuesWhereEscapingCannotMakeThemSafeAreCompileErrors) {
+  TemplateSet set;
+  auto errors = compile(set, {
+      {"a", "<a {{x}}>"},
+      {"b", "<a href={{x}}>"},
+      {"c", "<button onclick=\"go('{{x}}')\">"},
+      {"d", "<script>var v = \"{{x}}\";</script>"},
+      {"e", "<style>p { color: {{x}} }</style>"},
+      {"f", "<div {{> p}}></div>"},
+      {"g", "<iframe srcdoc=\"{{x}}\"></iframe>"},
+      {"p", "<b>p</b>"},
+  });
+  std::vector<std::string> expected = {
+      "a.html:1: {{x}} inside a tag must be in a quoted attribute value (name=\"{{x}}\"): unquoted, it could add attributes",
+      "b.html:1: {{x}} inside a tag must be in a quoted attribute value (name=\"{{x}}\"): unquoted, it could add attributes",
+      "c.html:1: {{x}} in the event handler attribute onclick: inline script is refused (use phx-* bindings or a hook)",
+      "d.html:1: {{x}} inside <script> or <style>: HTML escaping does not make it safe there",
+      "e.html:1: {{x}} inside <script> or <style>: HTML escaping does not make it safe there",
+      "f.html:1: {{> p}} must stand between tags, not inside a tag, a comment or a script",
+      "g.html:1: {{x}} in srcdoc: its value is parsed as HTML",
+  };
+  EXPECT_EQ(errors, expected);
+}
+
+TEST(Template, ValuesInTextQuotedAttributesAndCommentsCompile) {
+  TemplateSet set;
+  EXPECT_TRUE(compile(set, {{"t", "<a title=\"{{x}}\" class='c {{y}}' {{#on}}checked{{/on}} {{{raw}}}>{{x}}</a>"
+                                  "<!-- {{x}} --><script src=\"/a.js\"></script><p>{{x}}</p>"
+                                  "<style>p{}</style>{{x}}<input value=\"{{x}}\">"}})
+                  .empty());
+}
+
+TEST(Template, UrlAttributeValuesWhoseSchemeIsOpenAreMarked) {
+  using Url = Dynamic::UrlCheck;
+  TemplateSet set;
+  ASSERT_TRUE(compile(set, {{"t", "<a href=\"{{a}}\"></a><A HREF=' {{b}}'></A><img src=\"/i/{{c}}\">"
+                                  "<form action=\"{{d}}{{e}}\"></form><a href=\"java{{f}}\"></a>"
+                                  "<a title=\"{{g}}\" href=\"#{{h}}\"></a><button formaction=\"{{i}}\">{{j}}</button>"}})
+                  .empty());
+  const Node& n = set.find("t")->root();
+  std::vector<Url> urls;
+  for (const auto& d : n.dynamics) urls.push_back(d.url);
+  EXPECT_EQ(urls, (std::vector<Url>{Url::scheme, Url::scheme, Url::none, Url::scheme, Url::no_scheme, Url::no_scheme,
+                                    Url::none, Url::none, Url::scheme, Url::none}));
 }
 
 TEST(Template, IncluderOfABrokenPartialIsNotFindable) {
