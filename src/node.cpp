@@ -105,6 +105,19 @@ struct Node::Impl {
 
   void shutdown();
 
+  // Opens the configured storage and hands it, with the store settings, to the stores.
+  std::optional<std::string> open_storage() {
+    std::string error;
+    const StoreLimits limits = store_limits(config);
+    storage = config.storage.empty() ? open_sqlite_storage(config.data_dir, error, limits)
+                                     : open_postgres_storage(config.storage, error, limits);
+    if (!storage) return error;
+    stores->set_storage(storage.get());
+    stores->set_limits(limits);
+    stores->set_snapshot_every(config.store_snapshot_every);
+    return std::nullopt;
+  }
+
   Config config;
   net::NetContext net;
   std::unique_ptr<net::ReactorSet> reactors;
@@ -192,14 +205,7 @@ std::optional<std::string> Node::start() {
   auto secret = d.config.secret.empty() ? load_secret(d.config.data_dir) : std::optional<std::string>(d.config.secret);
   if (!secret) return "cannot read or create " + d.config.data_dir + "/secret";
   d.signer = TokenSigner(*secret);
-  std::string storage_error;
-  const StoreLimits limits = store_limits(d.config);
-  d.storage = d.config.storage.empty() ? open_sqlite_storage(d.config.data_dir, storage_error, limits)
-                                        : open_postgres_storage(d.config.storage, storage_error, limits);
-  if (!d.storage) return storage_error;
-  d.stores->set_storage(d.storage.get());
-  d.stores->set_limits(limits);
-  d.stores->set_snapshot_every(d.config.store_snapshot_every);
+  if (auto err = d.open_storage()) return err;
 
   d.pubsub->set_encoder(channels::encode_broadcast_frame);
   if (!d.config.cluster.empty()) {
@@ -257,6 +263,21 @@ std::optional<std::string> Node::start() {
   if (d.cluster) d.cluster->start();
   for (unsigned i = 0; i < d.reactors->size(); ++i) d.reactors->at(i).post([&d, i] { d.sweep(i); });
   return std::nullopt;
+}
+
+std::optional<std::string> Node::check_storage(const std::function<void(const KeyReport&)>& report) {
+  auto& d = *impl_;
+  if (auto err = d.config.validate()) return err;
+  const auto db = std::filesystem::path(d.config.data_dir) / "cohort.db";
+  if (d.config.storage.empty() && !std::filesystem::exists(db)) return "no database at " + db.string();
+  if (auto err = d.open_storage()) return err;
+  std::vector<std::string> keys;
+  if (auto err = d.storage->keys(keys)) return err;
+  for (const auto& key : keys) {
+    auto checked = d.stores->check_key(key);
+    report(KeyReport{key, checked.version, std::move(checked.error)});
+  }
+  return d.storage->check_structure();
 }
 
 void Node::stop_on_signals() {

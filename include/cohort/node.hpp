@@ -81,6 +81,18 @@ class Node {
   void route_async(std::string method, std::string prefix, AsyncHttpHandler handler);
 
   std::optional<std::string> start();
+
+  // `cohort check`, instead of start(), once the app has defined its store kinds: opens the
+  // configured storage without serving, checks its structure, and loads every stored key the way
+  // a first use would (kind, limits, every op replayed onto the snapshot). report() is called once
+  // per key, with its version or why it does not load. Returns an error when the storage cannot be
+  // opened, listed or is structurally damaged (report() may have been called for some keys).
+  struct KeyReport {
+    std::string key;
+    std::uint64_t version = 0;
+    std::optional<std::string> error;
+  };
+  std::optional<std::string> check_storage(const std::function<void(const KeyReport&)>& report);
   void stop_on_signals();
   void wait();
   void stop();  // any-thread

@@ -99,6 +99,12 @@ class Storage {
   // `done` reports the taking (an error when the database cannot be written). The embedded
   // SQLite backend (one node) has no fences: done(nullopt) inline.
   virtual void take_fence(std::string key, Done done) { done(std::nullopt); }
+  // Any-thread, blocking, reads only: every key with a snapshot or an op, in key order (for
+  // `cohort check`). An error text if the database cannot be read.
+  virtual std::optional<std::string> keys(std::vector<std::string>& out) = 0;
+  // Any-thread, blocking: checks the storage's own structure beyond the keys' rows (SQLite: the
+  // file's b-trees and indexes, PRAGMA quick_check). An error text naming what is damaged.
+  virtual std::optional<std::string> check_structure() { return std::nullopt; }
   // Register hooks before the first append; they run in registration order. SQLite only.
   virtual void add_commit_hook(CommitHook hook) = 0;
 

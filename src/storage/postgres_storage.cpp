@@ -112,6 +112,13 @@ class PostgresStorage final : public Storage {
   }
   void flush() override;
   std::optional<std::string> load(std::string_view key, LoadedKey& out) override;
+  std::optional<std::string> read_key(const std::string& key, LoadedKey& out);
+  // Whether the read connection broke (its next use reconnects).
+  bool reader_lost() {
+    std::lock_guard lock(read_mutex_);
+    return PQstatus(reader_.get()) != CONNECTION_OK;
+  }
+  std::optional<std::string> keys(std::vector<std::string>& out) override;
 
  private:
   struct Job {
@@ -236,7 +243,12 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
   std::string error;
   if (PQstatus(writer_.get()) != CONNECTION_OK) PQreset(writer_.get());
   bool open = PQstatus(writer_.get()) == CONNECTION_OK && exec(writer_.get(), "BEGIN", {}, error);
-  std::vector<std::pair<Done, std::optional<std::string>>> outcomes;
+  struct Outcome {
+    Done done;
+    std::optional<std::string> why;
+    std::string key;
+  };
+  std::vector<Outcome> outcomes;
   std::uint64_t markers = 0;
   for (auto& job : batch) {
     if (job.kind == Job::marker) {
@@ -250,16 +262,16 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
       open = false;
       error = *why;
     }
-    if (job.done) outcomes.emplace_back(std::move(job.done), std::move(why));
+    if (job.done) outcomes.push_back({std::move(job.done), std::move(why), job.key});
   }
   if (open && !exec(writer_.get(), "COMMIT", {}, error)) open = false;
   if (!open) {
     if (PQstatus(writer_.get()) == CONNECTION_OK) exec(writer_.get(), "ROLLBACK", {}, error);
     last_.clear();  // what was counted as written was not
-    for (auto& [done, why] : outcomes)
-      if (!why) why = "transaction failed: " + error;
+    for (auto& o : outcomes)
+      if (!o.why) o.why = "transaction failed: " + error;
   }
-  for (auto& [done, why] : outcomes) done(std::move(why));
+  for (auto& o : outcomes) o.done(o.why ? std::optional("storage: PostgreSQL: key '" + o.key + "': " + *o.why) : std::nullopt);
   if (markers) {
     std::lock_guard lock(mutex_);
     done_batches_ = std::max(done_batches_, markers);
@@ -267,9 +279,17 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
   cv_.notify_all();
 }
 
-std::optional<std::string> PostgresStorage::load(std::string_view key_view, LoadedKey& out) {
+std::optional<std::string> PostgresStorage::load(std::string_view key, LoadedKey& out) {
+  auto error = read_key(std::string(key), out);
+  if (error && reader_lost()) error = read_key(std::string(key), out);  // a server restart: once more, connected anew
+  if (!error) return std::nullopt;
+  out = LoadedKey{};
+  return "storage: PostgreSQL: key '" + std::string(key) + "': " + *error;
+}
+
+std::optional<std::string> PostgresStorage::read_key(const std::string& key, LoadedKey& out) {
   std::lock_guard lock(read_mutex_);
-  std::string key(key_view), error;
+  std::string error;
   if (PQstatus(reader_.get()) != CONNECTION_OK) PQreset(reader_.get());
   out = LoadedKey{};
   auto snap = exec(reader_.get(), "SELECT version, state FROM store_snapshots WHERE key = $1", {key}, error);
@@ -277,8 +297,7 @@ std::optional<std::string> PostgresStorage::load(std::string_view key_view, Load
   if (PQntuples(snap.get()) == 1) {
     out.snapshot_version = std::stoull(PQgetvalue(snap.get(), 0, 0));
     if (auto why = parse_stored(PQgetvalue(snap.get(), 0, 1), limits_, Row::snapshot, out.snapshot))
-      return "key '" + key + "': the snapshot at version " + std::to_string(out.snapshot_version) +
-             " does not load: " + *why;
+      return "the snapshot at version " + std::to_string(out.snapshot_version) + " does not load: " + *why;
   }
   auto ops = exec(reader_.get(), "SELECT version, op, patch FROM store_ops WHERE key = $1 AND version > $2 ORDER BY version",
                   {key, std::to_string(out.snapshot_version)}, error);
@@ -288,9 +307,20 @@ std::optional<std::string> PostgresStorage::load(std::string_view key_view, Load
     op.version = std::stoull(PQgetvalue(ops.get(), i, 0));
     auto why = parse_stored(PQgetvalue(ops.get(), i, 1), limits_, Row::op_log, op.op);
     if (!why) why = parse_stored(PQgetvalue(ops.get(), i, 2), limits_, Row::op_log, op.patch);
-    if (why) return "key '" + key + "': the op at version " + std::to_string(op.version) + " does not load: " + *why;
+    if (why) return "the op at version " + std::to_string(op.version) + " does not load: " + *why;
     out.ops.push_back(std::move(op));
   }
+  return std::nullopt;
+}
+
+std::optional<std::string> PostgresStorage::keys(std::vector<std::string>& out) {
+  std::lock_guard lock(read_mutex_);
+  std::string error;
+  out.clear();
+  if (PQstatus(reader_.get()) != CONNECTION_OK) PQreset(reader_.get());
+  auto rows = exec(reader_.get(), "SELECT key FROM store_snapshots UNION SELECT key FROM store_ops ORDER BY key", {}, error);
+  if (!rows) return error;
+  for (int i = 0; i < PQntuples(rows.get()); ++i) out.emplace_back(PQgetvalue(rows.get(), i, 0));
   return std::nullopt;
 }
 

@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -156,6 +157,9 @@ void report_snapshot(const std::string& key, std::uint64_t version, const std::s
 
 std::unique_ptr<SqliteStorage> SqliteStorage::open(const std::string& data_dir, std::string& error,
                                                    const StoreLimits& limits) {
+  // A write past a file-size limit (RLIMIT_FSIZE) must fail with EFBIG — an error every op of
+  // the batch gets — not kill the node with SIGXFSZ. Process-wide, and harmless to everything else.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {
@@ -170,6 +174,9 @@ std::unique_ptr<SqliteStorage> SqliteStorage::open(const std::string& data_dir, 
   if (!failure) failure = exec(reader_db.get(), "PRAGMA query_only=1");
   if (failure) {
     error = "storage: " + path + ": " + *failure;
+    const int code = writer_db ? sqlite3_errcode(writer_db.get()) & 0xff : SQLITE_OK;
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+      error += " — the file is damaged: restore the last backup (cohort restore), or move the file away to start empty";
     return nullptr;
   }
   auto storage = std::unique_ptr<SqliteStorage>(
@@ -204,6 +211,7 @@ std::optional<std::string> SqliteStorage::prepare() {
       {&read_.end, "COMMIT"},
       {&read_.snapshot, "SELECT version, state FROM snapshots WHERE key = ?1"},
       {&read_.ops, "SELECT version, op, patch FROM ops WHERE key = ?1 AND version > ?2 ORDER BY version"},
+      {&read_.keys, "SELECT key FROM snapshots UNION SELECT key FROM ops ORDER BY key"},
   });
 }
 
@@ -300,9 +308,15 @@ void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
   if (!failure) {
     for (auto& [key, version] : pending) last_version_[key] = version;
     transactions_.fetch_add(1);
+  } else {
+    // A failed COMMIT may still have reached the disk: read these keys' versions from the file
+    // next time, not from the cache.
+    for (const Item& item : batch) last_version_.erase(item.key);
+    std::fprintf(stderr, "cohort: storage: %s: a transaction of %zu writes failed, none acknowledged: %s\n",
+                 path_.c_str(), batch.size(), failure->c_str());
   }
   for (Item& item : batch) {
-    if (!item.error && failure) item.error = failure;
+    if (!item.error && failure) item.error = "storage: " + path_ + ": key '" + item.key + "': " + *failure;
     if (item.is_snapshot) {
       if (item.error) report_snapshot(item.key, item.version, *item.error);
     } else if (item.done) {
@@ -418,6 +432,33 @@ std::optional<std::string> SqliteStorage::load(std::string_view key, LoadedKey& 
   if (!error) return std::nullopt;
   out = LoadedKey{};
   return "storage: " + path_ + ": key '" + std::string(key) + "': " + *error;
+}
+
+std::optional<std::string> SqliteStorage::keys(std::vector<std::string>& out) {
+  out.clear();
+  std::lock_guard lock(read_mutex_);
+  StatementUse query(read_.keys);
+  int rc;
+  while ((rc = sqlite3_step(query.get())) == SQLITE_ROW) out.emplace_back(column_text(query.get(), 0));
+  if (rc != SQLITE_DONE) return "storage: " + path_ + ": " + db_error(reader_db_.get(), "list keys");
+  return std::nullopt;
+}
+
+std::optional<std::string> SqliteStorage::check_structure() {
+  std::lock_guard lock(read_mutex_);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(reader_db_.get(), "PRAGMA quick_check", -1, &raw, nullptr) != SQLITE_OK)
+    return "storage: " + path_ + ": " + db_error(reader_db_.get(), "quick_check");
+  Statement stmt(raw);
+  std::string problems;
+  int rc;
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+    std::string_view line = column_text(raw, 0);
+    if (line != "ok") problems.append(problems.empty() ? "" : "; ").append(line);
+  }
+  if (rc != SQLITE_DONE) return "storage: " + path_ + " is damaged: " + db_error(reader_db_.get(), "quick_check");
+  if (!problems.empty()) return "storage: " + path_ + " is damaged: " + problems;
+  return std::nullopt;
 }
 
 std::optional<std::string> SqliteStorage::read_key(std::string_view key, LoadedKey& out) {

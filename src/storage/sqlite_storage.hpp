@@ -57,7 +57,8 @@ class SqliteStorage final : public Storage {
   // before it fails. Cohort's own connections never wait on each other in WAL mode.
   static constexpr int kBusyTimeoutMs = 5000;
 
-  // Opens (creating if needed) <data_dir>/cohort.db. Null and error set on failure.
+  // Opens (creating if needed) <data_dir>/cohort.db. Null and error set on failure. Makes the
+  // process ignore SIGXFSZ, so that a file-size limit is a write error, not a kill.
   static std::unique_ptr<SqliteStorage> open(const std::string& data_dir, std::string& error,
                                              const StoreLimits& limits = {});
 
@@ -67,6 +68,8 @@ class SqliteStorage final : public Storage {
   std::optional<std::string> load(std::string_view key, LoadedKey& out) override;
   void snapshot(std::string key, std::uint64_t version, Json state) override;
   void add_commit_hook(CommitHook hook) override;
+  std::optional<std::string> keys(std::vector<std::string>& out) override;
+  std::optional<std::string> check_structure() override;
   void flush() override;
 
   // Any-thread. Transactions committed so far (for tests of group commit).
@@ -92,7 +95,7 @@ class SqliteStorage final : public Storage {
     Statement insert_op, last_op_version, snapshot_version, upsert_snapshot, delete_ops;
   };
   struct ReadStatements {
-    Statement begin, end, snapshot, ops;
+    Statement begin, end, snapshot, ops, keys;
   };
 
   // The versions this batch has written, by key: folded into last_version_ after COMMIT.

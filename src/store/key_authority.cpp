@@ -10,6 +10,9 @@ namespace cohort::store {
 
 namespace {
 
+// A key that failed to load tries again at its next use, but no more often than this: a corrupt
+// row is read once a second at most, however fast clients retry.
+constexpr auto kReloadEvery = std::chrono::seconds(1);
 // Op ids remembered per key, at least (kind.history when larger).
 constexpr std::size_t kRememberedIds = 1000;
 constexpr std::string_view kOwnerPath = "/_owner";
@@ -45,20 +48,15 @@ KeyAuthority::KeyAuthority(std::string key, Env env)
 std::optional<std::string> KeyAuthority::load() {
   if (!env_.storage) return std::nullopt;
   LoadedKey loaded;
-  if (auto err = env_.storage->load(key_, loaded)) {
-    broken_ = *err;
-    return err;
-  }
+  if (auto err = env_.storage->load(key_, loaded)) return failed_load(*err);
   if (!loaded.snapshot.is_null()) committed_ = std::move(loaded.snapshot);
   version_ = loaded.snapshot_version;
   for (auto& op : loaded.ops) {
     if (op.op.is_object())
       if (auto* id = op.op.get_object().if_contains("id"); id && id->is_string()) remember(std::string(id->get_string()), op.version);
     if (!op.patch.is_array()) continue;
-    if (auto err = apply_patch(committed_, op.patch.get_array())) {
-      broken_ = "stored patch " + std::to_string(op.version) + " does not apply: " + err->reason;
-      return broken_;
-    }
+    if (auto err = apply_patch(committed_, op.patch.get_array()))
+      return failed_load("the stored patch of version " + std::to_string(op.version) + " does not apply: " + err->reason);
     version_ = op.version;
     // The log since the snapshot is the history a reconnecting client catches up from.
     history_.push_back({op.version, std::move(op.patch.get_array())});
@@ -67,7 +65,37 @@ std::optional<std::string> KeyAuthority::load() {
   committed_version_ = version_;
   state_ = committed_;
   estimated_bytes_ = json::serialize(state_).size();
+  loaded_ = true;
   return std::nullopt;
+}
+
+std::optional<std::string> KeyAuthority::failed_load(std::string why) {
+  loaded_ = false;
+  broken_ = why;
+  reload_after_ = Clock::now() + kReloadEvery;
+  return why;
+}
+
+// Storage is the truth a broken key goes back to: once nothing of it is pending, it loads again
+// (at most once per kReloadEvery), from scratch. If that fails too (the database is still down),
+// a key that had loaded keeps serving its last committed state to joiners, and refuses ops.
+bool KeyAuthority::usable() {
+  if (!broken_) return true;
+  if (retired_ || !pending_.empty() || Clock::now() < reload_after_) return false;
+  Json committed = std::move(committed_);
+  std::deque<Committed> history = std::move(history_);
+  const std::uint64_t version = committed_version_;
+  const bool had_state = loaded_;
+  committed_ = state_ = env_.kind.initial;
+  version_ = committed_version_ = 0;
+  history_.clear();
+  broken_.reset();
+  if (!load() || !had_state) return !broken_;
+  state_ = committed_ = std::move(committed);
+  version_ = committed_version_ = version;
+  history_ = std::move(history);
+  loaded_ = true;
+  return false;
 }
 
 Actor KeyAuthority::with_owner_role(const Actor& actor) const {
@@ -111,7 +139,7 @@ void KeyAuthority::remember(const std::string& op_id, std::uint64_t version) {
 }
 
 void KeyAuthority::run(OpCall call, OpDone done) {
-  if (broken_) return done(fail({{"reason", "storage_error"}, {"detail", *broken_}}));
+  if (!usable()) return done(fail({{"reason", "storage_error"}, {"detail", *broken_}}));
   if (seen(call, done)) return;
   if (auto bad = unstorable(call)) return done(fail(std::move(*bad)));
   if (call.expect_version && *call.expect_version != version_)
@@ -199,11 +227,14 @@ void KeyAuthority::on_commit(std::uint64_t v, std::optional<std::string> error) 
   pending_.erase(it);
   if (!p.op_id.empty()) pending_ids_.erase(p.op_id);
   if (error) {
-    // The speculative state now holds a change that is not stored: stop taking ops on this key.
+    // The speculative state holds a change that is not stored (and every op accepted after it
+    // builds on it, so theirs fail too): no new op until they have, then the key loads again.
     broken_ = "commit failed: " + *error;
+    reload_after_ = Clock::now();
     OpOutcome failed = fail({{"reason", "storage_error"}, {"detail", *error}});
     for (auto& d : p.resent) d(failed);
     p.done(std::move(failed));
+    usable();
     return;
   }
   remember(p.op_id, v);
@@ -248,9 +279,10 @@ void KeyAuthority::flush_coalesced() {
 StoreView KeyAuthority::view(std::optional<std::uint64_t> since) {
   flush_coalesced();
   StoreView v;
+  usable();  // a key that can load again does so now; a failed commit leaves the committed state valid
   v.version = committed_version_;
-  if (broken_) {
-    v.error = {{"reason", "storage_error"}, {"detail", *broken_}};
+  if (!loaded_ || retired_) {
+    v.error = {{"reason", "storage_error"}, {"detail", broken_.value_or("not loaded")}};
     return v;
   }
   v.ok = true;
@@ -366,6 +398,7 @@ void KeyAuthority::retire(std::string_view why) {
   flush_coalesced();  // committed changes still reach their subscribers
   coalesce_timer_.cancel();
   broken_ = std::string(why);
+  retired_ = true;
   std::deque<Queued> waiting;
   waiting.swap(queued_);
   for (auto& q : waiting) q.done(fail({{"reason", "unavailable"}, {"detail", std::string(why)}}));

@@ -45,10 +45,12 @@ class KeyAuthority {
 
   KeyAuthority(std::string key, Env env);
 
-  // Restores the key from storage; an error leaves the key unusable (ops get storage_error).
+  // Restores the key from storage; an error leaves the key refusing ops (storage_error) until a
+  // later use loads it successfully.
   std::optional<std::string> load();
 
   void apply(OpCall call, OpDone done);
+  std::uint64_t committed_version() const { return committed_version_; }
   // The committed state (or patches since `since`) and the locks. Flushes coalesced patches
   // first, so the view and the broadcasts that follow it line up.
   StoreView view(std::optional<std::uint64_t> since);
@@ -89,6 +91,9 @@ class KeyAuthority {
   };
 
   void run(OpCall call, OpDone done);
+  std::optional<std::string> failed_load(std::string why);
+  // False while the key is broken and cannot load again yet; tries a due reload first.
+  bool usable();
   // An op whose op_id is applied or pending: answered (now or at its commit); true if so.
   bool seen(const OpCall& call, OpDone& done);
   void remember(const std::string& op_id, std::uint64_t version);
@@ -122,7 +127,13 @@ class KeyAuthority {
   std::uint64_t version_ = 0;
   std::uint64_t committed_version_ = 0;
   std::size_t estimated_bytes_ = 0;
-  std::optional<std::string> broken_;  // storage failure: the key refuses ops
+  // Why the key refuses ops (storage_error), or nothing. A load or commit failure is not final:
+  // usable() loads the key again once nothing is pending (no more than once per second), so a
+  // full disk or a database outage ends when they do. A retired key never comes back.
+  std::optional<std::string> broken_;
+  bool loaded_ = true;    // committed_ is the key's state (false after a failed load)
+  bool retired_ = false;
+  Clock::time_point reload_after_{};
   std::map<std::uint64_t, Pending> pending_;
   std::deque<Committed> history_;
   std::map<std::string, Lock> locks_;  // path → lock

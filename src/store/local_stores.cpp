@@ -66,6 +66,18 @@ KeyAuthority* LocalStores::authority(unsigned reactor, const std::string& key, J
   return keys.emplace(key, std::move(auth)).first->second.get();
 }
 
+LocalStores::KeyCheck LocalStores::check_key(const std::string& key) {
+  const StoreKind* kind = kind_of(key);
+  if (!kind)
+    return {0, "no store kind '" + key.substr(0, key.find(':')) + "' is defined: a node of this app never serves it"};
+  if (key.size() > limits_.max_key_bytes)
+    return {0, "the key is " + std::to_string(key.size()) + " bytes (store_max_key_bytes is " +
+                   std::to_string(limits_.max_key_bytes) + ")"};
+  KeyAuthority auth(key, KeyAuthority::Env{*kind, storage_, pubsub_, reactors_.at(0), limits_, snapshot_every_});
+  if (auto error = auth.load()) return {0, error};
+  return {auth.committed_version(), std::nullopt};
+}
+
 void LocalStores::apply(OpCall call, std::function<void(OpOutcome)> done) {
   net::Reactor& origin = calling_reactor();
   unsigned owner = net::owner_of(call.key, reactors_.size());

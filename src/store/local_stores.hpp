@@ -56,6 +56,14 @@ class LocalStores final : public Stores {
   // From a reactor: answers (on that reactor) whether key holds nothing that lives only in
   // memory (KeyAuthority::quiet; a key not loaded here is quiet).
   void quiet(std::string key, std::function<void(bool)> done);
+  // For `cohort check`, before the node starts, on the calling thread: loads key the way its
+  // first use would (its kind's initial state, the node's limits and storage). Its version, or
+  // why it would not load.
+  struct KeyCheck {
+    std::uint64_t version = 0;
+    std::optional<std::string> error;
+  };
+  KeyCheck check_key(const std::string& key);
   // Any thread: ends the locks of every session `which` selects, on every key of this node.
   void end_sessions(std::function<bool(std::uint64_t)> which);
 

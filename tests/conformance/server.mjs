@@ -46,13 +46,16 @@ export function cohortBin() {
 
 // Starts a node. port: 0 for any free port, or the port of a stopped node (see restart()).
 // args: extra flags, e.g. ["--max-frame", "4096"]. Resolves once the node prints its listening line.
-export async function startServer({ port = 0, args = [], dataDir = null, timeoutMs = START_TIMEOUT_MS } = {}) {
+// wrap: a command that runs the binary (e.g. ["prlimit", "--fsize=1000000:unlimited"]); it must
+// exec it, so that the child's pid is the node's.
+export async function startServer({ port = 0, args = [], dataDir = null, timeoutMs = START_TIMEOUT_MS, wrap = [] } = {}) {
   const bin = cohortBin();
   if (startFailure) throw new Error(`an earlier start of the server failed, not trying again:\n${startFailure.message}`);
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "cohort-conformance-"));
   dataDirs.add(dir);
   const argv = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, ...args];
-  const proc = spawn(bin, argv, { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = wrap.length ? spawn(wrap[0], [...wrap.slice(1), bin, ...argv], { stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(bin, argv, { stdio: ["ignore", "pipe", "pipe"] });
   liveChildren.add(proc);
 
   let stdout = "";
@@ -136,10 +139,11 @@ export async function startServer({ port = 0, args = [], dataDir = null, timeout
 
     // A new node on the same port and data dir, with the same flags unless given others. The old
     // one must be stopped (or killed).
-    async restart(newArgs = args) {
+    async restart(newArgs = args, { wrap: newWrap = [] } = {}) {
       if (liveChildren.has(proc)) throw new Error(`${what}: restart() needs the server stopped first`);
-      return startServer({ port: boundPort, args: newArgs, dataDir: dir });
+      return startServer({ port: boundPort, args: newArgs, dataDir: dir, wrap: newWrap });
     },
+    dataDir: dir,
   };
 }
 

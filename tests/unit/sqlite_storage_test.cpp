@@ -283,7 +283,8 @@ TEST_F(SqliteStorageTest, ThrowingHookFailsTheWholeBatch) {
   gate.release();
 
   EXPECT_EQ(gate_log.wait(1).at(0), std::nullopt);
-  for (const Result& result : log.wait(5)) EXPECT_EQ(result, "commit hook failed: audit refused");
+  for (const Result& result : log.wait(5))
+    EXPECT_EQ(result, "storage: " + db_path() + ": key 'k': commit hook failed: audit refused");
   EXPECT_TRUE(load("k").ops.empty());
   EXPECT_EQ(count_rows(db_path(), "SELECT COUNT(*) FROM audit"), 1);  // the gate's row only
   EXPECT_EQ(count_rows(db_path(), "SELECT COUNT(*) FROM ops WHERE key = 'k'"), 0);
