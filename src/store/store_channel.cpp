@@ -25,7 +25,7 @@ class StoreChannel final : public Channel {
     if (!token)
       if (const Json* connect_params = ctx.assigns().if_contains("params")) token = field(*connect_params, "token");
     if (token && token->is_string() && !token->get_string().empty()) {
-      auto verified = signer_.verify(token->get_string());
+      auto verified = signer_.verify(token->get_string(), TokenKind::socket);
       if (!verified.claims) return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}, {"detail", verified.error}});
       actor_ = Actor::from_claims(*verified.claims);
     }
