@@ -1,11 +1,13 @@
 // credential_commands.cpp — `cohort token` and `cohort grant`: see credential_commands.hpp.
 #include "credential_commands.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <optional>
 #include <string_view>
+#include <variant>
 
 #include "auth/api_auth.hpp"
 #include "auth/grants.hpp"
@@ -82,6 +84,25 @@ bool valid_role(std::string_view role) {
   return !role.empty() && role.size() <= 64;
 }
 
+// An error naming the first role that is not a role name, or nullopt.
+std::optional<std::string> invalid_role(const std::vector<std::string>& roles) {
+  for (const auto& r : roles)
+    if (!valid_role(r)) return "'" + r + "' is not a role name (letters, digits, _ - . :)";
+  return std::nullopt;
+}
+
+// The "topics" claim of --topics 'room:*,lobby', or what is wrong with it.
+std::variant<json::array, std::string> topic_claim(std::string_view text) {
+  auto patterns = split_list(text);
+  if (patterns.empty()) return std::string("--topics needs at least one pattern");
+  json::array list;
+  for (const auto& p : patterns) {
+    if (!auth::valid_topic_pattern(p)) return "'" + p + "' is not a topic pattern ('*' only at the end)";
+    list.emplace_back(p);
+  }
+  return list;
+}
+
 std::string utc(std::int64_t unix_time) {
   std::time_t t = static_cast<std::time_t>(unix_time);
   std::tm tm{};
@@ -138,29 +159,23 @@ std::string base_url(const std::string& public_url, const std::string& host, uns
 }
 
 int token(const std::vector<std::string>& args) {
-  if (wants_help(args)) return std::fputs(kTokenUsage, stdout), 0;
+  if (wants_help(args)) {
+    std::fputs(kTokenUsage, stdout);
+    return 0;
+  }
   Flags f = split_flags(args, {"--roles", "--topics", "--ttl", "--sub"});
   if (f.error) return fail(*f.error);
   auto roles = split_list(f.get("--roles").value_or(""));
   if (roles.empty()) return fail(std::string("--roles is required\n") + kTokenUsage);
-  for (const auto& r : roles)
-    if (!valid_role(r)) return fail("'" + r + "' is not a role name (letters, digits, _ - . :)");
+  if (auto bad = invalid_role(roles)) return fail(*bad);
   auto ttl = parse_duration(f.get("--ttl").value_or("1h"), 365 * kDay);
   if (!ttl) return fail("--ttl must be a duration like 90s, 10m, 1h or 30d (at most 365d)");
-  JsonObject claims{{"sub", f.get("--sub").value_or("api")}};
-  json::array role_list(roles.begin(), roles.end());
-  claims["roles"] = std::move(role_list);
-  std::string topics_text;
-  if (auto topics = f.get("--topics")) {
-    auto patterns = split_list(*topics);
-    if (patterns.empty()) return fail("--topics needs at least one pattern");
-    json::array list;
-    for (const auto& p : patterns) {
-      if (!auth::valid_topic_pattern(p)) return fail("'" + p + "' is not a topic pattern ('*' only at the end)");
-      list.emplace_back(p);
-      topics_text += (topics_text.empty() ? "" : ", ") + p;
-    }
-    claims["topics"] = std::move(list);
+  JsonObject claims{{"sub", f.get("--sub").value_or("api")}, {"roles", json::array(roles.begin(), roles.end())}};
+  std::string topics_text = f.get("--topics").value_or("");
+  if (f.get("--topics")) {
+    auto topics = topic_claim(topics_text);
+    if (auto* err = std::get_if<std::string>(&topics)) return fail(*err);
+    claims["topics"] = std::move(std::get<json::array>(topics));
   }
   Config config;
   std::string secret;
@@ -168,19 +183,22 @@ int token(const std::vector<std::string>& args) {
   std::int64_t exp = static_cast<std::int64_t>(std::time(nullptr)) + *ttl;
   std::string t = TokenSigner(secret).sign_until(TokenKind::api, std::move(claims), exp);
   std::printf("%s\n", t.c_str());
-  std::string what = "roles " + f.get("--roles").value_or("") + (topics_text.empty() ? "" : ", topics " + topics_text);
+  std::string what = "roles " + f.get("--roles").value_or("") + (f.get("--topics") ? ", topics " + topics_text : "");
   std::fprintf(stderr, "cohort: API token (%s), valid until %s; it is a password: keep it out of logs\n",
                what.c_str(), utc(exp).c_str());
   return 0;
 }
 
 int grant(const std::vector<std::string>& args) {
-  if (wants_help(args)) return std::fputs(kGrantUsage, stdout), 0;
+  if (wants_help(args)) {
+    std::fputs(kGrantUsage, stdout);
+    return 0;
+  }
   Flags f = split_flags(args, {"--roles", "--then", "--ttl"});
   if (f.error) return fail(*f.error);
   auto roles = split_list(f.get("--roles").value_or("moderator"));
-  for (const auto& r : roles)
-    if (!valid_role(r)) return fail("'" + r + "' is not a role name (letters, digits, _ - . :)");
+  if (roles.empty()) return fail("--roles needs at least one role");
+  if (auto bad = invalid_role(roles)) return fail(*bad);
   std::string then = f.get("--then").value_or("/quiz");
   if (!live::safe_local_path(then)) return fail("--then must be a local path such as /quiz");
   Config config;
