@@ -140,7 +140,8 @@ constexpr const char* kGrantUsage =
     "usage: cohort grant [--roles ROLES] [--then PATH] [--ttl DURATION] [serve options]\n\n"
     "Prints a sign-in link for the node running with this data directory (it reads the node's\n"
     "secret and <data-dir>/grant-epoch, written at each start). The link works once, within\n"
-    "--ttl (default: the grant_ttl_s setting, 10 minutes), until the node restarts.\n"
+    "--ttl (default: the grant_ttl_s setting, 10 minutes), until the node restarts. The link's\n"
+    "origin is --public-url, else http://<host>:<port> of the settings (pass the node's --port).\n"
     "  --roles     comma-separated roles it gives (default moderator)\n"
     "  --then      the local path to land on (default /quiz)\n";
 
