@@ -78,9 +78,12 @@ TokenSigner::Verified TokenSigner::verify(std::string_view token, TokenKind expe
   auto dot = token.find('.');
   if (dot == std::string_view::npos) return {std::nullopt, "malformed"};
   std::string_view body = token.substr(0, dot);
-  auto sig = auth::decode(token.substr(dot + 1));
-  if (!sig) return {std::nullopt, "malformed"};
-  if (!equal_secrets(*sig, mac(body))) return {std::nullopt, "bad signature"};
+  std::string_view sig = token.substr(dot + 1);
+  if (!auth::decode(sig)) return {std::nullopt, "malformed"};
+  // The signature's text is compared, not its decoded bytes: base64 has several spellings of
+  // the same bytes (unused low bits of the last character, padding), and only the one the
+  // signer writes is accepted, so a token cannot be re-spelled into a "different" valid one.
+  if (!equal_secrets(sig, auth::encode_url(mac(body)))) return {std::nullopt, "bad signature"};
   auto text = auth::decode(body);
   if (!text) return {std::nullopt, "malformed"};
   boost::system::error_code ec;

@@ -95,6 +95,18 @@ TEST(TokenTest, TamperedOrForeignTokensAreRefused) {
   std::string flipped = t;
   flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
   EXPECT_FALSE(signer.verify(flipped, TokenKind::api, kNow).claims);
+  // The same MAC bytes spelled otherwise (the last character's unused low bits set, padding):
+  // refused, so tokens are not malleable.
+  std::string mac_text = t.substr(t.find('.') + 1);
+  ASSERT_EQ(mac_text.size(), 43u);  // 32 bytes: the last character carries 4 bits and 2 unused ones
+  auto decoded = auth::decode(mac_text);
+  ASSERT_TRUE(decoded);
+  std::string respelled = mac_text;
+  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  respelled.back() = kAlphabet[kAlphabet.find(mac_text.back()) | 1];
+  ASSERT_EQ(auth::decode(respelled), decoded) << "the decoder reads both spellings as the same bytes";
+  EXPECT_EQ(signer.verify(body + "." + respelled, TokenKind::api, kNow).error, "bad signature");
+  EXPECT_EQ(signer.verify(t + "=", TokenKind::api, kNow).error, "bad signature");
   EXPECT_EQ(signer.verify("no-dot", TokenKind::api, kNow).error, "malformed");
   EXPECT_EQ(signer.verify(body + ".***", TokenKind::api, kNow).error, "malformed");
   EXPECT_EQ(signer.verify("", TokenKind::api, kNow).error, "malformed");
