@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "auth/redact.hpp"
 #include "cohort/json.hpp"
 
 namespace cohort {
@@ -37,7 +38,7 @@ struct Setting {
   std::string_view key;
   std::string_view help;
   std::function<std::optional<std::string>(Config&, std::string_view)> set;
-  bool boolean = false;  // a config file may give it as true / false
+  bool is_boolean = false;  // its flag may stand alone: --print-grant means --print-grant true
 };
 
 template <class T>
@@ -51,7 +52,8 @@ Setting boolean(std::string_view key, std::string_view help, bool Config::*field
             else if (v == "false" || v == "0") c.*field = false;
             else return "'" + std::string(v) + "' is not true or false";
             return std::nullopt;
-          }, true};
+          },
+          true};
 }
 
 Setting text(std::string_view key, std::string_view help, std::string Config::*field) {
@@ -67,13 +69,14 @@ Setting url(std::string_view key, std::string_view help, std::string Config::*fi
   return {key, help, [=](Config& c, std::string_view v) -> std::optional<std::string> {
             if (!v.empty()) {
               const std::string text(v);  // NUL-terminated: Boost.URL 1.81 reads up to a NUL (net/query.hpp)
+              const std::string shown = "'" + auth::redact_url(v) + "'";  // never the password
               auto parsed = boost::urls::parse_uri(text);
-              if (!parsed) return "'" + std::string(v) + "' is not a URL";
+              if (!parsed) return shown + " is not a URL";
               bool known = false;
               for (auto s : schemes) known = known || parsed->scheme() == s;
-              if (!known) return "'" + std::string(v) + "' must start with " + std::string(schemes.front()) + "://";
-              if (parsed->host().empty()) return "'" + std::string(v) + "' has no host";
-              if (parsed->has_port() && parsed->port_number() == 0) return "'" + std::string(v) + "' has a bad port";
+              if (!known) return shown + " must start with " + std::string(schemes.front()) + "://";
+              if (parsed->host().empty()) return shown + " has no host";
+              if (parsed->has_port() && parsed->port_number() == 0) return shown + " has a bad port";
             }
             c.*field = std::string(v);
             return std::nullopt;
@@ -97,7 +100,14 @@ const std::vector<Setting>& settings() {
                             &Config::idle_timeout_ms, 100, 86'400'000),
       number<std::size_t>("max_header_bytes", "largest HTTP request head (default 16384)",
                           &Config::max_header_bytes, 1024, 1 << 20),
-      text("secret", "HMAC key of signed tokens (default: <data-dir>/secret, created at first start)", &Config::secret),
+      text("secret", "HMAC key of signed tokens, at least 32 bytes (default: <data-dir>/secret, created mode 0600 at first start)",
+           &Config::secret),
+      number<std::uint32_t>("grant_ttl_s", "a sign-in link works once, for this many seconds (default 600)",
+                            &Config::grant_ttl_s, 10, 86'400),
+      number<std::uint32_t>("role_ttl_s", "roles from a sign-in last this many seconds in the visitor's cookie (default 43200)",
+                            &Config::role_ttl_s, 60, 30 * 86'400),
+      boolean("print_grant", "also print the moderator sign-in link at start; it is always in <data-dir>/moderator-grant (default false)",
+              &Config::print_grant),
       number<std::uint32_t>("flush_interval_us", "broadcast frames are written in rounds at most this far apart (default 2000)",
                             &Config::flush_interval_us, 0, 1'000'000),
       number<std::size_t>("deflate_min_bytes", "compress messages at least this big when the client offers permessage-deflate (default 512)",
@@ -198,11 +208,12 @@ std::optional<std::string> load_file(const std::string& path, Config& c) {
     if (!s) return "config file " + path + ": unknown key '" + std::string(key) + "'";
     std::string text;
     if (value.is_string()) text = value.get_string();
-    else if (value.is_int64() || value.is_uint64() || (value.is_bool() && s->boolean)) text = json::serialize(value);
+    else if (value.is_int64() || value.is_uint64() || (value.is_bool() && s->is_boolean)) text = json::serialize(value);
     else if (value.is_double())
       return "config file " + path + ": '" + std::string(key) + "' is " + json::serialize(value) +
              ", not a whole number";
-    else return "config file " + path + ": '" + std::string(key) + "' must be a string or a number";
+    else return "config file " + path + ": '" + std::string(key) + "' must be a string or a number" +
+                (s->is_boolean ? " or true/false" : "");
     if (auto err = apply(c, *s, text, "config file " + path + " key " + std::string(key))) return err;
   }
   return std::nullopt;
@@ -262,7 +273,9 @@ std::optional<std::string> load_config(const std::vector<std::string>& args, Con
     for (const auto& s : settings())
       if (flag_of(s.key) == arg) found = &s;
     if (!found) return "unknown option '" + arg + "' (see cohort serve --help)";
-    if (!inline_value) {
+    if (!inline_value && found->is_boolean && (i + 1 >= args.size() || args[i + 1].starts_with("--"))) {
+      value = "true";
+    } else if (!inline_value) {
       if (i + 1 >= args.size()) return arg + " needs a value";
       value = args[++i];
     }

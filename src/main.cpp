@@ -4,10 +4,13 @@
 // WebSocket and Phoenix Channels, plus the main thread, which only waits for SIGINT/SIGTERM
 // and then runs the shutdown sequence (see Node). Exit codes: 0 after a clean stop, 2 for bad
 // options, 1 when the node cannot start. `cohort check` builds the same app and loads every
-// stored key instead of serving.
+// stored key instead of serving. `cohort token` and `cohort grant` print credentials for a node
+// (credential_commands.hpp). Secrets and tokens are never printed by serve, except the
+// moderator's sign-in link when the operator asks for it (--print-grant).
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,8 +18,10 @@
 #include "apps/doc_store.hpp"
 #include "apps/live_pages.hpp"
 #include "apps/room.hpp"
+#include "auth/secret_file.hpp"
 #include "cohort/live.hpp"
 #include "cohort/node.hpp"
+#include "credential_commands.hpp"
 
 namespace {
 
@@ -25,7 +30,25 @@ constexpr const char* kUsage =
     "commands:\n"
     "  serve     run a node (cohort serve --help for its options)\n"
     "  check     load every stored key and name the ones that do not load\n"
+    "  token     print an API token for a node (cohort token --help)\n"
+    "  grant     print a single-use sign-in link for a running node (cohort grant --help)\n"
     "  version   print the version\n";
+
+// The quiz and whiteboard moderator: whoever uses this link (the operator hands it out). It is
+// written to <data-dir>/moderator-grant (mode 0600) and printed only with --print-grant.
+std::optional<std::string> publish_moderator_grant(const cohort::Config& config, const cohort::live::Live& live,
+                                                   std::uint16_t port) {
+  if (auto err = live.save_grant_epoch()) return err;
+  std::string link = cohort::commands::base_url(config.public_url, config.host, port, !config.tls_cert.empty()) +
+                     live.grant_link({"moderator"}, std::chrono::seconds(config.grant_ttl_s), "/quiz");
+  std::string path = config.data_dir + "/moderator-grant";
+  if (auto err = cohort::auth::write_private_file(path, link + "\n")) return err;
+  if (config.print_grant) std::printf("moderator sign-in: %s\n", link.c_str());
+  else
+    std::printf("moderator sign-in link: in %s (works once, for %u s; `cohort grant` makes another)\n", path.c_str(),
+                config.grant_ttl_s);
+  return std::nullopt;
+}
 
 // Reads the options, builds the node with every store kind, channel and live page of this binary
 // (the demo apps), then hands it to run. Exit codes: 2 for bad options, 1 when the app cannot be
@@ -61,9 +84,12 @@ int serve(cohort::Node& node, cohort::live::Live& live, const cohort::Config& co
     return 1;
   }
   node.stop_on_signals();
-  // The quiz and whiteboard moderator: whoever opens this link (the operator hands it out).
-  std::printf("moderator sign-in: http://%s:%u%s\n", config.host.c_str(), node.port(),
-              live.grant_link({"moderator"}, std::chrono::hours(12), "/quiz").c_str());
+  if (auto err = publish_moderator_grant(config, live, node.port())) {
+    std::fprintf(stderr, "cohort: %s\n", err->c_str());
+    node.stop();
+    node.wait();
+    return 1;
+  }
   std::printf("cohort listening on http://%s:%u (%u reactor threads)\n", config.host.c_str(), node.port(),
               config.reactor_count());
   std::fflush(stdout);
@@ -110,6 +136,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "serve") return with_app(rest, cohort::serve_usage(), serve);
   if (args[0] == "check") return with_app(rest, kCheckUsage, check);
+  if (args[0] == "token") return cohort::commands::token(rest);
+  if (args[0] == "grant") return cohort::commands::grant(rest);
   std::fprintf(stderr, "cohort: unknown command '%s'\n%s", args[0].c_str(), kUsage);
   return 2;
 }

@@ -12,12 +12,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <openssl/rand.h>
 #include <random>
 #include <stdexcept>
 
+#include "auth/api_auth.hpp"
+#include "auth/secret_file.hpp"
 #include "channels/channel_socket.hpp"
 #include "cluster/cluster.hpp"
 #include "cluster/cluster_stores.hpp"
@@ -47,25 +47,6 @@ std::string default_static_dir() {
   return {};
 }
 
-// The node's token secret: <data_dir>/secret, created (32 random bytes, hex, mode 0600) when absent.
-std::optional<std::string> load_secret(const std::string& data_dir) {
-  auto path = std::filesystem::path(data_dir) / "secret";
-  std::ifstream in(path);
-  std::string secret;
-  if (in && std::getline(in, secret) && !secret.empty()) return secret;
-  unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) return std::nullopt;
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char b : raw) {
-    secret.push_back(kHex[b >> 4]);
-    secret.push_back(kHex[b & 15]);
-  }
-  std::ofstream out(path, std::ios::trunc);
-  if (!(out << secret << "\n")) return std::nullopt;
-  out.close();
-  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  return secret;
-}
 }  // namespace
 
 struct Node::Impl {
@@ -202,9 +183,9 @@ std::optional<std::string> Node::start() {
   std::filesystem::create_directories(d.config.data_dir, fs_ec);
   if (fs_ec) return "cannot create data directory " + d.config.data_dir + ": " + fs_ec.message();
   d.net.static_dir = d.config.static_dir.empty() ? default_static_dir() : d.config.static_dir;
-  auto secret = d.config.secret.empty() ? load_secret(d.config.data_dir) : std::optional<std::string>(d.config.secret);
-  if (!secret) return "cannot read or create " + d.config.data_dir + "/secret";
-  d.signer = TokenSigner(*secret);
+  auto secret = auth::load_secret(d.config.secret, d.config.data_dir, /*create=*/true);
+  if (!secret.error.empty()) return secret.error;
+  d.signer = TokenSigner(std::move(secret.secret));
   if (auto err = d.open_storage()) return err;
 
   d.pubsub->set_encoder(channels::encode_broadcast_frame);
@@ -222,7 +203,9 @@ std::optional<std::string> Node::start() {
   for (auto& ep : d.endpoints)
     d.net.upgrades[ep->path() + "/websocket"] = channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence);
   route("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::json(200, JsonObject{{"ok", true}}); });
-  route("GET", "/metrics", [&m = d.net.metrics, &d](const HttpRequest&) {
+  route("GET", "/metrics", [&m = d.net.metrics, &d](const HttpRequest& req) {
+    // An operator surface: on the main port only with an API token of role "metrics".
+    if (auto refused = auth::refuse_api_call(req, d.signer, "metrics")) return std::move(*refused);
     std::string body;
     auto line = [&](const char* name, const std::atomic<std::uint64_t>& v) {
       body += std::string("cohort_") + name + " " + std::to_string(v.load(std::memory_order_relaxed)) + "\n";

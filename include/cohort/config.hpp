@@ -47,9 +47,19 @@ struct Config {
   // The longest period of a big topic, in ticks: a topic of k keys publishes every
   // presence_tick_ms × min(presence_max_stretch, ceil(k / 1000)). 1 = never stretch.
   std::uint32_t presence_max_stretch = 20;
-  // The HMAC key of signed tokens. Empty: read <data_dir>/secret, created with 32 random bytes
-  // at first start, so tokens stay valid across restarts.
+  // The HMAC key of signed tokens, at least 32 bytes (shorter is refused at start). Empty: read
+  // <data_dir>/secret, created (mode 0600) with 32 random bytes at first start, so tokens stay
+  // valid across restarts; a secret file that group or others can read is refused.
   std::string secret;
+  // A sign-in link (/signin?grant=...) works once, for this long: minutes, so a link that
+  // leaks later (a chat log, a browser history) is worthless.
+  std::uint32_t grant_ttl_s = 600;
+  // Roles given by a sign-in last this long in the visitor's cookie; then the visitor is an
+  // ordinary one again (same identity) and needs a new link. Half a working day.
+  std::uint32_t role_ttl_s = 12 * 3600;
+  // Also print the moderator's sign-in link on stdout at start (it is always written to
+  // <data_dir>/moderator-grant, mode 0600). Off: stdout often ends up in shared logs.
+  bool print_grant = false;
   // Live views: their templates and the npm packages whose client bundles the pages load.
   // Empty = templates/ and node_modules/ of the source tree next to the binary.
   std::string templates_dir;

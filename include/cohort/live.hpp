@@ -27,8 +27,10 @@
 //
 // Failure. A view whose callback throws ends (the client gets phx_error, shows its error state
 // and rejoins, which mounts it again). A tampered or expired session token is refused at join
-// ("unauthorized": the client reloads the page and gets a fresh one). A template error names
-// the file and line when the node starts, not at the first request.
+// ("unauthorized": the client reloads the page and gets a fresh one), and so is a join whose
+// _csrf_token is not the one of the session's visitor ("stale", as Phoenix answers a bad CSRF
+// token: the client reloads too). A template error names the file and line when the node
+// starts, not at the first request.
 //
 // Threads. A view lives on one reactor thread for its whole life; every callback runs there.
 #pragma once
@@ -175,11 +177,17 @@ class Live {
   // Every connected view tracks its visitor on topic (key: the user id; meta: name, color,
   // page (the URL path), view (the view id)), so a dashboard can follow who is where.
   Live& track_visitors(std::string topic);
-  // After Node::start(): a link that gives whoever opens it these roles (kept in their signed
-  // visitor cookie) — "/signin?grant=<token>&then=<path>", valid for ttl. How a moderator is
-  // made without accounts: the operator hands the link out.
+  // After Node::start(): a link that gives whoever uses it these roles (kept in their signed
+  // visitor cookie for Config::role_ttl_s) — "/signin?grant=<token>&then=<path>". It works
+  // once, within ttl, and only until this process ends (each run has its own grant epoch).
+  // How a moderator is made without accounts: the operator hands the link out. then must be a
+  // local path ("/quiz"); anything else lands on "/".
   std::string grant_link(const std::vector<std::string>& roles, std::chrono::seconds ttl,
                          std::string_view then = "/") const;
+  // After Node::start(): writes this run's grant epoch to <data_dir>/grant-epoch (mode 0600),
+  // so that `cohort grant`, run with the same data directory and secret, mints links this run
+  // accepts. Returns an error message, or nullopt.
+  std::optional<std::string> save_grant_epoch() const;
   // Compiles the templates (Config::templates_dir), checks every view's and component's template
   // exists (components: one root element) and installs the routes. Returns every error found,
   // each naming file and line, or nullopt.

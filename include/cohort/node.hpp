@@ -38,6 +38,7 @@ struct HttpRequest {
   std::string content_type;
   std::string cookie;  // the Cookie header, raw
   std::string host;    // the Host header
+  std::string authorization;  // the Authorization header, raw ("Bearer <token>" for the API)
   // The value of cookie `name`, or "" when absent.
   std::string cookie_value(std::string_view name) const;
   // The decoded value of query parameter `name` (the last one when repeated), or nullopt.

@@ -1,4 +1,6 @@
-// token.cpp — HMAC-SHA256 signed claims: see cohort/token.hpp.
+// token.cpp — HMAC-SHA256 signed claims with a kind and an expiry: see cohort/token.hpp.
+// Never accepts a token without checking its MAC, kind and expiry; never compares secret
+// values with an early-exit comparison.
 #include "cohort/token.hpp"
 
 #include "auth/base64.hpp"
@@ -7,11 +9,38 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <ctime>
 
 namespace cohort {
+
+namespace {
+constexpr std::array<std::pair<TokenKind, std::string_view>, 5> kKinds = {{
+    {TokenKind::session, "session"},
+    {TokenKind::visitor, "visitor"},
+    {TokenKind::grant, "grant"},
+    {TokenKind::api, "api"},
+    {TokenKind::socket, "socket"},
+}};
+}  // namespace
+
+std::string_view kind_name(TokenKind kind) {
+  for (auto [k, name] : kKinds)
+    if (k == kind) return name;
+  return "unknown";
+}
+
+std::optional<TokenKind> kind_from_name(std::string_view name) {
+  for (auto [k, n] : kKinds)
+    if (n == name) return k;
+  return std::nullopt;
+}
+
+bool equal_secrets(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
 
 Actor Actor::from_claims(const JsonObject& claims) {
   Actor a;
@@ -31,33 +60,54 @@ std::string TokenSigner::mac(std::string_view data) const {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
-std::string TokenSigner::sign(const JsonObject& claims) const {
+std::string TokenSigner::sign_until(TokenKind kind, JsonObject claims, std::int64_t exp_unix) const {
+  claims["kind"] = kind_name(kind);
+  claims["exp"] = exp_unix;
   std::string body = auth::encode_url(json::serialize(claims));
   return body + "." + auth::encode_url(mac(body));
 }
 
-TokenSigner::Verified TokenSigner::verify(std::string_view token) const {
-  return verify(token, static_cast<std::int64_t>(std::time(nullptr)));
+std::string TokenSigner::sign(TokenKind kind, JsonObject claims, std::chrono::seconds ttl) const {
+  return sign_until(kind, std::move(claims), static_cast<std::int64_t>(std::time(nullptr)) + ttl.count());
 }
 
-TokenSigner::Verified TokenSigner::verify(std::string_view token, std::int64_t now) const {
+TokenSigner::Verified TokenSigner::verify(std::string_view token, TokenKind expected) const {
+  return verify(token, expected, static_cast<std::int64_t>(std::time(nullptr)));
+}
+
+TokenSigner::Verified TokenSigner::verify(std::string_view token, TokenKind expected, std::int64_t now) const {
   auto dot = token.find('.');
   if (dot == std::string_view::npos) return {std::nullopt, "malformed"};
   std::string_view body = token.substr(0, dot);
-  auto sig = auth::decode(token.substr(dot + 1));
-  if (!sig) return {std::nullopt, "malformed"};
-  std::string expected = mac(body);
-  if (sig->size() != expected.size() || CRYPTO_memcmp(sig->data(), expected.data(), expected.size()) != 0)
-    return {std::nullopt, "bad signature"};
+  std::string_view sig = token.substr(dot + 1);
+  if (!auth::decode(sig)) return {std::nullopt, "malformed"};
+  // The signature's text is compared, not its decoded bytes: base64 has several spellings of
+  // the same bytes (unused low bits of the last character, padding), and only the one the
+  // signer writes is accepted, so a token cannot be re-spelled into a "different" valid one.
+  if (!equal_secrets(sig, auth::encode_url(mac(body)))) return {std::nullopt, "bad signature"};
   auto text = auth::decode(body);
   if (!text) return {std::nullopt, "malformed"};
   boost::system::error_code ec;
   Json claims = json::parse(*text, ec);
   if (ec || !claims.is_object()) return {std::nullopt, "malformed"};
-  if (auto* exp = claims.get_object().if_contains("exp"); exp && exp->is_number()) {
-    if (exp->to_number<double>() <= static_cast<double>(now)) return {std::nullopt, "expired"};
-  }
+  const JsonObject& c = claims.get_object();
+  const Json* exp = c.if_contains("exp");
+  if (!exp || !exp->is_number()) return {std::nullopt, "no expiry"};
+  if (exp->to_number<double>() <= static_cast<double>(now)) return {std::nullopt, "expired"};
+  const Json* kind = c.if_contains("kind");
+  if (!kind || !kind->is_string() || kind->get_string() != kind_name(expected)) return {std::nullopt, "wrong kind"};
   return {std::move(claims.get_object()), {}};
+}
+
+std::string TokenSigner::tag(std::string_view purpose, std::string_view value) const {
+  std::string input(purpose);
+  input.push_back('\0');  // token bodies are base64url text: a tag input never equals one
+  input.append(value);
+  return auth::encode_url(mac(input));
+}
+
+bool TokenSigner::check_tag(std::string_view purpose, std::string_view value, std::string_view candidate) const {
+  return equal_secrets(candidate, tag(purpose, value));
 }
 
 }  // namespace cohort

@@ -9,6 +9,8 @@
 #include <future>
 #include <optional>
 
+#include "auth/redact.hpp"
+
 namespace cohort::cluster {
 
 namespace {
@@ -62,18 +64,19 @@ std::variant<std::uint32_t, std::string> claim_node_id(const RedisAddress& a, co
 
 std::variant<RedisAddress, std::string> parse_redis_url(std::string_view url) {
   const std::string text(url);  // NUL-terminated: Boost.URL 1.81 reads up to a NUL (net/query.hpp)
+  const std::string shown = "'" + auth::redact_url(url) + "'";  // never a password
   auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) return "'" + std::string(url) + "' is not a URL (expected redis://HOST:PORT)";
-  if (parsed->scheme() != "redis") return "'" + std::string(url) + "' must start with redis://";
-  if (parsed->host().empty()) return "'" + std::string(url) + "' has no host";
-  if (!parsed->path().empty() && parsed->path() != "/") return "'" + std::string(url) + "': paths are not supported";
-  if (parsed->has_userinfo() || parsed->has_query()) return "'" + std::string(url) + "': user, password and options are not supported";
+  if (!parsed) return shown + " is not a URL (expected redis://HOST:PORT)";
+  if (parsed->scheme() != "redis") return shown + " must start with redis://";
+  if (parsed->host().empty()) return shown + " has no host";
+  if (!parsed->path().empty() && parsed->path() != "/") return shown + ": paths are not supported";
+  if (parsed->has_userinfo() || parsed->has_query()) return shown + ": user, password and options are not supported";
   RedisAddress a;
   a.host = parsed->host_address();
   if (a.host.size() > 2 && a.host.front() == '[') a.host = a.host.substr(1, a.host.size() - 2);
   if (parsed->has_port()) {
     auto p = parsed->port_number();
-    if (p == 0) return "'" + std::string(url) + "' has a bad port";
+    if (p == 0) return shown + " has a bad port";
     a.port = p;
   }
   return a;

@@ -4,10 +4,14 @@
 
 #include <filesystem>
 
+#include "auth/api_auth.hpp"
+#include "auth/grants.hpp"
+#include "auth/secret_file.hpp"
 #include "cohort/node.hpp"
 #include "live/live_channel.hpp"
 #include "live/page.hpp"
 #include "live/registry.hpp"
+#include "live/signin.hpp"
 
 namespace cohort::live {
 
@@ -28,6 +32,7 @@ struct Live::Impl {
   explicit Impl(cohort::Node& n) : node(n) {}
   cohort::Node& node;
   Registry registry;
+  auth::GrantLedger grants;  // this run's sign-in grants (epoch, used ids)
 };
 
 Live::Live(cohort::Node& node) : impl_(std::make_unique<Impl>(node)) {}
@@ -50,7 +55,11 @@ Live& Live::track_visitors(std::string topic) {
 
 std::string Live::grant_link(const std::vector<std::string>& roles, std::chrono::seconds ttl,
                              std::string_view then) const {
-  return signin_link(impl_->node.signer(), roles, ttl, then);
+  return signin_link(impl_->grants.mint(impl_->node.signer(), roles, ttl), then);
+}
+
+std::optional<std::string> Live::save_grant_epoch() const {
+  return auth::write_private_file(impl_->node.config().data_dir + "/grant-epoch", impl_->grants.epoch() + "\n");
 }
 
 std::optional<std::string> Live::install() {
@@ -86,11 +95,14 @@ std::optional<std::string> Live::install() {
 
   reg.frame = std::chrono::milliseconds(config.live_frame_ms);
   reg.session_ttl = std::chrono::seconds(config.live_session_ttl_s);
+  reg.secure_cookies = !config.tls_cert.empty();
   Services services{node.pubsub(), node.presence(), node.stores(), reg};
   node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));
   install_pages(node, services);
-  install_signin(node);
-  node.route("GET", "/metrics/live", [&stats = reg.stats](const HttpRequest&) {
+  install_signin(node, impl_->grants, SigninSettings{std::chrono::seconds(config.role_ttl_s), reg.secure_cookies});
+  // An operator surface, like /metrics: on the main port only with an API token of role "metrics".
+  node.route("GET", "/metrics/live", [&stats = reg.stats, &signer = node.signer()](const HttpRequest& req) {
+    if (auto refused = auth::refuse_api_call(req, signer, "metrics")) return std::move(*refused);
     auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
     return HttpResponse::json(200, JsonObject{{"views_mounted", n(stats.views_mounted)},
                                               {"events", n(stats.events)},

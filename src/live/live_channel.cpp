@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "live/form.hpp"
+#include "live/page.hpp"
 #include "live/view_instance.hpp"
 
 namespace cohort::live {
@@ -22,6 +23,12 @@ std::string_view string_field(const Json& v, std::string_view name) {
   return f && f->is_string() ? std::string_view(f->get_string()) : std::string_view{};
 }
 
+// (An overload, so that an object is never copied into a temporary Json the view points into.)
+std::string_view string_field(const JsonObject& o, std::string_view name) {
+  const Json* f = o.if_contains(name);
+  return f && f->is_string() ? std::string_view(f->get_string()) : std::string_view{};
+}
+
 // The join's refusal for effects a mount asked for instead of rendering (D.9).
 std::optional<JoinResult> redirect_refusal(Effects& effects) {
   if (effects.redirect)
@@ -36,10 +43,10 @@ class LiveChannel final : public Channel {
 
   JoinResult join(const Json& params, ChannelContext& ctx) override {
     std::string id = ctx.topic().substr(3);  // "lv:"
-    auto verified = signer_.verify(string_field(params, "session"));
+    auto verified = signer_.verify(string_field(params, "session"), TokenKind::session);
     const JsonObject* claims = verified.claims ? &*verified.claims : nullptr;
-    if (!claims || string_field(*claims, "kind") != "live" || string_field(*claims, "id") != id)
-      return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}});
+    if (!claims || string_field(*claims, "id") != id) return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}});
+    if (!csrf_ok(*claims, params)) return JoinResult::refuse(JsonObject{{"reason", "stale"}});
     std::string url(string_field(params, "url"));
     if (url.empty()) url = string_field(params, "redirect");
     std::string_view path, query;
@@ -96,6 +103,15 @@ class LiveChannel final : public Channel {
   }
 
  private:
+  // The join's params._csrf_token (sent by phoenix_live_view from the page's csrf meta tag) must
+  // be the session's visitor's: Phoenix answers a bad one with "stale", which makes the stock
+  // client load the page again (and so get a fresh session and token).
+  bool csrf_ok(const JsonObject& claims, const Json& params) const {
+    const Json* user = claims.if_contains("user");
+    const Json* connect = field(params, "params");
+    return user && connect && csrf_matches(signer_, string_field(*user, "id"), string_field(*connect, "_csrf_token"));
+  }
+
   JoinResult join_result() {
     JsonObject rendered = view_->render_full();
     Effects effects = view_->take_effects();

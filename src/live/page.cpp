@@ -17,7 +17,16 @@ namespace cohort::live {
 namespace {
 
 constexpr std::string_view kUserCookie = "cohort_user";
-constexpr int kUserCookieDays = 365;
+// The identity cookie lasts a year: people keep their made-up name and colour between visits.
+constexpr std::chrono::seconds kVisitorTtl{365 * 24 * 3600};
+constexpr std::string_view kCsrfPurpose = "live-csrf";
+
+std::int64_t now_unix() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::string_view user_id_of(const JsonObject& user) {
+  const Json* id = user.if_contains("id");
+  return id && id->is_string() ? std::string_view(id->get_string()) : std::string_view{};
+}
 
 std::string random_url_chars(std::size_t bytes) {
   std::string raw(bytes, '\0');
@@ -69,13 +78,13 @@ std::string load_file(const std::string& path) {
 }
 
 // The page around the view's HTML (PROTOCOL.md D.1).
-std::string shell(std::string_view title, std::string_view id, std::string_view session, std::string_view inner) {
-  std::string csrf = random_url_chars(18);
+std::string shell(std::string_view title, std::string_view id, std::string_view session, std::string_view csrf,
+                  std::string_view inner) {
   std::string page;
   page.reserve(inner.size() + 1024);
   page += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  page += "<meta name=\"csrf-token\" content=\"" + csrf + "\">\n";
+  page += "<meta name=\"csrf-token\" content=\"" + std::string(csrf) + "\">\n";
   page += "<title data-suffix=\" · Cohort\">" + escape_attr(title) + " · Cohort</title>\n";
   page += "<link rel=\"stylesheet\" href=\"/assets/cohort.css\">\n";
   page += "<script defer src=\"/assets/vendor/phoenix.min.js\"></script>\n";
@@ -90,31 +99,43 @@ std::string shell(std::string_view title, std::string_view id, std::string_view 
   return page;
 }
 
-HttpResponse html(unsigned status, std::string body) {
-  return HttpResponse{status, "text/html; charset=utf-8", std::move(body), {}};
+HttpResponse html(unsigned status, std::string body) { return html_response(status, std::move(body)); }
+
+// A view's own redirect (Socket::redirect / push_navigate during the dead render). A target
+// with a control character (CR/LF would add headers of its own) goes to "/" instead.
+HttpResponse redirect_to(std::string_view to) {
+  bool clean = std::none_of(to.begin(), to.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  HttpResponse r = html(302, "");
+  r.headers.emplace_back("Location", clean && !to.empty() ? std::string(to) : std::string("/"));
+  return r;
 }
 
-HttpResponse redirect_to(std::string_view to) {
-  HttpResponse r = html(302, "");
-  r.headers.emplace_back("Location", std::string(to));
-  return r;
+// The signed session of a page: its view id and user; it ends with the session TTL, or with the
+// user's roles when they end first (the reload that follows gives a page without them).
+std::string session_token(const TokenSigner& signer, const Visitor& visitor, std::string_view id,
+                          std::chrono::seconds ttl, JsonObject& claims) {
+  std::int64_t exp = now_unix() + ttl.count();
+  if (visitor.roles_exp > 0) exp = std::min(exp, visitor.roles_exp);
+  claims = JsonObject{{"id", id}, {"user", visitor.user}};
+  std::string token = signer.sign_until(TokenKind::session, claims, exp);
+  claims["kind"] = kind_name(TokenKind::session);
+  claims["exp"] = exp;
+  return token;
 }
 
 void serve_view(Services services, const TokenSigner& signer, const HttpRequest& req, HttpResponder respond) {
   auto match = services.registry.router.match(req.path, req.query);
   if (!match) return respond(html(404, "<!DOCTYPE html><title>Not found</title><p>No page at this address.</p>"));
   const ViewRoute& route = services.registry.views[match->route_index];
-  Visitor visitor = visitor_of(req, signer);
+  Visitor visitor = visitor_of(req, signer, services.registry.secure_cookies);
   std::string id = "phx-" + random_url_chars(12);
-  JsonObject claims{{"kind", "live"},
-                    {"id", id},
-                    {"user", visitor.user},
-                    {"exp", static_cast<std::int64_t>(std::time(nullptr)) + services.registry.session_ttl.count()}};
-  std::string session_token = signer.sign(claims);
+  JsonObject claims;
+  std::string session = session_token(signer, visitor, id, services.registry.session_ttl, claims);
+  std::string csrf = csrf_token(signer, user_id_of(visitor.user));
   auto view = std::make_shared<ViewInstance>(services, route, id, claims);
   std::string url = "http://" + (req.host.empty() ? std::string("localhost") : req.host) + req.path +
                     (req.query.empty() ? "" : "?" + req.query);
-  view->start(match->params, url, [view, respond, session_token, id, set_cookie = visitor.set_cookie] {
+  view->start(match->params, url, [view, respond, session, csrf, id, set_cookie = visitor.set_cookie] {
     HttpResponse r;
     try {
       JsonObject tree = view->render_full();
@@ -123,12 +144,11 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
       if (effects.navigate) return respond(redirect_to((*effects.navigate)["to"].get_string()));
       std::string title = tree.contains("t") ? std::string(tree["t"].get_string()) : view->route().title;
       const JsonObject* components = tree.contains("c") ? &tree["c"].get_object() : nullptr;
-      r = html(200, shell(title, id, session_token, components ? to_html(tree, *components) : to_html(tree)));
+      r = html(200, shell(title, id, session, csrf, components ? to_html(tree, *components) : to_html(tree)));
     } catch (const std::exception& e) {
       r = html(500, "<!DOCTYPE html><title>Error</title><p>This page failed to render: " + escape_attr(e.what()) + "</p>");
     }
     if (!set_cookie.empty()) r.headers.emplace_back("Set-Cookie", set_cookie);
-    r.headers.emplace_back("Cache-Control", "no-store");
     respond(std::move(r));
   });
 }
@@ -137,62 +157,54 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
 
 std::string escape_attr(std::string_view text) { return escape_html(text); }
 
-std::string user_cookie(const JsonObject& user, const TokenSigner& signer) {
-  JsonObject claims{{"kind", "user"}, {"user", user}};
-  return std::string(kUserCookie) + "=" + signer.sign(claims) + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
-         std::to_string(kUserCookieDays * 24 * 3600);
+HttpResponse html_response(unsigned status, std::string body) {
+  HttpResponse r{status, "text/html; charset=utf-8", std::move(body), {}};
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
 }
 
-Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer) {
+std::string simple_page(std::string_view title, std::string_view body) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+         escape_attr(title) + " · Cohort</title>\n<link rel=\"stylesheet\" href=\"/assets/cohort.css\">\n</head>\n"
+         "<body>\n<main class=\"page\">\n<h1>" + escape_attr(title) + "</h1>\n" + std::string(body) +
+         "\n</main>\n</body>\n</html>\n";
+}
+
+std::string csrf_token(const TokenSigner& signer, std::string_view user_id) { return signer.tag(kCsrfPurpose, user_id); }
+
+bool csrf_matches(const TokenSigner& signer, std::string_view user_id, std::string_view candidate) {
+  return !user_id.empty() && signer.check_tag(kCsrfPurpose, user_id, candidate);
+}
+
+std::string user_cookie(const JsonObject& user, std::int64_t roles_exp, const TokenSigner& signer, bool secure) {
+  JsonObject claims{{"user", user}};
+  if (roles_exp > 0) claims["roles_exp"] = roles_exp;
+  return std::string(kUserCookie) + "=" + signer.sign(TokenKind::visitor, std::move(claims), kVisitorTtl) +
+         "; Path=/; Max-Age=" + std::to_string(kVisitorTtl.count()) + "; HttpOnly; SameSite=Lax" +
+         (secure ? "; Secure" : "");
+}
+
+Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool secure) {
   std::string token = request.cookie_value(kUserCookie);
-  if (!token.empty()) {
-    auto verified = signer.verify(token);
-    if (verified.claims) {
-      const Json* kind = verified.claims->if_contains("kind");
-      const Json* user = verified.claims->if_contains("user");
-      if (kind && *kind == "user" && user && user->is_object()) return Visitor{user->get_object(), ""};
+  auto verified = token.empty() ? TokenSigner::Verified{} : signer.verify(token, TokenKind::visitor);
+  const Json* user = verified.claims ? verified.claims->if_contains("user") : nullptr;
+  if (user && user->is_object() && !user_id_of(user->get_object()).empty()) {
+    Visitor v{user->get_object(), 0, "", true};
+    const Json* exp = verified.claims->if_contains("roles_exp");
+    if (exp && exp->is_number()) v.roles_exp = static_cast<std::int64_t>(exp->to_number<double>());
+    if (v.user.contains("roles") && v.roles_exp <= now_unix()) {
+      // The roles ran out: the same visitor without them (the cookie is replaced to match).
+      v.user.erase("roles");
+      v.roles_exp = 0;
+      v.set_cookie = user_cookie(v.user, 0, signer, secure);
+    } else if (!v.user.contains("roles")) {
+      v.roles_exp = 0;
     }
+    return v;
   }
-  JsonObject user = new_user();
-  return Visitor{user, user_cookie(user, signer)};
-}
-
-std::string signin_link(const TokenSigner& signer, const std::vector<std::string>& roles, std::chrono::seconds ttl,
-                        std::string_view then) {
-  json::array list;
-  for (const auto& r : roles) list.emplace_back(r);
-  JsonObject claims{{"kind", "grant"},
-                    {"roles", std::move(list)},
-                    {"exp", static_cast<std::int64_t>(std::time(nullptr)) + ttl.count()}};
-  std::string link = "/signin?grant=" + signer.sign(claims);
-  if (then != "/") link += "&then=" + std::string(then);  // a local path: no escaping needed for ours
-  return link;
-}
-
-void install_signin(cohort::Node& node) {
-  const TokenSigner& signer = node.signer();
-  node.route("GET", "/signin", [&signer](const HttpRequest& req) {
-    std::string grant, then = "/";
-    grant = req.query_param("grant").value_or("");
-    then = req.query_param("then").value_or("/");
-    if (then.empty() || then[0] != '/' || then.starts_with("//")) then = "/";
-    auto verified = signer.verify(grant);
-    const Json* kind = verified.claims ? verified.claims->if_contains("kind") : nullptr;
-    const Json* roles = verified.claims ? verified.claims->if_contains("roles") : nullptr;
-    if (!kind || *kind != "grant" || !roles || !roles->is_array())
-      return html(403, "<!DOCTYPE html><title>Sign-in link not valid</title><p>This sign-in link is not valid (" +
-                           escape_attr(verified.claims ? "not a grant" : verified.error) +
-                           "). Ask for a new one.</p>");
-    Visitor visitor = visitor_of(req, signer);
-    json::array have;
-    if (const Json* r = visitor.user.if_contains("roles"); r && r->is_array()) have = r->get_array();
-    for (const auto& r : roles->get_array())
-      if (std::find(have.begin(), have.end(), r) == have.end()) have.push_back(r);
-    visitor.user["roles"] = std::move(have);
-    HttpResponse r = redirect_to(then);
-    r.headers.emplace_back("Set-Cookie", user_cookie(visitor.user, signer));
-    return r;
-  });
+  JsonObject fresh = new_user();
+  return Visitor{fresh, 0, user_cookie(fresh, 0, signer, secure), false};
 }
 
 void install_pages(cohort::Node& node, Services services) {

@@ -2,18 +2,23 @@
 //
 // Owns: the GET answer for a view's path: the view mounted disconnected (stores read once),
 // rendered to HTML inside the root container that phoenix_live_view joins
-// (id, data-phx-main, a signed data-phx-session), the csrf meta tag the stock client requires,
-// the <title>, and the script tags of the phoenix and phoenix_live_view bundles (served from
-// their npm packages) plus Cohort's bootstrap (static/assets/cohort_live.js).
-// Identity: a browser without a valid "cohort_user" cookie gets one: a signed {id, name, color}
-// made up on the spot (the demo apps show people by name and colour); sign-in pages may issue
-// one with roles. The live session token embeds that user, the view id and an expiry.
-// The csrf token is a random value the client echoes; Cohort authenticates the live socket by
-// the signed session instead (a page of another origin cannot read it).
+// (id, data-phx-main, a signed data-phx-session), the csrf meta tag, the <title>, and the
+// script tags of the phoenix and phoenix_live_view bundles (served from their npm packages)
+// plus Cohort's bootstrap (static/assets/cohort_live.js).
+// Identity: a browser without a valid "cohort_user" cookie (a token of kind visitor, HttpOnly,
+// SameSite=Lax, Secure with TLS, one year) gets one: a signed {id, name, color} made up on the
+// spot (the demo apps show people by name and colour). A sign-in (signin.hpp) adds roles with
+// their own expiry ("roles_exp"): past it the roles are dropped and the visitor keeps their id.
+// The live session token (kind session) embeds that user and the view id, and expires with the
+// session TTL or with the roles, whichever comes first.
+// CSRF: the meta tag's token is tag("csrf", visitor id) under the node's secret; the live join
+// (live_channel.hpp) and the sign-in form check it in constant time against the visitor the
+// session or cookie names, so a token from another visitor's page is refused.
 // Threads: runs on the reactor of the HTTP session; answers asynchronously when the view
 // follows stores.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "cohort/node.hpp"
@@ -23,18 +28,23 @@ namespace cohort::live {
 
 // The user claims of a request's cookie, or a new user with the Set-Cookie header to send.
 struct Visitor {
-  JsonObject user;          // {"id", "name", "color", "roles"?}
-  std::string set_cookie;   // "" when the cookie was valid
+  JsonObject user;             // {"id", "name", "color", "roles"?}: roles only while they last
+  std::int64_t roles_exp = 0;  // when the roles end (Unix seconds); 0 without roles
+  std::string set_cookie;      // "" when the cookie was valid and unchanged
+  bool from_cookie = false;    // the request's cookie named this visitor (else: made up now)
 };
-Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer);
-// A Set-Cookie value holding user (signed), for sign-in pages.
-std::string user_cookie(const JsonObject& user, const TokenSigner& signer);
+// secure: add the Secure attribute to a cookie issued now (the node serves TLS).
+Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool secure);
+// The Set-Cookie value holding user (signed, kind visitor; roles until roles_exp).
+std::string user_cookie(const JsonObject& user, std::int64_t roles_exp, const TokenSigner& signer, bool secure);
 
-// GET /signin?grant=<token>&then=<path>: adds the grant's roles to the visitor's cookie and
-// redirects to then (a local path). A bad or expired grant is a 403 page saying so.
-void install_signin(cohort::Node& node);
-std::string signin_link(const TokenSigner& signer, const std::vector<std::string>& roles, std::chrono::seconds ttl,
-                        std::string_view then);
+// The CSRF token of a visitor (user id), and its constant-time check.
+std::string csrf_token(const TokenSigner& signer, std::string_view user_id);
+bool csrf_matches(const TokenSigner& signer, std::string_view user_id, std::string_view candidate);
+
+// A minimal HTML page (sign-in, errors) in the site's style. body is HTML.
+std::string simple_page(std::string_view title, std::string_view body);
+HttpResponse html_response(unsigned status, std::string body);
 
 // Serves GET requests for the views of registry (one route per view path prefix).
 void install_pages(cohort::Node& node, Services services);

@@ -49,6 +49,7 @@ struct Registry {
   Router router;
   std::chrono::milliseconds frame{30};
   std::chrono::seconds session_ttl{14 * 24 * 3600};
+  bool secure_cookies = false;  // the node serves TLS: cookies get the Secure attribute
   std::string visitors_topic;  // "" = views do not track their visitors
   LiveStats stats;
 };

@@ -138,6 +138,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     r.content_type = std::string(req[http::field::content_type]);
     r.cookie = std::string(req[http::field::cookie]);
     r.host = std::string(req[http::field::host]);
+    r.authorization = std::string(req[http::field::authorization]);
     return r;
   }
 

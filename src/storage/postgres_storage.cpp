@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "storage/stored_json.hpp"
+#include "auth/redact.hpp"
 
 namespace cohort::storage {
 
@@ -74,7 +75,7 @@ static Result exec(PGconn* c, const char* sql, std::initializer_list<std::string
 static Conn connect(const std::string& url, std::string& error) {
   Conn c(PQconnectdb(url.c_str()));
   if (PQstatus(c.get()) != CONNECTION_OK) {
-    error = "cannot connect to PostgreSQL at " + url + ": " + PQerrorMessage(c.get());
+    error = "cannot connect to PostgreSQL at " + auth::redact_url(url) + ": " + PQerrorMessage(c.get());
     while (!error.empty() && error.back() == '\n') error.pop_back();
     return nullptr;
   }

@@ -65,7 +65,7 @@ std::string child(const std::string& where, std::string_view segment) {
 
 std::string at(std::string_view where) { return where.empty() ? std::string("the root") : std::string(where); }
 
-std::optional<Violation> check_string(std::string_view s, const StoreLimits& limits, std::string_view where) {
+std::optional<Violation> string_violation(std::string_view s, const StoreLimits& limits, std::string_view where) {
   if (s.size() > limits.max_string_bytes)
     return Violation{true, "a string of " + std::to_string(s.size()) + " bytes at " + at(where) + " (store_max_string_bytes is " +
            std::to_string(limits.max_string_bytes) + ")"};
@@ -78,7 +78,7 @@ std::optional<Violation> check_at(const Json& v, const StoreLimits& limits, std:
                                   const std::string& where) {
   if (v.is_double() && !std::isfinite(v.get_double()))
     return Violation{false, "a number that is not finite at " + at(where)};
-  if (const json::string* s = v.if_string()) return check_string(*s, limits, where);
+  if (const json::string* s = v.if_string()) return string_violation(*s, limits, where);
   if (!v.is_structured()) return std::nullopt;
   if (depth + 1 > limits.max_depth)
     return Violation{true, "nesting deeper than " + std::to_string(limits.max_depth) + " at " + at(where) +
@@ -104,6 +104,10 @@ std::optional<Violation> check_at(const Json& v, const StoreLimits& limits, std:
 std::optional<Violation> check_value(const Json& v, const StoreLimits& limits, std::size_t depth_above,
                                      std::string_view where) {
   return check_at(v, limits, depth_above, std::string(where));
+}
+
+std::optional<Violation> check_string(std::string_view s, const StoreLimits& limits, std::string_view where) {
+  return string_violation(s, limits, where);
 }
 
 std::optional<Violation> check_member_name(std::string_view name, const StoreLimits& limits) {

@@ -36,6 +36,9 @@ struct Violation {
 std::optional<Violation> check_value(const Json& v, const StoreLimits& limits, std::size_t depth_above,
                                      std::string_view where);
 
+// Why a string value may not be stored (too long, not UTF-8), or nullopt.
+std::optional<Violation> check_string(std::string_view s, const StoreLimits& limits, std::string_view where);
+
 // Why a member name may not be stored (too long, not UTF-8), or nullopt.
 std::optional<Violation> check_member_name(std::string_view name, const StoreLimits& limits);
 

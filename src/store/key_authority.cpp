@@ -188,7 +188,7 @@ void KeyAuthority::run(OpCall call, OpDone done) {
 // The op row stores the args and the actor's id: they must load again like the state does.
 std::optional<JsonObject> KeyAuthority::unstorable(const OpCall& call) const {
   auto why = storage::check_value(call.args, env_.limits, 0, "");
-  if (!why) why = storage::check_value(Json(call.actor.id), env_.limits, 0, "");
+  if (!why) why = storage::check_string(call.actor.id, env_.limits, "the actor id");
   if (!why) return std::nullopt;
   return JsonObject{{"reason", why->too_large ? "too_large" : "invalid"}, {"field", "args"}, {"detail", why->detail}};
 }

@@ -97,7 +97,7 @@ class StoreChannel final : public Channel {
     if (!token)
       if (const Json* connect_params = ctx.assigns().if_contains("params")) token = field(*connect_params, "token");
     if (!token || !token->is_string() || token->get_string().empty()) return std::nullopt;
-    auto verified = signer_.verify(token->get_string());
+    auto verified = signer_.verify(token->get_string(), TokenKind::socket);
     if (!verified.claims) return JsonObject{{"reason", "unauthorized"}, {"detail", verified.error}};
     actor_ = Actor::from_claims(*verified.claims);
     return std::nullopt;

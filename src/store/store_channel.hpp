@@ -5,7 +5,7 @@
 //                            error {reason} (unknown_store, unauthorized, forbidden, future_version, ...)
 //   push "op" {name, args?, expect_version?} → ok {version} | error {reason, version, ...}
 //   broadcasts: "patch" {from, to, ops}, "lock" / "unlock" {path, holder, reason, expires_in_ms?}
-// The actor comes from a signed token (join param "token", else the socket's connect param
+// The actor comes from a signed token of kind socket (join param "token", else the socket's connect param
 // "token"); no token means an anonymous actor with no roles. This is the edge where a client's
 // request meets the kind's permissions: a join its StoreKind::can_join refuses is answered
 // {"reason": "forbidden", "key"} before the key is touched, and an op whose OpSpec says

@@ -1,9 +1,10 @@
 // apps.mjs — what the demo apps' browser tests share: who a page's visitor is, who a page says is
-// here, the moderator's sign-in link from the server's output, and a forged click (an element a
+// here, a moderator signed in through a fresh sign-in link, and a forged click (an element a
 // page does not show to this visitor, added by the test, to prove the store refuses what the page
 // merely hides).
 import assert from "node:assert/strict";
 import { connected, newContext, WAIT_MS } from "./browser.mjs";
+import { grantLink } from "../conformance/server.mjs";
 
 const colorOf = (style) => /#[0-9a-f]{6}/i.exec(style ?? "")?.[0] ?? null;
 
@@ -38,22 +39,16 @@ export async function waitHere(page, people) {
   assert.deepEqual(await hereOf(page), want);
 }
 
-// The grant link main.cpp prints at start ("moderator sign-in: http://…/signin?grant=…").
-export function moderatorPath(server) {
-  const m = /moderator sign-in: http:\/\/[^/\s]+(\/signin\?\S+)/.exec(server.output().stdout);
-  if (!m) throw new Error(`no "moderator sign-in:" line in the server output:\n${server.output().stdout}`);
-  return m[1];
-}
-
-// A page in a new context that has opened the moderator link (then = the page to land on).
+// A page in a new context that has used a fresh moderator sign-in link (`cohort grant`, as an
+// operator makes one): the link's page, its "Sign in" button, then the page `then`.
 export async function openModerator(browser, server, then) {
   const context = await newContext(browser);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
   page.errors = [];
   page.on("pageerror", (e) => page.errors.push(e.message));
-  const grant = moderatorPath(server).replace(/&then=[^&]*/, "");
-  await page.goto(`${server.url}${grant}&then=${encodeURIComponent(then)}`);
+  await page.goto(`${server.url}${await grantLink(server, { roles: "moderator", then })}`);
+  await Promise.all([page.waitForURL(`${server.url}${then}`), page.locator("#signin").click()]);
   await connected(page);
   return page;
 }

@@ -18,7 +18,7 @@ before(async () => {
   const url = db.url;
   // One secret for every node: a page's signed session and visitor cookie are good on any node.
   // A long lease, so the key's owner still holds it well after Redis goes away (the last test).
-  cluster = await startCluster(3, { args: ["--secret", "cluster-browser-secret", "--storage", url, "--cluster-lease-ms", "10000"] });
+  cluster = await startCluster(3, { args: ["--secret", "cluster-browser-secret-at-least-32-bytes-long", "--storage", url, "--cluster-lease-ms", "10000"] });
   for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
 });
 after(async () => {

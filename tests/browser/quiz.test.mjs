@@ -1,5 +1,5 @@
 // quiz.test.mjs — the live quiz with a moderator and three viewers: the moderator (signed in
-// through the grant link the server prints) starts, pauses, resumes and advances; every viewer
+// through a single-use sign-in link, as `cohort grant` makes one) starts, pauses, resumes and advances; every viewer
 // sees the pause banner; a viewer cannot pause; answers count once per person; a late joiner
 // sees the current question, the time left and the pause; the page lists who is here in their
 // colours, and a closed tab leaves that list. On a node with short questions: a late joiner sees

@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import net from "node:net";
 
 import { startServer } from "./server.mjs";
+import { bearer } from "./tokens.mjs";
 
 import { after, before } from "node:test";
 import { ClientPool, WAIT_MS, deferred, sameKeys, untilPresence, withTimeout } from "./helpers.mjs";
@@ -111,7 +112,8 @@ export function clusterForSuite(n, ready, what) {
 
 // The node's /metrics as {name: number}.
 export async function metrics(server) {
-  const res = await fetch(`${server.url}/metrics`);
+  const res = await fetch(`${server.url}/metrics`, { headers: bearer(server, ["metrics"]) });
+  if (res.status !== 200) throw new Error(`GET ${server.url}/metrics: ${res.status} ${await res.text()}`);
   const out = {};
   for (const line of (await res.text()).split("\n")) {
     const [name, value] = line.split(" ");

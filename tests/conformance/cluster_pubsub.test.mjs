@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 
 import { WAIT_MS, cast, collectEvents, deferred, joinResult, nextEvent, uniq, withTimeout } from "./helpers.mjs";
 import { metrics, startCluster, untilMetrics, clusterForSuite } from "./cluster.mjs";
+import { bearer } from "./tokens.mjs";
 
 describe("distributed PubSub over three nodes", () => {
   const suite = clusterForSuite(3, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
@@ -59,7 +60,7 @@ describe("distributed PubSub over three nodes", () => {
     const b = await pool.joined(B, topic);
     const got = nextEvent(b.channel, "news");
     const res = await fetch(`${A.url}/api/broadcast/${topic}?event=news`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ n: 1 }),
+      method: "POST", headers: { "content-type": "application/json", ...bearer(A, ["publish"]) }, body: JSON.stringify({ n: 1 }),
     });
     assert.equal(res.status, 200);
     assert.deepEqual(await got, { n: 1 });

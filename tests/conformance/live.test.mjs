@@ -10,20 +10,22 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { httpRequest, rawHttp } from "./wire.mjs";
-import { SECRET, token } from "./tokens.mjs";
+import { SECRET, apiToken, token } from "./tokens.mjs";
 
 const pool = new ClientPool();
 let server;
 serverForFile(pool, (s) => (server = s), { args: ["--secret", SECRET] });
 
-// The page's root container: {id, session}, and the cookie that made the visitor.
+// The page's root container: {id, session}, its CSRF token, and the cookie that made the visitor.
 async function page(path, cookie, srv = server) {
   const res = await httpRequest(`${srv.url}${path}`, { headers: cookie ? { cookie } : {} });
   assert.equal(res.status, 200, `GET ${path}`);
   const m = /<div id="(phx-[^"]+)" data-phx-main data-phx-session="([^"]+)" data-phx-static="">/.exec(res.body);
   assert.ok(m, `GET ${path}: no live root in\n${res.body.slice(0, 600)}`);
+  const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(res.body)?.[1];
+  assert.ok(csrf, `GET ${path}: no csrf-token meta tag`);
   const setCookie = res.headers["set-cookie"];
-  return { id: m[1], session: m[2], html: res.body, cookie: setCookie ? String(setCookie).split(";")[0] : cookie };
+  return { id: m[1], session: m[2], csrf, html: res.body, cookie: setCookie ? String(setCookie).split(";")[0] : cookie };
 }
 
 // The counter as the page's HTML shows it.
@@ -33,16 +35,18 @@ function shownCount(html) {
   return count;
 }
 
-function liveSocket(srv = server) {
-  return pool.connected({ wsUrl: `ws://127.0.0.1:${srv.port}/live` }, { params: { _csrf_token: "x" } });
+function liveSocket(srv = server, csrf = "x") {
+  return pool.connected({ wsUrl: `ws://127.0.0.1:${srv.port}/live` }, { params: { _csrf_token: csrf } });
 }
 
-async function joinView(path, { session, id, cookie, srv = server } = {}) {
-  const p = session !== undefined ? { session, id } : await page(path, cookie, srv);
-  const socket = await liveSocket(srv);
+// Joins the view of a page (fetched now, or the given session / id / csrf), as the stock client
+// does: the page's CSRF token in the join's params.
+async function joinView(path, { session, id, csrf, cookie, srv = server } = {}) {
+  const p = session !== undefined ? { session, id, csrf } : await page(path, cookie, srv);
+  const socket = await liveSocket(srv, p.csrf);
   const channel = socket.channel(`lv:${p.id}`, () => ({
     url: `${srv.url}${path}`,
-    params: { _csrf_token: "x", _mounts: 0, _mount_attempts: 0 },
+    params: { _csrf_token: p.csrf, _mounts: 0, _mount_attempts: 0 },
     session: p.session,
     static: null,
     sticky: false,
@@ -169,7 +173,7 @@ test("a live navigation (phx_leave + phx_join with redirect) mounts the other vi
   first.channel.leave();
   const channel = socket.channel(`lv:${first.page.id}`, () => ({
     redirect: `${server.url}/list`,
-    params: { _csrf_token: "x", _mounts: 0, _live_referer: `${server.url}/counter` },
+    params: { _csrf_token: first.page.csrf, _mounts: 0, _live_referer: `${server.url}/counter` },
     session: first.page.session,
     static: null,
     sticky: false,
@@ -184,13 +188,13 @@ test("a tampered, foreign or missing session is refused with unauthorized", asyn
   const [body, mac] = p.session.split(".");
   const tampered = `${body}.${mac.slice(0, -2)}${mac.endsWith("AA") ? "BB" : "AA"}`;
   for (const session of [tampered, "garbage", ""]) {
-    const r = await joinView("/counter", { session, id: p.id });
+    const r = await joinView("/counter", { session, id: p.id, csrf: p.csrf });
     assert.equal(r.status, "error", `session ${JSON.stringify(session.slice(0, 20))}`);
     assert.deepEqual(r.response, { reason: "unauthorized" });
     r.channel.leave();
   }
   const other = await page("/counter");
-  const r = await joinView("/counter", { session: other.session, id: p.id });
+  const r = await joinView("/counter", { session: other.session, id: p.id, csrf: other.csrf });
   assert.deepEqual(r.response, { reason: "unauthorized" }, "a session is bound to its view id");
   r.channel.leave();
 });
@@ -198,20 +202,23 @@ test("a tampered, foreign or missing session is refused with unauthorized", asyn
 test("a correctly signed session that expired, or is not a live session, is refused with unauthorized", async () => {
   const p = await page("/counter");
   const claims = JSON.parse(Buffer.from(p.session.split(".")[0], "base64url").toString());
-  assert.equal(claims.kind, "live");
+  assert.equal(claims.kind, "session");
   assert.equal(claims.id, p.id);
   const now = Math.floor(Date.now() / 1000);
   // The page's own claims, re-signed with the node's secret: accepted while valid...
-  const fresh = await joinView("/counter", { session: token({ ...claims, exp: now + 600 }), id: p.id });
+  const fresh = await joinView("/counter", { session: token({ ...claims, exp: now + 600 }), id: p.id, csrf: p.csrf });
   assert.equal(fresh.status, "ok", JSON.stringify(fresh.response));
   fresh.channel.leave();
-  // ...refused once expired, and refused when the signed token is of another kind (a grant).
+  // ...refused once expired, without an expiry, or when the signed token is of another kind.
+  const { exp: _, ...noExpiry } = claims;
   for (const [what, forged] of [
     ["expired", { ...claims, exp: now - 5 }],
+    ["no expiry", noExpiry],
     ["not a live session", { ...claims, kind: "grant", exp: now + 600 }],
+    ["a visitor cookie", { ...claims, kind: "visitor", exp: now + 600 }],
   ]) {
-    const p2 = await page("/counter");
-    const r = await joinView("/counter", { session: token({ ...forged, id: p2.id }), id: p2.id });
+    const p2 = await page("/counter", p.cookie);
+    const r = await joinView("/counter", { session: token({ ...forged, id: p2.id }), id: p2.id, csrf: p2.csrf });
     assert.equal(r.status, "error", what);
     assert.deepEqual(r.response, { reason: "unauthorized" }, what);
     r.channel.leave();
@@ -255,10 +262,11 @@ test("render batching: 2,000 PubSub messages to one view make far fewer diffs, t
   // As fast as the node takes them, in order: every broadcast request written at once on one
   // keep-alive connection (HTTP/1.1 pipelining), the last one closing it.
   let requests = "";
+  const auth = `Authorization: Bearer ${apiToken(own, ["publish"])}\r\n`;
   for (let i = 1; i <= MESSAGES; i++) {
     const body = JSON.stringify({ who: "batcher", did: `said \u201cmessage ${i}\u201d` });
     requests +=
-      "POST /api/broadcast/list:activity?event=activity HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+      "POST /api/broadcast/list:activity?event=activity HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
       `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       (i === MESSAGES ? "Connection: close\r\n" : "") + `\r\n${body}`;
   }

@@ -2,7 +2,7 @@
 //
 // startServer() spawns `$COHORT_BIN serve --host 127.0.0.1 --port 0 ...`, waits for the line
 // `cohort listening on http://127.0.0.1:<port>` on stdout and resolves to a handle:
-//   { port, url, wsUrl, proc, args, exited, stop(), kill(), restart(), output() }
+//   { port, url, wsUrl, proc, args, dataDir, exited, stop(), kill(), restart(), output() }
 // Guarantees: every wait has a deadline and rejects with a message naming what it waited for,
 // quoting the tail of the server's output; a child that exits before it is ready rejects at once.
 // Every child still alive when the test process exits is killed, and every temporary --data-dir
@@ -110,6 +110,7 @@ export async function startServer({ port = 0, args = [], dataDir = null, timeout
     wsUrl: `ws://127.0.0.1:${boundPort}/socket`, // the phoenix Socket endpoint prefix
     proc,
     args,
+    dataDir: dir, // its --data-dir (the secret, moderator-grant, grant-epoch live here)
     exited, // resolves to {code, signal} once the child exits
     output: () => ({ stdout, stderr }),
     isRunning: () => liveChildren.has(proc),
@@ -143,8 +144,43 @@ export async function startServer({ port = 0, args = [], dataDir = null, timeout
       if (liveChildren.has(proc)) throw new Error(`${what}: restart() needs the server stopped first`);
       return startServer({ port: boundPort, args: newArgs, dataDir: dir, wrap: newWrap });
     },
-    dataDir: dir,
   };
+}
+
+// Runs `$COHORT_BIN <args>` to its end (a command such as token or grant), with a deadline.
+// Resolves to {code, stdout, stderr}.
+export function runCommand(args, { timeoutMs = 10_000 } = {}) {
+  const proc = spawn(cohortBin(), args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  proc.stdout.setEncoding("utf8").on("data", (c) => (stdout += c));
+  proc.stderr.setEncoding("utf8").on("data", (c) => (stderr += c));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`cohort ${args.join(" ")}: no exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    proc.on("error", (err) => (clearTimeout(timer), reject(err)));
+    proc.on("close", (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
+  });
+}
+
+// The flags that make a command read the same secret as a running node.
+export function secretArgs(server) {
+  const i = server.args.indexOf("--secret");
+  return ["--data-dir", server.dataDir, ...(i >= 0 ? ["--secret", server.args[i + 1]] : [])];
+}
+
+// A fresh single-use sign-in link for a running node (`cohort grant`), as a path
+// "/signin?grant=...&then=...".
+export async function grantLink(server, { roles = "moderator", then = "/quiz", ttl } = {}) {
+  const args = ["grant", ...secretArgs(server), "--port", String(server.port), "--roles", roles, "--then", then,
+                ...(ttl ? ["--ttl", ttl] : [])];
+  const r = await runCommand(args);
+  if (r.code !== 0) throw new Error(`cohort ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+  const m = /^http:\/\/[^/\s]+(\/signin\?\S+)$/m.exec(r.stdout);
+  if (!m) throw new Error(`cohort grant printed no link: ${r.stdout}`);
+  return m[1];
 }
 
 // One node for a whole test file: started before the first test (handed to `use`), killed after

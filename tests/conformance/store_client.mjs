@@ -2,13 +2,13 @@
 import jsonpatch from "fast-json-patch";
 
 import { WAIT_MS, deferred, joinResult, push, withTimeout } from "./helpers.mjs";
-import { token } from "./tokens.mjs";
+import { secretOf, socketToken } from "./tokens.mjs";
 
 // A client that follows one key: it keeps its own copy of the state by applying every patch
 // with a standard JSON Patch library, and checks that versions arrive without gap or overlap.
 export async function follower(pool, server, key, { claims = { sub: "ed", roles: ["editor"] }, since, base } = {}) {
   const socket = await pool.connected(server);
-  const params = claims ? { token: token(claims) } : {};
+  const params = claims ? { token: socketToken(claims, { secret: secretOf(server) }) } : {};
   if (since !== undefined) params.since = since;
   const channel = socket.channel(`store:${key}`, params);
   const f = { socket, channel, state: base, version: since ?? 0, gaps: [], patches: 0, events: [], waiters: [] };

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { ClientPool, joinResult, push, uniq } from "./helpers.mjs";
 import { follower } from "./store_client.mjs";
 import { startServer } from "./server.mjs";
-import { SECRET, token } from "./tokens.mjs";
+import { SECRET, socketToken } from "./tokens.mjs";
 
 // The suite against one node started with storageArgs() (called when the suite starts).
 export function storesSuite(title, storageArgs = () => []) {
@@ -127,7 +127,7 @@ export function storesSuite(title, storageArgs = () => []) {
       const anon = await follower(pool, server, key, { claims: null });
       assert.equal((await anon.op("append", { item: 1 })).response.reason, "forbidden");
       const socket = await pool.connected(server);
-      const forged = socket.channel(`store:${key}`, { token: token({ sub: "eve", roles: ["editor"] }, "not-the-secret") });
+      const forged = socket.channel(`store:${key}`, { token: socketToken({ sub: "eve", roles: ["editor"] }, { secret: "not-the-secret-but-just-as-long-as-one" }) });
       const j = await joinResult(forged);
       assert.equal(j.status, "error");
       assert.equal(j.response.reason, "unauthorized");

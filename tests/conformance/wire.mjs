@@ -12,6 +12,8 @@ import http from "node:http";
 import net from "node:net";
 import WebSocket from "ws";
 
+import { bearer } from "./tokens.mjs";
+
 export const OP = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
 
 // ---- HTTP ---------------------------------------------------------------------------------
@@ -41,16 +43,19 @@ export function httpRequest(url, { method = "GET", body, headers = {}, timeoutMs
   });
 }
 
-// POST /api/broadcast/<topic>?event=E with a JSON (or deliberately broken) body.
-export function broadcastHttp(server, topic, body, { event, timeoutMs } = {}) {
+// POST /api/broadcast/<topic>?event=E with a JSON (or deliberately broken) body, sent with an
+// API token of role publish for server (authorization: a header value to send instead, or null
+// for none).
+export function broadcastHttp(server, topic, body, { event, timeoutMs, authorization } = {}) {
   const query = event ? `?event=${encodeURIComponent(event)}` : "";
   const text = typeof body === "string" ? body : JSON.stringify(body);
   // The topic goes into the path as written (':' is legal in a path segment), as curl users send it.
   const pathTopic = encodeURIComponent(topic).replace(/%3A/gi, ":");
+  const auth = authorization === undefined ? bearer(server, ["publish"]) : authorization === null ? {} : { authorization };
   return httpRequest(`${server.url}/api/broadcast/${pathTopic}${query}`, {
     method: "POST",
     body: text,
-    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) },
+    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...auth },
     timeoutMs,
   });
 }

@@ -20,7 +20,7 @@ import jsonpatch from "fast-json-patch";
 
 import { ClientPool, WAIT_MS, deferred, joinResult, withTimeout } from "../conformance/helpers.mjs";
 import { startServer } from "../conformance/server.mjs";
-import { SECRET, token } from "../conformance/tokens.mjs";
+import { SECRET, socketToken } from "../conformance/tokens.mjs";
 import { DocModel, INITIAL, LOCK_PATH, nextOp, rng } from "./doc_model.mjs";
 
 export const LIMITS = { maxDepth: 12, maxString: 2048, maxMember: 64 };
@@ -64,7 +64,7 @@ export async function modelRun({ seed, rounds, opsPerRound, storageArgs = [], lo
 
 async function channelOn(pool, server, sub, topic, params = {}) {
   const socket = await pool.connected(server, { timeout: PUSH_TIMEOUT_MS });
-  const channel = socket.channel(topic, { token: token({ sub, roles: ["editor"] }), ...params });
+  const channel = socket.channel(topic, { token: socketToken({ sub, roles: ["editor"] }), ...params });
   return { socket, channel, join: await joinResult(channel, WAIT_MS * 2) };
 }
 

@@ -10,7 +10,7 @@ import { ClientPool, joinResult, push, uniq } from "../conformance/helpers.mjs";
 import { serverForFile } from "../conformance/server.mjs";
 import { follower } from "../conformance/store_client.mjs";
 import { httpRequest } from "../conformance/wire.mjs";
-import { SECRET, token } from "../conformance/tokens.mjs";
+import { SECRET, socketToken } from "../conformance/tokens.mjs";
 
 const pool = new ClientPool();
 let server;
@@ -56,7 +56,7 @@ async function accepted(c, name, args) {
 // A join the kind refuses: {reason: "forbidden", key}.
 async function joinRefused(key, claims) {
   const socket = await pool.connected(server);
-  const r = await joinResult(socket.channel(`store:${key}`, claims ? { token: token(claims) } : {}));
+  const r = await joinResult(socket.channel(`store:${key}`, claims ? { token: socketToken(claims) } : {}));
   assert.equal(r.status, "error", `join store:${key} as ${JSON.stringify(claims)} must be refused`);
   assert.deepEqual(r.response, { reason: "forbidden", key });
 }
@@ -111,7 +111,7 @@ test("quiz: only moderators follow it over /socket; moderator ops need the role;
   assert.deepEqual(bystander.state.scores["u-mod"], { name: "Mo Moderator", color: "#888888", points: 1 });
   // The store checks the role, not the page: a token with a forged role list is not signed.
   const socket = await pool.connected(server);
-  const forged = await joinResult(socket.channel(`store:${key}`, { token: token(MODERATOR, "not-the-secret") }));
+  const forged = await joinResult(socket.channel(`store:${key}`, { token: socketToken(MODERATOR, { secret: "not-the-secret-not-the-secret-not-the-secret" }) }));
   assert.equal(forged.response.reason, "unauthorized");
   await accepted(mod, "reset", {});
 });

@@ -3,3 +3,7 @@
 # Each tests/security/*.test.mjs is one CTest test, `security_<name>`, starting its own node from
 # COHORT_BIN (the helpers in tests/conformance/server.mjs).
 cohort_node_tests(${CMAKE_CURRENT_LIST_DIR} security 120 security)
+# The CSRF test drives Chromium too: one browser at a time, like the browser tests.
+if(TEST security_csrf)
+  set_tests_properties(security_csrf PROPERTIES RESOURCE_LOCK chromium)
+endif()

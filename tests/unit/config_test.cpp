@@ -21,7 +21,7 @@ const char* const kEnvVars[] = {
     "COHORT_STATIC_DIR", "COHORT_MAX_FRAME",  "COHORT_OUTBOUND_QUEUE_LIMIT", "COHORT_MAX_CONNECTIONS",
     "COHORT_IDLE_TIMEOUT_MS", "COHORT_MAX_HEADER_BYTES", "COHORT_PRESENCE_TICK_MS", "COHORT_SHUTDOWN_GRACE_MS",
     "COHORT_PRESENCE_MAX_STRETCH",
-    "COHORT_SECRET",
+    "COHORT_SECRET", "COHORT_PRINT_GRANT", "COHORT_GRANT_TTL_S", "COHORT_ROLE_TTL_S",
 };
 
 class ConfigTest : public ::testing::Test {
@@ -273,6 +273,40 @@ TEST_F(ConfigTest, PresenceMaxStretch) {
   ASSERT_TRUE(err);
   EXPECT_NE(err->find("--presence-max-stretch"), std::string::npos) << *err;
   EXPECT_NE(std::string(serve_usage()).find("--presence-max-stretch"), std::string::npos);
+}
+
+// Sign-in settings (docs/security.md): short single-use grants, expiring roles, and a link that
+// is printed only when asked for. A boolean flag may stand alone.
+TEST_F(ConfigTest, SigninSettings) {
+  Config c;
+  EXPECT_EQ(c.grant_ttl_s, 600u);
+  EXPECT_EQ(c.role_ttl_s, 43200u);
+  EXPECT_FALSE(c.print_grant);
+  ASSERT_FALSE(load({"--print-grant", "--grant-ttl-s", "120"}, c));
+  EXPECT_TRUE(c.print_grant);
+  EXPECT_EQ(c.grant_ttl_s, 120u);
+  Config last;
+  ASSERT_FALSE(load({"--grant-ttl-s", "60", "--print-grant"}, last));
+  EXPECT_TRUE(last.print_grant);
+  Config off;
+  ASSERT_FALSE(load({"--print-grant", "false"}, off));
+  EXPECT_FALSE(off.print_grant);
+  auto file = write_file("grant.json", R"({"print_grant": true, "role_ttl_s": 3600})");
+  Config f;
+  ASSERT_FALSE(load({"--config", file}, f));
+  EXPECT_TRUE(f.print_grant);
+  EXPECT_EQ(f.role_ttl_s, 3600u);
+  Config bad;
+  EXPECT_ERROR_MENTIONS(load({"--grant-ttl-s", "0"}, bad), "--grant-ttl-s", "out of range");
+}
+
+// A URL setting's error never shows the password it carried.
+TEST_F(ConfigTest, URLErrorsHideThePassword) {
+  Config c;
+  auto err = load({"--storage", "mysql://app:hunter2@db/x"}, c);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->find("hunter2"), std::string::npos) << *err;
+  EXPECT_NE(err->find("app:***@db"), std::string::npos) << *err;
 }
 
 }  // namespace

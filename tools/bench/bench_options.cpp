@@ -102,7 +102,7 @@ const std::vector<OptionSpec>& specs() {
        [](BenchOptions& o, std::string_view v) { return to_double(v, 0.1, 600, o.converge_timeout_s); }},
       {"--key", kStore, "KIND:ID", "store key; subscribers and writers join store:<key> (livedoc:bench)",
        [](BenchOptions& o, std::string_view v) { o.key = std::string(v); return std::optional<std::string>(); }},
-      {"--token", kStore, "TOKEN", "signed token sent as the join param \"token\" (needs an editor role)",
+      {"--token", kStore, "TOKEN", "signed token (kind socket) sent as the join param \"token\" (needs an editor role)",
        [](BenchOptions& o, std::string_view v) { o.token = std::string(v); return std::optional<std::string>(); }},
       {"--writers", kStore, "N", "writer connections sharing --rate (10)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 10000, o.writers); }},

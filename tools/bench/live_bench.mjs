@@ -1,7 +1,11 @@
 // live_bench.mjs — live views under load, measured from outside with the official phoenix client
 // speaking the LiveView protocol (PROTOCOL.md D). Prints one `RESULT {json}` line per mode.
 //
-//   node tools/bench/live_bench.mjs --port 4000 --pid <server pid> [--mode events|batching|table|all]
+//   node tools/bench/live_bench.mjs --port 4000 --pid <server pid> --token "$(cohort token --roles publish,metrics)"
+//                                   [--mode events|batching|table|all]
+//
+// --token: an API token of the node (roles publish and metrics), for the batching mode's
+// POST /api/broadcast and GET /metrics/live.
 //
 // events:   E events per view on V views at once (the counter page's component toggle, which
 //           touches no store, and its "inc", which goes through the counter store and SQLite);
@@ -27,6 +31,7 @@ const port = Number(args.port ?? 4000);
 const pid = args.pid ? Number(args.pid) : null;
 const mode = args.mode ?? "all";
 const base = `http://127.0.0.1:${port}`;
+const auth = args.token ? { authorization: `Bearer ${args.token}` } : {};
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
 function request(path, { method = "GET", body, headers = {} } = {}) {
@@ -60,11 +65,12 @@ async function joinView(path) {
   const page = await request(path);
   const m = /<div id="(phx-[^"]+)" data-phx-main data-phx-session="([^"]+)"/.exec(page.text);
   if (!m) throw new Error(`GET ${path}: no live root`);
-  const socket = new Socket(`ws://127.0.0.1:${port}/live`, { transport: WebSocket, timeout: 30000, params: { _csrf_token: "bench" } });
+  const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page.text)?.[1];
+  const socket = new Socket(`ws://127.0.0.1:${port}/live`, { transport: WebSocket, timeout: 30000, params: { _csrf_token: csrf } });
   socket.connect();
   const channel = socket.channel(`lv:${m[1]}`, {
     url: `${base}${path}`,
-    params: { _csrf_token: "bench", _mounts: 0 },
+    params: { _csrf_token: csrf, _mounts: 0 },
     session: m[2],
     static: null,
     sticky: false,
@@ -132,10 +138,11 @@ async function batching({ messages = Number(args.messages ?? 10000) } = {}) {
     diffBytes += JSON.stringify(d).length;
     lastDiffAt = performance.now();
   });
-  const before = JSON.parse((await request("/metrics/live")).text);
+  const before = JSON.parse((await request("/metrics/live", { headers: auth })).text);
   const body = JSON.stringify({ who: "bench", did: "said hello" });
   const one =
     "POST /api/broadcast/list:activity?event=activity HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+    (args.token ? `Authorization: Bearer ${args.token}\r\n` : "") +
     `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   // Spread evenly over ~1 s: every 10 ms the next 1/100 of the requests, pipelined on 4
   // keep-alive connections (one HTTP request per message costs the client more than the node).
@@ -184,7 +191,7 @@ async function batching({ messages = Number(args.messages ?? 10000) } = {}) {
   let after = before;
   for (let i = 0; i < 50; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    const now = JSON.parse((await request("/metrics/live")).text);
+    const now = JSON.parse((await request("/metrics/live", { headers: auth })).text);
     if (now.infos - before.infos >= messages && now.renders === after.renders) break;
     after = now;
   }

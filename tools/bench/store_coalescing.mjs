@@ -5,7 +5,7 @@
 //
 //   node tools/bench/store_coalescing.mjs --port 4200 --secret S [--key livedoc:bench]
 //        [--rate 10000] [--subscribers 100] [--writers 10] [--duration 5]
-// The node must run with --secret S (tokens are signed here with it).
+// The node must run with --secret S (at least 32 bytes; tokens are signed here with it).
 import crypto from "node:crypto";
 import { Socket } from "phoenix";
 import WebSocket from "ws";
@@ -21,7 +21,9 @@ const writers = Number(args.writers ?? 10);
 const duration = Number(args.duration ?? 5);
 if (!args.secret) throw new Error("--secret is required (the node's --secret)");
 
-const body = Buffer.from(JSON.stringify({ sub: "bench", roles: ["editor"] })).toString("base64url");
+// A join credential (kind socket) valid for the run and a margin.
+const claims = { sub: "bench", roles: ["editor"], kind: "socket", exp: Math.floor(Date.now() / 1000) + duration + 3600 };
+const body = Buffer.from(JSON.stringify(claims)).toString("base64url");
 const token = `${body}.${crypto.createHmac("sha256", args.secret).update(body).digest("base64url")}`;
 
 function join(socket) {
