@@ -51,10 +51,12 @@ int serve(const std::vector<std::string>& args) {
   }
   node.stop_on_signals();
   // The quiz and whiteboard moderator: whoever opens this link (the operator hands it out).
-  std::printf("moderator sign-in: http://%s:%u%s\n", config.host.c_str(), node.port(),
+  std::printf("moderator sign-in: %s://%s:%u%s\n", node.scheme(), config.host.c_str(), node.port(),
               live.grant_link({"moderator"}, std::chrono::hours(12), "/quiz").c_str());
-  std::printf("cohort listening on http://%s:%u (%u reactor threads)\n", config.host.c_str(), node.port(),
-              config.reactor_count());
+  if (node.admin_port())
+    std::printf("cohort admin listening on http://%s:%u\n", config.admin_host.c_str(), node.admin_port());
+  std::printf("cohort listening on %s://%s:%u (%u reactor threads)\n", node.scheme(), config.host.c_str(),
+              node.port(), config.reactor_count());
   std::fflush(stdout);
   node.wait();
   std::printf("cohort stopped\n");

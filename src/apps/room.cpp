@@ -61,11 +61,11 @@ class RoomChannel final : public Channel {
   std::optional<std::string> presence_key_;
 };
 
-// POST /api/broadcast/<topic>[?event=E]: broadcasts the body (or its "payload") to the topic.
-// Reserved events (phx_*, presence_*) and store topics are refused with 403.
+// POST /api/broadcast/:topic[?event=E]: broadcasts the body (or its "payload") to the topic
+// (decoded: "room%3Alobby" is "room:lobby"). Reserved events (phx_*, presence_*) and store
+// topics are refused with 403.
 HttpResponse broadcast_api(PubSub& pubsub, const HttpRequest& req) {
-  static constexpr std::string_view kPrefix = "/api/broadcast/";
-  std::string topic = req.path.substr(kPrefix.size());
+  std::string topic = req.param("topic");
   if (topic.empty()) return HttpResponse::json(400, JsonObject{{"error", "missing topic: POST /api/broadcast/<topic>"}});
   std::string event = "shout";
   if (auto e = req.query_param("event")) event = *e;
@@ -100,7 +100,7 @@ void install_room(Node& node) {
       })
       .channel("room:*", [] { return std::make_unique<RoomChannel>(); })
       .channel("store:*", node.store_channels());
-  node.route("POST", "/api/broadcast/", [&pubsub = node.pubsub()](const HttpRequest& req) {
+  node.route("POST", "/api/broadcast/:topic", [&pubsub = node.pubsub()](const HttpRequest& req) {
     return broadcast_api(pubsub, req);
   });
 }

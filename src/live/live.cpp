@@ -90,7 +90,7 @@ std::optional<std::string> Live::install() {
   node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));
   install_pages(node, services);
   install_signin(node);
-  node.route("GET", "/metrics/live", [&stats = reg.stats](const HttpRequest&) {
+  node.admin_route("GET", "/metrics/live", [&stats = reg.stats](const HttpRequest&) {
     auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
     return HttpResponse::json(200, JsonObject{{"views_mounted", n(stats.views_mounted)},
                                               {"events", n(stats.events)},

@@ -15,6 +15,8 @@
 #include <utility>
 
 #include "net/query.hpp"
+#include "net/route_pattern.hpp"
+#include "net/security_headers.hpp"
 #include "net/static_files.hpp"
 #include "net/ws_extensions.hpp"
 #include "net/ws_connection.hpp"
@@ -29,6 +31,11 @@ std::optional<std::string> HttpRequest::query_param(std::string_view name) const
   for (auto& p : net::parse_query(query).params)
     if (p.key == name) found = std::move(p.value);
   return found;
+}
+
+std::string HttpRequest::param(std::string_view name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string() : it->second;
 }
 
 std::string HttpRequest::cookie_value(std::string_view name) const {
@@ -70,8 +77,8 @@ HttpResponse error_response(unsigned status, std::string_view reason) {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket)
-      : reactor_(reactor), net_(net), stream_(std::move(socket)) {}
+  HttpSession(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket, Surface surface)
+      : reactor_(reactor), net_(net), stream_(std::move(socket)), surface_(surface) {}
 
   ~HttpSession() {
     if (!handed_off_) net_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
@@ -100,16 +107,56 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec) return respond(error_response(400, "bad request: " + ec.message()), false);
     net_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
     auto& req = parser_->get();
-    if (beast::websocket::is_upgrade(req)) return upgrade(req);
-    route(req);
+    host_.clear();
+    if (auto refusal = check_host(req[http::field::host])) return respond(std::move(*refusal), false);
+    host_ = std::string(req[http::field::host]);
+    std::string_view target = req.target();
+    auto decoded = decode_path(target.substr(0, target.find('?')));
+    if (decoded.error) return respond(error_response(400, "bad request target: " + *decoded.error), false);
+    for (const auto& segment : decoded.segments)
+      if (segment.find('\0') != std::string::npos)
+        return respond(error_response(400, "bad request target: NUL in the path"), false);
+    if (surface_ == Surface::redirect) return respond(redirect_to_tls(target), false);
+    if (beast::websocket::is_upgrade(req)) return upgrade(req, std::move(decoded.segments));
+    route(req, std::move(decoded.segments));
+  }
+
+  // The answer to a request whose Host the node does not answer, or nothing (see origin_policy.hpp).
+  std::optional<HttpResponse> check_host(std::string_view host) const {
+    switch (net_.policy.check_host(host)) {
+      case OriginPolicy::HostVerdict::ok: return std::nullopt;
+      case OriginPolicy::HostVerdict::missing: return error_response(400, "missing Host header");
+      case OriginPolicy::HostVerdict::malformed: return error_response(400, "malformed Host header");
+      case OriginPolicy::HostVerdict::unknown: break;
+    }
+    return error_response(421, "host '" + std::string(host) +
+                                   "' is not served here (the node answers its --public-url host, IP addresses, "
+                                   "localhost and --allowed-hosts)");
+  }
+
+  // A permanent redirect to the same target on the TLS port (the tls_redirect_port listener).
+  HttpResponse redirect_to_tls(std::string_view target) const {
+    HttpResponse r = error_response(308, "this node serves HTTPS");
+    r.headers.emplace_back("Location", net_.policy.tls_origin(host_, net_.port) + std::string(target));
+    return r;
   }
 
   // Answers req: a route's handler (synchronous or not), a static file, or 404.
-  void route(const http::request<http::string_body>& req) {
+  void route(const http::request<http::string_body>& req, std::vector<std::string> segments) {
     bool keep_alive = req.keep_alive();
-    HttpRequest r = to_request(req);
+    HttpRequest r = to_request(req, std::move(segments));
     for (const auto& route : net_.routes) {
-      if (route.method != r.method || !r.path.starts_with(route.prefix)) continue;
+      PathParams params;
+      bool method = route.method == r.method || (r.method == "HEAD" && route.method == "GET");
+      if (!method || !route.pattern.match(r.segments, params)) continue;
+      if (!route.on(surface_)) {
+        if (surface_ != Surface::main) continue;
+        return respond(error_response(404, "no route for " + r.method + " " + r.path +
+                                               " on this port: operator routes are served by the admin listener "
+                                               "(--admin-port)"),
+                       keep_alive);
+      }
+      for (auto& [name, value] : params) r.params[name] = std::move(value);
       try {
         if (!route.async_handler) return respond(route.handler(r), keep_alive);
         route.async_handler(r, [self = shared_from_this(), keep_alive, answered = false](HttpResponse resp) mutable {
@@ -121,19 +168,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         return respond(error_response(500, std::string("handler failed: ") + e.what()), keep_alive);
       }
     }
-    if (r.method == "GET" || r.method == "HEAD") {
-      if (auto file = serve_static(net_.static_dir, r.path)) return respond(std::move(*file), keep_alive);
+    if (surface_ == Surface::main && (r.method == "GET" || r.method == "HEAD")) {
+      if (auto file = net_.static_files.serve(r.segments)) return respond(std::move(*file), keep_alive);
     }
     respond(error_response(404, "no route for " + r.method + " " + r.path), keep_alive);
   }
 
-  static HttpRequest to_request(const http::request<http::string_body>& req) {
+  static HttpRequest to_request(const http::request<http::string_body>& req, std::vector<std::string> segments) {
     HttpRequest r;
     std::string_view target = req.target();
     auto q = target.find('?');
     r.method = std::string(req.method_string());
     r.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
+    r.segments = std::move(segments);
     r.body = req.body();
     r.content_type = std::string(req[http::field::content_type]);
     r.cookie = std::string(req[http::field::cookie]);
@@ -147,6 +195,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     response_->result(static_cast<http::status>(r.status));
     response_->set(http::field::server, "cohort");
     response_->set(http::field::content_type, r.content_type);
+    add_security_headers(r, net_.policy, host_);
     for (auto& [name, value] : r.headers) response_->insert(name, value);
     bool head = parser_ && parser_->is_header_done() && parser_->get().method() == http::verb::head;
     if (!head) response_->body() = std::move(r.body);
@@ -161,20 +210,30 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     });
   }
 
-  void upgrade(const http::request<http::string_body>& req) {
+  void upgrade(const http::request<http::string_body>& req, const std::vector<std::string>& segments) {
     std::string_view target = req.target();
     auto q = target.find('?');
     std::string_view path = target.substr(0, q);
-    auto found = net_.upgrades.find(std::string(path));
-    if (found == net_.upgrades.end()) return respond(error_response(404, "no WebSocket at this path"), false);
+    const UpgradeRoute* found = nullptr;
+    PathParams ignored;
+    if (surface_ == Surface::main)
+      for (const auto& u : net_.upgrades)
+        if (!found && u.pattern.match(segments, ignored)) found = &u;
+    if (!found) return respond(error_response(404, "no WebSocket at this path"), false);
     if (req[http::field::sec_websocket_version] != "13" || req[http::field::sec_websocket_key].empty())
       return respond(error_response(400, "bad WebSocket handshake: version 13 and a key are required"), false);
+    std::string_view origin = req[http::field::origin];
+    if (!net_.policy.origin_allowed(origin, host_))
+      return respond(error_response(403, "origin '" + std::string(origin) +
+                                             "' may not open WebSockets here (allowed: this node's own origin, "
+                                             "--public-url, --allowed-origins)"),
+                     false);
     error_code ec;
     auto remote = stream_.socket().remote_endpoint(ec);
     UpgradeRequest u{path, q == std::string_view::npos ? std::string_view{} : target.substr(q + 1),
                      req[http::field::sec_websocket_protocol],
                      ec ? std::string{} : remote.address().to_string() + ":" + std::to_string(remote.port())};
-    UpgradeDecision decision = found->second(u);
+    UpgradeDecision decision = found->handler(u);
     if (decision.status != 101 || !decision.handler)
       return respond(HttpResponse{decision.status ? decision.status : 403, "application/json",
                                   std::move(decision.body), {}},
@@ -214,6 +273,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Reactor& reactor_;
   NetContext& net_;
   beast::tcp_stream stream_;
+  Surface surface_;
+  std::string host_;  // the current request's Host, once it passed the Host check
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
@@ -225,8 +286,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-void start_http_session(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket) {
-  std::make_shared<HttpSession>(reactor, net, std::move(socket))->start();
+void start_http_session(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket, Surface surface) {
+  std::make_shared<HttpSession>(reactor, net, std::move(socket), surface)->start();
 }
 
 }  // namespace cohort::net
