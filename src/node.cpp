@@ -22,6 +22,7 @@
 #include "cluster/cluster.hpp"
 #include "cluster/cluster_stores.hpp"
 #include "net/listener.hpp"
+#include "net/tls.hpp"
 #include "net/reactor.hpp"
 #include "net/ws_connection.hpp"
 #include "presence/tracker.hpp"
@@ -122,6 +123,7 @@ struct Node::Impl {
     line("socket_writes_total", m.sum(&net::HotCounters::writes));
     line("slow_consumer_closes_total", load(m.slow_consumer_closes));
     line("protocol_closes_total", load(m.protocol_closes));
+    line("tls_handshake_failures_total", load(m.tls_handshake_failures));
     if (cluster) body += "cohort_cluster_node_id " + std::to_string(cluster->node_id()) + "\n" + cluster->counters().text();
     return body;
   }
@@ -233,6 +235,11 @@ std::optional<std::string> Node::start() {
   std::filesystem::create_directories(d.config.data_dir, fs_ec);
   if (fs_ec) return "cannot create data directory " + d.config.data_dir + ": " + fs_ec.message();
   if (auto err = net::OriginPolicy::build(d.config, !d.config.tls_cert.empty(), d.net.policy)) return err;
+  if (!d.config.tls_cert.empty()) {
+    std::string tls_error;
+    d.net.tls = net::make_tls_context(d.config.tls_cert, d.config.tls_key, tls_error);
+    if (!d.net.tls) return tls_error;
+  }
   // Never served, even from inside the static root: the secret's directory, the TLS key.
   d.net.static_files = net::StaticFiles(d.config.static_dir.empty() ? default_static_dir() : d.config.static_dir,
                                         {d.config.data_dir, d.config.tls_key});
@@ -276,6 +283,11 @@ std::optional<std::string> Node::start() {
   if (auto err = listener->open({address, port})) return err;
   d.port = d.net.port = listener->port();  // the bind picks the port when it was 0
   d.listeners.push_back(std::move(listener));
+  if (d.config.tls_redirect_port) {
+    auto redirect = std::make_shared<net::Listener>(*d.reactors, d.net, net::Surface::redirect);
+    if (auto err = redirect->open({address, d.config.tls_redirect_port})) return "TLS redirect listener: " + *err;
+    d.listeners.push_back(std::move(redirect));
+  }
   if (d.config.admin_port) {
     auto admin_address = asio::ip::make_address(d.config.admin_host == "localhost" ? "127.0.0.1" : d.config.admin_host, ec);
     if (ec) return "admin_host '" + d.config.admin_host + "' is not an IP address";

@@ -21,6 +21,10 @@
 #include "net/route_pattern.hpp"
 #include "net/static_files.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace cohort::net {
 
 class WsHandler;
@@ -53,6 +57,7 @@ struct Metrics {
   }
   std::atomic<std::uint64_t> slow_consumer_closes{0};
   std::atomic<std::uint64_t> protocol_closes{0};     // closed for bad framing or bad messages
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
 };
 
 // A WebSocket upgrade request, as the handler of its path sees it.
@@ -98,6 +103,7 @@ struct NetContext {
   ~NetContext();
   const Config& config;
   std::uint16_t port = 0;  // the main listener's bound port
+  std::shared_ptr<boost::asio::ssl::context> tls;  // set: the main listener speaks TLS (net/tls.hpp)
   StaticFiles static_files;
   OriginPolicy policy;
   std::vector<UpgradeRoute> upgrades;
