@@ -6,7 +6,9 @@
 // decoded once into segments, net/route_pattern.hpp: 400 for a malformed escape or a NUL),
 // routing it by the listener's Surface (HTTP routes, static files, WebSocket upgrades after the
 // Origin check: 403) and writing the responses, keep-alive included, each with the default
-// security headers (net/security_headers.hpp). On an accepted upgrade it answers 101 and hands the socket, with any bytes read
+// security headers (net/security_headers.hpp). On the main listener of a node with a
+// certificate the session first makes the TLS handshake (net/tls.hpp) and answers over it; an
+// upgrade then hands the TLS stream itself to the WsConnection. On an accepted upgrade it answers 101 and hands the socket, with any bytes read
 // past the request, to a WsConnection; it must never touch the socket after that.
 // Beast stays inside http_session.cpp: this header exposes one function.
 #pragma once
@@ -19,7 +21,7 @@
 namespace cohort::net {
 
 // Owner-thread-only: call on the reactor that owns socket. connections_open must already
-// count this socket; the session releases it when it ends.
+// count this socket; the session releases it when it ends. surface: the listener it came from.
 void start_http_session(Reactor& reactor, NetContext& net, boost::asio::ip::tcp::socket socket,
                         Surface surface = Surface::main);
 
