@@ -15,6 +15,7 @@
 
 #include "auth/redact.hpp"
 #include "cohort/json.hpp"
+#include "net/origin_policy.hpp"
 
 namespace cohort {
 
@@ -141,18 +142,18 @@ const std::vector<Setting>& settings() {
                             &Config::shutdown_grace_ms, 0, 60'000),
       number<std::uint32_t>("incident_lease_ms", "an /incident field idle this long stops being its editor's (default 15000)",
                             &Config::incident_lease_ms, 100, 3'600'000),
-      url("public_url", "the node's own origin as browsers see it, e.g. https://cohort.example.com (default http://HOST:PORT)",
+      url("public_url", "the node's public origin, e.g. https://cohort.example.com behind a proxy: its host is answered, its origin may open WebSockets (default none)",
           &Config::public_url, {"http", "https"}),
       text("allowed_origins", "more origins allowed to open WebSockets, comma-separated, e.g. https://*.example.com (default none)",
            &Config::allowed_origins),
-      text("allowed_hosts", "more Host header values accepted, comma-separated (default none)", &Config::allowed_hosts),
+      text("allowed_hosts", "more Host names answered, comma-separated: name, name:port, *.example.com, or * for any (default: IP addresses and localhost only)", &Config::allowed_hosts),
       boolean("check_origin", "refuse browser WebSockets from other origins; false only for development (default true)",
               &Config::check_origin),
       text("tls_cert", "PEM certificate chain: serve HTTPS and wss:// (with --tls-key; default none)", &Config::tls_cert),
       text("tls_key", "PEM private key of --tls-cert (default none)", &Config::tls_key),
       number<std::uint16_t>("tls_redirect_port", "with TLS, plain HTTP on this port redirects to https:// (default 0 = none)",
                             &Config::tls_redirect_port, 0, 65535),
-      number<std::uint16_t>("admin_port", "serve /metrics on admin_host:admin_port (default 0 = none)",
+      number<std::uint16_t>("admin_port", "serve /metrics, /metrics/live and /healthz on admin_host:admin_port; the main port never serves /metrics openly (default 0 = none)",
                             &Config::admin_port, 0, 65535),
       text("admin_host", "address of the admin listener (default 127.0.0.1)", &Config::admin_host),
       number<std::uint32_t>("store_max_depth", "deepest nesting a store state may reach; also used to load it (default 32)",
@@ -236,6 +237,14 @@ std::optional<std::string> Config::validate() const {
   if (cluster_down_ms < 2 * cluster_heartbeat_ms)
     return "cluster_down_ms (" + std::to_string(cluster_down_ms) + ") must be at least twice cluster_heartbeat_ms (" +
            std::to_string(cluster_heartbeat_ms) + "): one late heartbeat would declare a live node down";
+  if (tls_cert.empty() != tls_key.empty())
+    return "tls_cert and tls_key go together: give both PEM files (certificate chain and its key) or neither";
+  if (tls_redirect_port && tls_cert.empty())
+    return "tls_redirect_port redirects plain HTTP to https://: it needs tls_cert and tls_key";
+  if (tls_redirect_port && tls_redirect_port == port)
+    return "tls_redirect_port (" + std::to_string(tls_redirect_port) + ") must differ from port";
+  net::OriginPolicy policy;
+  if (auto err = net::OriginPolicy::build(*this, !tls_cert.empty(), policy)) return err;
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && max_connections + 64 > lim.rlim_cur)
     return "max_connections (" + std::to_string(max_connections) + ") must stay below the process descriptor limit (" +

@@ -90,8 +90,10 @@ int serve(cohort::Node& node, cohort::live::Live& live, const cohort::Config& co
     node.wait();
     return 1;
   }
-  std::printf("cohort listening on http://%s:%u (%u reactor threads)\n", config.host.c_str(), node.port(),
-              config.reactor_count());
+  if (node.admin_port())
+    std::printf("cohort admin listening on http://%s:%u\n", config.admin_host.c_str(), node.admin_port());
+  std::printf("cohort listening on %s://%s:%u (%u reactor threads)\n", node.scheme(), config.host.c_str(),
+              node.port(), config.reactor_count());
   std::fflush(stdout);
   node.wait();
   std::printf("cohort stopped\n");

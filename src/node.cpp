@@ -22,6 +22,7 @@
 #include "cluster/cluster.hpp"
 #include "cluster/cluster_stores.hpp"
 #include "net/listener.hpp"
+#include "net/tls.hpp"
 #include "net/reactor.hpp"
 #include "net/ws_connection.hpp"
 #include "presence/tracker.hpp"
@@ -99,6 +100,28 @@ struct Node::Impl {
     return std::nullopt;
   }
 
+  // The /metrics body (Prometheus text format).
+  std::string metrics_text() const {
+    const auto& m = net.metrics;
+    std::string body;
+    auto line = [&](const char* name, std::uint64_t v) {
+      body += std::string("cohort_") + name + " " + std::to_string(v) + "\n";
+    };
+    auto load = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+    line("connections_open", load(m.connections_open));
+    line("websockets_open", load(m.websockets_open));
+    line("connections_refused_total", load(m.connections_refused));
+    line("http_requests_total", load(m.http_requests));
+    line("messages_in_total", m.sum(&net::HotCounters::messages_in));
+    line("frames_out_total", m.sum(&net::HotCounters::frames_out));
+    line("socket_writes_total", m.sum(&net::HotCounters::writes));
+    line("slow_consumer_closes_total", load(m.slow_consumer_closes));
+    line("protocol_closes_total", load(m.protocol_closes));
+    line("tls_handshake_failures_total", load(m.tls_handshake_failures));
+    if (cluster) body += "cohort_cluster_node_id " + std::to_string(cluster->node_id()) + "\n" + cluster->counters().text();
+    return body;
+  }
+
   Config config;
   net::NetContext net;
   std::unique_ptr<net::ReactorSet> reactors;
@@ -114,6 +137,7 @@ struct Node::Impl {
   std::vector<std::unique_ptr<asio::steady_timer>> sweepers;
   std::unique_ptr<asio::signal_set> signals;
   std::uint16_t port = 0;
+  std::uint16_t admin_port = 0;
   bool started = false;
   bool stopped = false;
   std::mutex mutex;
@@ -150,12 +174,38 @@ SocketEndpoint& Node::socket(std::string path) {
   return *impl_->endpoints.back();
 }
 
-void Node::route(std::string method, std::string prefix, HttpHandler handler) {
-  impl_->net.routes.push_back({std::move(method), std::move(prefix), std::move(handler), {}});
+namespace {
+net::RoutePattern pattern_of(std::string_view text) {
+  std::string error;
+  auto pattern = net::RoutePattern::parse(text, error);
+  if (!pattern) throw std::invalid_argument(error);
+  return std::move(*pattern);
 }
 
-void Node::route_async(std::string method, std::string prefix, AsyncHttpHandler handler) {
-  impl_->net.routes.push_back({std::move(method), std::move(prefix), {}, std::move(handler)});
+constexpr unsigned surfaces(std::initializer_list<net::Surface> list) {
+  unsigned mask = 0;
+  for (auto s : list) mask |= static_cast<unsigned>(s);
+  return mask;
+}
+}  // namespace
+
+void Node::route(std::string method, std::string pattern, HttpHandler handler) {
+  impl_->net.routes.push_back({std::move(method), pattern_of(pattern), std::move(handler), {}});
+}
+
+void Node::route_async(std::string method, std::string pattern, AsyncHttpHandler handler) {
+  impl_->net.routes.push_back({std::move(method), pattern_of(pattern), {}, std::move(handler)});
+}
+
+void Node::admin_route(std::string method, std::string pattern, HttpHandler handler) {
+  // On the main port the same handler, behind an API token of role "metrics" (401 / 403).
+  HttpHandler guarded = [&signer = impl_->signer, handler](const HttpRequest& req) {
+    if (auto refused = auth::refuse_api_call(req, signer, "metrics")) return std::move(*refused);
+    return handler(req);
+  };
+  impl_->net.routes.push_back({method, pattern_of(pattern), std::move(guarded), {}, surfaces({net::Surface::main})});
+  impl_->net.routes.push_back(
+      {std::move(method), pattern_of(pattern), std::move(handler), {}, surfaces({net::Surface::admin})});
 }
 
 PubSub& Node::pubsub() { return *impl_->pubsub; }
@@ -175,6 +225,8 @@ NodeStats Node::stats() const {
                    m.sum(&net::HotCounters::messages_in), m.sum(&net::HotCounters::frames_out)};
 }
 std::uint16_t Node::port() const { return impl_->port; }
+std::uint16_t Node::admin_port() const { return impl_->admin_port; }
+const char* Node::scheme() const { return impl_->config.tls_cert.empty() ? "http" : "https"; }
 
 std::optional<std::string> Node::start() {
   auto& d = *impl_;
@@ -182,7 +234,15 @@ std::optional<std::string> Node::start() {
   std::error_code fs_ec;
   std::filesystem::create_directories(d.config.data_dir, fs_ec);
   if (fs_ec) return "cannot create data directory " + d.config.data_dir + ": " + fs_ec.message();
-  d.net.static_dir = d.config.static_dir.empty() ? default_static_dir() : d.config.static_dir;
+  if (auto err = net::OriginPolicy::build(d.config, !d.config.tls_cert.empty(), d.net.policy)) return err;
+  if (!d.config.tls_cert.empty()) {
+    std::string tls_error;
+    d.net.tls = net::make_tls_context(d.config.tls_cert, d.config.tls_key, tls_error);
+    if (!d.net.tls) return tls_error;
+  }
+  // Never served, even from inside the static root: the secret's directory, the TLS key.
+  d.net.static_files = net::StaticFiles(d.config.static_dir.empty() ? default_static_dir() : d.config.static_dir,
+                                        {d.config.data_dir, d.config.tls_key});
   auto secret = auth::load_secret(d.config.secret, d.config.data_dir, /*create=*/true);
   if (!secret.error.empty()) return secret.error;
   d.signer = TokenSigner(std::move(secret.secret));
@@ -201,29 +261,13 @@ std::optional<std::string> Node::start() {
                      std::chrono::milliseconds(d.config.cluster_key_idle_ms));
   }
   for (auto& ep : d.endpoints)
-    d.net.upgrades[ep->path() + "/websocket"] = channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence);
-  route("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::json(200, JsonObject{{"ok", true}}); });
-  route("GET", "/metrics", [&m = d.net.metrics, &d](const HttpRequest& req) {
-    // An operator surface: on the main port only with an API token of role "metrics".
-    if (auto refused = auth::refuse_api_call(req, d.signer, "metrics")) return std::move(*refused);
-    std::string body;
-    auto line = [&](const char* name, const std::atomic<std::uint64_t>& v) {
-      body += std::string("cohort_") + name + " " + std::to_string(v.load(std::memory_order_relaxed)) + "\n";
-    };
-    line("connections_open", m.connections_open);
-    line("websockets_open", m.websockets_open);
-    line("connections_refused_total", m.connections_refused);
-    line("http_requests_total", m.http_requests);
-    auto hot = [&](const char* name, std::atomic<std::uint64_t> net::HotCounters::*c) {
-      body += std::string("cohort_") + name + " " + std::to_string(m.sum(c)) + "\n";
-    };
-    hot("messages_in_total", &net::HotCounters::messages_in);
-    hot("frames_out_total", &net::HotCounters::frames_out);
-    hot("socket_writes_total", &net::HotCounters::writes);
-    line("slow_consumer_closes_total", m.slow_consumer_closes);
-    line("protocol_closes_total", m.protocol_closes);
-    if (d.cluster) body += "cohort_cluster_node_id " + std::to_string(d.cluster->node_id()) + "\n" + d.cluster->counters().text();
-    return HttpResponse{200, "text/plain; version=0.0.4", std::move(body), {}};
+    d.net.upgrades.push_back({pattern_of(ep->path() + "/websocket"),
+                              channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence)});
+  d.net.routes.push_back({"GET", pattern_of("/healthz"),
+                          [](const HttpRequest&) { return HttpResponse::json(200, JsonObject{{"ok", true}}); },
+                          {}, surfaces({net::Surface::main, net::Surface::admin})});
+  admin_route("GET", "/metrics", [&d](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; version=0.0.4", d.metrics_text(), {}};
   });
 
   error_code ec;
@@ -233,8 +277,21 @@ std::optional<std::string> Node::start() {
   std::uint16_t port = d.config.port;
   auto listener = std::make_shared<net::Listener>(*d.reactors, d.net);
   if (auto err = listener->open({address, port})) return err;
-  d.port = listener->port();  // the bind picks the port when it was 0
+  d.port = d.net.port = listener->port();  // the bind picks the port when it was 0
   d.listeners.push_back(std::move(listener));
+  if (d.config.tls_redirect_port) {
+    auto redirect = std::make_shared<net::Listener>(*d.reactors, d.net, net::Surface::redirect);
+    if (auto err = redirect->open({address, d.config.tls_redirect_port})) return "TLS redirect listener: " + *err;
+    d.listeners.push_back(std::move(redirect));
+  }
+  if (d.config.admin_port) {
+    auto admin_address = asio::ip::make_address(d.config.admin_host == "localhost" ? "127.0.0.1" : d.config.admin_host, ec);
+    if (ec) return "admin_host '" + d.config.admin_host + "' is not an IP address";
+    auto admin = std::make_shared<net::Listener>(*d.reactors, d.net, net::Surface::admin);
+    if (auto err = admin->open({admin_address, d.config.admin_port})) return "admin listener: " + *err;
+    d.admin_port = admin->port();
+    d.listeners.push_back(std::move(admin));
+  }
   for (unsigned i = 0; i < d.reactors->size(); ++i) {
     d.net.registries.push_back(std::make_unique<net::WsRegistry>(
         d.reactors->at(i), std::chrono::microseconds(d.config.flush_interval_us)));

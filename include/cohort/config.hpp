@@ -99,14 +99,17 @@ struct Config {
   std::uint32_t cluster_key_idle_ms = 300'000;
 
   // ---- Exposure to the internet (docs/security.md) ----
-  // The node's own origin as browsers see it ("https://cohort.example.com"); empty =
-  // http://<host>:<port> (https:// with TLS). Requests must name one of its hosts (Host header,
-  // against DNS rebinding) and browser WebSockets must come from one of its origins.
+  // The node's own origin as browsers see it ("https://cohort.example.com", e.g. behind a
+  // proxy); empty = none. Requests must name one of the node's hosts (Host header, against DNS
+  // rebinding: an IP literal, localhost, this URL's host or allowed_hosts) and browser
+  // WebSockets must come from the request's own origin, this one or allowed_origins.
   std::string public_url;
-  // More origins allowed to open WebSockets, comma-separated; "*." wildcards a subdomain level
-  // ("https://*.example.com"). Requests without an Origin header (non-browser clients) pass.
+  // More origins allowed to open WebSockets, comma-separated scheme://host[:port]; "*." allows
+  // any subdomain ("https://*.example.com"). Requests without an Origin header (non-browser
+  // clients) pass.
   std::string allowed_origins;
-  // More Host names (with optional :port) accepted, comma-separated.
+  // More Host names accepted, comma-separated: "name" (any port), "name:port", "*.example.com"
+  // (any subdomain), or "*" (any host; only behind a proxy that checks it).
   std::string allowed_hosts;
   // false: skip Origin checks (development only; Phoenix's check_origin: false).
   bool check_origin = true;
@@ -115,8 +118,8 @@ struct Config {
   std::string tls_key;
   // With TLS, a plain-HTTP listener on this port that redirects to https://; 0 = none.
   std::uint16_t tls_redirect_port = 0;
-  // Operator surface (/metrics, /metrics/live) on a separate listener at admin_host:admin_port;
-  // 0 = none (then /metrics on the main port needs an API token with the "metrics" role).
+  // Operator surface (/metrics, /metrics/live, and /healthz) on a separate listener at
+  // admin_host:admin_port, loopback by default; 0 = none. The main port never serves them openly.
   std::uint16_t admin_port = 0;
   std::string admin_host = "127.0.0.1";
 

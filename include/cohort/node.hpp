@@ -7,12 +7,19 @@
 // every WebSocket with 1001 "going away", waits up to shutdown_grace_ms for them to go, then
 // joins the threads.
 //
+// Exposure (docs/security-net.md): every request must name one of the node's hosts (421
+// otherwise), its path is decoded once (400 for a malformed escape), browser WebSockets must come
+// from an allowed origin (403), every answer carries the security headers (CSP, nosniff, no
+// framing) unless its handler set its own, and operator routes are served by the admin listener
+// only.
+//
 // Threads: configure on the constructing thread before start(); afterwards only pubsub(),
 // presence() (from reactor threads, see presence.hpp), port() and stop() may be used.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,13 +39,19 @@ namespace cohort {
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
-  std::string path;    // decoded path, no query
+  std::string path;    // the path as sent (percent-encoded), no query
   std::string query;   // raw query string, no '?'
   std::string body;
   std::string content_type;
   std::string cookie;  // the Cookie header, raw
   std::string host;    // the Host header
   std::string authorization;  // the Authorization header, raw ("Bearer <token>" for the API)
+  // The path's non-empty segments, each percent-decoded once ("%2F" stays inside its segment).
+  std::vector<std::string> segments;
+  // The route pattern's ":name" and "*name" values, decoded.
+  std::map<std::string, std::string, std::less<>> params;
+  // params[name], or "" when the pattern has no such name.
+  std::string param(std::string_view name) const;
   // The value of cookie `name`, or "" when absent.
   std::string cookie_value(std::string_view name) const;
   // The decoded value of query parameter `name` (the last one when repeated), or nullopt.
@@ -77,9 +90,19 @@ class Node {
 
   // A Phoenix socket at path (e.g. "/socket"); its WebSocket is at path + "/websocket".
   SocketEndpoint& socket(std::string path);
-  // Requests whose path starts with prefix and whose method matches go to handler.
-  void route(std::string method, std::string prefix, HttpHandler handler);
-  void route_async(std::string method, std::string prefix, AsyncHttpHandler handler);
+  // Requests with this method whose path matches pattern go to handler. A pattern is a list of
+  // whole segments: literals, ":name" (one segment, its decoded value in request.params) and a
+  // last "*name" (the remaining segments joined with '/'): "/api/broadcast/:topic" answers
+  // "/api/broadcast/room%3Alobby" with params {"topic": "room:lobby"}, never "/apiary".
+  // Every path is decoded once: a malformed escape is answered 400 before any route runs.
+  // Routes are tried in the order added; unmatched GETs fall through to the static files.
+  // Throws std::invalid_argument for a malformed pattern.
+  void route(std::string method, std::string pattern, HttpHandler handler);
+  void route_async(std::string method, std::string pattern, AsyncHttpHandler handler);
+  // An operator route (metrics and the like): served as is by the admin listener
+  // (Config::admin_port, loopback by default), and on the main port only to a request with an
+  // API token of role "metrics" (Authorization: Bearer; 401 without one, 403 without the role).
+  void admin_route(std::string method, std::string pattern, HttpHandler handler);
 
   std::optional<std::string> start();
 
@@ -99,6 +122,9 @@ class Node {
   void stop();  // any-thread
 
   std::uint16_t port() const;  // the bound port (after start)
+  std::uint16_t admin_port() const;  // the admin listener's bound port, 0 when there is none
+  // "https" when the node serves TLS (Config::tls_cert), else "http".
+  const char* scheme() const;
   PubSub& pubsub();
   Presence& presence();
   // Define store kinds before start(); use from reactor threads afterwards.

@@ -62,13 +62,12 @@ class RoomChannel final : public Channel {
   std::optional<std::string> presence_key_;
 };
 
-// POST /api/broadcast/<topic>[?event=E]: broadcasts the body (or its "payload") to the topic.
-// Needs Authorization: Bearer <api token> with role "publish" whose topic patterns (if any)
-// allow the topic (401 without a valid token, 403 without the role or topic). Reserved events
-// (phx_*, presence_*) and store topics are refused with 403.
+// POST /api/broadcast/:topic[?event=E]: broadcasts the body (or its "payload") to the topic
+// (decoded: "room%3Alobby" is "room:lobby"). Needs Authorization: Bearer <api token> with role
+// "publish" whose topic patterns (if any) allow the topic (401 without a valid token, 403 without
+// the role or topic). Reserved events (phx_*, presence_*) and store topics are refused with 403.
 HttpResponse broadcast_api(PubSub& pubsub, const TokenSigner& signer, const HttpRequest& req) {
-  static constexpr std::string_view kPrefix = "/api/broadcast/";
-  std::string topic = req.path.substr(kPrefix.size());
+  std::string topic = req.param("topic");
   if (auto refused = auth::refuse_api_call(req, signer, "publish", topic)) return std::move(*refused);
   if (topic.empty()) return HttpResponse::json(400, JsonObject{{"error", "missing topic: POST /api/broadcast/<topic>"}});
   std::string event = "shout";
@@ -104,7 +103,7 @@ void install_room(Node& node) {
       })
       .channel("room:*", [] { return std::make_unique<RoomChannel>(); })
       .channel("store:*", node.store_channels());
-  node.route("POST", "/api/broadcast/", [&pubsub = node.pubsub(), &signer = node.signer()](const HttpRequest& req) {
+  node.route("POST", "/api/broadcast/:topic", [&pubsub = node.pubsub(), &signer = node.signer()](const HttpRequest& req) {
     return broadcast_api(pubsub, signer, req);
   });
 }

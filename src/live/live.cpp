@@ -100,9 +100,8 @@ std::optional<std::string> Live::install() {
   node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));
   install_pages(node, services);
   install_signin(node, impl_->grants, SigninSettings{std::chrono::seconds(config.role_ttl_s), reg.secure_cookies});
-  // An operator surface, like /metrics: on the main port only with an API token of role "metrics".
-  node.route("GET", "/metrics/live", [&stats = reg.stats, &signer = node.signer()](const HttpRequest& req) {
-    if (auto refused = auth::refuse_api_call(req, signer, "metrics")) return std::move(*refused);
+  // An operator surface, like /metrics: the admin listener, or the main port with an API token.
+  node.admin_route("GET", "/metrics/live", [&stats = reg.stats](const HttpRequest&) {
     auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
     return HttpResponse::json(200, JsonObject{{"views_mounted", n(stats.views_mounted)},
                                               {"events", n(stats.events)},

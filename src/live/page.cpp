@@ -209,15 +209,10 @@ Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool s
 
 void install_pages(cohort::Node& node, Services services) {
   const TokenSigner& signer = node.signer();
-  std::set<std::string> prefixes;
-  for (const auto& route : services.registry.views) {
-    std::string prefix = route.path.substr(0, route.path.find("/:"));
-    if (prefix.find(':') != std::string::npos) prefix = prefix.substr(0, prefix.find(':'));
-    if (!prefixes.insert(prefix).second) continue;
-    node.route_async("GET", prefix, [services, &signer](const HttpRequest& req, HttpResponder respond) {
+  for (const auto& route : services.registry.views)
+    node.route_async("GET", route.path, [services, &signer](const HttpRequest& req, HttpResponder respond) {
       serve_view(services, signer, req, std::move(respond));
     });
-  }
 }
 
 std::optional<std::string> install_vendor_assets(cohort::Node& node, const std::string& assets_dir) {
@@ -232,8 +227,8 @@ std::optional<std::string> install_vendor_assets(cohort::Node& node, const std::
     if (body.empty()) return "live pages need " + path + " (run ./scripts/setup: npm ci installs it)";
     (*files)[std::string(name)] = std::move(body);
   }
-  node.route("GET", "/assets/vendor/", [files](const HttpRequest& req) {
-    auto it = files->find(std::string_view(req.path).substr(std::string_view("/assets/vendor/").size()));
+  node.route("GET", "/assets/vendor/:file", [files](const HttpRequest& req) {
+    auto it = files->find(req.param("file"));
     if (it == files->end()) return HttpResponse::json(404, JsonObject{{"error", "no such bundle"}});
     HttpResponse r{200, "text/javascript; charset=utf-8", it->second, {}};
     r.headers.emplace_back("Cache-Control", "public, max-age=3600");

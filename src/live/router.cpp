@@ -1,34 +1,11 @@
 // router.cpp — live view paths: see router.hpp.
 #include "live/router.hpp"
 
-#include <boost/url/decode_view.hpp>
 #include "net/query.hpp"
 
 namespace cohort::live {
 
 namespace {
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    auto slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash);
-  }
-  return out;
-}
-
-std::optional<std::string> decode(std::string_view text) {
-  auto pct = boost::urls::make_pct_string_view(text);
-  if (!pct) return std::nullopt;
-  std::string out;
-  for (char c : pct->decode()) out.push_back(c);
-  return out;
-}
 
 // Query params join the path params; a path param wins on a clash.
 void add_query(JsonObject& params, std::string_view query) {
@@ -39,33 +16,21 @@ void add_query(JsonObject& params, std::string_view query) {
 }  // namespace
 
 std::optional<std::string> Router::add(std::string pattern, std::size_t route_index) {
-  if (pattern.empty() || pattern.front() != '/') return "live path '" + pattern + "' must start with '/'";
-  Pattern p{{}, route_index};
-  for (auto segment : split_path(pattern)) {
-    if (segment == ":") return "live path '" + pattern + "' has an unnamed ':' segment";
-    p.segments.emplace_back(segment);
-  }
-  patterns_.push_back(std::move(p));
+  std::string error;
+  auto parsed = net::RoutePattern::parse(pattern, error);
+  if (!parsed) return "live path: " + error;
+  patterns_.push_back({std::move(*parsed), route_index});
   return std::nullopt;
 }
 
 std::optional<Router::Match> Router::match(std::string_view path, std::string_view query) const {
-  auto segments = split_path(path);
+  auto decoded = net::decode_path(path);
+  if (decoded.error) return std::nullopt;
   for (const auto& p : patterns_) {
-    if (p.segments.size() != segments.size()) continue;
+    net::PathParams found;
+    if (!p.pattern.match(decoded.segments, found)) continue;
     JsonObject params;
-    bool ok = true;
-    for (std::size_t i = 0; ok && i < segments.size(); ++i) {
-      const auto& want = p.segments[i];
-      if (want.front() == ':') {
-        auto value = decode(segments[i]);
-        if (!value || value->empty()) ok = false;
-        else params[want.substr(1)] = *value;
-      } else {
-        ok = want == segments[i];
-      }
-    }
-    if (!ok) continue;
+    for (auto& [name, value] : found) params[name] = std::move(value);
     add_query(params, query);
     return Match{p.route_index, std::move(params)};
   }

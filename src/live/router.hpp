@@ -2,7 +2,9 @@
 //
 // Owns: matching a request path against the view paths of the live layer ("/counter",
 // "/poll/:id"), in the order they were added. Read-only after install, so any thread may match.
-// A segment ":name" matches one non-empty path segment, URL-decoded, as params[name].
+// Paths and patterns follow the node's one syntax (net/route_pattern.hpp): the path is decoded
+// once into whole segments, a ":name" segment matches one of them as params[name]; a path with
+// a malformed escape matches nothing.
 #pragma once
 
 #include <optional>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "cohort/json.hpp"
+#include "net/route_pattern.hpp"
 
 namespace cohort::live {
 
@@ -23,12 +26,12 @@ class Router {
     std::size_t route_index;
     JsonObject params;  // path params, then query params (a path param wins on a name clash)
   };
-  // path: without query. query: raw, without '?', may be empty.
+  // path: raw (percent-encoded), without query. query: raw, without '?', may be empty.
   std::optional<Match> match(std::string_view path, std::string_view query = {}) const;
 
  private:
   struct Pattern {
-    std::vector<std::string> segments;  // ":name" or a literal
+    net::RoutePattern pattern;
     std::size_t route_index;
   };
   std::vector<Pattern> patterns_;

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -12,10 +13,14 @@
 #include <boost/json/serialize.hpp>
 #include <boost/range/iterator_range.hpp>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "net/query.hpp"
+#include "net/route_pattern.hpp"
+#include "net/security_headers.hpp"
 #include "net/static_files.hpp"
+#include "net/tls.hpp"
 #include "net/ws_extensions.hpp"
 #include "net/ws_connection.hpp"
 
@@ -29,6 +34,11 @@ std::optional<std::string> HttpRequest::query_param(std::string_view name) const
   for (auto& p : net::parse_query(query).params)
     if (p.key == name) found = std::move(p.value);
   return found;
+}
+
+std::string HttpRequest::param(std::string_view name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string() : it->second;
 }
 
 std::string HttpRequest::cookie_value(std::string_view name) const {
@@ -64,55 +74,138 @@ std::string websocket_accept_key(std::string_view key) {
 
 namespace {
 
+// How long a TLS peer has to answer our close_notify before the socket is simply closed.
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(2);
+
 HttpResponse error_response(unsigned status, std::string_view reason) {
   return HttpResponse::json(status, JsonObject{{"error", reason}});
 }
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// One connection, plain (Stream = beast::tcp_stream) or TLS (Stream = TlsStream): the two differ
+// only in start() (the TLS handshake first), in how the connection ends and in what an upgrade
+// hands to the WebSocket; everything between is the same code.
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  HttpSession(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket)
-      : reactor_(reactor), net_(net), stream_(std::move(socket)) {}
+  HttpSession(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket, Surface surface)
+      : reactor_(reactor), net_(net), stream_(make_stream(net, std::move(socket))), surface_(surface) {
+    if constexpr (kTls) deadline_.emplace(reactor.context());
+  }
 
   ~HttpSession() {
     if (!handed_off_) net_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
   }
 
-  void start() { do_read(); }
+  void start() {
+    if constexpr (kTls) {
+      expire_after(std::chrono::milliseconds(net_.config.idle_timeout_ms));
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](error_code ec) {
+        if (!ec) return self->do_read();
+        self->net_.metrics.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+        self->drop();
+      });
+    } else {
+      do_read();
+    }
+  }
 
  private:
+  static Stream make_stream(NetContext& net, asio::ip::tcp::socket socket) {
+    if constexpr (kTls) return Stream(std::move(socket), *net.tls);
+    else return Stream(std::move(socket));
+  }
+  asio::ip::tcp::socket& tcp() {
+    if constexpr (kTls) return stream_.next_layer();
+    else return stream_.socket();
+  }
+  // The deadline of the current step (handshake, request, close_notify): past it the socket is
+  // closed. Plain: the tcp_stream's own timer. TLS: deadline_, so that the stream under TLS is a
+  // bare socket, which the WebSocket keeps after an upgrade.
+  void expire_after(std::chrono::steady_clock::duration d) {
+    if constexpr (kTls) {
+      deadline_->expires_after(d);
+      deadline_->async_wait([weak = this->weak_from_this()](error_code ec) {
+        if (auto self = weak.lock(); self && !ec) self->drop();
+      });
+    } else {
+      stream_.expires_after(d);
+    }
+  }
+  void expire_never() {
+    if constexpr (kTls) deadline_->cancel();
+    else stream_.expires_never();
+  }
+
   void do_read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(net_.config.max_header_bytes));
     parser_->body_limit(net_.config.max_frame);
-    stream_.expires_after(std::chrono::milliseconds(net_.config.idle_timeout_ms));
+    expire_after(std::chrono::milliseconds(net_.config.idle_timeout_ms));
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::eof ||
-        ec == asio::error::connection_reset)
-      return close();
+        ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated ||
+        ec == asio::error::bad_descriptor)  // a TLS deadline closed the socket
+      return drop();
     if (ec == http::error::header_limit)
       return respond(error_response(431, "request header too large"), false);
     if (ec == http::error::body_limit) return respond(error_response(413, "request body too large"), false);
     if (ec) return respond(error_response(400, "bad request: " + ec.message()), false);
     net_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
     auto& req = parser_->get();
-    if (beast::websocket::is_upgrade(req)) return upgrade(req);
-    route(req);
+    host_.clear();
+    if (auto refusal = check_host(req[http::field::host])) return respond(std::move(*refusal), false);
+    host_ = std::string(req[http::field::host]);
+    std::string_view target = req.target();
+    auto decoded = decode_path(target.substr(0, target.find('?')));
+    if (decoded.error) return respond(error_response(400, "bad request target: " + *decoded.error), false);
+    for (const auto& segment : decoded.segments)
+      if (segment.find('\0') != std::string::npos)
+        return respond(error_response(400, "bad request target: NUL in the path"), false);
+    if (surface_ == Surface::redirect) return respond(redirect_to_tls(target), false);
+    if (beast::websocket::is_upgrade(req)) return upgrade(req, std::move(decoded.segments));
+    route(req, std::move(decoded.segments));
+  }
+
+  // The answer to a request whose Host the node does not answer, or nothing (see origin_policy.hpp).
+  std::optional<HttpResponse> check_host(std::string_view host) const {
+    switch (net_.policy.check_host(host)) {
+      case OriginPolicy::HostVerdict::ok: return std::nullopt;
+      case OriginPolicy::HostVerdict::missing: return error_response(400, "missing Host header");
+      case OriginPolicy::HostVerdict::malformed: return error_response(400, "malformed Host header");
+      case OriginPolicy::HostVerdict::unknown: break;
+    }
+    return error_response(421, "host '" + std::string(host) +
+                                   "' is not served here (the node answers its --public-url host, IP addresses, "
+                                   "localhost and --allowed-hosts)");
+  }
+
+  // A permanent redirect to the same target on the TLS port (the tls_redirect_port listener).
+  HttpResponse redirect_to_tls(std::string_view target) const {
+    HttpResponse r = error_response(308, "this node serves HTTPS");
+    r.headers.emplace_back("Location", net_.policy.tls_origin(host_, net_.port) + std::string(target));
+    return r;
   }
 
   // Answers req: a route's handler (synchronous or not), a static file, or 404.
-  void route(const http::request<http::string_body>& req) {
+  void route(const http::request<http::string_body>& req, std::vector<std::string> segments) {
     bool keep_alive = req.keep_alive();
-    HttpRequest r = to_request(req);
+    HttpRequest r = to_request(req, std::move(segments));
     for (const auto& route : net_.routes) {
-      if (route.method != r.method || !r.path.starts_with(route.prefix)) continue;
+      PathParams params;
+      bool method = route.method == r.method || (r.method == "HEAD" && route.method == "GET");
+      if (!method || !route.pattern.match(r.segments, params)) continue;
+      if (!route.on(surface_)) continue;  // operator routes: see Node::admin_route
+      for (auto& [name, value] : params) r.params[name] = std::move(value);
       try {
         if (!route.async_handler) return respond(route.handler(r), keep_alive);
-        route.async_handler(r, [self = shared_from_this(), keep_alive, answered = false](HttpResponse resp) mutable {
+        route.async_handler(r, [self = this->shared_from_this(), keep_alive, answered = false](HttpResponse resp) mutable {
           if (std::exchange(answered, true)) return;
           self->respond(std::move(resp), keep_alive);
         });
@@ -121,19 +214,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         return respond(error_response(500, std::string("handler failed: ") + e.what()), keep_alive);
       }
     }
-    if (r.method == "GET" || r.method == "HEAD") {
-      if (auto file = serve_static(net_.static_dir, r.path)) return respond(std::move(*file), keep_alive);
+    if (surface_ == Surface::main && (r.method == "GET" || r.method == "HEAD")) {
+      if (auto file = net_.static_files.serve(r.segments)) return respond(std::move(*file), keep_alive);
     }
     respond(error_response(404, "no route for " + r.method + " " + r.path), keep_alive);
   }
 
-  static HttpRequest to_request(const http::request<http::string_body>& req) {
+  static HttpRequest to_request(const http::request<http::string_body>& req, std::vector<std::string> segments) {
     HttpRequest r;
     std::string_view target = req.target();
     auto q = target.find('?');
     r.method = std::string(req.method_string());
     r.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
+    r.segments = std::move(segments);
     r.body = req.body();
     r.content_type = std::string(req[http::field::content_type]);
     r.cookie = std::string(req[http::field::cookie]);
@@ -148,34 +242,46 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     response_->result(static_cast<http::status>(r.status));
     response_->set(http::field::server, "cohort");
     response_->set(http::field::content_type, r.content_type);
+    add_security_headers(r, net_.policy, host_);
     for (auto& [name, value] : r.headers) response_->insert(name, value);
     bool head = parser_ && parser_->is_header_done() && parser_->get().method() == http::verb::head;
     if (!head) response_->body() = std::move(r.body);
     response_->keep_alive(keep_alive && !net_.stopping.load(std::memory_order_relaxed));
     response_->prepare_payload();
     if (head) response_->content_length(r.body.size());
-    http::async_write(stream_, *response_, [self = shared_from_this()](error_code ec, std::size_t) {
+    http::async_write(stream_, *response_, [self = this->shared_from_this()](error_code ec, std::size_t) {
       bool again = !ec && self->response_->keep_alive();
       self->response_.reset();
       if (again) self->do_read();
+      else if (ec) self->drop();
       else self->close();
     });
   }
 
-  void upgrade(const http::request<http::string_body>& req) {
+  void upgrade(const http::request<http::string_body>& req, const std::vector<std::string>& segments) {
     std::string_view target = req.target();
     auto q = target.find('?');
     std::string_view path = target.substr(0, q);
-    auto found = net_.upgrades.find(std::string(path));
-    if (found == net_.upgrades.end()) return respond(error_response(404, "no WebSocket at this path"), false);
+    const UpgradeRoute* found = nullptr;
+    PathParams ignored;
+    if (surface_ == Surface::main)
+      for (const auto& u : net_.upgrades)
+        if (!found && u.pattern.match(segments, ignored)) found = &u;
+    if (!found) return respond(error_response(404, "no WebSocket at this path"), false);
     if (req[http::field::sec_websocket_version] != "13" || req[http::field::sec_websocket_key].empty())
       return respond(error_response(400, "bad WebSocket handshake: version 13 and a key are required"), false);
+    std::string_view origin = req[http::field::origin];
+    if (!net_.policy.origin_allowed(origin, host_))
+      return respond(error_response(403, "origin '" + std::string(origin) +
+                                             "' may not open WebSockets here (allowed: this node's own origin, "
+                                             "--public-url, --allowed-origins)"),
+                     false);
     error_code ec;
-    auto remote = stream_.socket().remote_endpoint(ec);
+    auto remote = tcp().remote_endpoint(ec);
     UpgradeRequest u{path, q == std::string_view::npos ? std::string_view{} : target.substr(q + 1),
                      req[http::field::sec_websocket_protocol],
                      ec ? std::string{} : remote.address().to_string() + ":" + std::to_string(remote.port())};
-    UpgradeDecision decision = found->second(u);
+    UpgradeDecision decision = found->handler(u);
     if (decision.status != 101 || !decision.handler)
       return respond(HttpResponse{decision.status ? decision.status : 403, "application/json",
                                   std::move(decision.body), {}},
@@ -191,30 +297,52 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (deflate_) handshake_ += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
     handshake_ += "\r\n";
     handler_ = std::move(decision.handler);
-    stream_.expires_never();
-    asio::async_write(stream_.socket(), asio::buffer(handshake_),
-                      [self = shared_from_this()](error_code ec, std::size_t) { self->on_upgraded(ec); });
+    expire_never();
+    auto written = [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_upgraded(ec); };
+    // Plain: straight to the socket, past the tcp_stream's timer machinery.
+    if constexpr (kTls) asio::async_write(stream_, asio::buffer(handshake_), std::move(written));
+    else asio::async_write(tcp(), asio::buffer(handshake_), std::move(written));
   }
 
   void on_upgraded(error_code ec) {
-    if (ec) return close();
+    if (ec) return drop();
     // Bytes the client sent right behind its request belong to the WebSocket.
     auto data = buffer_.data();
     std::string leftover(static_cast<const char*>(data.data()), data.size());
     handed_off_ = true;
-    auto connection = std::make_shared<WsConnection>(reactor_, net_, stream_.release_socket());
+    std::shared_ptr<WsConnection> connection;
+    if constexpr (kTls)
+      connection = std::make_shared<WsConnection>(reactor_, net_, std::make_unique<TlsSocket>(std::move(stream_)));
+    else
+      connection = std::make_shared<WsConnection>(reactor_, net_, stream_.release_socket());
     connection->start(std::move(handler_), std::move(leftover), deflate_);
   }
 
+  // Ends the connection after a response that said Connection: close. TLS first sends its
+  // close_notify (waiting at most kTlsShutdownTimeout for the peer's).
   void close() {
+    if constexpr (kTls) {
+      expire_after(kTlsShutdownTimeout);
+      stream_.async_shutdown([self = this->shared_from_this()](error_code) { self->drop(); });
+    } else {
+      drop();
+    }
+  }
+
+  // Ends the connection now.
+  void drop() {
     error_code ignored;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    if constexpr (kTls) deadline_->cancel();
+    tcp().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    tcp().close(ignored);
   }
 
   Reactor& reactor_;
   NetContext& net_;
-  beast::tcp_stream stream_;
+  Stream stream_;
+  std::optional<asio::steady_timer> deadline_;  // TLS only (see expire_after)
+  Surface surface_;
+  std::string host_;  // the current request's Host, once it passed the Host check
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
@@ -226,8 +354,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-void start_http_session(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket) {
-  std::make_shared<HttpSession>(reactor, net, std::move(socket))->start();
+void start_http_session(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket, Surface surface) {
+  // The main listener speaks TLS when the node has a certificate; the admin listener (loopback
+  // by default) and the redirect listener stay plain.
+  if (net.tls && surface == Surface::main)
+    std::make_shared<HttpSession<TlsStream>>(reactor, net, std::move(socket), surface)->start();
+  else
+    std::make_shared<HttpSession<beast::tcp_stream>>(reactor, net, std::move(socket), surface)->start();
 }
 
 }  // namespace cohort::net

@@ -14,8 +14,8 @@ namespace cohort::net {
 using boost::system::error_code;
 using asio::ip::tcp;
 
-Listener::Listener(ReactorSet& reactors, NetContext& net)
-    : reactors_(reactors), reactor_(reactors.at(0)), net_(net), acceptor_(reactor_.context()),
+Listener::Listener(ReactorSet& reactors, NetContext& net, Surface surface)
+    : reactors_(reactors), reactor_(reactors.at(0)), net_(net), surface_(surface), acceptor_(reactor_.context()),
       retry_(reactor_.context()) {}
 
 std::optional<std::string> Listener::open(const tcp::endpoint& endpoint) {
@@ -84,7 +84,7 @@ void Listener::on_accept(const error_code& ec, tcp::socket socket) {
 void Listener::hand_off(tcp::socket socket) {
   unsigned target = next_;
   next_ = (next_ + 1) % reactors_.size();
-  if (target == reactor_.index()) return start_http_session(reactor_, net_, std::move(socket));
+  if (target == reactor_.index()) return start_http_session(reactor_, net_, std::move(socket), surface_);
   error_code ec;
   auto protocol = socket.local_endpoint(ec).protocol();
   int fd = socket.release(ec);  // the descriptor leaves this reactor's event loop
@@ -93,7 +93,7 @@ void Listener::hand_off(tcp::socket socket) {
     return;
   }
   Reactor& to = reactors_.at(target);
-  to.post([&to, &net = net_, fd, protocol] {
+  to.post([&to, &net = net_, fd, protocol, surface = surface_] {
     error_code e;
     tcp::socket s(to.context());
     s.assign(protocol, fd, e);
@@ -102,7 +102,7 @@ void Listener::hand_off(tcp::socket socket) {
       net.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
       return;
     }
-    start_http_session(to, net, std::move(s));
+    start_http_session(to, net, std::move(s), surface);
   });
 }
 

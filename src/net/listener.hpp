@@ -1,6 +1,7 @@
 // listener.hpp — accepts TCP connections and deals them out to the reactors.
 //
-// Owns: the node's one acceptor (on reactor 0) and the round-robin hand-off of each accepted
+// Owns: one acceptor of the node (on reactor 0: the main one, and the admin and TLS redirect
+// ones when configured) and the round-robin hand-off of each accepted
 // socket to a reactor, which then owns it for life (the descriptor is posted, the session is
 // created there). One acceptor, not one SO_REUSEPORT acceptor per reactor: with SO_REUSEPORT
 // a second node of the same user can bind the same port (even one picked for port 0) and
@@ -21,7 +22,8 @@ namespace cohort::net {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(ReactorSet& reactors, NetContext& net);
+  // surface: what the connections of this listener are served (net_context.hpp).
+  Listener(ReactorSet& reactors, NetContext& net, Surface surface = Surface::main);
 
   // Binds and listens; returns an error message on failure. Any thread, before start().
   std::optional<std::string> open(const boost::asio::ip::tcp::endpoint& endpoint);
@@ -39,6 +41,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ReactorSet& reactors_;
   Reactor& reactor_;  // where the acceptor runs: reactor 0
   NetContext& net_;
+  Surface surface_;
   unsigned next_ = 0;  // the reactor that gets the next connection
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_;  // backs off when the process is out of descriptors

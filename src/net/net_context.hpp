@@ -1,7 +1,7 @@
 // net_context.hpp — what every connection of a node shares: settings, routes, counters.
 //
 // Owns: the node's read-only routing tables (upgrade paths, HTTP routes, static files), the
-// per-reactor connection registries and the metrics. Lock story: the tables are written once
+// Host/Origin policy, the per-reactor connection registries and the metrics. Lock story: the tables are written once
 // before the reactors start and only read afterwards, so they need no lock; counters are
 // atomics (relaxed: they are statistics, never used to synchronise); registries[i] is
 // owner-thread-only to reactor i.
@@ -13,11 +13,17 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "cohort/config.hpp"
 #include "cohort/node.hpp"
+#include "net/origin_policy.hpp"
+#include "net/route_pattern.hpp"
+#include "net/static_files.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace cohort::net {
 
@@ -51,6 +57,7 @@ struct Metrics {
   }
   std::atomic<std::uint64_t> slow_consumer_closes{0};
   std::atomic<std::uint64_t> protocol_closes{0};     // closed for bad framing or bad messages
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
 };
 
 // A WebSocket upgrade request, as the handler of its path sees it.
@@ -70,12 +77,24 @@ struct UpgradeDecision {
 };
 using UpgradeHandler = std::function<UpgradeDecision(const UpgradeRequest&)>;
 
-// Exactly one of handler / async_handler is set.
+// Which listener a connection came in on. The main one serves the application; the admin one
+// (admin_port) only the operator routes and /healthz; the redirect one (tls_redirect_port)
+// answers everything with a redirect to https://.
+enum class Surface : unsigned { main = 1, admin = 2, redirect = 4 };
+
+// Exactly one of handler / async_handler is set. surfaces: a mask of Surface values.
 struct HttpRoute {
   std::string method;
-  std::string prefix;
+  RoutePattern pattern;
   HttpHandler handler;
   AsyncHttpHandler async_handler;
+  unsigned surfaces = static_cast<unsigned>(Surface::main);
+  bool on(Surface s) const { return surfaces & static_cast<unsigned>(s); }
+};
+
+struct UpgradeRoute {
+  RoutePattern pattern;
+  UpgradeHandler handler;
 };
 
 struct NetContext {
@@ -83,9 +102,12 @@ struct NetContext {
   explicit NetContext(const Config& c);
   ~NetContext();
   const Config& config;
-  std::string static_dir;
-  std::unordered_map<std::string, UpgradeHandler> upgrades;  // by exact path
-  std::vector<HttpRoute> routes;
+  std::uint16_t port = 0;  // the main listener's bound port
+  std::shared_ptr<boost::asio::ssl::context> tls;  // set: the main listener speaks TLS (net/tls.hpp)
+  StaticFiles static_files;
+  OriginPolicy policy;
+  std::vector<UpgradeRoute> upgrades;
+  std::vector<HttpRoute> routes;  // tried in order
   std::vector<std::unique_ptr<WsRegistry>> registries;  // index = reactor index
   Metrics metrics;
   std::atomic<bool> stopping{false};

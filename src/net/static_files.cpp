@@ -1,13 +1,29 @@
 // static_files.cpp — static file serving: see static_files.hpp.
 #include "net/static_files.hpp"
 
-#include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 namespace cohort::net {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// A segment that could name something other than a plain child of its directory.
+bool refused(std::string_view segment) {
+  return segment.empty() || segment.front() == '.' || segment.find_first_of(std::string_view("/\\\0", 3)) != std::string_view::npos;
+}
+
+// Whether path lies at or under dir (both canonical), compared component by component, so
+// "/srv/static-old" is not inside "/srv/static".
+bool under(const fs::path& path, const fs::path& dir) {
+  auto [d, p] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());
+  return d == dir.end();
+}
+
+}  // namespace
 
 std::string_view content_type_for(std::string_view path) {
   struct Type {
@@ -25,21 +41,50 @@ std::string_view content_type_for(std::string_view path) {
   return "application/octet-stream";
 }
 
-std::optional<HttpResponse> serve_static(const std::string& root, std::string_view path) {
-  if (root.empty() || path.empty() || path[0] != '/') return std::nullopt;
-  if (path.find("..") != std::string_view::npos || path.find('\\') != std::string_view::npos ||
-      path.find('\0') != std::string_view::npos)
-    return std::nullopt;
-  fs::path file = fs::path(root) / std::string(path.substr(1));
+StaticFiles::StaticFiles(const std::string& root, const std::vector<std::string>& excluded) {
   std::error_code ec;
-  if (fs::is_directory(file, ec)) file /= "index.html";
-  if (!fs::is_regular_file(file, ec)) return std::nullopt;
-  std::ifstream in(file, std::ios::binary);
+  if (!root.empty()) root_ = fs::canonical(root, ec);
+  if (ec) root_.clear();  // a root that does not exist serves nothing
+  for (const auto& e : excluded) {
+    if (e.empty()) continue;
+    auto path = fs::weakly_canonical(fs::absolute(e, ec), ec);
+    if (!ec) excluded_.push_back(path.lexically_normal());
+  }
+}
+
+bool StaticFiles::inside_root(const fs::path& file) const {
+  if (!under(file, root_)) return false;
+  for (const auto& part : file.lexically_relative(root_))
+    if (part.native().starts_with('.')) return false;  // a symlink may lead into a dot-directory
+  for (const auto& e : excluded_)
+    if (under(file, e)) return false;
+  return true;
+}
+
+std::optional<fs::path> StaticFiles::resolve(const std::vector<std::string>& segments) const {
+  if (root_.empty()) return std::nullopt;
+  fs::path candidate = root_;
+  for (const auto& s : segments) {
+    if (refused(s)) return std::nullopt;
+    candidate /= s;
+  }
+  std::error_code ec;
+  fs::path file = fs::canonical(candidate, ec);  // follows every symlink; fails when absent
+  if (ec) return std::nullopt;
+  if (fs::is_directory(file, ec)) file = fs::canonical(file / "index.html", ec);
+  if (ec || !fs::is_regular_file(file, ec) || !inside_root(file)) return std::nullopt;
+  return file;
+}
+
+std::optional<HttpResponse> StaticFiles::serve(const std::vector<std::string>& segments) const {
+  auto file = resolve(segments);
+  if (!file) return std::nullopt;
+  std::ifstream in(*file, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream body;
   body << in.rdbuf();
   HttpResponse r;
-  r.content_type = std::string(content_type_for(file.string()));
+  r.content_type = std::string(content_type_for(file->native()));
   r.body = std::move(body).str();
   return r;
 }

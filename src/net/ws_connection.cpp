@@ -1,9 +1,12 @@
 // ws_connection.cpp — one WebSocket connection: see ws_connection.hpp.
 #include "net/ws_connection.hpp"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/write.hpp>
 #include <limits>
 
+#include "net/tls.hpp"
 #include "net/ws_deflate.hpp"
 
 namespace cohort::net {
@@ -16,6 +19,8 @@ namespace {
 constexpr auto kCloseHandshakeTimeout = std::chrono::seconds(3);
 // Queues that grew past this many entries give their memory back once drained.
 constexpr std::size_t kKeepQueueCapacity = 16;
+// The TLS write buffer keeps up to this much capacity between writes.
+constexpr std::size_t kKeepTlsBuffer = 16 * 1024;
 
 void trim(std::vector<Frame>& v) {
   v.clear();
@@ -35,6 +40,16 @@ WsConnection::WsConnection(Reactor& reactor, NetContext& net, asio::ip::tcp::soc
   net_.metrics.websockets_open.fetch_add(1, std::memory_order_relaxed);
 }
 
+WsConnection::WsConnection(Reactor& reactor, NetContext& net, std::unique_ptr<TlsSocket> tls)
+    : reactor_(reactor),
+      net_(net),
+      socket_(reactor.context()),
+      tls_(std::move(tls)),
+      reader_(net.config.max_frame, /*expect_masked=*/true),
+      last_activity_(Clock::now()) {
+  net_.metrics.websockets_open.fetch_add(1, std::memory_order_relaxed);
+}
+
 WsConnection::~WsConnection() {
   net_.metrics.websockets_open.fetch_sub(1, std::memory_order_relaxed);
   net_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
@@ -45,8 +60,8 @@ void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftove
   deflate_ = deflate;
   if (deflate_) reader_.enable_deflate();
   error_code ec;
-  socket_.non_blocking(true, ec);
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  tcp().non_blocking(true, ec);
+  tcp().set_option(asio::ip::tcp::no_delay(true), ec);
   net_.registries[reactor_.index()]->add(*this);
   handler_->on_open(*this);
   if (!leftover.empty() &&
@@ -59,18 +74,24 @@ void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftove
 
 // ---- reading -------------------------------------------------------------------------------
 
+asio::ip::tcp::socket& WsConnection::tcp() { return tls_ ? tls_->stream.next_layer() : socket_; }
+
 void WsConnection::do_read() {
   // A read (not a readiness wait): Asio re-arms a pending read without an epoll_ctl call,
   // which a wait costs on every wake-up.
-  socket_.async_read_some(asio::buffer(inbox_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
-    self->on_read(ec, n);
-  });
+  auto done = [self = shared_from_this()](const error_code& ec, std::size_t n) { self->on_read(ec, n); };
+  if (tls_) tls_->stream.async_read_some(asio::buffer(inbox_), std::move(done));
+  else socket_.async_read_some(asio::buffer(inbox_), std::move(done));
 }
 
 void WsConnection::on_read(const error_code& read_ec, std::size_t n) {
   if (read_ec || state_ == State::closed) return finish();  // EOF, reset, or cancelled
   last_activity_ = Clock::now();
   if (!consume(inbox_.data(), n)) return;
+  if (tls_) {
+    if (n == inbox_.size() && !drain_tls()) return;
+    return do_read();
+  }
   // A full inbox means more may be waiting: drain it through the reactor's buffer.
   while (n == inbox_.size() && state_ != State::closed) {
     error_code ec;
@@ -82,6 +103,22 @@ void WsConnection::on_read(const error_code& read_ec, std::size_t n) {
     if (n < Reactor::kReadBufferSize) break;
   }
   if (state_ != State::closed) do_read();
+}
+
+bool WsConnection::drain_tls() {
+  // SSL_pending: bytes of the current record OpenSSL has decrypted and not yet handed out; a
+  // read of them does no socket I/O. Records still encrypted are read by the next do_read.
+  while (state_ != State::closed && SSL_pending(tls_->stream.native_handle()) > 0) {
+    error_code ec;
+    std::uint8_t* buffer = reactor_.read_buffer();
+    std::size_t n = tls_->stream.read_some(asio::buffer(buffer, Reactor::kReadBufferSize), ec);
+    if (ec) {
+      finish();
+      return false;
+    }
+    if (!consume(buffer, n)) return false;
+  }
+  return state_ != State::closed;
 }
 
 bool WsConnection::consume(std::uint8_t* data, std::size_t n) {
@@ -176,25 +213,34 @@ void WsConnection::do_write() {
   if (writing_ || queue_.empty() || state_ == State::closed) return;
   writing_ = true;
   in_flight_.swap(queue_);
+  bump(net_.metrics.hot[reactor_.index()].writes);
+  auto done = [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); };
+  if (tls_) {
+    // One buffer: Asio's SSL stream would encrypt and send a gathered write one buffer at a time.
+    tls_out_.clear();
+    for (auto& f : in_flight_) tls_out_.append(*f);
+    return asio::async_write(tls_->stream, asio::buffer(tls_out_), std::move(done));
+  }
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(in_flight_.size());
   for (auto& f : in_flight_) buffers.emplace_back(f->data(), f->size());
-  bump(net_.metrics.hot[reactor_.index()].writes);
-  asio::async_write(socket_, buffers,
-                    [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); });
+  asio::async_write(socket_, buffers, std::move(done));
 }
 
 void WsConnection::on_write(const error_code& ec) {
   writing_ = false;
   for (auto& f : in_flight_) queued_bytes_ -= f->size();
   trim(in_flight_);
+  if (tls_out_.capacity() > kKeepTlsBuffer) std::string().swap(tls_out_);
   if (ec) return finish();
   if (!queue_.empty()) return do_write();
   if (queue_.capacity() > kKeepQueueCapacity) trim(queue_);
   if (shutdown_after_write_) {
     shutdown_after_write_ = false;
     error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);  // peer sees EOF after our close
+    // The peer sees EOF after our close frame (under TLS without a close_notify: the WebSocket
+    // close handshake already ended the conversation).
+    tcp().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   }
 }
 
@@ -227,7 +273,7 @@ void WsConnection::finish() {
   if (state_ == State::closed) return;
   state_ = State::closed;
   error_code ignored;
-  socket_.close(ignored);
+  tcp().close(ignored);
   queue_.clear();
   notify_closed();
 }

@@ -1,7 +1,7 @@
 // ws_connection.hpp — one WebSocket after the upgrade: Cohort's own socket, frames and queue.
 //
-// Owns: the TCP socket, the FrameReader, the outbound queue and the close handshake of one
-// connection, and the WsHandler that gives its messages meaning. Everything runs on the
+// Owns: the TCP socket (or the TLS stream over it), the FrameReader, the outbound queue and the
+// close handshake of one connection, and the WsHandler that gives its messages meaning. Everything runs on the
 // connection's reactor (owner-thread-only); another thread reaches it only through a broadcast
 // posted to that reactor.
 //
@@ -15,6 +15,11 @@
 // previous round, so a busy room costs one write per socket per round, not one per message.
 // Frames are shared, immutable buffers: a broadcast frame is the same bytes for every
 // subscriber.
+// TLS (wss://): the same queue, rounds and coalescing; only the transport differs, chosen by a
+// branch per read and per write (never per byte). A read that fills the inbox drains what
+// OpenSSL already decrypted (SSL_pending) through the reactor's buffer, so no syscall is added;
+// a write copies the queued frames into one buffer (Asio's SSL stream encrypts one buffer at a
+// time, so a gathered write would become one TLS record and one syscall per frame).
 // permessage-deflate (when negotiated at the upgrade, see ws_extensions.hpp): messages of at
 // least Config::deflate_min_bytes go out compressed. A broadcast frame is compressed once per
 // reactor (the registry keeps the last few compressed frames, keyed by the shared frame), so
@@ -46,6 +51,7 @@ using Frame = std::shared_ptr<const std::string>;  // a complete WebSocket frame
 using Clock = std::chrono::steady_clock;
 
 class WsConnection;
+struct TlsSocket;  // net/tls.hpp
 
 // What runs on top of a WebSocket (the Phoenix channels socket). Owner-thread-only.
 class WsHandler {
@@ -65,6 +71,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
                      public RegistryHook {
  public:
   WsConnection(Reactor& reactor, NetContext& net, boost::asio::ip::tcp::socket socket);
+  // Over TLS: the stream whose handshake the HTTP session already made.
+  WsConnection(Reactor& reactor, NetContext& net, std::unique_ptr<TlsSocket> tls);
   ~WsConnection() override;
 
   // Starts reading; leftover = bytes that arrived behind the upgrade request; deflate: the
@@ -111,10 +119,14 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   void overflow();
   void notify_closed();
   void finish();  // close the socket now
+  boost::asio::ip::tcp::socket& tcp();  // the TCP socket, under TLS or not
+  bool drain_tls();  // reads what OpenSSL holds decrypted (see the file comment); false once closed
 
   Reactor& reactor_;
   NetContext& net_;
-  boost::asio::ip::tcp::socket socket_;
+  boost::asio::ip::tcp::socket socket_;  // unused (closed) under TLS
+  std::unique_ptr<TlsSocket> tls_;       // null: plain
+  std::string tls_out_;                  // under TLS: the queued frames of the write in flight
   ws::FrameReader reader_;
   // Reads land here first: big enough for a heartbeat or a small push, small enough that an
   // idle connection stays cheap. A full inbox is drained through the reactor's 64 KiB buffer.

@@ -6,10 +6,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { liveFile, openPage, waitText, shot, WAIT_MS } from "./browser.mjs";
 import { openModerator, forgeClick, whoAmI, waitHere, leave } from "./apps.mjs";
-import { bearer } from "../conformance/tokens.mjs";
 
 // The node and the browser of this file (started before the first test, gone after the last).
-const file = await liveFile();
+const file = await liveFile({ admin: true });  // /metrics/live is on the admin listener
 const { browser } = file;
 
 const strokes = "#board-strokes polyline";
@@ -20,7 +19,7 @@ async function waitCount(page, selector, n) {
     });
 }
 async function liveEvents() {
-  return (await (await fetch(`${file.server.url}/metrics/live`, { headers: bearer(file.server, ["metrics"]) })).json()).events;
+  return (await (await fetch(`${file.server.adminUrl}/metrics/live`)).json()).events;
 }
 
 // Draws a polyline through points given in fractions of the board, `steps` pointer moves each.

@@ -27,7 +27,9 @@ export const CHROMIUM = process.env.COHORT_CHROMIUM ?? "/usr/bin/chromium";
 export const WAIT_MS = 10_000; // every wait on the page: generous for 2 busy cores, still bounded
 const ARTIFACTS = path.resolve(process.env.COHORT_ARTIFACTS ?? "build/test-artifacts");
 
-export async function launchBrowser() {
+// extraArgs: more Chromium flags (the security tests map names with --host-resolver-rules and
+// accept the test CA with --ignore-certificate-errors).
+export async function launchBrowser(extraArgs = []) {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (./scripts/setup does)`);
   }
@@ -47,6 +49,7 @@ export async function launchBrowser() {
       // address at all; without this its live socket to 127.0.0.1 is refused as a public page
       // reaching into the local network.
       "--disable-features=LocalNetworkAccessChecks",
+      ...extraArgs,
     ],
   });
   after(() => browser.close());

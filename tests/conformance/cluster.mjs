@@ -8,10 +8,8 @@
 // Guarantees: every wait has a deadline and names what it waited for; every redis-server still
 // alive when the test process exits is killed. No system Redis service is used or needed.
 import { spawn } from "node:child_process";
-import net from "node:net";
 
-import { startServer } from "./server.mjs";
-import { bearer } from "./tokens.mjs";
+import { freePort, startServer } from "./server.mjs";
 
 import { after, before } from "node:test";
 import { ClientPool, WAIT_MS, deferred, sameKeys, untilPresence, withTimeout } from "./helpers.mjs";
@@ -29,16 +27,7 @@ export const DOWN_MS = 1000;
 // presence tick; the tests wait up to this long for it.
 export const DOWN_BOUND_MS = DOWN_MS + HEARTBEAT_MS + 100;
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startRedis({ port = null } = {}) {
   const p = port ?? (await freePort());
@@ -81,7 +70,7 @@ export async function startCluster(n, { args = [] } = {}) {
   const nodeArgs = ["--cluster", redis.url, "--cluster-heartbeat-ms", String(HEARTBEAT_MS),
                     "--cluster-down-ms", String(DOWN_MS), "--presence-tick-ms", "20", ...args];
   const nodes = [];
-  for (let i = 0; i < n; i++) nodes.push(await startServer({ args: nodeArgs }));
+  for (let i = 0; i < n; i++) nodes.push(await startServer({ args: nodeArgs, admin: true }));
   const cluster = {
     redis,
     nodes,
@@ -110,10 +99,10 @@ export function clusterForSuite(n, ready, what) {
   return suite;
 }
 
-// The node's /metrics as {name: number}.
+// The node's /metrics (on its admin listener: start it with {admin: true}) as {name: number}.
 export async function metrics(server) {
-  const res = await fetch(`${server.url}/metrics`, { headers: bearer(server, ["metrics"]) });
-  if (res.status !== 200) throw new Error(`GET ${server.url}/metrics: ${res.status} ${await res.text()}`);
+  if (!server.adminUrl) throw new Error(`${server.url} has no admin listener: start it with {admin: true}`);
+  const res = await fetch(`${server.adminUrl}/metrics`);
   const out = {};
   for (const line of (await res.text()).split("\n")) {
     const [name, value] = line.split(" ");

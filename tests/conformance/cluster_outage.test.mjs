@@ -52,7 +52,7 @@ describe("Redis outage", () => {
 
     // The restarted Redis forgot the node id counter; the live nodes put it back above their
     // ids when they reconnected, so a node joining now gets an id of its own.
-    const D = await startServer({ args: suite.cluster.args });
+    const D = await startServer({ args: suite.cluster.args, admin: true });
     suite.cluster.nodes.push(D);
     const d = await presenceClient(pool, D, topic, "dora");
     await untilKeys(d, ["alice", "bob", "carol", "dora"]);
@@ -64,7 +64,7 @@ describe("Redis outage", () => {
   test("a node stopped while Redis is down exits cleanly", async () => {
     // Its own Redis, so the suite's cluster is left alone.
     const redis = await startRedis();
-    const node = await startServer({ args: ["--cluster", redis.url] });
+    const node = await startServer({ args: ["--cluster", redis.url], admin: true });
     await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "links up");
     await redis.kill();
     await untilMetrics(node, (m) => m.cohort_cluster_links_up === 0, "links down");

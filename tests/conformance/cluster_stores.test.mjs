@@ -99,7 +99,7 @@ describe("stores across three nodes", () => {
                      "the dead node's lock ends", DOWN_BOUND_MS + 2000);
     assert.equal((await dave.op("set", { path: "/fields/b", value: 2 })).status, "ok");
     // A replacement node (a new node id) joins and serves the key through its owner.
-    const fresh = await startServer({ args: cluster.args });
+    const fresh = await startServer({ args: cluster.args, admin: true });
     cluster.nodes[2] = fresh;
     await untilMetrics(fresh, (m) => m.cohort_cluster_links_up === 2, "the new node's links up");
     const late = await follower(pool, fresh, key);

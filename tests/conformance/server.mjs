@@ -1,8 +1,11 @@
 // server.mjs — starts and stops a Cohort node (the binary in $COHORT_BIN) for the conformance tests.
 //
 // startServer() spawns `$COHORT_BIN serve --host 127.0.0.1 --port 0 ...`, waits for the line
-// `cohort listening on http://127.0.0.1:<port>` on stdout and resolves to a handle:
-//   { port, url, wsUrl, proc, args, dataDir, exited, stop(), kill(), restart(), output() }
+// `cohort listening on http(s)://127.0.0.1:<port>` on stdout and resolves to a handle:
+//   { port, url, wsUrl, adminUrl, proc, args, dataDir, exited, stop(), kill(), restart(), output() }
+// With {admin: true} the node also gets an admin listener (--admin-port on a free loopback
+// port, checked against the `cohort admin listening on http://127.0.0.1:<port>` line): /metrics
+// and /metrics/live are read at adminUrl without a token.
 // Guarantees: every wait has a deadline and rejects with a message naming what it waited for,
 // quoting the tail of the server's output; a child that exits before it is ready rejects at once.
 // Every child still alive when the test process exits is killed, and every temporary --data-dir
@@ -10,10 +13,12 @@
 import { spawn } from "node:child_process";
 import { after, afterEach, before } from "node:test";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
-const READY_LINE = /cohort listening on http:\/\/127\.0\.0\.1:(\d+)/;
+const READY_LINE = /cohort listening on (https?):\/\/127\.0\.0\.1:(\d+)/;
+const ADMIN_LINE = /cohort admin listening on http:\/\/127\.0\.0\.1:(\d+)/;
 const START_TIMEOUT_MS = 10_000; // a node that cannot bind or start within 10 s is broken
 const STOP_TIMEOUT_MS = 8_000; // SIGTERM must finish well inside this (shutdown grace is 3 s)
 const TAIL_BYTES = 4_000; // how much server output a failure message quotes
@@ -44,16 +49,31 @@ export function cohortBin() {
   return bin;
 }
 
+// A loopback port free at the time of the call (the OS picks it).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 // Starts a node. port: 0 for any free port, or the port of a stopped node (see restart()).
-// args: extra flags, e.g. ["--max-frame", "4096"]. Resolves once the node prints its listening line.
-// wrap: a command that runs the binary (e.g. ["prlimit", "--fsize=1000000:unlimited"]); it must
-// exec it, so that the child's pid is the node's.
-export async function startServer({ port = 0, args = [], dataDir = null, timeoutMs = START_TIMEOUT_MS, wrap = [] } = {}) {
+// args: extra flags, e.g. ["--max-frame", "4096"]. admin: true for an admin listener (or the
+// admin port of a stopped node). wrap: a command that runs the binary (e.g. ["prlimit",
+// "--fsize=1000000:unlimited"]); it must exec it, so that the child's pid is the node's.
+// Resolves once the node prints its listening line.
+export async function startServer({ port = 0, args = [], dataDir = null, admin = false, timeoutMs = START_TIMEOUT_MS, wrap = [] } = {}) {
   const bin = cohortBin();
   if (startFailure) throw new Error(`an earlier start of the server failed, not trying again:\n${startFailure.message}`);
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "cohort-conformance-"));
   dataDirs.add(dir);
-  const argv = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, ...args];
+  const adminPort = admin === true ? await freePort() : admin || null;
+  const adminArgs = adminPort ? ["--admin-port", String(adminPort)] : [];
+  const argv = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, ...adminArgs, ...args];
   const proc = wrap.length ? spawn(wrap[0], [...wrap.slice(1), bin, ...argv], { stdio: ["ignore", "pipe", "pipe"] })
     : spawn(bin, argv, { stdio: ["ignore", "pipe", "pipe"] });
   liveChildren.add(proc);
@@ -72,7 +92,7 @@ export async function startServer({ port = 0, args = [], dataDir = null, timeout
   const tail = () =>
     `\n--- server stdout (tail) ---\n${stdout.slice(-TAIL_BYTES)}\n--- server stderr (tail) ---\n${stderr.slice(-TAIL_BYTES)}`;
 
-  const boundPort = await new Promise((resolve, reject_) => {
+  const ready = await new Promise((resolve, reject_) => {
     let settled = false; // the exit watcher below also fires long after a successful start
     const reject = (err) => {
       startFailure ??= err;
@@ -91,7 +111,7 @@ export async function startServer({ port = 0, args = [], dataDir = null, timeout
     }, timeoutMs);
     const onData = () => {
       const m = READY_LINE.exec(stdout);
-      if (m) finish(resolve, Number(m[1]));
+      if (m) finish(resolve, { scheme: m[1], port: Number(m[2]), admin: ADMIN_LINE.exec(stdout)?.[1] });
     };
     proc.stdout.on("data", onData);
     proc.on("error", (err) => finish(reject, new Error(`cannot start ${bin}: ${err.message}`)));
@@ -99,15 +119,22 @@ export async function startServer({ port = 0, args = [], dataDir = null, timeout
       finish(reject, new Error(`${what}: exited (code ${code}, signal ${signal}) before listening${tail()}`)),
     );
   });
+  const boundPort = ready.port;
   if (port !== 0 && boundPort !== port) {
     proc.kill("SIGKILL");
     throw new Error(`${what}: asked for port ${port}, the server says it listens on ${boundPort}`);
   }
+  if (adminPort && Number(ready.admin) !== adminPort) {
+    proc.kill("SIGKILL");
+    throw new Error(`${what}: asked for admin port ${adminPort}, the server says ${ready.admin}${tail()}`);
+  }
+  const ws = ready.scheme === "https" ? "wss" : "ws";
 
   return {
     port: boundPort,
-    url: `http://127.0.0.1:${boundPort}`,
-    wsUrl: `ws://127.0.0.1:${boundPort}/socket`, // the phoenix Socket endpoint prefix
+    url: `${ready.scheme}://127.0.0.1:${boundPort}`,
+    wsUrl: `${ws}://127.0.0.1:${boundPort}/socket`, // the phoenix Socket endpoint prefix
+    adminUrl: adminPort ? `http://127.0.0.1:${adminPort}` : null,
     proc,
     args,
     dataDir: dir, // its --data-dir (the secret, moderator-grant, grant-epoch live here)
@@ -142,7 +169,7 @@ export async function startServer({ port = 0, args = [], dataDir = null, timeout
     // one must be stopped (or killed).
     async restart(newArgs = args, { wrap: newWrap = [] } = {}) {
       if (liveChildren.has(proc)) throw new Error(`${what}: restart() needs the server stopped first`);
-      return startServer({ port: boundPort, args: newArgs, dataDir: dir, wrap: newWrap });
+      return startServer({ port: boundPort, args: newArgs, dataDir: dir, admin: adminPort ?? false, wrap: newWrap });
     },
   };
 }

@@ -194,8 +194,10 @@ TEST_F(ConfigTest, BadConfigFilesSayWhatIsWrong) {
   EXPECT_ERROR_MENTIONS(load({"--config", array}, c), array, "not a JSON object");
   auto unknown = write_file("unknown.json", R"({"prot": 1})");
   EXPECT_ERROR_MENTIONS(load({"--config", unknown}, c), "unknown key 'prot'");
-  auto boolean = write_file("bool.json", R"({"port": true})");
+  auto boolean = write_file("bool.json", R"({"port": true})");  // booleans are for boolean settings
   EXPECT_ERROR_MENTIONS(load({"--config", boolean}, c), "'port'", "string or a number");
+  auto list = write_file("list.json", R"({"port": [4000]})");
+  EXPECT_ERROR_MENTIONS(load({"--config", list}, c), "'port'", "string or a number");
   auto range = write_file("range.json", R"({"port": 123456})");
   EXPECT_ERROR_MENTIONS(load({"--config", range}, c), "key port", "out of range");
   auto negative = write_file("negative.json", R"({"threads": -2})");
@@ -220,6 +222,20 @@ TEST_F(ConfigTest, ValidateChecksTheQueueAgainstTheFrameSize) {
   Config via_flags;
   EXPECT_ERROR_MENTIONS(load({"--max-frame", "1048576", "--outbound-queue-limit", "65536"}, via_flags),
                         "outbound_queue_limit", "max_frame");
+}
+
+TEST_F(ConfigTest, ValidateChecksTheExposureSettings) {
+  Config c;
+  EXPECT_ERROR_MENTIONS(load({"--tls-cert", "cert.pem"}, c), "tls_cert and tls_key go together");
+  Config redirect;
+  EXPECT_ERROR_MENTIONS(load({"--tls-redirect-port", "8080"}, redirect), "tls_redirect_port", "needs tls_cert");
+  Config origins;
+  EXPECT_ERROR_MENTIONS(load({"--allowed-origins", "example.com"}, origins), "allowed_origins entry 'example.com'");
+  Config hosts;
+  EXPECT_ERROR_MENTIONS(load({"--allowed-hosts", "a.example, bad host"}, hosts), "allowed_hosts entry 'bad host'");
+  Config check;
+  ASSERT_FALSE(load({"--check-origin", "false", "--allowed-origins", "https://*.example.com", "--allowed-hosts", "*"}, check));
+  EXPECT_FALSE(check.check_origin);
 }
 
 TEST_F(ConfigTest, ValidateChecksConnectionsAgainstTheDescriptorLimit) {

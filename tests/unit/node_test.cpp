@@ -174,8 +174,8 @@ class NodeTest : public ::testing::Test {
     c.shutdown_grace_ms = 3000;
     node_ = std::make_unique<Node>(c);
     node_->socket("/socket").channel("room:*", [] { return std::unique_ptr<Channel>(); });
-    node_->route("GET", "/hello", [](const HttpRequest& r) {
-      return HttpResponse{200, "text/plain", "hello " + r.method + " " + r.path + " ?" + r.query, {}};
+    node_->route("GET", "/hello/:who", [](const HttpRequest& r) {
+      return HttpResponse{200, "text/plain", "hello " + r.param("who") + " " + r.method + " " + r.path + " ?" + r.query, {}};
     });
   }
   ~NodeTest() override {
@@ -213,10 +213,23 @@ TEST_F(NodeTest, StartsOnAPickedPortAndAnswersHealthz) {
 
 TEST_F(NodeTest, RegisteredRouteAnswers) {
   auto port = start();
-  auto r = http_get(port, "/hello/world?x=1");
+  auto r = http_get(port, "/hello/big%20world?x=1");
   EXPECT_EQ(r.status, 200u);
-  EXPECT_EQ(r.body, "hello GET /hello/world ?x=1");
+  EXPECT_EQ(r.body, "hello big world GET /hello/big%20world ?x=1");
   EXPECT_EQ(header(r.head, "Content-Type"), "text/plain");
+  EXPECT_EQ(header(r.head, "X-Content-Type-Options"), "nosniff");
+}
+
+TEST_F(NodeTest, RoutesMatchWholeSegmentsOnly) {
+  auto port = start();
+  EXPECT_EQ(http_get(port, "/helloworld/x").status, 404u);
+  EXPECT_EQ(http_get(port, "/hello/x/y").status, 404u);
+  EXPECT_EQ(http_get(port, "/hello").status, 404u);
+  EXPECT_EQ(http_get(port, "/hello/%zz").status, 400u);
+}
+
+TEST_F(NodeTest, RouteRefusesAMalformedPattern) {
+  EXPECT_THROW(node_->route("GET", "hello", [](const HttpRequest&) { return HttpResponse{}; }), std::invalid_argument);
 }
 
 TEST_F(NodeTest, UnknownPathsAndMethodsAre404) {
@@ -224,7 +237,7 @@ TEST_F(NodeTest, UnknownPathsAndMethodsAre404) {
   auto r = http_get(port, "/no/such/thing");
   EXPECT_EQ(r.status, 404u);
   EXPECT_NE(r.body.find("no route"), std::string::npos) << r.body;
-  EXPECT_EQ(http_get(port, "/hello", "POST").status, 404u);  // route is GET only
+  EXPECT_EQ(http_get(port, "/hello/x", "POST").status, 404u);  // route is GET only
 }
 
 TEST_F(NodeTest, WebSocketHandshakeSelectsPhoenixWithTheRightAccept) {

@@ -21,3 +21,10 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   add_test(NAME topic_table_test_checked COMMAND topic_table_test_checked)
   set_tests_properties(topic_table_test_checked PROPERTIES TIMEOUT 120)
 endif()
+
+# The node's exposure to the internet: one path syntax, the static root, Host and Origin.
+cohort_test(route_pattern_test unit/route_pattern_test.cpp)
+cohort_test(static_files_test unit/static_files_test.cpp)
+cohort_test(origin_policy_test unit/origin_policy_test.cpp)
+cohort_test(security_headers_test unit/security_headers_test.cpp)
+cohort_test(tls_test unit/tls_test.cpp)

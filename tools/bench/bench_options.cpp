@@ -47,7 +47,7 @@ std::optional<std::string> to_unsigned(std::string_view text, unsigned lo, unsig
 // The option table. Limits keep a run bounded in time and within one machine's resources.
 const std::vector<OptionSpec>& specs() {
   static const std::vector<OptionSpec> table = {
-      {"--url", kAll, "URL", "server socket URL; vsn=2.0.0 is appended when absent (loopback only)",
+      {"--url", kAll, "URL", "server socket URL, ws:// or wss:// (TLS, certificate not verified); vsn=2.0.0 is appended when absent (loopback only)",
        [](BenchOptions& o, std::string_view v) { o.url = std::string(v); return std::optional<std::string>(); }},
       {"--topic", kFanout | kEcho | kConns | kPresence, "TOPIC",
        "fanout topic; its prefix up to ':' names echo and conns topics (room:bench; presence: room:storm)",

@@ -1,11 +1,12 @@
 // live_bench.mjs — live views under load, measured from outside with the official phoenix client
 // speaking the LiveView protocol (PROTOCOL.md D). Prints one `RESULT {json}` line per mode.
 //
-//   node tools/bench/live_bench.mjs --port 4000 --pid <server pid> --token "$(cohort token --roles publish,metrics)"
-//                                   [--mode events|batching|table|all]
+//   node tools/bench/live_bench.mjs --port 4000 --admin-port 4001 --pid <server pid> \
+//                                   --token "$(cohort token --roles publish)" [--mode events|batching|table|all]
 //
-// --token: an API token of the node (roles publish and metrics), for the batching mode's
-// POST /api/broadcast and GET /metrics/live.
+// --token: an API token of the node (role publish), for the batching mode's POST /api/broadcast.
+// --admin-port: the node's admin listener (cohort serve --admin-port), where /metrics/live is
+// served; the batching mode reads it.
 //
 // events:   E events per view on V views at once (the counter page's component toggle, which
 //           touches no store, and its "inc", which goes through the counter store and SQLite);
@@ -31,12 +32,12 @@ const port = Number(args.port ?? 4000);
 const pid = args.pid ? Number(args.pid) : null;
 const mode = args.mode ?? "all";
 const base = `http://127.0.0.1:${port}`;
-const auth = args.token ? { authorization: `Bearer ${args.token}` } : {};
+const adminBase = args["admin-port"] ? `http://127.0.0.1:${Number(args["admin-port"])}` : null;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
-function request(path, { method = "GET", body, headers = {} } = {}) {
+function request(path, { method = "GET", body, headers = {}, at = base } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method, headers, agent, timeout: 10000 }, (res) => {
+    const req = http.request(`${at}${path}`, { method, headers, agent, timeout: 10000 }, (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (c) => (text += c)).on("end", () => resolve({ status: res.statusCode, headers: res.headers, text }));
     });
@@ -138,7 +139,8 @@ async function batching({ messages = Number(args.messages ?? 10000) } = {}) {
     diffBytes += JSON.stringify(d).length;
     lastDiffAt = performance.now();
   });
-  const before = JSON.parse((await request("/metrics/live", { headers: auth })).text);
+  if (!adminBase) throw new Error("the batching mode reads /metrics/live: give --admin-port (cohort serve --admin-port)");
+  const before = JSON.parse((await request("/metrics/live", { at: adminBase })).text);
   const body = JSON.stringify({ who: "bench", did: "said hello" });
   const one =
     "POST /api/broadcast/list:activity?event=activity HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
@@ -191,7 +193,7 @@ async function batching({ messages = Number(args.messages ?? 10000) } = {}) {
   let after = before;
   for (let i = 0; i < 50; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    const now = JSON.parse((await request("/metrics/live", { headers: auth })).text);
+    const now = JSON.parse((await request("/metrics/live", { at: adminBase })).text);
     if (now.infos - before.infos >= messages && now.renders === after.renders) break;
     after = now;
   }

@@ -1,7 +1,12 @@
 // ws_client.cpp — one client connection: see ws_client.hpp.
 #include "ws_client.hpp"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
 #include <cstring>
@@ -35,7 +40,24 @@ void shrink(std::string& s) {
   else s.clear();
 }
 
+// One client context for every TLS connection of the run (SSL_CTX is safe to share between
+// threads once set up). No verification: see ws_client.hpp.
+boost::asio::ssl::context& tls_client_context() {
+  static boost::asio::ssl::context ctx = [] {
+    boost::asio::ssl::context c(boost::asio::ssl::context::tls_client);
+    c.set_verify_mode(boost::asio::ssl::verify_none);
+    SSL_CTX_set_min_proto_version(c.native_handle(), TLS1_2_VERSION);
+    return c;
+  }();
+  return ctx;
+}
+
 }  // namespace
+
+struct TlsLayer {
+  explicit TlsLayer(boost::asio::ip::tcp::socket& socket) : stream(socket, tls_client_context()) {}
+  boost::asio::ssl::stream<boost::asio::ip::tcp::socket&> stream;
+};
 
 Connection::Connection(ClientLoop& loop, std::uint32_t index, std::uint32_t slot, ConnectionEvents& events,
                        std::size_t wake_size)
@@ -60,6 +82,16 @@ void Connection::on_connect(const error_code& ec) {
   error_code ignored;
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
   socket_.non_blocking(true, ignored);
+  if (!target_->tls) return on_transport_ready();
+  tls_ = std::make_unique<TlsLayer>(socket_);
+  tls_->stream.async_handshake(boost::asio::ssl::stream_base::client, [this](const error_code& ec) {
+    if (state_ == State::closed) return;
+    if (ec) return fail("TLS handshake with " + target_->host_header + ": " + ec.message());
+    on_transport_ready();
+  });
+}
+
+void Connection::on_transport_ready() {
   state_ = State::upgrading;
   do_write();
   do_read();
@@ -117,16 +149,28 @@ void Connection::release_buffers() {
 // ---- reading ----------------------------------------------------------------------------------
 
 void Connection::do_read() {
-  socket_.async_read_some(boost::asio::buffer(wake_buffer_.get(), wake_size_),
-                          [this](const error_code& ec, std::size_t len) { on_read(ec, len); });
+  auto done = [this](const error_code& ec, std::size_t len) { on_read(ec, len); };
+  if (tls_) tls_->stream.async_read_some(boost::asio::buffer(wake_buffer_.get(), wake_size_), std::move(done));
+  else socket_.async_read_some(boost::asio::buffer(wake_buffer_.get(), wake_size_), std::move(done));
 }
 
 void Connection::on_read(const error_code& ec, std::size_t len) {
   if (state_ == State::closed) return;
-  if (ec == boost::asio::error::eof) return fail("server closed the connection");
+  if (ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated)
+    return fail("server closed the connection");
   if (ec) return fail("read: " + ec.message());
   loop_.now_ns = steady_ns();
   if (!consume(wake_buffer_.get(), len)) return;
+  if (tls_) {
+    // What OpenSSL decrypted already is read now; the rest comes with the next small read.
+    while (SSL_pending(tls_->stream.native_handle()) > 0) {
+      error_code e;
+      std::size_t n = tls_->stream.read_some(boost::asio::buffer(loop_.read_buffer), e);
+      if (e) return fail("read: " + e.message());
+      if (!consume(loop_.read_buffer.data(), n)) return;
+    }
+    return do_read();
+  }
   if (len < wake_size_) return do_read();  // a short read: the socket is drained
   drain();
 }
@@ -267,8 +311,9 @@ void Connection::do_write() {
   if (writing_ || out_.empty() || state_ == State::closed) return;
   writing_ = true;
   inflight_.swap(out_);
-  boost::asio::async_write(socket_, boost::asio::buffer(inflight_),
-                           [this](const error_code& ec, std::size_t) { on_write(ec); });
+  auto done = [this](const error_code& ec, std::size_t) { on_write(ec); };
+  if (tls_) boost::asio::async_write(tls_->stream, boost::asio::buffer(inflight_), std::move(done));
+  else boost::asio::async_write(socket_, boost::asio::buffer(inflight_), std::move(done));
 }
 
 void Connection::on_write(const error_code& ec) {

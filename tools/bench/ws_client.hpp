@@ -12,6 +12,9 @@
 // armed again. So an idle connection holds only its small buffer, a busy one reads 64 KB at a
 // time, and each wake-up costs one recv (an async_wait would add an epoll_ctl per wake-up).
 // Writing: frames are masked into out_ and flushed once per loop turn; one write in flight.
+// TLS (a wss:// target): the TCP connect is followed by the TLS handshake (no certificate
+// verification: loopback, throwaway certificates); reads and writes go through the TLS stream,
+// and the drain reads only what OpenSSL has already decrypted (SSL_pending), never the socket.
 // Compression: permessage-deflate is offered when the target says so (--deflate, on by default,
 // as browsers do). The bench never compresses what it sends (joins and heartbeats are small);
 // compressed messages it receives go through the loop's InflateCache (see inflate_cache.hpp).
@@ -32,6 +35,7 @@ namespace cohort::bench {
 
 struct ClientLoop;
 class Connection;
+struct TlsLayer;  // ws_client.cpp
 
 // What a connection tells its owner. Calls happen on the connection's loop thread.
 class ConnectionEvents {
@@ -82,6 +86,7 @@ class Connection final : private net::ws::FrameSink {
 
  private:
   void on_connect(const boost::system::error_code& ec);
+  void on_transport_ready();  // connected (and TLS handshake done): send the upgrade
   void do_read();
   void on_read(const boost::system::error_code& ec, std::size_t len);
   void drain();
@@ -107,6 +112,7 @@ class Connection final : private net::ws::FrameSink {
   ConnectionEvents& events_;
   const WsTarget* target_ = nullptr;
   boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<TlsLayer> tls_;  // null: plain ws://
   net::ws::FrameReader reader_;
   std::unique_ptr<std::uint8_t[]> wake_buffer_;
   std::size_t wake_size_;

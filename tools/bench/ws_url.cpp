@@ -53,12 +53,11 @@ std::optional<std::string> ensure_vsn(std::string& target) {
 }  // namespace
 
 std::optional<std::string> parse_ws_url(std::string_view url, WsTarget& out) {
-  constexpr std::string_view kScheme = "ws://";
-  if (url.size() >= 6 && boost::beast::iequals(url.substr(0, 6), "wss://"))
-    return "wss:// is not supported: the bench runs on loopback without TLS, use ws://";
-  if (url.size() < kScheme.size() || !boost::beast::iequals(url.substr(0, kScheme.size()), kScheme))
-    return "the URL must start with ws:// (got '" + std::string(url) + "')";
-  std::string_view rest = url.substr(kScheme.size());
+  out.tls = url.size() >= 6 && boost::beast::iequals(url.substr(0, 6), "wss://");
+  std::string_view scheme = out.tls ? "wss://" : "ws://";
+  if (url.size() < scheme.size() || !boost::beast::iequals(url.substr(0, scheme.size()), scheme))
+    return "the URL must start with ws:// or wss:// (got '" + std::string(url) + "')";
+  std::string_view rest = url.substr(scheme.size());
   auto end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, end);
   std::string_view target = end == std::string_view::npos ? std::string_view("/") : rest.substr(end);
@@ -80,7 +79,7 @@ std::optional<std::string> parse_ws_url(std::string_view url, WsTarget& out) {
     host = authority.substr(0, colon);
     port_text = authority.substr(colon + 1);
   }
-  out.port = 80;
+  out.port = out.tls ? 443 : 80;
   if (!port_text.empty()) {
     unsigned port = 0;
     auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);

@@ -38,10 +38,22 @@ TEST(ParseWsUrl, RefusesWhatIsNotLoopback) {
   EXPECT_TRUE(parse_ws_url("ws://0.0.0.0:4000/s", t));
 }
 
+TEST(ParseWsUrl, WssMeansTlsWithItsDefaultPort) {
+  WsTarget t;
+  ASSERT_FALSE(parse_ws_url("wss://127.0.0.1:4443/socket/websocket", t));
+  EXPECT_TRUE(t.tls);
+  EXPECT_EQ(t.port, 4443);
+  EXPECT_EQ(t.url(), "wss://127.0.0.1:4443/socket/websocket?vsn=2.0.0");
+  ASSERT_FALSE(parse_ws_url("WSS://localhost/s", t));
+  EXPECT_EQ(t.port, 443);
+  ASSERT_FALSE(parse_ws_url("ws://127.0.0.1/s", t));
+  EXPECT_FALSE(t.tls);
+  EXPECT_TRUE(parse_ws_url("wss://10.0.0.1:4000/s", t));  // loopback only, TLS or not
+}
+
 TEST(ParseWsUrl, RefusesMalformedAndOtherSerializers) {
   WsTarget t;
   EXPECT_TRUE(parse_ws_url("http://127.0.0.1:4000/s", t));
-  EXPECT_TRUE(parse_ws_url("wss://127.0.0.1:4000/s", t));
   EXPECT_TRUE(parse_ws_url("ws://127.0.0.1:99999/s", t));
   EXPECT_TRUE(parse_ws_url("ws://user@127.0.0.1/s", t));
   EXPECT_TRUE(parse_ws_url("ws://127.0.0.1/s?vsn=1.0.0", t));
