@@ -7,7 +7,7 @@
 // every WebSocket with 1001 "going away", waits up to shutdown_grace_ms for them to go, then
 // joins the threads.
 //
-// Exposure (docs/security-net.md): every request must name one of the node's hosts (421
+// Exposure (docs/security.md): every request must name one of the node's hosts (421
 // otherwise), its path is decoded once (400 for a malformed escape), browser WebSockets must come
 // from an allowed origin (403), every answer carries the security headers (CSP, nosniff, no
 // framing) unless its handler set its own, and operator routes are served by the admin listener
