@@ -99,6 +99,10 @@ class Storage {
   // `done` reports the taking (an error when the database cannot be written). The embedded
   // SQLite backend (one node) has no fences: done(nullopt) inline.
   virtual void take_fence(std::string key, Done done) { done(std::nullopt); }
+  // Register before the first write: fn(key) runs on the writer thread, before the `done` of a
+  // write that key's fence refused (a newer holder took it). Such a write stored nothing, so the
+  // cluster may send the op on to the key's new owner. SQLite has no fences: never called.
+  virtual void on_fenced(std::function<void(const std::string& key)> fn) {}
   // Any-thread, blocking, reads only: every key with a snapshot or an op, in key order (for
   // `cohort check`). An error text if the database cannot be read.
   virtual std::optional<std::string> keys(std::vector<std::string>& out) = 0;

@@ -70,6 +70,15 @@ void ClusterStores::attach(Cluster& cluster, Storage* storage, bool shared_stora
     local_.retire(key, "this node lost the key's lease");
   });
   leases_->on_renewed([this] { bump(cluster_->counters().store_renewals); });
+  // A write refused by the key's fence: the key is another node's now (Redis may have forgotten
+  // our lease and granted it again). That write stored nothing: its op goes on to the new owner.
+  if (storage)
+    storage->on_fenced([this](const std::string& key) {
+      cluster_->reactor().post([this, key] {
+        ++fenced_[key];
+        leases_->fenced_out(key);
+      });
+    });
   watchdog_ = std::make_unique<boost::asio::steady_timer>(cluster.reactor().context());
   cluster.set_store_hooks([this](std::string_view payload) { on_inbox(payload); },
                           [this](std::uint32_t node) { node_down(node); },
@@ -140,7 +149,11 @@ void ClusterStores::route(CallPtr c) {
 void ClusterStores::run_here(CallPtr c) {
   // From the cluster reactor: LocalStores answers here, and Call posts on to the origin.
   if (c->kind == StoreRequest::Kind::op)
-    return local_.apply(std::move(c->call), [c](OpOutcome r) { c->finish_op(std::move(r)); });
+    return local_.apply(c->call, [this, c](OpOutcome r) {
+      if (!take_fenced(c->call.key, r)) return c->finish_op(std::move(r));
+      if (++c->moves > kMaxMoves) return c->fail(unavailable(c->call.key + " keeps moving between nodes"));
+      route(c);
+    });
   local_.view(c->call.key, c->since, [c](StoreView v) { c->finish_view(std::move(v)); });
 }
 
@@ -235,9 +248,10 @@ void ClusterStores::answer(const StoreRequest& r) {
   leases_->touch(r.call.key);
   bump(cluster_->counters().store_answered);
   if (r.kind == StoreRequest::Kind::op)
-    return local_.apply(r.call, [reply](OpOutcome o) {
+    return local_.apply(r.call, [this, reply, key = r.call.key](OpOutcome o) {
       StoreReply a;
-      a.outcome = std::move(o);
+      a.moved = take_fenced(key, o);  // nothing applied: the sender looks for the owner again
+      if (!a.moved) a.outcome = std::move(o);
       reply(std::move(a));
     });
   local_.view(r.call.key, r.since, [reply](StoreView v) {
@@ -259,6 +273,13 @@ void ClusterStores::on_reply(StoreReply r) {
   }
   if (c->kind == StoreRequest::Kind::op) return c->finish_op(std::move(r.outcome));
   c->finish_view(std::move(r.view));
+}
+
+bool ClusterStores::take_fenced(const std::string& key, const OpOutcome& outcome) {
+  auto it = fenced_.find(key);
+  if (outcome.ok || it == fenced_.end()) return false;
+  if (--it->second == 0) fenced_.erase(it);
+  return true;
 }
 
 void ClusterStores::node_down(std::uint32_t node) {

@@ -79,6 +79,8 @@ class ClusterStores final : public Stores {
 
   void route(CallPtr call);
   void run_here(CallPtr call);
+  // Whether a failed op was one of the writes a fence refused (it stored nothing; counted once).
+  bool take_fenced(const std::string& key, const OpOutcome& outcome);
   void forward(CallPtr call, std::uint32_t owner);
   void retry_later(CallPtr call);
   void answer(const StoreRequest& request);
@@ -94,6 +96,8 @@ class ClusterStores final : public Stores {
   std::unique_ptr<boost::asio::steady_timer> watchdog_;
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, CallPtr> forwarded_;  // id → call; cluster reactor only
+  // key → writes its fence refused whose outcome has not come back yet; cluster reactor only.
+  std::unordered_map<std::string, unsigned> fenced_;
 };
 
 }  // namespace cohort::cluster

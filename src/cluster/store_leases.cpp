@@ -150,6 +150,10 @@ void StoreLeases::lose(const std::string& key) {
   if (on_lost_) on_lost_(key);
 }
 
+void StoreLeases::fenced_out(const std::string& key) {
+  if (auto it = keys_.find(key); it != keys_.end() && it->second.state == State::mine) lose(key);
+}
+
 void StoreLeases::forget(const std::string& key) {
   auto it = keys_.find(key);
   if (it != keys_.end() && it->second.state == State::theirs) it->second.state = State::unknown;

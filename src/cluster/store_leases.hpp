@@ -72,6 +72,8 @@ class StoreLeases {
   void touch(const std::string& key);
   // What we believed about key is wrong (its supposed owner said it moved): ask Redis next time.
   void forget(const std::string& key);
+  // A write for key was refused by its fence: another node holds it now, whatever our lease says.
+  void fenced_out(const std::string& key);
   // node is dead or unanswering: forget every key we believed it owns.
   void forget_node(std::uint32_t node);
   // Gives up every key we own (a clean shutdown), so other nodes need not wait for expiry.

@@ -12,6 +12,9 @@ namespace cohort::live {
 namespace {
 
 constexpr std::string_view kStorePrefix = "store:";
+// A store read that failed is tried again this much later (a cluster owner changing hands takes
+// a few hundred ms; a storage outage, longer: the view keeps trying while it lives).
+constexpr auto kStoreRetry = std::chrono::milliseconds(250);
 // Assigns are reserved up front and never exceed it, so adding a key never moves the others:
 // a reference from get() stays valid until that same key is assigned again (views naturally
 // hold one while assigning others).
@@ -440,13 +443,15 @@ void ViewInstance::load_store(std::size_t index) {
     auto view = self.lock();
     if (!view || view->ended_) return;
     auto& follow = view->stores_followed_[index];
-    bool first = !follow.loaded;
-    follow.loaded = true;
+    bool first = !follow.counted;
+    follow.counted = follow.loaded = true;
     if (!v.ok || !v.state) {
       std::fprintf(stderr, "cohort: live view cannot read store %s: %s\n", follow.key.c_str(),
                    json::serialize(v.error).c_str());
-      view->assign(follow.assign, Json(nullptr));  // not the const char* overload
+      if (!follow.has_state) view->assign(follow.assign, Json(nullptr));  // not the const char* overload
+      view->retry_store(index);
     } else {
+      follow.has_state = true;
       follow.version = v.version;
       assign_slot(view->assigns_, follow.assign) = std::move(*v.state);
       view->touch(follow.assign);
@@ -625,6 +630,13 @@ void ViewInstance::guarded(const std::function<void()>& fn) {
     return;
   }
   schedule_render();
+}
+
+void ViewInstance::retry_store(std::size_t index) {
+  if (!channel_ || ended_) return;  // the HTTP render shows what it could read
+  channel_->after(kStoreRetry, [self = weak_from_this(), index] {
+    if (auto view = self.lock(); view && !view->ended_) view->load_store(index);
+  });
 }
 
 void ViewInstance::schedule_render() {

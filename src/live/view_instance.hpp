@@ -128,6 +128,8 @@ class ViewInstance final : public Socket,
     std::string assign;
     std::uint64_t version = 0;
     bool loaded = false;
+    bool counted = false;    // its first read has answered (the mount waits for that once)
+    bool has_state = false;  // a read succeeded: a failed re-read keeps showing that state
     std::vector<Json> early;  // patches that came before the first state
   };
   struct PresenceFollow {
@@ -138,6 +140,9 @@ class ViewInstance final : public Socket,
   struct PlacedComponent;
 
   void load_store(std::size_t index);
+  // A read that failed (the store unavailable for a moment: a cluster owner changing, storage
+  // down) is tried again after kStoreRetry, for as long as the view lives.
+  void retry_store(std::size_t index);
   void on_store_patch(StoreFollow& follow, const Json& payload);
   void on_store_lock(StoreFollow& follow, const Broadcast& message);
   void on_presence_change(PresenceFollow& follow, const PresenceChange& change);

@@ -108,6 +108,7 @@ class PostgresStorage final : public Storage {
   void take_fence(std::string key, Done done) override {
     push(Job{Job::fence, std::move(key), 0, {}, {}, std::move(done)});
   }
+  void on_fenced(std::function<void(const std::string& key)> fn) override { on_fenced_ = std::move(fn); }
   void add_commit_hook(CommitHook) override {
     throw std::logic_error("commit hooks are SQLite-only: the PostgreSQL storage runs none");
   }
@@ -145,6 +146,8 @@ class PostgresStorage final : public Storage {
 
   std::string url_;
   StoreLimits limits_;  // what rows may hold when read back
+  std::function<void(const std::string& key)> on_fenced_;  // set before the first write
+  std::vector<std::string> fenced_keys_;  // this batch's writes that a fence refused; writer thread
   Conn writer_;  // writer thread only
   Conn reader_;
   std::mutex read_mutex_;
@@ -215,6 +218,7 @@ std::optional<std::string> PostgresStorage::write(const Job& job) {
                   " SET token = EXCLUDED.token WHERE store_fences.token <= EXCLUDED.token RETURNING token",
                   {job.key, std::to_string(f->second)}, error);
     if (!r) return error;
+    if (PQntuples(r.get()) == 0) fenced_keys_.push_back(job.key);
     if (PQntuples(r.get()) == 0) return "fenced: a newer owner of " + job.key + " holds a higher token (token " +
                                         std::to_string(f->second) + " is stale)";
   }
@@ -272,6 +276,9 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
     for (auto& o : outcomes)
       if (!o.why) o.why = "transaction failed: " + error;
   }
+  if (on_fenced_)
+    for (const auto& key : fenced_keys_) on_fenced_(key);
+  fenced_keys_.clear();
   for (auto& o : outcomes) o.done(o.why ? std::optional("storage: PostgreSQL: key '" + o.key + "': " + *o.why) : std::nullopt);
   if (markers) {
     std::lock_guard lock(mutex_);

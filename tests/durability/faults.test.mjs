@@ -136,6 +136,7 @@ describe("a damaged database", () => {
     assert.match(broken.join.response.detail, new RegExp(`${db}: key '${snapKey}': the snapshot at version 0 does not load: it is not valid JSON`));
     const brokenOp = await follower(pool, server, opKey);
     assert.match(brokenOp.join.response.detail, new RegExp(`key '${opKey}': the op at version 2 does not load`));
+    for (const refused of [broken, brokenOp]) refused.channel.leave(); // no rejoins behind the test's back
     const fine = await follower(pool, server, keys[5]);
     assert.equal(fine.join.response.version, 4);
     assert.equal((await fine.op("incr", { counter: "n" })).status, "ok", "a bystander key takes ops");
