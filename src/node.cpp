@@ -1,7 +1,7 @@
 // node.cpp — the composition root: wires reactors, listeners, PubSub, Presence, stores,
 // storage and socket endpoints.
 //
-// Owns: the start-up order (validate, secret, storage, bind the listener, start
+// Owns: the start-up order (validate, data-dir lock, secret, storage, bind the listener, start
 // threads), the periodic sweep of each reactor (idle sockets, overdue close handshakes), the
 // shutdown sequence (stop accepting, close WebSockets with 1001, wait up to
 // shutdown_grace_ms, stop) and the teardown order (storage flushed before the reactors go).
@@ -26,6 +26,7 @@
 #include "net/ws_connection.hpp"
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
+#include "storage/data_dir_lock.hpp"
 #include "storage/sqlite_storage.hpp"
 #include "store/local_stores.hpp"
 #include "store/store_channel.hpp"
@@ -112,6 +113,7 @@ struct Node::Impl {
   std::unique_ptr<presence::Tracker> presence;
   std::unique_ptr<store::LocalStores> stores;
   std::unique_ptr<cluster::ClusterStores> routed;  // what Node::stores() gives: local, or per key owner
+  std::optional<storage::DataDirLock> data_dir_lock;  // SQLite only; outlives storage (declared first)
   std::unique_ptr<Storage> storage;
   std::unique_ptr<cluster::Cluster> cluster;  // null when the node runs alone
   TokenSigner signer{""};
@@ -188,6 +190,11 @@ std::optional<std::string> Node::start() {
   std::error_code fs_ec;
   std::filesystem::create_directories(d.config.data_dir, fs_ec);
   if (fs_ec) return "cannot create data directory " + d.config.data_dir + ": " + fs_ec.message();
+  if (d.config.storage.empty()) {  // one node per SQLite store: see storage/data_dir_lock.hpp
+    std::string lock_error;
+    d.data_dir_lock = storage::DataDirLock::acquire(d.config.data_dir, lock_error);
+    if (!d.data_dir_lock) return lock_error;
+  }
   d.net.static_dir = d.config.static_dir.empty() ? default_static_dir() : d.config.static_dir;
   auto secret = d.config.secret.empty() ? load_secret(d.config.data_dir) : std::optional<std::string>(d.config.secret);
   if (!secret) return "cannot read or create " + d.config.data_dir + "/secret";
