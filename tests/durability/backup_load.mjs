@@ -49,9 +49,10 @@ function nthOp(i) {
   return i % 2 ? { name: "incr", args: { counter: "n", by: i } } : { name: "set_field", args: { field: `f${i % 10}`, value: i } };
 }
 
-// Keeps up to `depth` ops in flight on key until stop() is called; stop() resolves once every
-// reply is in. Each op is recorded as {version, sentAt, ackAt, status}.
-export async function pipelinedWriter(pool, server, key, { depth = 8 } = {}) {
+// Keeps up to `depth` ops in flight on key, at most `rate` a second (the suite runs two tests at
+// a time: a writer must not take the machine), until stop() is called; stop() resolves once
+// every reply is in. Each op is recorded as {version, sentAt, ackAt, status}.
+export async function pipelinedWriter(pool, server, key, { depth = 8, rate = 800 } = {}) {
   const f = await follower(pool, server, key);
   if (f.join.status !== "ok") throw new Error(`writer of ${key}: join refused ${JSON.stringify(f.join.response)}`);
   const w = { key, base: f.version, sent: 0, acked: f.version, ops: [], failures: [], stopping: false, waiters: [] };
@@ -75,10 +76,22 @@ export async function pipelinedWriter(pool, server, key, { depth = 8 } = {}) {
       else if (r.version !== rec.version) w.failures.push(`${key} op ${i}: acknowledged as version ${r.version}, expected ${rec.version}`);
       else w.acked = Math.max(w.acked, r.version);
       w.waiters = w.waiters.filter((check) => !check());
-      if (!w.stopping && w.failures.length === 0) sendOne();
+      if (!w.stopping && w.failures.length === 0) sendPaced();
       else if (inFlight.size === 0) idle.resolve();
     });
     inFlight.add(settled);
+  };
+  const start = performance.now();
+  let waiting = 0; // ops held back by the rate, to be sent when their turn comes
+  const sendPaced = () => {
+    const dueAt = start + ((w.sent + waiting - depth) / rate) * 1000;
+    if (dueAt <= performance.now()) return sendOne();
+    waiting++;
+    setTimeout(() => {
+      waiting--;
+      if (!w.stopping && w.failures.length === 0) sendOne();
+      else if (inFlight.size === 0) idle.resolve();
+    }, dueAt - performance.now());
   };
   for (let i = 0; i < depth; i++) sendOne();
   // Resolves once n ops have been acknowledged (or a failure stopped the writer).
