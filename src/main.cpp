@@ -5,13 +5,16 @@
 // and then runs the shutdown sequence (see Node). Exit codes: 0 after a clean stop, 2 for bad
 // options, 1 when the node cannot start. `cohort check` builds the same app and loads every
 // stored key instead of serving. `cohort token` and `cohort grant` print credentials for a node
-// (credential_commands.hpp). Secrets and tokens are never printed by serve, except the
-// moderator's sign-in link when the operator asks for it (--print-grant).
+// (credential_commands.hpp); secrets and tokens are never printed by serve, except the
+// moderator's sign-in link when the operator asks for it (--print-grant). `cohort backup` and
+// `cohort restore` copy a SQLite store (backup_commands.hpp). Subcommands are rows of
+// kCommands; each runs on the main thread and returns its exit code.
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "apps/demo_apps.hpp"
@@ -19,20 +22,12 @@
 #include "apps/live_pages.hpp"
 #include "apps/room.hpp"
 #include "auth/secret_file.hpp"
+#include "backup_commands.hpp"
 #include "cohort/live.hpp"
 #include "cohort/node.hpp"
 #include "credential_commands.hpp"
 
 namespace {
-
-constexpr const char* kUsage =
-    "usage: cohort <command> [options]\n\n"
-    "commands:\n"
-    "  serve     run a node (cohort serve --help for its options)\n"
-    "  check     load every stored key and name the ones that do not load\n"
-    "  token     print an API token for a node (cohort token --help)\n"
-    "  grant     print a single-use sign-in link for a running node (cohort grant --help)\n"
-    "  version   print the version\n";
 
 // The quiz and whiteboard moderator: whoever uses this link (the operator hands it out). It is
 // written to <data-dir>/moderator-grant (mode 0600) and printed only with --print-grant.
@@ -123,23 +118,51 @@ constexpr const char* kCheckUsage =
     "--storage, --store-max-depth, ...) and names each one that does not load. Run it with the\n"
     "node stopped. Exit status 0 when every key loads, 1 otherwise.\n";
 
+int serve_command(const std::vector<std::string>& args) { return with_app(args, cohort::serve_usage(), serve); }
+int check_command(const std::vector<std::string>& args) { return with_app(args, kCheckUsage, check); }
+
+int version(const std::vector<std::string>&) {
+  std::printf("cohort 0.1.0\n");
+  return 0;
+}
+
+// One subcommand: `cohort <name> ...` runs run(the arguments after the name).
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(const std::vector<std::string>&);
+};
+
+constexpr Command kCommands[] = {
+    {"serve", "run a node (cohort serve --help for its options)", serve_command},
+    {"check", "load every stored key and name the ones that do not load (cohort check --help)", check_command},
+    {"token", "print an API token for a node (cohort token --help)", cohort::commands::token},
+    {"grant", "print a single-use sign-in link for a running node (cohort grant --help)", cohort::commands::grant},
+    {"backup", "copy a node's SQLite store into one file while it serves (cohort backup --help)", cohort::commands::backup},
+    {"restore", "put a backup in place as a data directory's store (cohort restore --help)", cohort::commands::restore},
+    {"version", "print the version", version},
+};
+
+std::string usage() {
+  std::string text = "usage: cohort <command> [options]\n\ncommands:\n";
+  for (const Command& c : kCommands) {
+    text += "  " + std::string(c.name) + std::string(c.name.size() < 10 ? 10 - c.name.size() : 1, ' ');
+    text += std::string(c.summary) + "\n";
+  }
+  return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    std::fputs(usage().c_str(), args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
-  if (args[0] == "version" || args[0] == "--version") {
-    std::printf("cohort 0.1.0\n");
-    return 0;
-  }
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (args[0] == "serve") return with_app(rest, cohort::serve_usage(), serve);
-  if (args[0] == "check") return with_app(rest, kCheckUsage, check);
-  if (args[0] == "token") return cohort::commands::token(rest);
-  if (args[0] == "grant") return cohort::commands::grant(rest);
-  std::fprintf(stderr, "cohort: unknown command '%s'\n%s", args[0].c_str(), kUsage);
+  if (args[0] == "--version") return version({});
+  for (const Command& c : kCommands)
+    if (args[0] == c.name) return c.run({args.begin() + 1, args.end()});
+  std::fprintf(stderr, "cohort: unknown command '%s'\n%s", args[0].c_str(), usage().c_str());
   return 2;
 }

@@ -1,7 +1,7 @@
 // node.cpp — the composition root: wires reactors, listeners, PubSub, Presence, stores,
 // storage and socket endpoints.
 //
-// Owns: the start-up order (validate, secret, storage, bind the listener, start
+// Owns: the start-up order (validate, data-dir lock, secret, storage, bind the listener, start
 // threads), the periodic sweep of each reactor (idle sockets, overdue close handshakes), the
 // shutdown sequence (stop accepting, close WebSockets with 1001, wait up to
 // shutdown_grace_ms, stop) and the teardown order (storage flushed before the reactors go).
@@ -27,6 +27,7 @@
 #include "net/ws_connection.hpp"
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
+#include "storage/data_dir_lock.hpp"
 #include "storage/sqlite_storage.hpp"
 #include "store/local_stores.hpp"
 #include "store/store_channel.hpp"
@@ -87,6 +88,15 @@ struct Node::Impl {
 
   void shutdown();
 
+  // One node per SQLite store: held for the node's life (storage/data_dir_lock.hpp).
+  std::optional<std::string> lock_data_dir() {
+    if (!config.storage.empty()) return std::nullopt;
+    std::string error;
+    data_dir_lock = storage::DataDirLock::acquire(config.data_dir, error);
+    if (!data_dir_lock) return error;
+    return std::nullopt;
+  }
+
   // Opens the configured storage and hands it, with the store settings, to the stores.
   std::optional<std::string> open_storage() {
     std::string error;
@@ -129,6 +139,7 @@ struct Node::Impl {
   std::unique_ptr<presence::Tracker> presence;
   std::unique_ptr<store::LocalStores> stores;
   std::unique_ptr<cluster::ClusterStores> routed;  // what Node::stores() gives: local, or per key owner
+  std::optional<storage::DataDirLock> data_dir_lock;  // SQLite only; outlives storage (declared first)
   std::unique_ptr<Storage> storage;
   std::unique_ptr<cluster::Cluster> cluster;  // null when the node runs alone
   TokenSigner signer{""};
@@ -240,6 +251,7 @@ std::optional<std::string> Node::start() {
     d.net.tls = net::make_tls_context(d.config.tls_cert, d.config.tls_key, tls_error);
     if (!d.net.tls) return tls_error;
   }
+  if (auto err = d.lock_data_dir()) return err;
   // Never served, even from inside the static root: the secret's directory, the TLS key.
   d.net.static_files = net::StaticFiles(d.config.static_dir.empty() ? default_static_dir() : d.config.static_dir,
                                         {d.config.data_dir, d.config.tls_key});
@@ -310,6 +322,7 @@ std::optional<std::string> Node::check_storage(const std::function<void(const Ke
   if (auto err = d.config.validate()) return err;
   const auto db = std::filesystem::path(d.config.data_dir) / "cohort.db";
   if (d.config.storage.empty() && !std::filesystem::exists(db)) return "no database at " + db.string();
+  if (auto err = d.lock_data_dir()) return err;  // a serving node holds it: check a stopped one
   if (auto err = d.open_storage()) return err;
   std::vector<std::string> keys;
   if (auto err = d.storage->keys(keys)) return err;

@@ -20,7 +20,7 @@ namespace cohort::storage {
 namespace {
 
 // Schema version kept in PRAGMA user_version; a file from a newer Cohort is refused.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = SqliteStorage::kSchemaVersion;
 
 constexpr const char* kSchemaTables =
     "BEGIN IMMEDIATE;"

@@ -56,6 +56,9 @@ class SqliteStorage final : public Storage {
   // How long a statement waits for a lock held by another process (a backup, the sqlite3 shell)
   // before it fails. Cohort's own connections never wait on each other in WAL mode.
   static constexpr int kBusyTimeoutMs = 5000;
+  // The schema this build writes, kept in PRAGMA user_version; a file from a newer one is refused
+  // (by open() and by `cohort restore`).
+  static constexpr int kSchemaVersion = 1;
 
   // Opens (creating if needed) <data_dir>/cohort.db. Null and error set on failure. Makes the
   // process ignore SIGXFSZ, so that a file-size limit is a write error, not a kill.
