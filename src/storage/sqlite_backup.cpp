@@ -39,19 +39,6 @@ constexpr std::uint64_t kFlushEveryBytes = 8u << 20;
 
 // ---------------------------------------------------------------- queries
 
-// Opens an existing file read-only, or opens / creates one read-write (a copy being written).
-Error open_db(const std::string& path, bool read_only, Connection& out) {
-  sqlite3* raw = nullptr;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  out.reset(raw);
-  if (rc != SQLITE_OK) return std::string("cannot open: ") + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, SqliteStorage::kBusyTimeoutMs);
-  return std::nullopt;
-}
-
 Error exec(sqlite3* db, const char* sql) {
   if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return std::string(sql) + ": " + sqlite3_errmsg(db);
   return std::nullopt;
@@ -238,7 +225,7 @@ Error copy_pages(sqlite3* src, const std::string& dest_path, double max_mib_per_
   std::uint64_t page_bytes = 0;
   if (auto e = one_number(src, "PRAGMA page_size", page_bytes)) return e;
   Connection dest;
-  if (auto e = open_db(dest_path, false, dest)) return e;
+  if (auto e = open_sqlite(dest_path, false, dest)) return e;
   if (auto e = exec(dest.get(), "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF")) return e;
   sqlite3_backup* backup = sqlite3_backup_init(dest.get(), "main", src, "main");
   if (!backup) return std::string("cannot start the copy: ") + sqlite3_errmsg(dest.get());
@@ -254,7 +241,7 @@ Error copy_pages(sqlite3* src, const std::string& dest_path, double max_mib_per_
 // self-contained file (opening it in WAL mode, then leaving it, rewrites the flag).
 Error settle(const std::string& path) {
   Connection db;
-  if (auto e = open_db(path, false, db)) return e;
+  if (auto e = open_sqlite(path, false, db)) return e;
   std::string mode;
   if (auto e = each_row(db.get(), "PRAGMA journal_mode=DELETE", [&](std::string_view m) { mode = m; })) return e;
   if (mode != "delete") return "cannot leave WAL mode (journal_mode is '" + mode + "')";
@@ -264,7 +251,7 @@ Error settle(const std::string& path) {
 // Checks the written copy on its own: integrity, schema, and the rows the source snapshot had.
 Error verify_copy(const std::string& path, const StoreCensus& expected) {
   Connection db;
-  if (auto e = open_db(path, true, db)) return e;
+  if (auto e = open_sqlite(path, true, db)) return e;
   StoreCensus found;
   Error e = exec(db.get(), "BEGIN");
   if (!e) e = check_integrity(db.get());
@@ -292,7 +279,7 @@ Error write_verified_copy(sqlite3* src, const std::string& source_path, const St
 // Opens path read-only and starts the read transaction the whole copy will see.
 Error open_snapshot(const std::string& path, Connection& db, StoreCensus& census) {
   if (auto e = require_file(path)) return e;
-  Error e = open_db(path, true, db);
+  Error e = open_sqlite(path, true, db);
   if (!e) e = exec(db.get(), "BEGIN");
   if (!e) e = read_census(db.get(), census);
   if (e) return path + ": " + *e;
@@ -313,7 +300,7 @@ std::uint64_t file_bytes(const std::string& path) {
 Error set_aside(const std::string& db_path, const std::string& kept) {
   {
     Connection old;
-    if (!open_db(db_path, false, old)) exec(old.get(), "PRAGMA wal_checkpoint(TRUNCATE)");  // best effort
+    if (!open_sqlite(db_path, false, old)) exec(old.get(), "PRAGMA wal_checkpoint(TRUNCATE)");  // best effort
   }  // closing the last connection also checkpoints and removes the WAL
   if (::link(db_path.c_str(), kept.c_str()) != 0)
     return "cannot keep " + db_path + " as " + kept + ": " + std::strerror(errno);

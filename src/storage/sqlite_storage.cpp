@@ -102,9 +102,12 @@ std::optional<std::string> prepare_all(
   return std::nullopt;
 }
 
-std::optional<std::string> open_connection(const std::string& path, Connection& out) {
+}  // namespace
+
+std::optional<std::string> open_sqlite(const std::string& path, bool read_only, Connection& out) {
   sqlite3* raw = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   out.reset(raw);
   if (rc != SQLITE_OK) return std::string("cannot open: ") + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
@@ -112,6 +115,8 @@ std::optional<std::string> open_connection(const std::string& path, Connection& 
   sqlite3_busy_timeout(raw, SqliteStorage::kBusyTimeoutMs);
   return std::nullopt;
 }
+
+namespace {
 
 // WAL so readers never wait for the writer; synchronous=FULL so a COMMIT is on disk (the WAL
 // is fsynced) before any `done` reports success: an acknowledged op survives a power loss, not
@@ -168,9 +173,9 @@ std::unique_ptr<SqliteStorage> SqliteStorage::open(const std::string& data_dir, 
   }
   const std::string path = (std::filesystem::path(data_dir) / "cohort.db").string();
   Connection writer_db, reader_db;
-  auto failure = open_connection(path, writer_db);
+  auto failure = open_sqlite(path, false, writer_db);
   if (!failure) failure = configure_writer(writer_db.get());
-  if (!failure) failure = open_connection(path, reader_db);
+  if (!failure) failure = open_sqlite(path, false, reader_db);
   if (!failure) failure = exec(reader_db.get(), "PRAGMA query_only=1");
   if (failure) {
     error = "storage: " + path + ": " + *failure;

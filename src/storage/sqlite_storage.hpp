@@ -47,6 +47,10 @@ struct StatementFinalize {
 using Connection = std::unique_ptr<sqlite3, ConnectionClose>;
 using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalize>;
 
+// Opens an existing file read-only, or opens / creates one read-write, with extended result
+// codes and SqliteStorage::kBusyTimeoutMs. Every Cohort connection to a store file is made here.
+std::optional<std::string> open_sqlite(const std::string& path, bool read_only, Connection& out);
+
 class SqliteStorage final : public Storage {
  public:
   // At most this many queued items per transaction: large enough that one fsync serves a burst

@@ -16,6 +16,7 @@
 
 #include "storage/data_dir_lock.hpp"
 #include "storage/sqlite_storage.hpp"
+#include "writer_gate.hpp"
 
 namespace cohort::storage {
 namespace {
@@ -27,28 +28,6 @@ constexpr auto kDeadline = 20s;
 
 Json make_op(std::uint64_t v) { return JsonObject{{"name", "set"}, {"args", json::array{v}}}; }
 Json make_patch(std::uint64_t v) { return json::array{JsonObject{{"op", "replace"}, {"path", "/n"}, {"value", v}}}; }
-
-// Holds the writer inside the transaction of an op on `key` until released.
-class WriterGate {
- public:
-  Storage::CommitHook hook(std::string key) {
-    return [this, key](sqlite3*, const CommitRecord& record) {
-      if (record.key != key) return;
-      entered_.set_value();
-      if (release_.get_future().wait_for(kDeadline) != std::future_status::ready)
-        throw std::runtime_error("gate never released");
-    };
-  }
-  void wait_entered() {
-    if (entered_.get_future().wait_for(kDeadline) != std::future_status::ready)
-      throw std::runtime_error("writer never reached the gate");
-  }
-  void release() { release_.set_value(); }
-
- private:
-  std::promise<void> entered_;
-  std::promise<void> release_;
-};
 
 class SqliteBackupTest : public ::testing::Test {
  protected:

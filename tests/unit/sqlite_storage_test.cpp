@@ -1,6 +1,7 @@
 // sqlite_storage_test.cpp — src/storage/sqlite_storage.hpp on a real SQLite file: durability
 // across reopen, version continuity, compaction, group commit, commit hooks, open failures.
 #include "storage/sqlite_storage.hpp"
+#include "writer_gate.hpp"
 
 #include <gtest/gtest.h>
 
@@ -51,29 +52,6 @@ Json make_op(std::uint64_t version) {
 Json make_patch(std::uint64_t version) {
   return json::array{JsonObject{{"op", "replace"}, {"path", "/n"}, {"value", version}}};
 }
-
-// Blocks the writer inside the transaction of one op until released, so the test can queue
-// work behind it without racing the writer.
-class WriterGate {
- public:
-  Storage::CommitHook hook(std::string key) {
-    return [this, key](sqlite3*, const CommitRecord& record) {
-      if (record.key != key) return;
-      entered_.set_value();
-      if (release_.get_future().wait_for(kDeadline) != std::future_status::ready)
-        throw std::runtime_error("gate never released");
-    };
-  }
-  void wait_entered() {
-    if (entered_.get_future().wait_for(kDeadline) != std::future_status::ready)
-      throw std::runtime_error("writer never reached the gate");
-  }
-  void release() { release_.set_value(); }
-
- private:
-  std::promise<void> entered_;
-  std::promise<void> release_;
-};
 
 // Rows of a one-value query, run on a separate connection to the same file.
 std::int64_t count_rows(const std::string& db_path, const std::string& sql) {
