@@ -4,7 +4,7 @@
 // path renders the whole page as HTML first (readable before any script runs); the page's
 // phoenix_live_view client then joins "lv:<id>" on the /live socket, the view is mounted again,
 // connected, and from then on every change of its assigns reaches the browser as a diff of the
-// dynamic parts only (PROTOCOL.md D). Application authors write C++ and templates, no
+// dynamic parts only (docs/protocol.md, LiveView). Application authors write C++ and templates, no
 // JavaScript; client hooks (window.CohortHooks) are the escape hatch.
 //
 // Change tracking. socket.assign(key, value) marks key changed only when the value differs.

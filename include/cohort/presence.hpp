@@ -1,6 +1,6 @@
 // cohort/presence.hpp — who is on a topic: keys with lists of metas, as phoenix.js Presence sees it.
 //
-// Data shape (PROTOCOL.md B). One user on two devices is one key with two metas, each with its
+// Data shape (docs/protocol.md, Presence). One user on two devices is one key with two metas, each with its
 // own phx_ref:
 //   {"alice": {"metas": [{"phx_ref": "AAAAAQAAAAAAAAAB", "device": "laptop"},
 //                        {"phx_ref": "AAAAAQAAAAAAAAAC", "device": "phone"}]}}

@@ -1,7 +1,7 @@
 // channel_socket.hpp — the Phoenix Channels V2 protocol on one WebSocket.
 //
 // Owns: the channels joined on one socket (topic → join_ref, Channel handler, subscription),
-// and the protocol rules of PROTOCOL.md E.1: heartbeat answered at once; join / leave / reply /
+// and the protocol rules of docs/protocol.md, Channels: heartbeat answered at once; join / leave / reply /
 // close / error; duplicate join (old channel closed with its own join_ref first); unmatched
 // topic; stale join_ref; binary pushes; a handler that throws ends only its channel
 // (phx_error). Owner-thread-only: it lives and dies on its connection's reactor.

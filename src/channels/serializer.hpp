@@ -2,7 +2,7 @@
 //
 // Owns: the text format [join_ref, ref, topic, event, payload] and the binary format (client
 // push: 5-byte header with ref; server push: 4-byte header without ref; reply; broadcast;
-// PROTOCOL.md A.2 and A.5). Refs are opaque: a client's refs are echoed back as the exact JSON
+// docs/protocol.md, Text frames and Binary frames). Refs are opaque: a client's refs are echoed back as the exact JSON
 // it sent. Pure functions, no state; it must never decide what a message means.
 #pragma once
 

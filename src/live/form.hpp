@@ -1,6 +1,6 @@
 // form.hpp — a browser form as LiveView sends it (URL-encoded), decoded into JSON.
 //
-// Owns: the decoding rule of phx-change / phx-submit values (PROTOCOL.md D.6). Field names
+// Owns: the decoding rule of phx-change / phx-submit values (docs/protocol.md, Events and forms). Field names
 // nest as Phoenix/Plug does: "user[name]=Bob" gives {"user": {"name": "Bob"}}, "tags[]=a&tags[]=b"
 // gives {"tags": ["a", "b"]}; '+' is a space; a later plain value replaces an earlier one.
 // The "_unused_" twins of fields the user has not touched are kept as they arrive (a view can

@@ -1,4 +1,4 @@
-// live_channel.hpp — the LiveView protocol (PROTOCOL.md D) on topic "lv:<id>" of the /live socket.
+// live_channel.hpp — the LiveView protocol (docs/protocol.md, LiveView) on topic "lv:<id>" of the /live socket.
 //
 // Owns: the join (the signed session checked: kind session, the topic's id, not expired; the
 // params' _csrf_token checked against the session's visitor, in constant time; the view chosen

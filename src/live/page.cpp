@@ -77,7 +77,7 @@ std::string load_file(const std::string& path) {
   return out.str();
 }
 
-// The page around the view's HTML (PROTOCOL.md D.1).
+// The page around the view's HTML (docs/protocol.md, The page).
 std::string shell(std::string_view title, std::string_view id, std::string_view session, std::string_view csrf,
                   std::string_view inner) {
   std::string page;

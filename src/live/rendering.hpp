@@ -1,5 +1,5 @@
 // rendering.hpp — one view's (or component's) memory of the rendered tree its client holds,
-// and the full renders and diffs that keep the two equal (PROTOCOL.md D.5).
+// and the full renders and diffs that keep the two equal (docs/protocol.md, The rendered tree).
 //
 // Owns: evaluation of a compiled Template against assigns, the LiveView tree/diff format
 // (inline "s" arrays only, never "p"), keyed comprehensions (k/kc/km), streams and component

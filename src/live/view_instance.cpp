@@ -49,7 +49,7 @@ const Json* field(const Json& v, std::string_view name) {
   return v.is_object() ? v.get_object().if_contains(name) : nullptr;
 }
 
-// The client's merge rule (PROTOCOL.md D.5): a node with "s" replaces, an object merges.
+// The client's merge rule (docs/protocol.md, Diffs): a node with "s" replaces, an object merges.
 void merge_diff(JsonObject& into, JsonObject from) {
   for (auto& [k, v] : from) {
     Json* old = into.if_contains(k);

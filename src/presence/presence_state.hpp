@@ -1,6 +1,6 @@
 // presence_state.hpp — applying a presence diff to a {key: {metas: [...]}} object.
 //
-// Owns: the merge rule, identical to phoenix.js Presence.syncDiff (PROTOCOL.md B.2): joins
+// Owns: the merge rule, identical to phoenix.js Presence.syncDiff (docs/protocol.md, How a client merges a diff): joins
 // first (the joined metas replace same-ref metas and go after the key's other metas), then
 // leaves remove metas by phx_ref, and a key left with no metas is deleted. Pure functions; the
 // replicas and the tests use them so that the server's view and the client's cannot drift.

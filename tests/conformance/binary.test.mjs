@@ -1,4 +1,4 @@
-// binary.test.mjs — V2 binary frames (PROTOCOL.md A.5): the official client end to end, then the
+// binary.test.mjs — V2 binary frames (docs/protocol.md, Binary frames): the official client end to end, then the
 // exact bytes of each kind on the wire (the C→S push has a 5-byte header, the S→C push 4 bytes).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";

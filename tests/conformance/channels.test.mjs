@@ -1,4 +1,4 @@
-// channels.test.mjs — Phoenix Channels V2 conformance with the official `phoenix` client (PROTOCOL.md A).
+// channels.test.mjs — Phoenix Channels V2 conformance with the official `phoenix` client (docs/protocol.md, Channels).
 //
 // One node for the whole file; every test uses its own topics and sockets (closed after it), so
 // the tests do not see each other's traffic.

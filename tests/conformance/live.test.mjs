@@ -1,4 +1,4 @@
-// live.test.mjs — the LiveView protocol (PROTOCOL.md D) on /live, driven frame by frame with the
+// live.test.mjs — the LiveView protocol (docs/protocol.md, LiveView) on /live, driven frame by frame with the
 // official phoenix client: the page's signed session, the join reply's rendered tree, events
 // answered with diffs, diffs pushed after a store change, forms, components, refusals.
 import { test } from "node:test";

@@ -1,4 +1,4 @@
-// wire.test.mjs — exact V2 JSON frames (PROTOCOL.md A.2–A.4), sent and checked without the client
+// wire.test.mjs — exact V2 JSON frames (docs/protocol.md, Channels), sent and checked without the client
 // library: refs echoed byte for byte, reply shapes, leave/close order, duplicate join, authToken.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";

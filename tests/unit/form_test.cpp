@@ -9,7 +9,7 @@ using cohort::live::decode_form;
 using cohort::live::field_path;
 
 TEST(Form, NestsBracketNamesAsPhoenixDoes) {
-  // The exact value phoenix_live_view 1.2.12 sends for a change (PROTOCOL.md E.4).
+  // The exact value phoenix_live_view 1.2.12 sends for a change (docs/protocol.md, Events and forms).
   auto f = decode_form("user%5Bname%5D=Bob&user%5B_unused_email%5D=&user%5Bemail%5D=");
   ASSERT_FALSE(f.error);
   EXPECT_EQ(f.fields, (JsonObject{{"user", JsonObject{{"name", "Bob"}, {"_unused_email", ""}, {"email", ""}}}}));

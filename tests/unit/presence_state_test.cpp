@@ -1,5 +1,5 @@
 // presence_state_test.cpp — the merge rule of src/presence/presence_state.hpp, checked against
-// the example PROTOCOL.md B.2 verified with phoenix.js Presence.
+// the example of docs/protocol.md, How a client merges a diff, verified with phoenix.js Presence.
 #include "presence/presence_state.hpp"
 
 #include <boost/json/parse.hpp>

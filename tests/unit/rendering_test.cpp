@@ -1,4 +1,4 @@
-// rendering_test.cpp — src/live/rendering.hpp: exact full renders and diffs (PROTOCOL.md D.5):
+// rendering_test.cpp — src/live/rendering.hpp: exact full renders and diffs (docs/protocol.md, The rendered tree):
 // counters, nested conditionals, keyed/positional lists (insert, move, delete, move+change),
 // components with a fake host, streams, escaping (XSS payloads, URL schemes, in first renders
 // and diffs alike), skipping unevaluated slots, diff size.
@@ -152,7 +152,7 @@ TEST(Rendering, ListInsertMoveDeleteChange) {
   auto assigns = obj(R"({"items":[{"id":"a","name":"Apricot"},{"id":"b","name":"Banana"},
                                   {"id":"c","name":"Cherry"}]})");
   r.render_full(assigns);
-  // The PROTOCOL example: [a,b,c] -> [c, a'] (c moved, a moved and changed, b deleted).
+  // The example of docs/protocol.md, Comprehensions: [a,b,c] -> [c, a'] (c moved, a moved and changed, b deleted).
   assigns["items"] = parse(R"([{"id":"c","name":"Cherry"},{"id":"a","name":"Avocado"}])");
   EXPECT_JSON(r.render_diff(assigns, {"items"}),
               R"({"0":{"k":{"0":2,"1":[0,{"1":"Avocado"}],"kc":2,"km":true}}})");

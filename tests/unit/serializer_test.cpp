@@ -1,5 +1,5 @@
 // serializer_test.cpp — src/channels/serializer.hpp: the Phoenix Channels V2 text and binary
-// formats (PROTOCOL.md A.2, A.5), exact bytes in and out.
+// formats (docs/protocol.md, Text frames and Binary frames), exact bytes in and out.
 #include "channels/serializer.hpp"
 
 #include <gtest/gtest.h>
@@ -309,7 +309,7 @@ TEST(SerializerBinary, FieldsOf255BytesFitAndLargerAreRefused) {
 
 TEST(SerializerBinary, ServerPushLayoutIsNotReadAsAClientPush) {
   // The client's kind-0 push has a 5-byte header (with ref), the server's a 4-byte one
-  // (PROTOCOL.md A.5): decode_binary reads the client layout only.
+  // (docs/protocol.md, Binary frames): decode_binary reads the client layout only.
   std::string server_push = encode_binary_push("1", "t", "e", "x");
   InMessage m;
   auto err = decode_binary(server_push, m);

@@ -1,5 +1,5 @@
 // live_bench.mjs — live views under load, measured from outside with the official phoenix client
-// speaking the LiveView protocol (PROTOCOL.md D). Prints one `RESULT {json}` line per mode.
+// speaking the LiveView protocol (docs/protocol.md, LiveView). Prints one `RESULT {json}` line per mode.
 //
 //   node tools/bench/live_bench.mjs --port 4000 --admin-port 4001 --pid <server pid> \
 //                                   --token "$(cohort token --roles publish)" [--mode events|batching|table|all]
