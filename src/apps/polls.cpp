@@ -42,27 +42,32 @@ class PollsView final : public live::View {
     derive(s);
   }
 
+  // "draft" (phx-change) keeps what is typed in the view, so a re-render for someone else
+  // (who is here, a new poll in the list) shows the same text instead of emptying the fields.
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
-    if (event == "create") create(value, s);
+    const Json* form = arg(value, "poll");
+    if (!form) return;
+    if (event == "draft") s.assign("draft", draft_of(*form));
+    if (event == "create") create(*form, s);
   }
 
   void handle_info(const live::Info&, live::Socket& s) override { derive(s); }
 
  private:
-  void create(const Json& value, live::Socket& s) {
-    const Json* form = arg(value, "poll");
-    if (!form) return;
-    json::array options;
+  static JsonObject draft_of(const Json& form) {
     JsonObject draft = blank_draft();
-    draft["question"] = text(text_arg(*form, "question"));
-    for (int i = 1; i <= kFormOptions; ++i) {
-      std::string o = text_arg(*form, "o" + std::to_string(i));
-      options.push_back(text(o));
-      draft["options"].as_array()[i - 1].as_object()["value"] = text(o);
-    }
-    s.assign("draft", draft);  // kept until the store accepts, so nothing typed is lost
+    draft["question"] = text(text_arg(form, "question"));
+    for (int i = 1; i <= kFormOptions; ++i)
+      draft["options"].as_array()[i - 1].as_object()["value"] = text(text_arg(form, "o" + std::to_string(i)));
+    return draft;
+  }
+
+  void create(const Json& form, live::Socket& s) {
+    json::array options;
+    for (int i = 1; i <= kFormOptions; ++i) options.push_back(text(text_arg(form, "o" + std::to_string(i))));
+    s.assign("draft", draft_of(form));  // kept until the store accepts, so nothing typed is lost
     std::string id = new_poll_id();
-    std::string question = text_arg(*form, "question");
+    std::string question = text_arg(form, "question");
     s.op("poll:" + id, "setup", JsonObject{{"question", question}, {"options", std::move(options)}},
          [&s, id, question](const OpOutcome& o) {
            if (!o.ok) return s.assign("message", text(error_text(o.error)));

@@ -19,7 +19,7 @@ export async function whoAmI(page) {
 }
 
 // The page's "who is here" strip (templates/partials/here.html): [{id, name, color}] by id.
-async function hereOf(page) {
+export async function hereOf(page) {
   const rows = await page.locator("#here .person").evaluateAll((lis) =>
     lis.map((li) => ({ id: li.id.replace(/^here-/, ""), name: li.querySelector(".name").textContent.trim(),
                        style: li.querySelector(".dot").getAttribute("style") })));

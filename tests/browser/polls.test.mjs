@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { liveFile, openPage, waitText, shot } from "./browser.mjs";
-import { forgeClick, whoAmI, waitHere, leave } from "./apps.mjs";
+import { forgeClick, hereOf, whoAmI, waitHere, leave } from "./apps.mjs";
 
 // The node and the browser of this file (started before the first test, gone after the last).
 const file = await liveFile();
@@ -86,4 +86,35 @@ test("create, vote once each with live bars, owner closes, late joiner sees resu
 test("an unknown poll says so", async () => {
   const page = await openPage(browser, `${file.server.url}/polls/nosuchpoll`);
   await page.locator("#missing").waitFor();
+});
+
+test("a half-typed poll survives another person arriving and a poll appearing in the list", async () => {
+  const drafter = await openPage(browser, `${file.server.url}/polls`);
+  const me = await whoAmI(drafter);
+  await drafter.locator(`#here-${me.id}`).waitFor();
+  const already = (await hereOf(drafter)).filter((p) => p.id !== me.id); // pages earlier tests left open
+  await waitHere(drafter, [...already, me]);
+  // Typed, not submitted; the field last typed in keeps the focus, the others do not have it.
+  await drafter.fill("#poll-question", "Which day for the offsite?");
+  await drafter.fill("#poll-o1", "Thursday");
+  await drafter.fill("#poll-o2", "Friday");
+  const typed = async () => [await drafter.inputValue("#poll-question"), await drafter.inputValue("#poll-o1"), await drafter.inputValue("#poll-o2")];
+  const want = ["Which day for the offsite?", "Thursday", "Friday"];
+
+  // Someone arrives: "who is here" re-renders the page for the drafter.
+  const other = await openPage(browser, `${file.server.url}/polls`);
+  const them = await whoAmI(other);
+  await waitHere(drafter, [...already, me, them]);
+  assert.deepEqual(await typed(), want);
+
+  // They create a poll: the list re-renders for the drafter too, and they leave the list page.
+  await other.fill("#poll-question", "Tea or coffee?");
+  await other.fill("#poll-o1", "Tea");
+  await other.fill("#poll-o2", "Coffee");
+  await other.click("#create-poll");
+  await drafter.locator(".poll-list li", { hasText: "Tea or coffee?" }).waitFor();
+  await waitHere(drafter, [...already, me]);
+  assert.deepEqual(await typed(), want);
+  await leave(other);
+  await leave(drafter);
 });
