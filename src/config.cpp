@@ -118,8 +118,10 @@ const std::vector<Setting>& settings() {
       number<std::uint32_t>("presence_max_stretch",
                             "a topic of k keys publishes every tick x min(this, ceil(k / 1000)); 1 = never stretch (default 20)",
                             &Config::presence_max_stretch, 1, 1000),
-      url("cluster", "redis://HOST:PORT of the cluster's Redis; empty = run alone (default empty)",
+      url("cluster", "redis://[[USER]:PASSWORD@]HOST:PORT of the cluster's Redis; empty = run alone (default empty)",
           &Config::cluster, {"redis"}),
+      text("cluster_password_file", "file holding the Redis password (mode 0600), instead of the URL (default empty)",
+           &Config::cluster_password_file),
       url("storage", "postgres://... shared store storage for a cluster; empty = SQLite in data_dir (default empty)",
           &Config::storage, {"postgres", "postgresql"}),
       number<std::uint32_t>("cluster_heartbeat_ms", "cluster heartbeat period (default 1000)",
@@ -237,6 +239,8 @@ std::optional<std::string> Config::validate() const {
   if (cluster_down_ms < 2 * cluster_heartbeat_ms)
     return "cluster_down_ms (" + std::to_string(cluster_down_ms) + ") must be at least twice cluster_heartbeat_ms (" +
            std::to_string(cluster_heartbeat_ms) + "): one late heartbeat would declare a live node down";
+  if (!cluster_password_file.empty() && cluster.empty())
+    return "cluster_password_file is set but cluster is empty: the password is for the cluster's Redis";
   if (tls_cert.empty() != tls_key.empty())
     return "tls_cert and tls_key go together: give both PEM files (certificate chain and its key) or neither";
   if (tls_redirect_port && tls_cert.empty())

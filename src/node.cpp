@@ -257,15 +257,18 @@ std::optional<std::string> Node::start() {
                                         {d.config.data_dir, d.config.tls_key});
   auto secret = auth::load_secret(d.config.secret, d.config.data_dir, /*create=*/true);
   if (!secret.error.empty()) return secret.error;
+  // The cluster signs its messages with a key of its own, derived from the same secret.
+  const cluster::ClusterKey cluster_key = cluster::derive_cluster_key(secret.secret);
   d.signer = TokenSigner(std::move(secret.secret));
   if (auto err = d.open_storage()) return err;
 
   d.pubsub->set_encoder(channels::encode_broadcast_frame);
   if (!d.config.cluster.empty()) {
     cluster::ClusterSettings cs{.url = d.config.cluster,
+                                .password_file = d.config.cluster_password_file,
                                 .heartbeat = std::chrono::milliseconds(d.config.cluster_heartbeat_ms),
                                 .down_after = std::chrono::milliseconds(d.config.cluster_down_ms)};
-    auto joined = cluster::Cluster::join(cs, *d.reactors, *d.pubsub, *d.presence);
+    auto joined = cluster::Cluster::join(cs, cluster_key, *d.reactors, *d.pubsub, *d.presence);
     if (auto* err = std::get_if<std::string>(&joined)) return *err;
     d.cluster = std::move(std::get<std::unique_ptr<cluster::Cluster>>(joined));
     d.routed->attach(*d.cluster, d.storage.get(), /*shared_storage=*/!d.config.storage.empty(),

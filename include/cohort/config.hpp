@@ -81,7 +81,13 @@ struct Config {
 
   // Cluster (docs/cluster.md). Empty: the node runs alone. "redis://HOST:PORT": the node joins
   // the other nodes using that Redis for PubSub, presence replication and membership.
+  // "redis://:PASSWORD@HOST:PORT" (requirepass) or "redis://USER:PASSWORD@..." (a Redis 6 ACL
+  // user): the node sends AUTH on every connection it makes. Every node of a cluster must have
+  // the same secret: the messages between nodes are signed with a key derived from it.
   std::string cluster;
+  // The Redis password in a file instead of the URL (first line; refused, like the secret file,
+  // when group or others may read it), so it is neither in the command line nor the environment.
+  std::string cluster_password_file;
   // Where stores are kept. Empty: SQLite in data_dir. "postgres://..." (or "postgresql://"): a
   // PostgreSQL server shared by the nodes of a cluster (checked here, used by the storage layer).
   std::string storage;

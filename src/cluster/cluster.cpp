@@ -6,10 +6,13 @@
 #include <sys/socket.h>
 
 #include <boost/url/parse.hpp>
+#include <cstdio>
 #include <future>
 #include <optional>
+#include <vector>
 
 #include "auth/redact.hpp"
+#include "auth/secret_file.hpp"
 
 namespace cohort::cluster {
 
@@ -37,41 +40,118 @@ std::optional<std::string> resolve(std::string& host) {
   return std::nullopt;
 }
 
-// INCR <prefix>node_ids on a short-lived blocking connection (we are not on a reactor yet).
-std::variant<std::uint32_t, std::string> claim_node_id(const RedisAddress& a, const std::string& prefix) {
+// text with every occurrence of password replaced: what Redis says is logged, and must never
+// carry the password even if a server or proxy echoed it.
+std::string scrub(std::string text, const std::string& password) {
+  if (password.empty()) return text;
+  for (auto at = text.find(password); at != std::string::npos; at = text.find(password, at + 3))
+    text.replace(at, password.size(), "***");
+  return text;
+}
+
+// A refusal of our credentials (or their absence) said the way an operator can act on it.
+std::string auth_error(const std::string& where, const RedisAuth& auth, std::string reply) {
+  reply = scrub(std::move(reply), auth.password);
+  if (auth.password.empty())
+    return "cluster: " + where + " requires a password (" + reply +
+           "): give it in --cluster (redis://:PASSWORD@HOST:PORT, or redis://USER:PASSWORD@... for an ACL "
+           "user) or in --cluster-password-file";
+  std::string who = auth.user.empty() ? "the password" : "user '" + auth.user + "' and its password";
+  return "cluster: " + where + " refused " + who + ": " + reply;
+}
+
+// Sends AUTH on a blocking connection; an error message, or nothing when accepted (or not needed).
+std::optional<std::string> authenticate(redisContext* c, const std::string& where, const RedisAuth& auth) {
+  if (auth.password.empty()) return std::nullopt;
+  std::vector<const char*> argv{"AUTH"};
+  std::vector<std::size_t> lens{4};
+  if (!auth.user.empty()) argv.push_back(auth.user.data()), lens.push_back(auth.user.size());
+  argv.push_back(auth.password.data()), lens.push_back(auth.password.size());
+  auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  std::optional<std::string> out;
+  if (!r) out = "cluster: " + where + " did not answer AUTH: " + scrub(c->errstr, auth.password);
+  else if (r->type == REDIS_REPLY_ERROR) out = auth_error(where, auth, std::string(r->str, r->len));
+  if (r) freeReplyObject(r);
+  return out;
+}
+
+// AUTH then INCR <prefix>node_ids on a short-lived blocking connection (we are not on a reactor
+// yet). shown: the URL as it may be printed.
+std::variant<std::uint32_t, std::string> claim_node_id(const RedisTarget& t, const std::string& shown,
+                                                       const std::string& prefix) {
+  const RedisAddress& a = t.address;
   timeval tv{2, 0};
   redisContext* c = redisConnectWithTimeout(a.host.c_str(), a.port, tv);
   std::string where = "redis at " + a.host + ":" + std::to_string(a.port);
   if (!c || c->err) {
     std::string why = c ? c->errstr : "out of memory";
     if (c) redisFree(c);
-    return "cluster: cannot reach " + where + ": " + why;
+    return "cluster: cannot reach " + where + " (" + shown + "): " + why;
   }
   redisSetTimeout(c, tv);
+  if (auto err = authenticate(c, where, t.auth)) {
+    redisFree(c);
+    return *err;
+  }
   std::string key = prefix + "node_ids";
   auto* r = static_cast<redisReply*>(redisCommand(c, "INCR %b", key.data(), key.size()));
   std::variant<std::uint32_t, std::string> out = "cluster: INCR " + key + " failed at " + where;
   if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && r->integer <= 0xffffffffLL)
     out = static_cast<std::uint32_t>(r->integer);
+  else if (r && r->type == REDIS_REPLY_ERROR && std::string_view(r->str, r->len).starts_with("NOAUTH"))
+    out = auth_error(where, t.auth, std::string(r->str, r->len));
   else if (r && r->type == REDIS_REPLY_ERROR)
-    out = "cluster: INCR " + key + ": " + std::string(r->str, r->len);
+    out = "cluster: INCR " + key + " at " + where + ": " + scrub(std::string(r->str, r->len), t.auth.password);
   if (r) freeReplyObject(r);
   redisFree(c);
   return out;
 }
 
+// The password from settings.password_file into target (which must not have one already).
+std::optional<std::string> read_password_file(const ClusterSettings& settings, RedisTarget& target) {
+  if (settings.password_file.empty()) {
+    if (!target.auth.user.empty() && target.auth.password.empty())
+      return "cluster: '" + auth::redact_url(settings.url) + "' names user '" + target.auth.user +
+             "' but no password: give it as redis://USER:PASSWORD@... or in --cluster-password-file";
+    return std::nullopt;
+  }
+  if (!target.auth.password.empty())
+    return "cluster: the Redis password is given twice, in --cluster and in --cluster-password-file: keep one";
+  std::string error;
+  auto password = auth::read_private_file(settings.password_file, error);
+  if (!password) return "cluster: --cluster-password-file: " + error;
+  if (password->empty()) return "cluster: --cluster-password-file: " + settings.password_file + " is empty";
+  target.auth.password = std::move(*password);
+  return std::nullopt;
+}
+
+// Up to max bytes of text, control bytes and anything not ASCII shown as '?': a channel name
+// comes from whoever published, and must not flood or forge log lines.
+std::string printable(std::string_view text, std::size_t max = 120) {
+  std::string out;
+  for (char c : text.substr(0, max)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  if (text.size() > max) out += "...(" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
 }  // namespace
 
-std::variant<RedisAddress, std::string> parse_redis_url(std::string_view url) {
+std::variant<RedisTarget, std::string> parse_redis_url(std::string_view url) {
   const std::string text(url);  // NUL-terminated: Boost.URL 1.81 reads up to a NUL (net/query.hpp)
   const std::string shown = "'" + auth::redact_url(url) + "'";  // never a password
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return shown + " is not a URL (expected redis://HOST:PORT)";
   if (parsed->scheme() != "redis") return shown + " must start with redis://";
   if (parsed->host().empty()) return shown + " has no host";
-  if (!parsed->path().empty() && parsed->path() != "/") return shown + ": paths are not supported";
-  if (parsed->has_userinfo() || parsed->has_query()) return shown + ": user, password and options are not supported";
-  RedisAddress a;
+  if (!parsed->path().empty() && parsed->path() != "/") return shown + ": paths (database numbers) are not supported";
+  if (parsed->has_query() || parsed->has_fragment()) return shown + ": options are not supported";
+  RedisTarget t;
+  if (parsed->has_userinfo()) {
+    t.auth.user = parsed->user();
+    t.auth.password = parsed->password();
+    if (parsed->has_password() && t.auth.password.empty()) return shown + " has an empty password";
+  }
+  RedisAddress& a = t.address;
   a.host = parsed->host_address();
   if (a.host.size() > 2 && a.host.front() == '[') a.host = a.host.substr(1, a.host.size() - 2);
   if (parsed->has_port()) {
@@ -79,30 +159,36 @@ std::variant<RedisAddress, std::string> parse_redis_url(std::string_view url) {
     if (p == 0) return shown + " has a bad port";
     a.port = p;
   }
-  return a;
+  return t;
 }
 
 std::variant<std::unique_ptr<Cluster>, std::string> Cluster::join(const ClusterSettings& settings,
+                                                                 const ClusterKey& key,
                                                                  net::ReactorSet& reactors,
                                                                  pubsub::LocalPubSub& pubsub,
                                                                  presence::Tracker& tracker) {
   auto parsed = parse_redis_url(settings.url);
   if (auto* err = std::get_if<std::string>(&parsed)) return "cluster: " + *err;
-  RedisAddress address = std::get<RedisAddress>(parsed);
-  if (auto err = resolve(address.host)) return "cluster: " + *err;
-  auto id = claim_node_id(address, settings.prefix);
+  RedisTarget target = std::get<RedisTarget>(parsed);
+  if (auto err = read_password_file(settings, target)) return *err;
+  if (auto err = resolve(target.address.host)) return "cluster: " + *err;
+  auto id = claim_node_id(target, auth::redact_url(settings.url), settings.prefix);
   if (auto* err = std::get_if<std::string>(&id)) return *err;
   return std::unique_ptr<Cluster>(
-      new Cluster(settings, address, std::get<std::uint32_t>(id), reactors, pubsub, tracker));
+      new Cluster(settings, target, key, std::get<std::uint32_t>(id), reactors, pubsub, tracker));
 }
 
-Cluster::Cluster(const ClusterSettings& settings, RedisAddress address, std::uint32_t node_id,
-                 net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, presence::Tracker& tracker)
+Cluster::Cluster(const ClusterSettings& settings, const RedisTarget& target, const ClusterKey& key,
+                 std::uint32_t node_id, net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub,
+                 presence::Tracker& tracker)
     : settings_(settings), node_id_(node_id), reactor_(reactors.at(0)),
-      publisher_(reactor_, {.address = address, .mode = RedisLink::Mode::command}),
-      subscriber_(reactor_, {.address = address, .mode = RedisLink::Mode::subscriber}),
-      adapter_(reactor_, publisher_, subscriber_, pubsub, node_id, settings.prefix, counters_),
-      replication_(reactor_, publisher_, tracker, node_id, settings.prefix + "cluster", settings.heartbeat,
+      publisher_(reactor_, {.address = target.address, .auth = target.auth, .mode = RedisLink::Mode::command}),
+      subscriber_(reactor_, {.address = target.address, .auth = target.auth, .mode = RedisLink::Mode::subscriber}),
+      outbox_(publisher_, key, node_id), check_(key, node_id),
+      redis_name_("redis at " + target.address.host + ":" + std::to_string(target.address.port)),
+      redis_password_(target.auth.password),
+      adapter_(reactor_, outbox_, subscriber_, pubsub, node_id, settings.prefix, counters_),
+      replication_(reactor_, outbox_, tracker, node_id, settings.prefix + "cluster", settings.heartbeat,
                    settings.down_after, counters_),
       control_channel_(settings.prefix + "cluster"), inbox_channel_(inbox(node_id)) {
   tracker.set_node_id(node_id);
@@ -134,13 +220,60 @@ void Cluster::wire_links() {
     update_links();
   });
   subscriber_.on_subscribed([this](std::string_view channel) { adapter_.on_subscribed(channel); });
-  subscriber_.on_message([this](std::string_view channel, std::string_view payload) {
-    if (channel == control_channel_) replication_.on_control(payload);
-    else if (channel == inbox_channel_) {
-      if (inbox_fn_) inbox_fn_(payload);
-    }
-    else if (adapter_.owns_channel(channel)) adapter_.on_message(channel, payload);
-  });
+  subscriber_.on_message([this](std::string_view channel, std::string_view payload) { receive(channel, payload); });
+  publisher_.on_refused([this](std::string_view reason) { credentials_refused("publish", reason); });
+  subscriber_.on_refused([this](std::string_view reason) { credentials_refused("subscribe", reason); });
+}
+
+void Cluster::receive(std::string_view channel, std::string_view payload) {
+  Opened opened = check_.open(channel, payload, unix_ms());
+  if (opened.verdict == SealVerdict::own) return;  // our own echo: delivered locally already
+  if (opened.verdict != SealVerdict::accepted) return refuse(channel, opened);
+  if (channel == control_channel_) replication_.on_control(opened.node, opened.body);
+  else if (channel == inbox_channel_) {
+    if (inbox_fn_) inbox_fn_(opened.body);
+  }
+  else if (adapter_.owns_channel(channel)) adapter_.on_message(channel, opened.node, opened.body);
+}
+
+void Cluster::refuse(std::string_view channel, const Opened& opened) {
+  const char* why = "";
+  switch (opened.verdict) {
+    case SealVerdict::unsigned_message:
+    case SealVerdict::bad_tag:
+      bump(opened.verdict == SealVerdict::bad_tag ? counters_.dropped_bad_signature : counters_.dropped_unsigned);
+      why = "a client of Redis without this cluster's secret, or a node started with another --secret "
+            "(every node of a cluster needs the same one)";
+      break;
+    case SealVerdict::replayed:
+      bump(counters_.dropped_replayed);
+      why = "a copy of an earlier message, sent again";
+      break;
+    case SealVerdict::stale:
+      bump(counters_.dropped_stale);
+      why = "older than the freshness window: a replay, or the nodes' clocks disagree";
+      break;
+    case SealVerdict::accepted:
+    case SealVerdict::own: return;
+  }
+  ++drops_unlogged_;
+  auto now = std::chrono::steady_clock::now();
+  if (drop_logged_ != std::chrono::steady_clock::time_point{} && now - drop_logged_ < kDropLogEvery) return;
+  std::fprintf(stderr, "cohort: cluster: dropped %llu message(s) since the last such line; this one on '%s': %s: %s\n",
+               static_cast<unsigned long long>(drops_unlogged_), printable(channel).c_str(),
+               std::string(verdict_name(opened.verdict)).c_str(), why);
+  drop_logged_ = now;
+  drops_unlogged_ = 0;
+}
+
+void Cluster::credentials_refused(std::string_view link, std::string_view reason) {
+  bump(counters_.redis_auth_refused);
+  auto now = std::chrono::steady_clock::now();
+  if (refusal_logged_ != std::chrono::steady_clock::time_point{} && now - refusal_logged_ < kDropLogEvery) return;
+  refusal_logged_ = now;
+  std::fprintf(stderr, "cohort: cluster: %s refused this node's credentials on its %s link: %s (retrying)\n",
+               redis_name_.c_str(), std::string(link).c_str(),
+               printable(scrub(std::string(reason), redis_password_)).c_str());
 }
 
 void Cluster::update_links() {

@@ -30,6 +30,12 @@ struct ClusterCounters {
   std::atomic<std::uint64_t> store_keys_owned{0};   // gauge: keys whose lease this node holds
   std::atomic<std::uint64_t> store_renewals{0};     // key leases renewed
   std::atomic<std::uint64_t> store_unavailable{0};  // store calls failed: no owner reachable
+  // Trust (cluster_seal.hpp): messages dropped before anything parsed them.
+  std::atomic<std::uint64_t> dropped_unsigned{0};       // no seal: not from a node of this cluster
+  std::atomic<std::uint64_t> dropped_bad_signature{0};  // a seal with a wrong tag: another secret, forged
+  std::atomic<std::uint64_t> dropped_replayed{0};       // a good seal not newer than its sender's last
+  std::atomic<std::uint64_t> dropped_stale{0};          // a good seal, first from its sender, too old
+  std::atomic<std::uint64_t> redis_auth_refused{0};     // connections whose AUTH Redis refused
 
   // Prometheus text lines, "cohort_cluster_<name> <value>".
   std::string text() const {
@@ -56,6 +62,11 @@ struct ClusterCounters {
     line("store_keys_owned", store_keys_owned);
     line("store_lease_renewals_total", store_renewals);
     line("store_unavailable_total", store_unavailable);
+    line("dropped_unsigned_total", dropped_unsigned);
+    line("dropped_bad_signature_total", dropped_bad_signature);
+    line("dropped_replayed_total", dropped_replayed);
+    line("dropped_stale_total", dropped_stale);
+    line("redis_auth_refused_total", redis_auth_refused);
     return out;
   }
 };

@@ -196,7 +196,7 @@ bool ClusterStores::send(std::uint32_t node, const std::string& bytes, std::func
     handler = [heard = std::move(heard)](const RedisValue& v) {
       heard(v.kind == RedisValue::Kind::integer && v.integer > 0);
     };
-  return cluster_->command_link().command({"PUBLISH", cluster_->inbox(node), bytes}, std::move(handler));
+  return cluster_->outbox().publish(cluster_->inbox(node), bytes, std::move(handler));  // sealed
 }
 
 void ClusterStores::check_forwards() {

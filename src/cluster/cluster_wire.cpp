@@ -55,16 +55,19 @@ const JsonObject* object_field(const JsonObject& obj, std::string_view key) {
 
 }  // namespace
 
-std::string encode_broadcast(std::uint32_t node, const Broadcast& message) {
-  std::string payload = message.is_binary ? message.binary : json::serialize(message.payload);
+void append_broadcast(std::string& out, std::uint32_t node, const Broadcast& message) {
   char head[48];
   int n = std::snprintf(head, sizeof head, "C1 %08x %c %zu\n", node, message.is_binary ? 'b' : 'j',
                         message.event.size());
-  std::string out;
-  out.reserve(static_cast<std::size_t>(n) + message.event.size() + payload.size());
   out.append(head, static_cast<std::size_t>(n));
   out += message.event;
-  out += payload;
+  if (message.is_binary) out += message.binary;
+  else out += json::serialize(message.payload);
+}
+
+std::string encode_broadcast(std::uint32_t node, const Broadcast& message) {
+  std::string out;
+  append_broadcast(out, node, message);
   return out;
 }
 

@@ -3,6 +3,8 @@
 // Owns: the byte format of everything a node publishes (docs/cluster.md "Wire format"), and
 // nothing else: pure functions, any thread, no I/O. Decoding untrusted bytes never throws; a
 // message that does not parse comes back as an error string (the caller counts and drops it).
+// Every message travels behind a seal (cluster_seal.hpp), checked before anything here decodes
+// it; the formats below are what follows the seal.
 //
 // Two channels carry them:
 //  * `<prefix>t:<topic>` — one broadcast: a text head, then the event and payload bytes as-is:
@@ -42,8 +44,9 @@ Json parse_wire_json(std::string_view bytes, boost::system::error_code& ec);
 
 // ---- broadcasts --------------------------------------------------------------------------
 
-// The bytes published for a broadcast made on node `node`.
+// The bytes published for a broadcast made on node `node` (appended to out: the seal's room).
 std::string encode_broadcast(std::uint32_t node, const Broadcast& message);
+void append_broadcast(std::string& out, std::uint32_t node, const Broadcast& message);
 
 struct WireBroadcast {
   std::uint32_t node = 0;  // the publishing node

@@ -9,11 +9,11 @@ namespace cohort::cluster {
 
 using Clock = std::chrono::steady_clock;
 
-PresenceReplication::PresenceReplication(net::Reactor& reactor, RedisLink& publisher, presence::Tracker& tracker,
+PresenceReplication::PresenceReplication(net::Reactor& reactor, Outbox& outbox, presence::Tracker& tracker,
                                          std::uint32_t node_id, std::string control_channel,
                                          std::chrono::milliseconds heartbeat, std::chrono::milliseconds down_after,
                                          ClusterCounters& counters)
-    : reactor_(reactor), publisher_(publisher), tracker_(tracker), node_id_(node_id),
+    : reactor_(reactor), outbox_(outbox), tracker_(tracker), node_id_(node_id),
       channel_(std::move(control_channel)), heartbeat_(heartbeat), counters_(counters), timer_(reactor.context()),
       members_(down_after) {}
 
@@ -25,7 +25,7 @@ ControlMessage PresenceReplication::message(ControlKind kind) const {
   return m;
 }
 
-void PresenceReplication::send(const ControlMessage& m) { publisher_.command({"PUBLISH", channel_, encode_control(m)}); }
+void PresenceReplication::send(const ControlMessage& m) { outbox_.publish(channel_, encode_control(m)); }
 
 void PresenceReplication::local_diff(const std::string& topic, std::shared_ptr<const JsonObject> diff) {
   reactor_.post([this, topic, diff = std::move(diff)] {
@@ -37,7 +37,7 @@ void PresenceReplication::local_diff(const std::string& topic, std::shared_ptr<c
     m.topic = topic;
     m.joins = diff->at("joins").get_object();
     m.leaves = diff->at("leaves").get_object();
-    if (publisher_.command({"PUBLISH", channel_, encode_control(m)})) bump(counters_.presence_sent);
+    if (outbox_.publish(channel_, encode_control(m))) bump(counters_.presence_sent);
     else bump(counters_.presence_dropped);
   });
 }
@@ -47,7 +47,7 @@ void PresenceReplication::start() { beat(); }
 void PresenceReplication::stop() { timer_.cancel(); }
 
 void PresenceReplication::beat() {
-  if (publisher_.connected()) {
+  if (outbox_.connected()) {
     send(message(ControlKind::heartbeat));
     if (++beats_ % kDigestEvery == 0) send_digest();
   }
@@ -66,7 +66,7 @@ void PresenceReplication::beat() {
 void PresenceReplication::send_digest() {
   ControlMessage m = message(ControlKind::digest);
   for (const auto& [topic, state] : own_) m.topics[topic] = state;
-  if (publisher_.command({"PUBLISH", channel_, encode_control(m)})) bump(counters_.digests_sent);
+  if (outbox_.publish(channel_, encode_control(m))) bump(counters_.digests_sent);
 }
 
 void PresenceReplication::links_up() {
@@ -79,8 +79,7 @@ void PresenceReplication::links_up() {
 void PresenceReplication::say_bye(RedisLink::ReplyHandler done) {
   // command() takes its handler even when it refuses (then never calls it): keep ours.
   auto once = std::make_shared<RedisLink::ReplyHandler>(std::move(done));
-  if (!publisher_.command({"PUBLISH", channel_, encode_control(message(ControlKind::bye))},
-                          [once](const RedisValue& v) { (*once)(v); }))
+  if (!outbox_.publish(channel_, encode_control(message(ControlKind::bye)), [once](const RedisValue& v) { (*once)(v); }))
     (*once)(RedisValue::from(nullptr));
 }
 
@@ -105,14 +104,14 @@ void PresenceReplication::node_gone(std::uint32_t node) {
   if (on_node_gone_) on_node_gone_(node);
 }
 
-void PresenceReplication::on_control(std::string_view payload) {
+void PresenceReplication::on_control(std::uint32_t sender, std::string_view payload) {
   auto decoded = decode_control(payload);
-  if (std::holds_alternative<WireError>(decoded)) {
+  // A message that names another node than its seal's was not made by this code: dropped.
+  if (std::holds_alternative<WireError>(decoded) || std::get<ControlMessage>(decoded).node != sender) {
     bump(counters_.malformed);
     return;
   }
   const auto& m = std::get<ControlMessage>(decoded);
-  if (m.node == node_id_) return;
   if (m.kind == ControlKind::bye) {
     members_.forget(m.node);
     return node_gone(m.node);

@@ -29,6 +29,7 @@
 #include "cluster/cluster_counters.hpp"
 #include "cluster/cluster_wire.hpp"
 #include "cluster/membership.hpp"
+#include "cluster/outbox.hpp"
 #include "cluster/redis_link.hpp"
 #include "cluster/remote_presence.hpp"
 #include "net/reactor.hpp"
@@ -40,7 +41,7 @@ class PresenceReplication {
  public:
   static constexpr unsigned kDigestEvery = 10;  // heartbeats between periodic digests
 
-  PresenceReplication(net::Reactor& reactor, RedisLink& publisher, presence::Tracker& tracker,
+  PresenceReplication(net::Reactor& reactor, Outbox& outbox, presence::Tracker& tracker,
                       std::uint32_t node_id, std::string control_channel, std::chrono::milliseconds heartbeat,
                       std::chrono::milliseconds down_after, ClusterCounters& counters);
 
@@ -50,7 +51,8 @@ class PresenceReplication {
   // Cluster reactor only.
   void start();                                 // heartbeat timer
   void stop();
-  void on_control(std::string_view payload);    // a message on the control channel
+  // A message on the control channel from node sender (its seal checked), without its seal.
+  void on_control(std::uint32_t sender, std::string_view payload);
   void links_up();                              // both links connected (again)
   void subscriber_down() { hearing_ = false; }  // we hear nobody until links_up()
   // Publishes bye; handler gets the reply (or lost).
@@ -68,7 +70,7 @@ class PresenceReplication {
   ControlMessage message(ControlKind kind) const;
 
   net::Reactor& reactor_;
-  RedisLink& publisher_;
+  Outbox& outbox_;
   presence::Tracker& tracker_;
   std::uint32_t node_id_;
   std::string channel_;

@@ -126,11 +126,17 @@ void RedisLink::do_connect() {
   ac->ev.cleanup = &Watch::cleanup;
   redisAsyncSetDisconnectCallback(ac, &RedisLink::disconnect_cb);
   redisAsyncSetConnectCallback(ac, &RedisLink::connect_cb);  // arms the first write wait
+  arm_connect_timeout(ac);
+}
+
+// A connection not up within connect_timeout (TCP connect, then the AUTH answer) is abandoned.
+void RedisLink::arm_connect_timeout(redisAsyncContext* ac) {
   retry_timer_.expires_after(options_.connect_timeout);
   retry_timer_.async_wait([this, ac](error_code ec) {
     if (ec || context_ != ac || connected_) return;
     context_ = nullptr;  // abandoned: freed outside any hiredis callback, so this is safe
-    redisAsyncFree(ac);
+    ac->onDisconnect = nullptr;  // never up: not an outage
+    redisAsyncFree(ac);          // a pending AUTH handler gets no reply
     schedule_reconnect();
   });
 }
@@ -145,6 +151,33 @@ void RedisLink::on_connect(int status) {
     context_ = nullptr;
     return schedule_reconnect();
   }
+  if (options_.auth.password.empty()) return become_up();
+  send_auth();
+}
+
+void RedisLink::send_auth() {
+  const auto& a = options_.auth;
+  std::vector<std::string_view> args{"AUTH"};
+  if (!a.user.empty()) args.push_back(a.user);
+  args.push_back(a.password);
+  send_argv(args, &RedisLink::auth_cb, this);  // if it cannot be sent, the timeout gives up on it
+  arm_connect_timeout(context_);
+}
+
+void RedisLink::auth_cb(redisAsyncContext*, void* reply, void* priv) {
+  static_cast<RedisLink*>(priv)->on_auth(static_cast<const redisReply*>(reply));
+}
+
+void RedisLink::on_auth(const redisReply* r) {
+  if (!r || stopped_ || !context_) return;  // the connection is gone: on_disconnect retries
+  retry_timer_.cancel();
+  if (r->type != REDIS_REPLY_ERROR) return become_up();
+  ++counters_.auth_refused;
+  if (on_refused_) on_refused_(std::string_view(r->str, r->len));
+  redisAsyncDisconnect(context_);  // after this callback; on_disconnect schedules the retry
+}
+
+void RedisLink::become_up() {
   connected_ = true;
   backoff_ = options_.backoff_min;
   ++counters_.connects;

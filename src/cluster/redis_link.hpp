@@ -12,9 +12,14 @@
 // Failure: when the connection drops (Redis gone, restarted, network), every pending reply
 // handler is called with Kind::lost, on_down fires once, and the link reconnects after a
 // backoff that doubles from backoff_min to backoff_max. A connect that does not complete in
-// connect_timeout is abandoned and retried. More than max_pending unanswered commands: further
+// connect_timeout (with its AUTH answered, when there is one) is abandoned and retried. More than max_pending unanswered commands: further
 // commands are refused (false) until replies drain — Redis slower than we publish must cost
 // memory only up to a bound.
+//
+// Credentials: with auth.password set, the link sends AUTH [user] password first on every
+// connection it makes (reconnects included) and is up only once Redis accepted it; a refusal
+// is reported to on_refused (Redis's reason, never the password) and the connection is
+// dropped and retried like any other failure.
 //
 // Use for the store lease work: command({"SET", key, token, "NX", "PX", ms}, h),
 // command({"INCR", fence_key}, h), command({"EVAL", script, "1", key, arg}, h) — any command
@@ -57,11 +62,19 @@ struct RedisAddress {
   std::uint16_t port = 6379;
 };
 
+// Who the node is to Redis: a Redis 6 ACL user and its password, or a password alone (the
+// `default` user, requirepass). No password: no AUTH.
+struct RedisAuth {
+  std::string user;
+  std::string password;
+};
+
 class RedisLink {
  public:
   enum class Mode { command, subscriber };
   struct Options {
     RedisAddress address;
+    RedisAuth auth{};  // no password: no AUTH
     Mode mode = Mode::command;
     std::chrono::milliseconds backoff_min{50};    // first retry soon: a blip heals fast
     std::chrono::milliseconds backoff_max{1000};  // then at most once a second per link
@@ -83,6 +96,8 @@ class RedisLink {
   // Subscriber mode: Redis's confirmation of each channel of a SUBSCRIBE (from then on the
   // channel's messages reach this link).
   void on_subscribed(std::function<void(std::string_view channel)> fn) { on_subscribed_ = std::move(fn); }
+  // Redis refused the link's AUTH: its error reply (the link retries after the backoff).
+  void on_refused(std::function<void(std::string_view reason)> fn) { on_refused_ = std::move(fn); }
 
   void start();  // first connect attempt
   void stop();   // disconnect; no reconnect, no more callbacks
@@ -103,6 +118,7 @@ class RedisLink {
     std::uint64_t disconnects = 0;   // connections lost after being up
     std::uint64_t refused = 0;       // commands refused (down or over max_pending)
     std::uint64_t reply_errors = 0;  // error replies to commands without a handler
+    std::uint64_t auth_refused = 0;  // connections whose AUTH Redis refused
   };
   const Counters& counters() const { return counters_; }
 
@@ -111,6 +127,10 @@ class RedisLink {
  private:
   void do_connect();
   void on_connect(int status);
+  void send_auth();
+  void on_auth(const redisReply* reply);
+  void become_up();
+  void arm_connect_timeout(redisAsyncContext* ac);
   void on_disconnect();
   void schedule_reconnect();
   void on_push(redisReply* reply);
@@ -120,6 +140,7 @@ class RedisLink {
   static void disconnect_cb(const redisAsyncContext* ac, int status);
   static void reply_cb(redisAsyncContext* ac, void* reply, void* priv);
   static void push_cb(redisAsyncContext* ac, void* reply, void* priv);
+  static void auth_cb(redisAsyncContext* ac, void* reply, void* priv);
 
   net::Reactor& reactor_;
   Options options_;
@@ -134,6 +155,7 @@ class RedisLink {
   std::function<void()> on_up_, on_down_;
   MessageHandler on_message_;
   std::function<void(std::string_view)> on_subscribed_;
+  std::function<void(std::string_view)> on_refused_;
 };
 
 }  // namespace cohort::cluster

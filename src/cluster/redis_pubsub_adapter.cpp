@@ -13,16 +13,19 @@ namespace {
 constexpr std::size_t kSubscribeBatch = 1000;  // channels per SUBSCRIBE when resubscribing
 }
 
-RedisPubSubAdapter::RedisPubSubAdapter(net::Reactor& reactor, RedisLink& publisher, RedisLink& subscriber,
+RedisPubSubAdapter::RedisPubSubAdapter(net::Reactor& reactor, Outbox& outbox, RedisLink& subscriber,
                                        PubSub& pubsub, std::uint32_t node_id, std::string prefix,
                                        ClusterCounters& counters)
-    : reactor_(reactor), publisher_(publisher), subscriber_(subscriber), pubsub_(pubsub), node_id_(node_id),
+    : reactor_(reactor), outbox_(outbox), subscriber_(subscriber), pubsub_(pubsub), node_id_(node_id),
       topic_prefix_(std::move(prefix) + "t:"), counters_(counters) {}
 
 void RedisPubSubAdapter::publish(const std::shared_ptr<const Broadcast>& message) {
-  // Encoded on the publishing thread; only the PUBLISH itself runs on the cluster reactor.
-  reactor_.post([this, channel = topic_prefix_ + message->topic, bytes = encode_broadcast(node_id_, *message)] {
-    if (publisher_.command({"PUBLISH", channel, bytes})) bump(counters_.published);
+  // Encoded on the publishing thread; the seal (its stamp must follow the order of the
+  // PUBLISHes) and the PUBLISH run on the cluster reactor.
+  std::string bytes = unsealed_message(message->event.size() + message->binary.size() + 64);
+  append_broadcast(bytes, node_id_, *message);
+  reactor_.post([this, channel = topic_prefix_ + message->topic, bytes = std::move(bytes)]() mutable {
+    if (outbox_.publish_prepared(channel, bytes)) bump(counters_.published);
     else bump(counters_.publish_dropped);
   });
 }
@@ -105,15 +108,15 @@ void RedisPubSubAdapter::resubscribe() {
   if (!batch.empty()) subscribe(batch);
 }
 
-void RedisPubSubAdapter::on_message(std::string_view channel, std::string_view payload) {
+void RedisPubSubAdapter::on_message(std::string_view channel, std::uint32_t sender, std::string_view payload) {
   std::string_view topic = channel.substr(topic_prefix_.size());
   auto decoded = decode_broadcast(topic, payload);
-  if (std::holds_alternative<WireError>(decoded)) {
+  // A broadcast that names another node than its seal's was not made by this code: dropped.
+  if (std::holds_alternative<WireError>(decoded) || std::get<WireBroadcast>(decoded).node != sender) {
     bump(counters_.malformed);
     return;
   }
   auto& wire = std::get<WireBroadcast>(decoded);
-  if (wire.node == node_id_) return;  // our own: delivered locally when it was published
   // A message can still arrive just after the last local subscriber left; PubSub then finds
   // no reactor to post to and drops it, which is right.
   bump(counters_.received);

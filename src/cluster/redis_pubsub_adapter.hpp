@@ -2,12 +2,12 @@
 //
 // Owns: the node's interest set (topics with local subscribers) as Redis sees it, and the
 // translation between Broadcast and the wire format (cluster_wire.hpp).
-// Guarantees: a broadcast made on this node is PUBLISHed once, on `<prefix>t:<topic>`, by the
-// one command link of the node, in the order publish() was called per thread (posts to the
+// Guarantees: a broadcast made on this node is PUBLISHed once, on `<prefix>t:<topic>`, sealed,
+// through the node's Outbox (its one command link), in the order publish() was called per thread (posts to the
 // cluster reactor are FIFO, and one connection keeps Redis's order), so every other node
 // delivers a publisher's broadcasts in publish order. The node SUBSCRIBEs only to topics it has
-// local subscribers for; a message from itself is skipped (it was delivered locally at
-// publish time). Remote broadcasts go through PubSub::deliver_remote, which encodes the frame
+// local subscribers for. on_message gets only messages whose seal the Cluster checked, never
+// one from this node (it was delivered locally at publish time). Remote broadcasts go through PubSub::deliver_remote, which encodes the frame
 // once per node.
 // Threads: publish() and interest_changed() are any-thread (they only encode and post); the rest
 // runs on the cluster reactor. Failure: while the command link is down a broadcast is counted in
@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "cluster/cluster_counters.hpp"
+#include "cluster/outbox.hpp"
 #include "cluster/redis_link.hpp"
 #include "cohort/pubsub.hpp"
 #include "net/reactor.hpp"
@@ -40,7 +41,7 @@ namespace cohort::cluster {
 
 class RedisPubSubAdapter final : public PubSubAdapter {
  public:
-  RedisPubSubAdapter(net::Reactor& reactor, RedisLink& publisher, RedisLink& subscriber, PubSub& pubsub,
+  RedisPubSubAdapter(net::Reactor& reactor, Outbox& outbox, RedisLink& subscriber, PubSub& pubsub,
                      std::uint32_t node_id, std::string prefix, ClusterCounters& counters);
 
   // PubSubAdapter (any thread).
@@ -50,7 +51,8 @@ class RedisPubSubAdapter final : public PubSubAdapter {
 
   // Cluster reactor only.
   bool owns_channel(std::string_view channel) const { return channel.starts_with(topic_prefix_); }
-  void on_message(std::string_view channel, std::string_view payload);
+  // A broadcast from node sender (its seal checked), without its seal.
+  void on_message(std::string_view channel, std::uint32_t sender, std::string_view payload);
   void resubscribe();
   // After an outage: tells the local subscribers of every topic starting with topic_prefix
   // (the stores' "store:") with a local "resync" broadcast that what they were sent may have a
@@ -64,7 +66,7 @@ class RedisPubSubAdapter final : public PubSubAdapter {
 
  private:
   net::Reactor& reactor_;
-  RedisLink& publisher_;
+  Outbox& outbox_;
   RedisLink& subscriber_;
   PubSub& pubsub_;
   std::uint32_t node_id_;

@@ -1,10 +1,13 @@
 // cluster.mjs — a Redis of the test's own and several Cohort nodes joined through it.
 //
-// startRedis() spawns `redis-server --port P --bind 127.0.0.1 --save "" --appendonly no` on a
-// free loopback port and resolves once it logs "Ready to accept connections":
+// startRedis({args}) spawns `redis-server --port P --bind 127.0.0.1 --save "" --appendonly no
+// ...args` (e.g. ["--requirepass", pw]) on a free loopback port and resolves once it logs
+// "Ready to accept connections":
 //   { port, url, proc, stop(), kill(), restart() }
 // startCluster(n, {args}) starts one Redis and n nodes (server.mjs startServer) joined to it,
-// with fast heartbeats so node-down tests are quick: { redis, nodes, args, downBoundMs, stopAll() }.
+// with fast heartbeats so node-down tests are quick, and one secret for all of them (the nodes
+// of a cluster sign their messages with a key derived from it; args may give another
+// --secret): { redis, nodes, args, downBoundMs, stopAll() }.
 // Guarantees: every wait has a deadline and names what it waited for; every redis-server still
 // alive when the test process exits is killed. No system Redis service is used or needed.
 import { spawn } from "node:child_process";
@@ -27,11 +30,14 @@ export const DOWN_MS = 1000;
 // presence tick; the tests wait up to this long for it.
 export const DOWN_BOUND_MS = DOWN_MS + HEARTBEAT_MS + 100;
 
+// The secret every node of a startCluster() cluster shares (at least 32 bytes).
+export const CLUSTER_SECRET = "conformance-cluster-secret-of-32-bytes-or-more";
+
 export { freePort };
 
-export async function startRedis({ port = null } = {}) {
+export async function startRedis({ port = null, args: extra = [] } = {}) {
   const p = port ?? (await freePort());
-  const args = ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const args = ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extra];
   const proc = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   live.add(proc);
   let out = "";
@@ -60,15 +66,16 @@ export async function startRedis({ port = null } = {}) {
     proc,
     kill,
     stop: () => kill("SIGTERM"),
-    restart: () => startRedis({ port: p }), // the old one must be gone
+    restart: () => startRedis({ port: p, args: extra }), // the old one must be gone
   };
 }
 
 // One Redis and n nodes. args go to every node.
 export async function startCluster(n, { args = [] } = {}) {
   const redis = await startRedis();
+  const secret = args.includes("--secret") ? [] : ["--secret", CLUSTER_SECRET];
   const nodeArgs = ["--cluster", redis.url, "--cluster-heartbeat-ms", String(HEARTBEAT_MS),
-                    "--cluster-down-ms", String(DOWN_MS), "--presence-tick-ms", "20", ...args];
+                    "--cluster-down-ms", String(DOWN_MS), "--presence-tick-ms", "20", ...secret, ...args];
   const nodes = [];
   for (let i = 0; i < n; i++) nodes.push(await startServer({ args: nodeArgs, admin: true }));
   const cluster = {

@@ -7,3 +7,7 @@ cohort_node_tests(${CMAKE_CURRENT_LIST_DIR} security 120 security)
 if(TEST security_csrf)
   set_tests_properties(security_csrf PROPERTIES RESOURCE_LOCK chromium)
 endif()
+# cluster_trust starts its own Redis (requirepass + an ACL user) and PostgreSQL, and three nodes.
+if(TEST security_cluster_trust)
+  set_tests_properties(security_cluster_trust PROPERTIES LABELS "security;cluster")
+endif()

@@ -1,5 +1,6 @@
 // cluster_config_test.cpp — the cluster settings of src/config.cpp (cluster, storage,
-// cluster_heartbeat_ms, cluster_down_ms) and cluster::parse_redis_url (src/cluster/cluster.cpp).
+// cluster_heartbeat_ms, cluster_down_ms, cluster_password_file) and cluster::parse_redis_url
+// (src/cluster/cluster.cpp): where the Redis is and the credentials its URL carries.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -59,17 +60,56 @@ TEST(ClusterConfig, DownBoundMustCoverTwoHeartbeats) {
 
 TEST(ParseRedisUrl, HostAndPort) {
   auto a = cluster::parse_redis_url("redis://127.0.0.1:7000");
-  ASSERT_TRUE(std::holds_alternative<cluster::RedisAddress>(a));
-  EXPECT_EQ(std::get<cluster::RedisAddress>(a).host, "127.0.0.1");
-  EXPECT_EQ(std::get<cluster::RedisAddress>(a).port, 7000);
+  ASSERT_TRUE(std::holds_alternative<cluster::RedisTarget>(a));
+  EXPECT_EQ(std::get<cluster::RedisTarget>(a).address.host, "127.0.0.1");
+  EXPECT_EQ(std::get<cluster::RedisTarget>(a).address.port, 7000);
+  EXPECT_TRUE(std::get<cluster::RedisTarget>(a).auth.password.empty());
   auto b = cluster::parse_redis_url("redis://localhost/");
-  ASSERT_TRUE(std::holds_alternative<cluster::RedisAddress>(b));
-  EXPECT_EQ(std::get<cluster::RedisAddress>(b).port, 6379);
+  ASSERT_TRUE(std::holds_alternative<cluster::RedisTarget>(b));
+  EXPECT_EQ(std::get<cluster::RedisTarget>(b).address.port, 6379);
   auto v6 = cluster::parse_redis_url("redis://[::1]:7001");
-  ASSERT_TRUE(std::holds_alternative<cluster::RedisAddress>(v6));
-  EXPECT_EQ(std::get<cluster::RedisAddress>(v6).host, "::1");
-  for (auto bad : {"redis://h:1/2", "redis://user:pw@h:1", "rediss://h:1", "redis://h:0", "nope"})
+  ASSERT_TRUE(std::holds_alternative<cluster::RedisTarget>(v6));
+  EXPECT_EQ(std::get<cluster::RedisTarget>(v6).address.host, "::1");
+  for (auto bad : {"redis://h:1/2", "redis://h:1?password=x", "rediss://h:1", "redis://h:0", "nope", "redis://:@h:1"})
     EXPECT_TRUE(std::holds_alternative<std::string>(cluster::parse_redis_url(bad))) << bad;
+}
+
+TEST(ParseRedisUrl, CredentialsFromTheUserinfo) {
+  auto pw = cluster::parse_redis_url("redis://:hunter2@127.0.0.1:7000");
+  ASSERT_TRUE(std::holds_alternative<cluster::RedisTarget>(pw));
+  EXPECT_EQ(std::get<cluster::RedisTarget>(pw).auth.user, "");
+  EXPECT_EQ(std::get<cluster::RedisTarget>(pw).auth.password, "hunter2");
+  // An ACL user; both parts percent-decoded (a password may hold '@', ':' or '/').
+  auto acl = cluster::parse_redis_url("redis://cohort%2Dnode:p%40ss%3Aw%2Frd@db:7000");
+  ASSERT_TRUE(std::holds_alternative<cluster::RedisTarget>(acl));
+  EXPECT_EQ(std::get<cluster::RedisTarget>(acl).auth.user, "cohort-node");
+  EXPECT_EQ(std::get<cluster::RedisTarget>(acl).auth.password, "p@ss:w/rd");
+  EXPECT_EQ(std::get<cluster::RedisTarget>(acl).address.host, "db");
+  // A user alone: its password comes from --cluster-password-file (Cluster::join checks).
+  auto user = cluster::parse_redis_url("redis://cohort@db");
+  ASSERT_TRUE(std::holds_alternative<cluster::RedisTarget>(user));
+  EXPECT_EQ(std::get<cluster::RedisTarget>(user).auth.user, "cohort");
+  EXPECT_TRUE(std::get<cluster::RedisTarget>(user).auth.password.empty());
+}
+
+TEST(ParseRedisUrl, ErrorsNeverShowThePassword) {
+  for (auto bad : {"redis://:hunter2@h:1/0", "redis://u:hunter2@h:0", "rediss://u:hunter2@h", "redis://u:hunter2@h?x=1"}) {
+    auto r = cluster::parse_redis_url(bad);
+    ASSERT_TRUE(std::holds_alternative<std::string>(r)) << bad;
+    EXPECT_EQ(std::get<std::string>(r).find("hunter2"), std::string::npos) << std::get<std::string>(r);
+    EXPECT_NE(std::get<std::string>(r).find("***"), std::string::npos) << std::get<std::string>(r);
+  }
+}
+
+TEST(ClusterConfig, PasswordFileNeedsACluster) {
+  unsetenv("COHORT_CLUSTER_PASSWORD_FILE");
+  Config c;
+  auto err = load({"--cluster-password-file", "/etc/cohort/redis-password"}, c);
+  ASSERT_TRUE(err.has_value());
+  EXPECT_NE(err->find("cluster_password_file"), std::string::npos) << *err;
+  Config d;
+  EXPECT_EQ(load({"--cluster", "redis://cohort@127.0.0.1:6380", "--cluster-password-file", "/x"}, d), std::nullopt);
+  EXPECT_EQ(d.cluster_password_file, "/x");
 }
 
 }  // namespace

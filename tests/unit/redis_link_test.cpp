@@ -2,7 +2,9 @@
 // (started on a free loopback port, stopped at the end): commands and replies, SUBSCRIBE and
 // messages, UNSUBSCRIBE and SUBSCRIBE of one channel in one write (a topic's last local
 // subscriber leaving as a new one joins), and reconnecting after Redis goes away and comes
-// back. Every wait has a deadline.
+// back; and AUTH — a password (requirepass) or a Redis 6 ACL user — on every connection,
+// reconnects included, with a refusal reported and retried, never a link up unauthenticated.
+// Every wait has a deadline.
 #include "cluster/redis_link.hpp"
 
 #include <gtest/gtest.h>
@@ -32,18 +34,24 @@ std::uint16_t free_port() {
 // A redis-server child on port; ready() once it answers PING.
 class RedisServer {
  public:
-  explicit RedisServer(std::uint16_t port) : port_(port) { start(); }
+  explicit RedisServer(std::uint16_t port, std::vector<std::string> extra = {}) : port_(port), extra_(std::move(extra)) {
+    start();
+  }
   ~RedisServer() { stop(); }
 
   void start() {
-    std::string p = std::to_string(port_);
+    std::vector<std::string> args{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+                                  "--appendonly", "no", "--loglevel", "warning"};
+    args.insert(args.end(), extra_.begin(), extra_.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = fork();
     if (pid_ == 0) {
       int null = open("/dev/null", O_WRONLY);  // its start-up banner is not test output
       dup2(null, 1);
       dup2(null, 2);
-      execlp("redis-server", "redis-server", "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--loglevel", "warning", static_cast<char*>(nullptr));
+      execvp("redis-server", argv.data());
       _exit(127);
     }
     // Poll until it answers: the condition ends the wait, the deadline bounds it.
@@ -68,6 +76,7 @@ class RedisServer {
 
  private:
   std::uint16_t port_;
+  std::vector<std::string> extra_;
   pid_t pid_ = -1;
 };
 
@@ -223,6 +232,142 @@ TEST_F(RedisLinkTest, RedisGoneThenBackReconnectsAndRefusesMeanwhile) {
   redis_.start();
   wait_for([&] { return ups_.load() == 4; }, "both links up again");
   EXPECT_EQ(call({"PING"}).str, "PONG");
+}
+
+// ---- AUTH ----------------------------------------------------------------------------------
+
+constexpr std::string_view kPassword = "link-test-password";
+constexpr std::string_view kAclPassword = "acl-user-password";
+
+// A Redis that wants a password, and has an ACL user "cohort" besides; links made on demand.
+class RedisAuthTest : public ::testing::Test {
+ protected:
+  RedisAuthTest()
+      : port_(free_port()),
+        redis_(port_, {"--requirepass", std::string(kPassword), "--user", "cohort", "on",
+                       ">" + std::string(kAclPassword), "~*", "&*", "+@all"}),
+        reactors_(1) {
+    reactors_.start();
+  }
+  ~RedisAuthTest() override {
+    run([&] { links_.clear(); });
+    reactors_.stop();
+    reactors_.join();
+  }
+
+  template <class Fn>
+  void run(Fn fn) {
+    std::promise<void> done;
+    reactors_.at(0).post([&] {
+      fn();
+      done.set_value();
+    });
+    ASSERT_EQ(done.get_future().wait_for(kDeadline), std::future_status::ready);
+  }
+  // A started link authenticating as auth; returns its index.
+  std::size_t link(RedisAuth auth, RedisLink::Mode mode = RedisLink::Mode::command) {
+    std::size_t i = 0;
+    run([&] {
+      RedisLink::Options o{.address = {"127.0.0.1", port_}, .auth = std::move(auth), .mode = mode};
+      o.backoff_max = 200ms;  // refusals retried quickly: the test counts them
+      links_.push_back(std::make_unique<RedisLink>(reactors_.at(0), o));
+      i = links_.size() - 1;
+      links_[i]->on_up([this] { ups_.fetch_add(1); });
+      links_[i]->on_refused([this](std::string_view reason) {
+        std::lock_guard lock(mutex_);
+        refusals_.emplace_back(reason);
+        cv_.notify_all();
+      });
+      links_[i]->start();
+    });
+    return i;
+  }
+  RedisValue call(std::size_t i, std::initializer_list<std::string_view> args) {
+    std::vector<std::string> owned(args.begin(), args.end());
+    auto reply = std::make_shared<std::promise<RedisValue>>();
+    auto got = reply->get_future();
+    run([&] {
+      std::vector<std::string_view> views(owned.begin(), owned.end());
+      if (!links_[i]->command(views, [reply](const RedisValue& v) { reply->set_value(v); }))
+        reply->set_value(RedisValue::from(nullptr));
+    });
+    EXPECT_EQ(got.wait_for(kDeadline), std::future_status::ready);
+    return got.get();
+  }
+  template <class Pred>
+  void wait_for(Pred pred, const char* what) {
+    std::unique_lock lock(mutex_);
+    auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    while (!pred()) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "timed out waiting for " << what;
+      cv_.wait_for(lock, 5ms);
+    }
+  }
+
+  std::uint16_t port_;
+  RedisServer redis_;
+  net::ReactorSet reactors_;
+  std::vector<std::unique_ptr<RedisLink>> links_;  // reactor only
+  std::atomic<int> ups_{0};
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::string> refusals_;
+};
+
+TEST_F(RedisAuthTest, APasswordLinkIsUpAuthenticatedAndAuthenticatesAgainAfterARestart) {
+  std::size_t cmd = link({"", std::string(kPassword)});
+  wait_for([&] { return ups_.load() == 1; }, "the link up");
+  EXPECT_EQ(call(cmd, {"SET", "k", "v"}).kind, RedisValue::Kind::status);  // NOAUTH if it were not
+  redis_.stop();
+  redis_.start();  // a new Redis: nothing of the old connection's AUTH survives
+  wait_for([&] { return ups_.load() == 2; }, "the link up again");
+  EXPECT_EQ(call(cmd, {"PING"}).str, "PONG");
+  std::lock_guard lock(mutex_);
+  EXPECT_TRUE(refusals_.empty());
+}
+
+TEST_F(RedisAuthTest, AnAclUserLinkSubscribesAndHearsMessages) {
+  std::size_t cmd = link({"cohort", std::string(kAclPassword)});
+  std::size_t sub = link({"cohort", std::string(kAclPassword)}, RedisLink::Mode::subscriber);
+  std::atomic<int> heard{0};
+  run([&] {
+    links_[sub]->on_subscribed([&](std::string_view) { heard.fetch_add(1); });
+    links_[sub]->on_message([&](std::string_view, std::string_view payload) {
+      if (payload == "hello") heard.fetch_add(10);
+    });
+  });
+  wait_for([&] { return ups_.load() == 2; }, "both links up");
+  EXPECT_EQ(call(cmd, {"ACL", "WHOAMI"}).str, "cohort");
+  std::string channel = "ch";
+  run([&] { links_[sub]->subscribe(std::span(&channel, 1), true); });
+  wait_for([&] { return heard.load() == 1; }, "the SUBSCRIBE confirmed");
+  EXPECT_EQ(call(cmd, {"PUBLISH", "ch", "hello"}).integer, 1);
+  wait_for([&] { return heard.load() == 11; }, "the message");
+}
+
+TEST_F(RedisAuthTest, AWrongPasswordIsRefusedReportedAndRetriedNeverUp) {
+  std::size_t bad = link({"", "not-the-password"});
+  std::size_t none = link({"cohort", "also-wrong"});
+  wait_for([&] { return refusals_.size() >= 4; }, "several refusals (each retry is refused again)");
+  EXPECT_EQ(ups_.load(), 0);
+  run([&] {
+    EXPECT_FALSE(links_[bad]->connected());
+    EXPECT_FALSE(links_[none]->connected());
+    EXPECT_GE(links_[bad]->counters().auth_refused + links_[none]->counters().auth_refused, 4u);
+  });
+  std::lock_guard lock(mutex_);
+  for (const auto& r : refusals_) {
+    EXPECT_TRUE(r.starts_with("WRONGPASS")) << r;
+    EXPECT_EQ(r.find("not-the-password"), std::string::npos) << r;
+  }
+}
+
+TEST_F(RedisAuthTest, NoPasswordMeansNoAuthAndRedisSaysNoauth) {
+  std::size_t anon = link({});
+  wait_for([&] { return ups_.load() == 1; }, "the link up (Redis accepts the connection)");
+  auto r = call(anon, {"GET", "k"});
+  EXPECT_EQ(r.kind, RedisValue::Kind::error);
+  EXPECT_TRUE(r.str.starts_with("NOAUTH")) << r.str;
 }
 
 }  // namespace
