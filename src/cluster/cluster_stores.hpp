@@ -56,7 +56,9 @@ class ClusterStores final : public Stores {
   // Before the node starts. shared_storage: the storage is one the nodes share; without it
   // every store call in the cluster fails with a reason. A key unused for idle_release (and
   // holding no lock, nothing queued or uncommitted) is given up, so a node renews only the
-  // leases of keys in use.
+  // leases of keys in use; so is a key LocalStores unloads (idle for store_idle_ms, pushed out
+  // by store_max_keys, or not existing), unless a call for it was routed since: a node holds
+  // the lease of a key only while it holds the key.
   void attach(Cluster& cluster, Storage* storage, bool shared_storage, std::chrono::milliseconds lease,
               std::chrono::milliseconds idle_release);
 
@@ -64,6 +66,8 @@ class ClusterStores final : public Stores {
   std::uint64_t new_session() override { return local_.new_session(); }
   void apply(OpCall call, std::function<void(OpOutcome)> done) override;
   void view(std::string key, std::optional<std::uint64_t> since, std::function<void(StoreView)> done) override;
+  void view_existing(std::string key, std::optional<std::uint64_t> since,
+                     std::function<void(StoreView)> done) override;
   void end_session(std::string key, std::uint64_t session) override;
   bool knows(std::string_view key) const override { return local_.knows(key); }
   const StoreKind* kind_of(std::string_view key) const override { return local_.kind_of(key); }
@@ -77,6 +81,8 @@ class ClusterStores final : public Stores {
   struct Call;  // one apply or view on its way (cluster_stores.cpp)
   using CallPtr = std::shared_ptr<Call>;
 
+  void view_call(std::string key, std::optional<std::uint64_t> since, bool must_exist,
+                 std::function<void(StoreView)> done);
   void route(CallPtr call);
   void run_here(CallPtr call);
   // Whether a failed op was one of the writes a fence refused (it stored nothing; counted once).

@@ -172,6 +172,16 @@ void StoreLeases::release_all() {
   }
 }
 
+void StoreLeases::unloaded(const std::string& key, Clock::time_point unloaded) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return;
+  Entry& e = it->second;
+  if (e.state != State::mine || e.asking || e.last_used > unloaded) return;
+  link_.command({"EVAL", kRelease, "1", lease_key(key), lease_value(e.token)});
+  lose(key);
+  if (it->second.waiters.empty()) keys_.erase(it);
+}
+
 void StoreLeases::release_if_idle(const std::string& key, Entry& e, Clock::time_point now) {
   if (e.asking || !can_release_) return;
   e.asking = true;
