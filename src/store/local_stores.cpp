@@ -101,6 +101,7 @@ void LocalStores::apply(OpCall call, std::function<void(OpOutcome)> done) {
     std::string key = call.key;
     use(owner, key, [this, owner, call = std::move(call), reply = std::move(reply)](KeyAuthority* auth, JsonObject error) mutable {
       if (!auth) return reply(OpOutcome{false, 0, std::move(error)});
+      if (auth->version() == 0 && !fits(owner, call.key)) return reply(OpOutcome{false, 0, full()});  // it would stay
       auth->apply(std::move(call), std::move(reply));
       watch(owner, auth);
     });
@@ -121,13 +122,16 @@ void LocalStores::view_on_owner(std::string key, std::optional<std::uint64_t> si
   net::Reactor& origin = calling_reactor();
   unsigned owner = net::owner_of(key, reactors_.size());
   reactors_.at(owner).post([this, owner, &origin, key = std::move(key), since, must_exist, done = std::move(done)]() mutable {
-    use(owner, key, [this, &origin, key, since, must_exist, done = std::move(done)](KeyAuthority* auth, JsonObject error) mutable {
+    use(owner, key, [this, owner, &origin, key, since, must_exist, done = std::move(done)](KeyAuthority* auth, JsonObject error) mutable {
       StoreView v;
+      const bool missing = auth && auth->version() == 0 && !auth->broken();
       if (!auth) {
         v.error = std::move(error);
-      } else if (must_exist && auth->version() == 0 && !auth->broken()) {
+      } else if (missing && must_exist) {
         counters_.refused_missing.fetch_add(1, std::memory_order_relaxed);
         v.error = {{"reason", "not_found"}, {"key", key}};
+      } else if (missing && !fits(owner, key)) {  // its follower would make it: no room for that
+        v.error = full();
       } else {
         v = auth->view(since);
       }
@@ -198,14 +202,16 @@ void LocalStores::use(unsigned reactor, const std::string& key, Use fn) {
     return settle(reactor, key);
   }
   if (auto error = unservable(key)) return fn(nullptr, std::move(*error));
-  if (!make_room(reactor)) {
-    counters_.refused_full.fetch_add(1, std::memory_order_relaxed);
-    return fn(nullptr, {{"reason", "too_many_keys"},
-                        {"detail", "every store key this node may hold in memory is in use (store_max_keys is " +
-                                       std::to_string(residency_.max_keys) + "): try again later"}});
-  }
+  if (s.reading.size() >= std::max(kMinReads, shard_capacity())) return fn(nullptr, full());
   s.reading[key].waiting.push_back(std::move(fn));
   read(reactor, key);
+}
+
+JsonObject LocalStores::full() {
+  counters_.refused_full.fetch_add(1, std::memory_order_relaxed);
+  return {{"reason", "too_many_keys"},
+          {"detail", "every store key this node may hold in memory is in use (store_max_keys is " +
+                         std::to_string(residency_.max_keys) + "): try again later"}};
 }
 
 std::optional<JsonObject> LocalStores::unservable(const std::string& key) const {
@@ -240,11 +246,12 @@ void LocalStores::on_read(unsigned reactor, const std::string& key, KeyLoader::R
     return read(reactor, key);
   }
   KeyAuthority* auth = admit(reactor, key, std::move(result));
-  for (auto& fn : node.mapped().waiting) fn(auth, {});
+  for (auto& fn : node.mapped().waiting) fn(auth, auth ? JsonObject{} : full());
   settle(reactor, key);
 }
 
-// The key's authority from what was read: a broken key's reload, or a cold key made resident.
+// The key's authority from what was read: a broken key's reload, or a cold key made resident —
+// if there is room for it. A key that does not exist needs none: it leaves at once (settle).
 KeyAuthority* LocalStores::admit(unsigned reactor, const std::string& key, KeyLoader::Result result) {
   Shard& s = *shards_[reactor];
   if (auto it = s.keys.find(key); it != s.keys.end()) {
@@ -252,6 +259,8 @@ KeyAuthority* LocalStores::admit(unsigned reactor, const std::string& key, KeyLo
     touch(reactor, key);
     return it->second.auth.get();
   }
+  const bool exists = result.error || result.key.snapshot_version > 0 || !result.key.ops.empty();
+  if (exists && !make_room(reactor)) return nullptr;
   auto auth = std::make_unique<KeyAuthority>(key, env(reactor, *kind_of(key)));
   auth->restore(std::move(result.key), std::move(result.error));  // an error is kept: its calls report it
   auto [it, added] = s.keys.emplace(key, Shard::Resident{std::move(auth), Clock::now(), {}});
@@ -294,14 +303,24 @@ std::size_t LocalStores::shard_capacity() const {
 // A busy key looked at moves to the front, so the next look starts further on.
 bool LocalStores::make_room(unsigned reactor) {
   Shard& s = *shards_[reactor];
-  const std::size_t capacity = shard_capacity();
-  if (s.keys.size() + s.reading.size() < capacity) return true;
-  if (s.reading.size() >= capacity) return false;
+  return s.keys.size() < shard_capacity() || unload_one(reactor);
+}
+
+// A key that did not exist when it was read is in memory without room made for it (it leaves at
+// once, unless a call makes it): before one does, the shard gets back within its capacity.
+bool LocalStores::fits(unsigned reactor, const std::string& keep) {
+  while (shards_[reactor]->keys.size() > shard_capacity())
+    if (!unload_one(reactor, &keep)) return false;
+  return true;
+}
+
+bool LocalStores::unload_one(unsigned reactor, const std::string* keep) {
+  Shard& s = *shards_[reactor];
   for (std::size_t looked = 0; looked < kEvictScan && !s.recent.empty(); ++looked) {
     const std::string& key = *s.recent.back();
-    if (!busy(reactor, key)) {
+    if ((!keep || key != *keep) && !busy(reactor, key)) {
       unload(reactor, key);
-      return s.keys.size() + s.reading.size() < capacity;
+      return true;
     }
     s.recent.splice(s.recent.begin(), s.recent, std::prev(s.recent.end()));
   }

@@ -10,9 +10,12 @@
 //     a view_existing() of it answers "not_found";
 //   - a key with no follower on this node (set_followed), no lock, nothing queued or uncommitted
 //     (KeyAuthority::quiet) and no use for Residency::idle is unloaded by the shard's idle sweep;
-//   - a shard holds at most max_keys / reactors keys (at least one); a new key first unloads the
-//     least recently used key that is not busy, looking at the kEvictScan least recent ones;
-//     when they are all busy the call is refused "too_many_keys".
+//   - a shard holds at most max_keys / reactors keys (at least one); a key read from storage
+//     that exists first unloads the least recently used key that is not busy, looking at the
+//     kEvictScan least recent ones; when they are all busy its calls are refused
+//     "too_many_keys"; so are an op on a key that does not exist (it would create it) and a
+//     view() of one (its follower would), and a call for a cold key while kMinReads (or the
+//     shard's capacity, if more) keys are being read.
 // Unloading is always safe: an unloaded key holds nothing that storage does not, and its next
 // use restores it at the same version and state. Every unload is reported (on_unloaded), so the
 // cluster gives up the key's lease too.
@@ -66,6 +69,9 @@ class LocalStores final : public Stores {
  public:
   // Least recently used keys looked at for one that can make room.
   static constexpr std::size_t kEvictScan = 32;
+  // Cold keys being read at once per reactor, at least (or its share of store_max_keys if more):
+  // beyond, a call for another cold key is refused "too_many_keys".
+  static constexpr std::size_t kMinReads = 1024;
 
   LocalStores(net::ReactorSet& reactors, PubSub& pubsub, Storage* storage);
   ~LocalStores() override;
@@ -140,6 +146,9 @@ class LocalStores final : public Stores {
   void settle(unsigned reactor, const std::string& key);
   bool busy(unsigned reactor, const std::string& key) const;
   bool make_room(unsigned reactor);
+  bool fits(unsigned reactor, const std::string& keep);
+  bool unload_one(unsigned reactor, const std::string* keep = nullptr);
+  JsonObject full();  // the "too_many_keys" refusal, counted
   void unload(unsigned reactor, const std::string& key);
   std::size_t shard_capacity() const;
   void watch(unsigned reactor, KeyAuthority* key);
