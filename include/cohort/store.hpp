@@ -154,8 +154,8 @@ struct OpCall {
   // The caller's id for this op ("" = none), unique per key (a random UUID, say): an op whose
   // id was already applied is answered with that first outcome ({ok, version}) and not applied
   // again — so a client whose op got "unavailable" (outcome unknown) may resend it safely. The
-  // key remembers the ids of its last max(history, 1000) applied ops; after a restart or a move
-  // to another node, those of the ops stored since its last snapshot.
+  // key remembers the ids of its last max(history, 1000) applied ops; after a restart, a move to
+  // another node or a time out of memory, those of the ops stored since its last snapshot.
   std::string op_id;
 };
 

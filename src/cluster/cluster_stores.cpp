@@ -24,6 +24,7 @@ struct ClusterStores::Call {
   OpCall call;  // the whole op, or the key of a view
   std::optional<std::uint64_t> since;
   bool must_exist = false;  // a view_existing()
+  bool checked = false;     // storage said the key exists (check_exists)
   net::Reactor* origin = nullptr;
   std::function<void(OpOutcome)> op_done;
   std::function<void(StoreView)> view_done;
@@ -150,6 +151,7 @@ void ClusterStores::route(CallPtr c) {
   if (!local_.knows(c->call.key)) return c->fail({{"reason", "unknown_store"}, {"key", c->call.key}});
   if (Clock::now() >= c->deadline)
     return c->fail(unavailable("no node could take " + c->call.key + " over in time"));
+  if (c->must_exist && !c->checked && !leases_->known(c->call.key)) return check_exists(c);
   leases_->resolve(c->call.key, [this, c](KeyOwner owner) {
     switch (owner.kind) {
       case KeyOwner::Kind::mine:
@@ -159,6 +161,20 @@ void ClusterStores::route(CallPtr c) {
       case KeyOwner::Kind::error:
         return c->fail(std::move(owner.error));
     }
+  });
+}
+
+void ClusterStores::check_exists(CallPtr c) {
+  if (existence_checks_ >= kMaxExistenceChecks) return c->fail(local_.too_many_keys());
+  ++existence_checks_;
+  c->checked = true;
+  local_.read_exists(c->call.key, [this, c](bool exists) {
+    cluster_->reactor().post([this, c, exists] {
+      --existence_checks_;
+      if (exists) return route(c);
+      local_.count_not_found();
+      c->fail({{"reason", "not_found"}, {"key", c->call.key}});
+    });
   });
 }
 

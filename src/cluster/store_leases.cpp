@@ -61,6 +61,11 @@ bool StoreLeases::owns(const std::string& key) const {
   return it != keys_.end() && it->second.state == State::mine && Clock::now() < it->second.valid_until;
 }
 
+bool StoreLeases::known(const std::string& key) const {
+  auto it = keys_.find(key);
+  return it != keys_.end() && it->second.state != State::unknown;
+}
+
 void StoreLeases::touch(const std::string& key) {
   if (auto it = keys_.find(key); it != keys_.end()) it->second.last_used = Clock::now();
 }

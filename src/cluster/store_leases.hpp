@@ -69,6 +69,8 @@ class StoreLeases {
   // touched for another node's call) within idle_release is kept; one unused longer, and quiet,
   // is given up at a renewal tick, so a node renews only the keys in use.
   bool owns(const std::string& key) const;
+  // Whether this node knows key's owner (itself or another node), or is acquiring it.
+  bool known(const std::string& key) const;
   void touch(const std::string& key);
   // What we believed about key is wrong (its supposed owner said it moved): ask Redis next time.
   void forget(const std::string& key);

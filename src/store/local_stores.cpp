@@ -101,7 +101,7 @@ void LocalStores::apply(OpCall call, std::function<void(OpOutcome)> done) {
     std::string key = call.key;
     use(owner, key, [this, owner, call = std::move(call), reply = std::move(reply)](KeyAuthority* auth, JsonObject error) mutable {
       if (!auth) return reply(OpOutcome{false, 0, std::move(error)});
-      if (auth->version() == 0 && !fits(owner, call.key)) return reply(OpOutcome{false, 0, full()});  // it would stay
+      if (auth->version() == 0 && !fits(owner, call.key)) return reply(OpOutcome{false, 0, too_many_keys()});  // it would stay
       auth->apply(std::move(call), std::move(reply));
       watch(owner, auth);
     });
@@ -131,7 +131,7 @@ void LocalStores::view_on_owner(std::string key, std::optional<std::uint64_t> si
         counters_.refused_missing.fetch_add(1, std::memory_order_relaxed);
         v.error = {{"reason", "not_found"}, {"key", key}};
       } else if (missing && !fits(owner, key)) {  // its follower would make it: no room for that
-        v.error = full();
+        v.error = too_many_keys();
       } else {
         v = auth->view(since);
       }
@@ -187,6 +187,13 @@ void LocalStores::end_sessions(std::function<bool(std::uint64_t)> which) {
     });
 }
 
+void LocalStores::read_exists(std::string key, std::function<void(bool exists)> done) {
+  if (!loader_) return done(false);
+  loader_->load(std::move(key), [done = std::move(done)](KeyLoader::Result r) {
+    done(r.error || r.key.snapshot_version > 0 || !r.key.ops.empty());
+  });
+}
+
 // ---------------------------------------------------------------- keys in memory (owner reactor)
 
 void LocalStores::use(unsigned reactor, const std::string& key, Use fn) {
@@ -202,12 +209,12 @@ void LocalStores::use(unsigned reactor, const std::string& key, Use fn) {
     return settle(reactor, key);
   }
   if (auto error = unservable(key)) return fn(nullptr, std::move(*error));
-  if (s.reading.size() >= std::max(kMinReads, shard_capacity())) return fn(nullptr, full());
+  if (s.reading.size() >= std::max(kMinReads, shard_capacity())) return fn(nullptr, too_many_keys());
   s.reading[key].waiting.push_back(std::move(fn));
   read(reactor, key);
 }
 
-JsonObject LocalStores::full() {
+JsonObject LocalStores::too_many_keys() {
   counters_.refused_full.fetch_add(1, std::memory_order_relaxed);
   return {{"reason", "too_many_keys"},
           {"detail", "every store key this node may hold in memory is in use (store_max_keys is " +
@@ -246,7 +253,7 @@ void LocalStores::on_read(unsigned reactor, const std::string& key, KeyLoader::R
     return read(reactor, key);
   }
   KeyAuthority* auth = admit(reactor, key, std::move(result));
-  for (auto& fn : node.mapped().waiting) fn(auth, auth ? JsonObject{} : full());
+  for (auto& fn : node.mapped().waiting) fn(auth, auth ? JsonObject{} : too_many_keys());
   settle(reactor, key);
 }
 

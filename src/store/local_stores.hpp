@@ -125,6 +125,14 @@ class LocalStores final : public Stores {
   KeyCheck check_key(const std::string& key);
   // Any thread: ends the locks of every session `which` selects, on every key of this node.
   void end_sessions(std::function<bool(std::uint64_t)> which);
+  // Any thread: reads whether storage holds anything for key (a read that fails counts as yes:
+  // its owner will report the error), on the loader's thread, where done runs (it must only
+  // post). Without storage nothing is stored: done(false) at once. For the cluster, which asks
+  // before it takes a key's lease for a caller who may not create the key.
+  void read_exists(std::string key, std::function<void(bool exists)> done);
+  // Any thread: the "too_many_keys" refusal (counted), and a "not_found" to count.
+  JsonObject too_many_keys();
+  void count_not_found() { counters_.refused_missing.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   struct Shard;
@@ -148,7 +156,6 @@ class LocalStores final : public Stores {
   bool make_room(unsigned reactor);
   bool fits(unsigned reactor, const std::string& keep);
   bool unload_one(unsigned reactor, const std::string* keep = nullptr);
-  JsonObject full();  // the "too_many_keys" refusal, counted
   void unload(unsigned reactor, const std::string& key);
   std::size_t shard_capacity() const;
   void watch(unsigned reactor, KeyAuthority* key);

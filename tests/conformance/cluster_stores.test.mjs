@@ -205,6 +205,27 @@ describe("stores across three nodes", () => {
     assert.equal(reader.join.response.state.counters.n, 2);
   });
 
+  test("a stranger's join of a doc nobody made is not_found on every node: no lease, no fence, nothing stored", async () => {
+    const key = uniq("doc:madeup");
+    const fences = () => execFileSync("psql", [db.url, "-tAc", `SELECT count(*) FROM store_fences WHERE key = '${key}'`],
+                                      { encoding: "utf8", timeout: 5000 }).trim();
+    for (const node of cluster.nodes) {
+      const stranger = await follower(pool, node, key, { claims: null });
+      assert.deepEqual(stranger.join.response, { reason: "not_found", key });
+    }
+    assert.equal(redisGet(`cohort:lease:${key}`), "", "no node took the key's lease");
+    assert.equal(fences(), "0", "no fence was written for it");
+    // An editor may make it; then strangers follow it from any node.
+    const editor = await follower(pool, cluster.nodes[0], key);
+    assert.equal(editor.join.response.version, 0);
+    assert.equal((await editor.op("incr", { counter: "n" })).status, "ok");
+    for (const node of cluster.nodes) {
+      const stranger = await follower(pool, node, key, { claims: null });
+      assert.equal(stranger.join.status, "ok", JSON.stringify(stranger.join.response));
+      assert.equal(stranger.version, 1);
+    }
+  });
+
   test("an idle key is given up by its owner, and taken by the next node that uses it", async () => {
     const key = uniq("doc:idle");
     const [a, b] = cluster.nodes;

@@ -263,6 +263,7 @@ test("when every key the node may hold is followed, a join of one more is refuse
   });
   maker.close();
   // Strangers follow them all and stay: every reactor's share fills with followed keys.
+  const probes = by.during();
   const holders = await Promise.all(Array.from({ length: 10 }, () => attacker()));
   const refusals = [];
   let held = 0;
@@ -270,13 +271,12 @@ test("when every key the node may hold is followed, a join of one more is refuse
     then: async (topic, reply) => (reply.status === "ok" ? held++ : refusals.push(reply.response)),
   })));
   const refusedBefore = (await metrics(server)).cohort_store_keys_refused_total;
-  const probes = by.during();
   const late = await attacker();
   let lateReply;
   await late.joinAll([`store:${uniq("doc:late")}`], { token: socketToken(EDITOR) }, { then: async (t, r) => (lateReply = r) });
   const latency = await probes.stop();
   console.log(`store_memory: ${held} keys followed, ${refusals.length} joins refused while full; a new key: ${JSON.stringify(lateReply)}; ` +
-              `bystander before ${fmt(by.before)}, while full ${fmt(latency)}`);
+              `bystander before ${fmt(by.before)}, while the keys filled up ${fmt(latency)}`);
   assert.ok(held <= MAX_KEYS, `at most ${MAX_KEYS} keys followed at once (${held})`);
   assert.ok(refusals.length > 0, "some follows were refused");
   for (const r of refusals) assert.equal(r.reason, "too_many_keys", JSON.stringify(r));
