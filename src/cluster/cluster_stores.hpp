@@ -61,9 +61,9 @@ class ClusterStores final : public Stores {
   // Before the node starts. shared_storage: the storage is one the nodes share; without it
   // every store call in the cluster fails with a reason. A key unused for idle_release (and
   // holding no lock, nothing queued or uncommitted) is given up, so a node renews only the
-  // leases of keys in use; so is a key LocalStores unloads (idle for store_idle_ms, pushed out
-  // by store_max_keys, or not existing), unless a call for it was routed since: a node holds
-  // the lease of a key only while it holds the key.
+  // leases of keys in use; so is a key LocalStores unloads (idle for store_idle_ms, or pushed
+  // out by store_max_keys), unless a call for it was routed since: a node holds the lease of a
+  // key only while it holds the key.
   void attach(Cluster& cluster, Storage* storage, bool shared_storage, std::chrono::milliseconds lease,
               std::chrono::milliseconds idle_release);
 

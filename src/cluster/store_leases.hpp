@@ -80,9 +80,8 @@ class StoreLeases {
   void forget_node(std::uint32_t node);
   // Gives up every key we own (a clean shutdown), so other nodes need not wait for expiry.
   void release_all();
-  // This node unloaded key (it was idle, or made room for another, or does not exist): gives up
-  // its lease, unless the key was resolved or touched after `unloaded` (a call on its way to
-  // it), and forgets it.
+  // This node unloaded key (it was idle, or made room for another): gives up its lease, unless
+  // the key was resolved or touched after `unloaded` (a call on its way to it), and forgets it.
   void unloaded(const std::string& key, Clock::time_point unloaded);
 
   std::size_t owned() const;

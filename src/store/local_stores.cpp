@@ -294,7 +294,7 @@ void LocalStores::settle(unsigned reactor, const std::string& key) {
   auto it = s.keys.find(key);
   if (it == s.keys.end() || s.reading.contains(key)) return;
   const KeyAuthority& auth = *it->second.auth;
-  if (auth.version() == 0 && !auth.broken() && auth.quiet()) unload(reactor, key);
+  if (auth.version() == 0 && !auth.broken() && auth.quiet()) unload(reactor, key, /*existed=*/false);
 }
 
 bool LocalStores::busy(unsigned reactor, const std::string& key) const {
@@ -334,7 +334,7 @@ bool LocalStores::unload_one(unsigned reactor, const std::string* keep) {
   return false;
 }
 
-void LocalStores::unload(unsigned reactor, const std::string& name) {
+void LocalStores::unload(unsigned reactor, const std::string& name, bool existed) {
   Shard& s = *shards_[reactor];
   auto it = s.keys.find(name);
   if (it == s.keys.end()) return;
@@ -344,7 +344,7 @@ void LocalStores::unload(unsigned reactor, const std::string& name) {
   s.keys.erase(it);
   counters_.keys_loaded.fetch_sub(1, std::memory_order_relaxed);
   counters_.key_unloads.fetch_add(1, std::memory_order_relaxed);
-  if (on_unloaded_) on_unloaded_(key);
+  if (existed && on_unloaded_) on_unloaded_(key);
 }
 
 // ---------------------------------------------------------------- sweeps (owner reactor)

@@ -17,8 +17,10 @@
 //     view() of one (its follower would), and a call for a cold key while kMinReads (or the
 //     shard's capacity, if more) keys are being read.
 // Unloading is always safe: an unloaded key holds nothing that storage does not, and its next
-// use restores it at the same version and state. Every unload is reported (on_unloaded), so the
-// cluster gives up the key's lease too.
+// use restores it at the same version and state. The unload of a key that exists is reported
+// (on_unloaded), so the cluster gives up the key's lease too. That of a key that does not is
+// not: its owner keeps answering for it until the lease idles out (cluster_key_idle_ms), or
+// every call of a burst on a new key would move it between nodes.
 // Lock story: none; shards are owner-thread-only. Calls post to the key's owner reactor;
 // completions post back to the calling reactor; the loader posts its results to the owner. The
 // counters are atomics, read from any thread. Each shard's lease/queue sweep runs every kSweep
@@ -90,8 +92,8 @@ class LocalStores final : public Stores {
   // Before the node starts: whether this node has a follower of key (a subscriber of its topic
   // "store:<key>"); any thread. Unset: no key is followed.
   void set_followed(std::function<bool(const std::string& key)> fn) { followed_ = std::move(fn); }
-  // Before the node starts: fn(key) runs on the key's owner reactor each time a key leaves
-  // memory (it must only post).
+  // Before the node starts: fn(key) runs on the key's owner reactor each time a key that exists
+  // leaves memory (it must only post).
   void on_unloaded(std::function<void(const std::string& key)> fn) { on_unloaded_ = std::move(fn); }
   const StoreCounters& counters() const { return counters_; }
 
@@ -156,7 +158,8 @@ class LocalStores final : public Stores {
   bool make_room(unsigned reactor);
   bool fits(unsigned reactor, const std::string& keep);
   bool unload_one(unsigned reactor, const std::string* keep = nullptr);
-  void unload(unsigned reactor, const std::string& key);
+  // existed: the key had data (idle, or pushed out); not reported for a key that did not exist.
+  void unload(unsigned reactor, const std::string& key, bool existed = true);
   std::size_t shard_capacity() const;
   void watch(unsigned reactor, KeyAuthority* key);
   void sweep(unsigned reactor);
