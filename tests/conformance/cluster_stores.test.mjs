@@ -266,3 +266,43 @@ describe("stores across three nodes", () => {
     assert.equal((await metrics(b)).cohort_cluster_store_keys_won_total, wonBefore + 1);
   });
 });
+
+describe("a key leaving its owner's memory gives up its lease", () => {
+  const pool = new ClientPool();
+  let cluster;
+  before(async () => {
+    // Leases idle out only after 10 minutes here: a lease that goes sooner went with the key.
+    cluster = await startCluster(2, { args: ["--secret", SECRET, "--storage", db.url, "--cluster-lease-ms", String(LEASE_MS),
+                                             "--cluster-key-idle-ms", "600000", "--store-idle-ms", "500"] });
+    for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
+  });
+  after(async () => {
+    await pool.closeAll();
+    await cluster?.stopAll();
+  });
+
+  test("a key idle for store_idle_ms with no follower on its owner is unloaded, its lease released; the next node takes it", async () => {
+    const key = uniq("doc:unload");
+    const [a, b] = cluster.nodes;
+    const lease = () => execFileSync("redis-cli", ["-p", String(cluster.redis.port), "--raw", "GET", `cohort:lease:${key}`],
+                                     { encoding: "utf8", timeout: 5000 }).trim();
+    const onA = await follower(pool, a, key);
+    assert.equal((await onA.op("incr", { counter: "n" })).status, "ok");
+    assert.match(lease(), /^\d+:\d+$/, "a holds the lease");
+    const unloadsBefore = (await metrics(a)).cohort_store_key_unloads_total;
+    await new Promise((resolve) => onA.channel.leave().receive("ok", resolve));
+    const deadline = Date.now() + 5000;  // polled until the lease is gone; the deadline bounds it
+    while (lease() !== "") {
+      assert.ok(Date.now() < deadline, "the unloaded key's lease was never given up");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok((await metrics(a)).cohort_store_key_unloads_total > unloadsBefore, "a unloaded the key");
+    const wonBefore = (await metrics(b)).cohort_cluster_store_keys_won_total;
+    const onB = await follower(pool, b, key, { claims: null });
+    assert.equal(onB.version, 1, "it exists: a stranger follows it");
+    const writer = await follower(pool, b, key);
+    const r = await writer.op("incr", { counter: "n" });
+    assert.equal(r.response.version, 2, "versions continue on the new owner");
+    assert.equal((await metrics(b)).cohort_cluster_store_keys_won_total, wonBefore + 1, "b took the key");
+  });
+});
