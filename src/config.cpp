@@ -168,6 +168,10 @@ const std::vector<Setting>& settings() {
                             &Config::store_max_key_bytes, 8, 4096),
       number<std::uint32_t>("store_snapshot_every", "commits between snapshots of a store key (default 1000)",
                             &Config::store_snapshot_every, 1, 1'000'000),
+      number<std::uint32_t>("store_idle_ms", "a store key unused and unfollowed this long leaves memory; in a cluster its lease too (default 60000)",
+                            &Config::store_idle_ms, 100, 86'400'000),
+      number<std::uint32_t>("store_max_keys", "store keys held in memory per node; beyond, the least recently used idle one leaves (default 10000)",
+                            &Config::store_max_keys, 1, 100'000'000),
       number<std::uint32_t>("quiz_question_ms", "how long each /quiz question is open (default 20000)",
                             &Config::quiz_question_ms, 1000, 3'600'000),
   };

@@ -70,6 +70,7 @@ struct Node::Impl {
     listeners.clear();
     net.registries.clear();  // their round timers belong to the reactors' io_contexts
     cluster.reset();   // its links and timers belong to reactor 0's io_context
+    stores->stop_loading();  // its reader thread uses the storage
     storage.reset();   // flushes what is queued (its callbacks only post to the stopped reactors)
     presence.reset();  // shard timers belong to the reactors' io_contexts: they go first
     routed.reset();    // after the cluster: its links' last callbacks still route store calls
@@ -107,6 +108,8 @@ struct Node::Impl {
     stores->set_storage(storage.get());
     stores->set_limits(limits);
     stores->set_snapshot_every(config.store_snapshot_every);
+    stores->set_residency({config.store_max_keys, std::chrono::milliseconds(config.store_idle_ms)});
+    stores->set_followed([ps = pubsub.get()](const std::string& key) { return ps->has_subscribers("store:" + key); });
     return std::nullopt;
   }
 
@@ -128,6 +131,12 @@ struct Node::Impl {
     line("slow_consumer_closes_total", load(m.slow_consumer_closes));
     line("protocol_closes_total", load(m.protocol_closes));
     line("tls_handshake_failures_total", load(m.tls_handshake_failures));
+    const auto& st = stores->counters();
+    line("store_keys_loaded", static_cast<std::uint64_t>(std::max<std::int64_t>(0, st.keys_loaded.load())));
+    line("store_key_loads_total", load(st.key_loads));
+    line("store_key_unloads_total", load(st.key_unloads));
+    line("store_keys_refused_total", load(st.refused_full));
+    line("store_joins_not_found_total", load(st.refused_missing));
     if (cluster) body += "cohort_cluster_node_id " + std::to_string(cluster->node_id()) + "\n" + cluster->counters().text();
     return body;
   }

@@ -101,7 +101,8 @@ struct Config {
   // owner dies another node can take its keys once the lease ran out: the fail-over time.
   std::uint32_t cluster_lease_ms = 3000;
   // A store key unused this long (and holding no lock) is given up by its owner, so a node
-  // renews only the leases of keys in use; its next use anywhere takes it again.
+  // renews only the leases of keys in use; its next use anywhere takes it again. A key unloaded
+  // from memory (store_idle_ms, store_max_keys) gives up its lease too, so the shorter wins.
   std::uint32_t cluster_key_idle_ms = 300'000;
 
   // ---- Exposure to the internet (docs/security.md) ----
@@ -143,6 +144,16 @@ struct Config {
   // a restart replays at most about twice this many ops per key. Tests lower it to restart
   // right after snapshots.
   std::uint32_t store_snapshot_every = 1000;
+  // ---- What a node keeps of its stores in memory (docs/stores.md) ----
+  // A key with no follower on this node, no lock, nothing queued or uncommitted, and no use for
+  // this long leaves memory (its state is in storage: its next use reads it back at the same
+  // version). A minute: a key in use is touched far more often, and re-reading one is cheap.
+  // In a cluster its lease is given up with it (see cluster_key_idle_ms).
+  std::uint32_t store_idle_ms = 60'000;
+  // Keys held in memory per node, spread over the reactors (each holds this / threads). A new key
+  // unloads the least recently used idle one; when all are busy it is refused "too_many_keys".
+  // A key costs a few KB plus its state and history: 10,000 small keys are tens of MB.
+  std::uint32_t store_max_keys = 10'000;
 
   // The reactor count after resolving 0 to the number of cores.
   unsigned reactor_count() const;

@@ -27,11 +27,27 @@
 // spec says WhenLocked::queue, waits (bounded) until the lock goes. A lock with ttl_ms is a
 // lease: it ends at expiry unless renewed, and every lock ends when its session disconnects.
 //
+// Existence. A key exists once an op on it has been stored (version > 0); before that it is
+// only its kind's `initial` state, held nowhere. A /socket join of a key that does not exist is
+// served (version 0, `initial`) only to a joiner the kind's can_create allows; anyone else gets
+// {"reason": "not_found", "key": <key>}, and nothing is loaded or stored for it. Server code
+// creates keys by running ops on them.
+//
+// Memory. A node holds in memory only the keys in use, each restored from storage at its first
+// use (read off the reactors: a cold key never blocks one) at the version and state it had. A key
+// with no follower on this node, no lock, nothing queued or uncommitted, and no use for
+// store_idle_ms is unloaded; at most store_max_keys are loaded (the least recently used idle one
+// makes room); when every loaded key is busy, a call that needs another one is refused
+// {"reason": "too_many_keys", "detail"}. A key that does not exist is dropped as soon as it is
+// quiet. Unloading is a restart in small: the key's history for catch-up joins and the op ids it
+// remembers are those of its ops stored since its last snapshot (docs/stores.md).
+//
 // Durability. With storage, an operation is acknowledged, and its patch broadcast, only after
 // it is committed (group commit). A restart restores each key lazily, at its first use, at the
 // version it had. A rejected operation changes nothing and gets a reason: "unknown_op",
 // "forbidden", "conflict" (stale expect_version), "invalid" (with detail), "locked" (with the
-// holder), "lock_timeout", "queue_full", "too_large", "storage_error", "internal" (the kind's
+// holder), "lock_timeout", "queue_full", "too_large", "storage_error", "too_many_keys" (the
+// node's loaded keys are all busy: try again later), "internal" (the kind's
 // handler threw: a bug in the app, reported with its message; the key goes on serving), and in a
 // cluster "unavailable" (with detail: no owner of the key could be reached; see docs/cluster.md).
 // What an op may write is bounded by the node's StoreLimits (cohort/store_limits.hpp).
@@ -111,6 +127,14 @@ struct StoreKind {
   // on the joining socket's reactor, any thread: it must only read its arguments.
   //   k.can_join = [](const Actor& a, std::string_view id) { return id == "main" && a.has_role("moderator"); };
   std::function<bool(const Actor&, std::string_view id)> can_join;
+  // Who may follow a key of this kind over /socket before it exists (nothing stored for it yet:
+  // version 0), and so create it with a first op; checked after can_join, the same way. Anyone
+  // else's join of such a key gets {"reason": "not_found", "key": <key>} and touches no storage.
+  // Empty = nobody: only server code (a live view's op, say the /polls page's "setup") creates
+  // keys. A key that exists is followed by whoever can_join allows.
+  //   k.can_create = [](const Actor& a, std::string_view) { return a.has_role("editor"); };
+  //   k.can_create = [](const Actor&, std::string_view id) { return id == "main"; };  // the one key
+  std::function<bool(const Actor&, std::string_view id)> can_create;
   std::vector<std::string> lock_roles;      // who may take locks; empty = any identified actor
   std::chrono::milliseconds coalesce{0};    // 0: one broadcast per operation
   std::size_t history = 1000;               // versions kept for catch-up joins
@@ -130,8 +154,8 @@ struct OpCall {
   // The caller's id for this op ("" = none), unique per key (a random UUID, say): an op whose
   // id was already applied is answered with that first outcome ({ok, version}) and not applied
   // again — so a client whose op got "unavailable" (outcome unknown) may resend it safely. The
-  // key remembers the ids of its last max(history, 1000) applied ops; after a restart or a move
-  // to another node, those of the ops stored since its last snapshot.
+  // key remembers the ids of its last max(history, 1000) applied ops; after a restart, a move to
+  // another node or a time out of memory, those of the ops stored since its last snapshot.
   std::string op_id;
 };
 
@@ -162,6 +186,10 @@ class Stores {
   virtual void apply(OpCall call, std::function<void(OpOutcome)> done) = 0;
   virtual void view(std::string key, std::optional<std::uint64_t> since,
                     std::function<void(StoreView)> done) = 0;
+  // view() of a key that must exist: one with nothing stored answers {"reason": "not_found",
+  // "key"} and is not kept in memory (what a /socket join without can_create gets).
+  virtual void view_existing(std::string key, std::optional<std::uint64_t> since,
+                             std::function<void(StoreView)> done) = 0;
   // Ends every lock and lease that session holds on key (a disconnect).
   virtual void end_session(std::string key, std::uint64_t session) = 0;
   // Whether key names a defined kind.

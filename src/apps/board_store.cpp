@@ -107,6 +107,7 @@ StoreKind board_kind() {
     return OpResult::change({patch_op("replace", "/strokes", json::array{})});
   }};
   k.can_join = [](const Actor&, std::string_view id) { return id == "main"; };
+  k.can_create = [](const Actor&, std::string_view id) { return id == "main"; };  // the one board, there from the start
   return k;
 }
 

@@ -6,7 +6,8 @@
 // sends, ~every 40 ms), so each change is small and a polyline's points are its parts joined.
 // Ops: "begin" {id, color, points: [x, y, …]}; "extend" {id, points} (only the stroke's own
 // author); "undo" (the actor's newest stroke); "clear" (role "moderator"). Every op refuses an
-// anonymous actor ("forbidden"). Joins over /socket: the one key "board:main" only.
+// anonymous actor ("forbidden"). Joins over /socket: the one key "board:main" only (by anyone,
+// before its first stroke too).
 // The kind coalesces broadcasts (50 ms): a fast drawer's batches reach viewers folded together.
 // Limits (so one person cannot fill the node): 2,000 strokes, 400 parts per stroke, 256
 // points per batch.

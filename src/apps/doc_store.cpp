@@ -33,6 +33,8 @@ StoreKind doc_kind(std::string name, std::chrono::milliseconds coalesce) {
   doc.name = std::move(name);
   doc.coalesce = coalesce;
   doc.initial = JsonObject{{"counters", JsonObject{}}, {"items", json::array{}}, {"fields", JsonObject{}}};
+  // Anyone follows a doc that exists; only an editor brings a new one into being by joining it.
+  doc.can_create = [](const Actor& a, std::string_view) { return a.has_role("editor"); };
   doc.ops["claim"] = OpSpec{{}, [](const OpRequest& r) {
     if (r.state.as_object().contains("_owner")) return OpResult::reject("invalid", {{"detail", "already owned"}});
     return OpResult::change({op("add", "/_owner", Json(r.actor.id))});

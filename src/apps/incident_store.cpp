@@ -86,6 +86,7 @@ StoreKind incident_kind(std::function<std::int64_t()> now_ms) {
   // leases ("lock", any identified actor) keep one field to one editor at a time.
   k.ops["set"] = OpSpec{{}, [now_ms](const OpRequest& r) { return set_field(r, now_ms); }};
   k.can_join = [](const Actor&, std::string_view id) { return id == kIncidentId; };
+  k.can_create = [](const Actor&, std::string_view id) { return id == kIncidentId; };  // the one report
   return k;
 }
 

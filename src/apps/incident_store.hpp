@@ -5,7 +5,8 @@
 // Ops: "set" {field, value} validates the field (known name, length limit, one of the
 // allowed choices for a select) and replaces /fields/<name> and /edited/<name>; "by" is the
 // actor's signed name (its id when it has none), never an argument. Who: any identified actor
-// (anonymous: "forbidden"). Joins over /socket: the one key "incident:main" only. Field leases
+// (anonymous: "forbidden"). Joins over /socket: the one key "incident:main" only (before its
+// first edit too); no other incident record exists or can be made by joining. Field leases
 // are the store's built-in "lock"/"renew"/"unlock" on "/fields/<name>": a "set" from anyone
 // but the lease holder is rejected by the store with reason "locked" and the holder's id.
 // Durable like every store key (SQLite when the node has a data dir).

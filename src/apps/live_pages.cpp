@@ -52,6 +52,7 @@ StoreKind counter_kind() {
   k.ops["dec"] = step(-1);
   k.ops["reset"] = OpSpec{{}, [](const OpRequest&) { return OpResult::change({patch_op("replace", "/count", 0)}); }};
   k.can_join = [](const Actor&, std::string_view id) { return id == "main"; };
+  k.can_create = [](const Actor&, std::string_view id) { return id == "main"; };
   return k;
 }
 
@@ -95,6 +96,7 @@ StoreKind list_kind() {
                                         {"path", "/items/" + std::to_string(to)}}});
   }};
   k.can_join = [](const Actor&, std::string_view id) { return id == "main"; };
+  k.can_create = [](const Actor&, std::string_view id) { return id == "main"; };
   return k;
 }
 

@@ -106,6 +106,8 @@ StoreKind poll_kind() {
   k.ops["vote"] = OpSpec{{}, vote};
   k.ops["close"] = OpSpec{{"owner"}, close};
   k.can_join = [](const Actor&, std::string_view id) { return valid_poll_id(id); };
+  // No can_create: a poll exists once the page's "setup" stored it; a join of any other id is
+  // "not_found" and leaves nothing behind.
   return k;
 }
 
@@ -121,6 +123,7 @@ StoreKind polls_index_kind() {
   k.ops["closed"] = OpSpec{{}, index_closed};
   k.ops["closed"].from_clients = false;
   k.can_join = [](const Actor&, std::string_view id) { return id == "index"; };
+  k.can_create = [](const Actor&, std::string_view id) { return id == "index"; };
   return k;
 }
 

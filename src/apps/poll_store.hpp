@@ -6,7 +6,8 @@
 // (once; makes the caller the owner; server code only: the /polls page), "vote" {option} — any
 // identified actor, one per person, enforced here (a second is "invalid"), refused once closed
 // — and "close", which needs the store's "owner" role (the actor named by "_owner"). Joins
-// over /socket: any valid poll id (a poll is open to whoever has its link).
+// over /socket: any valid poll id that exists (a poll is open to whoever has its link); a poll
+// nobody set up answers "not_found" — joining cannot create one.
 // "polls:index" state: {"polls": [{"id", "question", "owner", "owner_name", "closed"}]}, newest
 // first, the last 200. Ops, server code only (the polls pages, never a /socket client): "add"
 // {id, question} (the caller becomes the entry's owner, its signed name the owner_name) and

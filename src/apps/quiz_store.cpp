@@ -128,6 +128,7 @@ StoreKind quiz_kind(std::function<std::int64_t()> now_ms, std::int64_t question_
   // Who answered what is open while the question is: only a moderator follows it over /socket
   // (players see the quiz through /quiz, whose view reads the store on the server).
   k.can_join = [](const Actor& a, std::string_view id) { return id == "main" && a.has_role("moderator"); };
+  k.can_create = [](const Actor&, std::string_view id) { return id == "main"; };
   return k;
 }
 

@@ -23,6 +23,8 @@ struct ClusterStores::Call {
   StoreRequest::Kind kind = StoreRequest::Kind::op;
   OpCall call;  // the whole op, or the key of a view
   std::optional<std::uint64_t> since;
+  bool must_exist = false;  // a view_existing()
+  bool checked = false;     // storage said the key exists (check_exists)
   net::Reactor* origin = nullptr;
   std::function<void(OpOutcome)> op_done;
   std::function<void(StoreView)> view_done;
@@ -70,6 +72,9 @@ void ClusterStores::attach(Cluster& cluster, Storage* storage, bool shared_stora
     local_.retire(key, "this node lost the key's lease");
   });
   leases_->on_renewed([this] { bump(cluster_->counters().store_renewals); });
+  local_.on_unloaded([this](const std::string& key) {
+    cluster_->reactor().post([this, key, at = StoreLeases::Clock::now()] { leases_->unloaded(key, at); });
+  });
   // A write refused by the key's fence: the key is another node's now (Redis may have forgotten
   // our lease and granted it again). That write stored nothing: its op goes on to the new owner.
   if (storage)
@@ -103,10 +108,22 @@ void ClusterStores::apply(OpCall call, std::function<void(OpOutcome)> done) {
 
 void ClusterStores::view(std::string key, std::optional<std::uint64_t> since, std::function<void(StoreView)> done) {
   if (!cluster_) return local_.view(std::move(key), since, std::move(done));
+  view_call(std::move(key), since, false, std::move(done));
+}
+
+void ClusterStores::view_existing(std::string key, std::optional<std::uint64_t> since,
+                                  std::function<void(StoreView)> done) {
+  if (!cluster_) return local_.view_existing(std::move(key), since, std::move(done));
+  view_call(std::move(key), since, true, std::move(done));
+}
+
+void ClusterStores::view_call(std::string key, std::optional<std::uint64_t> since, bool must_exist,
+                              std::function<void(StoreView)> done) {
   auto c = std::make_shared<Call>();
   c->kind = StoreRequest::Kind::view;
   c->call.key = std::move(key);
   c->since = since;
+  c->must_exist = must_exist;
   c->origin = &store::calling_reactor();
   c->view_done = std::move(done);
   c->counters = &cluster_->counters();
@@ -134,6 +151,7 @@ void ClusterStores::route(CallPtr c) {
   if (!local_.knows(c->call.key)) return c->fail({{"reason", "unknown_store"}, {"key", c->call.key}});
   if (Clock::now() >= c->deadline)
     return c->fail(unavailable("no node could take " + c->call.key + " over in time"));
+  if (c->must_exist && !c->checked && !leases_->known(c->call.key)) return check_exists(c);
   leases_->resolve(c->call.key, [this, c](KeyOwner owner) {
     switch (owner.kind) {
       case KeyOwner::Kind::mine:
@@ -146,6 +164,20 @@ void ClusterStores::route(CallPtr c) {
   });
 }
 
+void ClusterStores::check_exists(CallPtr c) {
+  if (existence_checks_ >= kMaxExistenceChecks) return c->fail(local_.too_many_keys());
+  ++existence_checks_;
+  c->checked = true;
+  local_.read_exists(c->call.key, [this, c](bool exists) {
+    cluster_->reactor().post([this, c, exists] {
+      --existence_checks_;
+      if (exists) return route(c);
+      local_.count_not_found();
+      c->fail({{"reason", "not_found"}, {"key", c->call.key}});
+    });
+  });
+}
+
 void ClusterStores::run_here(CallPtr c) {
   // From the cluster reactor: LocalStores answers here, and Call posts on to the origin.
   if (c->kind == StoreRequest::Kind::op)
@@ -154,7 +186,9 @@ void ClusterStores::run_here(CallPtr c) {
       if (++c->moves > kMaxMoves) return c->fail(unavailable(c->call.key + " keeps moving between nodes"));
       route(c);
     });
-  local_.view(c->call.key, c->since, [c](StoreView v) { c->finish_view(std::move(v)); });
+  auto done = [c](StoreView v) { c->finish_view(std::move(v)); };
+  if (c->must_exist) return local_.view_existing(c->call.key, c->since, std::move(done));
+  local_.view(c->call.key, c->since, std::move(done));
 }
 
 void ClusterStores::forward(CallPtr c, std::uint32_t owner) {
@@ -163,7 +197,7 @@ void ClusterStores::forward(CallPtr c, std::uint32_t owner) {
   c->sent = Clock::now();
   forwarded_[id] = c;
   bump(cluster_->counters().store_forwarded);
-  StoreRequest r{c->kind, id, cluster_->node_id(), c->call, c->since};
+  StoreRequest r{c->kind, id, cluster_->node_id(), c->call, c->since, c->must_exist};
   bool queued = send(owner, encode_store_request(r), [this, id](bool heard) {
     if (heard) return;
     auto it = forwarded_.find(id);
@@ -254,11 +288,13 @@ void ClusterStores::answer(const StoreRequest& r) {
       if (!a.moved) a.outcome = std::move(o);
       reply(std::move(a));
     });
-  local_.view(r.call.key, r.since, [reply](StoreView v) {
+  auto answered = [reply](StoreView v) {
     StoreReply a;
     a.view = std::move(v);
     reply(std::move(a));
-  });
+  };
+  if (r.must_exist) return local_.view_existing(r.call.key, r.since, std::move(answered));
+  local_.view(r.call.key, r.since, std::move(answered));
 }
 
 void ClusterStores::on_reply(StoreReply r) {

@@ -15,6 +15,9 @@
 // Guarantees: exactly one node applies a key's ops at a time (the lease) and a stale owner's
 // writes are refused by storage (the fence), so versions stay contiguous across owners; an op
 // is acknowledged only after its commit, so no acknowledged op is lost when its owner dies.
+// A view_existing() (a /socket join by someone who may not create the key) of a key nobody here
+// knows the owner of reads storage first: a key with nothing stored is answered "not_found"
+// without taking its lease (so no lease in Redis, no fence row in the database).
 // Failure: a forwarded call whose owner is declared down (membership: cluster_down_ms without
 // a heartbeat), or that has no answer within kForwardTimeout, fails with "unavailable" — it may
 // or may not have been applied, as with any timeout (an op_id makes resending it safe) — and
@@ -49,6 +52,8 @@ class ClusterStores final : public Stores {
  public:
   static constexpr auto kForwardTimeout = std::chrono::seconds(10);
   static constexpr auto kResolveTimeout = std::chrono::seconds(15);
+  // Storage reads under way to learn whether a key exists before taking its lease.
+  static constexpr std::size_t kMaxExistenceChecks = 1024;
 
   explicit ClusterStores(store::LocalStores& local) : local_(local) {}
   ~ClusterStores() override;
@@ -56,7 +61,9 @@ class ClusterStores final : public Stores {
   // Before the node starts. shared_storage: the storage is one the nodes share; without it
   // every store call in the cluster fails with a reason. A key unused for idle_release (and
   // holding no lock, nothing queued or uncommitted) is given up, so a node renews only the
-  // leases of keys in use.
+  // leases of keys in use; so is a key LocalStores unloads (idle for store_idle_ms, or pushed
+  // out by store_max_keys), unless a call for it was routed since: a node holds the lease of a
+  // key only while it holds the key.
   void attach(Cluster& cluster, Storage* storage, bool shared_storage, std::chrono::milliseconds lease,
               std::chrono::milliseconds idle_release);
 
@@ -64,6 +71,8 @@ class ClusterStores final : public Stores {
   std::uint64_t new_session() override { return local_.new_session(); }
   void apply(OpCall call, std::function<void(OpOutcome)> done) override;
   void view(std::string key, std::optional<std::uint64_t> since, std::function<void(StoreView)> done) override;
+  void view_existing(std::string key, std::optional<std::uint64_t> since,
+                     std::function<void(StoreView)> done) override;
   void end_session(std::string key, std::uint64_t session) override;
   bool knows(std::string_view key) const override { return local_.knows(key); }
   const StoreKind* kind_of(std::string_view key) const override { return local_.kind_of(key); }
@@ -77,7 +86,12 @@ class ClusterStores final : public Stores {
   struct Call;  // one apply or view on its way (cluster_stores.cpp)
   using CallPtr = std::shared_ptr<Call>;
 
+  void view_call(std::string key, std::optional<std::uint64_t> since, bool must_exist,
+                 std::function<void(StoreView)> done);
   void route(CallPtr call);
+  // A view_existing() of a key whose owner nobody here knows: storage first says whether it
+  // exists, so a join of a made-up key takes no lease and writes no fence.
+  void check_exists(CallPtr call);
   void run_here(CallPtr call);
   // Whether a failed op was one of the writes a fence refused (it stored nothing; counted once).
   bool take_fenced(const std::string& key, const OpOutcome& outcome);
@@ -95,6 +109,7 @@ class ClusterStores final : public Stores {
   std::unique_ptr<StoreLeases> leases_;
   std::unique_ptr<boost::asio::steady_timer> watchdog_;
   std::uint64_t next_id_ = 1;
+  std::size_t existence_checks_ = 0;  // under way; cluster reactor only
   std::unordered_map<std::uint64_t, CallPtr> forwarded_;  // id → call; cluster reactor only
   // key → writes its fence refused whose outcome has not come back yet; cluster reactor only.
   std::unordered_map<std::string, unsigned> fenced_;

@@ -61,6 +61,11 @@ bool StoreLeases::owns(const std::string& key) const {
   return it != keys_.end() && it->second.state == State::mine && Clock::now() < it->second.valid_until;
 }
 
+bool StoreLeases::known(const std::string& key) const {
+  auto it = keys_.find(key);
+  return it != keys_.end() && it->second.state != State::unknown;
+}
+
 void StoreLeases::touch(const std::string& key) {
   if (auto it = keys_.find(key); it != keys_.end()) it->second.last_used = Clock::now();
 }
@@ -170,6 +175,16 @@ void StoreLeases::release_all() {
     link_.command({"EVAL", kRelease, "1", lease_key(key), lease_value(e.token)});
     lose(key);
   }
+}
+
+void StoreLeases::unloaded(const std::string& key, Clock::time_point unloaded) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return;
+  Entry& e = it->second;
+  if (e.state != State::mine || e.asking || e.last_used > unloaded) return;
+  link_.command({"EVAL", kRelease, "1", lease_key(key), lease_value(e.token)});
+  lose(key);
+  if (it->second.waiters.empty()) keys_.erase(it);
 }
 
 void StoreLeases::release_if_idle(const std::string& key, Entry& e, Clock::time_point now) {

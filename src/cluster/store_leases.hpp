@@ -69,6 +69,8 @@ class StoreLeases {
   // touched for another node's call) within idle_release is kept; one unused longer, and quiet,
   // is given up at a renewal tick, so a node renews only the keys in use.
   bool owns(const std::string& key) const;
+  // Whether this node knows key's owner (itself or another node), or is acquiring it.
+  bool known(const std::string& key) const;
   void touch(const std::string& key);
   // What we believed about key is wrong (its supposed owner said it moved): ask Redis next time.
   void forget(const std::string& key);
@@ -78,6 +80,9 @@ class StoreLeases {
   void forget_node(std::uint32_t node);
   // Gives up every key we own (a clean shutdown), so other nodes need not wait for expiry.
   void release_all();
+  // This node unloaded key (it was idle, or made room for another): gives up its lease, unless
+  // the key was resolved or touched after `unloaded` (a call on its way to it), and forgets it.
+  void unloaded(const std::string& key, Clock::time_point unloaded);
 
   std::size_t owned() const;
 

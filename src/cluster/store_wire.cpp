@@ -90,6 +90,7 @@ std::string encode_store_request(const StoreRequest& r) {
     case StoreRequest::Kind::view:
       o = {{"t", "view"}, {"id", r.id}, {"from", r.from}, {"key", r.call.key}};
       if (r.since) o["since"] = *r.since;
+      if (r.must_exist) o["existing"] = true;
       break;
     case StoreRequest::Kind::end:
       o = {{"t", "end"}, {"key", r.call.key}, {"session", r.call.session}};
@@ -166,6 +167,10 @@ std::variant<StoreRequest, StoreReply, WireError> decode_store_message(std::stri
     if (const Json* since = member(o, "since")) {
       r.since = uint_of(since);
       if (!r.since) return WireError{"view request since is not a version"};
+    }
+    if (const Json* existing = member(o, "existing")) {
+      if (!existing->is_bool()) return WireError{"view request existing is not a boolean"};
+      r.must_exist = existing->get_bool();
     }
     return r;
   }

@@ -3,7 +3,7 @@
 // A node that does not own a store key sends the key's owner a request on the owner's inbox
 // channel `<prefix>n:<owner id>`; the owner answers on the sender's inbox with the same id.
 //   op    {"t":"op","id":N,"from":F,"call":{"key","name","args","actor":{"id","roles"},"session","expect"?,"op_id"?}}
-//   view  {"t":"view","id":N,"from":F,"key":K,"since"?:V}
+//   view  {"t":"view","id":N,"from":F,"key":K,"since"?:V,"existing"?:true}   (existing: Stores::view_existing)
 //   end   {"t":"end","key":K,"session":S}                       (no answer)
 //   reply {"t":"r","id":N,"moved"?:true,"outcome":{"ok","version","error"}}
 //   reply {"t":"v","id":N,"moved"?:true,"view":{"ok","version","state"?,"patches"?,"locks","error"}}
@@ -28,6 +28,7 @@ struct StoreRequest {
   std::uint32_t from = 0;  // op, view: the node to answer
   OpCall call;             // op: all of it; view and end: key (and session for end)
   std::optional<std::uint64_t> since;  // view
+  bool must_exist = false;             // view: a key with nothing stored answers "not_found"
 };
 
 struct StoreReply {

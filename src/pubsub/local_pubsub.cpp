@@ -40,6 +40,11 @@ std::size_t LocalPubSub::local_subscribers(std::string_view topic) const {
   return local_table().count(topic);
 }
 
+bool LocalPubSub::has_subscribers(std::string_view topic) const {
+  std::shared_lock lock(interest_mutex_);
+  return interest_.find(topic) != interest_.end();
+}
+
 void LocalPubSub::set_interest(std::string_view topic, unsigned reactor, bool interested) {
   // The adapter hears about a change under the lock, so two reactors racing (one losing the
   // last subscriber, one gaining the first) cannot reach it in the opposite order.

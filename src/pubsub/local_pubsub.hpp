@@ -46,6 +46,8 @@ class LocalPubSub final : public PubSub {
                         std::string bytes) override;
   void deliver_remote(Broadcast message) override;
   std::size_t local_subscribers(std::string_view topic) const override;
+  // Any thread: whether some reactor of this node has a subscriber of topic (the interest map).
+  bool has_subscribers(std::string_view topic) const;
 
   // Presence's path (the Tracker): a local-only message with its frame built once (any
   // thread), then delivered by the caller on each reactor with deliver_here (owner-thread: the

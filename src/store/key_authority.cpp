@@ -48,7 +48,12 @@ KeyAuthority::KeyAuthority(std::string key, Env env)
 std::optional<std::string> KeyAuthority::load() {
   if (!env_.storage) return std::nullopt;
   LoadedKey loaded;
-  if (auto err = env_.storage->load(key_, loaded)) return failed_load(*err);
+  auto error = env_.storage->load(key_, loaded);
+  return restore(std::move(loaded), std::move(error));
+}
+
+std::optional<std::string> KeyAuthority::restore(LoadedKey loaded, std::optional<std::string> error) {
+  if (error) return failed_load(*error);
   if (!loaded.snapshot.is_null()) committed_ = std::move(loaded.snapshot);
   version_ = loaded.snapshot_version;
   for (auto& op : loaded.ops) {
@@ -76,12 +81,15 @@ std::optional<std::string> KeyAuthority::failed_load(std::string why) {
   return why;
 }
 
-// Storage is the truth a broken key goes back to: once nothing of it is pending, it loads again
-// (at most once per kReloadEvery), from scratch. If that fails too (the database is still down),
-// a key that had loaded keeps serving its last committed state to joiners, and refuses ops.
-bool KeyAuthority::usable() {
-  if (!broken_) return true;
-  if (retired_ || !pending_.empty() || Clock::now() < reload_after_) return false;
+bool KeyAuthority::reload_due() const {
+  return broken_ && !retired_ && pending_.empty() && Clock::now() >= reload_after_;
+}
+
+// Storage is the truth a broken key goes back to: it starts over from what was read. If that
+// failed too (the database is still down), a key that had loaded keeps serving its last
+// committed state to joiners, and refuses ops until its next reload.
+void KeyAuthority::reloaded(LoadedKey loaded, std::optional<std::string> error) {
+  if (!broken_ || retired_ || !pending_.empty()) return;  // healed meanwhile, or too late
   Json committed = std::move(committed_);
   std::deque<Committed> history = std::move(history_);
   const std::uint64_t version = committed_version_;
@@ -90,12 +98,11 @@ bool KeyAuthority::usable() {
   version_ = committed_version_ = 0;
   history_.clear();
   broken_.reset();
-  if (!load() || !had_state) return !broken_;
+  if (!restore(std::move(loaded), std::move(error)) || !had_state) return;
   state_ = committed_ = std::move(committed);
   version_ = committed_version_ = version;
   history_ = std::move(history);
   loaded_ = true;
-  return false;
 }
 
 Actor KeyAuthority::with_owner_role(const Actor& actor) const {
@@ -234,8 +241,7 @@ void KeyAuthority::on_commit(std::uint64_t v, std::optional<std::string> error) 
     OpOutcome failed = fail({{"reason", "storage_error"}, {"detail", *error}});
     for (auto& d : p.resent) d(failed);
     p.done(std::move(failed));
-    usable();
-    return;
+    return;  // reload_due() once the ops that built on it have failed too
   }
   remember(p.op_id, v);
   for (auto& d : p.resent) d(OpOutcome{true, v, {}});
@@ -278,8 +284,7 @@ void KeyAuthority::flush_coalesced() {
 
 StoreView KeyAuthority::view(std::optional<std::uint64_t> since) {
   flush_coalesced();
-  StoreView v;
-  usable();  // a key that can load again does so now; a failed commit leaves the committed state valid
+  StoreView v;  // a failed commit leaves the committed state valid: a broken key that had loaded serves it
   v.version = committed_version_;
   if (!loaded_ || retired_) {
     v.error = {{"reason", "storage_error"}, {"detail", broken_.value_or("not loaded")}};

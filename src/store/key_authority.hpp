@@ -4,8 +4,9 @@
 // one), the committed state (ops whose storage commit is done: what joiners and broadcasts
 // see), the version counters, the bounded history of committed patches, the locks and leases,
 // the ops queued behind locks, and the coalescing buffer. Owner-thread-only: it lives on the
-// key's owner reactor and is called only from there (StoreShard). It must never block, except
-// load(), which reads storage once at the key's first use.
+// key's owner reactor and is called only from there (LocalStores). It never reads storage on
+// that thread: LocalStores reads the key off the reactors (KeyLoader) and hands the result to
+// restore() or reloaded(); only load(), for `cohort check`, reads synchronously.
 // Invariants: committed_version <= version; history covers (history_from, committed_version];
 // every committed patch is broadcast exactly once, in version order, possibly folded.
 #pragma once
@@ -45,12 +46,25 @@ class KeyAuthority {
 
   KeyAuthority(std::string key, Env env);
 
-  // Restores the key from storage; an error leaves the key refusing ops (storage_error) until a
-  // later use loads it successfully.
+  // Restores the key from what storage gave (its stored snapshot and ops, or why they could not
+  // be read), once, before its first use. An error leaves the key refusing ops (storage_error)
+  // until a reload succeeds (reload_due()).
+  std::optional<std::string> restore(LoadedKey loaded, std::optional<std::string> error);
+  // Reads storage on the calling thread, then restore(): for `cohort check`, never on a reactor.
   std::optional<std::string> load();
+  // The key is broken (a failed load or commit), nothing of it is pending, and its next reload is
+  // due (at most one a second): read storage again and hand the result to reloaded() before
+  // using the key. While a reload is not due, a broken key refuses ops with storage_error.
+  bool reload_due() const;
+  // Storage's answer to a due reload: the key starts over from it; if it could not be read, a key
+  // that had loaded keeps serving its last committed state to joiners, and refuses ops.
+  void reloaded(LoadedKey loaded, std::optional<std::string> error);
 
   void apply(OpCall call, OpDone done);
   std::uint64_t committed_version() const { return committed_version_; }
+  // The version of the last accepted op (committed or not): 0 while the key does not exist.
+  std::uint64_t version() const { return version_; }
+  bool broken() const { return broken_.has_value(); }
   // The committed state (or patches since `since`) and the locks. Flushes coalesced patches
   // first, so the view and the broadcasts that follow it line up.
   StoreView view(std::optional<std::uint64_t> since);
@@ -92,8 +106,8 @@ class KeyAuthority {
 
   void run(OpCall call, OpDone done);
   std::optional<std::string> failed_load(std::string why);
-  // False while the key is broken and cannot load again yet; tries a due reload first.
-  bool usable();
+  // False while the key is broken (reload_due() says when LocalStores reads it again).
+  bool usable() const { return !broken_; }
   // An op whose op_id is applied or pending: answered (now or at its commit); true if so.
   bool seen(const OpCall& call, OpDone& done);
   void remember(const std::string& op_id, std::uint64_t version);
@@ -128,7 +142,7 @@ class KeyAuthority {
   std::uint64_t committed_version_ = 0;
   std::size_t estimated_bytes_ = 0;
   // Why the key refuses ops (storage_error), or nothing. A load or commit failure is not final:
-  // usable() loads the key again once nothing is pending (no more than once per second), so a
+  // the key loads again once nothing is pending (reload_due(), at most once per second), so a
   // full disk or a database outage ends when they do. A retired key never comes back.
   std::optional<std::string> broken_;
   bool loaded_ = true;    // committed_ is the key's state (false after a failed load)

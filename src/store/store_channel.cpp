@@ -33,7 +33,7 @@ class StoreChannel final : public Channel {
       since = static_cast<std::uint64_t>(s->to_number<double>());
     }
     session_ = stores_.new_session();
-    stores_.view(key_, since, [this, h = ctx.handle()](StoreView v) {
+    auto answer = [this, h = ctx.handle()](StoreView v) {
       auto ctx = h.lock();
       if (!ctx) return;
       if (!v.ok) return ctx->finish_join(JoinResult::refuse(std::move(v.error)));
@@ -42,7 +42,10 @@ class StoreChannel final : public Channel {
       if (v.state) response["state"] = std::move(*v.state);
       if (v.patches) response["patches"] = std::move(*v.patches);
       ctx->finish_join(JoinResult::accept(std::move(response)));
-    });
+    };
+    // Who may not create the key follows it only if it exists (else "not_found", nothing kept).
+    if (kind_->can_create && kind_->can_create(actor_, id)) stores_.view(key_, since, std::move(answer));
+    else stores_.view_existing(key_, since, std::move(answer));
     return JoinResult::later();
   }
 

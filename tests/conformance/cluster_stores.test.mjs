@@ -205,6 +205,27 @@ describe("stores across three nodes", () => {
     assert.equal(reader.join.response.state.counters.n, 2);
   });
 
+  test("a stranger's join of a doc nobody made is not_found on every node: no lease, no fence, nothing stored", async () => {
+    const key = uniq("doc:madeup");
+    const fences = () => execFileSync("psql", [db.url, "-tAc", `SELECT count(*) FROM store_fences WHERE key = '${key}'`],
+                                      { encoding: "utf8", timeout: 5000 }).trim();
+    for (const node of cluster.nodes) {
+      const stranger = await follower(pool, node, key, { claims: null });
+      assert.deepEqual(stranger.join.response, { reason: "not_found", key });
+    }
+    assert.equal(redisGet(`cohort:lease:${key}`), "", "no node took the key's lease");
+    assert.equal(fences(), "0", "no fence was written for it");
+    // An editor may make it; then strangers follow it from any node.
+    const editor = await follower(pool, cluster.nodes[0], key);
+    assert.equal(editor.join.response.version, 0);
+    assert.equal((await editor.op("incr", { counter: "n" })).status, "ok");
+    for (const node of cluster.nodes) {
+      const stranger = await follower(pool, node, key, { claims: null });
+      assert.equal(stranger.join.status, "ok", JSON.stringify(stranger.join.response));
+      assert.equal(stranger.version, 1);
+    }
+  });
+
   test("an idle key is given up by its owner, and taken by the next node that uses it", async () => {
     const key = uniq("doc:idle");
     const [a, b] = cluster.nodes;
@@ -243,5 +264,45 @@ describe("stores across three nodes", () => {
     assert.equal(r.status, "ok", JSON.stringify(r.response));
     assert.equal(r.response.version, 2);
     assert.equal((await metrics(b)).cohort_cluster_store_keys_won_total, wonBefore + 1);
+  });
+});
+
+describe("a key leaving its owner's memory gives up its lease", () => {
+  const pool = new ClientPool();
+  let cluster;
+  before(async () => {
+    // Leases idle out only after 10 minutes here: a lease that goes sooner went with the key.
+    cluster = await startCluster(2, { args: ["--secret", SECRET, "--storage", db.url, "--cluster-lease-ms", String(LEASE_MS),
+                                             "--cluster-key-idle-ms", "600000", "--store-idle-ms", "500"] });
+    for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
+  });
+  after(async () => {
+    await pool.closeAll();
+    await cluster?.stopAll();
+  });
+
+  test("a key idle for store_idle_ms with no follower on its owner is unloaded, its lease released; the next node takes it", async () => {
+    const key = uniq("doc:unload");
+    const [a, b] = cluster.nodes;
+    const lease = () => execFileSync("redis-cli", ["-p", String(cluster.redis.port), "--raw", "GET", `cohort:lease:${key}`],
+                                     { encoding: "utf8", timeout: 5000 }).trim();
+    const onA = await follower(pool, a, key);
+    assert.equal((await onA.op("incr", { counter: "n" })).status, "ok");
+    assert.match(lease(), /^\d+:\d+$/, "a holds the lease");
+    const unloadsBefore = (await metrics(a)).cohort_store_key_unloads_total;
+    await new Promise((resolve) => onA.channel.leave().receive("ok", resolve));
+    const deadline = Date.now() + 5000;  // polled until the lease is gone; the deadline bounds it
+    while (lease() !== "") {
+      assert.ok(Date.now() < deadline, "the unloaded key's lease was never given up");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok((await metrics(a)).cohort_store_key_unloads_total > unloadsBefore, "a unloaded the key");
+    const wonBefore = (await metrics(b)).cohort_cluster_store_keys_won_total;
+    const onB = await follower(pool, b, key, { claims: null });
+    assert.equal(onB.version, 1, "it exists: a stranger follows it");
+    const writer = await follower(pool, b, key);
+    const r = await writer.op("incr", { counter: "n" });
+    assert.equal(r.response.version, 2, "versions continue on the new owner");
+    assert.equal((await metrics(b)).cohort_cluster_store_keys_won_total, wonBefore + 1, "b took the key");
   });
 });

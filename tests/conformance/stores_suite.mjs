@@ -120,6 +120,11 @@ export function storesSuite(title, storageArgs = () => []) {
 
     test("authority: roles come from signed tokens only", async () => {
       const key = uniq("doc:auth");
+      // A doc that does not exist yet is followed only by an editor (who makes it), not a viewer.
+      const early = await follower(pool, server, key, { claims: { sub: "vic", roles: ["viewer"] } });
+      assert.deepEqual(early.join.response, { reason: "not_found", key });
+      const creator = await follower(pool, server, key);
+      assert.equal((await creator.op("append", { item: 0 })).status, "ok");
       const viewer = await follower(pool, server, key, { claims: { sub: "vic", roles: ["viewer"] } });
       const r = await viewer.op("incr", { counter: "n" });
       assert.equal(r.status, "error");

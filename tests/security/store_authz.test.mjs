@@ -61,6 +61,15 @@ async function joinRefused(key, claims) {
   assert.deepEqual(r.response, { reason: "forbidden", key });
 }
 
+// A join of a key that does not exist, by someone the kind does not let create it: {reason:
+// "not_found", key} (a made-up key is neither kept nor stored).
+async function joinNotFound(key, claims) {
+  const socket = await pool.connected(server);
+  const r = await joinResult(socket.channel(`store:${key}`, claims ? { token: socketToken(claims) } : {}));
+  assert.equal(r.status, "error", `join store:${key} as ${JSON.stringify(claims)} must be refused`);
+  assert.deepEqual(r.response, { reason: "not_found", key });
+}
+
 // The follower's next patch is the accepted op's (version v): none came for the refused ones.
 async function onlyAcceptedPatches(watcher, startVersion, patchesBefore, v) {
   await watcher.until(() => watcher.version === v, `the watcher reaches version ${v}`);
@@ -194,8 +203,8 @@ test("poll: set up only by the page; anonymous sockets cannot vote; votes and cl
   await refused(anon, key, "vote", { option: "o1" }, { ...SIGN_IN, op: "vote" });
   const editor = await client(key, EDITOR);
   await refused(editor, key, "setup", { question: "Mine now?", options: ["a", "b"] }, { ...SERVER_ONLY, op: "setup" });
-  const freshKey = `poll:${uniq("p").replace("-", "")}`;  // a poll nobody made yet
-  await refused(await client(freshKey, EDITOR), freshKey, "setup", { question: "Q?", options: ["a", "b"] }, SERVER_ONLY);
+  const freshKey = `poll:${uniq("p").replace("-", "")}`;  // a poll nobody made yet: joining cannot make it
+  for (const claims of [ANONYMOUS, EDITOR, MODERATOR]) await joinNotFound(freshKey, claims);
   const viewer = await client(key, VIEWER);
   const v1 = await accepted(viewer, "vote", { option: "o2", voter: "u-editor", by: "u-editor" });
   await refused(viewer, key, "vote", { option: "o1" }, { reason: "invalid", detail: "You have already voted in this poll." });
@@ -206,9 +215,14 @@ test("poll: set up only by the page; anonymous sockets cannot vote; votes and cl
   assert.equal(watcher.state.closed, false);
 });
 
-test("doc: anonymous sockets run no op; viewers run no editor op; any key may be followed", async () => {
+test("doc: only an editor makes a doc by joining it; anonymous sockets run no op; viewers run no editor op", async () => {
   const key = uniq("doc:authz");
-  const watcher = await client(key, ANONYMOUS);
+  for (const claims of [ANONYMOUS, VIEWER]) await joinNotFound(key, claims);
+  const creator = await client(key, EDITOR);  // an editor may follow it before it exists
+  assert.equal(creator.version, 0);
+  await joinNotFound(key, ANONYMOUS);  // and it still does not: nothing is stored yet
+  assert.equal(await accepted(creator, "append", { item: "first" }), 1, "the editor's first op makes it");
+  const watcher = await client(key, ANONYMOUS);  // any key that exists may be followed
   const [v0, p0] = [watcher.version, watcher.patches];
   const anon = await client(key, ANONYMOUS);
   await refused(anon, key, "claim", {}, { ...SIGN_IN, op: "claim" });
