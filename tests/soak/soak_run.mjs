@@ -31,9 +31,11 @@ import { rng } from "../durability/doc_model.mjs";
 import { Follower, LiveView, PresenceMember, Writer, flooder, openSocket, pushed, sleep, slowReader } from "./soak_clients.mjs";
 
 const fixture = path.resolve("tests/support/pg_fixture.sh");
-// Small queues and frames so that a client that stops reading is found quickly; fast cluster
-// heartbeats so that a killed node is declared down within the run.
-const NODE_ARGS = ["--secret", SECRET, "--max-frame", "65536", "--outbound-queue-limit", "262144", "--presence-tick-ms", "20"];
+// Small queues and frames so that a client that stops reading is found quickly; keys unloaded
+// 2 s after their writer moves on, so the check reads most of them back from storage; fast
+// cluster heartbeats so that a killed node is declared down within the run.
+const NODE_ARGS = ["--secret", SECRET, "--max-frame", "65536", "--outbound-queue-limit", "262144", "--presence-tick-ms", "20",
+                   "--store-idle-ms", "2000"];
 const CLUSTER_ARGS = ["--cluster-heartbeat-ms", "200", "--cluster-down-ms", "1000", "--cluster-lease-ms", "1500"];
 const SETTLE_MS = 30_000; // the check's deadline for each convergence after the load stops
 
