@@ -3,3 +3,4 @@
 cohort_test(token_bucket_test unit/token_bucket_test.cpp)
 cohort_test(client_address_test unit/client_address_test.cpp)
 cohort_test(address_limits_test unit/address_limits_test.cpp)
+cohort_test(log_clip_test unit/log_clip_test.cpp)
