@@ -115,10 +115,11 @@ std::string_view refusal_for(AddressLimits::Verdict verdict, LimitCounters& coun
 }
 
 void Listener::refuse(tcp::socket& socket, std::string_view response) {
-  // One non-blocking write of a short answer: a refused client never holds a session.
+  // One non-blocking write of a short answer: a refused client never holds a session. A TLS
+  // client cannot read an answer before its handshake: it is only closed.
   error_code ignored;
   socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(response.data(), response.size()), ignored);
+  if (!(net_.tls && surface_ == Surface::main)) socket.write_some(asio::buffer(response.data(), response.size()), ignored);
   socket.close(ignored);
 }
 

@@ -47,7 +47,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   // The per-address refusal for a new connection (an HTTP response to write), or nothing and
   // the ticket of its slot.
   std::optional<std::string_view> admit_address(boost::asio::ip::tcp::socket& socket, AddressTicket& ticket);
-  static void refuse(boost::asio::ip::tcp::socket& socket, std::string_view response);
+  void refuse(boost::asio::ip::tcp::socket& socket, std::string_view response);
   void hand_off(boost::asio::ip::tcp::socket socket, AddressTicket ticket);
 
   ReactorSet& reactors_;
