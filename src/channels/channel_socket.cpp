@@ -70,10 +70,10 @@ class JoinedChannel final : public ChannelContext,
     return ref;
   }
   std::string update_presence(std::string_view key, JsonObject meta) override {
-    if (!presence_owner_) return {};
-    std::string ref = socket_.presence().update(presence_owner_, topic_, key, std::move(meta));
     auto it = tracked_.find(key);
-    if (!ref.empty() && it != tracked_.end() && it->second > 1) {  // the key's metas become one
+    if (!presence_owner_ || it == tracked_.end()) return {};  // nothing tracked under key: nothing to update
+    std::string ref = socket_.presence().update(presence_owner_, topic_, key, std::move(meta));
+    if (!ref.empty() && it->second > 1) {  // the key's metas become one
       socket_.tracked(1 - it->second);
       it->second = 1;
     }
