@@ -15,6 +15,7 @@
 
 #include "auth/redact.hpp"
 #include "cohort/json.hpp"
+#include "net/client_address.hpp"
 #include "net/origin_policy.hpp"
 
 namespace cohort {
@@ -97,6 +98,31 @@ const std::vector<Setting>& settings() {
                           &Config::outbound_queue_limit, 4096, std::size_t{1} << 32),
       number<std::size_t>("max_connections", "open connections per node (default 18000)",
                           &Config::max_connections, 1, 10'000'000),
+      // ---- Per client (docs/security.md) ----
+      number<std::uint32_t>("socket_messages_per_s", "messages a socket may send per second; 0 = no limit (default 100)",
+                            &Config::socket_messages_per_s, 0, 10'000'000),
+      number<std::uint32_t>("socket_message_burst",
+                            "messages a socket may send at once; a client that keeps sending after this many refusals is closed (default 200)",
+                            &Config::socket_message_burst, 1, 10'000'000),
+      number<std::uint32_t>("socket_max_channels", "channels joined on one socket (default 100)",
+                            &Config::socket_max_channels, 1, 100'000),
+      number<std::uint32_t>("socket_max_presences", "presence entries one socket may track (default 100)",
+                            &Config::socket_max_presences, 1, 1'000'000),
+      number<std::uint32_t>("socket_max_pending_replies", "replies one socket may be owed at once (default 100)",
+                            &Config::socket_max_pending_replies, 1, 1'000'000),
+      number<std::uint32_t>("ip_max_connections", "connections open from one address (IPv6: one /64); 0 = no limit (default 256)",
+                            &Config::ip_max_connections, 0, 10'000'000),
+      number<std::uint32_t>("ip_connections_per_s", "new connections per second from one address; 0 = no limit (default 50)",
+                            &Config::ip_connections_per_s, 0, 10'000'000),
+      number<std::uint32_t>("ip_connection_burst", "new connections one address may open at once (default 100)",
+                            &Config::ip_connection_burst, 1, 10'000'000),
+      text("trusted_proxies",
+           "proxies whose X-Forwarded-For/Forwarded name the client: addresses and CIDRs, comma-separated (default none)",
+           &Config::trusted_proxies),
+      number<std::uint32_t>("presence_max_meta_bytes", "one presence entry, key and serialized meta, in bytes (default 1024)",
+                            &Config::presence_max_meta_bytes, 64, 16u << 20),
+      number<std::uint32_t>("presence_max_topic_entries", "presence entries of this node on one topic (default 20000)",
+                            &Config::presence_max_topic_entries, 1, 10'000'000),
       number<std::uint32_t>("idle_timeout_ms", "close a socket silent for this long (default 60000)",
                             &Config::idle_timeout_ms, 100, 86'400'000),
       number<std::size_t>("max_header_bytes", "largest HTTP request head (default 16384)",
@@ -253,6 +279,12 @@ std::optional<std::string> Config::validate() const {
     return "tls_redirect_port (" + std::to_string(tls_redirect_port) + ") must differ from port";
   net::OriginPolicy policy;
   if (auto err = net::OriginPolicy::build(*this, !tls_cert.empty(), policy)) return err;
+  net::TrustedProxies proxies;
+  if (auto err = net::TrustedProxies::parse(trusted_proxies, proxies)) return err;
+  if (presence_max_meta_bytes > outbound_queue_limit / 2)
+    return "presence_max_meta_bytes (" + std::to_string(presence_max_meta_bytes) +
+           ") must be at most half of outbound_queue_limit (" + std::to_string(outbound_queue_limit) +
+           "): a topic's presence state is bounded by that half, and must hold one entry";
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && max_connections + 64 > lim.rlim_cur)
     return "max_connections (" + std::to_string(max_connections) + ") must stay below the process descriptor limit (" +

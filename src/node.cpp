@@ -49,6 +49,13 @@ std::string default_static_dir() {
   return {};
 }
 
+// A topic's presence is bounded so that its presence_state fits a joiner's outbound queue: half
+// of it, the rest for the join reply, a diff and what else the joiner is sent meanwhile.
+presence::PresenceLimits presence_limits(const Config& c, net::NetContext& net) {
+  return presence::PresenceLimits{c.presence_max_meta_bytes, c.presence_max_topic_entries, c.outbound_queue_limit / 2,
+                                  &net.metrics.limits};
+}
+
 }  // namespace
 
 struct Node::Impl {
@@ -59,7 +66,7 @@ struct Node::Impl {
         pubsub(std::make_unique<pubsub::LocalPubSub>(*reactors)),
         presence(std::make_unique<presence::Tracker>(*reactors, *pubsub, std::random_device{}(),
                                                      std::chrono::milliseconds(config.presence_tick_ms),
-                                                     config.presence_max_stretch)),
+                                                     config.presence_max_stretch, presence_limits(config, net))),
         stores(std::make_unique<store::LocalStores>(*reactors, *pubsub, nullptr)),
         routed(std::make_unique<cluster::ClusterStores>(*stores)) {}
 
@@ -83,6 +90,7 @@ struct Node::Impl {
     sweepers[i]->async_wait([this, i](error_code ec) {
       if (ec) return;
       net.registries[i]->sweep(net::Clock::now());
+      if (i == 0) net.addresses.prune(net::Clock::now());  // addresses that hold nothing any more
       sweep(i);
     });
   }
@@ -137,6 +145,13 @@ struct Node::Impl {
     line("store_key_unloads_total", load(st.key_unloads));
     line("store_keys_refused_total", load(st.refused_full));
     line("store_joins_not_found_total", load(st.refused_missing));
+    // Per-client limits (docs/security.md): one series per limit, refusals and closes.
+    for (unsigned l = 0; l < net::LimitCounters::kCount; ++l) {
+      const auto& limit = net::kLimits[l];
+      std::string label = "{limit=\"" + std::string(limit.name) + "\"} ";
+      if (limit.refuses) body += "cohort_limit_refusals_total" + label + std::to_string(load(m.limits.refusals[l])) + "\n";
+      if (limit.closes) body += "cohort_limit_closes_total" + label + std::to_string(load(m.limits.closes[l])) + "\n";
+    }
     if (cluster) body += "cohort_cluster_node_id " + std::to_string(cluster->node_id()) + "\n" + cluster->counters().text();
     return body;
   }
@@ -255,6 +270,7 @@ std::optional<std::string> Node::start() {
   std::filesystem::create_directories(d.config.data_dir, fs_ec);
   if (fs_ec) return "cannot create data directory " + d.config.data_dir + ": " + fs_ec.message();
   if (auto err = net::OriginPolicy::build(d.config, !d.config.tls_cert.empty(), d.net.policy)) return err;
+  if (auto err = net::TrustedProxies::parse(d.config.trusted_proxies, d.net.trusted_proxies)) return err;
   if (!d.config.tls_cert.empty()) {
     std::string tls_error;
     d.net.tls = net::make_tls_context(d.config.tls_cert, d.config.tls_key, tls_error);
@@ -286,7 +302,8 @@ std::optional<std::string> Node::start() {
   }
   for (auto& ep : d.endpoints)
     d.net.upgrades.push_back({pattern_of(ep->path() + "/websocket"),
-                              channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence)});
+                              channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence,
+                                                             channels::SocketLimits::from(d.config, d.net.metrics.limits))});
   d.net.routes.push_back({"GET", pattern_of("/healthz"),
                           [](const HttpRequest&) { return HttpResponse::json(200, JsonObject{{"ok", true}}); },
                           {}, surfaces({net::Surface::main, net::Surface::admin})});

@@ -104,7 +104,9 @@ class ChannelContext {
   virtual PubSub& pubsub() = 0;
 
   // Presence on this channel's topic, owned by this channel: whatever it tracks is untracked
-  // when the channel ends, however it ends. Returns the meta's phx_ref.
+  // when the channel ends, however it ends. Returns the meta's phx_ref, or "" when a limit
+  // refused it (Config::socket_max_presences, presence_max_meta_bytes, the topic's bounds;
+  // docs/security.md): nothing was tracked or updated then.
   virtual std::string track(std::string_view key, JsonObject meta) = 0;
   virtual std::string update_presence(std::string_view key, JsonObject meta) = 0;
   virtual void untrack(std::string_view key) = 0;

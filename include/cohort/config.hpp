@@ -28,6 +28,42 @@ struct Config {
   std::size_t outbound_queue_limit = 4 << 20;
   // Open connections (HTTP and WebSocket) per node: below the 20,000-descriptor process limit.
   std::size_t max_connections = 18000;
+
+  // ---- Per client (docs/security.md) ----
+  // What one socket, one address and one presence may make the node hold or do. Every limit is
+  // counted in /metrics (cohort_limit_refusals_total / cohort_limit_closes_total{limit=...}).
+  // Messages a socket (/socket, /live) may send per second, and how many at once: a message over
+  // it that asks for a reply gets {"reason":"rate_limited"}; a client that keeps sending after
+  // socket_message_burst refusals is closed with 1008. A person clicking and typing sends a few a
+  // second; a drawing or dragging page tens. 0 = no limit (benchmarks).
+  std::uint32_t socket_messages_per_s = 100;
+  std::uint32_t socket_message_burst = 200;
+  // Channels joined on one socket (Phoenix's own limit is 100): a join past it is refused with
+  // {"reason":"too many channels joined"}.
+  std::uint32_t socket_max_channels = 100;
+  // Presence entries (metas) one socket's channels may track: a track past it is refused.
+  std::uint32_t socket_max_presences = 100;
+  // Replies a socket may be owed at once (pushes answered later, e.g. store ops waiting for the
+  // store): a push past it is answered {"reason":"too_many_pending_replies"} at once.
+  std::uint32_t socket_max_pending_replies = 100;
+  // Connections one client address (IPv4, or an IPv6 /64) may hold open, and open per second
+  // (with a burst): past them a new connection is answered 429 before anything is read. Room
+  // for a household or an office behind one NAT with several tabs each; far below what it takes
+  // to fill max_connections. 0 = no limit (benchmarks and test suites that open thousands of
+  // loopback connections pass larger values; see docs/security.md).
+  std::uint32_t ip_max_connections = 256;
+  std::uint32_t ip_connections_per_s = 50;
+  std::uint32_t ip_connection_burst = 100;
+  // Proxies whose X-Forwarded-For / Forwarded headers name the client (comma-separated
+  // addresses and CIDR networks, e.g. "127.0.0.1, 10.0.0.0/8"); empty = none: every client is
+  // its socket's peer address and those headers are ignored.
+  std::string trusted_proxies;
+  // One presence entry, its key and serialized meta together, in bytes (a name, a colour, a
+  // status: tens of bytes). A topic holds at most presence_max_topic_entries entries of this
+  // node's, and at most half of outbound_queue_limit bytes of them, so that every joiner can be
+  // sent the topic's presence_state.
+  std::uint32_t presence_max_meta_bytes = 1024;
+  std::uint32_t presence_max_topic_entries = 20000;
   // A socket that sends nothing for this long is closed (Phoenix's transport timeout: 60 s).
   // Also bounds how long an HTTP request may take to arrive.
   std::uint32_t idle_timeout_ms = 60000;

@@ -103,7 +103,10 @@ class Presence {
   virtual std::uint64_t new_owner() = 0;
 
   // Adds a meta for key on topic and returns its phx_ref (tracking the same (owner, topic,
-  // key) twice adds a second meta, as Phoenix does for a second tab).
+  // key) twice adds a second meta, as Phoenix does for a second tab). Returns "" and tracks
+  // nothing when a limit refuses it: key + serialized meta over Config::presence_max_meta_bytes,
+  // or a topic already at presence_max_topic_entries entries or at half of outbound_queue_limit
+  // bytes (so every joiner can be sent its state). update() refuses an oversized meta the same way.
   virtual std::string track(std::uint64_t owner, std::string_view topic, std::string_view key,
                             JsonObject meta) = 0;
   // Replaces the metas that owner tracks for key on topic; returns the new phx_ref.

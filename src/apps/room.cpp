@@ -16,6 +16,8 @@ namespace {
 
 class RoomChannel final : public Channel {
  public:
+  // user_id comes from the join params as the client wrote it: unauthenticated (anyone may
+  // claim any id in this example room; docs/security.md).
   JoinResult join(const Json& params, ChannelContext& ctx) override {
     if (ctx.topic() == "room:secret") return JoinResult::refuse("unauthorized");
     if (params.is_object())
@@ -50,7 +52,8 @@ class RoomChannel final : public Channel {
     if (event == "presence_update" && presence_key_ && payload.json && payload.json->is_object()) {
       JsonObject meta = payload.json->get_object();
       meta["online_at"] = std::to_string(std::time(nullptr));
-      ctx.update_presence(*presence_key_, std::move(meta));
+      if (ctx.update_presence(*presence_key_, std::move(meta)).empty())
+        return Reply::error(std::string_view("presence refused: meta too large or topic full"));
       return Reply::ok();
     }
     if (event == "crash") throw std::runtime_error("crash requested by the client");

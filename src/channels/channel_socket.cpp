@@ -5,6 +5,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <limits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "net/log_clip.hpp"
 
 namespace cohort::channels {
 
@@ -57,15 +61,31 @@ class JoinedChannel final : public ChannelContext,
   PubSub& pubsub() override { return socket_.pubsub(); }
   Presence& presence() override { return socket_.presence(); }
   std::string track(std::string_view key, JsonObject meta) override {
+    if (!socket_.may_track()) return {};
     if (!presence_owner_) presence_owner_ = socket_.presence().new_owner();
-    return socket_.presence().track(presence_owner_, topic_, key, std::move(meta));
+    std::string ref = socket_.presence().track(presence_owner_, topic_, key, std::move(meta));
+    if (ref.empty()) return ref;  // refused by a presence limit (counted by the Tracker)
+    ++tracked_[std::string(key)];
+    socket_.tracked(1);
+    return ref;
   }
   std::string update_presence(std::string_view key, JsonObject meta) override {
-    if (!presence_owner_) return {};
-    return socket_.presence().update(presence_owner_, topic_, key, std::move(meta));
+    auto it = tracked_.find(key);
+    if (!presence_owner_ || it == tracked_.end()) return {};  // nothing tracked under key: nothing to update
+    std::string ref = socket_.presence().update(presence_owner_, topic_, key, std::move(meta));
+    if (!ref.empty() && it->second > 1) {  // the key's metas become one
+      socket_.tracked(1 - it->second);
+      it->second = 1;
+    }
+    return ref;
   }
   void untrack(std::string_view key) override {
-    if (presence_owner_) socket_.presence().untrack(presence_owner_, topic_, key);
+    if (!presence_owner_) return;
+    socket_.presence().untrack(presence_owner_, topic_, key);
+    if (auto it = tracked_.find(key); it != tracked_.end()) {
+      socket_.tracked(-it->second);
+      tracked_.erase(it);
+    }
   }
   void push_presence_state() override {
     // [JR, null, topic, "presence_state", STATE]: the state bytes (plain or compressed) are
@@ -77,6 +97,13 @@ class JoinedChannel final : public ChannelContext,
   void untrack_all() {
     if (presence_owner_) socket_.presence().untrack_all(presence_owner_);
     presence_owner_ = 0;
+    for (const auto& [key, n] : tracked_) socket_.tracked(-n);
+    tracked_.clear();
+  }
+  // Ends the channel's debts: the replies it still owed are no longer the socket's.
+  void settle_all() {
+    socket_.owed(-static_cast<std::ptrdiff_t>(pending_.size()));
+    pending_.clear();
   }
 
   std::weak_ptr<ChannelContext> handle() override {
@@ -101,11 +128,17 @@ class JoinedChannel final : public ChannelContext,
 
   ReplyTo reply_later() override {
     if (!current_) throw std::logic_error("reply_later() outside handle_in");
+    pending_.insert(current_->ref_json);
+    socket_.owed(1);
     return ReplyTo{current_->ref_json};
   }
 
   void reply(const ReplyTo& to, Reply r) override {
     if (r.kind() == Reply::Kind::none) return;
+    if (auto it = pending_.find(to.ref_json); it != pending_.end()) {
+      pending_.erase(it);
+      socket_.owed(-1);
+    }
     if (!r.is_binary())
       return socket_.send_text(encode_reply(join_ref_json_, to.ref_json, topic_, r.status(), r.response()));
     std::string ref = to.ref_json.size() >= 2 ? to.ref_json.substr(1, to.ref_json.size() - 2) : "";
@@ -156,11 +189,25 @@ class JoinedChannel final : public ChannelContext,
   std::vector<std::vector<net::Frame>> held_;  // pushed while joining
   std::vector<std::shared_ptr<const Broadcast>> held_broadcasts_;  // broadcast while joining
   std::uint64_t presence_owner_ = 0;          // 0 until the channel tracks something
+  // Metas tracked per key (for the socket's count: an update makes a key's metas one).
+  std::unordered_map<std::string, std::ptrdiff_t, pubsub::StringHash, std::equal_to<>> tracked_;
+  std::unordered_multiset<std::string> pending_;  // refs of reply_later() answers not sent yet
 };
 
 ChannelSocket::ChannelSocket(const SocketEndpoint& endpoint, PubSub& pubsub, presence::Tracker& presence,
-                             JsonObject assigns)
-    : endpoint_(endpoint), pubsub_(pubsub), presence_(presence), assigns_(std::move(assigns)) {}
+                             JsonObject assigns, SocketLimits limits)
+    : endpoint_(endpoint), pubsub_(pubsub), presence_(presence), assigns_(std::move(assigns)), limits_(limits) {}
+
+SocketLimits SocketLimits::from(const Config& config, net::LimitCounters& counters) {
+  return SocketLimits{config.socket_max_channels, config.socket_max_presences, config.socket_max_pending_replies,
+                      &counters};
+}
+
+bool ChannelSocket::may_track() {
+  if (presences_ < static_cast<std::ptrdiff_t>(limits_.max_presences)) return true;
+  limits_.refused(net::Limit::socket_presences);
+  return false;
+}
 
 ChannelSocket::~ChannelSocket() {
   // Normally on_closed() already ran. Off the reactors (the node is being torn down after its
@@ -199,6 +246,13 @@ void ChannelSocket::on_message(Opcode op, std::string_view payload) {
   InMessage message;
   auto error = op == Opcode::text ? decode_text(payload, message) : decode_binary(payload, message);
   if (error) return reject(*error);
+  auto admission = connection_ ? connection_->take_message() : net::WsConnection::Admission::pass;
+  if (admission == net::WsConnection::Admission::close) return;  // closing with 1008
+  if (admission == net::WsConnection::Admission::refuse) {
+    // Over the rate: answered (when the client waits for an answer), not handled.
+    if (message.ref) reply(message, "error", JsonObject{{"reason", "rate_limited"}});
+    return;
+  }
   dispatch(message);
 }
 
@@ -241,8 +295,10 @@ void ChannelSocket::handle_join(InMessage& message) {
     return send_text(encode_reply("null", message.ref_json, message.topic, "error",
                                   JsonObject{{"reason", "unmatched topic"}}));
   }
-  if (channels_.size() >= kMaxChannelsPerSocket)
+  if (channels_.size() >= limits_.max_channels) {
+    limits_.refused(net::Limit::socket_channels);
     return reply(message, "error", JsonObject{{"reason", "too many channels joined"}});
+  }
   auto channel = std::make_shared<JoinedChannel>(*this, message.topic, message, (*factory)());
   channels_.push_back(channel);
   // Subscribed before the handler runs, so a deferred join misses no broadcast; and the handler
@@ -263,7 +319,8 @@ void ChannelSocket::run_join(JoinedChannel& channel, const Json& payload) {
   try {
     result = channel.handler().join(payload, channel);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: join of %s crashed: %s\n", channel.topic().c_str(), e.what());
+    std::fprintf(stderr, "cohort: join of %s crashed: %s\n", net::log_clip(channel.topic()).c_str(),
+                 net::log_clip(e.what()).c_str());
     result = JoinResult::refuse("join crashed");
   }
   if (!result.deferred) channel.finish_join(std::move(result));
@@ -271,8 +328,8 @@ void ChannelSocket::run_join(JoinedChannel& channel, const Json& payload) {
 
 void ChannelSocket::crash(JoinedChannel& channel, std::string_view reason) {
   if (find(channel.topic()) != &channel) return;  // already ended (or replaced by a rejoin)
-  std::fprintf(stderr, "cohort: channel %s crashed: %.*s\n", channel.topic().c_str(), static_cast<int>(reason.size()),
-               reason.data());
+  std::fprintf(stderr, "cohort: channel %s crashed: %s\n", net::log_clip(channel.topic()).c_str(),
+               net::log_clip(reason).c_str());
   auto keep = channel.shared_from_this();
   std::string topic = channel.topic();
   std::string ref = remove(channel, "crash");
@@ -282,6 +339,7 @@ void ChannelSocket::crash(JoinedChannel& channel, std::string_view reason) {
 void ChannelSocket::drop(JoinedChannel& channel) {
   pubsub_.unsubscribe(channel.topic(), &channel);
   channel.untrack_all();
+  channel.settle_all();
   auto it = std::find_if(channels_.begin(), channels_.end(), [&](auto& c) { return c.get() == &channel; });
   if (it != channels_.end()) channels_.erase(it);
 }
@@ -293,6 +351,10 @@ void ChannelSocket::handle_leave(JoinedChannel& channel, const InMessage& messag
 }
 
 void ChannelSocket::handle_event(JoinedChannel& channel, const InMessage& message) {
+  if (pending_replies_ >= static_cast<std::ptrdiff_t>(limits_.max_pending_replies)) {
+    limits_.refused(net::Limit::socket_pending_replies);
+    return reply(message, "error", JsonObject{{"reason", "too_many_pending_replies"}});
+  }
   Payload payload;
   if (message.is_binary) payload.bytes = message.bytes;
   else payload.json = &message.payload;
@@ -304,8 +366,8 @@ void ChannelSocket::handle_event(JoinedChannel& channel, const InMessage& messag
     channel.set_current(nullptr);
   } catch (const std::exception& e) {
     channel.set_current(nullptr);
-    std::fprintf(stderr, "cohort: channel %s crashed in %s: %s\n", message.topic.c_str(),
-                 message.event.c_str(), e.what());
+    std::fprintf(stderr, "cohort: channel %s crashed in %s: %s\n", net::log_clip(message.topic).c_str(),
+                 net::log_clip(message.event).c_str(), net::log_clip(e.what()).c_str());
     std::string ref = remove(channel, "crash");
     return send_text(encode_message(ref, ref, message.topic, "phx_error",
                                     JsonObject{{"reason", "channel_crash"}}));
@@ -319,9 +381,11 @@ std::string ChannelSocket::remove(JoinedChannel& channel, std::string_view reaso
   try {
     channel.handler().terminate(reason, channel);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: terminate of %s threw: %s\n", channel.topic().c_str(), e.what());
+    std::fprintf(stderr, "cohort: terminate of %s threw: %s\n", net::log_clip(channel.topic()).c_str(),
+                 net::log_clip(e.what()).c_str());
   }
   channel.untrack_all();
+  channel.settle_all();
   auto it = std::find_if(channels_.begin(), channels_.end(), [&](auto& c) { return c.get() == &channel; });
   if (it != channels_.end()) channels_.erase(it);
   return ref;

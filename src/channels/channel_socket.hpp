@@ -6,6 +6,13 @@
 // topic; stale join_ref; binary pushes; a handler that throws ends only its channel
 // (phx_error). Owner-thread-only: it lives and dies on its connection's reactor.
 // It must never block: handlers run inline on the reactor.
+// Per-socket limits (SocketLimits, from the Config; docs/security.md), each refusal counted in
+// net::LimitCounters: the message rate (the connection's TokenBucket: a refused message that
+// has a ref is answered {"reason":"rate_limited"}), channels joined (a join past it:
+// {"reason":"too many channels joined"}), presence entries tracked by its channels together (a
+// track past it returns no phx_ref), replies owed (a push while that many reply_later() answers
+// are outstanding: {"reason":"too_many_pending_replies"}, the handler is not called). Crash and
+// error lines quote topics, events and reasons clipped (net/log_clip.hpp).
 #pragma once
 
 #include <memory>
@@ -14,20 +21,33 @@
 
 #include "channels/serializer.hpp"
 #include "cohort/channel.hpp"
+#include "cohort/config.hpp"
+#include "net/limit_counters.hpp"
 #include "cohort/pubsub.hpp"
 #include "presence/tracker.hpp"
 #include "net/ws_connection.hpp"
 
 namespace cohort::channels {
 
-// Phoenix refuses a join past 100 channels on one socket ("too many channels joined").
-inline constexpr std::size_t kMaxChannelsPerSocket = 100;
+// What one socket may hold (Config::socket_max_*). counters: where refusals are counted (may be
+// null in tests).
+struct SocketLimits {
+  std::size_t max_channels = 100;  // Phoenix refuses a join past 100 channels on one socket too
+  std::size_t max_presences = 100;
+  std::size_t max_pending_replies = 100;
+  net::LimitCounters* counters = nullptr;
+  static SocketLimits from(const Config& config, net::LimitCounters& counters);
+  void refused(net::Limit limit) const {
+    if (counters) counters->refused(limit);
+  }
+};
 
 class JoinedChannel;
 
 class ChannelSocket final : public net::WsHandler {
  public:
-  ChannelSocket(const SocketEndpoint& endpoint, PubSub& pubsub, presence::Tracker& presence, JsonObject assigns);
+  ChannelSocket(const SocketEndpoint& endpoint, PubSub& pubsub, presence::Tracker& presence, JsonObject assigns,
+                SocketLimits limits = {});
   ~ChannelSocket() override;
 
   void on_open(net::WsConnection& connection) override { connection_ = &connection; }
@@ -49,6 +69,11 @@ class ChannelSocket final : public net::WsHandler {
   // Ends a joined channel from outside its handler (ChannelContext::crash).
   void crash(JoinedChannel& channel, std::string_view reason);
   const JsonObject& assigns() const { return assigns_; }
+  // Presence entries and owed replies, counted over the socket's channels (SocketLimits).
+  // Whether one more presence entry may be tracked (counted as refused when not).
+  bool may_track();
+  void tracked(std::ptrdiff_t entries) { presences_ += entries; }
+  void owed(std::ptrdiff_t replies) { pending_replies_ += replies; }
 
  private:
   void dispatch(InMessage& message);
@@ -68,12 +93,15 @@ class ChannelSocket final : public net::WsHandler {
   JsonObject assigns_;
   net::WsConnection* connection_ = nullptr;
   std::vector<std::shared_ptr<JoinedChannel>> channels_;
+  SocketLimits limits_;
+  std::ptrdiff_t presences_ = 0;        // entries tracked by the channels, together
+  std::ptrdiff_t pending_replies_ = 0;  // reply_later() answers not sent yet
   bool closed_ = false;
 };
 
 // The net layer's view of a socket endpoint: answers upgrades at path + "/websocket".
 net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub,
-                                         presence::Tracker& presence);
+                                         presence::Tracker& presence, SocketLimits limits = {});
 
 // Builds the shared wire frame of a broadcast ([null, null, topic, event, payload] or a
 // binary broadcast), once per publish. Installed into the node's PubSub.

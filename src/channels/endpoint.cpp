@@ -68,8 +68,8 @@ std::shared_ptr<const std::string> encode_broadcast_frame(const Broadcast& m) {
 }
 
 net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub,
-                                         presence::Tracker& presence) {
-  return [&endpoint, &pubsub, &presence](const net::UpgradeRequest& request) {
+                                         presence::Tracker& presence, SocketLimits limits) {
+  return [&endpoint, &pubsub, &presence, limits](const net::UpgradeRequest& request) {
     ConnectInfo info;
     info.peer = request.peer;
     auto query = net::parse_query(request.query);
@@ -87,7 +87,7 @@ net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub&
     if (!result.ok) return refuse(403, "connect refused");
     net::UpgradeDecision d;
     if (offered_phoenix) d.protocol = "phoenix";
-    d.handler = std::make_unique<ChannelSocket>(endpoint, pubsub, presence, std::move(result.assigns));
+    d.handler = std::make_unique<ChannelSocket>(endpoint, pubsub, presence, std::move(result.assigns), limits);
     return d;
   };
 }

@@ -6,6 +6,7 @@
 
 #include "live/form.hpp"
 #include "live/page.hpp"
+#include "net/log_clip.hpp"
 #include "live/view_instance.hpp"
 
 namespace cohort::live {
@@ -71,7 +72,8 @@ class LiveChannel final : public Channel {
       try {
         result = join_result();
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "cohort: live view join of %s crashed: %s\n", ctx->topic().c_str(), e.what());
+        std::fprintf(stderr, "cohort: live view join of %s crashed: %s\n", net::log_clip(ctx->topic()).c_str(),
+                     net::log_clip(e.what()).c_str());
         result = JoinResult::refuse("join crashed");
       }
       ctx->finish_join(std::move(result));

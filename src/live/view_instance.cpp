@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "net/log_clip.hpp"
 #include "store/json_patch.hpp"
 
 namespace cohort::live {
@@ -397,7 +398,7 @@ void ViewInstance::terminate(std::string_view reason) {
     try {
       view_->terminate(reason, *this);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "cohort: live view %s terminate threw: %s\n", route_.path.c_str(), e.what());
+      std::fprintf(stderr, "cohort: live view %s terminate threw: %s\n", route_.path.c_str(), net::log_clip(e.what()).c_str());
     }
   }
   for (const auto& topic : listening_) services_.pubsub.unsubscribe(topic, this);
@@ -446,8 +447,8 @@ void ViewInstance::load_store(std::size_t index) {
     bool first = !follow.counted;
     follow.counted = follow.loaded = true;
     if (!v.ok || !v.state) {
-      std::fprintf(stderr, "cohort: live view cannot read store %s: %s\n", follow.key.c_str(),
-                   json::serialize(v.error).c_str());
+      std::fprintf(stderr, "cohort: live view cannot read store %s: %s\n", net::log_clip(follow.key).c_str(),
+                   net::log_clip(json::serialize(v.error)).c_str());
       if (!follow.has_state) view->assign(follow.assign, Json(nullptr));  // not the const char* overload
       view->retry_store(index);
     } else {
@@ -625,7 +626,7 @@ void ViewInstance::guarded(const std::function<void()>& fn) {
   try {
     fn();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: live view %s crashed: %s\n", route_.path.c_str(), e.what());
+    std::fprintf(stderr, "cohort: live view %s crashed: %s\n", route_.path.c_str(), net::log_clip(e.what()).c_str());
     if (auto channel = channel_handle_.lock()) channel->crash(e.what());
     return;
   }
@@ -657,7 +658,7 @@ void ViewInstance::render_frame() {
   try {
     diff = render_diff();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: live view %s render failed: %s\n", route_.path.c_str(), e.what());
+    std::fprintf(stderr, "cohort: live view %s render failed: %s\n", route_.path.c_str(), net::log_clip(e.what()).c_str());
     if (auto channel = channel_handle_.lock()) channel->crash(e.what());
     return;
   }

@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "net/listener.hpp"
 #include "net/query.hpp"
 #include "net/route_pattern.hpp"
 #include "net/security_headers.hpp"
@@ -89,8 +90,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  HttpSession(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket, Surface surface)
-      : reactor_(reactor), net_(net), stream_(make_stream(net, std::move(socket))), surface_(surface) {
+  HttpSession(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket, Surface surface, AddressTicket ticket)
+      : reactor_(reactor), net_(net), stream_(make_stream(net, std::move(socket))), surface_(surface),
+        ticket_(std::move(ticket)) {
     if constexpr (kTls) deadline_.emplace(reactor.context());
   }
 
@@ -270,6 +272,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (!found) return respond(error_response(404, "no WebSocket at this path"), false);
     if (req[http::field::sec_websocket_version] != "13" || req[http::field::sec_websocket_key].empty())
       return respond(error_response(400, "bad WebSocket handshake: version 13 and a key are required"), false);
+    if (auto refusal = admit_forwarded(req)) return respond(std::move(*refusal), false);
     std::string_view origin = req[http::field::origin];
     if (!net_.policy.origin_allowed(origin, host_))
       return respond(error_response(403, "origin '" + std::string(origin) +
@@ -289,10 +292,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     handshake_ = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                  "Sec-WebSocket-Accept: " + websocket_accept_key(req[http::field::sec_websocket_key]) + "\r\n";
     if (!decision.protocol.empty()) handshake_ += "Sec-WebSocket-Protocol: " + decision.protocol + "\r\n";
-    std::string offers;  // the header may come on several lines: one comma-separated list
-    for (const auto& field : boost::make_iterator_range(req.equal_range(http::field::sec_websocket_extensions)))
-      offers.append(offers.empty() ? "" : ", ").append(field.value());
-    std::string extensions = negotiate_permessage_deflate(offers);
+    std::string extensions = negotiate_permessage_deflate(joined(req, http::field::sec_websocket_extensions));
     deflate_ = !extensions.empty();
     if (deflate_) handshake_ += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
     handshake_ += "\r\n";
@@ -302,6 +302,36 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     // Plain: straight to the socket, past the tcp_stream's timer machinery.
     if constexpr (kTls) asio::async_write(stream_, asio::buffer(handshake_), std::move(written));
     else asio::async_write(tcp(), asio::buffer(handshake_), std::move(written));
+  }
+
+  // A connection from a trusted proxy was not counted at its accept (listener.hpp): its upgrade
+  // is, under the client the proxy names. The answer to refuse it with, or nothing.
+  std::optional<HttpResponse> admit_forwarded(const http::request<http::string_body>& req) {
+    if (ticket_ || !net_.addresses.limited() || net_.trusted_proxies.empty()) return std::nullopt;
+    error_code ec;
+    auto peer = tcp().remote_endpoint(ec);
+    if (ec || !net_.trusted_proxies.contains(peer.address())) return std::nullopt;
+    auto client = client_address(peer.address(), net_.trusted_proxies, joined(req, http::field::forwarded),
+                                 joined(req, std::string_view("X-Forwarded-For")));
+    auto admission = net_.addresses.admit(address_key(client), std::chrono::steady_clock::now());
+    if (admission.verdict == AddressLimits::Verdict::admitted) {
+      ticket_ = std::move(admission.ticket);
+      return std::nullopt;
+    }
+    // The same words as the refusal at accept (listener.cpp), as a response of this session.
+    std::string_view raw = refusal_for(admission.verdict, net_.metrics.limits);
+    HttpResponse r = HttpResponse{429, "application/json", std::string(raw.substr(raw.find("\r\n\r\n") + 4)), {}};
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+
+  // Every line of a header that may come on several, as one comma-separated list.
+  template <class Name>  // http::field, or the header's name when Beast has no enum value for it
+  static std::string joined(const http::request<http::string_body>& req, Name name) {
+    std::string all;
+    for (const auto& field : boost::make_iterator_range(req.equal_range(name)))
+      all.append(all.empty() ? "" : ", ").append(field.value());
+    return all;
   }
 
   void on_upgraded(error_code ec) {
@@ -315,7 +345,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       connection = std::make_shared<WsConnection>(reactor_, net_, std::make_unique<TlsSocket>(std::move(stream_)));
     else
       connection = std::make_shared<WsConnection>(reactor_, net_, stream_.release_socket());
-    connection->start(std::move(handler_), std::move(leftover), deflate_);
+    connection->start(std::move(handler_), std::move(leftover), deflate_, std::move(ticket_));
   }
 
   // Ends the connection after a response that said Connection: close. TLS first sends its
@@ -350,17 +380,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::unique_ptr<WsHandler> handler_;
   bool handed_off_ = false;
   bool deflate_ = false;  // permessage-deflate negotiated at the upgrade
+  AddressTicket ticket_;  // this connection's per-address slot, if counted (listener.hpp)
 };
 
 }  // namespace
 
-void start_http_session(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket, Surface surface) {
+void start_http_session(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket, Surface surface,
+                        AddressTicket ticket) {
   // The main listener speaks TLS when the node has a certificate; the admin listener (loopback
   // by default) and the redirect listener stay plain.
   if (net.tls && surface == Surface::main)
-    std::make_shared<HttpSession<TlsStream>>(reactor, net, std::move(socket), surface)->start();
+    std::make_shared<HttpSession<TlsStream>>(reactor, net, std::move(socket), surface, std::move(ticket))->start();
   else
-    std::make_shared<HttpSession<beast::tcp_stream>>(reactor, net, std::move(socket), surface)->start();
+    std::make_shared<HttpSession<beast::tcp_stream>>(reactor, net, std::move(socket), surface, std::move(ticket))->start();
 }
 
 }  // namespace cohort::net

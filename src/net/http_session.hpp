@@ -9,7 +9,10 @@
 // security headers (net/security_headers.hpp). On the main listener of a node with a
 // certificate the session first makes the TLS handshake (net/tls.hpp) and answers over it; an
 // upgrade then hands the TLS stream itself to the WsConnection. On an accepted upgrade it answers 101 and hands the socket, with any bytes read
-// past the request, to a WsConnection; it must never touch the socket after that.
+// past the request, to a WsConnection; it must never touch the socket after that. The
+// connection's per-address ticket (address_limits.hpp) goes with it; an upgrade that came
+// through a trusted proxy is counted here, under the client the proxy names (client_address.hpp),
+// and refused with 429 when that client is over its limits.
 // Beast stays inside http_session.cpp: this header exposes one function.
 #pragma once
 
@@ -22,8 +25,9 @@ namespace cohort::net {
 
 // Owner-thread-only: call on the reactor that owns socket. connections_open must already
 // count this socket; the session releases it when it ends. surface: the listener it came from.
+// ticket: the connection's per-address slot, if the listener counted it.
 void start_http_session(Reactor& reactor, NetContext& net, boost::asio::ip::tcp::socket socket,
-                        Surface surface = Surface::main);
+                        Surface surface = Surface::main, AddressTicket ticket = {});
 
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 section 4.2.2).
 std::string websocket_accept_key(std::string_view key);

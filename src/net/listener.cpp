@@ -64,27 +64,70 @@ void Listener::on_accept(const error_code& ec, tcp::socket socket) {
     });
     return;
   }
-  auto open = net_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
-  if (open >= net_.config.max_connections || net_.stopping.load(std::memory_order_relaxed)) {
-    net_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
-    net_.metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
-    static constexpr std::string_view kBusy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-        "Content-Length: 36\r\n\r\n{\"error\":\"connection limit reached\"}";
-    error_code ignored;
-    socket.non_blocking(true, ignored);
-    socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
-    socket.close(ignored);
+  AddressTicket ticket;
+  if (auto refusal = admit_address(socket, ticket)) {
+    refuse(socket, *refusal);
   } else {
-    hand_off(std::move(socket));
+    auto open = net_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+    if (open >= net_.config.max_connections || net_.stopping.load(std::memory_order_relaxed)) {
+      net_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+      net_.metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
+      refuse(socket,
+             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+             "Content-Length: 36\r\n\r\n{\"error\":\"connection limit reached\"}");
+    } else {
+      hand_off(std::move(socket), std::move(ticket));
+    }
   }
   do_accept();
 }
 
-void Listener::hand_off(tcp::socket socket) {
+std::optional<std::string_view> Listener::admit_address(tcp::socket& socket, AddressTicket& ticket) {
+  // The admin and redirect listeners serve operators and one redirect: not counted.
+  if (surface_ != Surface::main || !net_.addresses.limited()) return std::nullopt;
+  error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  if (ec) return std::nullopt;  // already gone: the session will find out
+  // A trusted proxy speaks for many clients: they are counted at their upgrade (http_session.cpp).
+  if (net_.trusted_proxies.contains(peer.address())) return std::nullopt;
+  auto admission = net_.addresses.admit(address_key(peer.address()), std::chrono::steady_clock::now());
+  if (admission.verdict == AddressLimits::Verdict::admitted) {
+    ticket = std::move(admission.ticket);
+    return std::nullopt;
+  }
+  return refusal_for(admission.verdict, net_.metrics.limits);
+}
+
+namespace {
+std::string too_many_requests(std::string_view body) {
+  return "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nConnection: close\r\n"
+         "Retry-After: 1\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+}
+}  // namespace
+
+std::string_view refusal_for(AddressLimits::Verdict verdict, LimitCounters& counters) {
+  static const std::string kTooMany = too_many_requests(R"({"error":"too many connections from your address"})");
+  static const std::string kTooFast = too_many_requests(R"({"error":"new connections too fast from your address"})");
+  bool open = verdict == AddressLimits::Verdict::too_many_open;
+  counters.refused(open ? Limit::ip_connections : Limit::ip_connection_rate);
+  return open ? kTooMany : kTooFast;
+}
+
+void Listener::refuse(tcp::socket& socket, std::string_view response) {
+  // One non-blocking write of a short answer: a refused client never holds a session. A TLS
+  // client cannot read an answer before its handshake: it is only closed.
+  error_code ignored;
+  socket.non_blocking(true, ignored);
+  if (!(net_.tls && surface_ == Surface::main)) socket.write_some(asio::buffer(response.data(), response.size()), ignored);
+  socket.close(ignored);
+}
+
+void Listener::hand_off(tcp::socket socket, AddressTicket ticket) {
   unsigned target = next_;
   next_ = (next_ + 1) % reactors_.size();
-  if (target == reactor_.index()) return start_http_session(reactor_, net_, std::move(socket), surface_);
+  if (target == reactor_.index())
+    return start_http_session(reactor_, net_, std::move(socket), surface_, std::move(ticket));
   error_code ec;
   auto protocol = socket.local_endpoint(ec).protocol();
   int fd = socket.release(ec);  // the descriptor leaves this reactor's event loop
@@ -93,7 +136,9 @@ void Listener::hand_off(tcp::socket socket) {
     return;
   }
   Reactor& to = reactors_.at(target);
-  to.post([&to, &net = net_, fd, protocol, surface = surface_] {
+  // The ticket travels in a shared_ptr: posted handlers must be copyable.
+  auto held = std::make_shared<AddressTicket>(std::move(ticket));
+  to.post([&to, &net = net_, fd, protocol, surface = surface_, held] {
     error_code e;
     tcp::socket s(to.context());
     s.assign(protocol, fd, e);
@@ -102,7 +147,7 @@ void Listener::hand_off(tcp::socket socket) {
       net.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
       return;
     }
-    start_http_session(to, net, std::move(s), surface);
+    start_http_session(to, net, std::move(s), surface, std::move(*held));
   });
 }
 

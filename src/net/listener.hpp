@@ -6,7 +6,12 @@
 // created there). One acceptor, not one SO_REUSEPORT acceptor per reactor: with SO_REUSEPORT
 // a second node of the same user can bind the same port (even one picked for port 0) and
 // silently take half the connections. Enforces max_connections: a connection over the limit
-// is answered 503 and closed. Owner-thread-only, except stop() which posts to the owner.
+// is answered 503 and closed; and on the main listener the per-address limits (Config::
+// ip_max_connections, ip_connections_per_s; address_limits.hpp): a connection over them is
+// answered 429 and closed before anything is read from it. Connections from a trusted proxy are
+// counted later, under the client the proxy names, at their WebSocket upgrade. The admission's
+// ticket goes with the socket to the reactor that owns it. Owner-thread-only, except stop()
+// which posts to the owner.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -19,6 +24,9 @@
 #include "net/reactor.hpp"
 
 namespace cohort::net {
+
+// The HTTP 429 answer for a per-address refusal (counted in counters).
+std::string_view refusal_for(AddressLimits::Verdict verdict, LimitCounters& counters);
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
@@ -36,7 +44,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void do_accept();
   void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
 
-  void hand_off(boost::asio::ip::tcp::socket socket);
+  // The per-address refusal for a new connection (an HTTP response to write), or nothing and
+  // the ticket of its slot.
+  std::optional<std::string_view> admit_address(boost::asio::ip::tcp::socket& socket, AddressTicket& ticket);
+  void refuse(boost::asio::ip::tcp::socket& socket, std::string_view response);
+  void hand_off(boost::asio::ip::tcp::socket socket, AddressTicket ticket);
 
   ReactorSet& reactors_;
   Reactor& reactor_;  // where the acceptor runs: reactor 0

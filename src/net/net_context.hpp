@@ -1,10 +1,11 @@
 // net_context.hpp — what every connection of a node shares: settings, routes, counters.
 //
 // Owns: the node's read-only routing tables (upgrade paths, HTTP routes, static files), the
-// Host/Origin policy, the per-reactor connection registries and the metrics. Lock story: the tables are written once
+// Host/Origin policy, the trusted proxies, the per-reactor connection registries, the per-address
+// connection limits and the metrics. Lock story: the tables are written once
 // before the reactors start and only read afterwards, so they need no lock; counters are
 // atomics (relaxed: they are statistics, never used to synchronise); registries[i] is
-// owner-thread-only to reactor i.
+// owner-thread-only to reactor i; addresses has its own lock (address_limits.hpp).
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,9 @@
 
 #include "cohort/config.hpp"
 #include "cohort/node.hpp"
+#include "net/address_limits.hpp"
+#include "net/client_address.hpp"
+#include "net/limit_counters.hpp"
 #include "net/origin_policy.hpp"
 #include "net/route_pattern.hpp"
 #include "net/static_files.hpp"
@@ -58,6 +62,7 @@ struct Metrics {
   std::atomic<std::uint64_t> slow_consumer_closes{0};
   std::atomic<std::uint64_t> protocol_closes{0};     // closed for bad framing or bad messages
   std::atomic<std::uint64_t> tls_handshake_failures{0};
+  LimitCounters limits;  // per-client limits: refusals and closes (limit_counters.hpp)
 };
 
 // A WebSocket upgrade request, as the handler of its path sees it.
@@ -106,6 +111,8 @@ struct NetContext {
   std::shared_ptr<boost::asio::ssl::context> tls;  // set: the main listener speaks TLS (net/tls.hpp)
   StaticFiles static_files;
   OriginPolicy policy;
+  TrustedProxies trusted_proxies;  // built at start from Config::trusted_proxies
+  AddressLimits addresses;         // per client address: open connections, new ones per second
   std::vector<UpgradeRoute> upgrades;
   std::vector<HttpRoute> routes;  // tried in order
   std::vector<std::unique_ptr<WsRegistry>> registries;  // index = reactor index

@@ -28,7 +28,10 @@ void trim(std::vector<Frame>& v) {
 }
 }  // namespace
 
-NetContext::NetContext(const Config& c) : config(c) {}
+NetContext::NetContext(const Config& c)
+    : config(c),
+      addresses(AddressLimits::Settings{c.ip_max_connections, static_cast<double>(c.ip_connections_per_s),
+                                        static_cast<double>(c.ip_connection_burst)}) {}
 NetContext::~NetContext() = default;
 
 WsConnection::WsConnection(Reactor& reactor, NetContext& net, asio::ip::tcp::socket socket)
@@ -55,9 +58,13 @@ WsConnection::~WsConnection() {
   net_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate) {
+void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate, AddressTicket ticket) {
   handler_ = std::move(handler);
   deflate_ = deflate;
+  ticket_ = std::move(ticket);
+  // A client that ignores socket_message_burst refusals (overdraft) is closed: take_message().
+  const auto& c = net_.config;
+  messages_ = TokenBucket(c.socket_messages_per_s, c.socket_message_burst, Clock::now(), c.socket_message_burst);
   if (deflate_) reader_.enable_deflate();
   error_code ec;
   tcp().non_blocking(true, ec);
@@ -136,10 +143,20 @@ void WsConnection::on_message(ws::Opcode op, std::string_view payload) {
   handler_->on_message(op, payload);
 }
 
+WsConnection::Admission WsConnection::take_message() {
+  if (messages_.take(Clock::now())) return Admission::pass;
+  if (!messages_.exhausted()) {
+    net_.metrics.limits.refused(Limit::socket_messages);
+    return Admission::refuse;
+  }
+  net_.metrics.limits.closed(Limit::socket_messages);
+  close(ws::CloseCode::policy_violation, "rate limit exceeded: too many messages per second");
+  return Admission::close;
+}
+
 void WsConnection::on_control(ws::Opcode op, std::string_view payload) {
   if (op == ws::Opcode::ping) {
-    if (state_ == State::open)
-      enqueue(std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::pong, payload)));
+    if (state_ == State::open && take_message() == Admission::pass) queue_pong(payload);
     return;
   }
   if (op != ws::Opcode::close) return;  // a pong: activity only
@@ -148,8 +165,9 @@ void WsConnection::on_control(ws::Opcode op, std::string_view payload) {
     std::string body(payload.substr(0, 2));
     state_ = State::closing;
     close_deadline_ = Clock::now() + kCloseHandshakeTimeout;
-    for (auto& f : queue_) queued_bytes_ -= f->size();  // undelivered data is dropped
+    for (auto& f : queue_) queued_bytes_ -= cost_of(f);  // undelivered data is dropped
     queue_.clear();
+    if (pong_) queued_bytes_ -= cost_of(std::exchange(pong_, nullptr));
     enqueue(std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::close, body)));
     shutdown_after_write_ = true;
     notify_closed();
@@ -162,10 +180,10 @@ void WsConnection::on_control(ws::Opcode op, std::string_view payload) {
 
 void WsConnection::send(Frame frame, bool broadcast) {
   if (state_ != State::open || !frame) return;
-  if (queued_bytes_ + frame->size() > net_.config.outbound_queue_limit) return overflow();
+  if (queued_bytes_ + cost_of(frame) > net_.config.outbound_queue_limit) return overflow();
   if (!broadcast) return enqueue(std::move(frame));
   if (frame->size() >= deflate_min()) frame = net_.registries[reactor_.index()]->deflated(frame);
-  queued_bytes_ += frame->size();
+  queued_bytes_ += cost_of(frame);
   queue_.push_back(std::move(frame));
   bump(net_.metrics.hot[reactor_.index()].frames_out);
   if (!in_round_ && !writing_ && !flush_posted_) {
@@ -193,8 +211,21 @@ Frame WsConnection::encode(ws::Opcode op, std::string_view payload) const {
   return std::make_shared<const std::string>(ws::encode_frame(op, payload));
 }
 
+void WsConnection::queue_pong(std::string_view payload) {
+  auto pong = std::make_shared<const std::string>(ws::encode_frame(ws::Opcode::pong, payload));
+  if (pong_) queued_bytes_ -= cost_of(pong_);  // only the latest ping is answered
+  if (queued_bytes_ + cost_of(pong) > net_.config.outbound_queue_limit) {
+    pong_ = nullptr;
+    return overflow();
+  }
+  queued_bytes_ += cost_of(pong);
+  pong_ = std::move(pong);
+  bump(net_.metrics.hot[reactor_.index()].frames_out);
+  schedule_flush();
+}
+
 void WsConnection::enqueue(Frame frame) {
-  queued_bytes_ += frame->size();
+  queued_bytes_ += cost_of(frame);
   queue_.push_back(std::move(frame));
   bump(net_.metrics.hot[reactor_.index()].frames_out);
   schedule_flush();
@@ -210,9 +241,12 @@ void WsConnection::schedule_flush() {
 }
 
 void WsConnection::do_write() {
-  if (writing_ || queue_.empty() || state_ == State::closed) return;
+  if (writing_ || (queue_.empty() && !pong_) || state_ == State::closed) return;
   writing_ = true;
   in_flight_.swap(queue_);
+  // The pending pong goes first: queue_ always starts on a frame boundary (the pieces of one
+  // frame are queued in one handler, and writes start from posted handlers only).
+  if (pong_) in_flight_.insert(in_flight_.begin(), std::exchange(pong_, nullptr));
   bump(net_.metrics.hot[reactor_.index()].writes);
   auto done = [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); };
   if (tls_) {
@@ -229,11 +263,11 @@ void WsConnection::do_write() {
 
 void WsConnection::on_write(const error_code& ec) {
   writing_ = false;
-  for (auto& f : in_flight_) queued_bytes_ -= f->size();
+  for (auto& f : in_flight_) queued_bytes_ -= cost_of(f);
   trim(in_flight_);
   if (tls_out_.capacity() > kKeepTlsBuffer) std::string().swap(tls_out_);
   if (ec) return finish();
-  if (!queue_.empty()) return do_write();
+  if (!queue_.empty() || pong_) return do_write();
   if (queue_.capacity() > kKeepQueueCapacity) trim(queue_);
   if (shutdown_after_write_) {
     shutdown_after_write_ = false;
@@ -246,8 +280,10 @@ void WsConnection::on_write(const error_code& ec) {
 
 void WsConnection::overflow() {
   net_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
-  for (auto& f : queue_) queued_bytes_ -= f->size();
+  net_.metrics.limits.closed(Limit::outbound_queue);
+  for (auto& f : queue_) queued_bytes_ -= cost_of(f);
   trim(queue_);
+  if (pong_) queued_bytes_ -= cost_of(std::exchange(pong_, nullptr));
   close(ws::CloseCode::policy_violation, "outbound queue full: client too slow");
 }
 
@@ -275,6 +311,7 @@ void WsConnection::finish() {
   error_code ignored;
   tcp().close(ignored);
   queue_.clear();
+  pong_ = nullptr;
   notify_closed();
 }
 

@@ -27,6 +27,17 @@
 // are inflated by the FrameReader.
 // Overflow policy: when the queued bytes pass Config::outbound_queue_limit the queue is dropped
 // and the connection is closed with 1008 "outbound queue full" (counted in slow_consumer_closes).
+// Every queued frame counts its bytes plus kQueuedFrameCost (the queue entry and its buffer's
+// bookkeeping), so many tiny frames cannot hold much more memory than the limit says. Pongs
+// count too, and at most one is queued: a ping that arrives while a pong waits replaces it
+// (RFC 6455 5.5.3 allows answering only the latest ping), so a client that sends pings and never
+// reads holds one pong, not one per ping.
+// Message rate (Config::socket_messages_per_s, socket_message_burst): take_message() spends a
+// token of the socket's TokenBucket for each message and each ping; the handler answers a refused
+// message (the Phoenix socket: {"reason":"rate_limited"}), a refused ping gets no pong, and a
+// client that keeps sending after socket_message_burst refusals is closed with 1008 (counted in
+// LimitCounters as refusals and closes of Limit::socket_messages).
+// Per-address limit: the connection holds its AddressTicket (address_limits.hpp) for life.
 // Lifetime: async operations hold shared_from_this(); the handler is told on_closed() once, at
 // a safe point (posted), never from inside one of its own calls.
 #pragma once
@@ -43,12 +54,18 @@
 
 #include "net/net_context.hpp"
 #include "net/reactor.hpp"
+#include "net/token_bucket.hpp"
 #include "net/ws_frame.hpp"
 
 namespace cohort::net {
 
 using Frame = std::shared_ptr<const std::string>;  // a complete WebSocket frame on the wire
 using Clock = std::chrono::steady_clock;
+
+// What a queued frame costs beyond its bytes: its queue slot, and the shared buffer's control
+// block and string header (about 64 bytes for a frame of its own; counted for shared ones too).
+inline constexpr std::size_t kQueuedFrameCost = 64;
+inline std::size_t cost_of(const Frame& f) { return f->size() + kQueuedFrameCost; }
 
 class WsConnection;
 struct TlsSocket;  // net/tls.hpp
@@ -76,8 +93,13 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   ~WsConnection() override;
 
   // Starts reading; leftover = bytes that arrived behind the upgrade request; deflate: the
-  // upgrade negotiated permessage-deflate.
-  void start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate = false);
+  // upgrade negotiated permessage-deflate; ticket: the connection's per-address slot.
+  void start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate = false, AddressTicket ticket = {});
+
+  // One message (or ping) against the socket's rate: pass, refuse (answer it with a refusal, or
+  // drop it), or close (already closing with 1008: do nothing more with it). Counted.
+  enum class Admission { pass, refuse, close };
+  Admission take_message();
 
   // Queue bytes: a complete frame or consecutive pieces of one, sent as they are. A broadcast
   // (a complete frame shared by many sockets) is compressed when deflate applies and waits for
@@ -116,6 +138,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   void do_write();
   void on_write(const boost::system::error_code& ec);
   void enqueue(Frame frame);
+  void queue_pong(std::string_view payload);
   void overflow();
   void notify_closed();
   void finish();  // close the socket now
@@ -134,7 +157,10 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   std::unique_ptr<WsHandler> handler_;
   std::vector<Frame> queue_;      // waiting for the next write
   std::vector<Frame> in_flight_;  // being written now
-  std::size_t queued_bytes_ = 0;  // bytes in queue_ and in_flight_
+  Frame pong_;                    // the one pong waiting for the next write (see the file comment)
+  std::size_t queued_bytes_ = 0;  // cost (cost_of) of queue_, in_flight_ and pong_
+  TokenBucket messages_;          // the message rate
+  AddressTicket ticket_;
   Clock::time_point last_activity_;
   Clock::time_point close_deadline_;
   State state_ = State::open;

@@ -8,14 +8,43 @@
 namespace cohort::presence {
 
 PresenceShard::PresenceShard(net::Reactor& reactor, std::chrono::milliseconds tick, Publish publish,
-                             std::size_t max_stretch)
-    : tick_(tick), max_stretch_(std::max<std::size_t>(max_stretch, 1)), publish_(std::move(publish)), timer_(reactor.context()) {}
+                             std::size_t max_stretch, PresenceLimits limits)
+    : limits_(limits),
+      tick_(tick),
+      max_stretch_(std::max<std::size_t>(max_stretch, 1)),
+      publish_(std::move(publish)),
+      timer_(reactor.context()) {}
 
-void PresenceShard::track(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta) {
+bool PresenceShard::fits(const TopicUsage& usage, std::ptrdiff_t entries, std::ptrdiff_t bytes) const {
+  if (entries > 0 && usage.entries + static_cast<std::size_t>(entries) > limits_.max_topic_entries) {
+    limits_.refused(net::Limit::presence_topic_entries);
+    return false;
+  }
+  if (bytes > 0 && usage.bytes + static_cast<std::size_t>(bytes) > limits_.max_topic_bytes) {
+    limits_.refused(net::Limit::presence_topic_bytes);
+    return false;
+  }
+  return true;
+}
+
+void PresenceShard::forget_if_empty(const std::string& topic) {
+  auto it = topics_.find(topic);
+  if (it != topics_.end() && it->second.keys.empty() && !it->second.dirty) topics_.erase(it);
+}
+
+bool PresenceShard::track(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta,
+                          std::size_t cost) {
   TopicState& t = topics_[topic];
+  if (!fits(t.usage, 1, static_cast<std::ptrdiff_t>(cost))) {
+    forget_if_empty(topic);
+    return false;
+  }
   add_join(t, key, meta);
-  t.keys[key].push_back({owner, std::move(meta)});
+  t.keys[key].push_back({owner, std::move(meta), cost});
+  t.usage.entries += 1;
+  t.usage.bytes += cost;
   mark(topic, t);
+  return true;
 }
 
 PresenceShard::Found PresenceShard::find(const std::string& topic, const std::string& key) {
@@ -26,19 +55,27 @@ PresenceShard::Found PresenceShard::find(const std::string& topic, const std::st
   return {&it->second, k};
 }
 
-void PresenceShard::update(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta) {
+bool PresenceShard::update(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta,
+                           std::size_t cost) {
   auto [state, k] = find(topic, key);
-  if (!state) return;
+  if (!state) return false;
   TopicState& t = *state;
   auto& metas = k->second;
   auto mine = std::stable_partition(metas.begin(), metas.end(), [&](const Meta& m) { return m.owner != owner; });
-  if (mine == metas.end()) return;  // owner tracks nothing under key
+  if (mine == metas.end()) return false;  // owner tracks nothing under key
+  std::size_t old_cost = 0;
+  for (auto m = mine; m != metas.end(); ++m) old_cost += m->cost;
+  auto replaced = static_cast<std::ptrdiff_t>(metas.end() - mine);
+  if (!fits(t.usage, 1 - replaced, static_cast<std::ptrdiff_t>(cost) - static_cast<std::ptrdiff_t>(old_cost))) return false;
   meta["phx_ref_prev"] = mine->meta["phx_ref"];
   for (auto m = mine; m != metas.end(); ++m) add_leave(t, key, m->meta);
   metas.erase(mine, metas.end());
   add_join(t, key, meta);
-  metas.push_back({owner, std::move(meta)});
+  metas.push_back({owner, std::move(meta), cost});
+  t.usage.entries = t.usage.entries + 1 - replaced;
+  t.usage.bytes = t.usage.bytes + cost - old_cost;
   mark(topic, t);
+  return true;
 }
 
 void PresenceShard::untrack(std::uint64_t owner, const std::string& topic, const std::string& key) {
@@ -53,6 +90,8 @@ void PresenceShard::untrack(std::uint64_t owner, const std::string& topic, const
       continue;
     }
     add_leave(t, key, m->meta);
+    t.usage.entries -= 1;
+    t.usage.bytes -= m->cost;
     m = metas.erase(m);
     changed = true;
   }
@@ -66,6 +105,11 @@ std::size_t PresenceShard::meta_count(const std::string& topic) const {
   std::size_t n = 0;
   for (const auto& [key, metas] : it->second.keys) n += metas.size();
   return n;
+}
+
+TopicUsage PresenceShard::usage(const std::string& topic) const {
+  auto it = topics_.find(topic);
+  return it == topics_.end() ? TopicUsage{} : it->second.usage;
 }
 
 void PresenceShard::add_join(TopicState& t, const std::string& key, const JsonObject& meta) {

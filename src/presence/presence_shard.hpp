@@ -11,6 +11,12 @@
 // topic costs per second (about kKeysPerTick per tick), however big it grows: a 10,000-key
 // room in a join storm publishes every 500 ms instead of flooding every socket every 50 ms.
 // A change to a small topic still waits at most one tick.
+// Limits (PresenceLimits; docs/security.md): a topic holds at most max_topic_entries metas and
+// max_topic_bytes of them (each meta costs entry_cost: its key, its serialized meta, its phx_ref
+// and the state's framing), so its presence_state always fits a joiner's outbound queue. A track
+// or update that would pass them is dropped here and counted (the Tracker refuses most of them
+// before they are posted, from its replica's usage; this is the bound that holds when several
+// reactors race). usage() tells the Tracker where a topic stands when its diff is published.
 // It must never touch another reactor's state: publishing is the Tracker's job.
 #pragma once
 
@@ -24,25 +30,53 @@
 #include <vector>
 
 #include "cohort/json.hpp"
+#include "net/limit_counters.hpp"
 #include "net/reactor.hpp"
 #include "pubsub/topic_table.hpp"
 
 namespace cohort::presence {
+
+// What one topic may hold (Config::presence_max_meta_bytes, presence_max_topic_entries, and half
+// of outbound_queue_limit), and where refusals are counted (null: not counted).
+struct PresenceLimits {
+  std::size_t max_entry_bytes = SIZE_MAX;  // key + serialized meta (without its phx_ref)
+  std::size_t max_topic_entries = SIZE_MAX;
+  std::size_t max_topic_bytes = SIZE_MAX;  // sum of entry_cost over the topic's metas
+  net::LimitCounters* counters = nullptr;
+  void refused(net::Limit limit) const {
+    if (counters) counters->refused(limit);
+  }
+};
+
+// A topic's metas and their cost in bytes (entry_cost).
+struct TopicUsage {
+  std::size_t entries = 0;
+  std::size_t bytes = 0;
+};
+
+// What one meta adds to a topic's presence_state: its key and meta (entry_bytes: key size +
+// serialized meta without phx_ref), the 16-character phx_ref with its member name, and the
+// state's framing around a key ({"key":{"metas":[...]}}).
+inline std::size_t entry_cost(std::size_t entry_bytes) { return entry_bytes + 48; }
 
 class PresenceShard {
  public:
   using Publish = std::function<void(const std::string& topic, std::shared_ptr<const JsonObject> diff)>;
 
   PresenceShard(net::Reactor& reactor, std::chrono::milliseconds tick, Publish publish,
-                std::size_t max_stretch = kDefaultMaxStretch);
+                std::size_t max_stretch = kDefaultMaxStretch, PresenceLimits limits = {});
 
-  // meta must already carry its "phx_ref".
-  void track(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta);
-  // Replaces owner's metas of key with meta (which carries the new phx_ref).
-  void update(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta);
+  // meta must already carry its "phx_ref"; cost: its entry_cost. false: refused by a limit.
+  bool track(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta,
+             std::size_t cost = 0);
+  // Replaces owner's metas of key with meta (which carries the new phx_ref). false: refused by
+  // a limit (the old metas stay).
+  bool update(std::uint64_t owner, const std::string& topic, const std::string& key, JsonObject meta,
+              std::size_t cost = 0);
   void untrack(std::uint64_t owner, const std::string& topic, const std::string& key);
 
   std::size_t meta_count(const std::string& topic) const;
+  TopicUsage usage(const std::string& topic) const;
   // How long a change to a topic of `keys` keys may wait: tick × min(max_stretch, ceil(keys / kKeysPerTick)), at least one tick.
   std::chrono::milliseconds period_for(std::size_t keys) const;
 
@@ -54,9 +88,11 @@ class PresenceShard {
   struct Meta {
     std::uint64_t owner;
     JsonObject meta;  // includes phx_ref
+    std::size_t cost = 0;
   };
   struct TopicState {
     std::unordered_map<std::string, std::vector<Meta>> keys;
+    TopicUsage usage;
     JsonObject joins;   // the diff gathered since the last tick
     JsonObject leaves;
     bool dirty = false;
@@ -74,7 +110,11 @@ class PresenceShard {
   void mark(const std::string& topic, TopicState& t);
   void arm(std::chrono::steady_clock::time_point when);
   void flush();
+  // Whether usage may change by (entries, bytes) within the limits; counts the refusal if not.
+  bool fits(const TopicUsage& usage, std::ptrdiff_t entries, std::ptrdiff_t bytes) const;
+  void forget_if_empty(const std::string& topic);
 
+  PresenceLimits limits_;
   std::chrono::milliseconds tick_;
   std::size_t max_stretch_;  // >= 1
   Publish publish_;

@@ -11,8 +11,9 @@
 namespace cohort::presence {
 
 struct Tracker::PerReactor {
-  PerReactor(net::Reactor& r, std::chrono::milliseconds tick, PresenceShard::Publish publish, std::size_t max_stretch)
-      : shard(r, tick, std::move(publish), max_stretch) {}
+  PerReactor(net::Reactor& r, std::chrono::milliseconds tick, PresenceShard::Publish publish, std::size_t max_stretch,
+             const PresenceLimits& limits)
+      : shard(r, tick, std::move(publish), max_stretch, limits) {}
   PresenceShard shard;
   std::unordered_map<std::string, ReplicaTopic, pubsub::StringHash, std::equal_to<>> replica;
   std::unordered_multimap<std::uint64_t, std::pair<std::string, std::string>> owned;  // owner → (topic, key)
@@ -30,13 +31,16 @@ const JsonObject& side_of(const JsonObject& diff, std::string_view side) {
 }  // namespace
 
 Tracker::Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick,
-                 std::size_t max_stretch)
-    : reactors_(reactors), pubsub_(pubsub), node_id_(node_id) {
+                 std::size_t max_stretch, PresenceLimits limits)
+    : reactors_(reactors), pubsub_(pubsub), node_id_(node_id), limits_(limits) {
   for (unsigned i = 0; i < reactors.size(); ++i)
     per_reactor_.push_back(std::make_unique<PerReactor>(
-        reactors.at(i), tick, [this](const std::string& topic, std::shared_ptr<const JsonObject> diff) {
-          publish(topic, std::move(diff));
-        }, max_stretch));
+        reactors.at(i), tick,
+        [this, i](const std::string& topic, std::shared_ptr<const JsonObject> diff) {
+          // On reactor i, inside its shard's flush: the usage after this diff.
+          publish(topic, std::move(diff), per_reactor_[i]->shard.usage(topic));
+        },
+        max_stretch, limits));
 }
 
 Tracker::~Tracker() = default;
@@ -55,22 +59,53 @@ std::string Tracker::new_ref() {
   return auth::encode_url(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
 }
 
+std::optional<std::size_t> Tracker::entry_bytes(std::string_view key, const JsonObject& meta) const {
+  std::size_t bytes = key.size() + json::serialize(meta).size();
+  if (bytes <= limits_.max_entry_bytes) return bytes;
+  limits_.refused(net::Limit::presence_meta_bytes);
+  return std::nullopt;
+}
+
+bool Tracker::room_for(PerReactor& per, std::string_view topic, std::size_t cost) const {
+  auto it = per.replica.find(topic);
+  if (it == per.replica.end()) return true;
+  const TopicUsage& u = it->second.usage;
+  if (u.entries + 1 > limits_.max_topic_entries) {
+    limits_.refused(net::Limit::presence_topic_entries);
+    return false;
+  }
+  if (u.bytes + cost > limits_.max_topic_bytes) {
+    limits_.refused(net::Limit::presence_topic_bytes);
+    return false;
+  }
+  return true;
+}
+
 std::string Tracker::track(std::uint64_t owner, std::string_view topic, std::string_view key, JsonObject meta) {
+  PerReactor& per = here();
+  auto bytes = entry_bytes(key, meta);
+  if (!bytes || !room_for(per, topic, entry_cost(*bytes))) return {};
   std::string ref = new_ref();
   meta["phx_ref"] = ref;
-  here().owned.emplace(owner, std::make_pair(std::string(topic), std::string(key)));
+  per.owned.emplace(owner, std::make_pair(std::string(topic), std::string(key)));
   unsigned o = net::owner_of(topic, reactors_.size());
   reactors_.at(o).post([shard = &per_reactor_[o]->shard, owner, t = std::string(topic), k = std::string(key),
-                        m = std::move(meta)]() mutable { shard->track(owner, t, k, std::move(m)); });
+                        m = std::move(meta), cost = entry_cost(*bytes)]() mutable {
+    shard->track(owner, t, k, std::move(m), cost);
+  });
   return ref;
 }
 
 std::string Tracker::update(std::uint64_t owner, std::string_view topic, std::string_view key, JsonObject meta) {
+  auto bytes = entry_bytes(key, meta);
+  if (!bytes) return {};
   std::string ref = new_ref();
   meta["phx_ref"] = ref;
   unsigned o = net::owner_of(topic, reactors_.size());
   reactors_.at(o).post([shard = &per_reactor_[o]->shard, owner, t = std::string(topic), k = std::string(key),
-                        m = std::move(meta)]() mutable { shard->update(owner, t, k, std::move(m)); });
+                        m = std::move(meta), cost = entry_cost(*bytes)]() mutable {
+    shard->update(owner, t, k, std::move(m), cost);
+  });
   return ref;
 }
 
@@ -168,17 +203,19 @@ std::vector<std::shared_ptr<const std::string>> Tracker::state_frame(std::string
   return {std::move(first), std::move(deflated), kDeflatedClose};
 }
 
-void Tracker::apply_everywhere(const std::string& topic, const std::shared_ptr<const JsonObject>& diff) {
+void Tracker::apply_everywhere(const std::string& topic, const std::shared_ptr<const JsonObject>& diff,
+                               std::optional<TopicUsage> usage) {
   Broadcast m;
   m.topic = topic;
   m.event = "presence_diff";
   m.payload = *diff;
   auto message = pubsub_.prepare(std::move(m));  // the frame is built once
   for (unsigned i = 0; i < reactors_.size(); ++i)
-    reactors_.at(i).post([per = per_reactor_[i].get(), pubsub = &pubsub_, topic, diff, message] {
+    reactors_.at(i).post([per = per_reactor_[i].get(), pubsub = &pubsub_, topic, diff, message, usage] {
       // Replica first, then sockets and watchers, in one handler: see tracker.hpp.
       auto& entry = per->replica[topic];
       apply_diff(entry.state, *diff);
+      if (usage) entry.usage = *usage;
       entry.encoded.reset();
       entry.deflated.reset();
       pubsub->deliver_here(*message);
@@ -187,14 +224,14 @@ void Tracker::apply_everywhere(const std::string& topic, const std::shared_ptr<c
     });
 }
 
-void Tracker::publish(const std::string& topic, std::shared_ptr<const JsonObject> diff) {
-  apply_everywhere(topic, diff);
+void Tracker::publish(const std::string& topic, std::shared_ptr<const JsonObject> diff, TopicUsage usage) {
+  apply_everywhere(topic, diff, usage);
   // Other nodes learn it from the cluster's replication, not from a PubSub broadcast.
   if (replicate_) replicate_(topic, std::move(diff));
 }
 
 void Tracker::apply_remote(const std::string& topic, std::shared_ptr<const JsonObject> diff) {
-  apply_everywhere(topic, diff);
+  apply_everywhere(topic, diff, std::nullopt);
 }
 
 }  // namespace cohort::presence

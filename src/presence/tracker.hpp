@@ -11,12 +11,19 @@
 // the change or the change itself, never neither. Presence watchers (watch()) are per reactor
 // too (watchers.hpp): the same handler tells them, right after the replica changed, so a
 // watcher's list is that replica and it follows the same diffs in the same order.
+// Limits (PresenceLimits, presence_shard.hpp): track() and update() refuse, returning no
+// phx_ref, a meta whose key + serialized meta is over max_entry_bytes, and track() one that
+// would pass the topic's entry or byte bound as this reactor's replica last saw the topic's
+// usage (this node's own entries; a cluster's other nodes count their own). The topic's owner
+// shard enforces the bounds exactly; a track that passed here and loses a race there is dropped
+// and counted. Every refusal is counted in net::LimitCounters.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,11 +40,13 @@ namespace cohort::presence {
 class Tracker final : public Presence {
  public:
   // max_stretch: the longest period of a big topic, in ticks (presence_shard.hpp).
+  // limits: what a meta and a topic may hold (none by default).
   Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::chrono::milliseconds tick,
-          std::size_t max_stretch = PresenceShard::kDefaultMaxStretch);
+          std::size_t max_stretch = PresenceShard::kDefaultMaxStretch, PresenceLimits limits = {});
   ~Tracker() override;
 
   std::uint64_t new_owner() override { return next_owner_.fetch_add(1, std::memory_order_relaxed); }
+  // Both return "" when refused by a limit (see the file comment).
   std::string track(std::uint64_t owner, std::string_view topic, std::string_view key, JsonObject meta) override;
   std::string update(std::uint64_t owner, std::string_view topic, std::string_view key, JsonObject meta) override;
   void untrack(std::uint64_t owner, std::string_view topic, std::string_view key) override;
@@ -73,6 +82,7 @@ class Tracker final : public Presence {
  private:
   struct ReplicaTopic {
     JsonObject state;
+    TopicUsage usage;  // this node's entries, as of the owner shard's last published diff
     mutable std::shared_ptr<const std::string> encoded;   // null until asked after a change
     mutable std::shared_ptr<const std::string> deflated;  // encoded, compressed (tail kept); same rule
   };
@@ -81,9 +91,15 @@ class Tracker final : public Presence {
   PerReactor& here() const;
   // encoded_state(topic) (passed as state) compressed, tail kept; shared until it changes.
   std::shared_ptr<const std::string> deflated_state(std::string_view topic, const std::string& state) const;
-  void publish(const std::string& topic, std::shared_ptr<const JsonObject> diff);
-  // Into every reactor's replica, then to its local subscribers (one post per reactor).
-  void apply_everywhere(const std::string& topic, const std::shared_ptr<const JsonObject>& diff);
+  void publish(const std::string& topic, std::shared_ptr<const JsonObject> diff, TopicUsage usage);
+  // Into every reactor's replica, then to its local subscribers (one post per reactor). usage:
+  // the topic's local usage after the diff (nothing for another node's diff).
+  void apply_everywhere(const std::string& topic, const std::shared_ptr<const JsonObject>& diff,
+                        std::optional<TopicUsage> usage);
+  // The entry size (key + serialized meta) if meta is within max_entry_bytes; counts a refusal.
+  std::optional<std::size_t> entry_bytes(std::string_view key, const JsonObject& meta) const;
+  // Whether the topic, as this reactor's replica knows it, has room for one more entry of cost.
+  bool room_for(PerReactor& here, std::string_view topic, std::size_t cost) const;
 
   net::ReactorSet& reactors_;
   pubsub::LocalPubSub& pubsub_;
@@ -91,6 +107,7 @@ class Tracker final : public Presence {
   std::atomic<std::uint64_t> next_owner_{1};
   std::atomic<std::uint64_t> next_ref_{1};
   std::vector<std::unique_ptr<PerReactor>> per_reactor_;
+  PresenceLimits limits_;
   Replicate replicate_;
 };
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <exception>
 
+#include "net/log_clip.hpp"
+
 namespace cohort::presence {
 
 std::shared_ptr<Watchers::Entry> Watchers::add(const std::string& topic, PresenceWatcher fn) {
@@ -35,9 +37,10 @@ void Watchers::call(const Entry& entry, std::string_view topic, const PresenceCh
   try {
     entry.fn(change);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: a presence watcher of %.*s threw: %s\n", static_cast<int>(topic.size()), topic.data(), e.what());
+    std::fprintf(stderr, "cohort: a presence watcher of %s threw: %s\n", net::log_clip(topic).c_str(),
+                 net::log_clip(e.what()).c_str());
   } catch (...) {
-    std::fprintf(stderr, "cohort: a presence watcher of %.*s threw\n", static_cast<int>(topic.size()), topic.data());
+    std::fprintf(stderr, "cohort: a presence watcher of %s threw\n", net::log_clip(topic).c_str());
   }
 }
 

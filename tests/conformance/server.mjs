@@ -23,6 +23,20 @@ const START_TIMEOUT_MS = 10_000; // a node that cannot bind or start within 10 s
 const STOP_TIMEOUT_MS = 8_000; // SIGTERM must finish well inside this (shutdown grace is 3 s)
 const TAIL_BYTES = 4_000; // how much server output a failure message quotes
 
+// The per-address connection limits (docs/security.md, "Limits per client") default to what one
+// household or office behind a NAT needs, and a test suite is not that: every client of every
+// test connects from 127.0.0.1, thousands within seconds (one HTTP request per connection). So
+// every node started here gets limits far above what a suite opens, unless the test gives the
+// flag itself (the security tests of those limits do). The limits stay on: every connection still
+// takes and returns its per-address slot.
+const SUITE_ARGS = { "--ip-max-connections": "100000", "--ip-connections-per-s": "100000", "--ip-connection-burst": "100000" };
+function withSuiteArgs(args) {
+  const extra = [];
+  for (const [flag, value] of Object.entries(SUITE_ARGS))
+    if (!args.some((a) => a === flag || a.startsWith(`${flag}=`))) extra.push(flag, value);
+  return [...extra, ...args];
+}
+
 let startFailure = null; // the first failed start: later starts fail at once instead of waiting again
 const liveChildren = new Set(); // children not yet known to have exited
 const dataDirs = new Set(); // temporary data dirs, removed at exit (a restart reuses one)
@@ -62,7 +76,7 @@ export function freePort() {
 }
 
 // Starts a node. port: 0 for any free port, or the port of a stopped node (see restart()).
-// args: extra flags, e.g. ["--max-frame", "4096"]. admin: true for an admin listener (or the
+// args: extra flags, e.g. ["--max-frame", "4096"] (plus SUITE_ARGS above, unless args set them). admin: true for an admin listener (or the
 // admin port of a stopped node). wrap: a command that runs the binary (e.g. ["prlimit",
 // "--fsize=1000000:unlimited"]); it must exec it, so that the child's pid is the node's.
 // Resolves once the node prints its listening line.
@@ -73,7 +87,7 @@ export async function startServer({ port = 0, args = [], dataDir = null, admin =
   dataDirs.add(dir);
   const adminPort = admin === true ? await freePort() : admin || null;
   const adminArgs = adminPort ? ["--admin-port", String(adminPort)] : [];
-  const argv = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, ...adminArgs, ...args];
+  const argv = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, ...adminArgs, ...withSuiteArgs(args)];
   const proc = wrap.length ? spawn(wrap[0], [...wrap.slice(1), bin, ...argv], { stdio: ["ignore", "pipe", "pipe"] })
     : spawn(bin, argv, { stdio: ["ignore", "pipe", "pipe"] });
   liveChildren.add(proc);

@@ -23,7 +23,9 @@ import { follower } from "../conformance/store_client.mjs";
 import { SECRET } from "../conformance/tokens.mjs";
 import { PUSH_TIMEOUT_MS, latencies, pipelinedWriter, recordingFollower, runCohort } from "./backup_load.mjs";
 
-const NODE_ARGS = ["--secret", SECRET, "--store-snapshot-every", "40"];
+// --socket-messages-per-s 0: each writer sends 800 ops a second from one socket, past a person's
+// rate (docs/security.md, "Limits per client").
+const NODE_ARGS = ["--secret", SECRET, "--store-snapshot-every", "40", "--socket-messages-per-s", "0"];
 const FILLER_KEYS = 5;
 const FILLER_OPS = 16;
 const BLOB_BYTES = 48 * 1024; // each filler op stores about twice this (op and patch)

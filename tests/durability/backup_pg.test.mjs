@@ -18,7 +18,9 @@ import { follower } from "../conformance/store_client.mjs";
 import { SECRET } from "../conformance/tokens.mjs";
 import { latencies, pipelinedWriter, recordingFollower } from "./backup_load.mjs";
 
-const NODE_ARGS = ["--secret", SECRET, "--store-snapshot-every", "40"];
+// --socket-messages-per-s 0: each writer sends 800 ops a second from one socket, past a person's
+// rate (docs/security.md, "Limits per client").
+const NODE_ARGS = ["--secret", SECRET, "--store-snapshot-every", "40", "--socket-messages-per-s", "0"];
 const TABLES = ["store_ops", "store_snapshots", "store_fences"];
 const FENCED_KEY = "doc:bk-pg-fenced"; // a fence row as a cluster's owner would leave it
 

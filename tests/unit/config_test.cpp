@@ -327,3 +327,45 @@ TEST_F(ConfigTest, URLErrorsHideThePassword) {
 
 }  // namespace
 }  // namespace cohort
+
+// The per-client limits (docs/security.md, "Limits per client"): defaults safe for the internet,
+// 0 turning the rates and the per-address count off, trusted proxies checked at start.
+namespace cohort {
+namespace {
+
+TEST_F(ConfigTest, PerClientLimits) {
+  Config d;
+  EXPECT_EQ(d.socket_messages_per_s, 100u);
+  EXPECT_EQ(d.socket_message_burst, 200u);
+  EXPECT_EQ(d.socket_max_channels, 100u);
+  EXPECT_EQ(d.socket_max_presences, 100u);
+  EXPECT_EQ(d.socket_max_pending_replies, 100u);
+  EXPECT_EQ(d.ip_max_connections, 256u);
+  EXPECT_EQ(d.ip_connections_per_s, 50u);
+  EXPECT_EQ(d.ip_connection_burst, 100u);
+  EXPECT_EQ(d.trusted_proxies, "");
+  EXPECT_EQ(d.presence_max_meta_bytes, 1024u);
+  EXPECT_EQ(d.presence_max_topic_entries, 20000u);
+  EXPECT_FALSE(d.validate());
+
+  Config off;
+  ASSERT_FALSE(load({"--socket-messages-per-s", "0", "--ip-max-connections", "0", "--ip-connections-per-s", "0",
+                     "--trusted-proxies", "127.0.0.1, 10.0.0.0/8, ::1"},
+                    off));
+  EXPECT_EQ(off.socket_messages_per_s, 0u);
+  EXPECT_EQ(off.ip_max_connections, 0u);
+  EXPECT_EQ(off.trusted_proxies, "127.0.0.1, 10.0.0.0/8, ::1");
+
+  Config burst;
+  EXPECT_ERROR_MENTIONS(load({"--socket-message-burst", "0"}, burst), "--socket-message-burst");
+  Config proxies;
+  EXPECT_ERROR_MENTIONS(load({"--trusted-proxies", "10.0.0.0/33"}, proxies), "trusted_proxies", "10.0.0.0/33");
+  Config meta;
+  EXPECT_ERROR_MENTIONS(load({"--max-frame", "4096", "--outbound-queue-limit", "8192", "--presence-max-meta-bytes", "8192"}, meta),
+                        "presence_max_meta_bytes", "outbound_queue_limit");
+  for (const char* flag : {"--socket-messages-per-s", "--ip-max-connections", "--trusted-proxies", "--presence-max-topic-entries"})
+    EXPECT_NE(std::string(serve_usage()).find(flag), std::string::npos) << flag;
+}
+
+}  // namespace
+}  // namespace cohort

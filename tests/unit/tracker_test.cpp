@@ -231,3 +231,121 @@ TEST(PresenceShardPeriod, ATrackerWithMaxStretchOneDeliversEverything) {
 
 }  // namespace
 }  // namespace cohort::presence
+
+// Presence limits (PresenceLimits, docs/security.md): an entry's size, a topic's entries and
+// bytes; refused tracks return no phx_ref and are counted; the owner shard holds the bound even
+// when tracks race past the replica's view.
+namespace cohort::presence {
+namespace {
+
+class TrackerLimitsTest : public ::testing::Test {
+ protected:
+  TrackerLimitsTest()
+      : reactors_(2), pubsub_(reactors_),
+        tracker_(reactors_, pubsub_, 1, 5ms, PresenceShard::kDefaultMaxStretch,
+                 PresenceLimits{.max_entry_bytes = 64, .max_topic_entries = 3, .max_topic_bytes = 1000,
+                                .counters = &counters_}) {
+    reactors_.start();
+    run([&] { pubsub_.subscribe("room:l", &sink_); });
+  }
+  ~TrackerLimitsTest() override {
+    run([&] { pubsub_.unsubscribe("room:l", &sink_); });
+    reactors_.stop();
+    reactors_.join();
+  }
+  template <class Fn>
+  auto run(Fn fn, unsigned reactor = 0) -> decltype(fn()) {
+    return test_support::run_on(reactors_.at(reactor), std::move(fn));
+  }
+  std::uint64_t refused(net::Limit l) const { return counters_.refusals_of(l); }
+  // Waits for diffs until the replica of reactor 0 holds n keys, then until reactor 1's does too
+  // (the same diff is posted there separately: a few round trips at most).
+  void until_keys(std::size_t n) {
+    while (run([&] { return tracker_.list("room:l").size(); }) != n) sink_.next();
+    auto deadline = std::chrono::steady_clock::now() + test_support::kReactorDeadline;
+    while (run([&] { return tracker_.list("room:l").size(); }, 1) != n)
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "reactor 1's replica never reached " << n << " keys";
+  }
+
+  net::LimitCounters counters_;
+  net::ReactorSet reactors_;
+  pubsub::LocalPubSub pubsub_;
+  Tracker tracker_;
+  DiffSink sink_;
+};
+
+TEST_F(TrackerLimitsTest, AnEntryOverTheSizeIsRefused) {
+  // key + serialized meta: "k" + {"s":"<60 x>"} is 1 + 68 bytes, over 64.
+  std::string ref = run([&] { return tracker_.track(1, "room:l", "k", {{"s", std::string(60, 'x')}}); });
+  EXPECT_EQ(ref, "");
+  EXPECT_EQ(refused(net::Limit::presence_meta_bytes), 1u);
+  std::string ok = run([&] { return tracker_.track(1, "room:l", "k", {{"s", "here"}}); });
+  EXPECT_EQ(ok.size(), 16u);
+  until_keys(1);
+  EXPECT_EQ(run([&] { return tracker_.update(1, "room:l", "k", {{"s", std::string(60, 'x')}}); }), "");
+  EXPECT_EQ(refused(net::Limit::presence_meta_bytes), 2u);
+}
+
+TEST_F(TrackerLimitsTest, ATopicPastItsEntriesRefusesAtOnceOnceTheReplicaKnows) {
+  for (int i = 0; i < 3; ++i)
+    ASSERT_NE(run([&] { return tracker_.track(1, "room:l", "u" + std::to_string(i), {}); }), "");
+  until_keys(3);
+  // Both reactors' replicas know the topic is full: refused before anything is posted.
+  EXPECT_EQ(run([&] { return tracker_.track(2, "room:l", "late", {}); }, 0), "");
+  EXPECT_EQ(run([&] { return tracker_.track(3, "room:l", "later", {}); }, 1), "");
+  EXPECT_EQ(refused(net::Limit::presence_topic_entries), 2u);
+  // A leave makes room.
+  run([&] { tracker_.untrack(1, "room:l", "u0"); });
+  until_keys(2);
+  EXPECT_NE(run([&] { return tracker_.track(2, "room:l", "late", {}); }), "");
+  until_keys(3);
+}
+
+TEST_F(TrackerLimitsTest, TheOwnerShardHoldsTheBoundWhenTracksRacePastTheReplica) {
+  // Five tracks in one handler: the replica has not heard of any of them yet, so all are posted;
+  // the owner keeps three and counts two.
+  run([&] {
+    for (int i = 0; i < 5; ++i) tracker_.track(1, "room:l", "r" + std::to_string(i), {});
+  });
+  until_keys(3);
+  EXPECT_EQ(refused(net::Limit::presence_topic_entries), 2u);
+  JsonObject list = run([&] { return tracker_.list("room:l"); });
+  EXPECT_TRUE(list.contains("r0") && list.contains("r1") && list.contains("r2"));
+}
+
+// Each entry costs key + serialized meta + 48: "bN" + {"s":"<280 z>"} is 2 + 288 bytes, cost
+// 338: two fit in 1000 bytes, not three.
+TEST(TrackerLimits, ATopicPastItsBytesIsRefused) {
+  net::ReactorSet reactors(1);
+  pubsub::LocalPubSub pubsub(reactors);
+  net::LimitCounters counters;
+  Tracker tracker(reactors, pubsub, 1, 5ms, PresenceShard::kDefaultMaxStretch,
+                  PresenceLimits{.max_entry_bytes = 400, .max_topic_entries = 100, .max_topic_bytes = 1000,
+                                 .counters = &counters});
+  DiffSink sink;
+  reactors.start();
+  auto run = [&](auto fn) { return test_support::run_on(reactors.at(0), fn); };
+  run([&] {
+    pubsub.subscribe("room:b", &sink);
+    return 0;
+  });
+  std::string meta(280, 'z');
+  std::vector<std::string> refs;
+  for (int i = 0; i < 3; ++i) refs.push_back(run([&] { return tracker.track(1, "room:b", "b" + std::to_string(i), {{"s", meta}}); }));
+  EXPECT_NE(refs[0], "");
+  EXPECT_NE(refs[1], "");
+  // The third was refused at once (if the replica already held the first two) or posted and
+  // dropped by the owner, before the tick that publishes the first two: counted either way.
+  while (run([&] { return tracker.list("room:b").size(); }) < 2) sink.next();
+  EXPECT_EQ(counters.refusals_of(net::Limit::presence_topic_bytes), 1u);
+  EXPECT_FALSE(run([&] { return tracker.list("room:b"); }).contains("b2"));
+  run([&] {
+    pubsub.unsubscribe("room:b", &sink);
+    return 0;
+  });
+  reactors.stop();
+  reactors.join();
+}
+
+}  // namespace
+}  // namespace cohort::presence
