@@ -7,31 +7,21 @@
 // cannot frame the node. Each test ends by checking a phoenix client (the bystander).
 import assert from "node:assert/strict";
 import http from "node:http";
-import { after, afterEach, before, test } from "node:test";
+import { before, test } from "node:test";
 
 import { connected, CONTEXT_OPTIONS, launchBrowser, WAIT_MS as PAGE_WAIT_MS } from "../browser/browser.mjs";
 import { bystander, ClientPool, deferred, withTimeout } from "../conformance/helpers.mjs";
 import { startServer } from "../conformance/server.mjs";
-import { exchange } from "./net_support.mjs";
+import { exchange, nodeWithBystander } from "./net_support.mjs";
 
 const browser = await launchBrowser();
 
 let server;
 let watcher;
 const pool = new ClientPool();
-const longLived = new ClientPool();
-
-before(async () => {
-  server = await startServer();
-  watcher = await bystander(longLived, server);
-});
-afterEach(async () => {
-  await pool.closeAll();
-  await watcher.check();
-});
-after(async () => {
-  await longLived.closeAll();
-  await server?.kill();
+nodeWithBystander(pool, () => startServer(), (s, w) => {
+  server = s;
+  watcher = w;
 });
 
 const LIVE_PAGES = ["/counter", "/list", "/dashboard", "/incident", "/quiz", "/board", "/polls"];

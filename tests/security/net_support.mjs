@@ -9,6 +9,9 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 
+import { after, afterEach, before } from "node:test";
+
+import { ClientPool, bystander } from "../conformance/helpers.mjs";
 import { rawHttp } from "../conformance/wire.mjs";
 
 // Splits a raw HTTP/1.1 answer into status, lower-cased headers and body.
@@ -70,4 +73,28 @@ async function upgradeExchange(port, path, headers, host = `127.0.0.1:${port}`) 
 export function assertRefused(r, status, what) {
   assert.equal(r.status, status, `${what}: status (answer: ${JSON.stringify(r.text.slice(0, 300))})`);
   assert.equal(typeof r.json?.error, "string", `${what}: a JSON {error} body (got ${JSON.stringify(r.body.slice(0, 200))})`);
+}
+
+// One node for the whole test file, and a bystander on it that must still be served after every
+// test (a ping reply and a broadcast round trip): start() makes the node, use(server, watcher)
+// hands both to the file. pool's clients are closed after each test; everything at the end.
+// socketOpts go to the bystander's Socket (e.g. a wss transport).
+export function nodeWithBystander(pool, start, use, socketOpts = {}) {
+  const longLived = new ClientPool();
+  let server;
+  let watcher;
+  before(async () => {
+    server = await start();
+    watcher = await bystander(longLived, server, undefined, socketOpts);
+    use(server, watcher);
+  });
+  afterEach(async () => {
+    await pool.closeAll();
+    await watcher.check();
+  });
+  after(async () => {
+    await pool.closeAll();
+    await longLived.closeAll();
+    await server?.kill();
+  });
 }

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import http from "node:http";
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Socket } from "phoenix";
 import WebSocket from "ws";
 
@@ -19,26 +19,16 @@ import { launchBrowser, WAIT_MS as PAGE_WAIT_MS } from "../browser/browser.mjs";
 import { bystander, ClientPool, deferred, uniq, WAIT_MS, withTimeout } from "../conformance/helpers.mjs";
 import { cohortBin, startServer } from "../conformance/server.mjs";
 import { bearer } from "../conformance/tokens.mjs";
-import { assertRefused, exchange, upgrade } from "./net_support.mjs";
+import { assertRefused, exchange, nodeWithBystander, upgrade } from "./net_support.mjs";
 
 const browser = await launchBrowser(["--host-resolver-rules=MAP rebind.test 127.0.0.1, MAP attacker.test 127.0.0.1"]);
 
 let server; // defaults: no public URL, no allowed lists, check_origin on
 let watcher;
 const pool = new ClientPool();
-const longLived = new ClientPool();
-
-before(async () => {
-  server = await startServer();
-  watcher = await bystander(longLived, server);
-});
-afterEach(async () => {
-  await pool.closeAll();
-  await watcher.check();
-});
-after(async () => {
-  await longLived.closeAll();
-  await server?.kill();
+nodeWithBystander(pool, () => startServer(), (s, w) => {
+  server = s;
+  watcher = w;
 });
 
 describe("Host", () => {

@@ -7,29 +7,19 @@
 // admin listener only. After each test a phoenix client (the bystander) proves the node still
 // serves its other clients.
 import assert from "node:assert/strict";
-import { after, afterEach, before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 
 import { bystander, ClientPool, deferred, uniq, WAIT_MS, withTimeout } from "../conformance/helpers.mjs";
 import { startServer } from "../conformance/server.mjs";
 import { bearer } from "../conformance/tokens.mjs";
-import { assertRefused, exchange, upgrade } from "./net_support.mjs";
+import { assertRefused, exchange, nodeWithBystander, upgrade } from "./net_support.mjs";
 
 let server;
 let watcher;
 const pool = new ClientPool();
-const longLived = new ClientPool();
-
-before(async () => {
-  server = await startServer({ admin: true });
-  watcher = await bystander(longLived, server);
-});
-afterEach(async () => {
-  await pool.closeAll();
-  await watcher.check();
-});
-after(async () => {
-  await longLived.closeAll();
-  await server?.kill();
+nodeWithBystander(pool, () => startServer({ admin: true }), (s, w) => {
+  server = s;
+  watcher = w;
 });
 
 // With an API token that may publish anywhere: what is refused here is refused for its route.

@@ -17,13 +17,13 @@ import https from "node:https";
 import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
-import { after, afterEach, before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 
 import { connected, CONTEXT_OPTIONS, launchBrowser, WAIT_MS as PAGE_WAIT_MS } from "../browser/browser.mjs";
 import { bystander, ClientPool, collectEvents, deferred, push, uniq, WAIT_MS, withTimeout } from "../conformance/helpers.mjs";
 import { freePort, startServer } from "../conformance/server.mjs";
-import { parseResponse } from "./net_support.mjs";
+import { nodeWithBystander, parseResponse } from "./net_support.mjs";
 import { rawHttp } from "../conformance/wire.mjs";
 
 // ---- the throwaway certificate ---------------------------------------------------------------
@@ -57,28 +57,23 @@ let server;
 let redirectPort;
 let watcher;
 const pool = new ClientPool();
-const longLived = new ClientPool();
-
-before(async () => {
+// The node serves TLS with a redirect port. --socket-messages-per-s 0: the burst test sends
+// 2,000 messages from one socket at once, far past a person's rate (docs/security.md, "Limits
+// per client").
+async function startTlsNode() {
   redirectPort = await freePort();
-  server = await startServer({
+  const node = await startServer({
     admin: true,
-    // --socket-messages-per-s 0: the burst test sends 2,000 messages from one socket at once, far
-    // past a person's rate (docs/security.md, "Limits per client").
     args: ["--tls-cert", certFile, "--tls-key", keyFile, "--tls-redirect-port", String(redirectPort), "--socket-messages-per-s", "0"],
   });
-  assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/, "the node prints https://");
-  assert.match(server.wsUrl, /^wss:\/\//);
-  watcher = await bystander(longLived, server, undefined, SOCKET_OPTS);
-});
-afterEach(async () => {
-  await pool.closeAll();
-  await watcher.check();
-});
-after(async () => {
-  await longLived.closeAll();
-  await server?.kill();
-});
+  assert.match(node.url, /^https:\/\/127\.0\.0\.1:\d+$/, "the node prints https://");
+  assert.match(node.wsUrl, /^wss:\/\//);
+  return node;
+}
+nodeWithBystander(pool, startTlsNode, (s, w) => {
+  server = s;
+  watcher = w;
+}, SOCKET_OPTS);
 
 // GET over https trusting the test certificate.
 function httpsGet(url, headers = {}) {
