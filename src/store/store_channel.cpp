@@ -93,12 +93,14 @@ class StoreChannel final : public Channel {
   }
 
  private:
-  // Sets actor_ from the signed token (join param "token", else the socket's connect param); no
-  // token leaves it anonymous. Answers the join error when a token is there but not valid.
+  // Sets actor_ from the signed token (join param "token", else the socket's connect param, else
+  // the authToken the official client sends as a WebSocket subprotocol); no token leaves it
+  // anonymous. Answers the join error when a token is there but not valid.
   std::optional<JsonObject> identify(const Json& params, ChannelContext& ctx) {
     const Json* token = field(params, "token");
     if (!token)
       if (const Json* connect_params = ctx.assigns().if_contains("params")) token = field(*connect_params, "token");
+    if (!token) token = ctx.assigns().if_contains("auth_token");
     if (!token || !token->is_string() || token->get_string().empty()) return std::nullopt;
     auto verified = signer_.verify(token->get_string(), TokenKind::socket);
     if (!verified.claims) return JsonObject{{"reason", "unauthorized"}, {"detail", verified.error}};

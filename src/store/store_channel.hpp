@@ -4,10 +4,10 @@
 //   join {since?, token?} → ok {version, state, locks} or {version, patches: [{from,to,ops}], locks};
 //                            error {reason} (unknown_store, unauthorized, forbidden, not_found,
 //                            too_many_keys, future_version, ...)
-//   push "op" {name, args?, expect_version?} → ok {version} | error {reason, version, ...}
+//   push "op" {name, args?, op_id?, expect_version?} → ok {version} | error {reason, version, ...}
 //   broadcasts: "patch" {from, to, ops}, "lock" / "unlock" {path, holder, reason, expires_in_ms?}
 // The actor comes from a signed token of kind socket (join param "token", else the socket's connect param
-// "token"); no token means an anonymous actor with no roles. This is the edge where a client's
+// "token", else the connect assign "auth_token": the official client's authToken); no token means an anonymous actor with no roles. This is the edge where a client's
 // request meets the kind's permissions: a join its StoreKind::can_join refuses is answered
 // {"reason": "forbidden", "key"} before the key is touched; a join of a key that does not exist
 // (nothing stored) by a joiner its StoreKind::can_create does not allow is answered

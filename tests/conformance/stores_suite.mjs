@@ -141,6 +141,14 @@ export function storesSuite(title, storageArgs = () => []) {
       assert.equal(j.status, "error");
       assert.equal(j.response.reason, "unauthorized");
       forged.leave();
+      // The socket token may also travel as the official client's authToken (a WebSocket
+      // subprotocol, kept out of URLs and logs); a forged one is refused the same way.
+      const viaAuth = await pool.connected(server, { authToken: socketToken({ sub: "ed", roles: ["editor"] }) });
+      const edCh = viaAuth.channel(`store:${key}`, {});
+      assert.equal((await joinResult(edCh)).status, "ok");
+      assert.equal((await push(edCh, "op", { name: "incr", args: { counter: "n" } })).status, "ok", "editor by authToken");
+      const badAuth = await pool.connected(server, { authToken: socketToken({ sub: "eve", roles: ["editor"] }, { secret: "not-the-secret-but-just-as-long-as-one" }) });
+      assert.equal((await joinResult(badAuth.channel(`store:${key}`, {}))).response.reason, "unauthorized");
       // The owner: whoever claims first; only the owner transfers ownership.
       const owner = await follower(pool, server, key, { claims: { sub: "olga" } });
       assert.equal((await owner.op("claim")).status, "ok");
