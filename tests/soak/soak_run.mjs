@@ -90,6 +90,8 @@ async function startEnvironment(mode, extra) {
   }
   const pgDir = path.join(os.tmpdir(), `cohort-soak-pg-${process.pid}-${Date.now()}`);
   const pgUrl = execFileSync(fixture, ["start", pgDir], { encoding: "utf8", timeout: 30_000 }).trim();
+  const leftover = () => fs.existsSync(pgDir) && execFileSync(fixture, ["stop", pgDir], { timeout: 30_000 });
+  process.on("exit", leftover); // an interrupted run (the CLI exits on SIGINT / SIGTERM) leaves no server
   const env = { pgDir, redis: await startRedis(), nodes: [] };
   const args = [...NODE_ARGS, ...CLUSTER_ARGS, "--cluster", env.redis.url, "--storage", pgUrl, ...extra];
   for (let i = 0; i < 2; i++) env.nodes.push(await startServer({ args, admin: true }));
@@ -98,6 +100,7 @@ async function startEnvironment(mode, extra) {
     await env.redis.kill();
     execFileSync(fixture, ["stop", pgDir], { timeout: 30_000 });
     fs.rmSync(pgDir, { recursive: true, force: true });
+    process.off("exit", leftover);
   };
   return env;
 }

@@ -19,6 +19,8 @@ const opt = (name, fallback) => {
 };
 process.env.COHORT_BIN ??= path.resolve(opt("bin", "build/cohort"));
 const { soak } = await import("../../tests/soak/soak_run.mjs");
+// Ctrl-C or a kill: exit through the 'exit' handlers, which stop every node, Redis and PostgreSQL.
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
 const started = Date.now();
 const report = await soak({
