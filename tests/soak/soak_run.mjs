@@ -44,7 +44,8 @@ export async function soak({ mode = "single", seconds = 60, seed = 1, log = () =
   const run = `${seed}-${Date.now().toString(36)}`;
   const env = await startEnvironment(mode, nodeArgs);
   const report = newReport(mode, seconds, seed);
-  const problem = (what) => report.problems.length < 50 && report.problems.push(what);
+  // Problems past the 50th are counted, not kept: the report stays readable.
+  const problem = (what) => (report.problems.length < 50 ? report.problems.push(what) : report.moreProblems++);
   const closers = [];
   const track = (fn) => closers.push(fn);
   const sampler = sampleRss(env, report);
@@ -76,7 +77,7 @@ function newReport(mode, seconds, seed) {
     presence: { members: 0, churn: 0 },
     lost: 0, duplicated: 0, diverged: 0, followerRejoins: 0, followerGaps: 0, unfinished: 0,
     rss: { before: [], peak: [], after: [] },
-    problems: [],
+    problems: [], moreProblems: 0,
   };
 }
 
@@ -300,11 +301,25 @@ async function checkWriter(checker, w, report, problem) {
   }
 }
 
+// The checker is a client like any other: past the node's per-socket message rate its join is
+// refused rate_limited, and it waits for its bucket to refill (about a second) and asks again.
 async function storedState(checker, key, problem) {
+  for (let attempt = 0; ; attempt++) {
+    const reply = await joinOnce(checker, key);
+    if (reply.error?.reason !== "rate_limited" || attempt >= 30) return loaded(key, reply, problem);
+    await sleep(1000);
+  }
+}
+
+async function joinOnce(checker, key) {
   const channel = checker.channel(`store:${key}`, { token: socketToken({ sub: "checker", roles: ["editor"] }) });
   const reply = await new Promise((resolve) => channel.join(10_000)
     .receive("ok", (resp) => resolve(resp)).receive("error", (e) => resolve({ error: e })).receive("timeout", () => resolve({ error: "timeout" })));
   channel.leave();
+  return reply;
+}
+
+function loaded(key, reply, problem) {
   if (reply.error) {
     problem(`${key}: does not load: ${JSON.stringify(reply.error)}`);
     return null;

@@ -38,5 +38,6 @@ console.log(`faults: ${JSON.stringify(report.faults)}; abuse: ${JSON.stringify(r
 console.log(`lost ${report.lost}, duplicated ${report.duplicated}, diverged ${report.diverged}, unfinished ${report.unfinished}`);
 console.log(`RSS before ${mib(report.rss.before)}, peak ${mib(report.rss.peak)}, after ${mib(report.rss.after)}`);
 for (const p of report.problems) console.log(`problem: ${p}`);
+if (report.moreProblems) console.log(`and ${report.moreProblems} more problems`);
 console.log(`RESULT ${JSON.stringify(report)}`);
 process.exit(report.problems.length ? 1 : 0);
