@@ -8,6 +8,8 @@
 #include "cluster/redis_link.hpp"
 
 #include <gtest/gtest.h>
+
+#include "reactor_support.hpp"
 #include <hiredis/hiredis.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -119,12 +121,7 @@ class RedisLinkTest : public ::testing::Test {
 
   template <class Fn>
   void on_reactor(Fn fn) {
-    std::promise<void> done;
-    reactors_.at(0).post([&] {
-      fn();
-      done.set_value();
-    });
-    ASSERT_EQ(done.get_future().wait_for(kDeadline), std::future_status::ready);
+    test_support::run_on(reactors_.at(0), [&] { fn(); });
   }
   // A command's reply, waited for.
   RedisValue call(std::initializer_list<std::string_view> args) {
@@ -257,12 +254,7 @@ class RedisAuthTest : public ::testing::Test {
 
   template <class Fn>
   void run(Fn fn) {
-    std::promise<void> done;
-    reactors_.at(0).post([&] {
-      fn();
-      done.set_value();
-    });
-    ASSERT_EQ(done.get_future().wait_for(kDeadline), std::future_status::ready);
+    test_support::run_on(reactors_.at(0), [&] { fn(); });
   }
   // A started link authenticating as auth; returns its index.
   std::size_t link(RedisAuth auth, RedisLink::Mode mode = RedisLink::Mode::command) {
