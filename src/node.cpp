@@ -21,6 +21,7 @@
 #include "channels/channel_socket.hpp"
 #include "cluster/cluster.hpp"
 #include "cluster/cluster_stores.hpp"
+#include "net/client_json.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
 #include "net/reactor.hpp"
@@ -128,6 +129,7 @@ struct Node::Impl {
     line("slow_consumer_closes_total", load(m.slow_consumer_closes));
     line("protocol_closes_total", load(m.protocol_closes));
     line("tls_handshake_failures_total", load(m.tls_handshake_failures));
+    body += net::parser_refusals_text();
     if (cluster) body += "cohort_cluster_node_id " + std::to_string(cluster->node_id()) + "\n" + cluster->counters().text();
     return body;
   }
