@@ -53,22 +53,24 @@ std::optional<Request> parse(std::string_view bytes, std::size_t chunk, std::uin
   parser.eager(true);
   std::string pending;
   boost::beast::error_code ec;
+  // As Beast's read loop: put() what has arrived and is not consumed yet, read more when it
+  // needs more, put_eof() when the peer has closed (never put() an empty buffer).
   while (!parser.is_done()) {
     std::size_t take = std::min(chunk, bytes.size());
     pending.append(bytes.substr(0, take));
     bytes.remove_prefix(take);
+    if (take == 0 && (ec == http::error::need_more || pending.empty())) {  // the peer closed
+      if (!parser.got_some()) return std::nullopt;  // before a request
+      parser.put_eof(ec);
+      why = ec;
+      if (ec || !parser.is_done()) return std::nullopt;
+      break;
+    }
+    ec = {};
     std::size_t used = parser.put(boost::asio::buffer(pending), ec);
     pending.erase(0, used);
-    if (ec == http::error::need_more) {
-      if (take == 0) {
-        if (!parser.got_some()) return std::nullopt;  // the connection closed before a request
-        parser.put_eof(ec);
-        if (ec || !parser.is_done()) return std::nullopt;
-      }
-      ec = {};
-      continue;
-    }
-    if (ec || (used == 0 && take == 0)) {
+    if (!ec && used == 0 && take == 0) ec = http::error::need_more;  // no progress: wait for EOF
+    if (ec && ec != http::error::need_more) {
       why = ec;
       return std::nullopt;
     }

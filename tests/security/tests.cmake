@@ -7,3 +7,8 @@ cohort_node_tests(${CMAKE_CURRENT_LIST_DIR} security 120 security)
 if(TEST security_csrf)
   set_tests_properties(security_csrf PROPERTIES RESOURCE_LOCK chromium)
 endif()
+# Attacks that also run against the ASan+UBSan node in scripts/test's sanitizer stage (label
+# asan, beside every conformance test): the parsers' refusals are where memory bugs would hide.
+if(TEST security_parsers)
+  set_tests_properties(security_parsers PROPERTIES LABELS "security;asan")
+endif()
