@@ -10,6 +10,11 @@
 //  - every error names a file and a line within the sources (0 = the whole file);
 //  - a template that links renders against kAssigns: full, then a diff of every assign, then
 //    to HTML, and a second full render equals the first.
+// Rendering is only tried for templates at most kRenderDepth sections deep: nested sections
+// over the same list repeat at every level (mustache looks names up outward), so the work is
+// the list's length to the power of the depth — 2^64 here at the parser's depth limit. That is
+// a template's own cost, like nested loops in code, not an input the node takes from clients.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,6 +31,8 @@ namespace {
 using namespace cohort;
 using namespace cohort::live;
 
+constexpr std::size_t kRenderDepth = 10;  // see the file comment
+
 // Values of every kind, lists of objects with ids (keyed sections), nesting, unsafe URLs.
 constexpr std::string_view kAssigns = R"json({
   "a": [{"id": 1, "b": "x", "c": [1, 2]}, {"id": 2, "b": "<y>", "c": []}],
@@ -36,6 +43,13 @@ constexpr std::string_view kAssigns = R"json({
 struct Host final : ComponentHost {
   int place(std::string_view, const Json&) override { return 1; }
 };
+
+std::size_t section_depth(const Node& node) {
+  std::size_t deepest = 0;
+  for (const auto& d : node.dynamics)
+    if (d.body) deepest = std::max(deepest, 1 + section_depth(*d.body));
+  return deepest;
+}
 
 int line_count(std::string_view s) {
   int n = 1;
@@ -71,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Host host;
   for (const char* name : kNames) {
     const Template* t = set.find(name);
-    if (!t) continue;
+    if (!t || section_depth(t->root()) > kRenderDepth) continue;
     Rendering r(*t);
     JsonObject full = r.render_full(assigns, &host);
     r.render_diff(assigns, all, &host);
