@@ -184,6 +184,12 @@ const std::vector<Setting>& settings() {
       number<std::uint16_t>("admin_port", "serve /metrics, /metrics/live and /healthz on admin_host:admin_port; the main port never serves /metrics openly (default 0 = none)",
                             &Config::admin_port, 0, 65535),
       text("admin_host", "address of the admin listener (default 127.0.0.1)", &Config::admin_host),
+      number<std::uint32_t>("json_max_depth", "deepest nesting of JSON a client may send; deeper is refused (default 64)",
+                            &Config::json_max_depth, 8, 1024),
+      number<std::size_t>("json_max_bytes", "largest JSON text a client may send; larger is refused (default 1048576)",
+                          &Config::json_max_bytes, 64, std::size_t{1} << 30),
+      number<std::uint32_t>("form_max_depth", "most brackets in one live form field name, a[b][c] is 2 (default 32)",
+                            &Config::form_max_depth, 1, 256),
       number<std::uint32_t>("store_max_depth", "deepest nesting a store state may reach; also used to load it (default 32)",
                             &Config::store_max_depth, 4, 512),
       number<std::uint32_t>("store_max_string_bytes", "longest string a store op may write (default 65536)",
@@ -252,6 +258,10 @@ std::optional<std::string> load_file(const std::string& path, Config& c) {
   return std::nullopt;
 }
 
+// Levels around a store op's value in the message that carries it: the message array, its
+// payload, the op's args, and room for the containers an op's handler wraps a value in.
+constexpr std::uint32_t kOpEnvelopeDepth = 8;
+
 }  // namespace
 
 unsigned Config::reactor_count() const {
@@ -277,6 +287,13 @@ std::optional<std::string> Config::validate() const {
     return "tls_redirect_port redirects plain HTTP to https://: it needs tls_cert and tls_key";
   if (tls_redirect_port && tls_redirect_port == port)
     return "tls_redirect_port (" + std::to_string(tls_redirect_port) + ") must differ from port";
+  if (json_max_depth < store_max_depth + kOpEnvelopeDepth)
+    return "json_max_depth (" + std::to_string(json_max_depth) + ") must be at least store_max_depth (" +
+           std::to_string(store_max_depth) + ") + " + std::to_string(kOpEnvelopeDepth) +
+           ": a client could not send an op writing the deepest state a store accepts";
+  if (form_max_depth + 2 > json_max_depth)
+    return "form_max_depth (" + std::to_string(form_max_depth) + ") must be below json_max_depth (" +
+           std::to_string(json_max_depth) + ") - 1: a decoded form must fit the JSON depth the node accepts";
   net::OriginPolicy policy;
   if (auto err = net::OriginPolicy::build(*this, !tls_cert.empty(), policy)) return err;
   net::TrustedProxies proxies;

@@ -21,6 +21,7 @@
 #include "channels/channel_socket.hpp"
 #include "cluster/cluster.hpp"
 #include "cluster/cluster_stores.hpp"
+#include "net/client_json.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
 #include "net/reactor.hpp"
@@ -152,6 +153,7 @@ struct Node::Impl {
       if (limit.refuses) body += "cohort_limit_refusals_total" + label + std::to_string(load(m.limits.refusals[l])) + "\n";
       if (limit.closes) body += "cohort_limit_closes_total" + label + std::to_string(load(m.limits.closes[l])) + "\n";
     }
+    body += net::parser_refusals_text();
     if (cluster) body += "cohort_cluster_node_id " + std::to_string(cluster->node_id()) + "\n" + cluster->counters().text();
     return body;
   }

@@ -166,6 +166,22 @@ struct Config {
   std::uint16_t admin_port = 0;
   std::string admin_host = "127.0.0.1";
 
+  // ---- Parsers: what one piece of client input may cost to parse (docs/security.md) ----
+  // Every JSON text a client sends (Phoenix messages on /socket and /live, live event payloads,
+  // JSON bodies of HTTP routes) is parsed within these; past them it is refused with a reason
+  // that names the setting (a socket is closed with 1007, 1009 for size; HTTP answers 400 or
+  // 413) and counted in /metrics (cohort_parser_refusals_total).
+  // Nesting of arrays and objects: twice a store state's default depth, room for the message
+  // around an op's value. A JSON value is copied and destroyed recursively, so this bounds the
+  // stack a client can make the node use.
+  std::uint32_t json_max_depth = 64;
+  // One JSON text, in bytes (a parse allocates several times its size); also bounded by
+  // max_frame on WebSockets and HTTP bodies.
+  std::size_t json_max_bytes = 1 << 20;
+  // Brackets in one field name of a live form (user[address][city] is 2): each one is a level
+  // of the decoded value. Rack's default, 32; real forms use two or three.
+  std::uint32_t form_max_depth = 32;
+
   // ---- What a store accepts, and therefore what it must load again (docs/stores.md) ----
   // Every op's arguments and every value it writes are checked against these; the same limits
   // are used when snapshots and op logs are read back, so an accepted op always loads again.

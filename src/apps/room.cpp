@@ -1,7 +1,6 @@
 // room.cpp — the example room channel and the HTTP broadcast API: see room.hpp.
 #include "apps/room.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <ctime>
 #include <optional>
@@ -9,6 +8,7 @@
 
 #include "auth/api_auth.hpp"
 #include "cohort/node.hpp"
+#include "net/client_json.hpp"
 
 namespace cohort::apps {
 
@@ -69,7 +69,10 @@ class RoomChannel final : public Channel {
 // (decoded: "room%3Alobby" is "room:lobby"). Needs Authorization: Bearer <api token> with role
 // "publish" whose topic patterns (if any) allow the topic (401 without a valid token, 403 without
 // the role or topic). Reserved events (phx_*, presence_*) and store topics are refused with 403.
-HttpResponse broadcast_api(PubSub& pubsub, const TokenSigner& signer, const HttpRequest& req) {
+// The body is parsed within the node's parser limits: 400 for malformed or too deep JSON, 413
+// for JSON over json_max_bytes (a body over max_frame never gets here: 413 from net).
+HttpResponse broadcast_api(PubSub& pubsub, const TokenSigner& signer, const net::ParserLimits& limits,
+                           const HttpRequest& req) {
   std::string topic = req.param("topic");
   if (auto refused = auth::refuse_api_call(req, signer, "publish", topic)) return std::move(*refused);
   if (topic.empty()) return HttpResponse::json(400, JsonObject{{"error", "missing topic: POST /api/broadcast/<topic>"}});
@@ -81,9 +84,11 @@ HttpResponse broadcast_api(PubSub& pubsub, const TokenSigner& signer, const Http
     return HttpResponse::json(403, JsonObject{{"error", "event '" + event + "' is reserved to the server"}});
   if (topic.starts_with("store:"))
     return HttpResponse::json(403, JsonObject{{"error", "store topics carry the store's own patches: send an op"}});
-  boost::system::error_code ec;
-  Json body = json::parse(req.body, ec);
-  if (ec) return HttpResponse::json(400, JsonObject{{"error", "body is not valid JSON: " + ec.message()}});
+  net::ClientJson parsed = net::parse_client_json(req.body, limits);
+  if (!parsed)
+    return HttpResponse::json(parsed.refusal == net::JsonRefusal::too_big ? 413 : 400,
+                              JsonObject{{"error", "body refused: " + parsed.reason}});
+  Json& body = parsed.value;
   Json payload = body;
   if (body.is_object())
     if (auto* p = body.get_object().if_contains("payload")) payload = *p;
@@ -106,8 +111,9 @@ void install_room(Node& node) {
       })
       .channel("room:*", [] { return std::make_unique<RoomChannel>(); })
       .channel("store:*", node.store_channels());
-  node.route("POST", "/api/broadcast/:topic", [&pubsub = node.pubsub(), &signer = node.signer()](const HttpRequest& req) {
-    return broadcast_api(pubsub, signer, req);
+  node.route("POST", "/api/broadcast/:topic", [&pubsub = node.pubsub(), &signer = node.signer(),
+                                               limits = net::parser_limits(node.config())](const HttpRequest& req) {
+    return broadcast_api(pubsub, signer, limits, req);
   });
 }
 

@@ -235,16 +235,17 @@ void ChannelSocket::send_broadcast(const net::Frame& frame) {
   if (connection_) connection_->send(frame, /*broadcast=*/true);
 }
 
-void ChannelSocket::reject(std::string_view reason) {
+void ChannelSocket::reject(const DecodeError& error) {
   if (connection_) {
     connection_->net().metrics.protocol_closes.fetch_add(1, std::memory_order_relaxed);
-    connection_->close(net::ws::CloseCode::invalid_payload, reason);
+    connection_->close(error.too_big ? net::ws::CloseCode::too_big : net::ws::CloseCode::invalid_payload, error.reason);
   }
 }
 
 void ChannelSocket::on_message(Opcode op, std::string_view payload) {
   InMessage message;
-  auto error = op == Opcode::text ? decode_text(payload, message) : decode_binary(payload, message);
+  const net::ParserLimits limits = connection_ ? net::parser_limits(connection_->net().config) : net::ParserLimits{};
+  auto error = op == Opcode::text ? decode_text(payload, message, limits) : decode_binary(payload, message);
   if (error) return reject(*error);
   auto admission = connection_ ? connection_->take_message() : net::WsConnection::Admission::pass;
   if (admission == net::WsConnection::Admission::close) return;  // closing with 1008

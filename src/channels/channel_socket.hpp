@@ -82,7 +82,8 @@ class ChannelSocket final : public net::WsHandler {
   void handle_leave(JoinedChannel& channel, const InMessage& message);
   void handle_event(JoinedChannel& channel, const InMessage& message);
   void reply(const InMessage& message, std::string_view status, const Json& response);
-  void reject(std::string_view reason);  // close the socket: the frame cannot be answered
+  // Closes the socket: the frame cannot be answered (1007; 1009 for one too big to parse).
+  void reject(const DecodeError& error);
   // Ends a channel: terminate(reason), unsubscribe, forget. Returns its join_ref JSON.
   std::string remove(JoinedChannel& channel, std::string_view reason);
   JoinedChannel* find(std::string_view topic);

@@ -1,7 +1,6 @@
 // serializer.cpp — Phoenix Channels V2 encoding: see serializer.hpp.
 #include "channels/serializer.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace cohort::channels {
@@ -61,17 +60,17 @@ std::string ref_json(const std::optional<std::string>& ref) {
   return out;
 }
 
-std::optional<std::string> decode_text(std::string_view text, InMessage& out) {
-  boost::system::error_code ec;
-  Json doc = json::parse(text, ec);
-  if (ec) return "malformed JSON: " + ec.message();
-  if (!doc.is_array()) return std::string("a message must be a JSON array [join_ref, ref, topic, event, payload]");
+std::optional<DecodeError> decode_text(std::string_view text, InMessage& out, const net::ParserLimits& limits) {
+  net::ClientJson parsed = net::parse_client_json(text, limits);
+  if (!parsed) return DecodeError{std::move(parsed.reason), parsed.refusal == net::JsonRefusal::too_big};
+  Json& doc = parsed.value;
+  if (!doc.is_array()) return DecodeError{"a message must be a JSON array [join_ref, ref, topic, event, payload]"};
   auto& a = doc.get_array();
   if (a.size() < 5)
-    return "a message must have 5 elements [join_ref, ref, topic, event, payload], got " +
-           std::to_string(a.size());
-  if (!a[2].is_string()) return std::string("topic must be a string");
-  if (!a[3].is_string()) return std::string("event must be a string");
+    return DecodeError{"a message must have 5 elements [join_ref, ref, topic, event, payload], got " +
+                       std::to_string(a.size())};
+  if (!a[2].is_string()) return DecodeError{"topic must be a string"};
+  if (!a[3].is_string()) return DecodeError{"event must be a string"};
   read_ref(a[0], out.join_ref_json, out.join_ref, out.bad_request);
   read_ref(a[1], out.ref_json, out.ref, out.bad_request);
   out.topic = a[2].get_string();
@@ -81,15 +80,16 @@ std::optional<std::string> decode_text(std::string_view text, InMessage& out) {
   return std::nullopt;
 }
 
-std::optional<std::string> decode_binary(std::string_view frame, InMessage& out) {
-  if (frame.size() < 5) return std::string("binary message shorter than its 5-byte header");
+std::optional<DecodeError> decode_binary(std::string_view frame, InMessage& out) {
+  if (frame.size() < 5) return DecodeError{"binary message shorter than its 5-byte header"};
   auto u = [&](std::size_t i) { return static_cast<std::uint8_t>(frame[i]); };
-  if (u(0) != 0) return "binary message of unknown kind " + std::to_string(u(0)) + " (clients send kind 0, push)";
+  if (u(0) != 0)
+    return DecodeError{"binary message of unknown kind " + std::to_string(u(0)) + " (clients send kind 0, push)"};
   std::size_t lens[4] = {u(1), u(2), u(3), u(4)};
   std::size_t pos = 5;
   std::string_view fields[4];
   for (int i = 0; i < 4; ++i) {
-    if (frame.size() - pos < lens[i]) return std::string("binary message header lengths exceed its size");
+    if (frame.size() - pos < lens[i]) return DecodeError{"binary message header lengths exceed its size"};
     fields[i] = frame.substr(pos, lens[i]);
     pos += lens[i];
   }

@@ -3,7 +3,9 @@
 // Owns: the text format [join_ref, ref, topic, event, payload] and the binary format (client
 // push: 5-byte header with ref; server push: 4-byte header without ref; reply; broadcast;
 // docs/protocol.md, Text frames and Binary frames). Refs are opaque: a client's refs are echoed back as the exact JSON
-// it sent. Pure functions, no state; it must never decide what a message means.
+// it sent. A text message is parsed by net/client_json.hpp within the node's parser limits
+// (json_max_depth, json_max_bytes), never without them. Pure functions, no state (the parse
+// counts its refusals); it must never decide what a message means.
 #pragma once
 
 #include <optional>
@@ -11,6 +13,7 @@
 #include <string_view>
 
 #include "cohort/json.hpp"
+#include "net/client_json.hpp"
 
 namespace cohort::channels {
 
@@ -30,10 +33,18 @@ struct InMessage {
   std::string bad_request;
 };
 
-// Decodes a text frame. On failure returns the reason (the socket is then closed with 1007).
-std::optional<std::string> decode_text(std::string_view text, InMessage& out);
-// Decodes a binary client push (kind 0). On failure returns the reason.
-std::optional<std::string> decode_binary(std::string_view frame, InMessage& out);
+// Why a client frame could not be decoded. too_big: the text is over json_max_bytes (the
+// socket closes with 1009); otherwise it is undecodable (1007).
+struct DecodeError {
+  std::string reason;
+  bool too_big = false;
+};
+
+// Decodes a text frame within limits. On failure returns why.
+std::optional<DecodeError> decode_text(std::string_view text, InMessage& out,
+                                       const net::ParserLimits& limits = {});
+// Decodes a binary client push (kind 0). On failure returns why.
+std::optional<DecodeError> decode_binary(std::string_view frame, InMessage& out);
 
 // Appends s as a JSON string literal (quoted and escaped).
 void append_json_string(std::string& out, std::string_view s);

@@ -6,12 +6,17 @@
 #include <charconv>
 #include <cstdio>
 
+#include "net/client_json.hpp"
+
 namespace cohort::cluster {
 
 Json parse_wire_json(std::string_view bytes, boost::system::error_code& ec) {
   json::parse_options options;
   options.max_depth = 600;  // 512 (the largest store_max_depth) + the deepest envelope, with room
-  return json::parse(bytes, ec, {}, options);
+  Json v = json::parse(bytes, ec, {}, options);
+  // 1e400 parses as infinity, which would be written out as `Infinity`: not JSON for any client.
+  if (!ec && !net::numbers_finite(v)) ec = json::error::exponent_overflow;
+  return v;
 }
 
 namespace {

@@ -39,7 +39,8 @@ inline constexpr int kWireVersion = 1;
 // Parses a message from another node. Peers forward what clients and stores produced — store
 // states nested up to store_max_depth (at most 512) inside the wire's own envelope, presence
 // metas inside a digest — so the depth bound is well above any of those, not Boost.JSON's
-// default 32 (which dropped deep states and metas between nodes). Never throws.
+// default 32 (which dropped deep states and metas between nodes). A number out of a double's
+// range is an error (exponent_overflow), as from clients (net/client_json.hpp). Never throws.
 Json parse_wire_json(std::string_view bytes, boost::system::error_code& ec);
 
 // ---- broadcasts --------------------------------------------------------------------------

@@ -5,11 +5,11 @@
 
 namespace cohort::live {
 
-json::array field_path(std::string_view name) {
+json::array field_path(std::string_view name, std::size_t max_segments) {
   json::array path;
   auto open = name.find('[');
   path.emplace_back(name.substr(0, open));
-  while (open != std::string_view::npos) {
+  while (open != std::string_view::npos && path.size() < max_segments) {
     auto close = name.find(']', open);
     if (close == std::string_view::npos) break;
     path.emplace_back(name.substr(open + 1, close - open - 1));
@@ -19,6 +19,15 @@ json::array field_path(std::string_view name) {
 }
 
 namespace {
+
+// A field name as errors quote it: the first 64 bytes (cut at a UTF-8 boundary), then "...".
+std::string shown(std::string_view name) {
+  constexpr std::size_t kShown = 64;
+  if (name.size() <= kShown) return std::string(name);
+  std::size_t n = kShown;
+  while (n > 0 && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) --n;
+  return std::string(name.substr(0, n)) + "...";
+}
 
 // Stores value at path under fields; "" segments append to an array.
 std::optional<std::string> put(JsonObject& fields, const json::array& path, std::string value) {
@@ -56,7 +65,7 @@ std::optional<std::string> put(JsonObject& fields, const json::array& path, std:
 
 }  // namespace
 
-DecodedForm decode_form(std::string_view urlencoded) {
+DecodedForm decode_form(std::string_view urlencoded, std::uint32_t max_depth) {
   DecodedForm out;
   auto parsed = net::parse_query(urlencoded);
   if (parsed.error) {
@@ -65,9 +74,16 @@ DecodedForm decode_form(std::string_view urlencoded) {
   }
   for (auto& param : parsed.params) {
     if (param.key.empty()) continue;
-    auto path = field_path(param.key);
+    // One segment past the limit is enough to know the name is too deep.
+    auto path = field_path(param.key, std::size_t{max_depth} + 2);
+    if (path.size() > std::size_t{max_depth} + 1) {
+      net::parser_refusals().form_too_deep.fetch_add(1, std::memory_order_relaxed);
+      out.error = "field '" + shown(param.key) + "' nests deeper than form_max_depth (" + std::to_string(max_depth) +
+                  " brackets)";
+      return out;
+    }
     if (auto err = put(out.fields, path, std::move(param.value))) {
-      out.error = "field '" + param.key + "': " + *err;
+      out.error = "field '" + shown(param.key) + "': " + *err;
       return out;
     }
   }

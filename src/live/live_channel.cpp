@@ -132,7 +132,8 @@ class LiveChannel final : public Channel {
     const Json* raw = field(p, "value");
     Json value = raw ? *raw : Json(JsonObject{});
     if (type == "form") {
-      DecodedForm form = decode_form(value.is_string() ? std::string_view(value.get_string()) : std::string_view{});
+      DecodedForm form = decode_form(value.is_string() ? std::string_view(value.get_string()) : std::string_view{},
+                                     services_.registry.parsers.form_max_depth);
       if (form.error) return JsonObject{{"error", *form.error}};
       if (const Json* meta = field(p, "meta"); meta && meta->is_object())
         for (const auto& [k, v] : meta->get_object())

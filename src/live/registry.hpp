@@ -15,6 +15,7 @@
 #include "cohort/live.hpp"
 #include "live/router.hpp"
 #include "live/template.hpp"
+#include "net/client_json.hpp"
 
 namespace cohort::live {
 
@@ -51,6 +52,7 @@ struct Registry {
   std::chrono::seconds session_ttl{14 * 24 * 3600};
   bool secure_cookies = false;  // the node serves TLS: cookies get the Secure attribute
   std::string visitors_topic;  // "" = views do not track their visitors
+  net::ParserLimits parsers;   // form_max_depth bounds the forms of live events
   LiveStats stats;
 };
 

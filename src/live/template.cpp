@@ -92,8 +92,16 @@ std::string skeleton(const Node& node) {
 
 using Parsed = std::map<std::string, std::unique_ptr<ParsedTemplate>, std::less<>>;
 
+// What one linked template may become: partials inlined into each other (a chain longer than
+// this is an error, like a cycle), and the size of the result, so that a partial used twice in
+// a partial used twice... cannot expand a small file into gigabytes (each file alone is fine).
+constexpr std::size_t kMaxPartialDepth = 16;
+constexpr std::size_t kMaxLinkedPieces = 100'000;
+constexpr std::size_t kMaxLinkedBytes = 16 << 20;
+
 // Flattens pieces (partials inlined) into a Node, computing each dynamic's deps. depth is the
-// number of enclosing sections ("." at depth 0 reads all assigns).
+// number of enclosing sections ("." at depth 0 reads all assigns), at most kMaxSectionDepth
+// counting the sections of inlined partials.
 class Linker {
  public:
   Linker(const Parsed& parsed, std::vector<TemplateError>& errors)
@@ -102,6 +110,9 @@ class Linker {
   std::shared_ptr<const Node> link(const ParsedTemplate& t) {
     stack_ = {t.name};
     ok_ = true;
+    too_big_ = false;
+    pieces_ = 0;
+    bytes_ = 0;
     auto node = std::make_shared<Node>();
     node->statics.emplace_back();
     flatten(t.pieces, t.file, 0, *node);
@@ -123,13 +134,31 @@ class Linker {
 
   const Parsed& parsed_;
   std::vector<TemplateError>& errors_;
+  // Counts one piece into the size budget; false (reported once) when over it.
+  bool within_budget(const Piece& p, const std::string& file);
+
   std::vector<std::string> stack_;  // partial names being inlined (cycle detection)
   bool ok_ = true;
+  bool too_big_ = false;  // over the size budget: nothing more is inlined
+  std::size_t pieces_ = 0;
+  std::size_t bytes_ = 0;
 };
+
+bool Linker::within_budget(const Piece& p, const std::string& file) {
+  if (too_big_) return false;
+  ++pieces_;
+  bytes_ += p.text.size();
+  if (pieces_ <= kMaxLinkedPieces && bytes_ <= kMaxLinkedBytes) return true;
+  too_big_ = true;
+  error(file, p.line, "template '" + stack_.front() + "' expands to more than " + std::to_string(kMaxLinkedPieces) +
+                          " pieces or " + std::to_string(kMaxLinkedBytes >> 20) + " MiB with its partials inlined");
+  return false;
+}
 
 void Linker::flatten(const std::vector<Piece>& pieces, const std::string& file, int depth,
                      Node& out) {
   for (const Piece& p : pieces) {
+    if (!within_budget(p, file)) return;
     switch (p.kind) {
       case Piece::Kind::text: out.statics.back() += p.text; break;
       case Piece::Kind::dynamic: add_dynamic(p, file, depth, out); break;
@@ -149,6 +178,9 @@ void Linker::add_dynamic(const Piece& p, const std::string& file, int depth, Nod
     d.deps.insert(d.path.front());
   }
   if (d.kind == K::section || d.kind == K::inverted || d.kind == K::stream) {
+    if (static_cast<std::size_t>(depth) >= kMaxSectionDepth)
+      return error(file, p.line, "sections nest deeper than " + std::to_string(kMaxSectionDepth) +
+                                     " with partials inlined (in '" + stack_.front() + "')");
     auto body = std::make_shared<Node>();
     body->statics.emplace_back();
     flatten(p.children, file, depth + 1, *body);
@@ -178,6 +210,9 @@ void Linker::add_partial(const Piece& p, const std::string& file, int depth, Nod
     ok_ = false;  // its own errors are reported with its file
     return;
   }
+  if (stack_.size() >= kMaxPartialDepth)
+    return error(file, p.line, "partials nest deeper than " + std::to_string(kMaxPartialDepth) + " (" +
+                                   stack_.front() + " -> ... -> " + p.text + ")");
   stack_.push_back(p.text);
   flatten(it->second->pieces, it->second->file, depth, out);
   stack_.pop_back();

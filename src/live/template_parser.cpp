@@ -201,6 +201,8 @@ void Parser::open(std::string_view body, Dynamic::Kind kind) {
     }
     label = std::string(path);
   }
+  if (open_.size() >= kMaxSectionDepth)
+    return error(line_, "sections nest deeper than " + std::to_string(kMaxSectionDepth) + " at {{#" + label + "}}");
   auto& v = *stack_.back();
   v.push_back({Piece::Kind::dynamic, {}, std::move(d), {}, line_});
   stack_.push_back(&v.back().children);

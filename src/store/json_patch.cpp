@@ -476,7 +476,12 @@ std::optional<std::string> PatchRun::apply(const Op& op) {
       if (auto why = check_written(path, *op.value, false)) return why;
       return replace(path, *op.value);
     case OpKind::move: {
-      if (!limits_ || op.path.size() <= op.from.size()) return move(op);
+      if (!limits_) return move(op);
+      if (op.path.size() <= op.from.size()) {
+        // No deeper than it was, but maybe under a new member name: that name must fit too.
+        if (auto over = check_written(path, Json(), true)) return over;
+        return move(op);
+      }
       std::string why;
       const Json* source = find_value(doc_, Target{"from", op.from_text, op.from}, why);
       if (!source) return why;

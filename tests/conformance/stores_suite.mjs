@@ -221,7 +221,8 @@ export function storesSuite(title, storageArgs = () => []) {
       assert.equal((await other.op("incr", { counter: "n" })).status, "ok", "other keys keep serving");
       // Raised back (higher than before, too): it loads, with nothing lost.
       await server.stop();
-      server = await server.restart([...base, "--store-max-depth", "64"]);
+      // (A deeper store needs a deeper client JSON limit: json_max_depth >= store_max_depth + 8.)
+      server = await server.restart([...base, "--store-max-depth", "64", "--json-max-depth", "72"]);
       ed = await follower(pool, server, key);
       assert.equal(ed.join.response.version, want.version + 30);
       assert.equal(ed.join.response.state.counters.n, want.state.counters.n + 30);

@@ -11,3 +11,8 @@ endif()
 if(TEST security_cluster_trust)
   set_tests_properties(security_cluster_trust PROPERTIES LABELS "security;cluster")
 endif()
+# Attacks that also run against the ASan+UBSan node in scripts/test's sanitizer stage (label
+# asan, beside every conformance test): the parsers' refusals are where memory bugs would hide.
+if(TEST security_parsers)
+  set_tests_properties(security_parsers PROPERTIES LABELS "security;asan")
+endif()

@@ -325,6 +325,38 @@ TEST_F(ConfigTest, URLErrorsHideThePassword) {
   EXPECT_NE(err->find("app:***@db"), std::string::npos) << *err;
 }
 
+TEST_F(ConfigTest, ParserLimits) {
+  Config d;
+  EXPECT_EQ(d.json_max_depth, 64u);
+  EXPECT_EQ(d.json_max_bytes, 1u << 20);
+  EXPECT_EQ(d.form_max_depth, 32u);
+  Config c;
+  ASSERT_FALSE(load({"--json-max-depth", "100", "--json-max-bytes", "4096", "--form-max-depth", "4"}, c));
+  EXPECT_EQ(c.json_max_depth, 100u);
+  EXPECT_EQ(c.json_max_bytes, 4096u);
+  EXPECT_EQ(c.form_max_depth, 4u);
+  Config range;
+  EXPECT_ERROR_MENTIONS(load({"--json-max-depth", "100000"}, range), "--json-max-depth", "out of range");
+  // A client must be able to send an op that writes the deepest state a store accepts.
+  Config store;
+  EXPECT_ERROR_MENTIONS(load({"--store-max-depth", "64"}, store), "json_max_depth (64)", "store_max_depth (64) + 8");
+  Config both;
+  EXPECT_FALSE(load({"--store-max-depth", "64", "--json-max-depth", "72"}, both));
+  // A decoded form nests one level per bracket: it must fit the JSON depth.
+  Config form;
+  EXPECT_ERROR_MENTIONS(load({"--json-max-depth", "40", "--form-max-depth", "39"}, form), "form_max_depth (39)",
+                        "json_max_depth (40)");
+}
+
+TEST_F(ConfigTest, AConfigFileNestedTooDeeplyIsAnErrorNotACrash) {
+  auto path = write_file("deep.json", std::string(100'000, '[') + std::string(100'000, ']'));
+  Config c;
+  EXPECT_ERROR_MENTIONS(load({"--config", path}, c), "is not a JSON object");
+  auto garbage = write_file("garbage.json", std::string("{\"port\": \"\xff\xfe\"}"));  // not UTF-8
+  Config g;
+  EXPECT_ERROR_MENTIONS(load({"--config", garbage}, g), "is not a JSON object");
+}
+
 }  // namespace
 }  // namespace cohort
 

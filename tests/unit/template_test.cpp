@@ -2,6 +2,7 @@
 // error with file:line (all of them collected), partials and cycles, deps, single root tag,
 // load_dir naming, values refused where escaping is not enough, URL attributes marked.
 #include "live/template.hpp"
+#include "live/template_parser.hpp"
 
 #include <gtest/gtest.h>
 
@@ -252,6 +253,72 @@ TEST(Template, RandomSourcesCompileOrReportCleanly) {
     }
     if (const Template* t = set.find("t")) expect_well_formed(t->root());
   }
+}
+
+// ---- bounds: sections, partial chains and expansion never crash the compiler ------------
+
+std::string sections(std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += "{{#a}}";
+  s += "x";
+  for (std::size_t i = 0; i < n; ++i) s += "{{/a}}";
+  return s;
+}
+
+bool mentions(const std::vector<std::string>& errors, std::string_view what) {
+  return std::any_of(errors.begin(), errors.end(), [&](const auto& e) { return e.find(what) != std::string::npos; });
+}
+
+TEST(Template, SectionsNestUpToTheLimitAndNoDeeper) {
+  TemplateSet ok;
+  EXPECT_TRUE(compile(ok, {{"t", sections(kMaxSectionDepth)}}).empty());
+  EXPECT_TRUE(ok.find("t"));
+  TemplateSet deep;
+  auto errors = compile(deep, {{"t", sections(kMaxSectionDepth + 1)}});
+  EXPECT_TRUE(mentions(errors, "t.html:1: sections nest deeper than 64")) << ::testing::PrintToString(errors);
+  EXPECT_FALSE(deep.find("t"));
+}
+
+TEST(Template, AHundredThousandNestedSectionsAreAnErrorNotAStackOverflow) {
+  TemplateSet set;
+  auto errors = compile(set, {{"t", sections(100'000)}});
+  EXPECT_TRUE(mentions(errors, "sections nest deeper than 64"));
+}
+
+TEST(Template, SectionsNestedThroughPartialsCountTogether) {
+  TemplateSet set;
+  auto errors = compile(set, {{"t", sections(40) + "{{> p}}"}, {"p", sections(40)}});
+  EXPECT_TRUE(errors.empty()) << "the partial is outside t's sections";
+  TemplateSet inside;
+  std::string t = "{{#a}}{{#a}}{{> p}}{{/a}}{{/a}}";
+  errors = compile(inside, {{"t", t}, {"p", sections(63)}});
+  EXPECT_TRUE(mentions(errors, "with partials inlined")) << ::testing::PrintToString(errors);
+  EXPECT_FALSE(inside.find("t"));
+  EXPECT_TRUE(inside.find("p"));
+}
+
+TEST(Template, PartialChainsHaveALimitLikeCycles) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (int i = 0; i < 20; ++i) files.push_back({"p" + std::to_string(i), "<i>{{> p" + std::to_string(i + 1) + "}}</i>"});
+  files.push_back({"p20", "<b>end</b>"});
+  TemplateSet set;
+  auto errors = compile(set, files);
+  EXPECT_TRUE(mentions(errors, "partials nest deeper than 16")) << ::testing::PrintToString(errors);
+  EXPECT_FALSE(set.find("p0"));
+  EXPECT_TRUE(set.find("p10")) << "a chain of 10 is fine";
+}
+
+TEST(Template, APartialUsedTwiceInAPartialUsedTwiceCannotExpandWithoutBound) {
+  // 2^15 copies of a 1 KiB partial would be 32 MiB of statics.
+  std::vector<std::pair<std::string, std::string>> files;
+  for (int i = 0; i < 15; ++i)
+    files.push_back({"d" + std::to_string(i), "{{> d" + std::to_string(i + 1) + "}}{{> d" + std::to_string(i + 1) + "}}"});
+  files.push_back({"d15", "<p>" + std::string(1024, 'x') + "{{v}}</p>"});
+  TemplateSet set;
+  auto errors = compile(set, files);
+  EXPECT_TRUE(mentions(errors, "expands to more than")) << ::testing::PrintToString(errors);
+  EXPECT_FALSE(set.find("d0"));
+  EXPECT_TRUE(set.find("d10")) << "32 copies are fine";
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 # target. Included from tests/CMakeLists.txt, so source paths are relative to tests/.
 cohort_test(ws_frame_test unit/ws_frame_test.cpp)
 cohort_test(serializer_test unit/serializer_test.cpp)
+cohort_test(client_json_test unit/client_json_test.cpp)
 cohort_test(topic_table_test unit/topic_table_test.cpp)
 cohort_test(local_pubsub_test unit/local_pubsub_test.cpp)
 cohort_test(config_test unit/config_test.cpp)

@@ -1,0 +1,85 @@
+// client_json.cpp — bounded parsing of client JSON: see client_json.hpp.
+#include "net/client_json.hpp"
+
+#include <boost/json/error.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
+#include <cmath>
+#include <vector>
+
+namespace cohort::net {
+
+ParserLimits parser_limits(const Config& config) {
+  return ParserLimits{config.json_max_depth, config.json_max_bytes, config.form_max_depth};
+}
+
+ParserRefusals& parser_refusals() {
+  static ParserRefusals counters;
+  return counters;
+}
+
+namespace {
+
+void count(std::atomic<std::uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+
+ClientJson refuse(JsonRefusal why, std::string reason) {
+  ParserRefusals& c = parser_refusals();
+  count(why == JsonRefusal::too_deep ? c.json_too_deep : why == JsonRefusal::too_big ? c.json_too_big
+                                                                                       : c.json_malformed);
+  ClientJson out;
+  out.refusal = why;
+  out.reason = std::move(reason);
+  return out;
+}
+
+}  // namespace
+
+ClientJson parse_client_json(std::string_view text, const ParserLimits& limits) {
+  if (text.size() > limits.json_max_bytes)
+    return refuse(JsonRefusal::too_big, "JSON text of " + std::to_string(text.size()) + " bytes is over json_max_bytes (" +
+                                            std::to_string(limits.json_max_bytes) + ")");
+  json::parse_options options;
+  options.max_depth = limits.json_max_depth;
+  boost::system::error_code ec;
+  ClientJson out;
+  out.value = json::parse(text, ec, {}, options);
+  if (ec == json::error::too_deep)
+    return refuse(JsonRefusal::too_deep,
+                  "JSON nests deeper than json_max_depth (" + std::to_string(limits.json_max_depth) + ")");
+  if (ec) return refuse(JsonRefusal::malformed, "malformed JSON: " + ec.message());
+  if (!numbers_finite(out.value))
+    return refuse(JsonRefusal::malformed, "malformed JSON: a number out of range (JSON numbers must be finite)");
+  return out;
+}
+
+bool numbers_finite(const Json& v) {
+  std::vector<const Json*> todo{&v};
+  while (!todo.empty()) {
+    const Json* x = todo.back();
+    todo.pop_back();
+    if (x->is_double()) {
+      if (!std::isfinite(x->get_double())) return false;
+    } else if (x->is_array()) {
+      for (const auto& e : x->get_array()) todo.push_back(&e);
+    } else if (x->is_object()) {
+      for (const auto& m : x->get_object()) todo.push_back(&m.value());
+    }
+  }
+  return true;
+}
+
+std::string parser_refusals_text() {
+  const ParserRefusals& c = parser_refusals();
+  std::string out;
+  auto line = [&](const char* kind, const std::atomic<std::uint64_t>& v) {
+    out += std::string("cohort_parser_refusals_total{kind=\"") + kind + "\"} " +
+           std::to_string(v.load(std::memory_order_relaxed)) + "\n";
+  };
+  line("json_malformed", c.json_malformed);
+  line("json_too_deep", c.json_too_deep);
+  line("json_too_big", c.json_too_big);
+  line("form_too_deep", c.form_too_deep);
+  return out;
+}
+
+}  // namespace cohort::net
