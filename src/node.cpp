@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
+#include <malloc.h>
 #include <filesystem>
 #include <mutex>
 #include <random>
@@ -122,6 +123,16 @@ struct Node::Impl {
     return std::nullopt;
   }
 
+  // The C heap (glibc): bytes the node's objects hold, and free bytes the allocator keeps instead
+  // of returning to the system. RSS far above in-use with much held free is allocator retention,
+  // not a leak. mallinfo2 walks every arena under its lock: fine for a scrape, not a hot path.
+  template <class Line>
+  static void heap_lines(Line& line) {
+    const struct mallinfo2 mi = mallinfo2();
+    line("heap_in_use_bytes", static_cast<std::uint64_t>(mi.uordblks + mi.hblkhd));
+    line("heap_free_held_bytes", static_cast<std::uint64_t>(mi.fordblks));
+  }
+
   // The /metrics body (Prometheus text format).
   std::string metrics_text() const {
     const auto& m = net.metrics;
@@ -154,6 +165,7 @@ struct Node::Impl {
       if (limit.closes) body += "cohort_limit_closes_total" + label + std::to_string(load(m.limits.closes[l])) + "\n";
     }
     body += net::parser_refusals_text();
+    heap_lines(line);
     if (cluster) body += "cohort_cluster_node_id " + std::to_string(cluster->node_id()) + "\n" + cluster->counters().text();
     return body;
   }

@@ -168,7 +168,8 @@ describe("cluster trust", () => {
     assert.deepEqual(got.list, [{ legit: 1 }], "no forged shout reached B's client");
     const op = await fb.op("incr", { counter: "total" });
     assert.equal(op.response.version, 2);
-    await fa.until(() => fa.version === 2, "A's follower at version 2");
+    // The reply can come before the op's own patch reaches its sender: wait for both patches.
+    for (const [f, name] of [[fa, "A"], [fb, "B"]]) await f.until(() => f.version === 2, `${name}'s follower at version 2`);
     for (const f of [fa, fb]) {
       assert.deepEqual(f.gaps, [], "no forged patch was applied (it would have left a gap)");
       assert.equal(f.state.counters.total, 2);

@@ -59,6 +59,7 @@ export async function soak({ mode = "single", seconds = 60, seed = 1, log = () =
     for (const fn of closers.splice(0)) fn();
     load.closeAll();
     report.rss.after = await settledRss(env);
+    report.heapAfter = await Promise.all(env.nodes.map(heapOf));
     checkRss(report, problem);
   } finally {
     sampler.stop();
@@ -124,6 +125,16 @@ function sampleRss(env, report) {
 async function settledRss(env) {
   await sleep(3000); // how long the node is given to idle: a measurement window, not a wait for an event
   return env.nodes.map(rssOf);
+}
+
+// What a node's own /metrics says it holds: C heap in use, free heap kept by the allocator, store
+// keys loaded, connections open. It tells a leak (in use grows) from allocator retention (free held).
+async function heapOf(node) {
+  const res = await fetch(`${node.adminUrl}/metrics`);
+  const text = await res.text();
+  const value = (name) => Number(new RegExp(`^cohort_${name} (\\d+)$`, "m").exec(text)?.[1] ?? NaN);
+  return { inUse: value("heap_in_use_bytes"), freeHeld: value("heap_free_held_bytes"),
+    keysLoaded: value("store_keys_loaded"), connections: value("connections_open") };
 }
 
 // After the clients leave, a node may keep some of what it loaded (allocator caches, store keys

@@ -37,6 +37,8 @@ console.log(`ops: ${report.ops.acked} acknowledged of ${report.ops.sent} sent on
 console.log(`faults: ${JSON.stringify(report.faults)}; abuse: ${JSON.stringify(report.abuse)}`);
 console.log(`lost ${report.lost}, duplicated ${report.duplicated}, diverged ${report.diverged}, unfinished ${report.unfinished}`);
 console.log(`RSS before ${mib(report.rss.before)}, peak ${mib(report.rss.peak)}, after ${mib(report.rss.after)}`);
+for (const [i, h] of (report.heapAfter ?? []).entries())
+  console.log(`node ${i} after: heap in use ${mib([h.inUse])}, free held ${mib([h.freeHeld])}, ${h.keysLoaded} keys loaded, ${h.connections} connections`);
 for (const p of report.problems) console.log(`problem: ${p}`);
 if (report.moreProblems) console.log(`and ${report.moreProblems} more problems`);
 console.log(`RESULT ${JSON.stringify(report)}`);
