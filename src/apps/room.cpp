@@ -1,4 +1,4 @@
-// room.cpp — the example room channel and the HTTP broadcast API: see room.hpp.
+// room.cpp — the example room channel: see room.hpp.
 #include "apps/room.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -6,9 +6,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "auth/api_auth.hpp"
 #include "cohort/node.hpp"
-#include "net/client_json.hpp"
 
 namespace cohort::apps {
 
@@ -65,38 +63,6 @@ class RoomChannel final : public Channel {
   std::optional<std::string> presence_key_;
 };
 
-// POST /api/broadcast/:topic[?event=E]: broadcasts the body (or its "payload") to the topic
-// (decoded: "room%3Alobby" is "room:lobby"). Needs Authorization: Bearer <api token> with role
-// "publish" whose topic patterns (if any) allow the topic (401 without a valid token, 403 without
-// the role or topic). Reserved events (phx_*, presence_*) and store topics are refused with 403.
-// The body is parsed within the node's parser limits: 400 for malformed or too deep JSON, 413
-// for JSON over json_max_bytes (a body over max_frame never gets here: 413 from net).
-HttpResponse broadcast_api(PubSub& pubsub, const TokenSigner& signer, const net::ParserLimits& limits,
-                           const HttpRequest& req) {
-  std::string topic = req.param("topic");
-  if (auto refused = auth::refuse_api_call(req, signer, "publish", topic)) return std::move(*refused);
-  if (topic.empty()) return HttpResponse::json(400, JsonObject{{"error", "missing topic: POST /api/broadcast/<topic>"}});
-  std::string event = "shout";
-  if (auto e = req.query_param("event")) event = *e;
-  // What clients trust as the server's own words is not for anyone with HTTP access to forge:
-  // channel control events, presence state and diffs, and a store's patches.
-  if (event.starts_with("phx_") || event.starts_with("presence_"))
-    return HttpResponse::json(403, JsonObject{{"error", "event '" + event + "' is reserved to the server"}});
-  if (topic.starts_with("store:"))
-    return HttpResponse::json(403, JsonObject{{"error", "store topics carry the store's own patches: send an op"}});
-  net::ClientJson parsed = net::parse_client_json(req.body, limits);
-  if (!parsed)
-    return HttpResponse::json(parsed.refusal == net::JsonRefusal::too_big ? 413 : 400,
-                              JsonObject{{"error", "body refused: " + parsed.reason}});
-  Json& body = parsed.value;
-  Json payload = body;
-  if (body.is_object())
-    if (auto* p = body.get_object().if_contains("payload")) payload = *p;
-  if (!payload.is_object()) return HttpResponse::json(400, JsonObject{{"error", "payload must be a JSON object"}});
-  pubsub.broadcast(topic, event, std::move(payload));
-  return HttpResponse::json(200, JsonObject{{"ok", true}});
-}
-
 }  // namespace
 
 void install_room(Node& node) {
@@ -111,10 +77,7 @@ void install_room(Node& node) {
       })
       .channel("room:*", [] { return std::make_unique<RoomChannel>(); })
       .channel("store:*", node.store_channels());
-  node.route("POST", "/api/broadcast/:topic", [&pubsub = node.pubsub(), &signer = node.signer(),
-                                               limits = net::parser_limits(node.config())](const HttpRequest& req) {
-    return broadcast_api(pubsub, signer, limits, req);
-  });
+  node.broadcast_api("/api/broadcast/:topic");
 }
 
 }  // namespace cohort::apps
