@@ -17,6 +17,8 @@ set(COHORT_LAYER_cluster_LINKS PkgConfig::HIREDIS PostgreSQL::PostgreSQL)
 # Live views sit on a Node (cohort/live.hpp: Live(Node&) adds its socket and routes through the
 # node's public API), so the live library links the node's (CMakeLists.txt).
 set(COHORT_LAYER_live_LINKS cohort_node)
+# The app entry point (cohort/app.hpp) runs a node with live views.
+set(COHORT_LAYER_app_LINKS cohort_node)
 
 # Files of src/net that are libraries of their own (Asio/Beast compiled once; the frame layer,
 # shared with the bench client).

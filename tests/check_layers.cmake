@@ -1,7 +1,7 @@
 # check_layers.cmake — `cmake -P` script behind the CTest `layer_includes`: every #include "x/..."
 # of a file in src/<layer>/ names a header of that layer, of a layer it may use
-# (cmake/layer_graph.cmake) or of the public API (cohort/...); src/apps/ includes only its own
-# headers and cohort/. Prints each offending line (file:line: include) and fails if there is one.
+# (cmake/layer_graph.cmake) or of the public API (cohort/...); the demo apps
+# (examples/demo/apps/) include only their own headers and cohort/. Prints each offending line (file:line: include) and fails if there is one.
 # -DSOURCE_DIR=<project root>.
 cmake_minimum_required(VERSION 3.25)
 include(${SOURCE_DIR}/cmake/layer_graph.cmake)
@@ -9,7 +9,11 @@ set(COHORT_LAYER_apps_USES)
 set(offences 0)
 foreach(layer IN LISTS COHORT_LAYERS ITEMS apps)
   set(allowed cohort ${layer} ${COHORT_LAYER_${layer}_USES})
-  file(GLOB files ${SOURCE_DIR}/src/${layer}/*.cpp ${SOURCE_DIR}/src/${layer}/*.hpp)
+  set(dir ${SOURCE_DIR}/src/${layer})
+  if(layer STREQUAL "apps")
+    set(dir ${SOURCE_DIR}/examples/demo/apps)
+  endif()
+  file(GLOB files ${dir}/*.cpp ${dir}/*.hpp)
   foreach(file IN LISTS files)
     file(STRINGS ${file} lines REGEX "^#include \"[a-z_]+/")
     foreach(line IN LISTS lines)

@@ -43,6 +43,7 @@ endfunction()
 
 add_executable(ws_frame_fuzz fuzz/ws_frame_fuzz.cpp fuzz/fuzz_driver.cpp)
 target_link_libraries(ws_frame_fuzz PRIVATE cohort_wsframe)
+target_include_directories(ws_frame_fuzz PRIVATE ${PROJECT_SOURCE_DIR}/src)
 add_test(NAME ws_frame_fuzz COMMAND ws_frame_fuzz)
 set_tests_properties(ws_frame_fuzz PROPERTIES TIMEOUT 120 LABELS fuzz)
 

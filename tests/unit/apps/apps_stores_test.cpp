@@ -1,4 +1,4 @@
-// apps_stores_test.cpp — the demo apps' store kinds (src/apps/*_store.cpp): their op handlers
+// apps_stores_test.cpp — the demo apps' store kinds (examples/demo/apps/*_store.cpp): their op handlers
 // as pure functions over a state, applied the way the store applies them, and the roles their
 // specs demand (the store enforces those before a handler runs).
 #include <gtest/gtest.h>

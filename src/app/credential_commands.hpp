@@ -1,7 +1,7 @@
 // credential_commands.hpp — `cohort token` and `cohort grant`: credentials for a node, made
 // offline by its operator from the same secret the node reads.
 //
-// Owns: the options of both commands (their own flags, then every `serve` setting, so the
+// Owns: the options of both commands (their own flags, then every `serve` setting and the app's options, so the
 // secret is found exactly as serve finds it: --secret, --data-dir, --config, COHORT_* env),
 // durations ("90s", "10m", "1h", "7d"), and printing the credential on stdout alone (a note
 // on stderr says what it allows and until when). Never creates a secret: a command pointed at
@@ -11,14 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "cohort/config.hpp"
+
 namespace cohort::commands {
 
 // `cohort token --roles publish[,metrics] [--topics 'room:*'] [--ttl 1h] [--sub NAME] [serve options]`
-int token(const std::vector<std::string>& args);
+int token(const std::vector<std::string>& args, const std::vector<ExtraSetting>& extra = {});
 // `cohort grant [--roles moderator] [--then /quiz] [--ttl 10m] [serve options]`
-int grant(const std::vector<std::string>& args);
-
-// "http(s)://host:port" of a node as browsers reach it: public_url when set.
-std::string base_url(const std::string& public_url, const std::string& host, unsigned port, bool tls);
+int grant(const std::vector<std::string>& args, const std::vector<ExtraSetting>& extra = {});
 
 }  // namespace cohort::commands

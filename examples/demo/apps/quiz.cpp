@@ -169,14 +169,13 @@ class QuizView final : public live::View {
     return out;
   }
 
-  std::int64_t question_ms_;  // how long each question is open (Config::quiz_question_ms)
+  std::int64_t question_ms_;  // how long each question is open (the demo option quiz_question_ms)
   std::string me_;
 };
 
 }  // namespace
 
-void install_quiz(Node& node, live::Live& live) {
-  std::int64_t question_ms = node.config().quiz_question_ms;
+void install_quiz(Node& node, live::Live& live, std::int64_t question_ms) {
   node.stores().define(quiz_kind({}, question_ms));
   live.view("/quiz", "quiz", [question_ms] { return std::make_unique<QuizView>(question_ms); }, "Live quiz");
 }

@@ -1,6 +1,6 @@
 // backup_commands.cpp — `cohort backup` / `cohort restore`: see backup_commands.hpp. Parsing
 // and printing only; what is copied and how is storage/sqlite_backup.cpp's.
-#include "backup_commands.hpp"
+#include "app/backup_commands.hpp"
 
 #include <charconv>
 #include <cstdio>

@@ -148,7 +148,7 @@ class IncidentView final : public live::View {
     s.assign("editing_count", text(count_of(editing, "field being edited", "fields being edited")));
   }
 
-  std::int64_t lease_ms_;  // how long a field stays this tab's without typing (Config::incident_lease_ms)
+  std::int64_t lease_ms_;  // how long a field stays this tab's without typing (the demo option incident_lease_ms)
   std::string me_;
   std::set<std::string> held_;  // fields this tab holds the lease of
   std::string focused_;         // the field this tab's cursor is in, as focus/blur events tell
@@ -156,9 +156,8 @@ class IncidentView final : public live::View {
 
 }  // namespace
 
-void install_incident(Node& node, live::Live& live) {
+void install_incident(Node& node, live::Live& live, std::int64_t lease_ms) {
   node.stores().define(incident_kind());
-  std::int64_t lease_ms = node.config().incident_lease_ms;
   live.view("/incident", "incident", [lease_ms] { return std::make_unique<IncidentView>(lease_ms); }, "Incident report");
 }
 

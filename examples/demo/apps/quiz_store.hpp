@@ -33,7 +33,7 @@ const std::vector<QuizQuestion>& quiz_questions();
 constexpr std::int64_t kQuizQuestionMs = 20'000;  // default time per question: enough to read four choices
 
 // now_ms: the clock (Unix milliseconds); tests pass their own. question_ms: how long each
-// question is open (Config::quiz_question_ms).
+// question is open (the demo option quiz_question_ms).
 StoreKind quiz_kind(std::function<std::int64_t()> now_ms = {}, std::int64_t question_ms = kQuizQuestionMs);
 
 }  // namespace cohort::apps

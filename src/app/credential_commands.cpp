@@ -1,5 +1,5 @@
 // credential_commands.cpp — `cohort token` and `cohort grant`: see credential_commands.hpp.
-#include "credential_commands.hpp"
+#include "app/credential_commands.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -118,8 +118,9 @@ int fail(const std::string& message) {
 }
 
 // The node's settings and its secret, read as `serve` reads them (never created here).
-std::optional<std::string> node_secret(const std::vector<std::string>& rest, Config& config, std::string& secret) {
-  if (auto err = load_config(rest, config)) return err;
+std::optional<std::string> node_secret(const std::vector<std::string>& rest, const std::vector<ExtraSetting>& extra,
+                                       Config& config, std::string& secret) {
+  if (auto err = load_config(rest, config, extra)) return err;
   auto loaded = auth::load_secret(config.secret, config.data_dir, /*create=*/false);
   if (!loaded.error.empty()) return loaded.error;
   secret = std::move(loaded.secret);
@@ -153,13 +154,8 @@ bool wants_help(const std::vector<std::string>& args) {
 
 }  // namespace
 
-std::string base_url(const std::string& public_url, const std::string& host, unsigned port, bool tls) {
-  if (!public_url.empty()) return public_url.back() == '/' ? public_url.substr(0, public_url.size() - 1) : public_url;
-  bool v6 = host.find(':') != std::string::npos;
-  return std::string(tls ? "https://" : "http://") + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
-int token(const std::vector<std::string>& args) {
+int token(const std::vector<std::string>& args, const std::vector<ExtraSetting>& extra) {
   if (wants_help(args)) {
     std::fputs(kTokenUsage, stdout);
     return 0;
@@ -180,7 +176,7 @@ int token(const std::vector<std::string>& args) {
   }
   Config config;
   std::string secret;
-  if (auto err = node_secret(f.rest, config, secret)) return fail(*err);
+  if (auto err = node_secret(f.rest, extra, config, secret)) return fail(*err);
   std::int64_t exp = static_cast<std::int64_t>(std::time(nullptr)) + *ttl;
   std::string t = TokenSigner(secret).sign_until(TokenKind::api, std::move(claims), exp);
   std::printf("%s\n", t.c_str());
@@ -190,7 +186,7 @@ int token(const std::vector<std::string>& args) {
   return 0;
 }
 
-int grant(const std::vector<std::string>& args) {
+int grant(const std::vector<std::string>& args, const std::vector<ExtraSetting>& extra) {
   if (wants_help(args)) {
     std::fputs(kGrantUsage, stdout);
     return 0;
@@ -204,7 +200,7 @@ int grant(const std::vector<std::string>& args) {
   if (!live::safe_local_path(then)) return fail("--then must be a local path such as /quiz");
   Config config;
   std::string secret;
-  if (auto err = node_secret(f.rest, config, secret)) return fail(*err);
+  if (auto err = node_secret(f.rest, extra, config, secret)) return fail(*err);
   std::int64_t ttl = config.grant_ttl_s;
   if (auto text = f.get("--ttl")) {
     auto parsed = parse_duration(*text, kDay);
@@ -216,7 +212,7 @@ int grant(const std::vector<std::string>& args) {
   if (!epoch) return fail(error + " (is the node running with --data-dir " + config.data_dir + "?)");
   std::string link = live::signin_link(
       auth::mint_grant(TokenSigner(secret), *epoch, roles, std::chrono::seconds(ttl)), then);
-  std::printf("%s%s\n", base_url(config.public_url, config.host, config.port, !config.tls_cert.empty()).c_str(),
+  std::printf("%s%s\n", config.base_url(config.port).c_str(),
               link.c_str());
   std::fprintf(stderr, "cohort: sign-in link for %s: works once, within %lld s, until the node restarts\n",
                f.get("--roles").value_or("moderator").c_str(), static_cast<long long>(ttl));
