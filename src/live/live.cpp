@@ -52,6 +52,16 @@ Live& Live::component(std::string type, std::string template_name, ComponentFact
   return *this;
 }
 
+Live& Live::new_visitor(NewVisitorHook fill) {
+  impl_->registry.new_visitor = std::move(fill);
+  return *this;
+}
+
+Live& Live::identify(IdentifyHook hook) {
+  impl_->registry.identify = std::move(hook);
+  return *this;
+}
+
 Live& Live::track_visitors(std::string topic) {
   impl_->registry.visitors_topic = std::move(topic);
   return *this;
@@ -107,7 +117,8 @@ std::optional<std::string> Live::install() {
   Services services{node.pubsub(), node.presence(), node.stores(), reg};
   node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));
   install_pages(node, services);
-  install_signin(node, impl_->grants, SigninSettings{std::chrono::seconds(config.role_ttl_s), reg.secure_cookies});
+  install_signin(node, impl_->grants,
+                 SigninSettings{std::chrono::seconds(config.role_ttl_s), reg.secure_cookies, reg.new_visitor});
   // An operator surface, like /metrics: the admin listener, or the main port with an API token.
   node.admin_route("GET", "/metrics/live", [&stats = reg.stats](const HttpRequest&) {
     auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };

@@ -12,6 +12,7 @@
 #include "apps/polls.hpp"
 #include "apps/quiz.hpp"
 #include "apps/room.hpp"
+#include "apps/visitors.hpp"
 #include "cohort/node.hpp"
 
 namespace cohort::apps {
@@ -45,6 +46,7 @@ void install_demo(App& app) {
     install_room(node);
     install_doc_store(node);
     install_live_pages(node, live);
+    live.new_visitor(name_visitor);
     live.track_visitors(kVisitorsTopic);
     install_dashboard(live, kVisitorsTopic, [&node] { return node.stats(); });
     install_incident(node, live, static_cast<std::int64_t>(lease_ms));

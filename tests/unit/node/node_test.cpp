@@ -324,6 +324,7 @@ TEST_F(NodeTest, StartRefusesAnInvalidConfig) {
   c.port = 0;
   c.threads = 1;
   c.data_dir = (dir_ / "data2").string();
+  c.static_dir = (dir_ / "static").string();
   c.max_connections = 100;
   Node bad(c);
   auto err = bad.start();
