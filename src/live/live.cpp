@@ -95,6 +95,12 @@ std::optional<std::string> Live::install() {
     if (!v.tmpl) fail("live view " + v.path + ": no template '" + v.template_name + "' in " + templates_dir);
     if (auto e = reg.router.add(v.path, i)) fail(*e);
   }
+  // A view whose path pattern takes /assets/... ("/*path", "/:a/:b") would answer the page's own
+  // scripts with HTML, and no page would ever go live: refuse it now.
+  for (std::string_view asset : {"/assets/cohort_live.js", "/assets/vendor/phoenix.min.js"})
+    if (auto m = reg.router.match(asset))
+      fail("live view " + reg.views[m->route_index].path + " would hide " + std::string(asset) +
+           ": a view's path must leave /assets/ to Cohort's files");
   // A component tag naming no registered type would only fail at its first render: refuse it now.
   for (const auto& use : reg.templates.component_uses())
     if (!reg.components.contains(use.type))

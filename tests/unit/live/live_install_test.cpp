@@ -31,7 +31,7 @@ class LiveInstall : public ::testing::Test {
   void write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / "templates" / name) << text;
   }
-  std::optional<std::string> install(bool register_card) {
+  std::optional<std::string> install(bool register_card, std::string path = "/page") {
     Config c;
     c.host = "127.0.0.1";
     c.data_dir = (dir_ / "data").string();
@@ -39,7 +39,7 @@ class LiveInstall : public ::testing::Test {
     c.assets_dir = COHORT_SOURCE_DIR "/node_modules";
     Node node(c);
     Live live(node);
-    live.view("/page", "page", [] { return std::make_unique<View>(); });
+    live.view(path, "page", [] { return std::make_unique<View>(); });
     if (register_card) live.component("card", "components/card", [] { return std::make_unique<Component>(); });
     return live.install();
   }
@@ -71,6 +71,18 @@ TEST_F(LiveInstall, AnUnregisteredTypeUsedByAViewIsRefused) {
   EXPECT_NE(err->find((dir_ / "templates" / "page.html").string() + ":2: unknown component type 'card'"),
             std::string::npos)
       << *err;
+}
+
+// A view at "/" or "/:id" leaves /assets/ alone; one whose pattern takes every path would answer
+// the page's own scripts with HTML (the page would never go live) and is refused at start-up.
+TEST_F(LiveInstall, AViewThatWouldHideTheAssetsIsRefused) {
+  write("page.html", "<main>x</main>");
+  for (const char* fine : {"/", "/:id", "/board/:id"}) EXPECT_FALSE(install(false, fine)) << fine;
+  for (const char* hiding : {"/*path", "/:a/:b", "/assets/*rest"}) {
+    auto err = install(false, hiding);
+    ASSERT_TRUE(err) << hiding;
+    EXPECT_NE(err->find(std::string("live view ") + hiding + " would hide /assets/"), std::string::npos) << *err;
+  }
 }
 
 }  // namespace
