@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -168,8 +169,6 @@ const std::vector<Setting>& settings() {
                             &Config::live_session_ttl_s, 60, 31'536'000),
       number<std::uint32_t>("shutdown_grace_ms", "how long shutdown waits for sockets (default 3000)",
                             &Config::shutdown_grace_ms, 0, 60'000),
-      number<std::uint32_t>("incident_lease_ms", "an /incident field idle this long stops being its editor's (default 15000)",
-                            &Config::incident_lease_ms, 100, 3'600'000),
       url("public_url", "the node's public origin, e.g. https://cohort.example.com behind a proxy: its host is answered, its origin may open WebSockets (default none)",
           &Config::public_url, {"http", "https"}),
       text("allowed_origins", "more origins allowed to open WebSockets, comma-separated, e.g. https://*.example.com (default none)",
@@ -204,8 +203,6 @@ const std::vector<Setting>& settings() {
                             &Config::store_idle_ms, 100, 86'400'000),
       number<std::uint32_t>("store_max_keys", "store keys held in memory per node; beyond, the least recently used idle one leaves (default 10000)",
                             &Config::store_max_keys, 1, 100'000'000),
-      number<std::uint32_t>("quiz_question_ms", "how long each /quiz question is open (default 20000)",
-                            &Config::quiz_question_ms, 1000, 3'600'000),
   };
   return table;
 }
@@ -223,8 +220,16 @@ std::string env_of(std::string_view key) {
   return e;
 }
 
-const Setting* find_key(std::string_view key) {
-  for (const auto& s : settings())
+// The node's settings followed by an app's extra ones (whose keys the caller keeps alive).
+std::vector<Setting> with_extra(const std::vector<ExtraSetting>& extra) {
+  std::vector<Setting> all = settings();
+  for (const auto& e : extra)
+    all.push_back({e.key, e.help, [&set = e.set](Config&, std::string_view v) { return set(v); }, e.is_boolean});
+  return all;
+}
+
+const Setting* find_key(const std::vector<Setting>& table, std::string_view key) {
+  for (const auto& s : table)
     if (s.key == key) return &s;
   return nullptr;
 }
@@ -234,7 +239,7 @@ std::optional<std::string> apply(Config& c, const Setting& s, std::string_view v
   return std::nullopt;
 }
 
-std::optional<std::string> load_file(const std::string& path, Config& c) {
+std::optional<std::string> load_file(const std::vector<Setting>& table, const std::string& path, Config& c) {
   std::ifstream in(path);
   if (!in) return "cannot read config file " + path;
   std::stringstream ss;
@@ -243,7 +248,7 @@ std::optional<std::string> load_file(const std::string& path, Config& c) {
   Json doc = json::parse(ss.str(), ec);
   if (ec || !doc.is_object()) return "config file " + path + " is not a JSON object" + (ec ? ": " + ec.message() : "");
   for (const auto& [key, value] : doc.get_object()) {
-    const Setting* s = find_key(key);
+    const Setting* s = find_key(table, key);
     if (!s) return "config file " + path + ": unknown key '" + std::string(key) + "'";
     std::string text;
     if (value.is_string()) text = value.get_string();
@@ -263,6 +268,13 @@ std::optional<std::string> load_file(const std::string& path, Config& c) {
 constexpr std::uint32_t kOpEnvelopeDepth = 8;
 
 }  // namespace
+
+std::string Config::base_url(std::uint16_t bound_port) const {
+  if (!public_url.empty()) return public_url.back() == '/' ? public_url.substr(0, public_url.size() - 1) : public_url;
+  bool v6 = host.find(':') != std::string::npos;
+  return std::string(tls_cert.empty() ? "http://" : "https://") + (v6 ? "[" + host + "]" : host) + ":" +
+         std::to_string(bound_port);
+}
 
 unsigned Config::reactor_count() const {
   if (threads) return threads;
@@ -309,17 +321,22 @@ std::optional<std::string> Config::validate() const {
   return std::nullopt;
 }
 
-std::optional<std::string> load_config(const std::vector<std::string>& args, Config& config) {
+std::optional<std::string> load_config(const std::vector<std::string>& args, Config& config,
+                                       const std::vector<ExtraSetting>& extra) {
+  for (auto e = extra.begin(); e != extra.end(); ++e)
+    if (find_key(settings(), e->key) || std::any_of(extra.begin(), e, [&](const auto& x) { return x.key == e->key; }))
+      return "the app's option '" + e->key + "' is defined twice, or is one of the node's own settings";
+  const std::vector<Setting> table = with_extra(extra);
   // The config file first (lowest after defaults), wherever --config appears.
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--config") {
       if (i + 1 >= args.size()) return "--config needs a file";
-      if (auto err = load_file(args[i + 1], config)) return err;
+      if (auto err = load_file(table, args[i + 1], config)) return err;
     } else if (args[i].starts_with("--config=")) {
-      if (auto err = load_file(args[i].substr(9), config)) return err;
+      if (auto err = load_file(table, args[i].substr(9), config)) return err;
     }
   }
-  for (const auto& s : settings())
+  for (const auto& s : table)
     if (const char* v = std::getenv(env_of(s.key).c_str()))
       if (auto err = apply(config, s, v, env_of(s.key))) return err;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -336,7 +353,7 @@ std::optional<std::string> load_config(const std::vector<std::string>& args, Con
       continue;
     }
     const Setting* found = nullptr;
-    for (const auto& s : settings())
+    for (const auto& s : table)
       if (flag_of(s.key) == arg) found = &s;
     if (!found) return "unknown option '" + arg + "' (see cohort serve --help)";
     if (!inline_value && found->is_boolean && (i + 1 >= args.size() || args[i + 1].starts_with("--"))) {
@@ -350,19 +367,19 @@ std::optional<std::string> load_config(const std::vector<std::string>& args, Con
   return config.validate();
 }
 
+std::string settings_usage(std::string_view head, const std::vector<ExtraSetting>& extra) {
+  std::string t = std::string(head) +
+                  "Every option can also come from the environment (COHORT_<KEY>) or from a JSON\n"
+                  "config file (--config FILE, keys as below). Flags beat the environment, which\n"
+                  "beats the file.\n\noptions:\n  --config FILE\n      JSON object of settings\n";
+  for (const auto& s : with_extra(extra))
+    t += "  " + flag_of(s.key) + " VALUE   (" + env_of(s.key) + ", key \"" + std::string(s.key) + "\")\n      " +
+         std::string(s.help) + "\n";
+  return t;
+}
+
 const char* serve_usage() {
-  static const std::string text = [] {
-    std::string t =
-        "usage: cohort serve [options]\n\n"
-        "Runs a Cohort node: HTTP, WebSocket, Phoenix Channels and the demo apps.\n"
-        "Every option can also come from the environment (COHORT_<KEY>) or from a JSON\n"
-        "config file (--config FILE, keys as below). Flags beat the environment, which\n"
-        "beats the file.\n\noptions:\n  --config FILE\n      JSON object of settings\n";
-    for (const auto& s : settings())
-      t += "  " + flag_of(s.key) + " VALUE   (" + env_of(s.key) + ", key \"" + std::string(s.key) + "\")\n      " +
-           std::string(s.help) + "\n";
-    return t;
-  }();
+  static const std::string text = settings_usage("usage: cohort serve [options]\n\nRuns a Cohort node.\n");
   return text.c_str();
 }
 

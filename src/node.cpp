@@ -26,6 +26,7 @@
 #include "net/listener.hpp"
 #include "net/tls.hpp"
 #include "net/reactor.hpp"
+#include "net/runtime_files.hpp"
 #include "net/ws_connection.hpp"
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
@@ -42,13 +43,13 @@ using boost::system::error_code;
 namespace {
 constexpr auto kSweepInterval = std::chrono::milliseconds(250);
 
-std::string default_static_dir() {
-  // The binary lives in <source>/build; the pages live in <source>/static.
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  for (auto dir : {exe.parent_path().parent_path() / "static", std::filesystem::current_path(ec) / "static"})
-    if (std::filesystem::is_directory(dir, ec)) return dir.string();
-  return {};
+// The static root: --static-dir, else the installed or source tree's static/ (runtime_files.hpp).
+std::optional<std::string> static_root(const Config& config, std::string& error) {
+  if (!config.static_dir.empty()) return config.static_dir;
+  std::string tried;
+  if (auto dir = net::find_runtime_dir("static", tried)) return dir;
+  error = "no static files: looked in " + tried + "; install Cohort (cmake --install) or set --static-dir";
+  return std::nullopt;
 }
 
 // A topic's presence is bounded so that its presence_state fits a joiner's outbound queue: half
@@ -292,8 +293,10 @@ std::optional<std::string> Node::start() {
   }
   if (auto err = d.lock_data_dir()) return err;
   // Never served, even from inside the static root: the secret's directory, the TLS key.
-  d.net.static_files = net::StaticFiles(d.config.static_dir.empty() ? default_static_dir() : d.config.static_dir,
-                                        {d.config.data_dir, d.config.tls_key});
+  std::string error;
+  auto root = static_root(d.config, error);
+  if (!root) return error;
+  d.net.static_files = net::StaticFiles(*root, {d.config.data_dir, d.config.tls_key});
   auto secret = auth::load_secret(d.config.secret, d.config.data_dir, /*create=*/true);
   if (!secret.error.empty()) return secret.error;
   // The cluster signs its messages with a key of its own, derived from the same secret.

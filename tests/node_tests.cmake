@@ -15,7 +15,7 @@ function(cohort_node_tests dir prefix timeout label)
     get_filename_component(test_name ${test_file} NAME)
     string(REGEX REPLACE "\\.test\\.mjs$" "" test_name ${test_name})
     set(name ${prefix}_${test_name})
-    set(env "COHORT_BIN=$<TARGET_FILE:cohort>" ${ARGN} ${COHORT_SANITIZER_ENV})
+    set(env "COHORT_BIN=$<TARGET_FILE:cohort_demo>" ${ARGN} ${COHORT_SANITIZER_ENV})
     add_test(NAME ${name} COMMAND ${NODE} --test ${test_file} WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
     set_tests_properties(${name} PROPERTIES
       ENVIRONMENT "${env}"

@@ -9,8 +9,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cohort {
@@ -108,12 +110,6 @@ struct Config {
   std::uint32_t live_session_ttl_s = 14 * 24 * 3600;
   // How long shutdown waits for sockets to close before exiting anyway.
   std::uint32_t shutdown_grace_ms = 3000;
-  // The incident demo page (/incident): a field stays leased this long after its last change
-  // if its editor neither types nor leaves it. Tests shorten it to see a lease run out quickly.
-  std::uint32_t incident_lease_ms = 15000;
-  // The quiz demo page (/quiz): how long each question is open. Tests shorten it to see the
-  // time run out quickly.
-  std::uint32_t quiz_question_ms = 20000;
 
   // Cluster (docs/cluster.md). Empty: the node runs alone. "redis://HOST:PORT": the node joins
   // the other nodes using that Redis for PubSub, presence replication and membership.
@@ -207,17 +203,35 @@ struct Config {
   // A key costs a few KB plus its state and history: 10,000 small keys are tens of MB.
   std::uint32_t store_max_keys = 10'000;
 
+  // The node's URL as browsers reach it, without a trailing '/': public_url when set, else
+  // http(s)://host:port (port: the bound one, which differs from `port` when that is 0).
+  std::string base_url(std::uint16_t bound_port) const;
   // The reactor count after resolving 0 to the number of cores.
   unsigned reactor_count() const;
   // An error message, or nothing when the settings are consistent.
   std::optional<std::string> validate() const;
 };
 
-// Parses `serve` options into config. Returns an error message for a bad option or value.
-// Reads the config file (--config) and the environment as described above.
-std::optional<std::string> load_config(const std::vector<std::string>& args, Config& config);
+// A setting an app adds to the node's (cohort/app.hpp registers them): read from the same
+// places with the same precedence — key "wip_limit" is --wip-limit, COHORT_WIP_LIMIT and the
+// config file's "wip_limit". set() parses a value and says what is wrong with it.
+struct ExtraSetting {
+  std::string key;
+  std::string help;
+  std::function<std::optional<std::string>(std::string_view value)> set;
+  bool is_boolean = false;  // its flag may stand alone: --verbose means --verbose true
+};
 
-// The --help text of `cohort serve`.
+// Parses `serve` options into config (and into the extra settings). Returns an error message
+// for a bad option or value. Reads the config file (--config) and the environment as described
+// above.
+std::optional<std::string> load_config(const std::vector<std::string>& args, Config& config,
+                                       const std::vector<ExtraSetting>& extra = {});
+
+// The --help text of a command that reads the node's settings: head (what the command does),
+// then every option, the node's and the extra ones.
+std::string settings_usage(std::string_view head, const std::vector<ExtraSetting>& extra = {});
+// The --help text of `cohort serve` without extra settings.
 const char* serve_usage();
 
 }  // namespace cohort

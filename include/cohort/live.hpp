@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cohort/http.hpp"
 #include "cohort/json.hpp"
 #include "cohort/store.hpp"
 #include "cohort/token.hpp"
@@ -87,7 +88,7 @@ class Socket {
   virtual const Json& get(std::string_view key) const = 0;
   // False during the HTML render of a GET, true once the client has joined.
   virtual bool connected() const = 0;
-  // The signed session's claims: {"user": {"id", "name", "color", "roles"}, ...}.
+  // The signed session's claims: {"user": {"id", "roles"?, ...what Live::identify or new_visitor added}, ...}.
   virtual const JsonObject& session() const = 0;
   // Who this browser is, for store operations (id and roles from the signed session).
   virtual const Actor& actor() const = 0;
@@ -128,7 +129,7 @@ class Socket {
 
 // Params of mount / handle_params: the path's ":name" segments and the query string, as strings.
 using Params = JsonObject;
-// The signed session's claims (verified at join): {"user": {"id", "name", "color", "roles"}, ...};
+// The signed session's claims (verified at join): {"user": {"id", "roles"?, ...}, ...};
 // also Socket::session().
 using Session = JsonObject;
 
@@ -159,6 +160,19 @@ class Component {
   virtual void handle_event(std::string_view event, const Json& value, Socket& socket) {}
 };
 
+// Who a page's visitor is (Live::identify): the user claims its session carries and every view
+// reads (Socket::session()["user"], Socket::actor()): a non-empty string "id", and "roles" (an
+// array of strings) and any other field the app's views read. answer, when set, is sent instead
+// of the page: e.g. a 302 to the app's own sign-in page for someone who is not signed in.
+struct Identity {
+  JsonObject user;
+  std::optional<HttpResponse> answer;
+};
+// visitor: the browser's own claims, from Cohort's signed visitor cookie (see Live::identify).
+using IdentifyHook = std::function<Identity(const HttpRequest& request, const JsonObject& visitor)>;
+// Fills a new visitor's claims (it has its "id"): once per browser; they are kept in the cookie.
+using NewVisitorHook = std::function<void(JsonObject& visitor)>;
+
 using ViewFactory = std::function<std::unique_ptr<View>()>;
 using ComponentFactory = std::function<std::unique_ptr<Component>()>;
 
@@ -174,6 +188,17 @@ class Live {
   // path: "/counter", "/poll/:id". template_name: a template of the templates directory.
   Live& view(std::string path, std::string template_name, ViewFactory factory, std::string title = "");
   Live& component(std::string type, std::string template_name, ComponentFactory factory);
+  // Identity. Every browser is a visitor: a random "id" kept in a signed, HttpOnly cookie for a
+  // year, plus the roles of the sign-in links it used (grant_link) while they last. That is who
+  // a page acts as unless the app says otherwise:
+  // - new_visitor(fill): fill adds claims to each new visitor once (a display name, a colour);
+  //   they stay in its cookie.
+  // - identify(hook): for every page request, hook returns who the page acts as — the visitor
+  //   as it is, or the user of the app's own sign-in (its own session cookie, or a header set
+  //   by a trusted proxy), or an answer instead of the page. Runs on the request's reactor; it
+  //   must not block. A user without a string "id" is answered 500 and logged.
+  Live& new_visitor(NewVisitorHook fill);
+  Live& identify(IdentifyHook hook);
   // Every connected view tracks its visitor on topic (key: the user id; meta: name, color,
   // page (the URL path), view (the view id)), so a dashboard can follow who is where.
   Live& track_visitors(std::string topic);

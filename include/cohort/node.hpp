@@ -29,6 +29,7 @@
 
 #include "cohort/channel.hpp"
 #include "cohort/config.hpp"
+#include "cohort/http.hpp"
 #include "cohort/presence.hpp"
 #include "cohort/pubsub.hpp"
 #include "cohort/storage.hpp"
@@ -36,42 +37,6 @@
 #include "cohort/token.hpp"
 
 namespace cohort {
-
-struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // the path as sent (percent-encoded), no query
-  std::string query;   // raw query string, no '?'
-  std::string body;
-  std::string content_type;
-  std::string cookie;  // the Cookie header, raw
-  std::string host;    // the Host header
-  std::string authorization;  // the Authorization header, raw ("Bearer <token>" for the API)
-  // The path's non-empty segments, each percent-decoded once ("%2F" stays inside its segment).
-  std::vector<std::string> segments;
-  // The route pattern's ":name" and "*name" values, decoded.
-  std::map<std::string, std::string, std::less<>> params;
-  // params[name], or "" when the pattern has no such name.
-  std::string param(std::string_view name) const;
-  // The value of cookie `name`, or "" when absent.
-  std::string cookie_value(std::string_view name) const;
-  // The decoded value of query parameter `name` (the last one when repeated), or nullopt.
-  std::optional<std::string> query_param(std::string_view name) const;
-};
-
-struct HttpResponse {
-  unsigned status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // extra: Set-Cookie, Location, ...
-  static HttpResponse json(unsigned status, const Json& body);
-};
-
-// Runs on the reactor thread that read the request.
-using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
-// For answers that need asynchronous work (a store's state): call respond exactly once, on the
-// same reactor thread, now or later.
-using HttpResponder = std::function<void(HttpResponse)>;
-using AsyncHttpHandler = std::function<void(const HttpRequest&, HttpResponder respond)>;
 
 // A snapshot of the node's counters (any thread; relaxed reads, for dashboards).
 struct NodeStats {
@@ -103,6 +68,14 @@ class Node {
   // (Config::admin_port, loopback by default), and on the main port only to a request with an
   // API token of role "metrics" (Authorization: Bearer; 401 without one, 403 without the role).
   void admin_route(std::string method, std::string pattern, HttpHandler handler);
+
+  // POST <pattern> (a route with ":topic", e.g. "/api/broadcast/:topic"), optional ?event=E
+  // (default "shout"): broadcasts the JSON body's "payload" (or the whole body, an object) to
+  // the topic. Needs `Authorization: Bearer <api token>` of role "publish" whose topic patterns
+  // allow the topic (401 / 403 otherwise; `cohort token --roles publish`). Events the server
+  // owns (phx_*, presence_*) and store topics are refused with 403; the body is parsed within
+  // json_max_depth and json_max_bytes (400, 413).
+  void broadcast_api(std::string pattern);
 
   std::optional<std::string> start();
 

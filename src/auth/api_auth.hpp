@@ -12,7 +12,8 @@
 #include <optional>
 #include <string_view>
 
-#include "cohort/node.hpp"
+#include "cohort/http.hpp"
+#include "cohort/token.hpp"
 
 namespace cohort::auth {
 

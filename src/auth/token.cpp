@@ -17,12 +17,13 @@
 namespace cohort {
 
 namespace {
-constexpr std::array<std::pair<TokenKind, std::string_view>, 5> kKinds = {{
+constexpr std::array<std::pair<TokenKind, std::string_view>, 6> kKinds = {{
     {TokenKind::session, "session"},
     {TokenKind::visitor, "visitor"},
     {TokenKind::grant, "grant"},
     {TokenKind::api, "api"},
     {TokenKind::socket, "socket"},
+    {TokenKind::app, "app"},
 }};
 }  // namespace
 

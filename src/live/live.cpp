@@ -2,7 +2,6 @@
 // cohort/live.hpp for the guarantees.
 #include "cohort/live.hpp"
 
-#include <filesystem>
 
 #include "auth/api_auth.hpp"
 #include "auth/grants.hpp"
@@ -12,18 +11,23 @@
 #include "live/page.hpp"
 #include "live/registry.hpp"
 #include "live/signin.hpp"
+#include "net/runtime_files.hpp"
 
 namespace cohort::live {
 
 namespace {
 
 // <source>/<name> next to the binary (<source>/build/cohort), or ./<name>.
-std::string source_dir(const char* name) {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  for (auto dir : {exe.parent_path().parent_path() / name, std::filesystem::current_path(ec) / name})
-    if (std::filesystem::is_directory(dir, ec)) return dir.string();
-  return name;
+// A runtime directory: its setting when set, else the installed or source tree's (see
+// net/runtime_files.hpp); nullopt after adding an error that names the setting.
+std::optional<std::string> runtime_dir(const std::string& configured, std::string_view name, std::string_view flag,
+                                       std::string& errors) {
+  if (!configured.empty()) return configured;
+  std::string tried;
+  if (auto dir = net::find_runtime_dir(name, tried)) return dir;
+  errors += (errors.empty() ? "" : "\n") + std::string("no ") + std::string(name) + " directory: looked in " + tried +
+            "; install Cohort (cmake --install) or set " + std::string(flag);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -48,6 +52,16 @@ Live& Live::component(std::string type, std::string template_name, ComponentFact
   return *this;
 }
 
+Live& Live::new_visitor(NewVisitorHook fill) {
+  impl_->registry.new_visitor = std::move(fill);
+  return *this;
+}
+
+Live& Live::identify(IdentifyHook hook) {
+  impl_->registry.identify = std::move(hook);
+  return *this;
+}
+
 Live& Live::track_visitors(std::string topic) {
   impl_->registry.visitors_topic = std::move(topic);
   return *this;
@@ -69,7 +83,11 @@ std::optional<std::string> Live::install() {
   std::string errors;
   auto fail = [&](const std::string& e) { errors += (errors.empty() ? "" : "\n") + e; };
 
-  std::string templates_dir = config.templates_dir.empty() ? source_dir("templates") : config.templates_dir;
+  if (reg.views.empty() && reg.components.empty()) return std::nullopt;  // an app without live pages
+  auto templates = runtime_dir(config.templates_dir, "templates", "--templates-dir", errors);
+  auto assets = runtime_dir(config.assets_dir, "node_modules", "--assets-dir", errors);
+  if (!templates || !assets) return errors;
+  const std::string& templates_dir = *templates;
   for (const auto& e : reg.templates.load_dir(templates_dir)) fail(e.text());
   for (std::size_t i = 0; i < reg.views.size(); ++i) {
     auto& v = reg.views[i];
@@ -77,6 +95,12 @@ std::optional<std::string> Live::install() {
     if (!v.tmpl) fail("live view " + v.path + ": no template '" + v.template_name + "' in " + templates_dir);
     if (auto e = reg.router.add(v.path, i)) fail(*e);
   }
+  // A view whose path pattern takes /assets/... ("/*path", "/:a/:b") would answer the page's own
+  // scripts with HTML, and no page would ever go live: refuse it now.
+  for (std::string_view asset : {"/assets/cohort_live.js", "/assets/vendor/phoenix.min.js"})
+    if (auto m = reg.router.match(asset))
+      fail("live view " + reg.views[m->route_index].path + " would hide " + std::string(asset) +
+           ": a view's path must leave /assets/ to Cohort's files");
   // A component tag naming no registered type would only fail at its first render: refuse it now.
   for (const auto& use : reg.templates.component_uses())
     if (!reg.components.contains(use.type))
@@ -89,8 +113,7 @@ std::optional<std::string> Live::install() {
     else if (!c.tmpl->single_root_tag())
       fail("component " + type + ": template '" + c.template_name + "' must render exactly one root element");
   }
-  std::string assets_dir = config.assets_dir.empty() ? source_dir("node_modules") : config.assets_dir;
-  if (auto e = install_vendor_assets(node, assets_dir)) fail(*e);
+  if (auto e = install_vendor_assets(node, *assets)) fail(*e);
   if (!errors.empty()) return errors;
 
   reg.frame = std::chrono::milliseconds(config.live_frame_ms);
@@ -100,7 +123,8 @@ std::optional<std::string> Live::install() {
   Services services{node.pubsub(), node.presence(), node.stores(), reg};
   node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));
   install_pages(node, services);
-  install_signin(node, impl_->grants, SigninSettings{std::chrono::seconds(config.role_ttl_s), reg.secure_cookies});
+  install_signin(node, impl_->grants,
+                 SigninSettings{std::chrono::seconds(config.role_ttl_s), reg.secure_cookies, reg.new_visitor});
   // An operator surface, like /metrics: the admin listener, or the main port with an API token.
   node.admin_route("GET", "/metrics/live", [&stats = reg.stats](const HttpRequest&) {
     auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };

@@ -5,19 +5,20 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 
 #include "auth/base64.hpp"
+#include "net/log_clip.hpp"
 
 namespace cohort::live {
 
 namespace {
 
 constexpr std::string_view kUserCookie = "cohort_user";
-// The identity cookie lasts a year: people keep their made-up name and colour between visits.
+// The visitor cookie lasts a year: a browser keeps its id (and what new_visitor added) between visits.
 constexpr std::chrono::seconds kVisitorTtl{365 * 24 * 3600};
 constexpr std::string_view kCsrfPurpose = "live-csrf";
 
@@ -33,40 +34,6 @@ std::string random_url_chars(std::size_t bytes) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
     throw std::runtime_error("RAND_bytes failed");
   return auth::encode_url(raw);
-}
-
-std::uint32_t random_u32() {
-  std::uint32_t v = 0;
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1) throw std::runtime_error("RAND_bytes failed");
-  return v;
-}
-
-// A friendly made-up name and a colour, so people can tell each other apart in presence lists
-// and cursors before anyone signs in. The twelve colours are well apart in hue or lightness
-// (CIEDE2000 >= 16 between any two) and readable on white (contrast >= 3.4); they are handed out
-// in turn, so people who arrive around the same time get different ones until twelve have come,
-// in an order where any three in a row are even further apart (CIEDE2000 >= 28).
-JsonObject new_user() {
-  // 32 × 32 names: a dozen people online at once share one about 6% of the time (16 × 16: 23%).
-  static constexpr std::array<std::string_view, 32> kAdjectives = {
-      "Amber", "Brisk", "Calm", "Dapper", "Eager", "Fabled", "Gentle", "Hardy",
-      "Jolly", "Keen", "Lucky", "Mellow", "Nimble", "Plucky", "Quiet", "Witty",
-      "Bold", "Cheery", "Clever", "Cosy", "Daring", "Fuzzy", "Golden", "Humble",
-      "Lively", "Merry", "Noble", "Rustic", "Silver", "Sunny", "Swift", "Tidy"};
-  static constexpr std::array<std::string_view, 32> kAnimals = {
-      "Otter", "Heron", "Lynx", "Badger", "Falcon", "Marten", "Ibis", "Koala",
-      "Puffin", "Raven", "Gecko", "Bison", "Crane", "Walrus", "Mole", "Tapir",
-      "Beaver", "Dingo", "Egret", "Ferret", "Gannet", "Hare", "Jackal", "Kestrel",
-      "Lemur", "Moose", "Newt", "Ocelot", "Panda", "Quokka", "Stoat", "Wombat"};
-  static constexpr std::array<std::string_view, 12> kColors = {
-      "#0b7e8c" /* teal */,  "#7b4ee0" /* violet */, "#a87900" /* amber */,   "#d7263d" /* red */,
-      "#5c6370" /* slate */, "#1f9d55" /* green */,  "#e8590c" /* orange */,  "#1c7ed6" /* blue */,
-      "#6b8e00" /* olive */, "#b5179e" /* magenta */, "#243b80" /* navy */,   "#8d5524" /* brown */};
-  static std::atomic<std::uint32_t> next_color{random_u32()};
-  std::uint32_t r = random_u32();
-  std::string name = std::string(kAdjectives[r % 32]) + " " + std::string(kAnimals[(r >> 5) % 32]);
-  std::string_view color = kColors[next_color.fetch_add(1, std::memory_order_relaxed) % kColors.size()];
-  return JsonObject{{"id", "u-" + random_url_chars(9)}, {"name", name}, {"color", color}};
 }
 
 std::string load_file(const std::string& path) {
@@ -127,7 +94,17 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
   auto match = services.registry.router.match(req.path, req.query);
   if (!match) return respond(html(404, "<!DOCTYPE html><title>Not found</title><p>No page at this address.</p>"));
   const ViewRoute& route = services.registry.views[match->route_index];
-  Visitor visitor = visitor_of(req, signer, services.registry.secure_cookies);
+  Visitor visitor = visitor_of(req, signer, services.registry.secure_cookies, services.registry.new_visitor);
+  if (services.registry.identify) {
+    Identity who = services.registry.identify(req, visitor.user);
+    if (who.answer) return respond(std::move(*who.answer));
+    if (user_id_of(who.user).empty()) {
+      std::fprintf(stderr, "cohort: the app's identify hook gave a user without a string \"id\" for %s\n",
+                   net::log_clip(req.path).c_str());
+      return respond(html(500, "<!DOCTYPE html><title>Error</title><p>This page cannot tell who you are.</p>"));
+    }
+    visitor.user = std::move(who.user);
+  }
   std::string id = "phx-" + random_url_chars(12);
   JsonObject claims;
   std::string session = session_token(signer, visitor, id, services.registry.session_ttl, claims);
@@ -185,7 +162,7 @@ std::string user_cookie(const JsonObject& user, std::int64_t roles_exp, const To
          (secure ? "; Secure" : "");
 }
 
-Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool secure) {
+Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool secure, const NewVisitorHook& fill) {
   std::string token = request.cookie_value(kUserCookie);
   auto verified = token.empty() ? TokenSigner::Verified{} : signer.verify(token, TokenKind::visitor);
   const Json* user = verified.claims ? verified.claims->if_contains("user") : nullptr;
@@ -203,7 +180,10 @@ Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool s
     }
     return v;
   }
-  JsonObject fresh = new_user();
+  const std::string id = "u-" + random_url_chars(9);
+  JsonObject fresh{{"id", id}};
+  if (fill) fill(fresh);
+  fresh["id"] = id;  // the id is Cohort's, whatever fill did
   return Visitor{fresh, 0, user_cookie(fresh, 0, signer, secure), false};
 }
 

@@ -34,7 +34,8 @@ struct Visitor {
   bool from_cookie = false;    // the request's cookie named this visitor (else: made up now)
 };
 // secure: add the Secure attribute to a cookie issued now (the node serves TLS).
-Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool secure);
+// fill: the app's new_visitor hook (may be empty), for a visitor made up now.
+Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool secure, const NewVisitorHook& fill);
 // The Set-Cookie value holding user (signed, kind visitor; roles until roles_exp).
 std::string user_cookie(const JsonObject& user, std::int64_t roles_exp, const TokenSigner& signer, bool secure);
 

@@ -52,6 +52,8 @@ struct Registry {
   std::chrono::seconds session_ttl{14 * 24 * 3600};
   bool secure_cookies = false;  // the node serves TLS: cookies get the Secure attribute
   std::string visitors_topic;  // "" = views do not track their visitors
+  NewVisitorHook new_visitor;  // Live::new_visitor (may be empty)
+  IdentifyHook identify;       // Live::identify (empty: the visitor is the user)
   net::ParserLimits parsers;   // form_max_depth bounds the forms of live events
   LiveStats stats;
 };

@@ -44,7 +44,7 @@ HttpResponse confirm_page(const HttpRequest& req, const TokenSigner& signer, con
   std::string then = safe_local_path(req.query_param("then").value_or("/")).value_or("/");
   auto checked = grants.check(signer, grant, now_unix());
   if (!checked.error.empty()) return refusal(checked.error);
-  Visitor visitor = visitor_of(req, signer, settings.secure_cookies);
+  Visitor visitor = visitor_of(req, signer, settings.secure_cookies, settings.new_visitor);
   const Json* id = visitor.user.if_contains("id");
   std::string csrf = csrf_token(signer, id && id->is_string() ? std::string_view(id->get_string()) : "");
   std::string roles = roles_text(checked.roles);
@@ -70,7 +70,7 @@ HttpResponse redeem(const HttpRequest& req, const TokenSigner& signer, auth::Gra
                     const SigninSettings& settings) {
   auto form = net::parse_query(req.body);
   if (form.error) return refusal("the form was not sent as a form");
-  Visitor visitor = visitor_of(req, signer, settings.secure_cookies);
+  Visitor visitor = visitor_of(req, signer, settings.secure_cookies, settings.new_visitor);
   const Json* id = visitor.user.if_contains("id");
   std::string_view user_id = id && id->is_string() ? std::string_view(id->get_string()) : "";
   // Without the cookie the GET set (another site's form: SameSite=Lax keeps it back; or cookies

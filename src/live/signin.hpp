@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "auth/grants.hpp"
+#include "cohort/live.hpp"
 #include "cohort/node.hpp"
 
 namespace cohort::live {
@@ -25,6 +26,7 @@ namespace cohort::live {
 struct SigninSettings {
   std::chrono::seconds role_ttl{12 * 3600};
   bool secure_cookies = false;  // the node serves TLS
+  NewVisitorHook new_visitor;   // Live::new_visitor, for a visitor first seen at sign-in
 };
 
 void install_signin(cohort::Node& node, auth::GrantLedger& grants, SigninSettings settings);

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "cohort/config.hpp"
-#include "cohort/node.hpp"
+#include "cohort/http.hpp"
 #include "net/address_limits.hpp"
 #include "net/client_address.hpp"
 #include "net/limit_counters.hpp"

@@ -11,7 +11,7 @@
 
 #include <string_view>
 
-#include "cohort/node.hpp"
+#include "cohort/http.hpp"
 #include "net/origin_policy.hpp"
 
 namespace cohort::net {

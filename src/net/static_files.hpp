@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cohort/node.hpp"
+#include "cohort/http.hpp"
 
 namespace cohort::net {
 

@@ -24,7 +24,7 @@
 // in the middle of an array or object shifts the elements after it (a memmove, plus rehashing
 // moved object members), and a container that grows may reallocate its element block
 // (amortized). The exceptions are inherent in the op: "copy" deep-copies its source, and
-// "test" compares the whole value it names. tests/unit/json_patch_test.cpp pins this with a
+// "test" compares the whole value it names. tests/unit/store/json_patch_test.cpp pins this with a
 // counting allocator: a one-op patch allocates the same bytes on a 10-element document as on a
 // 100,000-element one.
 #pragma once

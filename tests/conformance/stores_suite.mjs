@@ -1,7 +1,7 @@
 // stores_suite.mjs — shared-state stores over channels with the official phoenix client: one
 // authority per key, versioned RFC 6902 patches, snapshot on join, catch-up with `since`, locks
 // and leases, coalescing, authority rules and bad input. The example kinds "doc" and "livedoc"
-// are described in src/apps/doc_store.hpp. Run on the embedded SQLite storage by
+// are described in examples/demo/apps/doc_store.hpp. Run on the embedded SQLite storage by
 // stores.test.mjs and on PostgreSQL by stores_pg.test.mjs.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// doc_model.mjs — a model of one "doc" / "livedoc" store key (src/apps/doc_store.cpp), and a
+// doc_model.mjs — a model of one "doc" / "livedoc" store key (examples/demo/apps/doc_store.cpp), and a
 // seeded generator of ops for it.
 //
 // The model is the test's own account of what the node must hold: it applies each op the way the

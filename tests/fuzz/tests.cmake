@@ -8,7 +8,7 @@
 #    COHORT_FUZZ_SECONDS from that corpus (tests/fuzz/run_libfuzzer.sh). scripts/test runs them
 #    in build-asan.
 # ws_frame_fuzz keeps its own driver (fuzz_driver.cpp: RFC 6455 edge cases and 20,000 generated
-# streams). Paths are relative to tests/ (this file is included from tests/unit/tests.cmake).
+# streams). Paths are relative to tests/ (this file is included from tests/CMakeLists.txt).
 set(COHORT_FUZZ_SECONDS 30 CACHE STRING "How long each libFuzzer target runs in its CTest test")
 set(COHORT_FUZZ_CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus)
 
@@ -22,14 +22,14 @@ function(cohort_fuzz_target name)
   if(NOT name STREQUAL "ws_frame")
     add_executable(${name}_fuzz fuzz/${name}_fuzz.cpp fuzz/fuzz_replay.cpp)
     target_include_directories(${name}_fuzz PRIVATE ${PROJECT_SOURCE_DIR}/src)
-    target_link_libraries(${name}_fuzz PRIVATE cohort_core)
+    target_link_libraries(${name}_fuzz PRIVATE cohort)
     add_test(NAME ${name}_fuzz COMMAND ${name}_fuzz ${ARGN} ${corpus})
     set_tests_properties(${name}_fuzz PROPERTIES TIMEOUT 120 LABELS fuzz)
   endif()
   if(COHORT_LIBFUZZER)
     add_executable(${name}_libfuzzer fuzz/${name}_fuzz.cpp)
     target_include_directories(${name}_libfuzzer PRIVATE ${PROJECT_SOURCE_DIR}/src)
-    target_link_libraries(${name}_libfuzzer PRIVATE cohort_core)
+    target_link_libraries(${name}_libfuzzer PRIVATE cohort)
     target_compile_options(${name}_libfuzzer PRIVATE -fsanitize=fuzzer)
     target_link_options(${name}_libfuzzer PRIVATE -fsanitize=fuzzer)
     add_dependencies(libfuzzers ${name}_libfuzzer)
@@ -43,6 +43,7 @@ endfunction()
 
 add_executable(ws_frame_fuzz fuzz/ws_frame_fuzz.cpp fuzz/fuzz_driver.cpp)
 target_link_libraries(ws_frame_fuzz PRIVATE cohort_wsframe)
+target_include_directories(ws_frame_fuzz PRIVATE ${PROJECT_SOURCE_DIR}/src)
 add_test(NAME ws_frame_fuzz COMMAND ws_frame_fuzz)
 set_tests_properties(ws_frame_fuzz PROPERTIES TIMEOUT 120 LABELS fuzz)
 

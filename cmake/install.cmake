@@ -1,0 +1,48 @@
+# install.cmake — `cmake --install build --prefix P` (docs/apps.md):
+#   P/include/cohort/                   the public headers (the whole API an app sees)
+#   P/lib/libcohort_*.a                 one static library per layer, and the node's and app's
+#   P/lib/cmake/Cohort/                 CohortConfig.cmake (+ version file, + targets):
+#                                       find_package(Cohort 0.2 REQUIRED) gives Cohort::cohort
+#   P/lib/pkgconfig/cohort.pc           the same for pkg-config
+#   P/bin/cohort                        the demo apps' binary (README command 1)
+#   P/share/cohort/{static,templates,node_modules/...}
+#                                       the runtime files a node finds beside its binary
+#                                       (src/net/runtime_files.hpp): Cohort's page assets and
+#                                       the pinned phoenix / phoenix_live_view bundles, and the
+#                                       demo's pages and templates
+include(CMakePackageConfigHelpers)
+
+set(COHORT_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/Cohort)
+list(TRANSFORM COHORT_LAYERS PREPEND cohort_ OUTPUT_VARIABLE cohort_layer_libraries)
+install(TARGETS cohort cohort_node ${cohort_layer_libraries} cohort_asio cohort_wsframe
+        EXPORT CohortTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(DIRECTORY include/cohort DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT CohortTargets NAMESPACE Cohort:: DESTINATION ${COHORT_INSTALL_CMAKEDIR})
+configure_package_config_file(cmake/CohortConfig.cmake.in ${PROJECT_BINARY_DIR}/CohortConfig.cmake
+                              INSTALL_DESTINATION ${COHORT_INSTALL_CMAKEDIR})
+# 0.x: a minor version may change the API, so 0.2 accepts 0.2.* only.
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/CohortConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/CohortConfig.cmake ${PROJECT_BINARY_DIR}/CohortConfigVersion.cmake
+        DESTINATION ${COHORT_INSTALL_CMAKEDIR})
+
+# pkg-config: static libraries in link order (each layer before the ones it uses).
+set(cohort_pc_libs "-lcohort_app -lcohort_live -lcohort_node")
+foreach(layer cluster channels presence pubsub store storage auth net)
+  string(APPEND cohort_pc_libs " -lcohort_${layer}")
+endforeach()
+string(APPEND cohort_pc_libs " -lcohort_wsframe -lcohort_asio")
+# The prefix relative to the .pc file, so that the package works wherever --prefix put it.
+file(RELATIVE_PATH cohort_pc_up /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
+string(REGEX REPLACE "/$" "" cohort_pc_up "${cohort_pc_up}")
+configure_file(cmake/cohort.pc.in ${PROJECT_BINARY_DIR}/cohort.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/cohort.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+if(TARGET cohort_demo)
+  install(TARGETS cohort_demo RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(DIRECTORY static templates DESTINATION ${CMAKE_INSTALL_DATADIR}/cohort)
+foreach(bundle phoenix/priv/static/phoenix.min.js phoenix_live_view/priv/static/phoenix_live_view.min.js)
+  get_filename_component(dir ${bundle} DIRECTORY)
+  install(FILES node_modules/${bundle} DESTINATION ${CMAKE_INSTALL_DATADIR}/cohort/node_modules/${dir})
+endforeach()

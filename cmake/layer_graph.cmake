@@ -1,0 +1,18 @@
+# layer_graph.cmake — which layer of src/ may use which (cmake/layers.cmake links by it; the
+# CTest `layer_includes`, tests/check_layers.cmake, checks every #include against it).
+# COHORT_LAYER_<name>_USES lists the layers whose headers src/<name>/ may include and whose
+# libraries cohort_<name> links; "cohort/..." (include/, the public API) is open to every layer.
+# Files directly in src/ (the node) may include any layer; examples/demo/apps/ (the demos) only
+# cohort/ and their own headers.
+set(COHORT_LAYERS net auth pubsub presence channels storage store live cluster app)
+set(COHORT_LAYER_net_USES)
+set(COHORT_LAYER_auth_USES net)
+set(COHORT_LAYER_pubsub_USES net)
+set(COHORT_LAYER_presence_USES net auth pubsub)
+set(COHORT_LAYER_channels_USES net auth presence)
+set(COHORT_LAYER_storage_USES auth)
+set(COHORT_LAYER_store_USES net storage)
+set(COHORT_LAYER_live_USES net auth store)
+set(COHORT_LAYER_cluster_USES net auth pubsub presence store storage)
+set(COHORT_LAYER_app_USES net auth storage live)
+

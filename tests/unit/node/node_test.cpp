@@ -1,0 +1,336 @@
+// node_test.cpp — include/cohort/node.hpp (src/node.cpp): an in-process Node on 127.0.0.1,
+// port 0, 2 reactor threads, driven over raw asio TCP sockets: HTTP routes, the WebSocket
+// upgrade, a Phoenix heartbeat, and a prompt shutdown.
+#include "cohort/node.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json/parse.hpp>
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <future>
+
+#include "net/ws_frame.hpp"
+
+namespace cohort {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+namespace ws = net::ws;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+constexpr auto kDeadline = 5s;
+
+// A blocking-style TCP client whose every read has a deadline (async op + run_for).
+class Client {
+ public:
+  explicit Client(std::uint16_t port) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+
+  void write(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes.data(), bytes.size())); }
+
+  // Reads what is available (at least one byte); returns empty at EOF; throws on timeout.
+  std::string read_some() {
+    char buf[16 * 1024];
+    boost::system::error_code result;
+    std::size_t got = 0;
+    bool done = false;
+    socket_.async_read_some(asio::buffer(buf), [&](boost::system::error_code ec, std::size_t n) {
+      result = ec;
+      got = n;
+      done = true;
+    });
+    io_.restart();
+    io_.run_for(kDeadline);
+    if (!done) {
+      socket_.cancel();
+      io_.restart();
+      io_.run();
+      throw std::runtime_error("no bytes from the server within the deadline");
+    }
+    if (result == asio::error::eof || result == asio::error::connection_reset) return {};
+    if (result) throw boost::system::system_error(result);
+    return std::string(buf, got);
+  }
+
+  // Everything until the server closes the connection.
+  std::string read_to_eof() {
+    std::string all;
+    for (std::string chunk; !(chunk = read_some()).empty();) all += chunk;
+    return all;
+  }
+
+  // An HTTP response head (up to and including the blank line); extra bytes stay in pending_.
+  std::string read_head() {
+    std::size_t end;
+    while ((end = pending_.find("\r\n\r\n")) == std::string::npos) {
+      std::string chunk = read_some();
+      if (chunk.empty()) throw std::runtime_error("connection closed before the response head ended");
+      pending_ += chunk;
+    }
+    std::string head = pending_.substr(0, end + 4);
+    pending_.erase(0, end + 4);
+    return head;
+  }
+
+  // The next WebSocket message or control frame from the server (unmasked frames).
+  std::pair<ws::Opcode, std::string> read_frame() {
+    while (sink_.events.empty()) {
+      std::string chunk = pending_.empty() ? read_some() : std::exchange(pending_, {});
+      if (chunk.empty()) throw std::runtime_error("connection closed while waiting for a frame");
+      if (!reader_.feed(reinterpret_cast<std::uint8_t*>(chunk.data()), chunk.size(), sink_))
+        throw std::runtime_error("bad frame from the server: " + std::string(reader_.error().reason));
+    }
+    auto e = sink_.events.front();
+    sink_.events.pop_front();
+    return e;
+  }
+
+ private:
+  struct Sink : ws::FrameSink {
+    void on_message(ws::Opcode op, std::string_view p) override { events.emplace_back(op, std::string(p)); }
+    void on_control(ws::Opcode op, std::string_view p) override { events.emplace_back(op, std::string(p)); }
+    std::deque<std::pair<ws::Opcode, std::string>> events;
+  };
+
+  asio::io_context io_;
+  tcp::socket socket_{io_};
+  std::string pending_;
+  ws::FrameReader reader_{1 << 20, false};
+  Sink sink_;
+};
+
+struct HttpReply {
+  unsigned status = 0;
+  std::string head;
+  std::string body;
+};
+
+HttpReply http_get(std::uint16_t port, std::string_view target, std::string_view method = "GET") {
+  Client c(port);
+  c.write(std::string(method) + " " + std::string(target) +
+          " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  std::string all = c.read_to_eof();
+  HttpReply r;
+  auto end = all.find("\r\n\r\n");
+  if (all.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) throw std::runtime_error("not HTTP: " + all);
+  r.status = static_cast<unsigned>(std::stoi(all.substr(9, 3)));
+  r.head = all.substr(0, end + 4);
+  r.body = all.substr(end + 4);
+  return r;
+}
+
+// A header's value from a response head (case-insensitive name), or empty.
+std::string header(const std::string& head, std::string name) {
+  auto lower = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  std::string h = lower(head);
+  auto pos = h.find("\r\n" + lower(name) + ":");
+  if (pos == std::string::npos) return {};
+  pos += name.size() + 3;
+  auto end = head.find("\r\n", pos);
+  std::string value = head.substr(pos, end - pos);
+  while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+  while (!value.empty() && value.back() == ' ') value.pop_back();
+  return value;
+}
+
+// The RFC 6455 section 1.3 example key and its accept value.
+constexpr std::string_view kKey = "dGhlIHNhbXBsZSBub25jZQ==";
+constexpr std::string_view kAccept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+std::string upgrade_request(std::string_view target, std::string_view protocols) {
+  std::string req = "GET " + std::string(target) +
+                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + std::string(kKey) + "\r\n";
+  if (!protocols.empty()) req += "Sec-WebSocket-Protocol: " + std::string(protocols) + "\r\n";
+  return req + "\r\n";
+}
+
+class NodeTest : public ::testing::Test {
+ protected:
+  NodeTest() {
+    dir_ = fs::temp_directory_path() /
+           ("cohort_node_test_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_ / "static");
+    Config c;
+    c.host = "127.0.0.1";
+    c.port = 0;
+    c.threads = 2;
+    c.data_dir = (dir_ / "data").string();
+    c.static_dir = (dir_ / "static").string();  // empty: unknown paths are 404
+    c.max_connections = 100;
+    c.shutdown_grace_ms = 3000;
+    node_ = std::make_unique<Node>(c);
+    node_->socket("/socket").channel("room:*", [] { return std::unique_ptr<Channel>(); });
+    node_->route("GET", "/hello/:who", [](const HttpRequest& r) {
+      return HttpResponse{200, "text/plain", "hello " + r.param("who") + " " + r.method + " " + r.path + " ?" + r.query, {}};
+    });
+  }
+  ~NodeTest() override {
+    node_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::uint16_t start() {
+    auto err = node_->start();
+    if (err) throw std::runtime_error("node did not start: " + *err);
+    return node_->port();
+  }
+  // Opens a WebSocket on /socket/websocket and checks the 101 answer.
+  std::unique_ptr<Client> open_socket(std::uint16_t port) {
+    auto c = std::make_unique<Client>(port);
+    c->write(upgrade_request("/socket/websocket?vsn=2.0.0", "phoenix"));
+    std::string head = c->read_head();
+    EXPECT_EQ(head.rfind("HTTP/1.1 101 ", 0), 0u) << head;
+    return c;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Node> node_;
+};
+
+TEST_F(NodeTest, StartsOnAPickedPortAndAnswersHealthz) {
+  auto port = start();
+  EXPECT_NE(port, 0);
+  auto r = http_get(port, "/healthz");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(boost::json::parse(r.body), boost::json::parse(R"({"ok":true})"));
+  EXPECT_EQ(header(r.head, "Content-Type"), "application/json");
+  EXPECT_TRUE(fs::is_directory(dir_ / "data"));
+}
+
+TEST_F(NodeTest, RegisteredRouteAnswers) {
+  auto port = start();
+  auto r = http_get(port, "/hello/big%20world?x=1");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "hello big world GET /hello/big%20world ?x=1");
+  EXPECT_EQ(header(r.head, "Content-Type"), "text/plain");
+  EXPECT_EQ(header(r.head, "X-Content-Type-Options"), "nosniff");
+}
+
+TEST_F(NodeTest, RoutesMatchWholeSegmentsOnly) {
+  auto port = start();
+  EXPECT_EQ(http_get(port, "/helloworld/x").status, 404u);
+  EXPECT_EQ(http_get(port, "/hello/x/y").status, 404u);
+  EXPECT_EQ(http_get(port, "/hello").status, 404u);
+  EXPECT_EQ(http_get(port, "/hello/%zz").status, 400u);
+}
+
+TEST_F(NodeTest, RouteRefusesAMalformedPattern) {
+  EXPECT_THROW(node_->route("GET", "hello", [](const HttpRequest&) { return HttpResponse{}; }), std::invalid_argument);
+}
+
+TEST_F(NodeTest, UnknownPathsAndMethodsAre404) {
+  auto port = start();
+  auto r = http_get(port, "/no/such/thing");
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_NE(r.body.find("no route"), std::string::npos) << r.body;
+  EXPECT_EQ(http_get(port, "/hello/x", "POST").status, 404u);  // route is GET only
+}
+
+TEST_F(NodeTest, WebSocketHandshakeSelectsPhoenixWithTheRightAccept) {
+  auto port = start();
+  Client c(port);
+  c.write(upgrade_request("/socket/websocket?vsn=2.0.0", "phoenix, base64url.bearer.phx.dG9rZW4"));
+  std::string head = c.read_head();
+  EXPECT_EQ(head.rfind("HTTP/1.1 101 ", 0), 0u) << head;
+  EXPECT_EQ(header(head, "Sec-WebSocket-Accept"), kAccept);
+  EXPECT_EQ(header(head, "Sec-WebSocket-Protocol"), "phoenix");
+  EXPECT_EQ(header(head, "Upgrade"), "websocket");
+}
+
+TEST_F(NodeTest, WebSocketAtAnUnknownPathIs404) {
+  auto port = start();
+  Client c(port);
+  c.write(upgrade_request("/nope/websocket?vsn=2.0.0", "phoenix"));
+  std::string head = c.read_head();
+  EXPECT_EQ(head.rfind("HTTP/1.1 404 ", 0), 0u) << head;
+}
+
+TEST_F(NodeTest, HeartbeatGetsTheExactReply) {
+  auto port = start();
+  auto c = open_socket(port);
+  c->write(ws::encode_masked_frame(ws::Opcode::text, R"([null,"1","phoenix","heartbeat",{}])", 0x12345678));
+  auto [op, text] = c->read_frame();
+  EXPECT_EQ(op, ws::Opcode::text);
+  EXPECT_EQ(text, R"([null,"1","phoenix","phx_reply",{"status":"ok","response":{}}])");
+
+  // A ping is answered with a pong carrying the same bytes.
+  c->write(ws::encode_masked_frame(ws::Opcode::ping, "are you there", 0x0badf00d));
+  auto [pop, ppayload] = c->read_frame();
+  EXPECT_EQ(pop, ws::Opcode::pong);
+  EXPECT_EQ(ppayload, "are you there");
+}
+
+TEST_F(NodeTest, HeartbeatSentRightBehindTheUpgradeRequestIsAnswered) {
+  // Bytes that arrive in the same segment as the request belong to the WebSocket.
+  auto port = start();
+  Client c(port);
+  c.write(upgrade_request("/socket/websocket?vsn=2.0.0", "phoenix") +
+          ws::encode_masked_frame(ws::Opcode::text, R"([null,"7","phoenix","heartbeat",{}])", 0x01020304));
+  std::string head = c.read_head();
+  ASSERT_EQ(head.rfind("HTTP/1.1 101 ", 0), 0u) << head;
+  auto [op, text] = c.read_frame();
+  EXPECT_EQ(text, R"([null,"7","phoenix","phx_reply",{"status":"ok","response":{}}])");
+}
+
+TEST_F(NodeTest, StopReturnsPromptlyAndClosesSocketsWithGoingAway) {
+  auto port = start();
+  auto c = open_socket(port);
+  c->write(ws::encode_masked_frame(ws::Opcode::text, R"([null,"1","phoenix","heartbeat",{}])", 0x12345678));
+  ASSERT_EQ(c->read_frame().first, ws::Opcode::text);
+
+  auto waiting = std::async(std::launch::async, [&] { node_->wait(); });
+  auto t0 = std::chrono::steady_clock::now();
+  node_->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << "stop() must only signal";
+
+  // The open socket is told 1001 going away; answering the close completes the handshake.
+  auto [op, body] = c->read_frame();
+  ASSERT_EQ(op, ws::Opcode::close);
+  ASSERT_GE(body.size(), 2u);
+  EXPECT_EQ((static_cast<unsigned char>(body[0]) << 8) | static_cast<unsigned char>(body[1]), 1001);
+  c->write(ws::encode_close(ws::CloseCode::going_away, "", /*masked=*/true));
+  ASSERT_EQ(waiting.wait_for(kDeadline), std::future_status::ready) << "wait() did not return after stop()";
+  waiting.get();
+  // Well inside shutdown_grace_ms (3 s): the node did not sit out the grace period.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
+}
+
+TEST_F(NodeTest, StopWithNoConnectionsReturnsAtOnce) {
+  start();
+  auto waiting = std::async(std::launch::async, [&] { node_->wait(); });
+  auto t0 = std::chrono::steady_clock::now();
+  node_->stop();
+  ASSERT_EQ(waiting.wait_for(kDeadline), std::future_status::ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+}
+
+TEST_F(NodeTest, StartRefusesAnInvalidConfig) {
+  Config c;
+  c.host = "not-an-address";
+  c.port = 0;
+  c.threads = 1;
+  c.data_dir = (dir_ / "data2").string();
+  c.static_dir = (dir_ / "static").string();
+  c.max_connections = 100;
+  Node bad(c);
+  auto err = bad.start();
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("not-an-address"), std::string::npos) << *err;
+}
+
+}  // namespace
+}  // namespace cohort
