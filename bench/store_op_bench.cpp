@@ -19,8 +19,6 @@ class CountingPubSub final : public PubSub {
   void broadcast(std::string_view, std::string_view, Json) override { ++sent; }
   void broadcast_from(const void*, std::string_view, std::string_view, Json) override { ++sent; }
   void broadcast_binary(const void*, std::string_view, std::string_view, std::string) override { ++sent; }
-  void deliver_remote(Broadcast) override {}
-  std::size_t local_subscribers(std::string_view) const override { return 0; }
   std::size_t sent = 0;
 };
 

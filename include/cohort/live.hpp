@@ -69,10 +69,12 @@ struct Info {
   const Json& payload;
 };
 
-// What a view (or a component) works with. Owner-thread-only.
-class Socket {
+// What a component works with: its own assigns, and effects on the client and on shared state
+// that act for its page. Owner-thread-only. Subscriptions, timers and streams belong to the view
+// (Socket): it passes a component what it needs as props.
+class ComponentSocket {
  public:
-  virtual ~Socket() = default;
+  virtual ~ComponentSocket() = default;
 
   // --- Assigns (what the template reads) ---
   // Sets key; marks it changed only when the value differs from the current one.
@@ -102,18 +104,29 @@ class Socket {
   // Inside handle_event for a hook's pushEvent: the value its callback receives.
   virtual void reply(Json value) = 0;
 
-  // --- Shared state (no-ops until connected, except that follow_store also fills the GET
-  // render with the store's current state) ---
-  virtual void subscribe(std::string_view topic) = 0;  // broadcasts -> handle_info
-  virtual void follow_store(std::string key, std::string assign) = 0;
-  virtual void follow_presence(std::string topic, std::string assign) = 0;
-  // Presence owned by this view: it leaves when the view ends, however it ends.
+  // --- Shared state ---
+  // Presence owned by the page: it leaves when the view ends, however it ends.
   virtual void track(std::string topic, std::string key, JsonObject meta) = 0;
   virtual void update_presence(std::string topic, std::string key, JsonObject meta) = 0;
   // Asks the store; done (optional) runs on this view's thread with the outcome. Locks taken
-  // this way belong to this view and end with it.
+  // this way belong to the page and end with it.
   virtual void op(std::string key, std::string name, Json args,
                   std::function<void(const OpOutcome&)> done = {}) = 0;
+
+  virtual PubSub& pubsub() = 0;
+  virtual Presence& presence() = 0;
+  virtual Stores& stores() = 0;
+};
+
+// What a view works with: a component's socket, plus what only a view has — subscriptions,
+// stores and presence it follows, timers, streams. Owner-thread-only.
+class Socket : public ComponentSocket {
+ public:
+  // --- Following shared state (no-ops until connected, except that follow_store also fills
+  // the GET render with the store's current state) ---
+  virtual void subscribe(std::string_view topic) = 0;  // broadcasts -> handle_info
+  virtual void follow_store(std::string key, std::string assign) = 0;
+  virtual void follow_presence(std::string topic, std::string assign) = 0;
   // handle_info(Kind::timer, message) after delay (dropped if the view ended first).
   virtual void send_after(std::chrono::milliseconds delay, Json message) = 0;
 
@@ -121,10 +134,6 @@ class Socket {
   virtual void stream_insert(std::string_view name, Json item, int at = -1, std::optional<int> limit = {}) = 0;
   virtual void stream_delete(std::string_view name, std::string dom_id) = 0;
   virtual void stream_reset(std::string_view name) = 0;
-
-  virtual PubSub& pubsub() = 0;
-  virtual Presence& presence() = 0;
-  virtual Stores& stores() = 0;
 };
 
 // Params of mount / handle_params: the path's ":name" segments and the query string, as strings.
@@ -152,12 +161,12 @@ class View {
 class Component {
  public:
   virtual ~Component() = default;
-  virtual void mount(Socket& socket) {}
+  virtual void mount(ComponentSocket& socket) {}
   // The props each time the parent renders it. Default: assign every prop.
-  virtual void update(const JsonObject& props, Socket& socket) {
+  virtual void update(const JsonObject& props, ComponentSocket& socket) {
     for (const auto& [k, v] : props) socket.assign(k, v);
   }
-  virtual void handle_event(std::string_view event, const Json& value, Socket& socket) {}
+  virtual void handle_event(std::string_view event, const Json& value, ComponentSocket& socket) {}
 };
 
 // Who a page's visitor is (Live::identify): the user claims its session carries and every view
@@ -172,6 +181,16 @@ struct Identity {
 using IdentifyHook = std::function<Identity(const HttpRequest& request, const JsonObject& visitor)>;
 // Fills a new visitor's claims (it has its "id"): once per browser; they are kept in the cookie.
 using NewVisitorHook = std::function<void(JsonObject& visitor)>;
+
+// The page around every live view of an app (Live::page): what the <title> ends with, its style
+// sheets, and scripts loaded after Cohort's own (each a path the node serves, e.g. from the
+// static directory: "/app.css"). Cohort's scripts (the phoenix bundles, cohort_hooks.js,
+// cohort_live.js) are always there: a page without them never goes live.
+struct PageLayout {
+  std::string title_suffix = " · Cohort";
+  std::vector<std::string> styles = {"/assets/cohort.css"};
+  std::vector<std::string> scripts;
+};
 
 using ViewFactory = std::function<std::unique_ptr<View>()>;
 using ComponentFactory = std::function<std::unique_ptr<Component>()>;
@@ -198,6 +217,9 @@ class Live {
   //   by a trusted proxy), or an answer instead of the page. Runs on the request's reactor; it
   //   must not block. A user without a string "id" is answered 500 and logged.
   Live& new_visitor(NewVisitorHook fill);
+  // The page shell of every live view: see PageLayout. (Cohort's own small pages — sign-in,
+  // errors — keep Cohort's look.)
+  Live& page(PageLayout layout);
   Live& identify(IdentifyHook hook);
   // Every connected view tracks its visitor on topic (key: the user id; meta: name, color,
   // page (the URL path), view (the view id)), so a dashboard can follow who is where.

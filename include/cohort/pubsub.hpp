@@ -13,9 +13,8 @@
 // immutable), then posted once to each reactor that has subscribers for the topic, never once
 // per subscriber.
 //
-// Cluster: a PubSubAdapter, when installed, is told about every local broadcast and every
-// topic that gains or loses its last local subscriber; it feeds remote broadcasts back through
-// deliver_remote(). Without one the node runs alone.
+// Cluster: in a cluster every broadcast also reaches the subscribers of the other nodes
+// (docs/cluster.md); the seam for that is internal to Cohort (src/pubsub/adapter.hpp).
 #pragma once
 
 #include <cstdint>
@@ -47,21 +46,6 @@ class Subscriber {
   virtual void on_broadcast(const Broadcast& message) = 0;
 };
 
-// Implemented by the cluster layer. Calls come from any thread.
-class PubSubAdapter {
- public:
-  virtual ~PubSubAdapter() = default;
-  // A broadcast made on this node, to forward to the other nodes.
-  virtual void publish(const std::shared_ptr<const Broadcast>& message) = 0;
-  // The node gained its first (interested=true) or lost its last local subscriber of topic.
-  // Called under PubSub's interest lock, in the order the changes happened: it must only
-  // record or queue the change (no blocking, no call back into PubSub).
-  virtual void interest_changed(std::string_view topic, bool interested) = 0;
-  // Called after the interest change of a subscribe() on the same thread: calls ready (on any
-  // thread) once the other nodes' broadcasts on topic reach this node.
-  virtual void when_subscribed(std::string_view topic, std::function<void()> ready) = 0;
-};
-
 class PubSub {
  public:
   virtual ~PubSub() = default;
@@ -83,12 +67,6 @@ class PubSub {
                               Json payload) = 0;
   virtual void broadcast_binary(const void* from, std::string_view topic, std::string_view event,
                                 std::string bytes) = 0;
-
-  // Any-thread. A broadcast that came from another node: local delivery only.
-  virtual void deliver_remote(Broadcast message) = 0;
-
-  // Number of subscribers of topic on the calling reactor (owner-thread-only; for tests).
-  virtual std::size_t local_subscribers(std::string_view topic) const = 0;
 };
 
 }  // namespace cohort

@@ -81,14 +81,36 @@ struct OpRequest {
   std::uint64_t version;  // the current version
 };
 
+// Why an operation was refused: one enum for every refusal, each with the wire name clients
+// get as "reason" (docs/protocol.md lists them). Compare enums, never the strings.
+enum class Rejection {
+  unknown_op,     // the kind has no op of that name
+  forbidden,      // the actor may not (roles, anonymous, server_only, or the handler said so)
+  conflict,       // expect_version is stale
+  invalid,        // bad arguments or an op that makes no sense on this state ("detail" says why)
+  locked,         // a path it touches is locked by someone else ("holder")
+  lock_timeout,   // a queued op waited for a lock too long
+  queue_full,     // too many ops wait for locks on this key
+  too_large,      // over a store limit ("detail" names the setting)
+  storage_error,  // the storage failed: nothing changed, try again
+  too_many_keys,  // every loaded key is busy: try again later
+  internal,       // the kind's handler threw (a bug in the app)
+  unavailable,    // cluster: no owner of the key could be reached (outcome unknown: resend with op_id)
+  not_found,      // the key does not exist and the joiner may not create it
+};
+// The wire name ("unknown_op", ...), and back (nullopt for a name Cohort does not send).
+std::string_view wire_name(Rejection why);
+std::optional<Rejection> rejection_from_wire(std::string_view name);
+
 // What an operation handler decides.
 struct OpResult {
   bool ok = true;
   json::array patch;   // RFC 6902 operations, when ok
-  JsonObject error;    // {"reason": ..., ...}, when not
+  JsonObject error;    // {"reason": wire_name(why), ...detail}, when not
   static OpResult change(json::array patch) { return {true, std::move(patch), {}}; }
-  static OpResult reject(std::string_view reason, JsonObject detail = {}) {
-    detail["reason"] = reason;
+  // detail: what the client is told besides the reason, e.g. {{"detail", "title is empty"}}.
+  static OpResult reject(Rejection why, JsonObject detail = {}) {
+    detail["reason"] = wire_name(why);
     return {false, {}, std::move(detail)};
   }
 };
@@ -163,6 +185,8 @@ struct OpOutcome {
   bool ok = false;
   std::uint64_t version = 0;  // the new version when ok, the current one otherwise
   JsonObject error;           // {"reason": ...} when not ok
+  // Why it was refused (error's "reason"); nullopt when ok.
+  std::optional<Rejection> rejection() const;
 };
 
 // What a joiner receives: the state, or the patches since its version.

@@ -14,7 +14,7 @@ constexpr std::size_t kSubscribeBatch = 1000;  // channels per SUBSCRIBE when re
 }
 
 RedisPubSubAdapter::RedisPubSubAdapter(net::Reactor& reactor, Outbox& outbox, RedisLink& subscriber,
-                                       PubSub& pubsub, std::uint32_t node_id, std::string prefix,
+                                       pubsub::LocalPubSub& pubsub, std::uint32_t node_id, std::string prefix,
                                        ClusterCounters& counters)
     : reactor_(reactor), outbox_(outbox), subscriber_(subscriber), pubsub_(pubsub), node_id_(node_id),
       topic_prefix_(std::move(prefix) + "t:"), counters_(counters) {}

@@ -36,12 +36,13 @@
 #include "cluster/redis_link.hpp"
 #include "cohort/pubsub.hpp"
 #include "net/reactor.hpp"
+#include "pubsub/local_pubsub.hpp"
 
 namespace cohort::cluster {
 
-class RedisPubSubAdapter final : public PubSubAdapter {
+class RedisPubSubAdapter final : public pubsub::PubSubAdapter {
  public:
-  RedisPubSubAdapter(net::Reactor& reactor, Outbox& outbox, RedisLink& subscriber, PubSub& pubsub,
+  RedisPubSubAdapter(net::Reactor& reactor, Outbox& outbox, RedisLink& subscriber, pubsub::LocalPubSub& pubsub,
                      std::uint32_t node_id, std::string prefix, ClusterCounters& counters);
 
   // PubSubAdapter (any thread).
@@ -68,7 +69,7 @@ class RedisPubSubAdapter final : public PubSubAdapter {
   net::Reactor& reactor_;
   Outbox& outbox_;
   RedisLink& subscriber_;
-  PubSub& pubsub_;
+  pubsub::LocalPubSub& pubsub_;
   std::uint32_t node_id_;
   std::string topic_prefix_;  // "<prefix>t:"
   ClusterCounters& counters_;

@@ -57,6 +57,11 @@ Live& Live::new_visitor(NewVisitorHook fill) {
   return *this;
 }
 
+Live& Live::page(PageLayout layout) {
+  impl_->registry.layout = std::move(layout);
+  return *this;
+}
+
 Live& Live::identify(IdentifyHook hook) {
   impl_->registry.identify = std::move(hook);
   return *this;

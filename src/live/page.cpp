@@ -44,20 +44,22 @@ std::string load_file(const std::string& path) {
   return out.str();
 }
 
-// The page around the view's HTML (docs/protocol.md, The page).
-std::string shell(std::string_view title, std::string_view id, std::string_view session, std::string_view csrf,
-                  std::string_view inner) {
+// The page around the view's HTML (docs/protocol.md, The page), in the app's layout.
+std::string shell(const PageLayout& layout, std::string_view title, std::string_view id, std::string_view session,
+                  std::string_view csrf, std::string_view inner) {
   std::string page;
   page.reserve(inner.size() + 1024);
   page += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   page += "<meta name=\"csrf-token\" content=\"" + std::string(csrf) + "\">\n";
-  page += "<title data-suffix=\" · Cohort\">" + escape_attr(title) + " · Cohort</title>\n";
-  page += "<link rel=\"stylesheet\" href=\"/assets/cohort.css\">\n";
+  page += "<title data-suffix=\"" + escape_attr(layout.title_suffix) + "\">" + escape_attr(title) +
+          escape_attr(layout.title_suffix) + "</title>\n";
+  for (const auto& css : layout.styles) page += "<link rel=\"stylesheet\" href=\"" + escape_attr(css) + "\">\n";
   page += "<script defer src=\"/assets/vendor/phoenix.min.js\"></script>\n";
   page += "<script defer src=\"/assets/vendor/phoenix_live_view.min.js\"></script>\n";
   page += "<script defer src=\"/assets/cohort_hooks.js\"></script>\n";  // hooks that ship with Cohort
   page += "<script defer src=\"/assets/cohort_live.js\"></script>\n";
+  for (const auto& js : layout.scripts) page += "<script defer src=\"" + escape_attr(js) + "\"></script>\n";
   page += "</head>\n<body>\n";
   page += "<div id=\"" + std::string(id) + "\" data-phx-main data-phx-session=\"" + std::string(session) +
           "\" data-phx-static=\"\">";
@@ -112,7 +114,8 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
   auto view = std::make_shared<ViewInstance>(services, route, id, claims);
   std::string url = "http://" + (req.host.empty() ? std::string("localhost") : req.host) + req.path +
                     (req.query.empty() ? "" : "?" + req.query);
-  view->start(match->params, url, [view, respond, session, csrf, id, set_cookie = visitor.set_cookie] {
+  const PageLayout* layout = &services.registry.layout;  // the registry outlives every request
+  view->start(match->params, url, [view, respond, session, csrf, id, layout, set_cookie = visitor.set_cookie] {
     HttpResponse r;
     try {
       JsonObject tree = view->render_full();
@@ -121,7 +124,7 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
       if (effects.navigate) return respond(redirect_to((*effects.navigate)["to"].get_string()));
       std::string title = tree.contains("t") ? std::string(tree["t"].get_string()) : view->route().title;
       const JsonObject* components = tree.contains("c") ? &tree["c"].get_object() : nullptr;
-      r = html(200, shell(title, id, session, csrf, components ? to_html(tree, *components) : to_html(tree)));
+      r = html(200, shell(*layout, title, id, session, csrf, components ? to_html(tree, *components) : to_html(tree)));
     } catch (const std::exception& e) {
       r = html(500, "<!DOCTYPE html><title>Error</title><p>This page failed to render: " + escape_attr(e.what()) + "</p>");
     }

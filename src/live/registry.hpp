@@ -54,6 +54,7 @@ struct Registry {
   std::string visitors_topic;  // "" = views do not track their visitors
   NewVisitorHook new_visitor;  // Live::new_visitor (may be empty)
   IdentifyHook identify;       // Live::identify (empty: the visitor is the user)
+  PageLayout layout;           // Live::page
   net::ParserLimits parsers;   // form_max_depth bounds the forms of live events
   LiveStats stats;
 };

@@ -63,15 +63,15 @@ void merge_diff(JsonObject& into, JsonObject from) {
 
 }  // namespace
 
-// A component's Socket: its own assigns and change set; everything else is the view's.
-class ComponentSocket final : public Socket {
+// A component's socket: its own assigns and change set; everything else is the view's.
+class PlacedComponentSocket final : public ComponentSocket {
  public:
-  ComponentSocket(ViewInstance& view, int cid) : view_(view) {
+  PlacedComponentSocket(ViewInstance& view, int cid) : view_(view) {
     assigns_.reserve(kMaxAssigns);
     assigns_["myself"] = std::to_string(cid);
   }
 
-  using Socket::assign;
+  using ComponentSocket::assign;
   void assign(std::string_view key, Json value) override {
     auto* old = assigns_.if_contains(key);
     if (old && *old == value) return;
@@ -92,15 +92,6 @@ class ComponentSocket final : public Socket {
   void push_navigate(std::string to, bool replace) override { view_.push_navigate(std::move(to), replace); }
   void redirect(std::string to) override { view_.redirect(std::move(to)); }
   void reply(Json value) override { view_.reply(std::move(value)); }
-  void subscribe(std::string_view) override {
-    throw std::logic_error("components do not subscribe: their view does, and passes props");
-  }
-  void follow_store(std::string, std::string) override {
-    throw std::logic_error("components do not follow stores: their view does, and passes props");
-  }
-  void follow_presence(std::string, std::string) override {
-    throw std::logic_error("components do not follow presence: their view does, and passes props");
-  }
   void track(std::string topic, std::string key, JsonObject meta) override {
     view_.track(std::move(topic), std::move(key), std::move(meta));
   }
@@ -110,14 +101,6 @@ class ComponentSocket final : public Socket {
   void op(std::string key, std::string name, Json args, std::function<void(const OpOutcome&)> done) override {
     view_.op(std::move(key), std::move(name), std::move(args), std::move(done));
   }
-  void send_after(std::chrono::milliseconds, Json) override {
-    throw std::logic_error("components have no handle_info: use the view's send_after");
-  }
-  void stream_insert(std::string_view, Json, int, std::optional<int>) override {
-    throw std::logic_error("streams belong to views");
-  }
-  void stream_delete(std::string_view, std::string) override { throw std::logic_error("streams belong to views"); }
-  void stream_reset(std::string_view) override { throw std::logic_error("streams belong to views"); }
   PubSub& pubsub() override { return view_.pubsub(); }
   Presence& presence() override { return view_.presence(); }
   Stores& stores() override { return view_.stores(); }
@@ -135,7 +118,7 @@ struct ViewInstance::PlacedComponent {
       : cid(cid), impl(type.factory()), socket(view, cid), rendering(*type.tmpl, /*component_root=*/true) {}
   int cid;
   std::unique_ptr<Component> impl;
-  ComponentSocket socket;
+  PlacedComponentSocket socket;
   Rendering rendering;
   Json props;
   bool fresh = true;  // never sent to the client: needs a full render

@@ -36,7 +36,7 @@
 
 namespace cohort::live {
 
-class ComponentSocket;
+class PlacedComponentSocket;
 
 // What a callback asked of the client besides assigns; delivered by the channel or the page.
 struct Effects {
@@ -192,7 +192,7 @@ class ViewInstance final : public Socket,
   bool ended_ = false;
   std::chrono::steady_clock::time_point last_render_{};
 
-  friend class ComponentSocket;
+  friend class PlacedComponentSocket;
 };
 
 }  // namespace cohort::live

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cohort/pubsub.hpp"
+#include "pubsub/adapter.hpp"
 #include "net/reactor.hpp"
 #include "pubsub/topic_table.hpp"
 
@@ -44,8 +45,10 @@ class LocalPubSub final : public PubSub {
                       Json payload) override;
   void broadcast_binary(const void* from, std::string_view topic, std::string_view event,
                         std::string bytes) override;
-  void deliver_remote(Broadcast message) override;
-  std::size_t local_subscribers(std::string_view topic) const override;
+  // Any-thread. A broadcast that came from another node: local delivery only.
+  void deliver_remote(Broadcast message);
+  // Number of subscribers of topic on the calling reactor (owner-thread-only; for tests).
+  std::size_t local_subscribers(std::string_view topic) const;
   // Any thread: whether some reactor of this node has a subscriber of topic (the interest map).
   bool has_subscribers(std::string_view topic) const;
 

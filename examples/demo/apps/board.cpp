@@ -48,7 +48,7 @@ class BoardView final : public live::View {
     std::string name(op);
     s.op(std::string(kKey), name, std::move(args), [&s, name](const OpOutcome& o) {
       if (o.ok) return s.assign("message", "");
-      if (name == "clear" && text_arg(o.error, "reason") == "forbidden")
+      if (name == "clear" && o.rejection() == Rejection::forbidden)
         return s.assign("message", "Only the moderator can clear the board.");
       s.assign("message", text(error_text(o.error)));
     });

@@ -50,25 +50,25 @@ OpResult begin(const OpRequest& r) {
   std::string color = text_arg(r.args, "color");
   auto points = points_text(r.args);
   if (!valid_id(id) || !is_hex_color(color) || !points)
-    return OpResult::reject("invalid", invalid("A stroke needs an id, a colour and points."));
+    return OpResult::reject(Rejection::invalid, invalid("A stroke needs an id, a colour and points."));
   const auto& strokes = r.state.at("strokes").as_array();
-  if (strokes.size() >= kMaxStrokes) return OpResult::reject("invalid", invalid("The board is full: clear it first."));
-  if (find_stroke(strokes, id)) return OpResult::reject("invalid", invalid("That stroke already exists."));
+  if (strokes.size() >= kMaxStrokes) return OpResult::reject(Rejection::invalid, invalid("The board is full: clear it first."));
+  if (find_stroke(strokes, id)) return OpResult::reject(Rejection::invalid, invalid("That stroke already exists."));
   JsonObject stroke{{"id", id}, {"by", r.actor.id}, {"color", color}, {"parts", json::array{*points}}};
   return OpResult::change({patch_op("add", "/strokes/-", std::move(stroke))});
 }
 
 OpResult extend(const OpRequest& r) {
   auto points = points_text(r.args);
-  if (!points) return OpResult::reject("invalid", invalid("Points come in x, y pairs."));
+  if (!points) return OpResult::reject(Rejection::invalid, invalid("Points come in x, y pairs."));
   const auto& strokes = r.state.at("strokes").as_array();
   auto at = find_stroke(strokes, text_arg(r.args, "id"));
   // Cleared or undone while being drawn: nothing to extend (the drawer's next stroke starts anew).
-  if (!at) return OpResult::reject("invalid", invalid("That stroke is gone."));
+  if (!at) return OpResult::reject(Rejection::invalid, invalid("That stroke is gone."));
   const Json& stroke = strokes[*at];
-  if (stroke.at("by").get_string() != r.actor.id) return OpResult::reject("forbidden", invalid("Not your stroke."));
+  if (stroke.at("by").get_string() != r.actor.id) return OpResult::reject(Rejection::forbidden, invalid("Not your stroke."));
   if (stroke.at("parts").as_array().size() >= kMaxParts)
-    return OpResult::reject("invalid", invalid("That stroke is long enough."));
+    return OpResult::reject(Rejection::invalid, invalid("That stroke is long enough."));
   return OpResult::change({patch_op("add", "/strokes/" + std::to_string(*at) + "/parts/-", text(*points))});
 }
 
@@ -76,7 +76,7 @@ OpResult undo(const OpRequest& r) {
   const auto& strokes = r.state.at("strokes").as_array();
   for (std::size_t i = strokes.size(); i-- > 0;)
     if (strokes[i].at("by").get_string() == r.actor.id) return OpResult::change({remove_op("/strokes/" + std::to_string(i))});
-  return OpResult::reject("invalid", invalid("You have no stroke to undo."));
+  return OpResult::reject(Rejection::invalid, invalid("You have no stroke to undo."));
 }
 
 }  // namespace

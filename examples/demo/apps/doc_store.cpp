@@ -36,15 +36,15 @@ StoreKind doc_kind(std::string name, std::chrono::milliseconds coalesce) {
   // Anyone follows a doc that exists; only an editor brings a new one into being by joining it.
   doc.can_create = [](const Actor& a, std::string_view) { return a.has_role("editor"); };
   doc.ops["claim"] = OpSpec{{}, [](const OpRequest& r) {
-    if (r.state.as_object().contains("_owner")) return OpResult::reject("invalid", {{"detail", "already owned"}});
+    if (r.state.as_object().contains("_owner")) return OpResult::reject(Rejection::invalid, {{"detail", "already owned"}});
     return OpResult::change({op("add", "/_owner", Json(r.actor.id))});
   }};
   doc.ops["incr"] = OpSpec{editors, [](const OpRequest& r) {
     const Json* counter = arg(r.args, "counter");
     if (!counter || !counter->is_string() || counter->get_string().empty())
-      return OpResult::reject("invalid", {{"field", "counter"}});
+      return OpResult::reject(Rejection::invalid, {{"field", "counter"}});
     const Json* by = arg(r.args, "by");
-    if (by && !by->is_int64()) return OpResult::reject("invalid", {{"field", "by"}});
+    if (by && !by->is_int64()) return OpResult::reject(Rejection::invalid, {{"field", "by"}});
     std::int64_t n = by ? by->get_int64() : 1;
     // /counters may have been removed or replaced by a `set`: then the add below fails cleanly.
     const Json* counters = r.state.as_object().if_contains("counters");
@@ -54,26 +54,26 @@ StoreKind doc_kind(std::string name, std::chrono::milliseconds coalesce) {
   }};
   doc.ops["append"] = OpSpec{editors, [](const OpRequest& r) {
     const Json* item = arg(r.args, "item");
-    if (!item) return OpResult::reject("invalid", {{"field", "item"}});
+    if (!item) return OpResult::reject(Rejection::invalid, {{"field", "item"}});
     return OpResult::change({op("add", "/items/-", *item)});
   }};
   doc.ops["set_field"] = OpSpec{editors, [](const OpRequest& r) {
     const Json* field = arg(r.args, "field");
     const Json* value = arg(r.args, "value");
-    if (!field || !field->is_string() || field->get_string().empty()) return OpResult::reject("invalid", {{"field", "field"}});
-    if (!value) return OpResult::reject("invalid", {{"field", "value"}});
+    if (!field || !field->is_string() || field->get_string().empty()) return OpResult::reject(Rejection::invalid, {{"field", "field"}});
+    if (!value) return OpResult::reject(Rejection::invalid, {{"field", "value"}});
     return OpResult::change({op("add", "/fields/" + segment(field->get_string()), *value)});
   }, WhenLocked::queue};
   doc.ops["set"] = OpSpec{editors, [](const OpRequest& r) {
     const Json* path = arg(r.args, "path");
     const Json* value = arg(r.args, "value");
-    if (!path || !path->is_string() || !path->get_string().starts_with("/")) return OpResult::reject("invalid", {{"field", "path"}});
-    if (!value) return OpResult::reject("invalid", {{"field", "value"}});
+    if (!path || !path->is_string() || !path->get_string().starts_with("/")) return OpResult::reject(Rejection::invalid, {{"field", "path"}});
+    if (!value) return OpResult::reject(Rejection::invalid, {{"field", "value"}});
     return OpResult::change({op("add", std::string(path->get_string()), *value)});
   }};
   doc.ops["remove"] = OpSpec{editors, [](const OpRequest& r) {
     const Json* path = arg(r.args, "path");
-    if (!path || !path->is_string() || !path->get_string().starts_with("/")) return OpResult::reject("invalid", {{"field", "path"}});
+    if (!path || !path->is_string() || !path->get_string().starts_with("/")) return OpResult::reject(Rejection::invalid, {{"field", "path"}});
     return OpResult::change({JsonObject{{"op", "remove"}, {"path", *path}}});
   }};
   return doc;

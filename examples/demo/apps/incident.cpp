@@ -64,7 +64,7 @@ class IncidentView final : public live::View {
     s.op(std::string(kKey), "lock", JsonObject{{"path", "/fields/" + field}, {"ttl_ms", lease_ms_}},
          [this, field, &s, then](const OpOutcome& o) {
            if (o.ok) held_.insert(field);
-           else refused(field, o.error, s);
+           else refused(field, o, s);
            then(o.ok);
            derive(s);
          });
@@ -92,7 +92,7 @@ class IncidentView final : public live::View {
       if (!ok) return;
       s.op(std::string(kKey), "set", JsonObject{{"field", field}, {"value", text}},
            [field, &s, this](const OpOutcome& o) {
-             if (!o.ok) refused(field, o.error, s);
+             if (!o.ok) refused(field, o, s);
              else s.assign("message", "");
            });
       // A change that arrives as the field is left (a debounced one, flushed on blur): the
@@ -101,10 +101,11 @@ class IncidentView final : public live::View {
     });
   }
 
-  void refused(const std::string& field, const JsonObject& error, live::Socket& s) {
+  void refused(const std::string& field, const OpOutcome& outcome, live::Socket& s) {
+    const JsonObject& error = outcome.error;
     const IncidentField* f = find_incident_field(field);
     std::string label = f ? std::string(f->label) : field;
-    if (text_arg(error, "reason") == "locked") {
+    if (outcome.rejection() == Rejection::locked) {
       std::string holder = text_arg(error, "holder");
       std::string who = holder == me_ ? "You (in another tab)" : presence_meta(s.get("present"), holder, "name", "Someone");
       s.assign("message", text(who + " is editing " + label + " right now. It is yours to edit once they leave the field."));

@@ -34,19 +34,19 @@ JsonObject initial_fields() {
 OpResult set_field(const OpRequest& r, const std::function<std::int64_t()>& now_ms) {
   std::string name = text_arg(r.args, "field");
   const IncidentField* field = find_incident_field(name);
-  if (!field) return OpResult::reject("invalid", invalid("There is no field \"" + name + "\"."));
+  if (!field) return OpResult::reject(Rejection::invalid, invalid("There is no field \"" + name + "\"."));
   const Json* raw = arg(r.args, "value");
-  if (!raw || !raw->is_string()) return OpResult::reject("invalid", invalid("The value must be text."));
+  if (!raw || !raw->is_string()) return OpResult::reject(Rejection::invalid, invalid("The value must be text."));
   std::string value(raw->get_string());
   if (field->kind != "textarea") value = trimmed(value);
   if (characters(value) > field->max_length)
-    return OpResult::reject("invalid", {{"field", name},
+    return OpResult::reject(Rejection::invalid, {{"field", name},
                                         {"detail", std::string(field->label) + " is limited to " +
                                                        std::to_string(field->max_length) + " characters."}});
   if (!field->choices.empty()) {
     bool known = false;
     for (auto c : field->choices) known = known || c == value;
-    if (!known) return OpResult::reject("invalid", {{"field", name}, {"detail", "Choose one of the listed values."}});
+    if (!known) return OpResult::reject(Rejection::invalid, {{"field", name}, {"detail", "Choose one of the listed values."}});
   }
   // Who edited it, as others will read it: the signed name, never an argument.
   std::string by = r.actor.name.empty() ? r.actor.id : r.actor.name;

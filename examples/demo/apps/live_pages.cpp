@@ -43,7 +43,7 @@ StoreKind counter_kind() {
       std::int64_t n = 1;
       if (by && by->is_string()) n = std::strtoll(by->get_string().c_str(), nullptr, 10);
       else if (by && by->is_int64()) n = by->get_int64();
-      if (n < 1 || n > 1000) return OpResult::reject("invalid", {{"field", "by"}, {"detail", "1..1000"}});
+      if (n < 1 || n > 1000) return OpResult::reject(Rejection::invalid, {{"field", "by"}, {"detail", "1..1000"}});
       std::int64_t count = r.state.at("count").to_number<std::int64_t>();
       return OpResult::change({patch_op("replace", "/count", count + sign * n)});
     }};
@@ -69,26 +69,26 @@ StoreKind list_kind() {
   k.ops["add"] = OpSpec{{}, [](const OpRequest& r) {
     std::string text = text_arg(r.args, "text");
     while (!text.empty() && text.back() == ' ') text.pop_back();
-    if (text.empty()) return OpResult::reject("invalid", {{"field", "text"}, {"detail", "empty"}});
-    if (text.size() > kMaxItemText) return OpResult::reject("invalid", {{"field", "text"}, {"detail", "too long"}});
+    if (text.empty()) return OpResult::reject(Rejection::invalid, {{"field", "text"}, {"detail", "empty"}});
+    if (text.size() > kMaxItemText) return OpResult::reject(Rejection::invalid, {{"field", "text"}, {"detail", "too long"}});
     const auto& items = r.state.at("items").as_array();
-    if (items.size() >= kMaxItems) return OpResult::reject("invalid", {{"detail", "the list is full"}});
+    if (items.size() >= kMaxItems) return OpResult::reject(Rejection::invalid, {{"detail", "the list is full"}});
     std::int64_t next = r.state.at("next").to_number<std::int64_t>();
     JsonObject item{{"id", std::to_string(next)}, {"text", text}, {"by", r.actor.id}};  // who, from the actor
     return OpResult::change({patch_op("add", "/items/-", std::move(item)), patch_op("replace", "/next", next + 1)});
   }};
   k.ops["remove"] = OpSpec{{}, [](const OpRequest& r) {  // any identified actor, as the page offers
     auto at = index_of(r.state.at("items").as_array(), text_arg(r.args, "id"));
-    if (!at) return OpResult::reject("invalid", {{"field", "id"}, {"detail", "no such item"}});
+    if (!at) return OpResult::reject(Rejection::invalid, {{"field", "id"}, {"detail", "no such item"}});
     return OpResult::change({JsonObject{{"op", "remove"}, {"path", "/items/" + std::to_string(*at)}}});
   }};
   // {"id", "delta": "-1" | "1"}: one place up or down.
   k.ops["move"] = OpSpec{{}, [](const OpRequest& r) {
     const auto& items = r.state.at("items").as_array();
     auto at = index_of(items, text_arg(r.args, "id"));
-    if (!at) return OpResult::reject("invalid", {{"field", "id"}, {"detail", "no such item"}});
+    if (!at) return OpResult::reject(Rejection::invalid, {{"field", "id"}, {"detail", "no such item"}});
     std::string delta = text_arg(r.args, "delta");
-    if (delta != "-1" && delta != "1") return OpResult::reject("invalid", {{"field", "delta"}});
+    if (delta != "-1" && delta != "1") return OpResult::reject(Rejection::invalid, {{"field", "delta"}});
     std::size_t to = delta == "-1" ? (*at == 0 ? 0 : *at - 1) : std::min(*at + 1, items.size() - 1);
     if (to == *at) return OpResult::change({});
     return OpResult::change({JsonObject{{"op", "move"},
@@ -155,8 +155,8 @@ class CounterView final : public live::View {
 // A panel that opens and closes on its own: state kept per browser, in the component.
 class AboutPanel final : public live::Component {
  public:
-  void mount(live::Socket& s) override { s.assign("open", false); }
-  void handle_event(std::string_view event, const Json&, live::Socket& s) override {
+  void mount(live::ComponentSocket& s) override { s.assign("open", false); }
+  void handle_event(std::string_view event, const Json&, live::ComponentSocket& s) override {
     if (event == "toggle") s.assign("open", !s.get("open").as_bool());
     if (event == "close") s.assign("open", false);  // phx-window-keyup, phx-key="Escape"
   }

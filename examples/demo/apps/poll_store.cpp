@@ -15,11 +15,11 @@ constexpr std::size_t kMaxOption = 60;
 constexpr std::size_t kPollsKept = 200;
 
 OpResult setup(const OpRequest& r) {
-  if (r.state.as_object().contains("_owner")) return OpResult::reject("invalid", invalid("This poll already exists."));
+  if (r.state.as_object().contains("_owner")) return OpResult::reject(Rejection::invalid, invalid("This poll already exists."));
   std::string question = trimmed(text_arg(r.args, "question"));
-  if (question.empty()) return OpResult::reject("invalid", {{"field", "question"}, {"detail", "Ask a question."}});
+  if (question.empty()) return OpResult::reject(Rejection::invalid, {{"field", "question"}, {"detail", "Ask a question."}});
   if (question.size() > kMaxQuestion)
-    return OpResult::reject("invalid", {{"field", "question"}, {"detail", "Keep the question under 140 characters."}});
+    return OpResult::reject(Rejection::invalid, {{"field", "question"}, {"detail", "Keep the question under 140 characters."}});
   const Json* raw = arg(r.args, "options");
   json::array options;
   std::set<std::string> seen;
@@ -30,24 +30,24 @@ OpResult setup(const OpRequest& r) {
       for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (text.empty() || !seen.insert(folded).second) continue;
       if (text.size() > kMaxOption)
-        return OpResult::reject("invalid", {{"field", "options"}, {"detail", "Keep each option under 60 characters."}});
+        return OpResult::reject(Rejection::invalid, {{"field", "options"}, {"detail", "Keep each option under 60 characters."}});
       options.push_back(JsonObject{{"id", "o" + std::to_string(options.size() + 1)}, {"text", text}});
     }
   if (options.size() < 2 || options.size() > kPollMaxOptions)
-    return OpResult::reject("invalid", {{"field", "options"}, {"detail", "Give two to six different options."}});
+    return OpResult::reject(Rejection::invalid, {{"field", "options"}, {"detail", "Give two to six different options."}});
   return OpResult::change({patch_op("add", "/_owner", text(r.actor.id)), patch_op("replace", "/question", text(question)),
                            patch_op("replace", "/options", std::move(options))});
 }
 
 OpResult vote(const OpRequest& r) {
-  if (!r.state.as_object().contains("_owner")) return OpResult::reject("invalid", invalid("There is no such poll."));
-  if (r.state.at("closed").as_bool()) return OpResult::reject("invalid", invalid("This poll is closed."));
+  if (!r.state.as_object().contains("_owner")) return OpResult::reject(Rejection::invalid, invalid("There is no such poll."));
+  if (r.state.at("closed").as_bool()) return OpResult::reject(Rejection::invalid, invalid("This poll is closed."));
   if (r.state.at("votes").as_object().contains(r.actor.id))
-    return OpResult::reject("invalid", invalid("You have already voted in this poll."));
+    return OpResult::reject(Rejection::invalid, invalid("You have already voted in this poll."));
   std::string option = text_arg(r.args, "option");
   bool known = false;
   for (const auto& o : r.state.at("options").as_array()) known = known || o.at("id").get_string() == option;
-  if (!known) return OpResult::reject("invalid", invalid("Pick one of the options."));
+  if (!known) return OpResult::reject(Rejection::invalid, invalid("Pick one of the options."));
   return OpResult::change({patch_op("add", "/votes/" + pointer_token(r.actor.id), text(option))});
 }
 
@@ -65,9 +65,9 @@ std::optional<std::size_t> find_poll(const json::array& polls, std::string_view 
 OpResult index_add(const OpRequest& r) {
   std::string id = text_arg(r.args, "id");
   std::string question = trimmed(text_arg(r.args, "question")).substr(0, kMaxQuestion);
-  if (!valid_poll_id(id) || question.empty()) return OpResult::reject("invalid", invalid("A poll needs an id and a question."));
+  if (!valid_poll_id(id) || question.empty()) return OpResult::reject(Rejection::invalid, invalid("A poll needs an id and a question."));
   const auto& polls = r.state.at("polls").as_array();
-  if (find_poll(polls, id)) return OpResult::reject("invalid", invalid("That poll is listed already."));
+  if (find_poll(polls, id)) return OpResult::reject(Rejection::invalid, invalid("That poll is listed already."));
   json::array p;
   if (polls.size() >= kPollsKept) p.push_back(remove_op("/polls/" + std::to_string(polls.size() - 1)));
   std::string owner_name = r.actor.name.empty() ? r.actor.id : r.actor.name;  // signed, never an argument
@@ -80,9 +80,9 @@ OpResult index_add(const OpRequest& r) {
 OpResult index_closed(const OpRequest& r) {
   const auto& polls = r.state.at("polls").as_array();
   auto at = find_poll(polls, text_arg(r.args, "id"));
-  if (!at) return OpResult::reject("invalid", invalid("No such poll."));
+  if (!at) return OpResult::reject(Rejection::invalid, invalid("No such poll."));
   if (polls[*at].at("owner").get_string() != r.actor.id)
-    return OpResult::reject("forbidden", invalid("Only the poll's owner can close it."));
+    return OpResult::reject(Rejection::forbidden, invalid("Only the poll's owner can close it."));
   return OpResult::change({patch_op("replace", "/polls/" + std::to_string(*at) + "/closed", true)});
 }
 

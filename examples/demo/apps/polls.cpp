@@ -120,7 +120,7 @@ class PollView final : public live::View {
       std::string id = id_;
       s.op("poll:" + id_, "close", JsonObject{}, [&s, id](const OpOutcome& o) {
         if (!o.ok) {
-          bool forbidden = text_arg(o.error, "reason") == "forbidden";
+          bool forbidden = o.rejection() == Rejection::forbidden;
           return s.assign("message", text(forbidden ? "Only the poll's owner can close it." : error_text(o.error)));
         }
         s.assign("message", "");

@@ -61,7 +61,7 @@ class QuizView final : public live::View {
     std::string name(op);
     s.op(std::string(kKey), name, std::move(args), [&s, name](const OpOutcome& o) {
       if (o.ok) return s.assign("message", "");
-      if (text_arg(o.error, "reason") == "forbidden")
+      if (o.rejection() == Rejection::forbidden)
         return s.assign("message", text("Only the moderator can " + name + " the quiz."));
       s.assign("message", text(error_text(o.error)));
     });

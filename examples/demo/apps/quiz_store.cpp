@@ -43,7 +43,7 @@ OpResult start(const OpRequest& r, const Timing& t) {
 }
 
 OpResult next(const OpRequest& r, const Timing& t) {
-  if (phase(r.state) != "question") return OpResult::reject("invalid", invalid("The quiz is not running."));
+  if (phase(r.state) != "question") return OpResult::reject(Rejection::invalid, invalid("The quiz is not running."));
   std::int64_t index = number(r.state, "index") + 1;
   if (index >= static_cast<std::int64_t>(quiz_questions().size()))
     return OpResult::change({patch_op("replace", "/phase", "finished"), patch_op("replace", "/paused", false)});
@@ -51,15 +51,15 @@ OpResult next(const OpRequest& r, const Timing& t) {
 }
 
 OpResult pause(const OpRequest& r, const Clock& now) {
-  if (phase(r.state) != "question") return OpResult::reject("invalid", invalid("There is no question to pause."));
-  if (paused(r.state)) return OpResult::reject("invalid", invalid("The quiz is already paused."));
+  if (phase(r.state) != "question") return OpResult::reject(Rejection::invalid, invalid("There is no question to pause."));
+  if (paused(r.state)) return OpResult::reject(Rejection::invalid, invalid("The quiz is already paused."));
   std::int64_t left = std::max<std::int64_t>(0, number(r.state, "deadline_ms") - now());
   return OpResult::change({patch_op("replace", "/paused", true), patch_op("replace", "/remaining_ms", left)});
 }
 
 OpResult resume(const OpRequest& r, const Clock& now) {
   if (phase(r.state) != "question" || !paused(r.state))
-    return OpResult::reject("invalid", invalid("The quiz is not paused."));
+    return OpResult::reject(Rejection::invalid, invalid("The quiz is not paused."));
   return OpResult::change({patch_op("replace", "/paused", false),
                            patch_op("replace", "/deadline_ms", now() + number(r.state, "remaining_ms"))});
 }
@@ -71,16 +71,16 @@ OpResult reset(const OpRequest&) {
 }
 
 OpResult answer(const OpRequest& r, const Clock& now) {
-  if (r.actor.id.empty()) return OpResult::reject("forbidden", invalid("Only signed visitors can answer."));
-  if (phase(r.state) != "question") return OpResult::reject("invalid", invalid("No question is open."));
-  if (paused(r.state)) return OpResult::reject("invalid", invalid("The quiz is paused."));
-  if (now() >= number(r.state, "deadline_ms")) return OpResult::reject("invalid", invalid("Time is up for this question."));
+  if (r.actor.id.empty()) return OpResult::reject(Rejection::forbidden, invalid("Only signed visitors can answer."));
+  if (phase(r.state) != "question") return OpResult::reject(Rejection::invalid, invalid("No question is open."));
+  if (paused(r.state)) return OpResult::reject(Rejection::invalid, invalid("The quiz is paused."));
+  if (now() >= number(r.state, "deadline_ms")) return OpResult::reject(Rejection::invalid, invalid("Time is up for this question."));
   if (r.state.at("answers").as_object().contains(r.actor.id))
-    return OpResult::reject("invalid", invalid("You have already answered this question."));
+    return OpResult::reject(Rejection::invalid, invalid("You have already answered this question."));
   const QuizQuestion& q = quiz_questions().at(static_cast<std::size_t>(number(r.state, "index")));
   auto choice = int_arg(r.args, "choice");
   if (!choice || *choice < 0 || *choice >= static_cast<std::int64_t>(q.choices.size()))
-    return OpResult::reject("invalid", invalid("Pick one of the choices."));
+    return OpResult::reject(Rejection::invalid, invalid("Pick one of the choices."));
   std::string me = "/" + pointer_token(r.actor.id);
   json::array p{patch_op("add", "/answers" + me, *choice)};
   const Json* score = r.state.at("scores").as_object().if_contains(r.actor.id);

@@ -12,6 +12,8 @@ add_test(NAME live_client_merge
 set_tests_properties(live_client_merge PROPERTIES
   ENVIRONMENT "LIVE_TRACE_BIN=$<TARGET_FILE:live_trace>" TIMEOUT 120)
 
-# Live::install()'s start-up checks, on a real Node (not started).
-cohort_unit_tests(LINKS cohort_live TESTS live_install_test)
+# Live::install()'s start-up checks, on a real Node (not started); a view's page on a started
+# node: identity hooks and the page layout.
+cohort_unit_tests(LINKS cohort_live TESTS live_install_test page_test)
 target_compile_definitions(live_install_test PRIVATE COHORT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+target_compile_definitions(page_test PRIVATE COHORT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -20,8 +20,6 @@ class NullPubSub final : public PubSub {
   void broadcast(std::string_view, std::string_view, Json) override {}
   void broadcast_from(const void*, std::string_view, std::string_view, Json) override {}
   void broadcast_binary(const void*, std::string_view, std::string_view, std::string) override {}
-  void deliver_remote(Broadcast) override {}
-  std::size_t local_subscribers(std::string_view) const override { return 0; }
 };
 
 StoreKind small_kind() {
