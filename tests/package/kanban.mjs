@@ -196,6 +196,7 @@ export async function twoPeople(t, url) {
     await forgeSubmit(b, "save", { "edit[card]": id, "edit[title]": "Bo was here", "edit[text]": "" });
     await message(b, "Ana is editing “Fix login”: it cannot be changed until they are done.");
     await cardIn(a, "todo", "Fix login").waitFor();  // still there, still its title
+    await shot(b, "kanban");  // Bo's page: Ana's lock on the card, his last refusal
 
     // Ana saves: Bo sees the new title, and the card is free again.
     await a.fill(`#edit-title-${id}`, "Fix sign-in");
@@ -207,7 +208,6 @@ export async function twoPeople(t, url) {
     await b.locator("#message").waitFor({ state: "detached" });  // the refusal is said until the lock ends
     assert.equal(await b.locator(`#edit-${id}`).isDisabled(), false);
     await waitText(b, "#wip-note", `The Doing column holds at most ${WIP_LIMIT} card.`);
-    await shot(b, "kanban");
 
     // The WIP limit: Doing takes one card; a second is refused with a visible message.
     await a.click(`#right-${id}`);
