@@ -13,6 +13,8 @@
 include(CMakePackageConfigHelpers)
 
 set(COHORT_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/Cohort)
+# The runtime files (share/cohort): CohortConfig.cmake tells apps where they are (Cohort_RUNTIME_DIR).
+set(COHORT_INSTALL_RUNTIMEDIR ${CMAKE_INSTALL_DATADIR}/cohort)
 list(TRANSFORM COHORT_LAYERS PREPEND cohort_ OUTPUT_VARIABLE cohort_layer_libraries)
 install(TARGETS cohort cohort_node ${cohort_layer_libraries} cohort_asio cohort_wsframe
         EXPORT CohortTargets
@@ -20,7 +22,7 @@ install(TARGETS cohort cohort_node ${cohort_layer_libraries} cohort_asio cohort_
 install(DIRECTORY include/cohort DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT CohortTargets NAMESPACE Cohort:: DESTINATION ${COHORT_INSTALL_CMAKEDIR})
 configure_package_config_file(cmake/CohortConfig.cmake.in ${PROJECT_BINARY_DIR}/CohortConfig.cmake
-                              INSTALL_DESTINATION ${COHORT_INSTALL_CMAKEDIR})
+                              INSTALL_DESTINATION ${COHORT_INSTALL_CMAKEDIR} PATH_VARS COHORT_INSTALL_RUNTIMEDIR)
 # 0.x: a minor version may change the API, so 0.2 accepts 0.2.* only.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/CohortConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/CohortConfig.cmake ${PROJECT_BINARY_DIR}/CohortConfigVersion.cmake
@@ -41,8 +43,8 @@ install(FILES ${PROJECT_BINARY_DIR}/cohort.pc DESTINATION ${CMAKE_INSTALL_LIBDIR
 if(TARGET cohort_demo)
   install(TARGETS cohort_demo RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
-install(DIRECTORY static templates DESTINATION ${CMAKE_INSTALL_DATADIR}/cohort)
+install(DIRECTORY static templates DESTINATION ${COHORT_INSTALL_RUNTIMEDIR})
 foreach(bundle phoenix/priv/static/phoenix.min.js phoenix_live_view/priv/static/phoenix_live_view.min.js)
   get_filename_component(dir ${bundle} DIRECTORY)
-  install(FILES node_modules/${bundle} DESTINATION ${CMAKE_INSTALL_DATADIR}/cohort/node_modules/${dir})
+  install(FILES node_modules/${bundle} DESTINATION ${COHORT_INSTALL_RUNTIMEDIR}/node_modules/${dir})
 endforeach()

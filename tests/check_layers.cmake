@@ -1,17 +1,21 @@
 # check_layers.cmake — `cmake -P` script behind the CTest `layer_includes`: every #include "x/..."
 # of a file in src/<layer>/ names a header of that layer, of a layer it may use
 # (cmake/layer_graph.cmake) or of the public API (cohort/...); the demo apps
-# (examples/demo/apps/) include only their own headers and cohort/. Prints each offending line (file:line: include) and fails if there is one.
+# (examples/demo/apps/) and the kanban example (examples/kanban/) include only their own headers
+# and cohort/. Prints each offending line (file:line: include) and fails if there is one.
 # -DSOURCE_DIR=<project root>.
 cmake_minimum_required(VERSION 3.25)
 include(${SOURCE_DIR}/cmake/layer_graph.cmake)
 set(COHORT_LAYER_apps_USES)
+set(COHORT_LAYER_kanban_USES)
 set(offences 0)
-foreach(layer IN LISTS COHORT_LAYERS ITEMS apps)
+foreach(layer IN LISTS COHORT_LAYERS ITEMS apps kanban)
   set(allowed cohort ${layer} ${COHORT_LAYER_${layer}_USES})
   set(dir ${SOURCE_DIR}/src/${layer})
   if(layer STREQUAL "apps")
     set(dir ${SOURCE_DIR}/examples/demo/apps)
+  elseif(layer STREQUAL "kanban")
+    set(dir ${SOURCE_DIR}/examples/kanban)
   endif()
   file(GLOB files ${dir}/*.cpp ${dir}/*.hpp)
   foreach(file IN LISTS files)
@@ -20,7 +24,8 @@ foreach(layer IN LISTS COHORT_LAYERS ITEMS apps)
       string(REGEX REPLACE "^#include \"([a-z_]+)/.*" "\\1" used "${line}")
       if(NOT used IN_LIST allowed)
         file(RELATIVE_PATH shown ${SOURCE_DIR} ${file})
-        message("${shown}: ${line} — src/${layer} may include only: ${allowed}")
+        file(RELATIVE_PATH dir_shown ${SOURCE_DIR} ${dir})
+        message("${shown}: ${line} — ${dir_shown} may include only: ${allowed}")
         math(EXPR offences "${offences} + 1")
       endif()
     endforeach()

@@ -1,10 +1,14 @@
 // cohort/app.hpp — an application's entry point: its command line, its settings, what it serves.
 //
-//   int main(int argc, char** argv) {
+//   int main(int argc, char** argv) {          // examples/kanban/main.cpp, shortened
 //     cohort::App app(argc, argv, {.name = "kanban", .summary = "A shared kanban board."});
-//     const std::uint64_t& wip = app.option("wip_limit", 5, "most cards in the doing column", 1, 100);
-//     app.store(kanban::board_kind());
-//     app.live("/board/:id", "board", [&] { return std::make_unique<kanban::BoardView>(wip); });
+//     const std::uint64_t& wip = app.option("wip_limit", 3, "most cards the Doing column may hold", 1, 100);
+//     app.store(kanban::board_kind(wip));
+//     app.live("/board/:id", "board", [&wip] { return kanban::board_view(wip); }, "Board");
+//     app.setup([](cohort::Node& node, cohort::live::Live& live) -> std::optional<std::string> {
+//       live.identify(...);  // who each page acts as: the app's own sign-in
+//       return std::nullopt;
+//     });
 //     return app.run();
 //   }
 //

@@ -5,14 +5,19 @@
 //   sees only the prefix: no source tree, no src/ headers) and serves its pages;
 // - runs the installed `cohort serve` from an empty directory: its pages, Cohort's assets and
 //   the vendor bundles come from <prefix>/share/cohort;
+// - builds examples/kanban, an app that is not one of the demos, the same way (with its store's
+//   GoogleTest unit tests), runs them, and serves it from its build directory with no directory
+//   flags: sign-in refusals over HTTP and two people on one board in Chromium (kanban.mjs); then
+//   installs it to a prefix of its own and serves it from there;
 // - checks pkg-config's view of the package;
 // - removes a runtime directory: the node refuses to start and says where it looked.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { KANBAN_SECRET, WIP_LIMIT, signInRefusals, twoPeople } from "./kanban.mjs";
 
 const SOURCE = process.cwd();
 const BUILD = process.env.COHORT_BUILD_DIR;
@@ -84,22 +89,76 @@ test("the installed cohort serve, started from an empty directory, serves the de
   }
 });
 
+function cmake(args) {
+  try {
+    return execFileSync("cmake", args, { stdio: "pipe", encoding: "utf8" });
+  } catch (e) {
+    throw new Error(`cmake ${args.join(" ")} failed:\n${e.stdout}\n${e.stderr}`);
+  }
+}
+
+// Configures and builds examples/<app> from its own CMakeLists.txt against the prefix alone, and
+// checks that its build sees no source-tree header: only the prefix's public headers.
+function buildExample(app, build, extra = []) {
+  cmake(["-S", path.join(SOURCE, "examples", app), "-B", build, "-G", "Ninja", `-DCMAKE_PREFIX_PATH=${prefix}`,
+    "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache", ...extra]);
+  cmake(["--build", build]);
+  const commands = fs.readFileSync(path.join(build, "build.ninja"), "utf8");
+  assert.ok(!commands.includes(path.join(SOURCE, "src")), `the ${app} build must not see Cohort's src/`);
+  assert.ok(!commands.includes(path.join(SOURCE, "include")), `the ${app} build must not see Cohort's include/`);
+  assert.ok(commands.includes(path.join(prefix, "include")));
+}
+
 test("examples/demo builds against the installed package alone and serves its pages", async () => {
   const build = path.join(tmp, "demo-build");
-  const cmake = (args) => execFileSync("cmake", args, { stdio: "pipe", encoding: "utf8" });
-  cmake(["-S", path.join(SOURCE, "examples", "demo"), "-B", build, "-G", "Ninja", `-DCMAKE_PREFIX_PATH=${prefix}`,
-    "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"]);
-  cmake(["--build", build]);
-  // No source tree on its include path: only the prefix's public headers.
-  const commands = fs.readFileSync(path.join(build, "build.ninja"), "utf8");
-  assert.ok(!commands.includes(path.join(SOURCE, "src")), "the demo's build must not see Cohort's src/");
-  assert.ok(commands.includes(path.join(prefix, "include")));
+  buildExample("demo", build);
   const share = path.join(prefix, "share", "cohort");
   const node = await serve(path.join(build, "cohort_demo"), ["--data-dir", dataDir("data-demo"),
     "--static-dir", path.join(share, "static"), "--templates-dir", path.join(share, "templates"),
     "--assets-dir", path.join(share, "node_modules")], tmp);
   try {
     await servesLivePages(node.port);
+  } finally {
+    await node.stop();
+  }
+});
+
+const kanbanBuild = () => path.join(tmp, "kanban-build");
+
+test("examples/kanban builds against the installed package alone, passes its unit tests and serves two people", async (t) => {
+  const build = kanbanBuild();
+  buildExample("kanban", build, ["-DKANBAN_TESTS=ON"]);
+  // The build directory is the app's runtime tree: Cohort's assets and bundles copied from the prefix.
+  for (const file of ["bin/kanban", "templates/board.html", "static/kanban.css", "static/assets/cohort_live.js",
+    "static/assets/cohort_hooks.js", "static/assets/cohort.css", "node_modules/phoenix/priv/static/phoenix.min.js",
+    "node_modules/phoenix_live_view/priv/static/phoenix_live_view.min.js"])
+    assert.ok(fs.existsSync(path.join(build, file)), `${file} in the kanban build`);
+  const unit = spawnSync(path.join(build, "bin", "board_store_test"), ["--gtest_brief=1"], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(unit.status, 0, `board_store_test:\n${unit.stdout}\n${unit.stderr}`);
+  t.diagnostic(`board_store_test: ${/\[  PASSED  \] \d+ tests?/.exec(unit.stdout)?.[0]}`);
+
+  const node = await serve(path.join(build, "bin", "kanban"), ["--data-dir", dataDir("data-kanban"),
+    "--secret", KANBAN_SECRET, "--wip-limit", String(WIP_LIMIT)], tmp);
+  try {
+    const url = `http://127.0.0.1:${node.port}`;
+    await signInRefusals(t, url);
+    await twoPeople(t, url);
+  } finally {
+    await node.stop();
+  }
+});
+
+test("examples/kanban installed to a prefix of its own serves from there, started from an empty directory", async () => {
+  const own = path.join(tmp, "kanban-prefix");
+  cmake(["--install", kanbanBuild(), "--prefix", own]);
+  const empty = fs.mkdtempSync(path.join(tmp, "empty-"));
+  const node = await serve(path.join(own, "bin", "kanban"), ["--data-dir", dataDir("data-kanban-installed")], empty);
+  try {
+    for (const asset of ["/login", "/kanban.css", "/assets/cohort_live.js", "/assets/vendor/phoenix_live_view.min.js"])
+      assert.equal((await get(node.port, asset)).status, 200, asset);
+    const board = await fetch(`http://127.0.0.1:${node.port}/board/main`, { redirect: "manual" });
+    assert.equal(board.status, 302);
+    assert.equal(board.headers.get("location"), "/login?then=/board/main");
   } finally {
     await node.stop();
   }

@@ -1,7 +1,9 @@
 # Cohort as an installed package (tests/package/install.test.mjs): cmake --install to a temporary
-# prefix, examples/demo built against it with find_package(Cohort), the installed binary run
-# from an empty directory. Builds the demo a second time: give it time.
+# prefix, examples/demo and examples/kanban built against it with find_package(Cohort), the
+# installed binary run from an empty directory, kanban in Chromium (tests/package/kanban.mjs).
+# Builds the demo and kanban a second time: give it time. Chromium: one browser test at a time.
 add_test(NAME package_install COMMAND ${NODE} --test ${CMAKE_CURRENT_LIST_DIR}/install.test.mjs
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(package_install PROPERTIES
-  ENVIRONMENT "COHORT_BUILD_DIR=${PROJECT_BINARY_DIR}" TIMEOUT 900 LABELS package)
+  ENVIRONMENT "COHORT_BUILD_DIR=${PROJECT_BINARY_DIR};COHORT_ARTIFACTS=${PROJECT_BINARY_DIR}/test-artifacts"
+  TIMEOUT 900 LABELS package RESOURCE_LOCK chromium)
