@@ -27,6 +27,9 @@ struct HttpRequest {
   std::string cookie;  // the Cookie header, raw
   std::string host;    // the Host header
   std::string authorization;  // the Authorization header, raw ("Bearer <token>" for the API)
+  // The Origin header, raw ("" when absent): a browser names the page a POST came from, so a
+  // form handler can refuse another site's (the node checks it only for WebSockets).
+  std::string origin;
   // The path's non-empty segments, each percent-decoded once ("%2F" stays inside its segment).
   std::vector<std::string> segments;
   // The route pattern's ":name" and "*name" values, decoded.

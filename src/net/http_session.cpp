@@ -235,6 +235,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     r.cookie = std::string(req[http::field::cookie]);
     r.host = std::string(req[http::field::host]);
     r.authorization = std::string(req[http::field::authorization]);
+    r.origin = std::string(req[http::field::origin]);
     return r;
   }
 

@@ -101,6 +101,18 @@ TEST_F(NodeTest, RegisteredRouteAnswers) {
   EXPECT_EQ(header(r.head, "X-Content-Type-Options"), "nosniff");
 }
 
+// A route sees the Origin header a browser sent (a form handler refuses another site's POST).
+TEST_F(NodeTest, ARouteSeesTheRequestsOrigin) {
+  node_->route("POST", "/origin", [](const HttpRequest& r) { return HttpResponse{200, "text/plain", "[" + r.origin + "]", {}}; });
+  auto port = start();
+  Client c(port);
+  c.write("POST /origin HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nConnection: close\r\n"
+          "Content-Length: 0\r\n\r\n");
+  std::string reply = c.read_to_eof();
+  EXPECT_NE(reply.find("\r\n\r\n[https://evil.example]"), std::string::npos) << reply;
+  EXPECT_EQ(http_get(port, "/origin", "POST").body, "[]");  // no Origin header: empty
+}
+
 TEST_F(NodeTest, RoutesMatchWholeSegmentsOnly) {
   auto port = start();
   EXPECT_EQ(http_get(port, "/helloworld/x").status, 404u);
