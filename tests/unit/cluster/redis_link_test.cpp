@@ -10,13 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "reactor_support.hpp"
-#include <hiredis/hiredis.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "redis_server.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -27,60 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto kDeadline = 5s;
 
-std::uint16_t free_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
-// A redis-server child on port; ready() once it answers PING.
-class RedisServer {
- public:
-  explicit RedisServer(std::uint16_t port, std::vector<std::string> extra = {}) : port_(port), extra_(std::move(extra)) {
-    start();
-  }
-  ~RedisServer() { stop(); }
-
-  void start() {
-    std::vector<std::string> args{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no", "--loglevel", "warning"};
-    args.insert(args.end(), extra_.begin(), extra_.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      int null = open("/dev/null", O_WRONLY);  // its start-up banner is not test output
-      dup2(null, 1);
-      dup2(null, 2);
-      execvp("redis-server", argv.data());
-      _exit(127);
-    }
-    // Poll until it answers: the condition ends the wait, the deadline bounds it.
-    auto deadline = std::chrono::steady_clock::now() + kDeadline;
-    while (std::chrono::steady_clock::now() < deadline) {
-      redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, timeval{0, 200000});
-      bool ok = c && !c->err;
-      if (c) redisFree(c);
-      if (ok) return;
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) throw std::runtime_error("redis-server exited (is it installed?)");
-      std::this_thread::sleep_for(10ms);
-    }
-    throw std::runtime_error("redis-server did not start within the deadline");
-  }
-  void stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  std::uint16_t port_;
-  std::vector<std::string> extra_;
-  pid_t pid_ = -1;
-};
+using test_support::free_port;
+using test_support::RedisServer;
 
 class RedisLinkTest : public ::testing::Test {
  protected:
