@@ -8,6 +8,7 @@
 #include <string>
 
 #include "board_store.hpp"
+#include "cohort/live.hpp"
 #include "cohort/node.hpp"
 #include "json_args.hpp"
 
@@ -18,6 +19,7 @@ namespace {
 using cohort::HttpRequest;
 using cohort::HttpResponse;
 using cohort::TokenSigner;
+using cohort::live::escape_html;
 
 constexpr std::string_view kSessionCookie = "kanban_session";
 constexpr std::string_view kNonceCookie = "kanban_login";
@@ -35,21 +37,6 @@ std::string random_hex(std::size_t bytes) {
     auto b = static_cast<unsigned>(random()) & 0xff;
     out += kHex[b >> 4];
     out += kHex[b & 15];
-  }
-  return out;
-}
-
-std::string escape_html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
   }
   return out;
 }

@@ -192,6 +192,10 @@ struct PageLayout {
   std::vector<std::string> scripts;
 };
 
+// text with &, <, >, " and ' escaped: safe inside an HTML text node or a quoted attribute (what
+// templates do to every {{value}}), for the HTML an app writes itself (a sign-in page).
+std::string escape_html(std::string_view text);
+
 using ViewFactory = std::function<std::unique_ptr<View>()>;
 using ComponentFactory = std::function<std::unique_ptr<Component>()>;
 

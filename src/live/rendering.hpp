@@ -86,7 +86,7 @@ class Rendering {
   std::size_t evaluations_ = 0;
 };
 
-std::string escape_html(std::string_view text);
+std::string escape_html(std::string_view text);  // also public: cohort/live.hpp
 // What a value printed in a URL attribute may be (Dynamic::UrlCheck): the value itself, or
 // kUnsafeUrl when, read the way a browser reads a URL (leading spaces and control characters
 // skipped, tabs and newlines dropped, case ignored), it is a javascript:, vbscript: or data: URL
