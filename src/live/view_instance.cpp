@@ -628,7 +628,8 @@ void ViewInstance::schedule_render() {
   render_armed_ = true;
   auto due = last_render_ + services_.registry.frame;
   auto now = std::chrono::steady_clock::now();
-  auto delay = due > now ? std::chrono::duration_cast<std::chrono::milliseconds>(due - now) : std::chrono::milliseconds(0);
+  // Rounded up: rounded down, the frame would come up to 1 ms before the interval has passed.
+  auto delay = due > now ? std::chrono::ceil<std::chrono::milliseconds>(due - now) : std::chrono::milliseconds(0);
   channel_->after(delay, [self = weak_from_this()] {
     if (auto view = self.lock()) view->render_frame();
   });

@@ -97,9 +97,9 @@ class RedisClient {
   // A string reply ("" for nil; "(error) ..." for an error).
   std::string text(const std::vector<std::string>& args) {
     redisReply* r = run(args);
-    std::string out = r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ? std::string(r->str, r->len)
-                      : r->type == REDIS_REPLY_ERROR                                 ? "(error) " + std::string(r->str, r->len)
-                                                                                     : "";
+    std::string out;
+    if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) out.assign(r->str, r->len);
+    else if (r->type == REDIS_REPLY_ERROR) out = "(error) " + std::string(r->str, r->len);
     freeReplyObject(r);
     return out;
   }

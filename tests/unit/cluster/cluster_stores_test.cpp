@@ -36,7 +36,8 @@ StoreKind counter_kind() {
   k.name = "t";
   k.initial = JsonObject{{"n", 0}, {"log", json::array{}}};
   k.ops["add"] = OpSpec{{}, [](const OpRequest& r) {
-    return OpResult::change({JsonObject{{"op", "replace"}, {"path", "/n"}, {"value", r.state.at("n").to_number<std::int64_t>() + 1}},
+    const std::int64_t next = r.state.at("n").to_number<std::int64_t>() + 1;
+    return OpResult::change({JsonObject{{"op", "replace"}, {"path", "/n"}, {"value", next}},
                              JsonObject{{"op", "add"}, {"path", "/log/-"}, {"value", r.args.at("by")}}});
   }};
   return k;
@@ -65,8 +66,11 @@ class ClusterNode {
   ClusterNode(std::uint16_t port, Storage& storage, NodeOptions o = {}) {
     local.define(counter_kind());
     local.set_storage(&storage);
-    ClusterSettings settings{.url = "redis://127.0.0.1:" + std::to_string(port), .password_file = {}, .prefix = std::string(kPrefix),
-                             .heartbeat = 100ms, .down_after = 500ms};
+    ClusterSettings settings{.url = "redis://127.0.0.1:" + std::to_string(port),
+                             .password_file = {},
+                             .prefix = std::string(kPrefix),
+                             .heartbeat = 100ms,
+                             .down_after = 500ms};
     auto joined = Cluster::join(settings, derive_cluster_key(kSecret), reactors, pubsub, tracker);
     if (auto* error = std::get_if<std::string>(&joined)) throw std::runtime_error(*error);
     cluster = std::move(std::get<std::unique_ptr<Cluster>>(joined));
