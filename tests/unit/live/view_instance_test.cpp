@@ -65,8 +65,8 @@ class ScriptedView final : public View {
 // A component: its props' "n", and "bump" adds one to its own count.
 class Counter final : public Component {
  public:
-  void mount(Socket& socket) override { socket.assign("own", Json(0)); }
-  void handle_event(std::string_view event, const Json&, Socket& socket) override {
+  void mount(ComponentSocket& socket) override { socket.assign("own", Json(0)); }
+  void handle_event(std::string_view event, const Json&, ComponentSocket& socket) override {
     if (event == "bump") socket.assign("own", Json(socket.get("own").to_number<std::int64_t>() + 1));
   }
 };
