@@ -31,8 +31,15 @@ install(FILES ${PROJECT_BINARY_DIR}/CohortConfig.cmake ${PROJECT_BINARY_DIR}/Coh
 # pkg-config: static libraries in link order (each layer before the ones it uses).
 set(cohort_pc_libs "-lcohort_app -lcohort_live -lcohort_node")
 foreach(layer cluster channels presence pubsub store storage auth net)
-  string(APPEND cohort_pc_libs " -lcohort_${layer}")
+  if(layer IN_LIST COHORT_LAYERS)
+    string(APPEND cohort_pc_libs " -lcohort_${layer}")
+  endif()
 endforeach()
+# What the libraries need from pkg-config, and CohortConfig.cmake's find_dependency of the cluster's.
+set(cohort_pc_requires "openssl zlib sqlite3")
+if(COHORT_WITH_CLUSTER)
+  string(APPEND cohort_pc_requires " libpq hiredis")
+endif()
 string(APPEND cohort_pc_libs " -lcohort_wsframe -lcohort_asio")
 # The prefix relative to the .pc file, so that the package works wherever --prefix put it.
 file(RELATIVE_PATH cohort_pc_up /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)

@@ -12,8 +12,17 @@ include(${CMAKE_CURRENT_LIST_DIR}/layer_graph.cmake)
 # Libraries from outside the project that a layer links PUBLIC-ly.
 set(COHORT_LAYER_net_LINKS cohort_asio cohort_wsframe Boost::json Boost::url)
 set(COHORT_LAYER_auth_LINKS OpenSSL::Crypto)
-set(COHORT_LAYER_storage_LINKS SQLite::SQLite3 PostgreSQL::PostgreSQL)
+set(COHORT_LAYER_storage_LINKS SQLite::SQLite3)
 set(COHORT_LAYER_cluster_LINKS PkgConfig::HIREDIS PostgreSQL::PostgreSQL)
+# Without the cluster (COHORT_WITH_CLUSTER=OFF) there is no cluster layer and no PostgreSQL storage:
+# postgres_absent.cpp answers open_postgres_storage() with a reason instead.
+if(COHORT_WITH_CLUSTER)
+  list(APPEND COHORT_LAYER_storage_LINKS PostgreSQL::PostgreSQL)
+  set(COHORT_LAYER_storage_EXCLUDE postgres_absent.cpp)
+else()
+  list(REMOVE_ITEM COHORT_LAYERS cluster)
+  set(COHORT_LAYER_storage_EXCLUDE postgres_storage.cpp)
+endif()
 # Live views sit on a Node (cohort/live.hpp: Live(Node&) adds its socket and routes through the
 # node's public API), so the live library links the node's (CMakeLists.txt).
 set(COHORT_LAYER_live_LINKS cohort_node)

@@ -18,6 +18,7 @@
 #include "cohort/json.hpp"
 #include "net/client_address.hpp"
 #include "net/origin_policy.hpp"
+#include "node_cluster.hpp"
 
 namespace cohort {
 
@@ -291,6 +292,10 @@ std::optional<std::string> Config::validate() const {
   if (cluster_down_ms < 2 * cluster_heartbeat_ms)
     return "cluster_down_ms (" + std::to_string(cluster_down_ms) + ") must be at least twice cluster_heartbeat_ms (" +
            std::to_string(cluster_heartbeat_ms) + "): one late heartbeat would declare a live node down";
+  if (!kClusterBuilt && !cluster.empty())
+    return "cluster is set, but this Cohort was built without the cluster (COHORT_WITH_CLUSTER=OFF)";
+  if (!kClusterBuilt && !storage.empty())
+    return "storage is set, but this Cohort was built without PostgreSQL (COHORT_WITH_CLUSTER=OFF): it stores in SQLite";
   if (!cluster_password_file.empty() && cluster.empty())
     return "cluster_password_file is set but cluster is empty: the password is for the cluster's Redis";
   if (tls_cert.empty() != tls_key.empty())

@@ -20,14 +20,13 @@
 #include "auth/api_auth.hpp"
 #include "auth/secret_file.hpp"
 #include "channels/channel_socket.hpp"
-#include "cluster/cluster.hpp"
-#include "cluster/cluster_stores.hpp"
 #include "net/client_json.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
 #include "net/reactor.hpp"
 #include "net/runtime_files.hpp"
 #include "net/ws_connection.hpp"
+#include "node_cluster.hpp"
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
 #include "storage/data_dir_lock.hpp"
@@ -71,7 +70,7 @@ struct Node::Impl {
                                                      std::chrono::milliseconds(config.presence_tick_ms),
                                                      config.presence_max_stretch, presence_limits(config, net))),
         stores(std::make_unique<store::LocalStores>(*reactors, *pubsub, nullptr)),
-        routed(std::make_unique<cluster::ClusterStores>(*stores)) {}
+        cluster(std::make_unique<NodeCluster>(*stores)) {}
 
   ~Impl() {
     shutdown();
@@ -79,11 +78,11 @@ struct Node::Impl {
     signals.reset();  // the signal set belongs to reactor 0's io_context
     listeners.clear();
     net.registries.clear();  // their round timers belong to the reactors' io_contexts
-    cluster.reset();   // its links and timers belong to reactor 0's io_context
+    cluster->stop();   // its links and timers belong to reactor 0's io_context
     stores->stop_loading();  // its reader thread uses the storage
     storage.reset();   // flushes what is queued (its callbacks only post to the stopped reactors)
     presence.reset();  // shard timers belong to the reactors' io_contexts: they go first
-    routed.reset();    // after the cluster: its links' last callbacks still route store calls
+    cluster.reset();   // its stores after its links: their last callbacks still route store calls
     stores.reset();
     reactors.reset();  // destroys pending handlers (and the connections they own)
   }
@@ -167,7 +166,7 @@ struct Node::Impl {
     }
     body += net::parser_refusals_text();
     heap_lines(line);
-    if (cluster) body += "cohort_cluster_node_id " + std::to_string(cluster->node_id()) + "\n" + cluster->counters().text();
+    body += cluster->metrics_text();
     return body;
   }
 
@@ -177,10 +176,9 @@ struct Node::Impl {
   std::unique_ptr<pubsub::LocalPubSub> pubsub;
   std::unique_ptr<presence::Tracker> presence;
   std::unique_ptr<store::LocalStores> stores;
-  std::unique_ptr<cluster::ClusterStores> routed;  // what Node::stores() gives: local, or per key owner
+  std::unique_ptr<NodeCluster> cluster;  // Node::stores(): local, or per key owner in a cluster
   std::optional<storage::DataDirLock> data_dir_lock;  // SQLite only; outlives storage (declared first)
   std::unique_ptr<Storage> storage;
-  std::unique_ptr<cluster::Cluster> cluster;  // null when the node runs alone
   TokenSigner signer{""};
   std::vector<std::unique_ptr<SocketEndpoint>> endpoints;  // stable addresses for the handlers
   std::vector<std::shared_ptr<net::Listener>> listeners;
@@ -211,7 +209,7 @@ void Node::Impl::shutdown() {
   while (net.metrics.websockets_open.load() > 0 && std::chrono::steady_clock::now() < deadline)
     cv.wait_for(lock, std::chrono::milliseconds(10));
   lock.unlock();
-  if (cluster) cluster->leave(std::chrono::milliseconds(500));  // the others drop our presences now
+  cluster->leave(std::chrono::milliseconds(500));  // the others drop our presences now
   reactors->stop();
   reactors->join();
 }
@@ -259,13 +257,13 @@ void Node::admin_route(std::string method, std::string pattern, HttpHandler hand
 }
 
 PubSub& Node::pubsub() { return *impl_->pubsub; }
-Stores& Node::stores() { return *impl_->routed; }
+Stores& Node::stores() { return impl_->cluster->stores(); }
 Storage& Node::storage() {
   if (!impl_->storage) throw std::logic_error("Node::storage() before start()");
   return *impl_->storage;
 }
 const TokenSigner& Node::signer() const { return impl_->signer; }
-ChannelFactory Node::store_channels() { return store::store_channel_factory(*impl_->routed, impl_->signer); }
+ChannelFactory Node::store_channels() { return store::store_channel_factory(impl_->cluster->stores(), impl_->signer); }
 Presence& Node::presence() { return *impl_->presence; }
 const Config& Node::config() const { return impl_->config; }
 
@@ -299,24 +297,12 @@ std::optional<std::string> Node::start() {
   d.net.static_files = net::StaticFiles(*root, {d.config.data_dir, d.config.tls_key});
   auto secret = auth::load_secret(d.config.secret, d.config.data_dir, /*create=*/true);
   if (!secret.error.empty()) return secret.error;
-  // The cluster signs its messages with a key of its own, derived from the same secret.
-  const cluster::ClusterKey cluster_key = cluster::derive_cluster_key(secret.secret);
-  d.signer = TokenSigner(std::move(secret.secret));
   if (auto err = d.open_storage()) return err;
-
   d.pubsub->set_encoder(channels::encode_broadcast_frame);
-  if (!d.config.cluster.empty()) {
-    cluster::ClusterSettings cs{.url = d.config.cluster,
-                                .password_file = d.config.cluster_password_file,
-                                .heartbeat = std::chrono::milliseconds(d.config.cluster_heartbeat_ms),
-                                .down_after = std::chrono::milliseconds(d.config.cluster_down_ms)};
-    auto joined = cluster::Cluster::join(cs, cluster_key, *d.reactors, *d.pubsub, *d.presence);
-    if (auto* err = std::get_if<std::string>(&joined)) return *err;
-    d.cluster = std::move(std::get<std::unique_ptr<cluster::Cluster>>(joined));
-    d.routed->attach(*d.cluster, d.storage.get(), /*shared_storage=*/!d.config.storage.empty(),
-                     std::chrono::milliseconds(d.config.cluster_lease_ms),
-                     std::chrono::milliseconds(d.config.cluster_key_idle_ms));
-  }
+  // The cluster signs its messages with a key of its own, derived from the same secret.
+  if (auto err = d.cluster->join(d.config, secret.secret, *d.reactors, *d.pubsub, *d.presence, d.storage.get()))
+    return err;
+  d.signer = TokenSigner(std::move(secret.secret));
   for (auto& ep : d.endpoints)
     d.net.upgrades.push_back({pattern_of(ep->path() + "/websocket"),
                               channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence,
@@ -358,7 +344,7 @@ std::optional<std::string> Node::start() {
   d.reactors->start();
   d.started = true;
   for (auto& l : d.listeners) l->start();
-  if (d.cluster) d.cluster->start();
+  d.cluster->start();
   for (unsigned i = 0; i < d.reactors->size(); ++i) d.reactors->at(i).post([&d, i] { d.sweep(i); });
   return std::nullopt;
 }

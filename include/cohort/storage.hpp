@@ -125,7 +125,8 @@ std::unique_ptr<Storage> open_sqlite_storage(const std::string& data_dir, std::s
                                              const StoreLimits& limits = {});
 
 // Opens the PostgreSQL storage at url (postgres://...), creating its tables if needed. Returns
-// null and sets error (naming the server) on failure. Commit hooks are not supported there.
+// null and sets error (naming the server) on failure. Commit hooks are not supported there. In
+// a build without the cluster (COHORT_WITH_CLUSTER=OFF) it always fails, saying so.
 std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error,
                                                const StoreLimits& limits = {});
 

@@ -6,4 +6,12 @@ add_test(NAME package_install COMMAND ${NODE} --test ${CMAKE_CURRENT_LIST_DIR}/i
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(package_install PROPERTIES
   ENVIRONMENT "COHORT_BUILD_DIR=${PROJECT_BINARY_DIR};COHORT_ARTIFACTS=${PROJECT_BINARY_DIR}/test-artifacts"
-  TIMEOUT 900 LABELS package RESOURCE_LOCK chromium)
+  TIMEOUT 900 LABELS package RESOURCE_LOCK "chromium;package_build")
+
+# Cohort built without the cluster (tests/package/alone.test.mjs): -DCOHORT_WITH_CLUSTER=OFF into
+# build/alone, no hiredis or libpq linked, --cluster and PostgreSQL refused with a reason, the
+# single-node conformance tests against that binary. One package build at a time.
+add_test(NAME package_alone COMMAND ${NODE} --test ${CMAKE_CURRENT_LIST_DIR}/alone.test.mjs
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(package_alone PROPERTIES
+  ENVIRONMENT "COHORT_BUILD_DIR=${PROJECT_BINARY_DIR}" TIMEOUT 1200 LABELS package RESOURCE_LOCK package_build)
