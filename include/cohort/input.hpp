@@ -5,7 +5,7 @@
 //   auto choice = input::integer(args, "choice");                     // 2 or "2" → 2; "x" → nullopt
 //   const cohort::Json& card = input::object(form, "card");           // card[title] → card.title
 //   auto length = input::utf8_length(title);                          // characters, not bytes
-//   if (!length || *length > 80 || input::has_control(title)) { /* refuse: not one line of text */ }
+//   if (!length || *length > 80 || input::has_control(title)) { /* refuse: malformed, too long or not one line */ }
 //
 // What it owns: the reading of untrusted JSON that arrives from a browser (a store op's args, a
 // live event's value, a form's fields) and the checks of text an app stores or shows. Every
