@@ -5,12 +5,18 @@
 #include <stdexcept>
 #include <string>
 
-#include "json_args.hpp"
+#include "cohort/input.hpp"
+#include "cohort/patch.hpp"
 
 namespace kanban {
 
 namespace {
 
+namespace input = cohort::input;
+namespace json = cohort::json;
+namespace patch = cohort::patch;
+using cohort::Json;
+using cohort::JsonObject;
 using cohort::OpRequest;
 using cohort::OpResult;
 using cohort::Rejection;
@@ -19,12 +25,12 @@ OpResult invalid(std::string detail) { return OpResult::reject(Rejection::invali
 
 // "c" and 1–9 digits: a card id as the store makes them (so it is also a safe JSON Pointer token).
 bool card_id_shape(std::string_view id) {
-  return id.size() >= 2 && id.size() <= 10 && id[0] == 'c' && whole_number(id.substr(1)).has_value();
+  return id.size() >= 2 && id.size() <= 10 && id[0] == 'c' && input::whole_number(id.substr(1)).has_value();
 }
 
 // args[name], a string, or the refusal that says which argument is wrong.
 std::optional<std::string> string_field(const Json& args, std::string_view name, OpResult& refusal) {
-  const Json* v = arg(args, name);
+  const Json* v = input::arg(args, name);
   if (v && v->is_string()) return std::string(v->get_string());
   refusal = invalid("The " + std::string(name) + " must be text.");
   return std::nullopt;
@@ -38,8 +44,8 @@ struct CardText {
 std::optional<CardText> card_text_args(const Json& args, bool text_required, OpResult& refusal) {
   auto title = string_field(args, "title", refusal);
   if (!title) return std::nullopt;
-  CardText out{trimmed(*title), ""};
-  if (arg(args, "text") || text_required) {
+  CardText out{input::trimmed(*title), ""};
+  if (input::arg(args, "text") || text_required) {
     auto text = string_field(args, "text", refusal);
     if (!text) return std::nullopt;
     out.text = std::move(*text);
@@ -49,16 +55,14 @@ std::optional<CardText> card_text_args(const Json& args, bool text_required, OpR
 
 // What is wrong with a card's title and text, for people; nullopt when nothing is.
 std::optional<std::string> card_text_problem(const CardText& card) {
-  auto title_length = utf8_length(card.title);
-  auto text_length = utf8_length(card.text);
+  auto title_length = input::utf8_length(card.title);
+  auto text_length = input::utf8_length(card.text);
   if (!title_length || !text_length) return "Titles and texts must be valid UTF-8.";
   if (*title_length == 0) return "A card needs a title.";
   if (*title_length > kMaxTitle) return "A title is at most " + std::to_string(kMaxTitle) + " characters.";
   if (*text_length > kMaxText) return "A text is at most " + std::to_string(kMaxText) + " characters.";
-  if (has_control(card.title)) return "A title is one line of text.";
-  for (char c : card.text)
-    if (c != '\n' && c != '\r' && c != '\t' && has_control(std::string_view(&c, 1)))
-      return "The text holds a control character.";
+  if (input::has_control(card.title)) return "A title is one line of text.";
+  if (input::has_control(card.text, "\n\r\t")) return "The text holds a control character.";
   return std::nullopt;
 }
 
@@ -130,9 +134,9 @@ OpResult add_card(const OpRequest& r, std::uint64_t limit) {
   std::string id = "c" + std::to_string(next);
   JsonObject card{{"id", id},          {"title", text->title}, {"text", text->text},
                   {"column", column->id}, {"by", actor_name(r)}, {"edited_by", ""}};
-  return OpResult::change({patch_op("add", "/cards/" + id, std::move(card)),
-                           patch_op("add", "/columns/" + std::string(column->id) + "/-", text_of(id)),
-                           patch_op("replace", "/next", next + 1)});
+  return OpResult::change({patch::add(patch::path("cards", id), std::move(card)),
+                           patch::add(patch::path("columns", column->id, "-"), id),
+                           patch::replace("/next", next + 1)});
 }
 
 OpResult move_card(const OpRequest& r, std::uint64_t limit) {
@@ -141,7 +145,7 @@ OpResult move_card(const OpRequest& r, std::uint64_t limit) {
   if (!card) return refusal;
   const Column* to = named_column(r.args, refusal);
   if (!to) return refusal;
-  const Json* position = arg(r.args, "position");
+  const Json* position = input::arg(r.args, "position");
   std::string from_column(card->at("column").as_string());
   std::size_t room = column_cards(r.state, to->id).size() - (from_column == to->id ? 1 : 0);
   if (!position || !position->is_int64() || position->get_int64() < 0 ||
@@ -153,9 +157,8 @@ OpResult move_card(const OpRequest& r, std::uint64_t limit) {
   if (from_column != to->id)
     if (auto refused = past_wip_limit(r.state, *to, limit)) return *refused;
   std::string id(card->at("id").as_string());
-  return OpResult::change({move_op("/columns/" + from_column + "/" + std::to_string(from),
-                                   "/columns/" + std::string(to->id) + "/" + std::to_string(at)),
-                           patch_op("replace", "/cards/" + id + "/column", text_of(to->id))});
+  return OpResult::change({patch::move(patch::path("columns", from_column, from), patch::path("columns", to->id, at)),
+                           patch::replace(patch::path("cards", id, "column"), to->id)});
 }
 
 OpResult edit_card(const OpRequest& r) {
@@ -166,10 +169,10 @@ OpResult edit_card(const OpRequest& r) {
   if (!text) return refusal;
   if (card->at("title").as_string() == text->title && card->at("text").as_string() == text->text)
     return OpResult::change({});
-  std::string path = "/cards/" + std::string(card->at("id").as_string());
-  return OpResult::change({patch_op("replace", path + "/title", text_of(text->title)),
-                           patch_op("replace", path + "/text", text_of(text->text)),
-                           patch_op("replace", path + "/edited_by", text_of(actor_name(r)))});
+  std::string_view id = card->at("id").as_string();
+  return OpResult::change({patch::replace(patch::path("cards", id, "title"), text->title),
+                           patch::replace(patch::path("cards", id, "text"), text->text),
+                           patch::replace(patch::path("cards", id, "edited_by"), actor_name(r))});
 }
 
 OpResult delete_card(const OpRequest& r) {
@@ -178,8 +181,8 @@ OpResult delete_card(const OpRequest& r) {
   if (!card) return refusal;
   std::string column(card->at("column").as_string());
   std::size_t at = index_in_column(r.state, *card);
-  return OpResult::change({remove_op("/columns/" + column + "/" + std::to_string(at)),
-                           remove_op("/cards/" + std::string(card->at("id").as_string()))});
+  return OpResult::change({patch::remove(patch::path("columns", column, at)),
+                           patch::remove(patch::path("cards", card->at("id").as_string()))});
 }
 
 }  // namespace

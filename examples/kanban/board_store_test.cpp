@@ -7,12 +7,16 @@
 #include <string>
 
 #include "board_store.hpp"
-#include "json_args.hpp"
+#include "cohort/input.hpp"
 
 namespace kanban {
 namespace {
 
+namespace input = cohort::input;
+namespace json = cohort::json;
 using cohort::Actor;
+using cohort::Json;
+using cohort::JsonObject;
 using cohort::OpRequest;
 using cohort::OpResult;
 
@@ -84,7 +88,7 @@ const Actor kAna{"p-ana", {}, "Ana"};
 const Actor kBo{"p-bo", {}, "Bo"};
 
 std::string reason(const OpResult& r) { return r.ok ? "ok" : std::string(r.error.at("reason").as_string()); }
-std::string detail(const OpResult& r) { return r.ok ? "" : text_arg(r.error, "detail"); }
+std::string detail(const OpResult& r) { return r.ok ? "" : input::text(r.error, "detail"); }
 
 TEST(BoardStore, AddPutsACardAtTheBottomOfItsColumnWithTheActorsName) {
   Board b;

@@ -8,13 +8,19 @@
 
 #include "board_store.hpp"
 #include "cohort/pubsub.hpp"
-#include "json_args.hpp"
+#include "cohort/input.hpp"
+#include "cohort/patch.hpp"
 
 namespace kanban {
 
 namespace {
 
+namespace input = cohort::input;
+namespace json = cohort::json;
 namespace live = cohort::live;
+namespace patch = cohort::patch;
+using cohort::Json;
+using cohort::JsonObject;
 using cohort::OpOutcome;
 using cohort::Rejection;
 
@@ -22,21 +28,14 @@ constexpr int kActivityShown = 30;  // stream entries a page keeps; older ones l
 
 std::string quoted(std::string_view title) { return "\u201c" + std::string(title) + "\u201d"; }
 
-bool is_hex_color(std::string_view c) {
-  if (c.size() != 7 || c[0] != '#') return false;
-  for (char ch : c.substr(1))
-    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
-  return true;
-}
-
 // From a followed presence list ([{id, metas, count}]): a field of key's first meta, or fallback.
 std::string presence_meta(const Json& list, std::string_view key, std::string_view field, std::string fallback) {
   if (!list.is_array()) return fallback;
   for (const auto& entry : list.get_array()) {
-    if (text_arg(entry, "id") != key) continue;
-    const Json* metas = arg(entry, "metas");
+    if (input::text(entry, "id") != key) continue;
+    const Json* metas = input::arg(entry, "metas");
     if (!metas || !metas->is_array() || metas->get_array().empty()) return fallback;
-    std::string v = text_arg(metas->get_array()[0], field);
+    std::string v = input::text(metas->get_array()[0], field);
     return v.empty() ? fallback : v;
   }
   return fallback;
@@ -47,13 +46,12 @@ json::array here_list(const Json& present) {
   json::array out;
   if (!present.is_array()) return out;
   for (const auto& entry : present.get_array()) {
-    std::string id = text_arg(entry, "id");
+    std::string id = input::text(entry, "id");
     std::string color = presence_meta(present, id, "color", "#5c6370");
-    const Json* count = arg(entry, "count");
-    std::int64_t tabs = count && count->is_int64() ? count->get_int64() : 1;
+    std::int64_t tabs = input::integer(entry, "count").value_or(1);
     out.push_back(JsonObject{{"id", id},
                              {"name", presence_meta(present, id, "name", id)},
-                             {"color", is_hex_color(color) ? color : "#5c6370"},
+                             {"color", input::is_hex_color(color) ? color : "#5c6370"},
                              {"tabs", tabs > 1 ? "· " + std::to_string(tabs) + " tabs" : std::string()}});
   }
   return out;
@@ -64,12 +62,12 @@ class BoardView final : public live::View {
   explicit BoardView(const std::uint64_t& wip_limit) : wip_limit_(wip_limit) {}
 
   void mount(const live::Params& params, const live::Session& session, live::Socket& s) override {
-    board_ = text_arg(params, "id");
+    board_ = input::text(params, "id");
     static const Json kNobody;
     const Json* signed_in = session.if_contains("user");
     const Json& user = signed_in ? *signed_in : kNobody;
-    me_ = text_arg(user, "id");
-    std::string name = text_arg(user, "name"), color = text_arg(user, "color");
+    me_ = input::text(user, "id");
+    std::string name = input::text(user, "name"), color = input::text(user, "color");
     s.assign("me", JsonObject{{"id", me_}, {"name", name}, {"color", color}});
     s.assign("board_id", board_);
     s.assign("message", "");  // what the page says to this person: a refusal, or nothing
@@ -89,14 +87,14 @@ class BoardView final : public live::View {
 
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
     if (!valid_board_id(board_)) return;
-    std::string card = text_arg(value, "card");
-    if (event == "draft") return s.assign("new_title", text_of(text_arg(object_arg(value, "new"), "title")));
-    if (event == "add") return add(object_arg(value, "new"), s);
-    if (event == "move") return move(card, text_arg(value, "column"), text_arg(value, "position"), s);
+    std::string card = input::text(value, "card");
+    if (event == "draft") return s.assign("new_title", input::text(input::object(value, "new"), "title"));
+    if (event == "add") return add(input::object(value, "new"), s);
+    if (event == "move") return move(card, input::text(value, "column"), input::text(value, "position"), s);
     if (event == "delete") return remove(card, s);
     if (event == "edit") return start_editing(card, s);
-    if (event == "typing") return typing(object_arg(value, "edit"), s);
-    if (event == "save") return save(object_arg(value, "edit"), s);
+    if (event == "typing") return typing(input::object(value, "edit"), s);
+    if (event == "save") return save(input::object(value, "edit"), s);
     if (event == "cancel") return stop_editing(s);
   }
 
@@ -104,8 +102,8 @@ class BoardView final : public live::View {
     if (info.kind == live::Info::Kind::broadcast && info.event == "activity") {
       s.stream_insert("activity",
                       JsonObject{{"id", std::to_string(++activity_seen_)},
-                                 {"who", text_of(text_arg(info.payload, "who"))},
-                                 {"did", text_of(text_arg(info.payload, "did"))}},
+                                 {"who", input::text(info.payload, "who")},
+                                 {"did", input::text(info.payload, "did")}},
                       0, kActivityShown);
       return;
     }
@@ -117,12 +115,12 @@ class BoardView final : public live::View {
   std::string key() const { return "board:" + board_; }
   std::string here_topic() const { return "kanban:here:" + board_; }
   std::string activity_topic() const { return "kanban:activity:" + board_; }
-  static std::string lock_path(std::string_view card) { return "/cards/" + std::string(card); }
+  static std::string lock_path(std::string_view card) { return patch::path("cards", card); }
 
   // The card with this id in the followed state, or nullptr.
   const Json* card_of(live::Socket& s, std::string_view card) const {
-    const Json* cards = arg(s.get("board"), "cards");
-    return cards ? arg(*cards, card) : nullptr;
+    const Json* cards = input::arg(s.get("board"), "cards");
+    return cards ? input::arg(*cards, card) : nullptr;
   }
   // A card's title as of the last state seen (its id when it is gone).
   std::string card_title(const std::string& card) const {
@@ -141,10 +139,10 @@ class BoardView final : public live::View {
   }
 
   void add(const Json& form, live::Socket& s) {
-    std::string column = text_arg(form, "column");
+    std::string column = input::text(form, "column");
     const Column* to = find_column(column);
-    std::string title = trimmed(text_arg(form, "title"));
-    s.assign("new_title", text_of(text_arg(form, "title")));  // kept until the store takes it
+    std::string title = input::trimmed(input::text(form, "title"));
+    s.assign("new_title", input::text(form, "title"));  // kept until the store takes it
     std::string did = "added " + quoted(title) + " to " + std::string(to ? to->title : "?");
     ask("add", JsonObject{{"column", column}, {"title", title}}, did, s, [&s] { s.assign("new_title", ""); });
   }
@@ -152,9 +150,9 @@ class BoardView final : public live::View {
   void move(const std::string& card, const std::string& column, const std::string& position, live::Socket& s) {
     const Json* c = card_of(s, card);
     const Column* to = find_column(column);
-    auto at = whole_number(position);
+    auto at = input::whole_number(position);
     if (!c || !to || !at) return say(s, "That card or place is not on this board any more.");
-    std::string title = text_arg(*c, "title"), from = text_arg(*c, "column");
+    std::string title = input::text(*c, "title"), from = input::text(*c, "column");
     std::string did = "moved " + quoted(title) + " to " + std::string(to->title);
     if (from == column) did = "reordered " + quoted(title) + " in " + std::string(to->title);
     ask("move", JsonObject{{"card", card}, {"column", column}, {"position", *at}}, did, s);
@@ -163,7 +161,7 @@ class BoardView final : public live::View {
   void remove(const std::string& card, live::Socket& s) {
     const Json* c = card_of(s, card);
     if (!c) return say(s, "That card is not on this board any more.");
-    ask("delete", JsonObject{{"card", card}}, "deleted " + quoted(text_arg(*c, "title")), s);
+    ask("delete", JsonObject{{"card", card}}, "deleted " + quoted(input::text(*c, "title")), s);
   }
 
   // Edit: the card's lock first; the form opens only once the store gave it to this page.
@@ -172,7 +170,7 @@ class BoardView final : public live::View {
     if (!c) return say(s, "That card is not on this board any more.");
     if (editing_ == card) return;
     stop_editing(s);  // one card at a time
-    std::string title = text_arg(*c, "title"), text = text_arg(*c, "text");
+    std::string title = input::text(*c, "title"), text = input::text(*c, "text");
     asking_ = card;
     take_lock(card, s, [this, &s, card, title, text] {
       editing_ = card;
@@ -198,21 +196,21 @@ class BoardView final : public live::View {
 
   // phx-change of the edit form: the draft survives re-renders, and each change renews the lease.
   void typing(const Json& form, live::Socket& s) {
-    if (editing_.empty() || text_arg(form, "card") != editing_) return;
-    draft_title_ = text_arg(form, "title");
-    draft_text_ = text_arg(form, "text");
+    if (editing_.empty() || input::text(form, "card") != editing_) return;
+    draft_title_ = input::text(form, "title");
+    draft_text_ = input::text(form, "text");
     take_lock(editing_, s, {});
     derive(s);
   }
 
   // The card named by the form (a forged form may name any card: the store decides).
   void save(const Json& form, live::Socket& s) {
-    std::string card = text_arg(form, "card");
+    std::string card = input::text(form, "card");
     const Json* c = card_of(s, card);
     if (!c) return say(s, "That card is not on this board any more.");
-    std::string title = trimmed(text_arg(form, "title")), text = text_arg(form, "text");
-    std::string old_title = text_arg(*c, "title");
-    if (card == editing_ && title == old_title && text == text_arg(*c, "text")) return stop_editing(s);
+    std::string title = input::trimmed(input::text(form, "title")), text = input::text(form, "text");
+    std::string old_title = input::text(*c, "title");
+    if (card == editing_ && title == old_title && text == input::text(*c, "text")) return stop_editing(s);
     std::string did = title == old_title ? "edited " + quoted(title) : "renamed " + quoted(old_title) + " to " + quoted(title);
     ask("edit", JsonObject{{"card", card}, {"title", title}, {"text", text}}, did, s, [this, &s, card] {
       if (editing_ == card) stop_editing(s);
@@ -229,10 +227,10 @@ class BoardView final : public live::View {
   // A lock ended: a refusal it caused is over, and this page's own lease may have run out (it
   // ended by itself: not by Save or Cancel, which let go of the card first).
   void unlocked(const Json& unlock, live::Socket& s) {
-    std::string path = text_arg(unlock, "path");
+    std::string path = input::text(unlock, "path");
     if (!refused_lock_.empty() && path == refused_lock_) say(s, "");
     bool lease_ran_out = !editing_.empty() && path == lock_path(editing_) &&
-                         text_arg(unlock, "reason") == "expired" && text_arg(unlock, "holder") == me_;
+                         input::text(unlock, "reason") == "expired" && input::text(unlock, "holder") == me_;
     if (!lease_ran_out) return;
     std::string title = card_title(editing_);
     editing_.clear();
@@ -243,14 +241,14 @@ class BoardView final : public live::View {
   // Sets what the page says to this person (a refusal, or "" for nothing).
   void say(live::Socket& s, std::string text) {
     refused_lock_.clear();
-    s.assign("message", text_of(text));
+    s.assign("message", text);
   }
 
   // Says why the store refused op. A card someone else edits: who, and what could not be done.
   void refused(std::string_view op, const OpOutcome& outcome, live::Socket& s) {
     const JsonObject& error = outcome.error;
     if (outcome.rejection() == Rejection::locked) {
-      std::string path = text_arg(error, "path"), holder = text_arg(error, "holder");
+      std::string path = input::text(error, "path"), holder = input::text(error, "holder");
       std::string card = path.starts_with("/cards/") ? path.substr(7) : path;
       std::string done = op == "move" ? "moved" : op == "delete" ? "deleted" : op == "lock" ? "edited" : "changed";
       std::string title = quoted(card_title(card));
@@ -261,8 +259,8 @@ class BoardView final : public live::View {
       refused_lock_ = path;  // said until that lock ends
       return;
     }
-    std::string detail = text_arg(error, "detail");
-    say(s, detail.empty() ? "The board refused that (" + text_arg(error, "reason") + ")." : detail);
+    std::string detail = input::text(error, "detail");
+    say(s, detail.empty() ? "The board refused that (" + input::text(error, "reason") + ")." : detail);
   }
 
   // The display model: columns of card rows from the store's state, its locks and who is here.
@@ -273,8 +271,8 @@ class BoardView final : public live::View {
     if (!state.is_object()) return;
     const Json& cards = state.at("cards");
     titles_.clear();
-    for (const auto& [id, card] : cards.as_object()) titles_[std::string(id)] = text_arg(card, "title");
-    if (!editing_.empty() && !arg(cards, editing_)) {  // deleted under this page: its lock goes too
+    for (const auto& [id, card] : cards.as_object()) titles_[std::string(id)] = input::text(card, "title");
+    if (!editing_.empty() && !input::arg(cards, editing_)) {  // deleted under this page: its lock goes too
       s.op(key(), "unlock", JsonObject{{"path", lock_path(editing_)}});
       editing_.clear();
     }
@@ -289,7 +287,7 @@ class BoardView final : public live::View {
     const json::array& ids = state.at("columns").at(column.id).as_array();
     json::array rows;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      const Json* card = arg(state.at("cards"), ids[i].as_string());
+      const Json* card = input::arg(state.at("cards"), ids[i].as_string());
       if (card) rows.push_back(card_model(s, *card, ci, i, ids.size()));
     }
     bool limited = column.id == kLimitedColumn;
@@ -302,18 +300,18 @@ class BoardView final : public live::View {
   }
 
   JsonObject card_model(live::Socket& s, const Json& card, std::size_t ci, std::size_t i, std::size_t n) {
-    std::string id = text_arg(card, "id");
-    const Json* lock = arg(s.get("board_locks"), lock_path(id));
+    std::string id = input::text(card, "id");
+    const Json* lock = input::arg(s.get("board_locks"), lock_path(id));
     bool mine = editing_ == id;
     bool locked = lock && !mine && asking_ != id;  // asking: the lock may be this page's already
-    std::string holder = lock ? text_arg(*lock, "holder") : std::string();
+    std::string holder = lock ? input::text(*lock, "holder") : std::string();
     const Json& present = s.get("present");
-    std::string edited_by = text_arg(card, "edited_by");
+    std::string edited_by = input::text(card, "edited_by");
     auto size_of = [&s](std::size_t c) { return s.get("board").at("columns").at(kColumns[c].id).as_array().size(); };
     JsonObject row{{"id", id},
-                   {"title", text_arg(card, "title")},
-                   {"text", text_arg(card, "text")},
-                   {"by", text_arg(card, "by")},
+                   {"title", input::text(card, "title")},
+                   {"text", input::text(card, "text")},
+                   {"by", input::text(card, "by")},
                    {"edited", edited_by.empty() ? std::string() : "edited by " + edited_by},
                    {"editing", mine},
                    {"locked", locked},
@@ -333,7 +331,7 @@ class BoardView final : public live::View {
                    {"right", ci + 1 < kColumns.size() ? kColumns[ci + 1].id : ""},
                    {"right_at", ci + 1 < kColumns.size() ? std::to_string(size_of(ci + 1)) : "0"},
                    {"column", kColumns[ci].id}};
-    if (!is_hex_color(text_arg(row, "holder_color"))) row["holder_color"] = "#5c6370";
+    if (!input::is_hex_color(input::text(row, "holder_color"))) row["holder_color"] = "#5c6370";
     return row;
   }
 

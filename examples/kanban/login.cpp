@@ -10,14 +10,17 @@
 #include "board_store.hpp"
 #include "cohort/live.hpp"
 #include "cohort/node.hpp"
-#include "json_args.hpp"
+#include "cohort/input.hpp"
 
 namespace kanban {
 
 namespace {
 
+namespace input = cohort::input;
 using cohort::HttpRequest;
 using cohort::HttpResponse;
+using cohort::Json;
+using cohort::JsonObject;
 using cohort::TokenSigner;
 using cohort::live::escape_html;
 
@@ -43,11 +46,11 @@ std::string random_hex(std::size_t bytes) {
 
 // What is wrong with a display name (already trimmed), for people; nullopt when nothing is.
 std::optional<std::string> name_problem(std::string_view name) {
-  auto length = utf8_length(name);
+  auto length = input::utf8_length(name);
   if (!length) return "That name is not valid text.";
   if (*length == 0) return "Pick a name: it is what others on the board see.";
   if (*length > kMaxName) return "A name is at most " + std::to_string(kMaxName) + " characters.";
-  if (has_control(name)) return "A name is one line of text.";
+  if (input::has_control(name)) return "A name is one line of text.";
   return std::nullopt;
 }
 
@@ -78,10 +81,10 @@ std::optional<Person> person_of(std::string_view token, const TokenSigner& signe
   auto verified = signer.verify(token, cohort::TokenKind::app);
   if (!verified.claims) return std::nullopt;
   const Json claims = *verified.claims;
-  Person p{text_arg(claims, "sub"), text_arg(claims, "name")};
+  Person p{input::text(claims, "sub"), input::text(claims, "name")};
   bool id_ok = p.id.size() == 18 && p.id.starts_with("p-") &&
                p.id.find_first_not_of("0123456789abcdef", 2) == std::string::npos;
-  if (text_arg(claims, "use") != kUse || !id_ok || name_problem(p.name)) return std::nullopt;
+  if (input::text(claims, "use") != kUse || !id_ok || name_problem(p.name)) return std::nullopt;
   return p;
 }
 
@@ -142,7 +145,7 @@ HttpResponse sign_in(const HttpRequest& req, const TokenSigner& signer, bool sec
   if (!urlencoded || nonce.empty() || !signer.check_tag(kFormPurpose, nonce, form.query_param("csrf").value_or("")))
     return html(403, page("Sign in", "<p class=\"notice notice-warn\" id=\"login-error\">This sign-in form is stale or "
                                      "came from another site. <a href=\"/login\">Sign in again</a>.</p>"));
-  std::string name = trimmed(form.query_param("name").value_or(""));
+  std::string name = input::trimmed(form.query_param("name").value_or(""));
   std::string then = board_path(form.query_param("then").value_or(""));
   if (auto problem = name_problem(name)) return html(400, login_form(signer, nonce, name, then, *problem));
   auto current = person_of(req.cookie_value(kSessionCookie), signer);  // a new name: the same person

@@ -21,11 +21,7 @@ using Path = std::vector<std::string>;
 
 void append_segment(std::string& out, std::string_view segment) {
   out += '/';
-  for (char c : segment) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
+  append_escaped(out, segment);
 }
 
 // The pointer text of the first n segments of p.
@@ -585,6 +581,14 @@ std::optional<std::vector<std::string>> parse_pointer(std::string_view pointer) 
   Path out;
   if (parse_pointer_into(pointer, out)) return std::nullopt;
   return out;
+}
+
+void append_escaped(std::string& out, std::string_view token) {
+  for (char c : token) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
 }
 
 std::string make_pointer(const std::vector<std::string>& segments) {

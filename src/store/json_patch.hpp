@@ -74,6 +74,11 @@ std::optional<std::vector<std::string>> parse_pointer(std::string_view pointer);
 // The inverse of parse_pointer: escapes '~' as "~0" and '/' as "~1".
 std::string make_pointer(const std::vector<std::string>& segments);
 
+// Appends token to out escaped as one reference token ('~' as "~0", '/' as "~1"), without the
+// '/' before it. The one escaping of the store layer: make_pointer and cohort/patch.hpp's
+// pointer_token both use it.
+void append_escaped(std::string& out, std::string_view token);
+
 // True when a and b are the same location or one is an ancestor of the other, on segment
 // boundaries: "/a" and "/a/b" overlap, "/a/b" and "/a/bc" do not, "" overlaps everything.
 // Compares the escaped text (escaping is canonical, so no parse is needed); meant for valid

@@ -2,7 +2,9 @@
 #include "apps/board.hpp"
 
 #include "apps/board_store.hpp"
+#include "apps/refusal.hpp"
 #include "apps/view_support.hpp"
+#include "cohort/input.hpp"
 #include "cohort/node.hpp"
 
 namespace cohort::apps {
@@ -18,8 +20,8 @@ class BoardView final : public live::View {
     assign_me(s);
     s.assign("moderator", s.actor().has_role("moderator"));
     s.assign("message", "");
-    s.assign("width", text(std::to_string(kBoardWidth)));
-    s.assign("height", text(std::to_string(kBoardHeight)));
+    s.assign("width", std::to_string(kBoardWidth));
+    s.assign("height", std::to_string(kBoardHeight));
     join_here(s, std::string(kHere));
     s.follow_store(std::string(kKey), "board");
     derive(s);
@@ -27,13 +29,13 @@ class BoardView final : public live::View {
 
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
     if (event == "begin") {
-      JsonObject args{{"id", text_arg(value, "id")}, {"color", user_field(s, "color")}};
-      if (const Json* p = arg(value, "points")) args["points"] = *p;
+      JsonObject args{{"id", input::text(value, "id")}, {"color", user_field(s, "color")}};
+      if (const Json* p = input::arg(value, "points")) args["points"] = *p;
       return ask(s, "begin", std::move(args));
     }
     if (event == "extend") {
-      JsonObject args{{"id", text_arg(value, "id")}};
-      if (const Json* p = arg(value, "points")) args["points"] = *p;
+      JsonObject args{{"id", input::text(value, "id")}};
+      if (const Json* p = input::arg(value, "points")) args["points"] = *p;
       return ask(s, "extend", std::move(args));
     }
     if (event == "end") return s.reply(JsonObject{{"ok", true}});
@@ -50,27 +52,27 @@ class BoardView final : public live::View {
       if (o.ok) return s.assign("message", "");
       if (name == "clear" && o.rejection() == Rejection::forbidden)
         return s.assign("message", "Only the moderator can clear the board.");
-      s.assign("message", text(error_text(o.error)));
+      s.assign("message", error_text(o.error));
     });
   }
 
   void derive(live::Socket& s) {
     const Json& state = s.get("board");
-    const Json* strokes = state.is_object() ? arg(state, "strokes") : nullptr;
+    const Json* strokes = state.is_object() ? input::arg(state, "strokes") : nullptr;
     const Json& present = s.get("present");
     json::array out;
     std::string me = user_field(s, "id");
     std::int64_t mine = 0;
     if (strokes && strokes->is_array())
       for (const auto& st : strokes->get_array()) {
-        std::string by = text_arg(st, "by");
+        std::string by = input::text(st, "by");
         mine += by == me;
-        out.push_back(JsonObject{{"id", text_arg(st, "id")},
-                                 {"color", text_arg(st, "color")},
+        out.push_back(JsonObject{{"id", input::text(st, "id")},
+                                 {"color", input::text(st, "color")},
                                  {"points", board_points(st)},
                                  {"by", by == me ? "you" : presence_meta(present, by, "name", "someone")}});
       }
-    s.assign("stroke_count", text(count_of(static_cast<std::int64_t>(out.size()), "stroke", "strokes")));
+    s.assign("stroke_count", count_of(static_cast<std::int64_t>(out.size()), "stroke", "strokes"));
     s.assign("can_undo", mine > 0);
     s.assign("strokes", std::move(out));
     assign_here(s);

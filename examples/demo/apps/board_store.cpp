@@ -3,7 +3,9 @@
 
 #include <optional>
 
-#include "apps/app_json.hpp"
+#include "apps/refusal.hpp"
+#include "cohort/input.hpp"
+#include "cohort/patch.hpp"
 
 namespace cohort::apps {
 
@@ -16,7 +18,7 @@ constexpr std::size_t kMaxIdLength = 40;
 
 // "x,y x,y" from [x, y, x, y, ...] clamped to the canvas, or nullopt when malformed.
 std::optional<std::string> points_text(const Json& args) {
-  const Json* pts = arg(args, "points");
+  const Json* pts = input::arg(args, "points");
   if (!pts || !pts->is_array()) return std::nullopt;
   const auto& a = pts->get_array();
   if (a.empty() || a.size() % 2 != 0 || a.size() / 2 > kMaxBatch) return std::nullopt;
@@ -46,36 +48,36 @@ std::optional<std::size_t> find_stroke(const json::array& strokes, std::string_v
 }
 
 OpResult begin(const OpRequest& r) {
-  std::string id = text_arg(r.args, "id");
-  std::string color = text_arg(r.args, "color");
+  std::string id = input::text(r.args, "id");
+  std::string color = input::text(r.args, "color");
   auto points = points_text(r.args);
-  if (!valid_id(id) || !is_hex_color(color) || !points)
+  if (!valid_id(id) || !input::is_hex_color(color) || !points)
     return OpResult::reject(Rejection::invalid, invalid("A stroke needs an id, a colour and points."));
   const auto& strokes = r.state.at("strokes").as_array();
   if (strokes.size() >= kMaxStrokes) return OpResult::reject(Rejection::invalid, invalid("The board is full: clear it first."));
   if (find_stroke(strokes, id)) return OpResult::reject(Rejection::invalid, invalid("That stroke already exists."));
   JsonObject stroke{{"id", id}, {"by", r.actor.id}, {"color", color}, {"parts", json::array{*points}}};
-  return OpResult::change({patch_op("add", "/strokes/-", std::move(stroke))});
+  return OpResult::change({patch::add("/strokes/-", std::move(stroke))});
 }
 
 OpResult extend(const OpRequest& r) {
   auto points = points_text(r.args);
   if (!points) return OpResult::reject(Rejection::invalid, invalid("Points come in x, y pairs."));
   const auto& strokes = r.state.at("strokes").as_array();
-  auto at = find_stroke(strokes, text_arg(r.args, "id"));
+  auto at = find_stroke(strokes, input::text(r.args, "id"));
   // Cleared or undone while being drawn: nothing to extend (the drawer's next stroke starts anew).
   if (!at) return OpResult::reject(Rejection::invalid, invalid("That stroke is gone."));
   const Json& stroke = strokes[*at];
   if (stroke.at("by").get_string() != r.actor.id) return OpResult::reject(Rejection::forbidden, invalid("Not your stroke."));
   if (stroke.at("parts").as_array().size() >= kMaxParts)
     return OpResult::reject(Rejection::invalid, invalid("That stroke is long enough."));
-  return OpResult::change({patch_op("add", "/strokes/" + std::to_string(*at) + "/parts/-", text(*points))});
+  return OpResult::change({patch::add(patch::path("strokes", *at, "parts", "-"), *points)});
 }
 
 OpResult undo(const OpRequest& r) {
   const auto& strokes = r.state.at("strokes").as_array();
   for (std::size_t i = strokes.size(); i-- > 0;)
-    if (strokes[i].at("by").get_string() == r.actor.id) return OpResult::change({remove_op("/strokes/" + std::to_string(i))});
+    if (strokes[i].at("by").get_string() == r.actor.id) return OpResult::change({patch::remove(patch::path("strokes", i))});
   return OpResult::reject(Rejection::invalid, invalid("You have no stroke to undo."));
 }
 
@@ -104,7 +106,7 @@ StoreKind board_kind() {
   k.ops["undo"] = OpSpec{{}, undo};
   k.ops["clear"] = OpSpec{{"moderator"}, [](const OpRequest& r) {
     if (r.state.at("strokes").as_array().empty()) return OpResult::change({});
-    return OpResult::change({patch_op("replace", "/strokes", json::array{})});
+    return OpResult::change({patch::replace("/strokes", json::array{})});
   }};
   k.can_join = [](const Actor&, std::string_view id) { return id == "main"; };
   k.can_create = [](const Actor&, std::string_view id) { return id == "main"; };  // the one board, there from the start

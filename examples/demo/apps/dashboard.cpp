@@ -84,13 +84,13 @@ class DashboardView final : public live::View {
 
   // One row for a person of the presence list: their pages (with a count when open twice) and tabs.
   static JsonObject person_row(const Json& list, const Json& entry, Pages& pages) {
-    std::string id = text_arg(entry, "id");
-    const Json* metas = arg(entry, "metas");
+    std::string id = input::text(entry, "id");
+    const Json* metas = input::arg(entry, "metas");
     std::map<std::string, std::int64_t> where;
     std::int64_t tabs = 0;
     if (metas && metas->is_array())
       for (const auto& m : metas->get_array()) {
-        std::string page = text_arg(m, "page");
+        std::string page = input::text(m, "page");
         ++where[page];
         ++tabs;
         pages[page].people.insert(id);
@@ -125,9 +125,9 @@ class DashboardView final : public live::View {
                                      {"slug", slug(page)},
                                      {"people", count_of(static_cast<std::int64_t>(use.people.size()), "person", "people")},
                                      {"tabs", count_of(use.tabs, "tab", "tabs")}});
-    s.assign("people_count", text(std::to_string(people.size())));
-    s.assign("tabs_count", text(std::to_string(tabs_total)));
-    s.assign("pages_count", text(std::to_string(page_rows.size())));
+    s.assign("people_count", std::to_string(people.size()));
+    s.assign("tabs_count", std::to_string(tabs_total));
+    s.assign("pages_count", std::to_string(page_rows.size()));
     s.assign("people", std::move(people));
     s.assign("pages", std::move(page_rows));
   }

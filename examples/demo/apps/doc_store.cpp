@@ -1,30 +1,13 @@
 // doc_store.cpp — the example "doc" store kind: see doc_store.hpp.
 #include "apps/doc_store.hpp"
 
+#include "cohort/input.hpp"
 #include "cohort/node.hpp"
+#include "cohort/patch.hpp"
 
 namespace cohort::apps {
 
 namespace {
-
-const Json* arg(const Json& args, std::string_view name) {
-  return args.is_object() ? args.get_object().if_contains(name) : nullptr;
-}
-
-// "~" and "/" escaped for a JSON Pointer segment (RFC 6901).
-std::string segment(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
-  }
-  return out;
-}
-
-JsonObject op(std::string_view kind, std::string path, Json value) {
-  return JsonObject{{"op", kind}, {"path", std::move(path)}, {"value", std::move(value)}};
-}
 
 // The "doc" ops under a kind name, with an optional coalescing interval.
 StoreKind doc_kind(std::string name, std::chrono::milliseconds coalesce) {
@@ -37,44 +20,44 @@ StoreKind doc_kind(std::string name, std::chrono::milliseconds coalesce) {
   doc.can_create = [](const Actor& a, std::string_view) { return a.has_role("editor"); };
   doc.ops["claim"] = OpSpec{{}, [](const OpRequest& r) {
     if (r.state.as_object().contains("_owner")) return OpResult::reject(Rejection::invalid, {{"detail", "already owned"}});
-    return OpResult::change({op("add", "/_owner", Json(r.actor.id))});
+    return OpResult::change({patch::add("/_owner", r.actor.id)});
   }};
   doc.ops["incr"] = OpSpec{editors, [](const OpRequest& r) {
-    const Json* counter = arg(r.args, "counter");
+    const Json* counter = input::arg(r.args, "counter");
     if (!counter || !counter->is_string() || counter->get_string().empty())
       return OpResult::reject(Rejection::invalid, {{"field", "counter"}});
-    const Json* by = arg(r.args, "by");
+    const Json* by = input::arg(r.args, "by");
     if (by && !by->is_int64()) return OpResult::reject(Rejection::invalid, {{"field", "by"}});
     std::int64_t n = by ? by->get_int64() : 1;
     // /counters may have been removed or replaced by a `set`: then the add below fails cleanly.
     const Json* counters = r.state.as_object().if_contains("counters");
     const Json* current = counters && counters->is_object() ? counters->get_object().if_contains(counter->get_string()) : nullptr;
     std::int64_t value = (current && current->is_int64() ? current->get_int64() : 0) + n;
-    return OpResult::change({op("add", "/counters/" + segment(counter->get_string()), value)});
+    return OpResult::change({patch::add(patch::path("counters", counter->get_string()), value)});
   }};
   doc.ops["append"] = OpSpec{editors, [](const OpRequest& r) {
-    const Json* item = arg(r.args, "item");
+    const Json* item = input::arg(r.args, "item");
     if (!item) return OpResult::reject(Rejection::invalid, {{"field", "item"}});
-    return OpResult::change({op("add", "/items/-", *item)});
+    return OpResult::change({patch::add("/items/-", *item)});
   }};
   doc.ops["set_field"] = OpSpec{editors, [](const OpRequest& r) {
-    const Json* field = arg(r.args, "field");
-    const Json* value = arg(r.args, "value");
+    const Json* field = input::arg(r.args, "field");
+    const Json* value = input::arg(r.args, "value");
     if (!field || !field->is_string() || field->get_string().empty()) return OpResult::reject(Rejection::invalid, {{"field", "field"}});
     if (!value) return OpResult::reject(Rejection::invalid, {{"field", "value"}});
-    return OpResult::change({op("add", "/fields/" + segment(field->get_string()), *value)});
+    return OpResult::change({patch::add(patch::path("fields", field->get_string()), *value)});
   }, WhenLocked::queue};
   doc.ops["set"] = OpSpec{editors, [](const OpRequest& r) {
-    const Json* path = arg(r.args, "path");
-    const Json* value = arg(r.args, "value");
+    const Json* path = input::arg(r.args, "path");
+    const Json* value = input::arg(r.args, "value");
     if (!path || !path->is_string() || !path->get_string().starts_with("/")) return OpResult::reject(Rejection::invalid, {{"field", "path"}});
     if (!value) return OpResult::reject(Rejection::invalid, {{"field", "value"}});
-    return OpResult::change({op("add", std::string(path->get_string()), *value)});
+    return OpResult::change({patch::add(std::string(path->get_string()), *value)});
   }};
   doc.ops["remove"] = OpSpec{editors, [](const OpRequest& r) {
-    const Json* path = arg(r.args, "path");
+    const Json* path = input::arg(r.args, "path");
     if (!path || !path->is_string() || !path->get_string().starts_with("/")) return OpResult::reject(Rejection::invalid, {{"field", "path"}});
-    return OpResult::change({JsonObject{{"op", "remove"}, {"path", *path}}});
+    return OpResult::change({patch::remove(std::string(path->get_string()))});
   }};
   return doc;
 }

@@ -4,8 +4,11 @@
 #include <set>
 
 #include "apps/incident_store.hpp"
+#include "apps/refusal.hpp"
 #include "apps/view_support.hpp"
+#include "cohort/input.hpp"
 #include "cohort/node.hpp"
+#include "cohort/patch.hpp"
 
 namespace cohort::apps {
 
@@ -14,6 +17,10 @@ namespace {
 constexpr std::string_view kKey = "incident:main";  // kIncidentId (incident_store.hpp)
 constexpr std::string_view kHere = "presence:incident";
 
+// The path of a form field's value in the state, which is also the path its lease locks.
+std::string field_path(std::string_view field) { return patch::path("fields", field); }
+
+// The field whose value is at path (the names of the form's fields need no escaping).
 std::string field_of_path(std::string_view path) {
   constexpr std::string_view prefix = "/fields/";
   return path.starts_with(prefix) ? std::string(path.substr(prefix.size())) : std::string();
@@ -33,7 +40,7 @@ class IncidentView final : public live::View {
   }
 
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
-    std::string field = text_arg(value, "field");
+    std::string field = input::text(value, "field");
     if (event == "focus") return take(field, s);
     if (event == "blur") return release(field, s);
     if (event == "edit") return edit(value, s);
@@ -43,7 +50,7 @@ class IncidentView final : public live::View {
   void handle_info(const live::Info& info, live::Socket& s) override {
     if (info.kind == live::Info::Kind::store && info.event == "unlock") {
       // Exclusive leases: once a path is released, nobody (this tab included) holds it.
-      held_.erase(field_of_path(text_arg(info.payload, "path")));
+      held_.erase(field_of_path(input::text(info.payload, "path")));
     }
     derive(s);
   }
@@ -61,7 +68,7 @@ class IncidentView final : public live::View {
   }
 
   void lock(const std::string& field, live::Socket& s, std::function<void(bool)> then) {
-    s.op(std::string(kKey), "lock", JsonObject{{"path", "/fields/" + field}, {"ttl_ms", lease_ms_}},
+    s.op(std::string(kKey), "lock", JsonObject{{"path", field_path(field)}, {"ttl_ms", lease_ms_}},
          [this, field, &s, then](const OpOutcome& o) {
            if (o.ok) held_.insert(field);
            else refused(field, o, s);
@@ -73,21 +80,21 @@ class IncidentView final : public live::View {
   void release(const std::string& field, live::Socket& s) {
     if (focused_ == field) focused_.clear();
     if (!held_.erase(field)) return;
-    s.op(std::string(kKey), "unlock", JsonObject{{"path", "/fields/" + field}});
+    s.op(std::string(kKey), "unlock", JsonObject{{"path", field_path(field)}});
     derive(s);
   }
 
   // phx-change: the field the user changed (its _target) is leased (or its lease renewed),
   // then its value committed. Only that field: the others may be someone else's.
   void edit(const Json& value, live::Socket& s) {
-    const Json* target = arg(value, "_target");
+    const Json* target = input::arg(value, "_target");
     if (!target || !target->is_array() || target->get_array().size() != 2) return;
     const Json& name = target->get_array()[1];
     if (!name.is_string() || !find_incident_field(name.get_string())) return;
     std::string field(name.get_string());
     focused_ = field;  // typing means the cursor is there, whether or not a focus event came first
-    const Json* form = arg(value, "incident");
-    std::string text = form ? text_arg(*form, field) : std::string();
+    const Json* form = input::arg(value, "incident");
+    std::string text = form ? input::text(*form, field) : std::string();
     lock(field, s, [this, field, text, &s](bool ok) {
       if (!ok) return;
       s.op(std::string(kKey), "set", JsonObject{{"field", field}, {"value", text}},
@@ -106,12 +113,12 @@ class IncidentView final : public live::View {
     const IncidentField* f = find_incident_field(field);
     std::string label = f ? std::string(f->label) : field;
     if (outcome.rejection() == Rejection::locked) {
-      std::string holder = text_arg(error, "holder");
+      std::string holder = input::text(error, "holder");
       std::string who = holder == me_ ? "You (in another tab)" : presence_meta(s.get("present"), holder, "name", "Someone");
-      s.assign("message", text(who + " is editing " + label + " right now. It is yours to edit once they leave the field."));
+      s.assign("message", who + " is editing " + label + " right now. It is yours to edit once they leave the field.");
       return;
     }
-    s.assign("message", text(label + ": " + error_text(error)));
+    s.assign("message", label + ": " + error_text(error));
   }
 
   // The display model of every field from the store's state, its leases and who is here.
@@ -119,14 +126,14 @@ class IncidentView final : public live::View {
     const Json& state = s.get("incident");
     const Json& locks = s.get("incident_locks");
     const Json& present = s.get("present");
-    const Json* fields = state.is_object() ? arg(state, "fields") : nullptr;
-    const Json* edited = state.is_object() ? arg(state, "edited") : nullptr;
+    const Json* fields = state.is_object() ? input::arg(state, "fields") : nullptr;
+    const Json* edited = state.is_object() ? input::arg(state, "edited") : nullptr;
     json::array out;
     for (const auto& f : incident_fields()) {
       std::string name(f.name);
-      std::string value = fields ? text_arg(*fields, name) : std::string();
-      const Json* lock = locks.is_object() ? arg(locks, "/fields/" + name) : nullptr;
-      std::string holder = lock ? text_arg(*lock, "holder") : std::string();
+      std::string value = fields ? input::text(*fields, name) : std::string();
+      const Json* lock = locks.is_object() ? input::arg(locks, field_path(name)) : nullptr;
+      std::string holder = lock ? input::text(*lock, "holder") : std::string();
       bool mine = held_.contains(name);
       bool other = lock && !mine;
       JsonObject row{{"id", name},       {"label", f.label},         {"value", value},
@@ -136,8 +143,8 @@ class IncidentView final : public live::View {
         row["holder_name"] = holder == me_ ? "You (another tab)" : presence_meta(present, holder, "name", "Someone");
         row["holder_color"] = presence_meta(present, holder, "color", "#5b6475");
       }
-      const Json* e = edited ? arg(*edited, name) : nullptr;
-      row["edited"] = e ? "Last edited by " + text_arg(*e, "by") : std::string("Not edited yet");
+      const Json* e = edited ? input::arg(*edited, name) : nullptr;
+      row["edited"] = e ? "Last edited by " + input::text(*e, "by") : std::string("Not edited yet");
       json::array choices;
       for (auto c : f.choices) choices.push_back(JsonObject{{"id", c}, {"text", c}, {"selected", c == value}});
       row["choices"] = std::move(choices);
@@ -146,7 +153,7 @@ class IncidentView final : public live::View {
     s.assign("fields", std::move(out));
     assign_here(s);
     auto editing = locks.is_object() ? static_cast<std::int64_t>(locks.get_object().size()) : 0;
-    s.assign("editing_count", text(count_of(editing, "field being edited", "fields being edited")));
+    s.assign("editing_count", count_of(editing, "field being edited", "fields being edited"));
   }
 
   std::int64_t lease_ms_;  // how long a field stays this tab's without typing (the demo option incident_lease_ms)

@@ -3,7 +3,9 @@
 
 #include <chrono>
 
-#include "apps/app_json.hpp"
+#include "apps/refusal.hpp"
+#include "cohort/input.hpp"
+#include "cohort/patch.hpp"
 
 namespace cohort::apps {
 
@@ -12,13 +14,6 @@ namespace {
 std::int64_t system_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Counts UTF-8 code points, so a limit means characters, not bytes.
-std::size_t characters(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 JsonObject initial_fields() {
@@ -32,14 +27,16 @@ JsonObject initial_fields() {
 }
 
 OpResult set_field(const OpRequest& r, const std::function<std::int64_t()>& now_ms) {
-  std::string name = text_arg(r.args, "field");
+  std::string name = input::text(r.args, "field");
   const IncidentField* field = find_incident_field(name);
   if (!field) return OpResult::reject(Rejection::invalid, invalid("There is no field \"" + name + "\"."));
-  const Json* raw = arg(r.args, "value");
+  const Json* raw = input::arg(r.args, "value");
   if (!raw || !raw->is_string()) return OpResult::reject(Rejection::invalid, invalid("The value must be text."));
   std::string value(raw->get_string());
-  if (field->kind != "textarea") value = trimmed(value);
-  if (characters(value) > field->max_length)
+  if (field->kind != "textarea") value = input::trimmed(value);
+  auto length = input::utf8_length(value);  // characters, not bytes
+  if (!length) return OpResult::reject(Rejection::invalid, invalid("The value must be text."));
+  if (*length > field->max_length)
     return OpResult::reject(Rejection::invalid, {{"field", name},
                                         {"detail", std::string(field->label) + " is limited to " +
                                                        std::to_string(field->max_length) + " characters."}});
@@ -52,8 +49,8 @@ OpResult set_field(const OpRequest& r, const std::function<std::int64_t()>& now_
   std::string by = r.actor.name.empty() ? r.actor.id : r.actor.name;
   const Json& current = r.state.at("fields").at(name);
   if (current.is_string() && current.get_string() == value) return OpResult::change({});
-  return OpResult::change({patch_op("replace", "/fields/" + name, text(value)),
-                           patch_op("add", "/edited/" + name, JsonObject{{"by", by}, {"at_ms", now_ms()}})});
+  return OpResult::change({patch::replace(patch::path("fields", name), value),
+                           patch::add(patch::path("edited", name), JsonObject{{"by", by}, {"at_ms", now_ms()}})});
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 #include <optional>
 #include <set>
 
+#include "cohort/input.hpp"
 #include "cohort/node.hpp"
+#include "cohort/patch.hpp"
 #include "cohort/pubsub.hpp"
 
 namespace cohort::apps {
@@ -18,19 +20,6 @@ constexpr std::string_view kListActivity = "list:activity";
 constexpr std::size_t kMaxItemText = 200;
 constexpr std::size_t kMaxItems = 500;
 
-const Json* arg(const Json& args, std::string_view name) {
-  return args.is_object() ? args.get_object().if_contains(name) : nullptr;
-}
-
-std::string text_arg(const Json& args, std::string_view name) {
-  const Json* v = arg(args, name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-JsonObject patch_op(std::string_view kind, std::string path, Json value) {
-  return JsonObject{{"op", kind}, {"path", std::move(path)}, {"value", std::move(value)}};
-}
-
 // --- Stores: the authority. Pages only ask. Every op: any identified actor (the default). ---
 
 StoreKind counter_kind() {
@@ -39,18 +28,16 @@ StoreKind counter_kind() {
   k.initial = JsonObject{{"count", 0}};
   auto step = [](std::int64_t sign) {
     return OpSpec{{}, [sign](const OpRequest& r) {
-      const Json* by = arg(r.args, "by");
-      std::int64_t n = 1;
-      if (by && by->is_string()) n = std::strtoll(by->get_string().c_str(), nullptr, 10);
-      else if (by && by->is_int64()) n = by->get_int64();
-      if (n < 1 || n > 1000) return OpResult::reject(Rejection::invalid, {{"field", "by"}, {"detail", "1..1000"}});
+      // "by": 1 when absent; otherwise a whole number, or its digits as the page's form sends them.
+      auto n = input::arg(r.args, "by") ? input::integer(r.args, "by") : std::optional<std::int64_t>(1);
+      if (!n || *n < 1 || *n > 1000) return OpResult::reject(Rejection::invalid, {{"field", "by"}, {"detail", "1..1000"}});
       std::int64_t count = r.state.at("count").to_number<std::int64_t>();
-      return OpResult::change({patch_op("replace", "/count", count + sign * n)});
+      return OpResult::change({patch::replace("/count", count + sign * *n)});
     }};
   };
   k.ops["inc"] = step(+1);
   k.ops["dec"] = step(-1);
-  k.ops["reset"] = OpSpec{{}, [](const OpRequest&) { return OpResult::change({patch_op("replace", "/count", 0)}); }};
+  k.ops["reset"] = OpSpec{{}, [](const OpRequest&) { return OpResult::change({patch::replace("/count", 0)}); }};
   k.can_join = [](const Actor&, std::string_view id) { return id == "main"; };
   k.can_create = [](const Actor&, std::string_view id) { return id == "main"; };
   return k;
@@ -67,7 +54,7 @@ StoreKind list_kind() {
   k.name = "list";
   k.initial = JsonObject{{"items", json::array{}}, {"next", 1}};
   k.ops["add"] = OpSpec{{}, [](const OpRequest& r) {
-    std::string text = text_arg(r.args, "text");
+    std::string text = input::text(r.args, "text");
     while (!text.empty() && text.back() == ' ') text.pop_back();
     if (text.empty()) return OpResult::reject(Rejection::invalid, {{"field", "text"}, {"detail", "empty"}});
     if (text.size() > kMaxItemText) return OpResult::reject(Rejection::invalid, {{"field", "text"}, {"detail", "too long"}});
@@ -75,25 +62,23 @@ StoreKind list_kind() {
     if (items.size() >= kMaxItems) return OpResult::reject(Rejection::invalid, {{"detail", "the list is full"}});
     std::int64_t next = r.state.at("next").to_number<std::int64_t>();
     JsonObject item{{"id", std::to_string(next)}, {"text", text}, {"by", r.actor.id}};  // who, from the actor
-    return OpResult::change({patch_op("add", "/items/-", std::move(item)), patch_op("replace", "/next", next + 1)});
+    return OpResult::change({patch::add("/items/-", std::move(item)), patch::replace("/next", next + 1)});
   }};
   k.ops["remove"] = OpSpec{{}, [](const OpRequest& r) {  // any identified actor, as the page offers
-    auto at = index_of(r.state.at("items").as_array(), text_arg(r.args, "id"));
+    auto at = index_of(r.state.at("items").as_array(), input::text(r.args, "id"));
     if (!at) return OpResult::reject(Rejection::invalid, {{"field", "id"}, {"detail", "no such item"}});
-    return OpResult::change({JsonObject{{"op", "remove"}, {"path", "/items/" + std::to_string(*at)}}});
+    return OpResult::change({patch::remove(patch::path("items", *at))});
   }};
   // {"id", "delta": "-1" | "1"}: one place up or down.
   k.ops["move"] = OpSpec{{}, [](const OpRequest& r) {
     const auto& items = r.state.at("items").as_array();
-    auto at = index_of(items, text_arg(r.args, "id"));
+    auto at = index_of(items, input::text(r.args, "id"));
     if (!at) return OpResult::reject(Rejection::invalid, {{"field", "id"}, {"detail", "no such item"}});
-    std::string delta = text_arg(r.args, "delta");
+    std::string delta = input::text(r.args, "delta");
     if (delta != "-1" && delta != "1") return OpResult::reject(Rejection::invalid, {{"field", "delta"}});
     std::size_t to = delta == "-1" ? (*at == 0 ? 0 : *at - 1) : std::min(*at + 1, items.size() - 1);
     if (to == *at) return OpResult::change({});
-    return OpResult::change({JsonObject{{"op", "move"},
-                                        {"from", "/items/" + std::to_string(*at)},
-                                        {"path", "/items/" + std::to_string(to)}}});
+    return OpResult::change({patch::move(patch::path("items", *at), patch::path("items", to))});
   }};
   k.can_join = [](const Actor&, std::string_view id) { return id == "main"; };
   k.can_create = [](const Actor&, std::string_view id) { return id == "main"; };
@@ -108,8 +93,7 @@ StoreKind list_kind() {
 constexpr std::int64_t kMaxStep = 100;
 
 std::int64_t step_param(const live::Params& params) {
-  const Json* v = params.if_contains("step");
-  std::int64_t n = v && v->is_string() ? std::strtoll(v->get_string().c_str(), nullptr, 10) : 1;
+  std::int64_t n = input::integer(params, "step").value_or(1);
   return n >= 1 && n <= kMaxStep ? n : 1;
 }
 
@@ -127,7 +111,7 @@ class CounterView final : public live::View {
   }
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
     if (event == "key") {  // phx-window-keydown: arrow keys step the counter
-      std::string key = text_arg(value, "key");
+      std::string key = input::text(value, "key");
       if (key == "ArrowUp" || key == "ArrowDown")
         s.op(std::string(kCounterKey), key == "ArrowUp" ? "inc" : "dec", JsonObject{{"by", std::to_string(step_)}});
       return;
@@ -139,7 +123,7 @@ class CounterView final : public live::View {
       return;
     }
     if (event == "inc" || event == "dec" || event == "reset")
-      s.op(std::string(kCounterKey), std::string(event), JsonObject{{"by", arg(value, "by") ? *arg(value, "by") : Json("1")}},
+      s.op(std::string(kCounterKey), std::string(event), JsonObject{{"by", input::arg(value, "by") ? *input::arg(value, "by") : Json("1")}},
            [&s](const OpOutcome& o) {
              if (!o.ok) s.assign("error", json::serialize(o.error));
            });
@@ -175,7 +159,7 @@ class ListView final : public live::View {
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
     if (event == "draft") return on_draft(value, s);
     if (event == "add") return on_add(value, s);
-    std::string id = text_arg(value, "id");
+    std::string id = input::text(value, "id");
     if (event == "remove") return ask(s, "remove", JsonObject{{"id", id}}, "removed an item");
     if (event == "up" || event == "down")
       return ask(s, "move", JsonObject{{"id", id}, {"delta", event == "up" ? "-1" : "1"}}, "reordered the list");
@@ -192,14 +176,14 @@ class ListView final : public live::View {
  private:
   // phx-change: validate as the user types.
   void on_draft(const Json& value, live::Socket& s) {
-    std::string text = text_arg(arg(value, "item") ? *arg(value, "item") : Json(), "text");
+    std::string text = input::text(input::object(value, "item"), "text");
     s.assign("draft", text);
     s.assign("hint", text.size() > kMaxItemText ? "Too long: " + std::to_string(text.size()) + " of " +
                                                       std::to_string(kMaxItemText) + " characters"
                                                 : std::string());
   }
   void on_add(const Json& value, live::Socket& s) {
-    std::string text = text_arg(arg(value, "item") ? *arg(value, "item") : Json(), "text");
+    std::string text = input::text(input::object(value, "item"), "text");
     std::string label = "added \u201c" + text + "\u201d";
     ask(s, "add", JsonObject{{"text", text}}, label);
     s.assign("draft", "");
@@ -219,11 +203,11 @@ class ListView final : public live::View {
   // Items that appear after the first read flash for a moment in every browser: the server's
   // push_event("highlight", {id}) reaches the Highlight hook on the list (cohort_hooks.js).
   void highlight_new(const Json& state, live::Socket& s) {
-    const Json* items = arg(state, "items");
+    const Json* items = input::arg(state, "items");
     if (!items || !items->is_array()) return;
     std::set<std::string> now;
     for (const auto& item : items->get_array())
-      if (const Json* id = arg(item, "id"); id && id->is_string()) now.insert(std::string(id->get_string()));
+      if (const Json* id = input::arg(item, "id"); id && id->is_string()) now.insert(std::string(id->get_string()));
     if (seen_items_)
       for (const auto& id : now)
         if (!seen_items_->contains(id)) s.push_event("highlight", JsonObject{{"id", "item-" + id}});

@@ -4,7 +4,9 @@
 #include <cctype>
 #include <set>
 
-#include "apps/app_json.hpp"
+#include "apps/refusal.hpp"
+#include "cohort/input.hpp"
+#include "cohort/patch.hpp"
 
 namespace cohort::apps {
 
@@ -16,16 +18,16 @@ constexpr std::size_t kPollsKept = 200;
 
 OpResult setup(const OpRequest& r) {
   if (r.state.as_object().contains("_owner")) return OpResult::reject(Rejection::invalid, invalid("This poll already exists."));
-  std::string question = trimmed(text_arg(r.args, "question"));
+  std::string question = input::trimmed(input::text(r.args, "question"));
   if (question.empty()) return OpResult::reject(Rejection::invalid, {{"field", "question"}, {"detail", "Ask a question."}});
   if (question.size() > kMaxQuestion)
     return OpResult::reject(Rejection::invalid, {{"field", "question"}, {"detail", "Keep the question under 140 characters."}});
-  const Json* raw = arg(r.args, "options");
+  const Json* raw = input::arg(r.args, "options");
   json::array options;
   std::set<std::string> seen;
   if (raw && raw->is_array())
     for (const auto& o : raw->get_array()) {
-      std::string text = o.is_string() ? trimmed(o.get_string()) : std::string();
+      std::string text = o.is_string() ? input::trimmed(o.get_string()) : std::string();
       std::string folded = text;  // "Pizza" and "pizza" are the same option to people
       for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (text.empty() || !seen.insert(folded).second) continue;
@@ -35,8 +37,8 @@ OpResult setup(const OpRequest& r) {
     }
   if (options.size() < 2 || options.size() > kPollMaxOptions)
     return OpResult::reject(Rejection::invalid, {{"field", "options"}, {"detail", "Give two to six different options."}});
-  return OpResult::change({patch_op("add", "/_owner", text(r.actor.id)), patch_op("replace", "/question", text(question)),
-                           patch_op("replace", "/options", std::move(options))});
+  return OpResult::change({patch::add("/_owner", r.actor.id), patch::replace("/question", question),
+                           patch::replace("/options", std::move(options))});
 }
 
 OpResult vote(const OpRequest& r) {
@@ -44,16 +46,16 @@ OpResult vote(const OpRequest& r) {
   if (r.state.at("closed").as_bool()) return OpResult::reject(Rejection::invalid, invalid("This poll is closed."));
   if (r.state.at("votes").as_object().contains(r.actor.id))
     return OpResult::reject(Rejection::invalid, invalid("You have already voted in this poll."));
-  std::string option = text_arg(r.args, "option");
+  std::string option = input::text(r.args, "option");
   bool known = false;
   for (const auto& o : r.state.at("options").as_array()) known = known || o.at("id").get_string() == option;
   if (!known) return OpResult::reject(Rejection::invalid, invalid("Pick one of the options."));
-  return OpResult::change({patch_op("add", "/votes/" + pointer_token(r.actor.id), text(option))});
+  return OpResult::change({patch::add(patch::path("votes", r.actor.id), option)});
 }
 
 OpResult close(const OpRequest& r) {
   if (r.state.at("closed").as_bool()) return OpResult::change({});
-  return OpResult::change({patch_op("replace", "/closed", true)});
+  return OpResult::change({patch::replace("/closed", true)});
 }
 
 std::optional<std::size_t> find_poll(const json::array& polls, std::string_view id) {
@@ -63,15 +65,15 @@ std::optional<std::size_t> find_poll(const json::array& polls, std::string_view 
 }
 
 OpResult index_add(const OpRequest& r) {
-  std::string id = text_arg(r.args, "id");
-  std::string question = trimmed(text_arg(r.args, "question")).substr(0, kMaxQuestion);
+  std::string id = input::text(r.args, "id");
+  std::string question = input::trimmed(input::text(r.args, "question")).substr(0, kMaxQuestion);
   if (!valid_poll_id(id) || question.empty()) return OpResult::reject(Rejection::invalid, invalid("A poll needs an id and a question."));
   const auto& polls = r.state.at("polls").as_array();
   if (find_poll(polls, id)) return OpResult::reject(Rejection::invalid, invalid("That poll is listed already."));
   json::array p;
-  if (polls.size() >= kPollsKept) p.push_back(remove_op("/polls/" + std::to_string(polls.size() - 1)));
+  if (polls.size() >= kPollsKept) p.push_back(patch::remove(patch::path("polls", polls.size() - 1)));
   std::string owner_name = r.actor.name.empty() ? r.actor.id : r.actor.name;  // signed, never an argument
-  p.push_back(patch_op("add", "/polls/0",
+  p.push_back(patch::add("/polls/0",
                        JsonObject{{"id", id}, {"question", question}, {"owner", r.actor.id},
                                   {"owner_name", owner_name}, {"closed", false}}));
   return OpResult::change(std::move(p));
@@ -79,11 +81,11 @@ OpResult index_add(const OpRequest& r) {
 
 OpResult index_closed(const OpRequest& r) {
   const auto& polls = r.state.at("polls").as_array();
-  auto at = find_poll(polls, text_arg(r.args, "id"));
+  auto at = find_poll(polls, input::text(r.args, "id"));
   if (!at) return OpResult::reject(Rejection::invalid, invalid("No such poll."));
   if (polls[*at].at("owner").get_string() != r.actor.id)
     return OpResult::reject(Rejection::forbidden, invalid("Only the poll's owner can close it."));
-  return OpResult::change({patch_op("replace", "/polls/" + std::to_string(*at) + "/closed", true)});
+  return OpResult::change({patch::replace(patch::path("polls", *at, "closed"), true)});
 }
 
 }  // namespace

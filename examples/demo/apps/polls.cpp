@@ -4,7 +4,9 @@
 #include <random>
 
 #include "apps/poll_store.hpp"
+#include "apps/refusal.hpp"
 #include "apps/view_support.hpp"
+#include "cohort/input.hpp"
 #include "cohort/node.hpp"
 
 namespace cohort::apps {
@@ -45,7 +47,7 @@ class PollsView final : public live::View {
   // "draft" (phx-change) keeps what is typed in the view, so a re-render for someone else
   // (who is here, a new poll in the list) shows the same text instead of emptying the fields.
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
-    const Json* form = arg(value, "poll");
+    const Json* form = input::arg(value, "poll");
     if (!form) return;
     if (event == "draft") s.assign("draft", draft_of(*form));
     if (event == "create") create(*form, s);
@@ -56,21 +58,21 @@ class PollsView final : public live::View {
  private:
   static JsonObject draft_of(const Json& form) {
     JsonObject draft = blank_draft();
-    draft["question"] = text(text_arg(form, "question"));
+    draft["question"] = input::text(form, "question");
     for (int i = 1; i <= kFormOptions; ++i)
-      draft["options"].as_array()[i - 1].as_object()["value"] = text(text_arg(form, "o" + std::to_string(i)));
+      draft["options"].as_array()[i - 1].as_object()["value"] = input::text(form, "o" + std::to_string(i));
     return draft;
   }
 
   void create(const Json& form, live::Socket& s) {
     json::array options;
-    for (int i = 1; i <= kFormOptions; ++i) options.push_back(text(text_arg(form, "o" + std::to_string(i))));
+    for (int i = 1; i <= kFormOptions; ++i) options.emplace_back(input::text(form, "o" + std::to_string(i)));
     s.assign("draft", draft_of(form));  // kept until the store accepts, so nothing typed is lost
     std::string id = new_poll_id();
-    std::string question = text_arg(form, "question");
+    std::string question = input::text(form, "question");
     s.op("poll:" + id, "setup", JsonObject{{"question", question}, {"options", std::move(options)}},
          [&s, id, question](const OpOutcome& o) {
-           if (!o.ok) return s.assign("message", text(error_text(o.error)));
+           if (!o.ok) return s.assign("message", error_text(o.error));
            s.op(std::string(kIndex), "add", JsonObject{{"id", id}, {"question", question}});
            s.assign("draft", blank_draft());
            s.assign("message", "");
@@ -80,15 +82,15 @@ class PollsView final : public live::View {
 
   void derive(live::Socket& s) {
     const Json& index = s.get("index");
-    const Json* polls = index.is_object() ? arg(index, "polls") : nullptr;
+    const Json* polls = index.is_object() ? input::arg(index, "polls") : nullptr;
     std::string me = user_field(s, "id");
     json::array out;
     if (polls && polls->is_array())
       for (const auto& p : polls->get_array()) {
-        bool closed = arg(p, "closed") && arg(p, "closed")->is_bool() && arg(p, "closed")->get_bool();
-        out.push_back(JsonObject{{"id", text_arg(p, "id")},
-                                 {"question", text_arg(p, "question")},
-                                 {"owner_name", text_arg(p, "owner") == me ? "you" : text_arg(p, "owner_name")},
+        bool closed = input::boolean(p, "closed").value_or(false);
+        out.push_back(JsonObject{{"id", input::text(p, "id")},
+                                 {"question", input::text(p, "question")},
+                                 {"owner_name", input::text(p, "owner") == me ? "you" : input::text(p, "owner_name")},
                                  {"closed", closed}});
       }
     s.assign("polls", std::move(out));
@@ -100,8 +102,8 @@ class PollView final : public live::View {
  public:
   void mount(const live::Params& params, const live::Session&, live::Socket& s) override {
     assign_me(s);
-    id_ = text_arg(params, "id");
-    s.assign("poll_id", text(id_));
+    id_ = input::text(params, "id");
+    s.assign("poll_id", id_);
     s.assign("message", "");
     s.assign("exists", false);
     if (!valid_poll_id(id_)) return;
@@ -113,15 +115,15 @@ class PollView final : public live::View {
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
     if (!valid_poll_id(id_)) return;
     if (event == "vote") {
-      s.op("poll:" + id_, "vote", JsonObject{{"option", text_arg(value, "option")}}, [&s](const OpOutcome& o) {
-        s.assign("message", text(o.ok ? std::string() : error_text(o.error)));
+      s.op("poll:" + id_, "vote", JsonObject{{"option", input::text(value, "option")}}, [&s](const OpOutcome& o) {
+        s.assign("message", o.ok ? std::string() : error_text(o.error));
       });
     } else if (event == "close") {
       std::string id = id_;
       s.op("poll:" + id_, "close", JsonObject{}, [&s, id](const OpOutcome& o) {
         if (!o.ok) {
           bool forbidden = o.rejection() == Rejection::forbidden;
-          return s.assign("message", text(forbidden ? "Only the poll's owner can close it." : error_text(o.error)));
+          return s.assign("message", forbidden ? "Only the poll's owner can close it." : error_text(o.error));
         }
         s.assign("message", "");
         s.op(std::string(kIndex), "closed", JsonObject{{"id", id}});
@@ -135,35 +137,35 @@ class PollView final : public live::View {
   void derive(live::Socket& s) {
     assign_here(s);
     const Json& poll = s.get("poll");
-    if (!poll.is_object() || text_arg(poll, "question").empty()) return s.assign("exists", false);
+    if (!poll.is_object() || input::text(poll, "question").empty()) return s.assign("exists", false);
     std::string me = user_field(s, "id");
     const JsonObject empty;
-    const Json* votes_v = arg(poll, "votes");
+    const Json* votes_v = input::arg(poll, "votes");
     const JsonObject& votes = votes_v && votes_v->is_object() ? votes_v->get_object() : empty;
     const Json* mine = votes.if_contains(me);
     auto total = static_cast<std::int64_t>(votes.size());
-    bool closed = arg(poll, "closed") && arg(poll, "closed")->is_bool() && arg(poll, "closed")->get_bool();
+    bool closed = input::boolean(poll, "closed").value_or(false);
     json::array options;
     for (const auto& o : poll.at("options").as_array()) {
-      std::string oid = text_arg(o, "id");
+      std::string oid = input::text(o, "id");
       std::int64_t n = 0;
       for (const auto& [who, choice] : votes) n += choice.is_string() && choice.get_string() == oid;
       std::int64_t pct = total ? (n * 100 + total / 2) / total : 0;
       options.push_back(JsonObject{{"id", oid},
-                                   {"text", text_arg(o, "text")},
+                                   {"text", input::text(o, "text")},
                                    {"votes", count_of(n, "vote", "votes")},
                                    {"pct", std::to_string(pct)},
                                    {"mine", mine && mine->is_string() && mine->get_string() == oid},
                                    {"closed", closed}});
     }
     s.assign("exists", true);
-    s.assign("question", text(text_arg(poll, "question")));
+    s.assign("question", input::text(poll, "question"));
     s.assign("options", std::move(options));
-    s.assign("total", text(count_of(total, "vote", "votes")));
+    s.assign("total", count_of(total, "vote", "votes"));
     s.assign("voted", mine != nullptr);
     s.assign("closed", closed);
-    s.assign("owner", text_arg(poll, "_owner") == me);
-    if (title_ != text_arg(poll, "question")) s.page_title(title_ = text_arg(poll, "question"));
+    s.assign("owner", input::text(poll, "_owner") == me);
+    if (title_ != input::text(poll, "question")) s.page_title(title_ = input::text(poll, "question"));
   }
 
   std::string id_;

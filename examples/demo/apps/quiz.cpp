@@ -5,7 +5,9 @@
 #include <chrono>
 
 #include "apps/quiz_store.hpp"
+#include "apps/refusal.hpp"
 #include "apps/view_support.hpp"
+#include "cohort/input.hpp"
 #include "cohort/node.hpp"
 
 namespace cohort::apps {
@@ -22,8 +24,7 @@ std::int64_t now_ms() {
 }
 
 std::int64_t num(const Json& state, std::string_view name) {
-  const Json* v = arg(state, name);
-  return v && v->is_number() ? v->to_number<std::int64_t>() : 0;
+  return input::integer(state, name).value_or(0);
 }
 
 class QuizView final : public live::View {
@@ -32,7 +33,7 @@ class QuizView final : public live::View {
 
   void mount(const live::Params&, const live::Session&, live::Socket& s) override {
     me_ = user_field(s, "id");
-    s.assign("question_seconds", text(count_of((question_ms_ + 999) / 1000, "second", "seconds")));
+    s.assign("question_seconds", count_of((question_ms_ + 999) / 1000, "second", "seconds"));
     assign_me(s);
     s.assign("moderator", s.actor().has_role("moderator"));
     s.assign("message", "");
@@ -45,7 +46,7 @@ class QuizView final : public live::View {
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
     if (event == "answer") {
       return ask(s, "answer",
-                 JsonObject{{"choice", text_arg(value, "choice")}, {"color", user_field(s, "color")}});
+                 JsonObject{{"choice", input::text(value, "choice")}, {"color", user_field(s, "color")}});
     }
     for (auto op : {"start", "next", "pause", "resume", "reset"})
       if (event == op) return ask(s, op, JsonObject{});
@@ -62,16 +63,16 @@ class QuizView final : public live::View {
     s.op(std::string(kKey), name, std::move(args), [&s, name](const OpOutcome& o) {
       if (o.ok) return s.assign("message", "");
       if (o.rejection() == Rejection::forbidden)
-        return s.assign("message", text("Only the moderator can " + name + " the quiz."));
-      s.assign("message", text(error_text(o.error)));
+        return s.assign("message", "Only the moderator can " + name + " the quiz.");
+      s.assign("message", error_text(o.error));
     });
   }
 
   void derive(live::Socket& s) {
     const Json& state = s.get("quiz");
     if (!state.is_object()) return;
-    std::string phase = text_arg(state, "phase");
-    bool paused = arg(state, "paused") && arg(state, "paused")->is_bool() && arg(state, "paused")->get_bool();
+    std::string phase = input::text(state, "phase");
+    bool paused = input::boolean(state, "paused").value_or(false);
     std::int64_t left = paused ? num(state, "remaining_ms") : std::max<std::int64_t>(0, num(state, "deadline_ms") - now_ms());
     bool running = phase == "question";
     bool time_up = running && !paused && left == 0;
@@ -81,13 +82,13 @@ class QuizView final : public live::View {
     s.assign("paused", running && paused);
     s.assign("open", running && !paused && !time_up);
     s.assign("time_up", time_up);
-    s.assign("seconds_left", text(std::to_string((left + 999) / 1000)));
-    s.assign("time_pct", text(std::to_string(std::clamp<std::int64_t>(left * 100 / question_ms_, 0, 100))));
+    s.assign("seconds_left", std::to_string((left + 999) / 1000));
+    s.assign("time_pct", std::to_string(std::clamp<std::int64_t>(left * 100 / question_ms_, 0, 100)));
     s.assign("controls", controls(phase, paused));
     if (running) derive_question(state, time_up, running && !paused && !time_up, s);
     s.assign("scores", leaderboard(state));
     assign_here(s);
-    s.assign("audience", text(count_of(static_cast<std::int64_t>(s.get("here").as_array().size()), "person here", "people here")));
+    s.assign("audience", count_of(static_cast<std::int64_t>(s.get("here").as_array().size()), "person here", "people here"));
   }
 
   // The current question's display; each choice carries what its template slot reads (open,
@@ -119,7 +120,7 @@ class QuizView final : public live::View {
                                     {"text", q.text}});
     s.assign("choices", std::move(choices));
     s.assign("answered", mine != nullptr);
-    s.assign("answer_count", text(count_of(static_cast<std::int64_t>(answers.size()), "answer", "answers")));
+    s.assign("answer_count", count_of(static_cast<std::int64_t>(answers.size()), "answer", "answers"));
   }
 
   // How many answered each choice (answers: {actor: choice index}).
@@ -149,14 +150,14 @@ class QuizView final : public live::View {
   }
 
   static json::array leaderboard(const Json& state) {
-    const Json* scores = arg(state, "scores");
+    const Json* scores = input::arg(state, "scores");
     std::vector<JsonObject> rows;
     if (scores && scores->is_object())
       for (const auto& [id, v] : scores->get_object())
         rows.push_back(JsonObject{{"id", id},
-                                  {"name", text_arg(v, "name")},
-                                  {"color", text_arg(v, "color")},
-                                  {"points_n", int_arg(v, "points").value_or(0)}});
+                                  {"name", input::text(v, "name")},
+                                  {"color", input::text(v, "color")},
+                                  {"points_n", input::integer(v, "points").value_or(0)}});
     std::stable_sort(rows.begin(), rows.end(), [](const JsonObject& a, const JsonObject& b) {
       return a.at("points_n").as_int64() > b.at("points_n").as_int64();
     });

@@ -3,7 +3,9 @@
 
 #include <chrono>
 
-#include "apps/app_json.hpp"
+#include "apps/refusal.hpp"
+#include "cohort/input.hpp"
+#include "cohort/patch.hpp"
 
 namespace cohort::apps {
 
@@ -31,14 +33,14 @@ struct Timing {
 // The patch that opens question index with a full countdown.
 json::array open_question(std::int64_t index, const Timing& t) {
   std::int64_t now = t.now();
-  return {patch_op("replace", "/phase", "question"), patch_op("replace", "/index", index),
-          patch_op("replace", "/paused", false),     patch_op("replace", "/deadline_ms", now + t.question_ms),
-          patch_op("replace", "/remaining_ms", t.question_ms), patch_op("replace", "/answers", JsonObject{})};
+  return {patch::replace("/phase", "question"), patch::replace("/index", index),
+          patch::replace("/paused", false),     patch::replace("/deadline_ms", now + t.question_ms),
+          patch::replace("/remaining_ms", t.question_ms), patch::replace("/answers", JsonObject{})};
 }
 
 OpResult start(const OpRequest& r, const Timing& t) {
   json::array p = open_question(0, t);
-  p.push_back(patch_op("replace", "/scores", JsonObject{}));
+  p.push_back(patch::replace("/scores", JsonObject{}));
   return OpResult::change(std::move(p));
 }
 
@@ -46,7 +48,7 @@ OpResult next(const OpRequest& r, const Timing& t) {
   if (phase(r.state) != "question") return OpResult::reject(Rejection::invalid, invalid("The quiz is not running."));
   std::int64_t index = number(r.state, "index") + 1;
   if (index >= static_cast<std::int64_t>(quiz_questions().size()))
-    return OpResult::change({patch_op("replace", "/phase", "finished"), patch_op("replace", "/paused", false)});
+    return OpResult::change({patch::replace("/phase", "finished"), patch::replace("/paused", false)});
   return OpResult::change(open_question(index, t));
 }
 
@@ -54,20 +56,20 @@ OpResult pause(const OpRequest& r, const Clock& now) {
   if (phase(r.state) != "question") return OpResult::reject(Rejection::invalid, invalid("There is no question to pause."));
   if (paused(r.state)) return OpResult::reject(Rejection::invalid, invalid("The quiz is already paused."));
   std::int64_t left = std::max<std::int64_t>(0, number(r.state, "deadline_ms") - now());
-  return OpResult::change({patch_op("replace", "/paused", true), patch_op("replace", "/remaining_ms", left)});
+  return OpResult::change({patch::replace("/paused", true), patch::replace("/remaining_ms", left)});
 }
 
 OpResult resume(const OpRequest& r, const Clock& now) {
   if (phase(r.state) != "question" || !paused(r.state))
     return OpResult::reject(Rejection::invalid, invalid("The quiz is not paused."));
-  return OpResult::change({patch_op("replace", "/paused", false),
-                           patch_op("replace", "/deadline_ms", now() + number(r.state, "remaining_ms"))});
+  return OpResult::change({patch::replace("/paused", false),
+                           patch::replace("/deadline_ms", now() + number(r.state, "remaining_ms"))});
 }
 
 OpResult reset(const OpRequest&) {
-  return OpResult::change({patch_op("replace", "/phase", "lobby"), patch_op("replace", "/index", 0),
-                           patch_op("replace", "/paused", false), patch_op("replace", "/answers", JsonObject{}),
-                           patch_op("replace", "/scores", JsonObject{})});
+  return OpResult::change({patch::replace("/phase", "lobby"), patch::replace("/index", 0),
+                           patch::replace("/paused", false), patch::replace("/answers", JsonObject{}),
+                           patch::replace("/scores", JsonObject{})});
 }
 
 OpResult answer(const OpRequest& r, const Clock& now) {
@@ -78,19 +80,18 @@ OpResult answer(const OpRequest& r, const Clock& now) {
   if (r.state.at("answers").as_object().contains(r.actor.id))
     return OpResult::reject(Rejection::invalid, invalid("You have already answered this question."));
   const QuizQuestion& q = quiz_questions().at(static_cast<std::size_t>(number(r.state, "index")));
-  auto choice = int_arg(r.args, "choice");
+  auto choice = input::integer(r.args, "choice");
   if (!choice || *choice < 0 || *choice >= static_cast<std::int64_t>(q.choices.size()))
     return OpResult::reject(Rejection::invalid, invalid("Pick one of the choices."));
-  std::string me = "/" + pointer_token(r.actor.id);
-  json::array p{patch_op("add", "/answers" + me, *choice)};
+  json::array p{patch::add(patch::path("answers", r.actor.id), *choice)};
   const Json* score = r.state.at("scores").as_object().if_contains(r.actor.id);
   std::int64_t points = score ? score->at("points").to_number<std::int64_t>() : 0;
   if (static_cast<std::size_t>(*choice) == q.correct) ++points;
   // The name others see on the scoreboard is the signed one; the colour is only a colour.
   std::string name = r.actor.name.empty() ? r.actor.id : r.actor.name;
-  std::string color = text_arg(r.args, "color");
-  if (!is_hex_color(color)) color = "#888888";
-  p.push_back(patch_op("add", "/scores" + me, JsonObject{{"name", name}, {"color", color}, {"points", points}}));
+  std::string color = input::text(r.args, "color");
+  if (!input::is_hex_color(color)) color = "#888888";
+  p.push_back(patch::add(patch::path("scores", r.actor.id), JsonObject{{"name", name}, {"color", color}, {"points", points}}));
   return OpResult::change(std::move(p));
 }
 

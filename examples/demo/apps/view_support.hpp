@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "apps/app_json.hpp"
+#include "cohort/input.hpp"
 #include "cohort/live.hpp"
 
 namespace cohort::apps {
@@ -18,7 +18,7 @@ inline JsonObject session_user(live::Socket& s) {
   return u && u->is_object() ? u->get_object() : JsonObject{};
 }
 
-inline std::string user_field(live::Socket& s, std::string_view name) { return text_arg(session_user(s), name); }
+inline std::string user_field(live::Socket& s, std::string_view name) { return input::text(session_user(s), name); }
 
 // The "me" assign the nav partial reads: {id, name, color, moderator}.
 inline void assign_me(live::Socket& s) {
@@ -31,16 +31,16 @@ inline void assign_me(live::Socket& s) {
 // Tracks this view on topic under the user id with {name, color}: the page's own "who is here".
 inline void track_here(live::Socket& s, std::string topic) {
   JsonObject u = session_user(s);
-  std::string id = text_arg(u, "id");
+  std::string id = input::text(u, "id");
   if (id.empty()) return;
-  s.track(std::move(topic), id, JsonObject{{"name", text_arg(u, "name")}, {"color", text_arg(u, "color")}});
+  s.track(std::move(topic), id, JsonObject{{"name", input::text(u, "name")}, {"color", input::text(u, "color")}});
 }
 
 // From a followed presence list ([{id, metas, count}]): the entry for key, or nullptr.
 inline const Json* presence_entry(const Json& list, std::string_view key) {
   if (!list.is_array()) return nullptr;
   for (const auto& e : list.get_array())
-    if (e.is_object() && text_arg(e, "id") == key) return &e;
+    if (e.is_object() && input::text(e, "id") == key) return &e;
   return nullptr;
 }
 
@@ -48,9 +48,9 @@ inline const Json* presence_entry(const Json& list, std::string_view key) {
 inline std::string presence_meta(const Json& list, std::string_view key, std::string_view field,
                                  std::string fallback = {}) {
   const Json* e = presence_entry(list, key);
-  const Json* metas = e ? arg(*e, "metas") : nullptr;
+  const Json* metas = e ? input::arg(*e, "metas") : nullptr;
   if (!metas || !metas->is_array() || metas->get_array().empty()) return fallback;
-  std::string v = text_arg(metas->get_array()[0], field);
+  std::string v = input::text(metas->get_array()[0], field);
   return v.empty() ? fallback : v;
 }
 
@@ -60,8 +60,8 @@ inline json::array here_list(const Json& list) {
   json::array out;
   if (!list.is_array()) return out;
   for (const auto& e : list.get_array()) {
-    std::string id = text_arg(e, "id");
-    auto n = int_arg(e, "count").value_or(1);
+    std::string id = input::text(e, "id");
+    auto n = input::integer(e, "count").value_or(1);
     out.push_back(JsonObject{{"id", id},
                              {"name", presence_meta(list, id, "name", id)},
                              {"color", presence_meta(list, id, "color", "#888888")},
