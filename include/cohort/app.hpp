@@ -45,7 +45,7 @@ std::optional<std::string> write_private_file(const std::string& path, const std
 // What an App says of itself in its usage texts.
 struct AppInfo {
   std::string name = "cohort";  // the command's name
-  std::string summary;          // one line for `serve --help`: what the app is
+  std::string summary = "";     // one line for `serve --help`: what the app is
 };
 
 class App {

@@ -189,7 +189,7 @@ using NewVisitorHook = std::function<void(JsonObject& visitor)>;
 struct PageLayout {
   std::string title_suffix = " · Cohort";
   std::vector<std::string> styles = {"/assets/cohort.css"};
-  std::vector<std::string> scripts;
+  std::vector<std::string> scripts = {};
 };
 
 // text with &, <, >, " and ' escaped: safe inside an HTML text node or a quoted attribute (what

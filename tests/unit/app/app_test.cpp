@@ -45,7 +45,7 @@ class AppTest : public ::testing::Test {
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_text) argv.push_back(a.data());
-    App app(static_cast<int>(argv.size()), argv.data(), {.name = "kanban", .summary = "a test app"});
+    App app(static_cast<int>(argv.size()), argv.data(), {.name = "kanban"});
     const std::uint64_t& wip = app.option("wip_limit", 5, "most cards in the doing column", 1, 100);
     app.setup([&](Node&, live::Live&) -> std::optional<std::string> {
       seen = wip;
@@ -106,7 +106,7 @@ TEST_F(AppTest, CommandsAndExitCodes) {
   auto run = [](std::vector<std::string> argv_text) {
     std::vector<char*> argv;
     for (auto& a : argv_text) argv.push_back(a.data());
-    App app(static_cast<int>(argv.size()), argv.data(), {.name = "kanban", .summary = "a test app"});
+    App app(static_cast<int>(argv.size()), argv.data(), {.name = "kanban"});
     return app.run();
   };
   EXPECT_EQ(run({"kanban"}), 2);  // no command
