@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "net/log_clip.hpp"
+#include "net/ws_deflate.hpp"
 
 namespace cohort::channels {
 
@@ -90,8 +91,8 @@ class JoinedChannel final : public ChannelContext,
   void push_presence_state() override {
     // [JR, null, topic, "presence_state", STATE]: the state bytes (plain or compressed) are
     // shared by every socket of the reactor until the state changes, not copied.
-    send_segments(socket_.presence().state_frame(topic_, encode_head(join_ref_json_, "null", topic_, "presence_state"),
-                                                 socket_.deflate_min()));
+    send_segments(net::ws::spliced_text_frame(encode_head(join_ref_json_, "null", topic_, "presence_state"),
+                                              socket_.presence().encoded_state(topic_), "]", socket_.deflate_min()));
   }
   // Ends presence: everything this channel tracked leaves.
   void untrack_all() {

@@ -114,6 +114,46 @@ void append_stored_block(std::string& out, std::string_view data) {
   out.append(data);
 }
 
+const std::shared_ptr<const std::string>& SharedPayload::deflated() const {
+  if (!deflated_) {
+    auto d = std::make_shared<std::string>();
+    thread_deflater().compress(*text_, *d, /*keep_tail=*/true);
+    deflated_ = std::move(d);
+  }
+  return deflated_;
+}
+
+namespace {
+// The frame header for a text payload of size bytes, RSV1 set when compressed, then head.
+std::shared_ptr<std::string> frame_start(std::size_t size, bool compressed, std::string_view head) {
+  std::uint8_t header[kMaxHeaderSize];
+  std::size_t h = write_header(header, Opcode::text, size, true);
+  if (compressed) header[0] |= kRsv1;
+  auto first = std::make_shared<std::string>();
+  first->reserve(h + head.size());
+  first->append(reinterpret_cast<const char*>(header), h);
+  first->append(head);
+  return first;
+}
+}  // namespace
+
+std::vector<std::shared_ptr<const std::string>> spliced_text_frame(std::string_view head, const SharedPayload& shared,
+                                                                   std::string_view tail, std::size_t deflate_min) {
+  const auto& text = shared.text();
+  if (text->size() < deflate_min || head.size() > 0xFFFF || tail.size() > 0xFFFF) {
+    auto last = std::make_shared<const std::string>(tail);
+    return {frame_start(head.size() + text->size() + tail.size(), false, head), text, std::move(last)};
+  }
+  std::string stored_head, stored_tail;
+  append_stored_block(stored_head, head);
+  append_stored_block(stored_tail, tail);
+  // The receiver appends 00 00 ff ff (RFC 7692 7.2.2): with this byte, an empty stored block.
+  stored_tail.push_back('\0');
+  const auto& deflated = shared.deflated();
+  auto first = frame_start(stored_head.size() + deflated->size() + stored_tail.size(), true, stored_head);
+  return {std::move(first), deflated, std::make_shared<const std::string>(std::move(stored_tail))};
+}
+
 std::string encode_deflated_frame(Opcode op, std::string_view payload) {
   std::string deflated;
   thread_deflater().compress(payload, deflated);

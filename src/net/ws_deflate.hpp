@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/ws_frame.hpp"
 
@@ -76,6 +77,28 @@ void append_stored_block(std::string& out, std::string_view data);
 
 // A complete unmasked frame with RSV1 set whose payload is payload compressed.
 std::string encode_deflated_frame(Opcode op, std::string_view payload);
+
+// The text of a payload many messages share (one topic's presence state, sent to each joiner
+// of a reactor): held once, and compressed once (tail kept, so that it can sit between other
+// pieces) the first time a compressed message asks for it. Owner thread only.
+class SharedPayload {
+ public:
+  explicit SharedPayload(std::shared_ptr<const std::string> text) : text_(std::move(text)) {}
+  const std::shared_ptr<const std::string>& text() const { return text_; }
+  const std::shared_ptr<const std::string>& deflated() const;
+
+ private:
+  std::shared_ptr<const std::string> text_;
+  mutable std::shared_ptr<const std::string> deflated_;  // null until asked
+};
+
+// One complete text message head + shared + tail as the consecutive pieces of one unmasked
+// frame, sent in that order: the shared bytes are referenced, never copied; only the first
+// piece (frame header and head) and the last (tail) are built per call. Compressed (RSV1)
+// when shared's text is at least deflate_min bytes and head and tail fit a stored block each:
+// stored head, shared's compressed bytes, stored tail (see concatenation above).
+std::vector<std::shared_ptr<const std::string>> spliced_text_frame(std::string_view head, const SharedPayload& shared,
+                                                                   std::string_view tail, std::size_t deflate_min);
 
 // The parts of a complete unmasked frame (as encode_frame writes it); ok is false when frame
 // is not exactly one such frame.

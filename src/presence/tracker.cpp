@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include "auth/base64.hpp"
-#include "net/ws_deflate.hpp"
 #include "presence/presence_state.hpp"
 
 namespace cohort::presence {
@@ -154,53 +153,15 @@ PresenceWatch Tracker::watch(std::string_view topic, PresenceWatcher fn) {
   });
 }
 
-std::shared_ptr<const std::string> Tracker::encoded_state(std::string_view topic) const {
-  static const auto kEmpty = std::make_shared<const std::string>("{}");
+const net::ws::SharedPayload& Tracker::encoded_state(std::string_view topic) const {
+  thread_local const net::ws::SharedPayload kEmpty(std::make_shared<const std::string>("{}"));
   auto& replica = here().replica;
   auto it = replica.find(topic);
   if (it == replica.end()) return kEmpty;
-  if (!it->second.encoded) it->second.encoded = std::make_shared<const std::string>(json::serialize(it->second.state));
-  return it->second.encoded;
-}
-
-std::shared_ptr<const std::string> Tracker::deflated_state(std::string_view topic, const std::string& state) const {
-  auto compress = [&state] {
-    auto d = std::make_shared<std::string>();
-    net::ws::thread_deflater().compress(state, *d, /*keep_tail=*/true);
-    return std::shared_ptr<const std::string>(std::move(d));
-  };
-  auto& replica = here().replica;
-  auto it = replica.find(topic);
-  if (it == replica.end()) return compress();
-  if (!it->second.deflated) it->second.deflated = compress();
-  return it->second.deflated;
-}
-
-std::vector<std::shared_ptr<const std::string>> Tracker::state_frame(std::string_view topic, std::string_view head,
-                                                                     std::size_t deflate_min) const {
-  namespace ws = net::ws;
-  static const auto kClose = std::make_shared<const std::string>("]");
-  auto state = encoded_state(topic);
-  std::uint8_t header[ws::kMaxHeaderSize];
-  if (state->size() < deflate_min || head.size() > 0xFFFF) {
-    std::size_t h = ws::write_header(header, ws::Opcode::text, head.size() + state->size() + 1, true);
-    auto first = std::make_shared<std::string>(reinterpret_cast<const char*>(header), h);
-    first->append(head);
-    return {std::move(first), std::move(state), kClose};
-  }
-  static const auto kDeflatedClose = [] {
-    auto s = std::make_shared<std::string>();
-    ws::thread_deflater().compress("]", *s);
-    return std::shared_ptr<const std::string>(std::move(s));
-  }();
-  auto deflated = deflated_state(topic, *state);
-  std::string stored;
-  ws::append_stored_block(stored, head);
-  std::size_t h = ws::write_header(header, ws::Opcode::text, stored.size() + deflated->size() + kDeflatedClose->size(), true);
-  header[0] |= ws::kRsv1;
-  auto first = std::make_shared<std::string>(reinterpret_cast<const char*>(header), h);
-  first->append(stored);
-  return {std::move(first), std::move(deflated), kDeflatedClose};
+  auto& topic_state = it->second;
+  if (!topic_state.encoded)
+    topic_state.encoded.emplace(std::make_shared<const std::string>(json::serialize(topic_state.state)));
+  return *topic_state.encoded;
 }
 
 void Tracker::apply_everywhere(const std::string& topic, const std::shared_ptr<const JsonObject>& diff,
@@ -217,7 +178,6 @@ void Tracker::apply_everywhere(const std::string& topic, const std::shared_ptr<c
       apply_diff(entry.state, *diff);
       if (usage) entry.usage = *usage;
       entry.encoded.reset();
-      entry.deflated.reset();
       pubsub->deliver_here(*message);
       per->watchers.notify(topic, PresenceChange{entry.state, side_of(*diff, "joins"), side_of(*diff, "leaves"), false});
       if (entry.state.empty()) per->replica.erase(topic);

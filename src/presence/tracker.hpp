@@ -31,6 +31,7 @@
 #include "cohort/presence.hpp"
 #include "cohort/pubsub.hpp"
 #include "net/reactor.hpp"
+#include "net/ws_deflate.hpp"
 #include "presence/presence_shard.hpp"
 #include "presence/watchers.hpp"
 #include "pubsub/local_pubsub.hpp"
@@ -54,16 +55,10 @@ class Tracker final : public Presence {
   JsonObject list(std::string_view topic) const override;
   PresenceWatch watch(std::string_view topic, PresenceWatcher fn) override;
 
-  // This reactor's presence_state payload for topic as JSON text, shared until it changes.
-  std::shared_ptr<const std::string> encoded_state(std::string_view topic) const;
-
-  // The pieces of one complete presence_state frame: head (the frame's text up to the payload,
-  // e.g. `[JR,null,"room:x","presence_state",`) + this reactor's state + "]". The state bytes
-  // are shared by every socket until the state changes; only the first piece is per call.
-  // When the state text is at least deflate_min bytes the frame is compressed (RSV1): a stored
-  // block with head, then the state compressed once per change, then "]" (see ws_deflate.hpp).
-  std::vector<std::shared_ptr<const std::string>> state_frame(std::string_view topic, std::string_view head,
-                                                              std::size_t deflate_min) const;
+  // This reactor's presence_state payload for topic as JSON text (and, once asked, compressed),
+  // shared until it changes: every joiner's presence_state frame references the same bytes
+  // (net::ws::spliced_text_frame).
+  const net::ws::SharedPayload& encoded_state(std::string_view topic) const;
 
   // A new phx_ref: 12 bytes (node id, counter) as 16 url-safe base64 characters. Any thread.
   std::string new_ref();
@@ -83,14 +78,11 @@ class Tracker final : public Presence {
   struct ReplicaTopic {
     JsonObject state;
     TopicUsage usage;  // this node's entries, as of the owner shard's last published diff
-    mutable std::shared_ptr<const std::string> encoded;   // null until asked after a change
-    mutable std::shared_ptr<const std::string> deflated;  // encoded, compressed (tail kept); same rule
+    mutable std::optional<net::ws::SharedPayload> encoded;  // none until asked after a change
   };
   struct PerReactor;
 
   PerReactor& here() const;
-  // encoded_state(topic) (passed as state) compressed, tail kept; shared until it changes.
-  std::shared_ptr<const std::string> deflated_state(std::string_view topic, const std::string& state) const;
   void publish(const std::string& topic, std::shared_ptr<const JsonObject> diff, TopicUsage usage);
   // Into every reactor's replica, then to its local subscribers (one post per reactor). usage:
   // the topic's local usage after the diff (nothing for another node's diff).

@@ -92,6 +92,52 @@ TEST(Deflate, IndependentPiecesConcatenateIntoOneMessage) {
   EXPECT_EQ(out, head + state + "]");
 }
 
+// A spliced frame's pieces, joined: what the client receives.
+std::string joined(const std::vector<std::shared_ptr<const std::string>>& pieces) {
+  std::string frame;
+  for (const auto& p : pieces) frame += *p;
+  return frame;
+}
+
+TEST(Deflate, SplicedFrameBelowTheThresholdIsPlainAndSharesThePayload) {
+  SharedPayload state(std::make_shared<const std::string>(presence_text(3)));
+  auto pieces = spliced_text_frame("[\"1\",null,\"room:x\",\"presence_state\",", state, "]", 1 << 20);
+  ASSERT_EQ(pieces.size(), 3u);
+  EXPECT_EQ(pieces[1], state.text()) << "the shared bytes are referenced, not copied";
+  std::string frame = joined(pieces);
+  FrameView v = view_frame(frame);
+  ASSERT_TRUE(v.ok);
+  EXPECT_FALSE(v.rsv1);
+  EXPECT_EQ(v.payload, "[\"1\",null,\"room:x\",\"presence_state\"," + *state.text() + "]");
+}
+
+TEST(Deflate, SplicedFrameAboveTheThresholdInflatesToTheWholeMessage) {
+  SharedPayload state(std::make_shared<const std::string>(presence_text(300)));
+  std::string head = "[\"7\",null,\"room:x\",\"presence_state\",";
+  auto first = spliced_text_frame(head, state, "]", 512);
+  auto again = spliced_text_frame("[\"8\",null,\"room:x\",\"presence_state\",", state, "]", 512);
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[1], again[1]) << "compressed once, shared by every frame";
+  std::string frame = joined(first);
+  FrameView v = view_frame(frame);
+  ASSERT_TRUE(v.ok);
+  EXPECT_TRUE(v.rsv1);
+  EXPECT_LT(v.payload.size() * 4, state.text()->size());
+  std::string out;
+  ASSERT_EQ(thread_inflater().inflate(v.payload, 1 << 20, out), InflateResult::ok);
+  EXPECT_EQ(out, head + *state.text() + "]");
+}
+
+TEST(Deflate, SplicedFrameWithAHeadTooBigForAStoredBlockGoesPlain) {
+  SharedPayload state(std::make_shared<const std::string>(presence_text(300)));
+  std::string head(70000, 'h');
+  std::string frame = joined(spliced_text_frame(head, state, "]", 0));
+  FrameView v = view_frame(frame);
+  ASSERT_TRUE(v.ok);
+  EXPECT_FALSE(v.rsv1);
+  EXPECT_TRUE(v.payload == head + *state.text() + "]");  // (not printed: 90 KB)
+}
+
 TEST(Deflate, InflateStopsAtTheLimit) {
   std::string bomb = deflate(std::string(10 << 20, 'a'));  // 10 MiB of 'a' in a few KiB
   ASSERT_LT(bomb.size(), 64u * 1024);
