@@ -124,16 +124,42 @@ const std::shared_ptr<const std::string>& SharedPayload::deflated() const {
 }
 
 namespace {
-// The frame header for a text payload of size bytes, RSV1 set when compressed, then head.
-std::shared_ptr<std::string> frame_start(std::size_t size, bool compressed, std::string_view head) {
+constexpr std::size_t kStoredBlockHeader = 5;
+
+// The frame header for a text payload of size bytes (RSV1 set when compressed), with room for
+// the head piece's reserve more bytes.
+std::shared_ptr<std::string> frame_start(std::size_t size, bool compressed, std::size_t reserve) {
   std::uint8_t header[kMaxHeaderSize];
   std::size_t h = write_header(header, Opcode::text, size, true);
   if (compressed) header[0] |= kRsv1;
   auto first = std::make_shared<std::string>();
-  first->reserve(h + head.size());
+  first->reserve(h + reserve);
   first->append(reinterpret_cast<const char*>(header), h);
-  first->append(head);
   return first;
+}
+
+// The last piece of a spliced frame: tail as is, or as a stored block followed by the byte
+// that, with the 00 00 ff ff the receiver appends (RFC 7692 7.2.2), is an empty stored block.
+// Built once per thread for the tail it last saw (every caller passes "]" today).
+const std::shared_ptr<const std::string>& tail_piece(std::string_view tail, bool compressed) {
+  struct Cached {
+    std::string tail;
+    std::shared_ptr<const std::string> piece;
+  };
+  thread_local Cached cached[2];
+  Cached& c = cached[compressed];
+  if (!c.piece || c.tail != tail) {
+    std::string piece;
+    if (compressed) {
+      append_stored_block(piece, tail);
+      piece.push_back('\0');
+    } else {
+      piece = tail;
+    }
+    c.tail = tail;
+    c.piece = std::make_shared<const std::string>(std::move(piece));
+  }
+  return c.piece;
 }
 }  // namespace
 
@@ -141,17 +167,16 @@ std::vector<std::shared_ptr<const std::string>> spliced_text_frame(std::string_v
                                                                    std::string_view tail, std::size_t deflate_min) {
   const auto& text = shared.text();
   if (text->size() < deflate_min || head.size() > 0xFFFF || tail.size() > 0xFFFF) {
-    auto last = std::make_shared<const std::string>(tail);
-    return {frame_start(head.size() + text->size() + tail.size(), false, head), text, std::move(last)};
+    auto first = frame_start(head.size() + text->size() + tail.size(), false, head.size());
+    first->append(head);
+    return {std::move(first), text, tail_piece(tail, false)};
   }
-  std::string stored_head, stored_tail;
-  append_stored_block(stored_head, head);
-  append_stored_block(stored_tail, tail);
-  // The receiver appends 00 00 ff ff (RFC 7692 7.2.2): with this byte, an empty stored block.
-  stored_tail.push_back('\0');
   const auto& deflated = shared.deflated();
-  auto first = frame_start(stored_head.size() + deflated->size() + stored_tail.size(), true, stored_head);
-  return {std::move(first), deflated, std::make_shared<const std::string>(std::move(stored_tail))};
+  const auto& last = tail_piece(tail, true);
+  const std::size_t stored_head = kStoredBlockHeader + head.size();
+  auto first = frame_start(stored_head + deflated->size() + last->size(), true, stored_head);
+  append_stored_block(*first, head);
+  return {std::move(first), deflated, last};
 }
 
 std::string encode_deflated_frame(Opcode op, std::string_view payload) {

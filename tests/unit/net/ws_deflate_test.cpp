@@ -126,6 +126,13 @@ TEST(Deflate, SplicedFrameAboveTheThresholdInflatesToTheWholeMessage) {
   std::string out;
   ASSERT_EQ(thread_inflater().inflate(v.payload, 1 << 20, out), InflateResult::ok);
   EXPECT_EQ(out, head + *state.text() + "]");
+
+  std::string other = joined(spliced_text_frame(head, state, "]}", 512));  // another tail, then "]" again
+  ASSERT_EQ(thread_inflater().inflate(view_frame(other).payload, 1 << 20, out), InflateResult::ok);
+  EXPECT_EQ(out, head + *state.text() + "]}");
+  std::string back = joined(spliced_text_frame(head, state, "]", 512));
+  ASSERT_EQ(thread_inflater().inflate(view_frame(back).payload, 1 << 20, out), InflateResult::ok);
+  EXPECT_EQ(out, head + *state.text() + "]");
 }
 
 TEST(Deflate, SplicedFrameWithAHeadTooBigForAStoredBlockGoesPlain) {
