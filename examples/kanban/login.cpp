@@ -136,13 +136,20 @@ HttpResponse show_form(const HttpRequest& req, const TokenSigner& signer) {
   return r;
 }
 
-// POST /login: the form's tag must match the nonce cookie, then the name must do.
+// Whether a browser says the POST came from a page of another site (or an opaque one: "null").
+// No Origin header (not a browser, or one that does not send it): the nonce alone decides.
+bool foreign_origin(const HttpRequest& req, bool secure) {
+  return !req.origin.empty() && req.origin != std::string(secure ? "https://" : "http://") + req.host;
+}
+
+// POST /login: from our own page, with the form's tag matching the nonce cookie; then the name.
 HttpResponse sign_in(const HttpRequest& req, const TokenSigner& signer, bool secure) {
   HttpRequest form;  // an URL-encoded form body reads like a query string
   form.query = req.body;
   std::string nonce = req.cookie_value(kNonceCookie);
   bool urlencoded = req.content_type.starts_with("application/x-www-form-urlencoded");
-  if (!urlencoded || nonce.empty() || !signer.check_tag(kFormPurpose, nonce, form.query_param("csrf").value_or("")))
+  if (!urlencoded || foreign_origin(req, secure) || nonce.empty() ||
+      !signer.check_tag(kFormPurpose, nonce, form.query_param("csrf").value_or("")))
     return html(403, page("Sign in", "<p class=\"notice notice-warn\" id=\"login-error\">This sign-in form is stale or "
                                      "came from another site. <a href=\"/login\">Sign in again</a>.</p>"));
   std::string name = input::trimmed(form.query_param("name").value_or(""));

@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   app.live("/board/:id", "board", [&wip] { return kanban::board_view(wip); }, "Board");
   app.setup([](cohort::Node& node, cohort::live::Live& live) -> std::optional<std::string> {
     kanban::route_login(node);  // GET /, GET and POST /login
-    live.page({.title_suffix = " · Kanban", .styles = {"/assets/cohort.css", "/kanban.css"}});
+    live.page({.title_suffix = " · Kanban", .styles = {"/assets/cohort.css", "/kanban.css"},
+               .template_name = "layout"});  // templates/layout.html: the page around each board
     live.identify([&node](const cohort::HttpRequest& request, const cohort::JsonObject& /*visitor*/) {
       return kanban::signed_in(request, node.signer());  // the signed-in person, or a redirect to /login
     });

@@ -186,10 +186,17 @@ using NewVisitorHook = std::function<void(JsonObject& visitor)>;
 // sheets, and scripts loaded after Cohort's own (each a path the node serves, e.g. from the
 // static directory: "/app.css"). Cohort's scripts (the phoenix bundles, cohort_hooks.js,
 // cohort_live.js) are always there: a page without them never goes live.
+// template_name: a template of the app's (e.g. "layout" for templates/layout.html) to write the
+// whole page with — header, navigation, footer — instead of Cohort's plain one. It is rendered
+// once per page load (not live) with {{{head}}} (the meta tags, title, styles and scripts
+// above: put it inside <head>), {{{main}}} (the live view's container: inside <body>) and
+// {{title}} (the view's title with the suffix). A layout that does not print both head and
+// main once is refused at start-up.
 struct PageLayout {
   std::string title_suffix = " · Cohort";
   std::vector<std::string> styles = {"/assets/cohort.css"};
   std::vector<std::string> scripts = {};
+  std::string template_name = "";
 };
 
 // text with &, <, >, " and ' escaped: safe inside an HTML text node or a quoted attribute (what

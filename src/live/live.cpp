@@ -118,6 +118,11 @@ std::optional<std::string> Live::install() {
     else if (!c.tmpl->single_root_tag())
       fail("component " + type + ": template '" + c.template_name + "' must render exactly one root element");
   }
+  if (const std::string& name = reg.layout.template_name; !name.empty()) {
+    reg.layout_template = reg.templates.find(name);
+    if (!reg.layout_template) fail("page layout: no template '" + name + "' in " + templates_dir);
+    else if (auto e = check_layout(*reg.layout_template)) fail(*e);
+  }
   if (auto e = install_vendor_assets(node, *assets)) fail(*e);
   if (!errors.empty()) return errors;
 

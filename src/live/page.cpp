@@ -44,29 +44,66 @@ std::string load_file(const std::string& path) {
   return out.str();
 }
 
-// The page around the view's HTML (docs/protocol.md, The page), in the app's layout.
-std::string shell(const PageLayout& layout, std::string_view title, std::string_view id, std::string_view session,
-                  std::string_view csrf, std::string_view inner) {
-  std::string page;
-  page.reserve(inner.size() + 1024);
-  page += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  page += "<meta name=\"csrf-token\" content=\"" + std::string(csrf) + "\">\n";
-  page += "<title data-suffix=\"" + escape_attr(layout.title_suffix) + "\">" + escape_attr(title) +
+// What goes in the page's <head>: the csrf meta tag, the title, the app's styles, Cohort's
+// scripts and the app's scripts after them.
+std::string head_html(const PageLayout& layout, std::string_view title, std::string_view csrf) {
+  std::string head = "<meta charset=\"utf-8\">\n";
+  head += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  head += "<meta name=\"csrf-token\" content=\"" + std::string(csrf) + "\">\n";
+  head += "<title data-suffix=\"" + escape_attr(layout.title_suffix) + "\">" + escape_attr(title) +
           escape_attr(layout.title_suffix) + "</title>\n";
-  for (const auto& css : layout.styles) page += "<link rel=\"stylesheet\" href=\"" + escape_attr(css) + "\">\n";
-  page += "<script defer src=\"/assets/vendor/phoenix.min.js\"></script>\n";
-  page += "<script defer src=\"/assets/vendor/phoenix_live_view.min.js\"></script>\n";
-  page += "<script defer src=\"/assets/cohort_hooks.js\"></script>\n";  // hooks that ship with Cohort
-  page += "<script defer src=\"/assets/cohort_live.js\"></script>\n";
-  for (const auto& js : layout.scripts) page += "<script defer src=\"" + escape_attr(js) + "\"></script>\n";
-  page += "</head>\n<body>\n";
-  page += "<div id=\"" + std::string(id) + "\" data-phx-main data-phx-session=\"" + std::string(session) +
-          "\" data-phx-static=\"\">";
-  page += inner;
-  page += "</div>\n</body>\n</html>\n";
-  return page;
+  for (const auto& css : layout.styles) head += "<link rel=\"stylesheet\" href=\"" + escape_attr(css) + "\">\n";
+  head += "<script defer src=\"/assets/vendor/phoenix.min.js\"></script>\n";
+  head += "<script defer src=\"/assets/vendor/phoenix_live_view.min.js\"></script>\n";
+  head += "<script defer src=\"/assets/cohort_hooks.js\"></script>\n";  // hooks that ship with Cohort
+  head += "<script defer src=\"/assets/cohort_live.js\"></script>\n";
+  for (const auto& js : layout.scripts) head += "<script defer src=\"" + escape_attr(js) + "\"></script>\n";
+  return head;
 }
+
+// The live view's container: what phoenix_live_view joins (docs/protocol.md, The page).
+std::string main_html(std::string_view id, std::string_view session, std::string_view inner) {
+  std::string main;
+  main.reserve(inner.size() + 256);
+  main += "<div id=\"" + std::string(id) + "\" data-phx-main data-phx-session=\"" + std::string(session) +
+          "\" data-phx-static=\"\">";
+  main += inner;
+  main += "</div>";
+  return main;
+}
+
+// The page around the view's HTML: the app's layout template, or Cohort's plain page.
+std::string shell(const Registry& reg, std::string_view title, std::string_view id, std::string_view session,
+                  std::string_view csrf, std::string_view inner) {
+  std::string head = head_html(reg.layout, title, csrf);
+  std::string main = main_html(id, session, inner);
+  if (reg.layout_template)
+    return render_layout(*reg.layout_template, std::string(title) + reg.layout.title_suffix, head, main);
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n" + head + "</head>\n<body>\n" + main + "\n</body>\n</html>\n";
+}
+
+}  // namespace
+
+std::string render_layout(const Template& layout, std::string_view title, std::string_view head, std::string_view main) {
+  Rendering rendering(layout);
+  JsonObject assigns{{"title", title}, {"head", head}, {"main", main}};
+  return to_html(rendering.render_full(assigns));
+}
+
+std::optional<std::string> check_layout(const Template& layout) {
+  constexpr std::string_view kHead = "<!--cohort-head-->", kMain = "<!--cohort-main-->";
+  std::string page = render_layout(layout, "", kHead, kMain);
+  auto once = [&page](std::string_view mark) {
+    auto at = page.find(mark);
+    return at != std::string::npos && page.find(mark, at + 1) == std::string::npos;
+  };
+  if (!once(kHead) || !once(kMain))
+    return "layout template '" + layout.name() +
+           "' must print {{{head}}} (inside <head>) and {{{main}}} (inside <body>) once each: without them no page goes live";
+  return std::nullopt;
+}
+
+namespace {
 
 HttpResponse html(unsigned status, std::string body) { return html_response(status, std::move(body)); }
 
@@ -114,8 +151,8 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
   auto view = std::make_shared<ViewInstance>(services, route, id, claims);
   std::string url = "http://" + (req.host.empty() ? std::string("localhost") : req.host) + req.path +
                     (req.query.empty() ? "" : "?" + req.query);
-  const PageLayout* layout = &services.registry.layout;  // the registry outlives every request
-  view->start(match->params, url, [view, respond, session, csrf, id, layout, set_cookie = visitor.set_cookie] {
+  const Registry* reg = &services.registry;  // the registry outlives every request
+  view->start(match->params, url, [view, respond, session, csrf, id, reg, set_cookie = visitor.set_cookie] {
     HttpResponse r;
     try {
       JsonObject tree = view->render_full();
@@ -124,7 +161,7 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
       if (effects.navigate) return respond(redirect_to((*effects.navigate)["to"].get_string()));
       std::string title = tree.contains("t") ? std::string(tree["t"].get_string()) : view->route().title;
       const JsonObject* components = tree.contains("c") ? &tree["c"].get_object() : nullptr;
-      r = html(200, shell(*layout, title, id, session, csrf, components ? to_html(tree, *components) : to_html(tree)));
+      r = html(200, shell(*reg, title, id, session, csrf, components ? to_html(tree, *components) : to_html(tree)));
     } catch (const std::exception& e) {
       r = html(500, "<!DOCTYPE html><title>Error</title><p>This page failed to render: " + escape_attr(e.what()) + "</p>");
     }

@@ -54,6 +54,12 @@ void install_pages(cohort::Node& node, Services services);
 // install from assets_dir (node_modules). Returns an error naming a missing file.
 std::optional<std::string> install_vendor_assets(cohort::Node& node, const std::string& assets_dir);
 
+// The app's layout template (PageLayout::template_name) rendered around a page: title (with its
+// suffix) as {{title}}, head and main as {{{head}}} and {{{main}}}.
+std::string render_layout(const Template& layout, std::string_view title, std::string_view head, std::string_view main);
+// Why layout cannot be a page's layout (it does not print head and main once each), or nothing.
+std::optional<std::string> check_layout(const Template& layout);
+
 // Escapes text for an HTML attribute or text node.
 std::string escape_attr(std::string_view text);
 

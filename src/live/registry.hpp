@@ -55,6 +55,7 @@ struct Registry {
   NewVisitorHook new_visitor;  // Live::new_visitor (may be empty)
   IdentifyHook identify;       // Live::identify (empty: the visitor is the user)
   PageLayout layout;           // Live::page
+  const Template* layout_template = nullptr;  // layout.template_name, found at install (or none)
   net::ParserLimits parsers;   // form_max_depth bounds the forms of live events
   LiveStats stats;
 };

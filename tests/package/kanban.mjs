@@ -40,8 +40,9 @@ async function loginForm(url) {
   return { nonce, csrf };
 }
 
-function postLogin(url, { nonce, fields, type = "application/x-www-form-urlencoded" }) {
-  const headers = { "content-type": type, ...(nonce ? { cookie: `kanban_login=${nonce}` } : {}) };
+function postLogin(url, { nonce, fields, type = "application/x-www-form-urlencoded", origin }) {
+  const headers = { "content-type": type, ...(nonce ? { cookie: `kanban_login=${nonce}` } : {}),
+    ...(origin ? { origin } : {}) };
   return request(`${url}/login`, { method: "POST", headers, body: new URLSearchParams(fields).toString() });
 }
 
@@ -94,6 +95,9 @@ export async function signInRefusals(t, url) {
       "no tag": { nonce: a.nonce, fields: { name: "Eve", then: "/board/main" } },
       "a made-up tag": { nonce: a.nonce, fields: { name: "Eve", csrf: "x".repeat(43), then: "/board/main" } },
       "a text/plain form": { nonce: a.nonce, type: "text/plain", fields: { name: "Eve", csrf: a.csrf } },
+      // A valid nonce and tag, posted from a page of another site (or an opaque one).
+      "another site's page": { nonce: a.nonce, origin: "http://evil.example", fields: { name: "Eve", csrf: a.csrf } },
+      "an opaque origin": { nonce: a.nonce, origin: "null", fields: { name: "Eve", csrf: a.csrf } },
     };
     for (const [why, form] of Object.entries(forgeries)) {
       const res = await postLogin(url, form);
@@ -111,7 +115,8 @@ export async function signInRefusals(t, url) {
     }
     for (const [then, to] of [["//evil.example/x", "/board/main"], ["https://evil.example", "/board/main"],
       ["/board/Not_A_Board", "/board/main"], ["/board/team-2", "/board/team-2"]]) {
-      const res = await postLogin(url, { nonce: b.nonce, fields: { name: "  Eve  ", csrf: b.csrf, then } });
+      // From the app's own page (Origin: its own origin), as a browser posts the form.
+      const res = await postLogin(url, { nonce: b.nonce, origin: new URL(url).origin, fields: { name: "  Eve  ", csrf: b.csrf, then } });
       assert.equal(res.status, 303, then);
       assert.equal(res.headers.get("location"), to, then);
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith("kanban_session="));
@@ -136,6 +141,9 @@ async function signIn(browser, url, name) {
   await page.fill("#name", name);
   await Promise.all([page.waitForURL(`${url}/board/main`), page.click("#sign-in")]);
   await connected(page);
+  // The app's layout template wrote the page: its footer, outside the live container.
+  assert.match(await page.locator("#site-foot").textContent(), / · Kanban — a Cohort example app$/);
+  assert.equal(await page.locator("[data-phx-main] #site-foot").count(), 0);
   return page;
 }
 

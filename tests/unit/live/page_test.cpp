@@ -150,5 +150,45 @@ TEST_F(PageTest, TheLayoutShapesTheShellAroundCohortsOwnScripts) {
   EXPECT_LT(live_js, app_js) << "the app's scripts load after Cohort's";
 }
 
+TEST_F(PageTest, AnAppLayoutTemplateWritesThePageAroundTheView) {
+  std::ofstream(dir_ / "templates" / "layout.html")
+      << "<!DOCTYPE html><html><head>{{{head}}}</head><body><nav id=\"site\">{{title}}</nav>{{{main}}}"
+         "<footer>kanban</footer></body></html>";
+  live_->page({.title_suffix = " · <Board>", .template_name = "layout"});
+  auto port = start();
+  auto r = http_get(port, "/who");
+  ASSERT_EQ(r.status, 200u);
+  const std::string& page = r.body;
+  auto nav = page.find("<nav id=\"site\">Who · &lt;Board&gt;</nav>");  // {{title}} is escaped
+  auto container = page.find("data-phx-main");
+  auto view = page.find("<p id=\"who\">");
+  auto footer = page.find("<footer>kanban</footer>");
+  ASSERT_NE(nav, std::string::npos) << page;
+  ASSERT_NE(container, std::string::npos) << page;
+  EXPECT_LT(nav, container);
+  EXPECT_LT(container, view) << "the view renders inside the container";
+  EXPECT_LT(view, footer);
+  auto head_end = page.find("</head>");
+  for (std::string_view in_head : {"name=\"csrf-token\"", "/assets/cohort_live.js", "/assets/vendor/phoenix_live_view.min.js"})
+    EXPECT_LT(page.find(in_head), head_end) << in_head;
+  EXPECT_EQ(page.find("<body>\n<div"), std::string::npos) << "not Cohort's plain page";
+}
+
+TEST_F(PageTest, ALayoutWithoutHeadOrMainIsRefusedAtStartUp) {
+  std::ofstream(dir_ / "templates" / "nomain.html") << "<html><head>{{{head}}}</head><body>{{title}}</body></html>";
+  live_->page({.template_name = "nomain"});
+  auto err = live_->install();
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("layout template 'nomain' must print {{{head}}} (inside <head>) and {{{main}}}"), std::string::npos)
+      << *err;
+}
+
+TEST_F(PageTest, AMissingLayoutTemplateIsRefusedAtStartUp) {
+  live_->page({.template_name = "nowhere"});
+  auto err = live_->install();
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("page layout: no template 'nowhere'"), std::string::npos) << *err;
+}
+
 }  // namespace
 }  // namespace cohort::live
