@@ -13,9 +13,6 @@ namespace cohort::live {
 namespace {
 
 constexpr std::string_view kStorePrefix = "store:";
-// A store read that failed is tried again this much later (a cluster owner changing hands takes
-// a few hundred ms; a storage outage, longer: the view keeps trying while it lives).
-constexpr auto kStoreRetry = std::chrono::milliseconds(250);
 // Assigns are reserved up front and never exceed it, so adding a key never moves the others:
 // a reference from get() stays valid until that same key is assigned again (views naturally
 // hold one while assigning others).

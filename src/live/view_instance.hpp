@@ -61,6 +61,10 @@ class ViewInstance final : public Socket,
                            public ComponentHost,
                            public std::enable_shared_from_this<ViewInstance> {
  public:
+  // A store read that failed is tried again this much later (a cluster owner changing hands
+  // takes a few hundred ms; a storage outage, longer: the view keeps trying while it lives).
+  static constexpr std::chrono::milliseconds kStoreRetry{250};
+
   ViewInstance(Services services, const ViewRoute& route, std::string id, JsonObject session);
   ~ViewInstance() override;
 
