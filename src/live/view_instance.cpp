@@ -250,6 +250,10 @@ JsonObject ViewInstance::render_full() {
 
 JsonObject ViewInstance::render_diff() {
   apply_patch_effect();
+  // Before the first full render there is nothing to diff against: a client can push an event
+  // or a patch before its join is answered (the join waits for its stores). The join's full
+  // render carries what they changed.
+  if (!rendering_) return {};
   JsonObject diff;
   if (!changed_.empty()) {
     Changed changed = std::exchange(changed_, {});

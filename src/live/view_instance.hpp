@@ -78,7 +78,8 @@ class ViewInstance final : public Socket,
 
   // The whole tree (root, "c", "t"), resetting the memory: for joins and the GET render.
   JsonObject render_full();
-  // What changed since the last render (maybe {}), with "c", "t", "e" and a hook's "r".
+  // What changed since the last render (maybe {}), with "c", "t", "e" and a hook's "r"; {}
+  // before the first render_full, which will carry it all.
   JsonObject render_diff();
 
   // Client pushes (connected). They return the reply's response object.

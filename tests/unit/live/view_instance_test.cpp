@@ -13,7 +13,8 @@
 // visitor tracked on the visitors topic, only while connected; send_after; push_patch running
 // handle_params (in an event: the reply's live_patch; from a message: a live_patch push and
 // its diff), to another view a live navigation, and the client's own patch; streams (inserts,
-// deletes, each sent once); components (cids, their own change tracking, events, destroy); a
+// deletes, each sent once); an event or patch before the join's full render (no diff: that
+// render carries it); components (cids, their own change tracking, events, destroy); a
 // throw outside an event crashing the channel and inside one propagating; terminate ending
 // subscriptions, presence, locks and timers. Routes are registered in the Registry's views and
 // router as Live::install does. Stores a view reads can be put behind OutageStores, which
@@ -575,6 +576,27 @@ TEST_F(ViewInstanceTest, AStoreReadThatFailedUnavailableIsRetriedUntilItAnswers)
   run_on(view_reactor(), [&] { return channel_->after(3 * ViewInstance::kStoreRetry, [marker] { marker->push(1); }), 0; });
   marker->next("the marker timer, past a few retries");
   EXPECT_EQ(outage_.reads.size(), 0u) << "no read after the end";
+}
+
+// A client may push before its join is answered: a join waits for the stores its view follows,
+// and the event or patch behind it in the same read reaches the view first. There is no render
+// to diff against yet; the join's full render carries what they changed.
+TEST_F(ViewInstanceTest, AnEventOrPatchBeforeTheJoinsRenderIsAppliedAndTheFullRenderCarriesIt) {
+  script_.mount = [](Socket& s) {
+    s.assign("count", Json(0));
+    s.assign("label", "none");
+  };
+  script_.params = show_page;
+  script_.event = [](std::string_view, const Json&, Socket& s) {
+    s.assign("count", Json(s.get("count").to_number<std::int64_t>() + 1));
+  };
+  mount("counter");
+  EXPECT_EQ(event("inc"), JsonObject{}) << "no diff: nothing was rendered yet";
+  EXPECT_EQ(on_view([](ViewInstance& v) { return v.handle_live_patch("/counter?page=4"); }), JsonObject{});
+  JsonObject tree = render_full();
+  EXPECT_EQ(tree.at("0"), "1");
+  EXPECT_EQ(tree.at("1"), "4");
+  EXPECT_EQ(event("inc"), (JsonObject{{"diff", JsonObject{{"0", "2"}}}})) << "diffs as usual after it";
 }
 
 }  // namespace
