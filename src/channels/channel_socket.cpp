@@ -283,6 +283,11 @@ void ChannelSocket::dispatch(InMessage& message) {
                                   JsonObject{{"reason", "unmatched topic"}}));
   }
   if (message.event == "phx_leave") return handle_leave(*channel, message);
+  // A push behind a join not answered yet: its handler may not have run (in a cluster a join
+  // waits for its subscription to reach Redis) or be waiting (a live view reads its stores).
+  // Phoenix's socket reads nothing else while a join runs, and the stock clients hold their
+  // pushes until the join reply; so no handler ever sees a push before its join: refused.
+  if (channel->joining()) return reply(message, "error", JsonObject{{"reason", "join_pending"}});
   handle_event(*channel, message);
 }
 

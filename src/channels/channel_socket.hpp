@@ -3,8 +3,9 @@
 // Owns: the channels joined on one socket (topic → join_ref, Channel handler, subscription),
 // and the protocol rules of docs/protocol.md, Channels: heartbeat answered at once; join / leave / reply /
 // close / error; duplicate join (old channel closed with its own join_ref first); unmatched
-// topic; stale join_ref; binary pushes; a handler that throws ends only its channel
-// (phx_error). Owner-thread-only: it lives and dies on its connection's reactor.
+// topic; stale join_ref; a push before its join is answered refused {"reason":"join_pending"};
+// binary pushes; a handler that throws ends only its channel (phx_error). Owner-thread-only: it
+// lives and dies on its connection's reactor.
 // It must never block: handlers run inline on the reactor.
 // Per-socket limits (SocketLimits, from the Config; docs/security.md), each refusal counted in
 // net::LimitCounters: the message rate (the connection's TokenBucket: a refused message that

@@ -11,8 +11,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kRetryDelay = std::chrono::milliseconds(100);  // a dead owner's lease still runs
-constexpr unsigned kMaxMoves = 5;        // "moved" answers followed for one call
-constexpr auto kWatchdogTick = std::chrono::milliseconds(500);  // forwarded calls' timeout check
 constexpr unsigned kSessionShift = 40;   // session ids: node id above, a counter below
 
 JsonObject unavailable(std::string detail) { return {{"reason", "unavailable"}, {"detail", std::move(detail)}}; }
@@ -52,8 +50,9 @@ struct ClusterStores::Call {
 ClusterStores::~ClusterStores() = default;
 
 void ClusterStores::attach(Cluster& cluster, Storage* storage, bool shared_storage, std::chrono::milliseconds lease,
-                           std::chrono::milliseconds idle_release) {
+                           std::chrono::milliseconds idle_release, std::chrono::milliseconds forward_timeout) {
   cluster_ = &cluster;
+  forward_timeout_ = forward_timeout;
   local_.set_session_base((std::uint64_t{cluster.node_id()} << kSessionShift) + 1);
   if (!shared_storage)
     refused_ = "stores in a cluster need storage the nodes share: start every node with --storage postgres://...";
@@ -237,7 +236,7 @@ void ClusterStores::check_forwards() {
   auto now = Clock::now();
   for (auto it = forwarded_.begin(); it != forwarded_.end();) {
     Call& c = *it->second;
-    if (now - c.sent > kForwardTimeout) {
+    if (now - c.sent > forward_timeout_) {
       c.fail(unavailable("node " + std::to_string(c.owner) + ", the owner of " + c.call.key +
                          ", did not answer: the call may or may not have been applied"));
       leases_->forget(c.call.key);

@@ -19,7 +19,8 @@
 // knows the owner of reads storage first: a key with nothing stored is answered "not_found"
 // without taking its lease (so no lease in Redis, no fence row in the database).
 // Failure: a forwarded call whose owner is declared down (membership: cluster_down_ms without
-// a heartbeat), or that has no answer within kForwardTimeout, fails with "unavailable" — it may
+// a heartbeat), or that has no answer within the forward timeout (kForwardTimeout unless attach
+// says otherwise; checked every kWatchdogTick), fails with "unavailable" — it may
 // or may not have been applied, as with any timeout (an op_id makes resending it safe) — and
 // that owner's keys are looked up again; while the lease of
 // a dead owner runs, calls wait for it (bounded by kResolveTimeout) and then the key is taken
@@ -51,7 +52,12 @@ class Cluster;
 class ClusterStores final : public Stores {
  public:
   static constexpr auto kForwardTimeout = std::chrono::seconds(10);
+  static constexpr auto kWatchdogTick = std::chrono::milliseconds(500);  // forwarded calls' timeout check
   static constexpr auto kResolveTimeout = std::chrono::seconds(15);
+  // "moved" answers followed for one call before it fails "unavailable": an owner that keeps
+  // saying the key is not its own while Redis names it (a lease being handed over) is given
+  // that many chances, then the caller hears of it.
+  static constexpr unsigned kMaxMoves = 5;
   // Storage reads under way to learn whether a key exists before taking its lease.
   static constexpr std::size_t kMaxExistenceChecks = 1024;
 
@@ -63,9 +69,10 @@ class ClusterStores final : public Stores {
   // holding no lock, nothing queued or uncommitted) is given up, so a node renews only the
   // leases of keys in use; so is a key LocalStores unloads (idle for store_idle_ms, or pushed
   // out by store_max_keys), unless a call for it was routed since: a node holds the lease of a
-  // key only while it holds the key.
+  // key only while it holds the key. forward_timeout: how long a forwarded call waits for its
+  // owner's answer (tests shorten it; nodes keep kForwardTimeout).
   void attach(Cluster& cluster, Storage* storage, bool shared_storage, std::chrono::milliseconds lease,
-              std::chrono::milliseconds idle_release);
+              std::chrono::milliseconds idle_release, std::chrono::milliseconds forward_timeout = kForwardTimeout);
 
   void define(StoreKind kind) override { local_.define(std::move(kind)); }
   std::uint64_t new_session() override { return local_.new_session(); }
@@ -108,6 +115,7 @@ class ClusterStores final : public Stores {
   std::optional<std::string> refused_;  // why store calls cannot work in this cluster
   std::unique_ptr<StoreLeases> leases_;
   std::unique_ptr<boost::asio::steady_timer> watchdog_;
+  std::chrono::milliseconds forward_timeout_ = kForwardTimeout;
   std::uint64_t next_id_ = 1;
   std::size_t existence_checks_ = 0;  // under way; cluster reactor only
   std::unordered_map<std::uint64_t, CallPtr> forwarded_;  // id → call; cluster reactor only

@@ -13,9 +13,6 @@ namespace cohort::live {
 namespace {
 
 constexpr std::string_view kStorePrefix = "store:";
-// A store read that failed is tried again this much later (a cluster owner changing hands takes
-// a few hundred ms; a storage outage, longer: the view keeps trying while it lives).
-constexpr auto kStoreRetry = std::chrono::milliseconds(250);
 // Assigns are reserved up front and never exceed it, so adding a key never moves the others:
 // a reference from get() stays valid until that same key is assigned again (views naturally
 // hold one while assigning others).
@@ -253,6 +250,10 @@ JsonObject ViewInstance::render_full() {
 
 JsonObject ViewInstance::render_diff() {
   apply_patch_effect();
+  // Before the first full render there is nothing to diff against: a client can push an event
+  // or a patch before its join is answered (the join waits for its stores). The join's full
+  // render carries what they changed.
+  if (!rendering_) return {};
   JsonObject diff;
   if (!changed_.empty()) {
     Changed changed = std::exchange(changed_, {});

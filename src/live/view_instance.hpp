@@ -61,6 +61,10 @@ class ViewInstance final : public Socket,
                            public ComponentHost,
                            public std::enable_shared_from_this<ViewInstance> {
  public:
+  // A store read that failed is tried again this much later (a cluster owner changing hands
+  // takes a few hundred ms; a storage outage, longer: the view keeps trying while it lives).
+  static constexpr std::chrono::milliseconds kStoreRetry{250};
+
   ViewInstance(Services services, const ViewRoute& route, std::string id, JsonObject session);
   ~ViewInstance() override;
 
@@ -74,7 +78,8 @@ class ViewInstance final : public Socket,
 
   // The whole tree (root, "c", "t"), resetting the memory: for joins and the GET render.
   JsonObject render_full();
-  // What changed since the last render (maybe {}), with "c", "t", "e" and a hook's "r".
+  // What changed since the last render (maybe {}), with "c", "t", "e" and a hook's "r"; {}
+  // before the first render_full, which will carry it all.
   JsonObject render_diff();
 
   // Client pushes (connected). They return the reply's response object.

@@ -15,8 +15,6 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 namespace {
-// How long a peer has to answer our close frame before the socket is simply closed.
-constexpr auto kCloseHandshakeTimeout = std::chrono::seconds(3);
 // Queues that grew past this many entries give their memory back once drained.
 constexpr std::size_t kKeepQueueCapacity = 16;
 // The TLS write buffer keeps up to this much capacity between writes.

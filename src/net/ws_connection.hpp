@@ -87,6 +87,10 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
                      public ws::FrameSink,
                      public RegistryHook {
  public:
+  // How long a peer has to answer our close frame before the socket is simply closed (checked
+  // by the registry's sweep).
+  static constexpr std::chrono::seconds kCloseHandshakeTimeout{3};
+
   WsConnection(Reactor& reactor, NetContext& net, boost::asio::ip::tcp::socket socket);
   // Over TLS: the stream whose handshake the HTTP session already made.
   WsConnection(Reactor& reactor, NetContext& net, std::unique_ptr<TlsSocket> tls);

@@ -1,6 +1,7 @@
 // reactor_support.hpp — what unit tests on real reactors share: run a function on a reactor and
-// wait for its result, and a queue that reactor threads fill and the test thread drains. Every
-// wait has a deadline and throws when it passes, naming what it waited for.
+// wait for its result, a queue that reactor threads fill and the test thread drains, and a
+// bounded poll for a condition no event announces. Every wait has a deadline; run_on and
+// WaitQueue throw when it passes, naming what they waited for.
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "net/reactor.hpp"
 
@@ -59,5 +61,18 @@ class WaitQueue {
   std::condition_variable cv_;
   std::deque<T> items_;
 };
+
+// Polls pred until it holds (true) or `within` passes (false): only for what no event announces
+// (a lease expiring inside Redis, a counter another thread bumps). Where an event exists, wait
+// on it (WaitQueue) instead.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds within = kReactorDeadline) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
 
 }  // namespace cohort::test_support

@@ -5,16 +5,18 @@
 // node's key is forwarded to its owner and answered (ops, their errors, views, end_session),
 // sessions are node-unique; a view_existing of a key nobody stored takes no lease; without
 // Redis, or without storage the nodes share, calls fail "unavailable" with a reason; a call
-// forwarded to a silent owner fails "unavailable" once it is declared down, and a lock held by
-// a node that went silent ends then; a dead owner's key is taken over at its lease's end and
-// goes on at the version it committed. Every wait has a deadline.
+// forwarded to a silent owner fails "unavailable" once it is declared down, or, before that,
+// once the forward timeout passes with no answer; a lock held by a node that went silent ends
+// when it is declared down; a dead owner's key is taken over at its lease's end and goes on at
+// the version it committed; an owner that lost the key answers "moved" and the call is routed
+// again (to whoever holds it now), and a call moved kMaxMoves times fails "unavailable" with
+// nothing applied. Every wait has a deadline.
 #include "cluster/cluster_stores.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <random>
-#include <thread>
 
 #include "cluster/cluster.hpp"
 #include "reactor_support.hpp"
@@ -24,6 +26,7 @@ namespace cohort::cluster {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::eventually;
 using test_support::run_on;
 using test_support::WaitQueue;
 using Clock = std::chrono::steady_clock;
@@ -43,20 +46,11 @@ StoreKind counter_kind() {
   return k;
 }
 
-// Polls pred (deadline): for what no event announces, e.g. a lease expiring inside Redis.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds within = test_support::kReactorDeadline) {
-  auto deadline = Clock::now() + within;
-  while (!pred()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
 struct NodeOptions {
   bool shared_storage = true;
   std::chrono::milliseconds lease{600};
+  std::chrono::milliseconds down_after{500};  // silence after which this node declares another down
+  std::chrono::milliseconds forward_timeout = ClusterStores::kForwardTimeout;
 };
 
 // One node: what src/node.cpp builds for stores in a cluster, on two reactors (0 is the
@@ -70,11 +64,11 @@ class ClusterNode {
                              .password_file = {},
                              .prefix = std::string(kPrefix),
                              .heartbeat = 100ms,
-                             .down_after = 500ms};
+                             .down_after = o.down_after};
     auto joined = Cluster::join(settings, derive_cluster_key(kSecret), reactors, pubsub, tracker);
     if (auto* error = std::get_if<std::string>(&joined)) throw std::runtime_error(*error);
     cluster = std::move(std::get<std::unique_ptr<Cluster>>(joined));
-    stores.attach(*cluster, &storage, o.shared_storage, o.lease, 1h);
+    stores.attach(*cluster, &storage, o.shared_storage, o.lease, 1h, o.forward_timeout);
     reactors.start();
     cluster->start();
     if (!links_up()) throw std::runtime_error("the node's Redis links did not come up");
@@ -150,7 +144,8 @@ class ClusterStoresTest : public ::testing::Test {
     nodes_.push_back(std::make_unique<ClusterNode>(port_, *storage_, o));
     return *nodes_.back();
   }
-  std::string lease_of(const std::string& key) { return probe().text({"GET", std::string(kPrefix) + "lease:" + key}); }
+  static std::string lease_key(const std::string& key) { return std::string(kPrefix) + "lease:" + key; }
+  std::string lease_of(const std::string& key) { return probe().text({"GET", lease_key(key)}); }
   test_support::RedisClient& probe() {
     if (!probe_) probe_ = std::make_unique<test_support::RedisClient>(port_);
     return *probe_;
@@ -296,6 +291,75 @@ TEST_F(ClusterStoresTest, ALockHeldByANodeThatWentSilentEndsWhenItIsDeclaredDown
   ASSERT_TRUE(eventually([&] { return a.counters().nodes_down.load() == 1; }));
   EXPECT_TRUE(eventually([&] { return a.view("t:k").locks.empty(); })) << "b's sessions' locks end";
   EXPECT_TRUE(a.add("t:k", "a").ok);
+}
+
+TEST_F(ClusterStoresTest, AnOwnerThatLostTheKeyAnswersMovedAndTheCallIsRoutedAgain) {
+  ClusterNode& a = node();
+  ClusterNode& b = node();
+  ASSERT_TRUE(a.add("t:m", "a").ok);
+  ASSERT_TRUE(b.add("t:m", "b").ok) << "forwarded: b now believes a owns t:m";
+  // Redis forgets the lease (as a restarted Redis would): a's next renewal finds it gone and a
+  // gives the key up, while b still believes a owns it.
+  ASSERT_EQ(probe().integer({"DEL", lease_key("t:m")}), 1);
+  ASSERT_TRUE(eventually([&] { return a.counters().store_keys_owned.load() == 0; })) << "a lost the key";
+
+  OpOutcome routed = b.add("t:m", "b");
+  ASSERT_TRUE(routed.ok) << routed.error;
+  EXPECT_EQ(routed.version, 3u) << "applied once, after what a committed";
+  EXPECT_EQ(b.counters().store_forwarded.load(), 2u) << "sent to a, which answered moved";
+  EXPECT_EQ(a.counters().store_answered.load(), 1u) << "a applied nothing for the moved call";
+  EXPECT_EQ(b.counters().store_keys_won.load(), 1u) << "routed again: nobody held the key, so b took it";
+  EXPECT_EQ(lease_of("t:m").rfind(holder(b.id()), 0), 0u);
+  EXPECT_EQ(b.view("t:m").state->at("log"), (Json(json::array{"a", "b", "b"})));
+}
+
+TEST_F(ClusterStoresTest, ACallMovedTooOftenFailsUnavailableWithNothingApplied) {
+  ClusterNode& a = node();
+  ClusterNode& b = node();
+  // Redis names a as the owner of a key a never took: a answers each forward "moved", and b,
+  // asking Redis again, is sent back to a.
+  ASSERT_EQ(probe().text({"SET", lease_key("t:loop"), holder(a.id()) + "999", "PX", "30000"}), "OK");
+  OpOutcome lost = b.add("t:loop", "b");
+  ASSERT_FALSE(lost.ok);
+  EXPECT_EQ(lost.error.at("reason"), "unavailable");
+  EXPECT_NE(lost.error.at("detail").as_string().find("keeps moving"), std::string::npos) << lost.error;
+  EXPECT_EQ(b.counters().store_forwarded.load(), ClusterStores::kMaxMoves + 1) << "bounded";
+  EXPECT_EQ(b.counters().store_unavailable.load(), 1u);
+  EXPECT_EQ(a.counters().store_answered.load(), 0u);
+
+  ASSERT_EQ(probe().integer({"DEL", lease_key("t:loop")}), 1);
+  OpOutcome first = b.add("t:loop", "b");
+  ASSERT_TRUE(first.ok) << first.error;
+  EXPECT_EQ(first.version, 1u) << "the moved call was never applied";
+}
+
+TEST_F(ClusterStoresTest, AForwardedCallWithNoAnswerFailsUnavailableAfterTheForwardTimeout) {
+  constexpr auto kTimeout = 300ms;
+  ClusterNode& a = node();
+  // b would declare a down only after 30 s: the forward timeout ends the call first.
+  ClusterNode& b = node({.down_after = 30s, .forward_timeout = kTimeout});
+  ASSERT_TRUE(a.add("t:q", "a").ok);
+  ASSERT_TRUE(b.add("t:q", "b").ok);
+  a.stop();  // paused: its Redis connections stay open, so b's request is heard, never answered
+
+  const auto sent = Clock::now();
+  OpOutcome lost = b.add("t:q", "b");
+  const auto waited = Clock::now() - sent;
+  ASSERT_FALSE(lost.ok);
+  EXPECT_EQ(lost.error.at("reason"), "unavailable");
+  EXPECT_NE(lost.error.at("detail").as_string().find("did not answer"), std::string::npos) << lost.error;
+  EXPECT_GE(waited, kTimeout);
+  EXPECT_LT(waited, ClusterStores::kForwardTimeout / 2) << "the timeout given to attach, not the default";
+  EXPECT_EQ(b.counters().nodes_down.load(), 0u) << "failed by the timeout, not by down detection";
+  EXPECT_EQ(b.counters().store_unavailable.load(), 1u);
+
+  // The silent owner is forgotten: the next call asks Redis again, and once a's lease lapsed
+  // there, b takes the key over at the version a committed.
+  ASSERT_TRUE(eventually([&] { return lease_of("t:q").empty(); }));
+  OpOutcome taken = b.add("t:q", "b");
+  ASSERT_TRUE(taken.ok) << taken.error;
+  EXPECT_EQ(taken.version, 3u) << "the unanswered op was never applied";
+  EXPECT_EQ(b.counters().store_forwarded.load(), 2u) << "not sent to a again";
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ set_tests_properties(live_client_merge PROPERTIES
   ENVIRONMENT "LIVE_TRACE_BIN=$<TARGET_FILE:live_trace>" TIMEOUT 120)
 
 # One mounted view (src/live/view_instance.*) on real reactors, pubsub, presence and SQLite-backed
-# stores, with a fake lv:<id> channel.
+# stores (reads can be switched to "unavailable"), with a fake lv:<id> channel
+# (tests/support/live_view_fakes.hpp).
 cohort_unit_tests(LINKS cohort_live TESTS view_instance_test)
 
 # Live::install()'s start-up checks, on a real Node (not started); a view's page on a started

@@ -1,25 +1,34 @@
 // view_instance_test.cpp — src/live/view_instance.* on real reactors with the real services a
 // view uses: LocalPubSub, the presence Tracker, LocalStores over a real SQLite file, compiled
 // templates. The lv:<id> channel is a fake (FakeChannel: records pushes and crashes, runs
-// after() on a real timer of the view's reactor), and the views are small scripted ones.
+// after() on a real timer of the view's reactor), and the views are small scripted ones
+// (tests/support/live_view_fakes.hpp).
 // Covers: mount and the full render; change tracking (an equal assign is no change) and an
 // event answered at once with only what changed (title, hook reply); render batching — many
 // messages, at most one diff per frame interval, spaced by it; follow_store filling the dead
 // (GET) render without subscribing, then, connected, following patches, locks, a gap and a
-// resync by reading the state again; presence followed as a list; send_after; components
-// (cids, their own change tracking, events, destroy); a throw outside an event crashing the
-// channel and inside one propagating; terminate ending subscriptions, presence, locks and
-// timers.
+// resync by reading the state again; a store read that failed "unavailable" retried every
+// kStoreRetry until it answers (a failed re-read keeps the state shown; an ended view stops);
+// presence followed as a list; the view's own presence tracked and updated, and its signed-in
+// visitor tracked on the visitors topic, only while connected; send_after; push_patch running
+// handle_params (in an event: the reply's live_patch; from a message: a live_patch push and
+// its diff), to another view a live navigation, and the client's own patch; streams (inserts,
+// deletes, each sent once); an event or patch before the join's full render (no diff: that
+// render carries it); components (cids, their own change tracking, events, destroy); a
+// throw outside an event crashing the channel and inside one propagating; terminate ending
+// subscriptions, presence, locks and timers. Routes are registered in the Registry's views and
+// router as Live::install does. Stores a view reads can be put behind OutageStores, which
+// answers "unavailable" while the test says so, as ClusterStores does while a key's owner
+// cannot be reached.
 #include "live/view_instance.hpp"
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <random>
-#include <thread>
 
+#include "live_view_fakes.hpp"
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
 #include "reactor_support.hpp"
@@ -29,100 +38,12 @@ namespace cohort::live {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::eventually;
 using test_support::run_on;
 using test_support::WaitQueue;
 using Clock = std::chrono::steady_clock;
 
-// What a test's view does: each hook may be empty. Runs on the view's reactor.
-struct Script {
-  std::function<void(Socket&)> mount;
-  std::function<void(std::string_view, const Json&, Socket&)> event;
-  std::function<void(const Info&, Socket&)> info;
-  WaitQueue<std::string> infos;       // "<kind>:<topic>:<event>" of every handle_info
-  WaitQueue<std::string> terminated;  // the reasons
-};
-
-class ScriptedView final : public View {
- public:
-  explicit ScriptedView(Script& s) : s_(s) {}
-  void mount(const Params&, const Session&, Socket& socket) override {
-    if (s_.mount) s_.mount(socket);
-  }
-  void handle_event(std::string_view event, const Json& value, Socket& socket) override {
-    if (s_.event) s_.event(event, value, socket);
-  }
-  void handle_info(const Info& info, Socket& socket) override {
-    static const char* kinds[] = {"broadcast", "store", "presence", "timer"};
-    s_.infos.push(std::string(kinds[static_cast<int>(info.kind)]) + ":" + info.topic + ":" + info.event);
-    if (s_.info) s_.info(info, socket);
-  }
-  void terminate(std::string_view reason, Socket&) override { s_.terminated.push(std::string(reason)); }
-
- private:
-  Script& s_;
-};
-
-// A component: its props' "n", and "bump" adds one to its own count.
-class Counter final : public Component {
- public:
-  void mount(ComponentSocket& socket) override { socket.assign("own", Json(0)); }
-  void handle_event(std::string_view event, const Json&, ComponentSocket& socket) override {
-    if (event == "bump") socket.assign("own", Json(socket.get("own").to_number<std::int64_t>() + 1));
-  }
-};
-
-// The lv:<id> channel as the view sees it.
-class FakeChannel final : public ChannelContext, public std::enable_shared_from_this<FakeChannel> {
- public:
-  struct Push {
-    std::string event;
-    Json payload;
-    Clock::time_point at;
-  };
-  FakeChannel(net::Reactor& reactor, PubSub& pubsub, Presence& presence)
-      : reactor_(reactor), pubsub_(pubsub), presence_(presence) {}
-
-  const std::string& topic() const override { return topic_; }
-  const JsonObject& assigns() const override { return assigns_; }
-  void push(std::string_view event, Json payload) override {
-    pushes.push({std::string(event), std::move(payload), Clock::now()});
-  }
-  PubSub& pubsub() override { return pubsub_; }
-  Presence& presence() override { return presence_; }
-  std::weak_ptr<ChannelContext> handle() override { return weak_from_this(); }
-  void crash(std::string_view reason) override { crashes.push(std::string(reason)); }
-  void after(std::chrono::milliseconds delay, std::function<void()> fn) override {
-    auto timer = std::make_shared<boost::asio::steady_timer>(reactor_.context(), delay);
-    timer->async_wait([timer, self = weak_from_this(), fn = std::move(fn)](const boost::system::error_code& ec) {
-      if (!ec && self.lock()) fn();
-    });
-  }
-
-  void push_binary(std::string_view e, std::string_view) override { unexpected("push_binary", e); }
-  void broadcast(std::string_view e, Json) override { unexpected("broadcast", e); }
-  void broadcast_from(std::string_view e, Json) override { unexpected("broadcast_from", e); }
-  void broadcast_binary(std::string_view e, std::string, bool) override { unexpected("broadcast_binary", e); }
-  std::string track(std::string_view k, JsonObject) override { return unexpected("track", k), ""; }
-  std::string update_presence(std::string_view k, JsonObject) override { return unexpected("update_presence", k), ""; }
-  void untrack(std::string_view k) override { unexpected("untrack", k); }
-  void push_presence_state() override { unexpected("push_presence_state", ""); }
-  void finish_join(JoinResult) override { unexpected("finish_join", ""); }
-  ReplyTo reply_later() override { return unexpected("reply_later", ""), ReplyTo{}; }
-  void reply(const ReplyTo&, Reply) override { unexpected("reply", ""); }
-
-  WaitQueue<Push> pushes;
-  WaitQueue<std::string> crashes;
-
- private:
-  static void unexpected(const char* what, std::string_view arg) {
-    ADD_FAILURE() << "the view called ChannelContext::" << what << "(" << arg << ")";
-  }
-  net::Reactor& reactor_;
-  PubSub& pubsub_;
-  Presence& presence_;
-  std::string topic_ = "lv:test";
-  JsonObject assigns_;
-};
+using namespace fakes;
 
 // The services of one node's live layer, and one view on reactor 0 of it.
 class ViewInstanceTest : public ::testing::Test {
@@ -145,8 +66,12 @@ class ViewInstanceTest : public ::testing::Test {
     add_template("people", "<ul>{{#people}}<li>{{id}}</li>{{/people}}</ul>");
     add_template("parent", "<div>{{@counter item}}</div>");
     add_template("counter_c", "<span>{{n}}/{{own}}</span>");
+    add_template("songs",
+                 "<ul id=\"songs\" phx-update=\"stream\">{{#stream:songs}}<li id=\"{{dom_id}}\">{{title}}</li>"
+                 "{{/stream:songs}}</ul>");
     for (const auto& e : registry_.templates.link()) ADD_FAILURE() << e.text();
     registry_.frame = 100ms;
+    registry_.views.reserve(8);  // routes are held by reference: they never move
     registry_.components["counter"] = ComponentType{"counter_c", [] { return std::make_unique<Counter>(); },
                                                     registry_.templates.find("counter_c")};
     reactors_.start();
@@ -157,6 +82,7 @@ class ViewInstanceTest : public ::testing::Test {
       channel_.reset();
       return 0;
     });
+    run_on(reactors_.at(1), [&] { return watches_.clear(), 0; });
     reactors_.stop();
     reactors_.join();
     stores_.stop_loading();
@@ -169,20 +95,31 @@ class ViewInstanceTest : public ::testing::Test {
   }
   net::Reactor& view_reactor() { return reactors_.at(0); }
 
-  // Builds the view of template `tmpl` (connected: attached to a FakeChannel) and starts it;
-  // returns once it is ready (every followed store answered).
+  // The route of the scripted view with template tmpl at path, registered as Live::install
+  // does (once per path).
+  const ViewRoute& add_route(const std::string& tmpl, const std::string& path) {
+    for (const auto& r : registry_.views)
+      if (r.path == path) return r;
+    registry_.views.push_back(ViewRoute{path, tmpl, "", [this] { return std::make_unique<ScriptedView>(script_); },
+                                        registry_.templates.find(tmpl)});
+    if (auto error = registry_.router.add(path, registry_.views.size() - 1)) ADD_FAILURE() << *error;
+    return registry_.views.back();
+  }
+  // Builds a view of template `tmpl` at "/<tmpl>" (connected: attached to a FakeChannel; each
+  // view gets an id of its own, "v1", "v2"...) with session_, and starts it; returns once it is
+  // ready (every followed store answered). A view mounted before is destroyed first.
   void mount(const std::string& tmpl, bool connected = true) {
-    route_ = ViewRoute{"/" + tmpl, tmpl, "", [this] { return std::make_unique<ScriptedView>(script_); },
-                       registry_.templates.find(tmpl)};
+    const ViewRoute& route = add_route(tmpl, "/" + tmpl);
     auto ready = std::make_shared<WaitQueue<int>>();
     run_on(view_reactor(), [&] {
-      Services services{pubsub_, tracker_, stores_, registry_};
-      view_ = std::make_shared<ViewInstance>(services, route_, "v1", JsonObject{{"user", JsonObject{{"id", "u1"}}}});
+      Services services{pubsub_, tracker_, *view_stores_, registry_};
+      view_.reset();
+      view_ = std::make_shared<ViewInstance>(services, route, "v" + std::to_string(++views_made_), session_);
       if (connected) {
         channel_ = std::make_shared<FakeChannel>(view_reactor(), pubsub_, tracker_);
         view_->attach(*channel_);
       }
-      view_->start(JsonObject{}, "/" + tmpl, [ready] { ready->push(1); });
+      view_->start(JsonObject{}, route.path, [ready] { ready->push(1); });
       return 0;
     });
     ready->next("the view ready");
@@ -214,6 +151,15 @@ class ViewInstanceTest : public ::testing::Test {
     });
     return out->next("the outcome of " + name);
   }
+  // Every list of topic's presences as reactor 1's replica has it, the current one first.
+  std::shared_ptr<WaitQueue<JsonObject>> watch_presence(const std::string& topic) {
+    auto lists = std::make_shared<WaitQueue<JsonObject>>();
+    run_on(reactors_.at(1), [&] {
+      watches_.push_back(tracker_.watch(topic, [lists](const PresenceChange& c) { lists->push(c.list); }));
+      return 0;
+    });
+    return lists;
+  }
   StoreView store_view(const std::string& key) {
     auto out = std::make_shared<WaitQueue<StoreView>>();
     run_on(reactors_.at(1), [&] {
@@ -229,11 +175,15 @@ class ViewInstanceTest : public ::testing::Test {
   pubsub::LocalPubSub pubsub_{reactors_};
   presence::Tracker tracker_{reactors_, pubsub_, 1, 10ms};
   store::LocalStores stores_{reactors_, pubsub_, nullptr};
+  OutageStores outage_{stores_};
+  Stores* view_stores_ = &stores_;  // what the views use (&outage_ to test an outage)
   Registry registry_;
-  ViewRoute route_;
   Script script_;
+  JsonObject session_{{"user", JsonObject{{"id", "u1"}}}};  // of the next mount
+  int views_made_ = 0;
   std::shared_ptr<FakeChannel> channel_;
   std::shared_ptr<ViewInstance> view_;
+  std::vector<PresenceWatch> watches_;  // reactor 1's
 };
 
 TEST_F(ViewInstanceTest, AnEventIsAnsweredAtOnceWithOnlyWhatChanged) {
@@ -410,11 +360,7 @@ TEST_F(ViewInstanceTest, TerminateEndsSubscriptionsPresenceLocksAndTimers) {
   };
   mount("counter");
   render_full();
-  ASSERT_TRUE([&] {
-    for (auto deadline = Clock::now() + 5s; Clock::now() < deadline; std::this_thread::sleep_for(5ms))
-      if (store_view("t:1").locks.size() == 1) return true;
-    return false;
-  }()) << "the view's lock is taken";
+  ASSERT_TRUE(eventually([&] { return store_view("t:1").locks.size() == 1; })) << "the view's lock is taken";
   EXPECT_EQ(on_view([&](ViewInstance&) { return pubsub_.local_subscribers("news"); }), 1u);
 
   const auto ended = Clock::now();
@@ -427,11 +373,8 @@ TEST_F(ViewInstanceTest, TerminateEndsSubscriptionsPresenceLocksAndTimers) {
   EXPECT_EQ(script_.terminated.next("the view's terminate"), "leave");
   EXPECT_EQ(on_view([&](ViewInstance&) { return pubsub_.local_subscribers("news"); }), 0u);
   EXPECT_TRUE(store_view("t:1").locks.empty()) << "its store session ended";
-  ASSERT_TRUE([&] {
-    for (auto deadline = Clock::now() + 5s; Clock::now() < deadline; std::this_thread::sleep_for(5ms))
-      if (run_on(reactors_.at(1), [&] { return tracker_.list("room").empty(); })) return true;
-    return false;
-  }()) << "its presence left";
+  ASSERT_TRUE(eventually([&] { return run_on(reactors_.at(1), [&] { return tracker_.list("room").empty(); }); }))
+      << "its presence left";
   // The timer set at mount comes due after the end: dropped. A later timer of the channel marks
   // the point by which it would have run.
   auto marker = std::make_shared<WaitQueue<int>>();
@@ -444,6 +387,216 @@ TEST_F(ViewInstanceTest, TerminateEndsSubscriptionsPresenceLocksAndTimers) {
   EXPECT_EQ(script_.terminated.size(), 0u) << "terminate runs once";
   on_view([](ViewInstance& v) { return v.terminate("closed"), 0; });
   EXPECT_EQ(script_.terminated.size(), 0u);
+}
+
+// A view whose handle_params shows the "page" param in its label.
+void show_page(const Params& params, Socket& s) {
+  const Json* page = params.if_contains("page");
+  s.assign("label", page ? *page : Json("none"));
+}
+
+TEST_F(ViewInstanceTest, APushPatchInAnEventRunsHandleParamsAndTheReplyCarriesIt) {
+  add_route("board", "/other");  // another view
+  script_.mount = [](Socket& s) { s.assign("count", Json(0)); };
+  script_.params = show_page;
+  script_.event = [](std::string_view e, const Json& v, Socket& s) {
+    if (e == "page") s.push_patch("/counter?page=" + std::string(v.at("n").as_string()), v.at("replace").as_bool());
+    if (e == "away") s.push_patch("/other", false);
+    if (e == "navigate") s.push_navigate("/other", true);
+  };
+  mount("counter");
+  EXPECT_EQ(script_.urls.next("handle_params at mount"), "/counter");
+  EXPECT_EQ(render_full().at("1"), "none");
+
+  EXPECT_EQ(event("page", JsonObject{{"n", "2"}, {"replace", false}}),
+            (JsonObject{{"live_patch", JsonObject{{"to", "/counter?page=2"}, {"kind", "push"}}},
+                        {"diff", JsonObject{{"1", "2"}}}}));
+  EXPECT_EQ(script_.urls.next("handle_params of the patch"), "/counter?page=2");
+  EXPECT_EQ(event("page", JsonObject{{"n", "3"}, {"replace", true}}),
+            (JsonObject{{"live_patch", JsonObject{{"to", "/counter?page=3"}, {"kind", "replace"}}},
+                        {"diff", JsonObject{{"1", "3"}}}}));
+  EXPECT_EQ(script_.urls.next("handle_params of the second patch"), "/counter?page=3");
+
+  EXPECT_EQ(event("away"), (JsonObject{{"live_redirect", JsonObject{{"to", "/other"}, {"kind", "push"}}}}))
+      << "a patch to another view's URL becomes a live navigation";
+  EXPECT_EQ(event("navigate"), (JsonObject{{"live_redirect", JsonObject{{"to", "/other"}, {"kind", "replace"}}}}));
+  EXPECT_EQ(script_.urls.size(), 0u) << "a navigation runs no handle_params here";
+
+  // The client's own patch (a live_patch link).
+  EXPECT_EQ(on_view([](ViewInstance& v) { return v.handle_live_patch("/counter?page=5"); }),
+            (JsonObject{{"diff", JsonObject{{"1", "5"}}}}));
+  EXPECT_EQ(script_.urls.next("handle_params of the client's patch"), "/counter?page=5");
+  EXPECT_EQ(on_view([](ViewInstance& v) { return v.handle_live_patch("/other"); }), (JsonObject{{"link_redirect", true}}))
+      << "another view's URL: the client must navigate";
+  EXPECT_EQ(script_.urls.size(), 0u);
+  EXPECT_EQ(channel_->pushes.size(), 0u) << "answers go in the reply, not as pushes";
+}
+
+TEST_F(ViewInstanceTest, APushPatchFromAMessageIsPushedThenItsDiff) {
+  add_route("board", "/other");
+  script_.mount = [](Socket& s) {
+    s.assign("count", Json(0));
+    s.subscribe("nav");
+  };
+  script_.params = show_page;
+  script_.info = [](const Info& i, Socket& s) { s.push_patch(std::string(i.payload.at("to").as_string())); };
+  mount("counter");
+  EXPECT_EQ(script_.urls.next("handle_params at mount"), "/counter");
+  render_full();
+
+  pubsub_.broadcast("nav", "go", JsonObject{{"to", "/counter?page=7"}});
+  FakeChannel::Push patch = channel_->pushes.next("the live_patch");
+  EXPECT_EQ(patch.event, "live_patch");
+  EXPECT_EQ(patch.payload, (JsonObject{{"to", "/counter?page=7"}, {"kind", "push"}}));
+  EXPECT_EQ(script_.urls.next("handle_params of the patch"), "/counter?page=7");
+  EXPECT_EQ(next_diff("what handle_params changed").payload, (JsonObject{{"1", "7"}}));
+
+  pubsub_.broadcast("nav", "go", JsonObject{{"to", "/other"}});
+  FakeChannel::Push away = channel_->pushes.next("the live_redirect");
+  EXPECT_EQ(away.event, "live_redirect");
+  EXPECT_EQ(away.payload, (JsonObject{{"to", "/other"}, {"kind", "push"}}));
+  EXPECT_EQ(script_.urls.size(), 0u);
+}
+
+TEST_F(ViewInstanceTest, StreamInsertsAndDeletesReachTheClientOnceEach) {
+  script_.mount = [](Socket& s) {
+    s.stream_insert("songs", JsonObject{{"id", 1}, {"title", "One"}});
+    s.subscribe("radio");
+  };
+  script_.event = [](std::string_view e, const Json& v, Socket& s) {
+    if (e == "add") s.stream_insert("songs", v, 0, 10);
+    if (e == "drop") s.stream_delete("songs", std::string(v.as_string()));
+  };
+  script_.info = [](const Info& i, Socket& s) { s.stream_insert("songs", i.payload); };
+  mount("songs");
+  JsonObject tree = render_full();
+  EXPECT_EQ(tree.at("0").at("k"), (Json(JsonObject{{"0", JsonObject{{"0", "songs-1"}, {"1", "One"}}}, {"kc", 1}})));
+  EXPECT_EQ(tree.at("0").at("stream"), (Json(json::array{"0", json::array{json::array{"songs-1", -1, nullptr, false}},
+                                                          json::array{}})));
+
+  EXPECT_EQ(event("add", JsonObject{{"id", 2}, {"title", "Two"}}),
+            (JsonObject{{"diff", JsonObject{{"0", JsonObject{
+                {"k", JsonObject{{"0", JsonObject{{"0", "songs-2"}, {"1", "Two"}}}, {"kc", 1}}},
+                {"stream", json::array{"0", json::array{json::array{"songs-2", 0, 10, false}}, json::array{}}}}}}}}))
+      << "only the new item, at the top, the stream capped at 10";
+  EXPECT_EQ(event("drop", "songs-1"),
+            (JsonObject{{"diff", JsonObject{{"0", JsonObject{{"k", JsonObject{{"kc", 0}}},
+                                                             {"stream", json::array{"0", json::array{},
+                                                                                    json::array{"songs-1"}}}}}}}}));
+
+  // From a message: within a frame, and nothing sent before is sent again.
+  pubsub_.broadcast("radio", "song", JsonObject{{"id", 3}, {"title", "Three"}});
+  EXPECT_EQ(next_diff("the streamed song").payload,
+            (JsonObject{{"0", JsonObject{
+                {"k", JsonObject{{"0", JsonObject{{"0", "songs-3"}, {"1", "Three"}}}, {"kc", 1}}},
+                {"stream", json::array{"0", json::array{json::array{"songs-3", -1, nullptr, false}}, json::array{}}}}}}));
+}
+
+TEST_F(ViewInstanceTest, ASignedInVisitorIsTrackedOnTheVisitorsTopicOnlyWhileConnected) {
+  registry_.visitors_topic = "visitors";
+  auto visitors = watch_presence("visitors");
+  EXPECT_TRUE(visitors->next("the list at first").empty());
+  const JsonObject ann{{"id", "u1"}, {"name", "Ann"}, {"color", "#f00"}, {"roles", json::array{"admin"}}};
+
+  // Changes reach the watcher in order, so the first it sees is the first view that tracked.
+  session_ = {{"user", ann}};
+  mount("counter", /*connected=*/false);  // v1: the GET render
+  session_ = {};
+  mount("counter");  // v2: nobody signed in
+  session_ = {{"user", JsonObject{{"id", 42}}}};
+  mount("counter");  // v3: an id that is not a string
+  session_ = {{"user", ann}};
+  mount("counter");  // v4
+  JsonObject joined = visitors->next("the visitor's join");
+  ASSERT_EQ(joined.size(), 1u) << joined;
+  const Json& metas = joined.at("u1").at("metas");
+  ASSERT_EQ(metas.as_array().size(), 1u);
+  const JsonObject& meta = metas.at(0).as_object();
+  EXPECT_EQ(meta.at("view"), "v4") << "the only view that tracked its visitor";
+  EXPECT_EQ(meta.at("page"), "/counter");
+  EXPECT_EQ(meta.at("name"), "Ann");
+  EXPECT_EQ(meta.at("color"), "#f00");
+  EXPECT_FALSE(meta.contains("roles")) << "only what others may see";
+
+  on_view([](ViewInstance& v) { return v.terminate("leave"), 0; });
+  EXPECT_TRUE(visitors->next("the visitor's leave").empty());
+}
+
+TEST_F(ViewInstanceTest, AViewTracksAndUpdatesItsOwnPresence) {
+  script_.mount = [](Socket& s) {
+    s.assign("count", Json(0));
+    s.track("room", "me", JsonObject{{"status", "idle"}});
+  };
+  script_.event = [](std::string_view, const Json&, Socket& s) { s.update_presence("room", "me", JsonObject{{"status", "busy"}}); };
+  auto room = watch_presence("room");
+  EXPECT_TRUE(room->next("the list at first").empty());
+  mount("counter");
+  render_full();  // the join's render
+  EXPECT_EQ(room->next("the view's join").at("me").at("metas").at(0).at("status"), "idle");
+  event("busy");
+  JsonObject updated = room->next("the update");
+  ASSERT_EQ(updated.at("me").at("metas").as_array().size(), 1u) << "updated in place, not tracked twice";
+  EXPECT_EQ(updated.at("me").at("metas").at(0).at("status"), "busy");
+}
+
+TEST_F(ViewInstanceTest, AStoreReadThatFailedUnavailableIsRetriedUntilItAnswers) {
+  ASSERT_TRUE(op("t:1", "set", JsonObject{{"n", 7}}).ok);
+  view_stores_ = &outage_;
+  outage_.unreachable = true;
+  script_.mount = [](Socket& s) { s.follow_store("t:1", "board"); };
+  const auto mounting = Clock::now();
+  mount("board");  // ready: a failed first read is an answer too
+  EXPECT_EQ(outage_.reads.next("the first read"), "unavailable");
+  EXPECT_TRUE(on_view([](ViewInstance& v) { return v.get("board"); }).is_null()) << "nothing to show yet";
+  EXPECT_EQ(render_full().at("0"), "");
+  EXPECT_EQ(outage_.reads.next("a retry"), "unavailable");
+  EXPECT_GE(Clock::now() - mounting, ViewInstance::kStoreRetry) << "not before kStoreRetry";
+  outage_.unreachable = false;
+  while (outage_.reads.next("the retry that reads") != "read") {
+  }
+  EXPECT_EQ(script_.infos.next("the state"), "store:t:1:state");
+  EXPECT_EQ(next_diff("the state rendered").payload, (JsonObject{{"0", "7"}}));
+
+  // A re-read (after a resync) that fails keeps the state shown, and is retried too.
+  outage_.unreachable = true;
+  pubsub_.broadcast("store:t:1", "resync", JsonObject{});
+  EXPECT_EQ(outage_.reads.next("the re-read"), "unavailable");
+  EXPECT_EQ(on_view([](ViewInstance& v) { return v.get("board"); }), (Json(JsonObject{{"n", 7}})));
+  outage_.unreachable = false;
+  while (outage_.reads.next("the re-read that reads") != "read") {
+  }
+  EXPECT_EQ(script_.infos.next("the state read again"), "store:t:1:state");
+
+  // An ended view stops retrying.
+  outage_.unreachable = true;
+  pubsub_.broadcast("store:t:1", "resync", JsonObject{});
+  EXPECT_EQ(outage_.reads.next("the last re-read"), "unavailable");
+  on_view([](ViewInstance& v) { return v.terminate("leave"), 0; });
+  auto marker = std::make_shared<WaitQueue<int>>();
+  run_on(view_reactor(), [&] { return channel_->after(3 * ViewInstance::kStoreRetry, [marker] { marker->push(1); }), 0; });
+  marker->next("the marker timer, past a few retries");
+  EXPECT_EQ(outage_.reads.size(), 0u) << "no read after the end";
+}
+
+// A client may push before its join is answered: a join waits for the stores its view follows,
+// and the event or patch behind it in the same read reaches the view first. There is no render
+// to diff against yet; the join's full render carries what they changed.
+TEST_F(ViewInstanceTest, AnEventOrPatchBeforeTheJoinsRenderIsAppliedAndTheFullRenderCarriesIt) {
+  script_.mount = [](Socket& s) {
+    s.assign("count", Json(0));
+    s.assign("label", "none");
+  };
+  script_.params = show_page;
+  script_.event = [](std::string_view, const Json&, Socket& s) {
+    s.assign("count", Json(s.get("count").to_number<std::int64_t>() + 1));
+  };
+  mount("counter");
+  EXPECT_EQ(event("inc"), JsonObject{}) << "no diff: nothing was rendered yet";
+  EXPECT_EQ(on_view([](ViewInstance& v) { return v.handle_live_patch("/counter?page=4"); }), JsonObject{});
+  JsonObject tree = render_full();
+  EXPECT_EQ(tree.at("0"), "1");
+  EXPECT_EQ(tree.at("1"), "4");
+  EXPECT_EQ(event("inc"), (JsonObject{{"diff", JsonObject{{"0", "2"}}}})) << "diffs as usual after it";
 }
 
 }  // namespace

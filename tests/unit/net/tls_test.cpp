@@ -3,35 +3,23 @@
 
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
+#include "throwaway_cert.hpp"
 
-namespace fs = std::filesystem;
 using cohort::net::make_tls_context;
 
 namespace {
 
+// Two throwaway self-signed pairs, "a" and "b", in a directory of the test's own.
 class TlsContextTest : public ::testing::Test {
  protected:
-  TlsContextTest() {
-    dir_ = fs::temp_directory_path() / ("cohort_tls_test_" + std::to_string(getpid()));
-    fs::create_directories(dir_);
-    make_pair("a");
-    make_pair("b");
+  TlsContextTest() : dir_("cohort-tls-test") {
+    cohort::test_support::make_throwaway_cert(dir_, "a");
+    cohort::test_support::make_throwaway_cert(dir_, "b");
   }
-  ~TlsContextTest() override { fs::remove_all(dir_); }
+  std::string path(const std::string& file) const { return dir_.file(file); }
 
-  // A throwaway self-signed certificate <name>.crt with its key <name>.key (openssl CLI).
-  void make_pair(const std::string& name) {
-    std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 "
-                      "-keyout " + path(name + ".key") + " -out " + path(name + ".crt") + " >/dev/null 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-  std::string path(const std::string& file) const { return (dir_ / file).string(); }
-
-  fs::path dir_;
+  cohort::test_support::TempDir dir_;
 };
 
 }  // namespace
