@@ -20,6 +20,7 @@
 #include "cohort/store.hpp"
 #include "net/reactor.hpp"
 #include "reactor_support.hpp"
+#include "strict_channel_context.hpp"
 #include "store/local_stores.hpp"
 
 namespace cohort::live::fakes {
@@ -72,7 +73,7 @@ class Counter final : public Component {
 };
 
 // The lv:<id> channel as the view sees it.
-class FakeChannel final : public ChannelContext, public std::enable_shared_from_this<FakeChannel> {
+class FakeChannel final : public test_support::StrictChannelContext, public std::enable_shared_from_this<FakeChannel> {
  public:
   struct Push {
     std::string event;
@@ -80,8 +81,9 @@ class FakeChannel final : public ChannelContext, public std::enable_shared_from_
     Clock::time_point at;
   };
   FakeChannel(net::Reactor& reactor, PubSub& pubsub, Presence& presence)
-      : reactor_(reactor), pubsub_(pubsub), presence_(presence) {}
+      : StrictChannelContext("the view"), reactor_(reactor), pubsub_(pubsub), presence_(presence) {}
 
+  // What a view uses; every other call is a failure (StrictChannelContext).
   const std::string& topic() const override { return topic_; }
   const JsonObject& assigns() const override { return assigns_; }
   void push(std::string_view event, Json payload) override {
@@ -98,25 +100,11 @@ class FakeChannel final : public ChannelContext, public std::enable_shared_from_
     });
   }
 
-  void push_binary(std::string_view e, std::string_view) override { unexpected("push_binary", e); }
-  void broadcast(std::string_view e, Json) override { unexpected("broadcast", e); }
-  void broadcast_from(std::string_view e, Json) override { unexpected("broadcast_from", e); }
-  void broadcast_binary(std::string_view e, std::string, bool) override { unexpected("broadcast_binary", e); }
-  std::string track(std::string_view k, JsonObject) override { return unexpected("track", k), ""; }
-  std::string update_presence(std::string_view k, JsonObject) override { return unexpected("update_presence", k), ""; }
-  void untrack(std::string_view k) override { unexpected("untrack", k); }
-  void push_presence_state() override { unexpected("push_presence_state", ""); }
-  void finish_join(JoinResult) override { unexpected("finish_join", ""); }
-  ReplyTo reply_later() override { return unexpected("reply_later", ""), ReplyTo{}; }
-  void reply(const ReplyTo&, Reply) override { unexpected("reply", ""); }
 
   WaitQueue<Push> pushes;
   WaitQueue<std::string> crashes;
 
  private:
-  static void unexpected(const char* what, std::string_view arg) {
-    ADD_FAILURE() << "the view called ChannelContext::" << what << "(" << arg << ")";
-  }
   net::Reactor& reactor_;
   PubSub& pubsub_;
   Presence& presence_;

@@ -20,6 +20,7 @@
 #include "pubsub/local_pubsub.hpp"
 #include "reactor_support.hpp"
 #include "store/local_stores.hpp"
+#include "strict_channel_context.hpp"
 
 namespace cohort::store {
 namespace {
@@ -56,11 +57,13 @@ void define_kinds(Stores& stores) {
 }
 
 // The channel's view of its socket. Every call comes on the channel's reactor.
-class FakeContext final : public ChannelContext, public std::enable_shared_from_this<FakeContext> {
+class FakeContext final : public test_support::StrictChannelContext, public std::enable_shared_from_this<FakeContext> {
  public:
   FakeContext(std::string topic, JsonObject assigns, PubSub& pubsub)
-      : topic_(std::move(topic)), assigns_(std::move(assigns)), pubsub_(pubsub) {}
+      : StrictChannelContext("the store channel"), topic_(std::move(topic)), assigns_(std::move(assigns)),
+        pubsub_(pubsub) {}
 
+  // What the store channel uses; every other call is a failure (StrictChannelContext).
   const std::string& topic() const override { return topic_; }
   const JsonObject& assigns() const override { return assigns_; }
   PubSub& pubsub() override { return pubsub_; }
@@ -72,28 +75,11 @@ class FakeContext final : public ChannelContext, public std::enable_shared_from_
   ReplyTo reply_later() override { return ReplyTo{std::to_string(++refs_)}; }
   void reply(const ReplyTo& to, Reply r) override { replies.push({to.ref_json, std::move(r)}); }
 
-  // The store channel uses none of these: a call is a failure.
-  void push(std::string_view event, Json) override { unexpected("push", event); }
-  void push_binary(std::string_view event, std::string_view) override { unexpected("push_binary", event); }
-  void broadcast(std::string_view event, Json) override { unexpected("broadcast", event); }
-  void broadcast_from(std::string_view event, Json) override { unexpected("broadcast_from", event); }
-  void broadcast_binary(std::string_view event, std::string, bool) override { unexpected("broadcast_binary", event); }
-  std::string track(std::string_view key, JsonObject) override { return unexpected("track", key), ""; }
-  std::string update_presence(std::string_view key, JsonObject) override { return unexpected("update_presence", key), ""; }
-  void untrack(std::string_view key) override { unexpected("untrack", key); }
-  void push_presence_state() override { unexpected("push_presence_state", ""); }
-  Presence& presence() override { throw std::logic_error("the store channel has no presence"); }
-  void crash(std::string_view reason) override { unexpected("crash", reason); }
-  void after(std::chrono::milliseconds, std::function<void()>) override { unexpected("after", ""); }
-
   std::function<void(const JoinResult&)> on_join;  // on the reactor, before the test sees it
   WaitQueue<JoinResult> joins;
   WaitQueue<std::pair<std::string, Reply>> replies;
 
  private:
-  static void unexpected(const char* what, std::string_view arg) {
-    ADD_FAILURE() << "the store channel called ChannelContext::" << what << "(" << arg << ")";
-  }
   std::string topic_;
   JsonObject assigns_;
   PubSub& pubsub_;
