@@ -51,6 +51,11 @@ class WaitQueue {
     items_.pop_front();
     return item;
   }
+  // For a negative: waits on the event itself for `window`; true when none came (nothing taken).
+  bool quiet_for(std::chrono::milliseconds window) {
+    std::unique_lock lock(mutex_);
+    return !cv_.wait_for(lock, window, [&] { return !items_.empty(); });
+  }
   std::size_t size() {
     std::lock_guard lock(mutex_);
     return items_.size();

@@ -126,12 +126,9 @@ class StoreLeasesTest : public ::testing::Test {
   // Waits (deadline) until Redis holds `value` as key's lease; the lease's last value.
   std::string wait_lease(const std::string& key, const std::string& value,
                          std::chrono::milliseconds within = test_support::kReactorDeadline) {
-    auto deadline = Clock::now() + within;
-    std::string now = lease_of(key);
-    while (now != value && Clock::now() < deadline) {
-      std::this_thread::sleep_for(5ms);
-      now = lease_of(key);
-    }
+    // Redis's own state: nothing announces a lease expiring there.
+    std::string now;
+    test_support::eventually([&] { return (now = lease_of(key)) == value; }, within);
     return now;
   }
   test_support::RedisClient& probe() {

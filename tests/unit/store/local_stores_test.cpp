@@ -96,6 +96,7 @@ struct Fixture {
       return followed.contains(key);
     });
     stores.set_storage(gated.get());
+    stores.on_unloaded([this](const std::string& key) { unloaded.push(key); });
     reactors.start();
   }
   ~Fixture() {
@@ -138,16 +139,8 @@ struct Fixture {
   std::int64_t loaded() const { return stores.counters().keys_loaded.load(); }
   std::uint64_t loads() const { return stores.counters().key_loads.load(); }
   std::uint64_t unloads() const { return stores.counters().key_unloads.load(); }
-  // Waits (deadline) until pred holds; the idle sweep runs on its own timer.
-  template <class Pred>
-  bool until(Pred pred) {
-    auto deadline = std::chrono::steady_clock::now() + test_support::kReactorDeadline;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return true;
-  }
+  // The keys the stores unloaded, in order (LocalStores::on_unloaded, on their reactors).
+  WaitQueue<std::string> unloaded;
 
   std::filesystem::path dir;
   net::ReactorSet reactors;
@@ -166,7 +159,8 @@ TEST(LocalStores, AnIdleKeyLeavesMemoryAndComesBackAtTheSameVersionStateAndOpIds
   ASSERT_TRUE(first.ok);
   ASSERT_TRUE(f.op("t:a", "add", JsonObject{{"item", "y"}}).ok);
   EXPECT_EQ(f.loaded(), 1);
-  ASSERT_TRUE(f.until([&] { return f.loaded() == 0; })) << "an idle key leaves memory";
+  EXPECT_EQ(f.unloaded.next("the idle key unloaded"), "t:a");
+  EXPECT_EQ(f.loaded(), 0) << "an idle key leaves memory";
   EXPECT_EQ(f.unloads(), 1u);
 
   StoreView v = f.view("t:a");
@@ -185,19 +179,21 @@ TEST(LocalStores, AFollowedOrLockedKeyStaysWhileIdleAndLeavesOnceFree) {
   for (const char* key : {"t:followed", "t:locked", "t:plain"}) ASSERT_TRUE(f.op(key, "set", JsonObject{{"n", 1}}).ok);
   f.follow("t:followed", true);
   ASSERT_TRUE(f.op("t:locked", "lock", JsonObject{{"path", "/n"}}, 7).ok);
-  ASSERT_TRUE(f.until([&] { return f.unloads() == 1; })) << "the plain key leaves";
+  EXPECT_EQ(f.unloaded.next("the plain key unloaded"), "t:plain");
   EXPECT_EQ(f.loaded(), 2);
-  // A negative: nothing happens to the busy keys over several idle periods.
-  std::this_thread::sleep_for(400ms);
-  EXPECT_EQ(f.loaded(), 2) << "a followed key and a locked key stay in memory";
+  // A negative: no unload of the busy keys over four idle periods, waited for on the event itself.
+  EXPECT_TRUE(f.unloaded.quiet_for(400ms)) << "a followed key and a locked key stay in memory";
+  EXPECT_EQ(f.loaded(), 2);
 
   run_on(f.caller(), [&] {
     f.stores.end_session("t:locked", 7);
     return 0;
   });
-  ASSERT_TRUE(f.until([&] { return f.loaded() == 1; })) << "the key leaves once its lock ended";
+  EXPECT_EQ(f.unloaded.next("the unlocked key unloaded"), "t:locked") << "the key leaves once its lock ended";
+  EXPECT_EQ(f.loaded(), 1);
   f.follow("t:followed", false);
-  ASSERT_TRUE(f.until([&] { return f.loaded() == 0; })) << "and the other once nobody follows it";
+  EXPECT_EQ(f.unloaded.next("the unfollowed key unloaded"), "t:followed") << "and the other once nobody follows it";
+  EXPECT_EQ(f.loaded(), 0);
   EXPECT_EQ(f.view("t:locked").locks.size(), 0u);
   EXPECT_EQ(f.view("t:followed").version, 1u);
 }
