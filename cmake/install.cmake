@@ -16,7 +16,7 @@ set(COHORT_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/Cohort)
 # The runtime files (share/cohort): CohortConfig.cmake tells apps where they are (Cohort_RUNTIME_DIR).
 set(COHORT_INSTALL_RUNTIMEDIR ${CMAKE_INSTALL_DATADIR}/cohort)
 list(TRANSFORM COHORT_LAYERS PREPEND cohort_ OUTPUT_VARIABLE cohort_layer_libraries)
-install(TARGETS cohort cohort_node ${cohort_layer_libraries} cohort_asio cohort_wsframe
+install(TARGETS cohort cohort_testing_api cohort_node ${cohort_layer_libraries} cohort_asio cohort_wsframe
         EXPORT CohortTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY include/cohort DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -4,7 +4,7 @@
 # libraries cohort_<name> links; "cohort/..." (include/, the public API) is open to every layer.
 # Files directly in src/ (the node) may include any layer; examples/demo/apps/ (the demos) only
 # cohort/ and their own headers.
-set(COHORT_LAYERS net auth pubsub presence channels storage store live cluster app)
+set(COHORT_LAYERS net auth pubsub presence channels storage store live cluster app testing)
 set(COHORT_LAYER_net_USES)
 set(COHORT_LAYER_auth_USES net)
 set(COHORT_LAYER_pubsub_USES net)
@@ -15,4 +15,6 @@ set(COHORT_LAYER_store_USES net storage)
 set(COHORT_LAYER_live_USES net auth store)
 set(COHORT_LAYER_cluster_USES net auth pubsub presence store storage)
 set(COHORT_LAYER_app_USES net auth storage live)
+# The test harnesses (cohort/testing.hpp) run a node's pieces without its sockets.
+set(COHORT_LAYER_testing_USES net auth pubsub presence channels storage store live)
 

@@ -28,6 +28,8 @@ endif()
 set(COHORT_LAYER_live_LINKS cohort_node)
 # The app entry point (cohort/app.hpp) runs a node with live views.
 set(COHORT_LAYER_app_LINKS cohort_node)
+# The test harnesses read rendered HTML with libxml2.
+set(COHORT_LAYER_testing_LINKS cohort_node LibXml2::LibXml2)
 
 # Files of src/net that are libraries of their own (Asio/Beast compiled once; the frame layer,
 # shared with the bench client).

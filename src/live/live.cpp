@@ -86,43 +86,16 @@ std::optional<std::string> Live::install() {
   cohort::Node& node = impl_->node;
   const Config& config = node.config();
   std::string errors;
-  auto fail = [&](const std::string& e) { errors += (errors.empty() ? "" : "\n") + e; };
+  auto fail = [&](const std::string& e) {
+    if (!e.empty()) errors += (errors.empty() ? "" : "\n") + e;
+  };
 
   if (reg.views.empty() && reg.components.empty()) return std::nullopt;  // an app without live pages
   auto templates = runtime_dir(config.templates_dir, "templates", "--templates-dir", errors);
   auto assets = runtime_dir(config.assets_dir, "node_modules", "--assets-dir", errors);
   if (!templates || !assets) return errors;
   const std::string& templates_dir = *templates;
-  for (const auto& e : reg.templates.load_dir(templates_dir)) fail(e.text());
-  for (std::size_t i = 0; i < reg.views.size(); ++i) {
-    auto& v = reg.views[i];
-    v.tmpl = reg.templates.find(v.template_name);
-    if (!v.tmpl) fail("live view " + v.path + ": no template '" + v.template_name + "' in " + templates_dir);
-    if (auto e = reg.router.add(v.path, i)) fail(*e);
-  }
-  // A view whose path pattern takes /assets/... ("/*path", "/:a/:b") would answer the page's own
-  // scripts with HTML, and no page would ever go live: refuse it now.
-  for (std::string_view asset : {"/assets/cohort_live.js", "/assets/vendor/phoenix.min.js"})
-    if (auto m = reg.router.match(asset))
-      fail("live view " + reg.views[m->route_index].path + " would hide " + std::string(asset) +
-           ": a view's path must leave /assets/ to Cohort's files");
-  // A component tag naming no registered type would only fail at its first render: refuse it now.
-  for (const auto& use : reg.templates.component_uses())
-    if (!reg.components.contains(use.type))
-      fail(TemplateError{use.file, use.line, "unknown component type '" + use.type +
-                                                 "' (no Live::component(\"" + use.type + "\", ...) registered)"}
-               .text());
-  for (auto& [type, c] : reg.components) {
-    c.tmpl = reg.templates.find(c.template_name);
-    if (!c.tmpl) fail("component " + type + ": no template '" + c.template_name + "' in " + templates_dir);
-    else if (!c.tmpl->single_root_tag())
-      fail("component " + type + ": template '" + c.template_name + "' must render exactly one root element");
-  }
-  if (const std::string& name = reg.layout.template_name; !name.empty()) {
-    reg.layout_template = reg.templates.find(name);
-    if (!reg.layout_template) fail("page layout: no template '" + name + "' in " + templates_dir);
-    else if (auto e = check_layout(*reg.layout_template)) fail(*e);
-  }
+  fail(link_registry(reg, templates_dir));
   if (auto e = install_vendor_assets(node, *assets)) fail(*e);
   if (!errors.empty()) return errors;
 

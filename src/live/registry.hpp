@@ -1,6 +1,7 @@
 // registry.hpp — what the live layer of a node knows once installed: templates, views by path,
 // components by type, and the services every view uses.
 //
+// link_registry (registry.cpp) fills in what the names refer to.
 // Lock story: written on the configuring thread before Node::start(), read-only afterwards, so
 // every reactor reads it without a lock. LiveStats are relaxed atomics (statistics only).
 #pragma once
@@ -59,5 +60,11 @@ struct Registry {
   net::ParserLimits parsers;   // form_max_depth bounds the forms of live events
   LiveStats stats;
 };
+
+// Loads the templates of templates_dir and resolves every view's, component's and the layout's
+// template and every view's route, as Live::install does before a node serves (and a test
+// harness before it mounts). Returns every error found, one per line, each naming its file and
+// line where it has one; "" when there is none.
+std::string link_registry(Registry& reg, const std::string& templates_dir);
 
 }  // namespace cohort::live

@@ -15,6 +15,28 @@ void Reactor::run() {
   t_current = nullptr;
 }
 
+namespace {
+// Makes the calling thread the reactor's while it runs some of its handlers.
+template <class Fn>
+std::size_t as_reactor(Reactor* reactor, Fn fn) {
+  Reactor* before = t_current;
+  t_current = reactor;
+  struct Restore {
+    Reactor* before;
+    ~Restore() { t_current = before; }
+  } restore{before};
+  return fn();
+}
+}  // namespace
+
+std::size_t Reactor::poll() {
+  return as_reactor(this, [this] { return context_.poll(); });
+}
+
+std::size_t Reactor::run_one_for(std::chrono::milliseconds wait) {
+  return as_reactor(this, [this, wait] { return context_.run_one_for(wait); });
+}
+
 ReactorSet::ReactorSet(unsigned count) {
   for (unsigned i = 0; i < count; ++i) reactors_.push_back(std::make_unique<Reactor>(i));
 }

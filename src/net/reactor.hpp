@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <cstdint>
@@ -43,6 +44,12 @@ class Reactor {
   static Reactor* current();
 
   void run();  // runs the loop on the calling thread until stop()
+  // A test harness's reactor (cohort/testing.hpp) runs on the test's own thread, a step at a
+  // time: poll() runs every handler that is ready (the caller is this reactor's thread
+  // meanwhile) and returns how many ran; run_one_for() runs one, waiting for it at most `wait`
+  // (0: none came). Both need a work guard on the context (else it stops when it runs dry).
+  std::size_t poll();
+  std::size_t run_one_for(std::chrono::milliseconds wait);
   void stop() { context_.stop(); }
 
  private:

@@ -185,7 +185,7 @@ void KeyAuthority::run(OpCall call, OpDone done) {
       return done(fail({{"reason", "locked"}, {"path", lock->first}, {"holder", lock->second.holder}}));
     if (queued_.size() >= env_.kind.max_queued)
       return done(fail({{"reason", "queue_full"}, {"path", lock->first}, {"holder", lock->second.holder}}));
-    auto deadline = Clock::now() + spec->second.queue_timeout;
+    auto deadline = env_.clock.now() + spec->second.queue_timeout;
     queued_.push_back({std::move(call), std::move(done), deadline});
     return;
   }
@@ -257,12 +257,8 @@ void KeyAuthority::on_commit(std::uint64_t v, std::optional<std::string> error) 
     for (auto& op : p.patch) unsent_ops_.push_back(std::move(op));
     unsent_to_ = v;
     if (!coalesce_armed_) {
-      coalesce_armed_ = true;
-      coalesce_timer_.expires_after(env_.kind.coalesce);
-      coalesce_timer_.async_wait([this](const boost::system::error_code& ec) {
-        coalesce_armed_ = false;
-        if (!ec) flush_coalesced();
-      });
+      coalesce_due_ = env_.clock.now() + env_.kind.coalesce;
+      arm_coalesce(env_.kind.coalesce);
     }
   }
   // At every multiple of snapshot_every, so which versions a snapshot may have compacted is
@@ -276,7 +272,22 @@ void KeyAuthority::broadcast_patch(std::uint64_t from, std::uint64_t to, json::a
   env_.pubsub.broadcast(topic(), "patch", JsonObject{{"from", from}, {"to", to}, {"ops", std::move(ops)}});
 }
 
+void KeyAuthority::arm_coalesce(Clock::duration wait) {
+  coalesce_armed_ = true;
+  coalesce_timer_.expires_after(wait);
+  coalesce_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: whoever cancelled it cleared coalesce_armed_
+    coalesce_armed_ = false;
+    if (env_.clock.now() < coalesce_due_) return arm_coalesce(env_.kind.coalesce);
+    flush_coalesced();
+  });
+}
+
 void KeyAuthority::flush_coalesced() {
+  if (coalesce_armed_) {
+    coalesce_timer_.cancel();
+    coalesce_armed_ = false;
+  }
   if (!unsent_from_) return;
   broadcast_patch(*unsent_from_, unsent_to_, std::exchange(unsent_ops_, {}));
   unsent_from_.reset();
@@ -291,7 +302,7 @@ StoreView KeyAuthority::view(std::optional<std::uint64_t> since) {
     return v;
   }
   v.ok = true;
-  v.locks = locks_json(Clock::now());
+  v.locks = locks_json(env_.clock.now());
   if (since && *since > committed_version_) {
     v.ok = false;
     v.error = {{"reason", "future_version"}, {"since", *since}, {"version", committed_version_}};
@@ -351,7 +362,7 @@ OpOutcome KeyAuthority::acquire(const OpCall& call, const std::string& path) {
     if (l.session != call.session && paths_overlap(p, path))
       return fail({{"reason", "locked"}, {"path", p}, {"holder", l.holder}});
   Lock lock{call.actor.id, call.session, std::nullopt};
-  if (auto ttl = positive_int(call.args, "ttl_ms")) lock.expires = Clock::now() + std::chrono::milliseconds(*ttl);
+  if (auto ttl = positive_int(call.args, "ttl_ms")) lock.expires = env_.clock.now() + std::chrono::milliseconds(*ttl);
   locks_[path] = lock;
   lock_changed("lock", path, lock, "acquired");
   return OpOutcome{true, version_, {}};
@@ -367,7 +378,7 @@ OpOutcome KeyAuthority::unlock(const OpCall& call, const std::string& path) {
 OpOutcome KeyAuthority::renew(const OpCall& call, const std::string& path) {
   auto it = locks_.find(path);
   if (it == locks_.end() || it->second.session != call.session) return fail({{"reason", "not_holder"}, {"path", path}});
-  if (auto ttl = positive_int(call.args, "ttl_ms")) it->second.expires = Clock::now() + std::chrono::milliseconds(*ttl);
+  if (auto ttl = positive_int(call.args, "ttl_ms")) it->second.expires = env_.clock.now() + std::chrono::milliseconds(*ttl);
   lock_changed("lock", path, it->second, "renewed");
   return OpOutcome{true, version_, {}};
 }
@@ -375,7 +386,7 @@ OpOutcome KeyAuthority::renew(const OpCall& call, const std::string& path) {
 void KeyAuthority::lock_changed(std::string_view event, const std::string& path, const Lock& lock,
                                 std::string_view reason) {
   JsonObject payload{{"path", path}, {"holder", lock.holder}, {"reason", reason}};
-  if (lock.expires) payload["expires_in_ms"] = ms_left(*lock.expires, Clock::now()).count();
+  if (lock.expires) payload["expires_in_ms"] = ms_left(*lock.expires, env_.clock.now()).count();
   env_.pubsub.broadcast(topic(), event, std::move(payload));
 }
 
@@ -401,7 +412,6 @@ void KeyAuthority::end_sessions(const std::function<bool(std::uint64_t)>& which)
 
 void KeyAuthority::retire(std::string_view why) {
   flush_coalesced();  // committed changes still reach their subscribers
-  coalesce_timer_.cancel();
   broken_ = std::string(why);
   retired_ = true;
   std::deque<Queued> waiting;
@@ -436,6 +446,7 @@ void KeyAuthority::retry_queued() {
 }
 
 std::optional<Clock::time_point> KeyAuthority::expire(Clock::time_point now) {
+  if (unsent_from_ && now >= coalesce_due_) flush_coalesced();
   std::vector<std::string> expired;
   for (const auto& [p, l] : locks_)
     if (l.expires && *l.expires <= now) expired.push_back(p);

@@ -27,10 +27,10 @@
 #include "cohort/store.hpp"
 #include "cohort/store_limits.hpp"
 #include "net/reactor.hpp"
+#include "store/store_clock.hpp"
 
 namespace cohort::store {
 
-using Clock = std::chrono::steady_clock;
 using OpDone = std::function<void(OpOutcome)>;
 
 class KeyAuthority {
@@ -41,6 +41,7 @@ class KeyAuthority {
     PubSub& pubsub;
     net::Reactor& reactor;
     const StoreLimits& limits;  // what an op may write (cohort/store_limits.hpp)
+    const StoreClock& clock;    // leases, queued ops' deadlines, coalescing
     std::uint64_t snapshot_every = 1000;  // commits between snapshots
   };
 
@@ -79,7 +80,8 @@ class KeyAuthority {
   // Nothing that lives only here: no lock or lease, no queued op, nothing uncommitted or unsent.
   // Such a key can be dropped and loaded again later without anyone noticing.
   bool quiet() const { return idle() && locks_.empty() && queued_.empty(); }
-  // Ends expired leases and times out queued ops; returns when it next needs calling.
+  // Ends expired leases, times out queued ops and sends coalesced patches that are due; returns
+  // when it next needs calling for a lease or a queued op.
   std::optional<Clock::time_point> expire(Clock::time_point now);
 
  private:
@@ -122,6 +124,8 @@ class KeyAuthority {
   void on_commit(std::uint64_t version, std::optional<std::string> error);
   void broadcast_patch(std::uint64_t from, std::uint64_t to, json::array ops);
   void flush_coalesced();
+  // Waits for the coalescing interval on the clock: a held clock (a harness) keeps it waiting.
+  void arm_coalesce(Clock::duration wait);
   void lock_changed(std::string_view event, const std::string& path, const Lock& lock,
                     std::string_view reason);
   void release(const std::string& path, std::string_view reason);
@@ -158,6 +162,7 @@ class KeyAuthority {
   std::uint64_t unsent_to_ = 0;
   boost::asio::steady_timer coalesce_timer_;
   bool coalesce_armed_ = false;
+  Clock::time_point coalesce_due_{};
   // op_id → version of the last applied ops that had an id (oldest first in applied_order_),
   // and op_id → version of those accepted and not committed yet.
   std::unordered_map<std::string, std::uint64_t> applied_ids_;

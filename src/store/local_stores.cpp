@@ -231,7 +231,7 @@ std::optional<JsonObject> LocalStores::unservable(const std::string& key) const 
 }
 
 KeyAuthority::Env LocalStores::env(unsigned reactor, const StoreKind& kind) {
-  return KeyAuthority::Env{kind, storage_, pubsub_, reactors_.at(reactor), limits_, snapshot_every_};
+  return KeyAuthority::Env{kind, storage_, pubsub_, reactors_.at(reactor), limits_, clock_, snapshot_every_};
 }
 
 // Reads key off the reactors; without storage there is nothing to read and it is in at once.
@@ -350,9 +350,16 @@ void LocalStores::unload(unsigned reactor, const std::string& name, bool existed
 // ---------------------------------------------------------------- sweeps (owner reactor)
 
 void LocalStores::watch(unsigned reactor, KeyAuthority* key) {
-  if (!key->expire(Clock::now())) return;
+  if (!key->expire(clock_.now())) return;
   shards_[reactor]->watched.insert(key);
   arm(reactor);
+}
+
+void LocalStores::tick() {
+  for (unsigned r = 0; r < reactors_.size(); ++r)
+    reactors_.at(r).post([this, r] {
+      for (auto& [key, resident] : shards_[r]->keys) watch(r, resident.auth.get());
+    });
 }
 
 void LocalStores::arm(unsigned reactor) {
@@ -361,8 +368,9 @@ void LocalStores::arm(unsigned reactor) {
   s.armed = true;
   s.timer.expires_after(kSweep);
   s.timer.async_wait([this, reactor](const boost::system::error_code& ec) {
+    if (ec) return;  // the stores are being destroyed: `this` may be gone
     shards_[reactor]->armed = false;
-    if (!ec) sweep(reactor);
+    sweep(reactor);
   });
 }
 
@@ -382,8 +390,9 @@ void LocalStores::arm_idle(unsigned reactor) {
   auto period = std::clamp<std::chrono::milliseconds>(residency_.idle / 4, kIdleSweepMin, kIdleSweepMax);
   s.idle_timer.expires_after(period);
   s.idle_timer.async_wait([this, reactor](const boost::system::error_code& ec) {
+    if (ec) return;  // the stores are being destroyed: `this` may be gone
     shards_[reactor]->idle_armed = false;
-    if (!ec) sweep_idle(reactor);
+    sweep_idle(reactor);
   });
 }
 

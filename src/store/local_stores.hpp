@@ -96,6 +96,11 @@ class LocalStores final : public Stores {
   // leaves memory (it must only post).
   void on_unloaded(std::function<void(const std::string& key)> fn) { on_unloaded_ = std::move(fn); }
   const StoreCounters& counters() const { return counters_; }
+  // The time leases, queued ops and coalescing read (store_clock.hpp). A harness holds it and
+  // moves it by hand, then calls tick(): every shard looks at the deadlines of every key it
+  // holds (posted to each reactor; what expired is done there, in order).
+  StoreClock& clock() { return clock_; }
+  void tick();
 
   void define(StoreKind kind) override;
   std::uint64_t new_session() override { return next_session_.fetch_add(1, std::memory_order_relaxed); }
@@ -180,6 +185,7 @@ class LocalStores final : public Stores {
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<std::uint64_t> next_session_{1};
   StoreCounters counters_;
+  StoreClock clock_;
 };
 
 }  // namespace cohort::store
