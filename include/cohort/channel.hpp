@@ -60,6 +60,7 @@ class Reply {
   static Reply ok(Json response = JsonObject{}) { return Reply(Kind::ok, std::move(response)); }
   static Reply error(Json response) { return Reply(Kind::error, std::move(response)); }
   static Reply error(std::string_view reason) { return error(JsonObject{{"reason", reason}}); }
+  static Reply error(const char* reason) { return error(std::string_view(reason)); }  // error("bad") is a reason
   static Reply ok_binary(std::string bytes) {
     Reply r(Kind::ok, nullptr);
     r.bytes_ = std::move(bytes);

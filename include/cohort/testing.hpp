@@ -189,7 +189,8 @@ class Page {
   void keyup(std::string_view selector, std::string key);
   void blur(std::string_view selector);
   void focus(std::string_view selector);
-  // A hook's pushEvent (optionally pushEventTo the component of target): the reply it gets.
+  // A hook's pushEvent: the reply it gets. With target (a selector of an element inside a
+  // component that carries phx-target="{{myself}}"): pushEventTo that component.
   Json hook_event(std::string_view event, Json payload = JsonObject{}, std::string_view target = {});
   // A patch link (<a data-phx-link="patch">) or the browser's back button to url: handle_params.
   void patch(std::string url);
@@ -247,8 +248,10 @@ class LiveHarness {
 
  private:
   friend class Page;
+  struct Impl;
   std::shared_ptr<Runtime> runtime_;
   StoreHarness stores_;
+  std::shared_ptr<Impl> impl_;
 };
 
 // A reply to a client push or a join: "ok" or "error" with its response.
@@ -324,8 +327,10 @@ class ChannelHarness {
 
  private:
   friend class ChannelClient;
+  struct Impl;
   std::shared_ptr<Runtime> runtime_;
   StoreHarness stores_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace cohort::testing

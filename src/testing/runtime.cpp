@@ -92,10 +92,10 @@ std::size_t Runtime::fire_due() {
 }
 
 void Runtime::settle() {
-  drive([] { return true; }, "");
+  until([] { return true; }, "");
 }
 
-void Runtime::drive(const std::function<bool()>& done, const std::string& what) {
+void Runtime::until(const std::function<bool()>& done, const std::string& what) {
   auto deadline = store::Clock::now() + kStorageWait;
   for (std::size_t round = 0;; ++round) {
     if (round > kMaxRounds) throw Failure("the harness never settles: something reschedules itself at once, forever");
@@ -123,14 +123,14 @@ void Runtime::after(std::chrono::milliseconds delay, std::function<void()> fn) {
 void Runtime::advance(std::chrono::milliseconds d) {
   if (d.count() < 0) throw Failure("advance() by a negative time");
   settle();
-  auto until = now() + d;
-  while (!timers_.empty() && timers_.begin()->first.first <= until) {
+  auto end_at = now() + d;
+  while (!timers_.empty() && timers_.begin()->first.first <= end_at) {
     auto due = timers_.begin()->first.first;
     if (due > now()) stores->clock().advance(due - now());
     stores->tick();
     settle();
   }
-  if (until > now()) stores->clock().advance(until - now());
+  if (end_at > now()) stores->clock().advance(end_at - now());
   stores->tick();
   settle();
 }

@@ -54,9 +54,12 @@ struct Runtime {
   // `what` names it in the Failure when it never comes.
   template <class T>
   T await(const std::shared_ptr<std::optional<T>>& slot, const std::string& what) {
-    drive([&] { return slot->has_value(); }, what);
+    until([&] { return slot->has_value(); }, what);
     return std::move(**slot);
   }
+  // Settles until done() holds (storage threads may still bring it: waits for them, bounded);
+  // Failure naming `what` when it cannot come.
+  void until(const std::function<bool()>& done, const std::string& what);
   // Moves the held clock forward by d, firing the timers and store deadlines on the way in order.
   void advance(std::chrono::milliseconds d);
   // A harness timer: fn runs when the clock reaches now + delay (delay 0: at the next settle).
@@ -77,7 +80,6 @@ struct Runtime {
  private:
   void make_stores();
   std::size_t fire_due();
-  void drive(const std::function<bool()>& done, const std::string& what);
 
   std::multimap<std::pair<store::Clock::time_point, std::uint64_t>, std::function<void()>> timers_;
   std::uint64_t timer_seq_ = 0;
