@@ -50,7 +50,8 @@ void run(benchmark::State& state, const char* op) {
   net::Reactor reactor(0);
   CountingPubSub pubsub;
   StoreLimits limits;
-  store::KeyAuthority key("bench:1", {kind, nullptr, pubsub, reactor, limits});
+  store::StoreClock clock;
+  store::KeyAuthority key("bench:1", {kind, nullptr, pubsub, reactor, limits, clock});
   std::size_t acked = 0;
   for (auto _ : state) {
     OpCall call;

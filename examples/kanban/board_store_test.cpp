@@ -1,5 +1,6 @@
-// board_store_test.cpp — the board's store kind (board_store.cpp): its op handlers as pure
-// functions over a state, each accepted change applied to that state, every refusal checked.
+// board_store_test.cpp — the board's store kind (board_store.cpp) on the node's real stores, as an
+// app tests its kinds (cohort/testing.hpp's StoreHarness): each op run as a signed-in person,
+// the state and the patch it broadcast read back, every refusal checked.
 // Built against the installed Cohort like the app (-DKANBAN_TESTS=ON); tests/package runs it.
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 
 #include "board_store.hpp"
 #include "cohort/input.hpp"
+#include "cohort/testing.hpp"
 
 namespace kanban {
 namespace {
@@ -17,83 +19,49 @@ namespace json = cohort::json;
 using cohort::Actor;
 using cohort::Json;
 using cohort::JsonObject;
-using cohort::OpRequest;
-using cohort::OpResult;
 
-// The parent of pointer's target and its last reference token (no "~" escapes: the board's
-// paths hold none).
-std::pair<Json*, std::string> parent_of(Json& root, const std::string& pointer) {
-  auto slash = pointer.rfind('/');
-  Json* parent = slash == 0 ? &root : &root.at_pointer(pointer.substr(0, slash));
-  return {parent, pointer.substr(slash + 1)};
-}
+// What an op did: its outcome, and the operations it broadcast.
+struct Ran {
+  bool ok = false;
+  cohort::JsonObject error;
+  json::array patch;
+};
 
-// The RFC 6902 operations the board writes (add, remove, replace, move), applied in order.
-void apply(Json& state, const json::array& patch) {
-  for (const auto& op : patch) {
-    std::string kind(op.at("op").as_string());
-    std::string path(op.at("path").as_string());
-    Json value;
-    if (kind == "move") {
-      auto [from, token] = parent_of(state, std::string(op.at("from").as_string()));
-      if (from->is_array()) {
-        auto& a = from->as_array();
-        value = a.at(std::stoul(token));
-        a.erase(a.begin() + static_cast<std::ptrdiff_t>(std::stoul(token)));
-      } else {
-        value = from->as_object().at(token);
-        from->as_object().erase(token);
-      }
-      kind = "add";
-    } else if (kind != "remove") {
-      value = op.at("value");
-    }
-    auto [parent, token] = parent_of(state, path);
-    if (parent->is_object()) {
-      if (kind == "remove") ASSERT_EQ(parent->as_object().erase(token), 1u) << path;
-      else if (kind == "replace") parent->as_object().at(token) = value;
-      else parent->as_object()[token] = value;
-      continue;
-    }
-    auto& a = parent->as_array();
-    std::size_t at = token == "-" ? a.size() : std::stoul(token);
-    ASSERT_LE(at, a.size()) << path;
-    if (kind == "remove") a.erase(a.begin() + static_cast<std::ptrdiff_t>(at));
-    else if (kind == "replace") a.at(at) = value;
-    else a.insert(a.begin() + static_cast<std::ptrdiff_t>(at), value);
-  }
-}
-
-// One board, changed only through its ops.
+// One board, changed only through its ops, on the node's real stores (cohort/testing.hpp).
 struct Board {
-  std::uint64_t wip = 2;
-  cohort::StoreKind kind = board_kind(wip);
-  Json state = kind.initial;
+  Board() { stores.define(board_kind(wip)); }
 
-  OpResult run(std::string_view op, const Actor& actor, Json args) {
-    OpResult r = kind.ops.at(std::string(op)).apply(OpRequest{actor, args, state, 0});
-    if (r.ok) apply(state, r.patch);
+  Ran run(std::string_view op, const Actor& actor, Json args) {
+    cohort::OpOutcome o = stores.op("board:1", std::string(op), std::move(args), actor);
+    Ran r{o.ok, o.error, {}};
+    for (const auto& p : stores.take_patches("board:1"))
+      for (const auto& change : p.payload.at("ops").as_array()) r.patch.push_back(change);
+    state = stores.state("board:1");
     return r;
   }
   std::string add(std::string_view column, std::string_view title, const Actor& who) {
-    OpResult r = run("add", who, JsonObject{{"column", column}, {"title", title}});
+    Ran r = run("add", who, JsonObject{{"column", column}, {"title", title}});
     EXPECT_TRUE(r.ok) << boost::json::serialize(r.error);
     return "c" + std::to_string(state.at("next").as_int64() - 1);
   }
   Json column(std::string_view id) const { return state.at("columns").at(id); }
   Json card(std::string_view id) const { return state.at("cards").at(id); }
+
+  std::uint64_t wip = 2;
+  cohort::testing::StoreHarness stores;
+  Json state = board_kind(wip).initial;
 };
 
 const Actor kAna{"p-ana", {}, "Ana"};
 const Actor kBo{"p-bo", {}, "Bo"};
 
-std::string reason(const OpResult& r) { return r.ok ? "ok" : std::string(r.error.at("reason").as_string()); }
-std::string detail(const OpResult& r) { return r.ok ? "" : input::text(r.error, "detail"); }
+std::string reason(const Ran& r) { return r.ok ? "ok" : std::string(r.error.at("reason").as_string()); }
+std::string detail(const Ran& r) { return r.ok ? "" : input::text(r.error, "detail"); }
 
 TEST(BoardStore, AddPutsACardAtTheBottomOfItsColumnWithTheActorsName) {
   Board b;
   std::string c1 = b.add("todo", "Fix login", kAna);
-  OpResult r = b.run("add", kBo, JsonObject{{"column", "todo"}, {"title", "  Write docs  "}, {"text", "two\nlines"},
+  Ran r = b.run("add", kBo, JsonObject{{"column", "todo"}, {"title", "  Write docs  "}, {"text", "two\nlines"},
                                             {"by", "Mallory"}});
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(b.column("todo"), (json::array{"c1", "c2"}));
@@ -125,7 +93,7 @@ TEST(BoardStore, AddRefusesEveryBadArgument) {
       {{{"column", "todo"}, {"title", "x"}, {"text", 7}}, "The text must be text."},
   };
   for (const auto& c : cases) {
-    OpResult r = b.run("add", kAna, c.args);
+    Ran r = b.run("add", kAna, c.args);
     EXPECT_EQ(reason(r), "invalid") << boost::json::serialize(c.args);
     EXPECT_EQ(detail(r), c.detail) << boost::json::serialize(c.args);
   }
@@ -139,7 +107,7 @@ TEST(BoardStore, AddRefusesEveryBadArgument) {
 TEST(BoardStore, ABoardHoldsAtMost200Cards) {
   Board b;
   for (std::size_t i = 0; i < kMaxCards; ++i) b.add(i % 2 ? "todo" : "done", "card " + std::to_string(i), kAna);
-  OpResult r = b.run("add", kAna, JsonObject{{"column", "todo"}, {"title", "one too many"}});
+  Ran r = b.run("add", kAna, JsonObject{{"column", "todo"}, {"title", "one too many"}});
   EXPECT_EQ(reason(r), "invalid");
   EXPECT_EQ(detail(r), "This board is full: it holds 200 cards.");
 }
@@ -156,7 +124,7 @@ TEST(BoardStore, MoveTakesTheCardOutThenPutsItAtPosition) {
   EXPECT_EQ(b.column("done"), (json::array{"c2"}));
   EXPECT_EQ(b.card("c2").at("column"), "done");
   // Where it already is: accepted, nothing changes.
-  OpResult same = b.run("move", kBo, JsonObject{{"card", "c2"}, {"column", "done"}, {"position", 0}});
+  Ran same = b.run("move", kBo, JsonObject{{"card", "c2"}, {"column", "done"}, {"position", 0}});
   EXPECT_TRUE(same.ok);
   EXPECT_TRUE(same.patch.empty());
 }
@@ -165,7 +133,7 @@ TEST(BoardStore, EveryCardChangeWritesUnderTheCardsPathSoItsLockCoversIt) {
   Board b;
   b.add("todo", "a", kAna);
   b.add("todo", "b", kAna);
-  auto touches_card = [](const OpResult& r, std::string_view card) {
+  auto touches_card = [](const Ran& r, std::string_view card) {
     std::string path = "/cards/" + std::string(card);
     for (const auto& op : r.patch) {
       std::string_view p = op.at("path").as_string();
@@ -200,7 +168,7 @@ TEST(BoardStore, MoveRefusesEveryBadArgument) {
       {{{"card", "c1"}, {"column", "done"}, {"position", 1}}, "The position must be a whole number from 0 to 0."},
   };
   for (const auto& c : cases) {
-    OpResult r = b.run("move", kAna, c.args);
+    Ran r = b.run("move", kAna, c.args);
     EXPECT_EQ(reason(r), "invalid") << boost::json::serialize(c.args);
     EXPECT_EQ(detail(r), c.detail) << boost::json::serialize(c.args);
   }
@@ -212,13 +180,13 @@ TEST(BoardStore, DoingHoldsAtMostTheWipLimit) {
   for (auto t : {"a", "b", "c"}) b.add("todo", t, kAna);
   ASSERT_TRUE(b.run("move", kAna, JsonObject{{"card", "c1"}, {"column", "doing"}, {"position", 0}}).ok);
   ASSERT_TRUE(b.run("add", kAna, JsonObject{{"column", "doing"}, {"title", "d"}}).ok);
-  OpResult moved = b.run("move", kBo, JsonObject{{"card", "c2"}, {"column", "doing"}, {"position", 0}});
+  Ran moved = b.run("move", kBo, JsonObject{{"card", "c2"}, {"column", "doing"}, {"position", 0}});
   EXPECT_EQ(reason(moved), "invalid");
   EXPECT_EQ(moved.error.at("rule"), "wip_limit");
   EXPECT_EQ(moved.error.at("limit"), 2);
   EXPECT_EQ(moved.error.at("column"), "doing");
   EXPECT_EQ(detail(moved), "Doing already holds 2 cards, its work-in-progress limit. Finish one first.");
-  OpResult added = b.run("add", kBo, JsonObject{{"column", "doing"}, {"title", "e"}});
+  Ran added = b.run("add", kBo, JsonObject{{"column", "doing"}, {"title", "e"}});
   EXPECT_EQ(reason(added), "invalid");
   EXPECT_EQ(added.error.at("rule"), "wip_limit");
   // Inside Doing a card still moves; out of it, and then another one may come in.
@@ -240,7 +208,7 @@ TEST(BoardStore, EditChangesTitleAndTextAndSaysWhoEdited) {
   EXPECT_EQ(b.card("c1").at("text"), "on mobile");
   EXPECT_EQ(b.card("c1").at("edited_by"), "Bo");
   EXPECT_EQ(b.card("c1").at("by"), "Ana");
-  OpResult unchanged = b.run("edit", kAna, JsonObject{{"card", "c1"}, {"title", "Fix sign-in"}, {"text", "on mobile"}});
+  Ran unchanged = b.run("edit", kAna, JsonObject{{"card", "c1"}, {"title", "Fix sign-in"}, {"text", "on mobile"}});
   EXPECT_TRUE(unchanged.ok);
   EXPECT_TRUE(unchanged.patch.empty());
   EXPECT_EQ(detail(b.run("edit", kAna, JsonObject{{"card", "c1"}, {"title", ""}, {"text", ""}})), "A card needs a title.");
@@ -260,14 +228,16 @@ TEST(BoardStore, DeleteRemovesTheCardFromItsColumnAndIdsAreNotReused) {
 }
 
 TEST(BoardStore, OnlySignedInActorsAndNoSocketJoins) {
-  Board b;
-  for (const auto& [name, spec] : b.kind.ops) {
+  cohort::StoreKind kind = board_kind(2);
+  for (const auto& [name, spec] : kind.ops) {
     EXPECT_FALSE(spec.anonymous) << name;
     EXPECT_TRUE(spec.roles.empty()) << name;
   }
-  ASSERT_TRUE(b.kind.can_join);
-  EXPECT_FALSE(b.kind.can_join(kAna, "main"));
-  EXPECT_FALSE(b.kind.can_create);
+  ASSERT_TRUE(kind.can_join);
+  EXPECT_FALSE(kind.can_join(kAna, "main"));
+  EXPECT_FALSE(kind.can_create);
+  Board b;  // the store refuses an anonymous actor before the handler runs
+  EXPECT_EQ(reason(b.run("add", cohort::testing::anonymous(), JsonObject{{"column", "todo"}, {"title", "x"}})), "forbidden");
 }
 
 TEST(BoardStore, BoardIds) {

@@ -1,6 +1,6 @@
-// apps_stores_test.cpp — the demo apps' store kinds (examples/demo/apps/*_store.cpp): their op handlers
-// as pure functions over a state, applied the way the store applies them, and the roles their
-// specs demand (the store enforces those before a handler runs).
+// apps_stores_test.cpp — the demo apps' store kinds (examples/demo/apps/*_store.cpp), run the way an
+// app's own tests run theirs: on the node's real stores through cohort/testing.hpp's StoreHarness,
+// so the roles, the "owner" role of a poll's creator and every refusal are the store's own.
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
@@ -9,31 +9,34 @@
 #include "apps/incident_store.hpp"
 #include "apps/poll_store.hpp"
 #include "apps/quiz_store.hpp"
-#include "store/json_patch.hpp"
+#include "cohort/testing.hpp"
 
 namespace cohort::apps {
 namespace {
 
-// A state of one kind, changed only through its ops.
+// One key of one kind, changed only through its ops; `state` is the key's after each op, and
+// `ops` the operations its last op broadcast.
 struct Doc {
-  StoreKind kind;
-  Json state = kind.initial;
-  std::uint64_t version = 0;
+  explicit Doc(StoreKind k) : kind(k), key(k.name + ":main") { stores.define(std::move(k)); }
 
-  OpResult run(std::string_view op, const Actor& actor, Json args = JsonObject{}) {
-    const OpSpec& spec = kind.ops.at(std::string(op));
-    OpResult r = spec.apply(OpRequest{actor, args, state, version});
-    if (r.ok) {
-      auto err = store::apply_patch(state, r.patch);
-      EXPECT_FALSE(err) << op << ": " << (err ? err->reason : "");
-      ++version;
-    }
+  OpOutcome run(std::string_view op, const Actor& actor, Json args = JsonObject{}) {
+    OpOutcome r = stores.op(key, std::string(op), std::move(args), actor);
+    state = stores.state(key);
+    ops.clear();
+    for (const auto& p : stores.take_patches(key))
+      for (const auto& o : p.payload.at("ops").as_array()) ops.push_back(o);
     return r;
   }
-  std::string detail(const OpResult& r) const {
+  std::string detail(const OpOutcome& r) const {
     auto* d = r.error.if_contains("detail");
     return d && d->is_string() ? std::string(d->get_string()) : json::serialize(r.error);
   }
+
+  StoreKind kind;
+  std::string key;
+  testing::StoreHarness stores;
+  Json state;
+  json::array ops;
 };
 
 const Actor kAlice{"u-alice", {}, "Alice"};
@@ -91,7 +94,7 @@ TEST(IncidentStore, SetValidatesAndRecordsWhoEdited) {
   // Setting what is there already changes nothing.
   auto same = d.run("set", kBob, JsonObject{{"field", "title"}, {"value", accents}});
   EXPECT_TRUE(same.ok);
-  EXPECT_TRUE(same.patch.empty());
+  EXPECT_TRUE(d.ops.empty());
 }
 
 TEST(QuizStore, ModeratorOpsNeedTheRoleAnswersCountOnce) {
@@ -102,6 +105,7 @@ TEST(QuizStore, ModeratorOpsNeedTheRoleAnswersCountOnce) {
   EXPECT_TRUE(d.kind.ops.at("answer").roles.empty());
 
   EXPECT_FALSE(d.run("answer", kAlice, JsonObject{{"choice", 0}}).ok);  // lobby
+  EXPECT_EQ(d.run("start", kAlice).rejection(), Rejection::forbidden);
   ASSERT_TRUE(d.run("start", kMod).ok);
   EXPECT_EQ(d.state.at("deadline_ms"), 10'000 + kQuizQuestionMs);
   auto first = d.run("answer", kAlice, JsonObject{{"choice", "0"}, {"name", "The Moderator"}, {"color", "red;x"}});
@@ -171,6 +175,7 @@ TEST(BoardStore, StrokesGrowByPartsUndoIsOwnClearIsModerators) {
   ASSERT_EQ(d.state.at("strokes").as_array().size(), 2u);
   EXPECT_EQ(d.state.at("strokes").at(1).at("id"), "a2");
   EXPECT_FALSE(d.run("undo", kBob).ok);
+  EXPECT_EQ(d.run("clear", kAlice).rejection(), Rejection::forbidden);
   ASSERT_TRUE(d.run("clear", kMod).ok);
   EXPECT_TRUE(d.state.at("strokes").as_array().empty());
 }
@@ -190,6 +195,7 @@ TEST(PollStore, OneVotePerPersonOwnerCloses) {
   auto second = d.run("vote", kBob, JsonObject{{"option", "o1"}});
   EXPECT_EQ(d.detail(second), "You have already voted in this poll.");
   EXPECT_FALSE(d.run("vote", kAlice, JsonObject{{"option", "o9"}}).ok);
+  EXPECT_EQ(d.run("close", kBob).rejection(), Rejection::forbidden);  // only its creator holds "owner"
   ASSERT_TRUE(d.run("close", kAlice).ok);
   EXPECT_EQ(d.detail(d.run("vote", kAlice, JsonObject{{"option", "o1"}})), "This poll is closed.");
 }

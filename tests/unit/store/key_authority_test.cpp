@@ -52,7 +52,8 @@ struct Fixture {
   net::Reactor reactor{0};
   NullPubSub pubsub;
   StoreLimits limits;
-  KeyAuthority key{"t:1", {kind, nullptr, pubsub, reactor, limits}};
+  StoreClock clock;
+  KeyAuthority key{"t:1", {kind, nullptr, pubsub, reactor, limits, clock}};
 
   OpOutcome run(const char* op, std::string op_id = "", Json args = JsonObject{}) {
     OpOutcome out;
