@@ -1,7 +1,8 @@
 // cluster.test.mjs — @cohort/client through a store key's fail-over in a two-node cluster (its own
 // Redis and PostgreSQL, tests/conformance/cluster.mjs and pg.mjs): the key's owner is SIGKILLed;
 // an op that had reached it is answered "unavailable", the client sends it again with the same
-// op_id until the surviving node has taken the key, and every op is applied exactly once.
+// op_id until the surviving node has taken the key, and every op is applied exactly once. Then
+// Redis restarts: the node says "resync" and the follower catches up by joining with since.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
@@ -15,6 +16,7 @@ const LEASE_MS = 1000;  // the fail-over time (the default is 3000)
 const db = pgForFile("client_cluster");
 const pool = new RecordingPool();
 let cluster;
+let survivorClient;  // the first test's follower, on the node that survives it
 before(async () => {
   cluster = await startCluster(2, { args: ["--storage", db.url, "--cluster-lease-ms", String(LEASE_MS)] });
   for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
@@ -65,5 +67,27 @@ test("the owner dies: ops get unavailable, are resent with their op_id, and land
   assert.deepEqual(client.state, truth.state);
   assertContinuous(client);
   assert.deepEqual(client.errors, []);
+  survivorClient = { client, node: survivor, key };
   console.log(`fail-over: ${unavailable.length} "unavailable" replies, each resent with its op_id; ${acked} incrs; version ${truth.version}`);
+});
+
+test("Redis restarts: on resync the follower rejoins with since, and ops go on", async () => {
+  assert.ok(survivorClient, "needs the fail-over test's follower");
+  const { client, node, key } = survivorClient;
+  const joinsBefore = client.socket.sent.filter((m) => m.event === "phx_join" && m.topic === `store:${key}`).length;
+  const resynced = client.socket.received.filter((m) => m.event === "resync").length;
+  await cluster.redis.kill();
+  await untilMetrics(node, (m) => m.cohort_cluster_links_up === 0, "the node sees Redis gone");
+  cluster.redis = await cluster.redis.restart();
+  await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "links back up");
+  const rejoin = () => client.socket.sent.filter((m) => m.event === "phx_join" && m.topic === `store:${key}`).at(joinsBefore);
+  await client.until(() => client.socket.received.filter((m) => m.event === "resync").length > resynced && rejoin(),
+                     "a resync, then a new join");
+  assert.equal(rejoin().payload.since, client.version, "the rejoin carried the version held");
+  const { version } = await client.op("incr", { counter: "n" });
+  await client.until(() => client.version === version, `the follower reaches ${version}`);
+  const truth = await serverState(pool, node, key);
+  assert.deepEqual(client.state, truth.state);
+  assertContinuous(client);
+  assert.deepEqual(client.errors, []);
 });
