@@ -8,8 +8,10 @@
 #   P/share/cohort/{static,templates,node_modules/...}
 #                                       the runtime files a node finds beside its binary
 #                                       (src/net/runtime_files.hpp): Cohort's page assets and
-#                                       the pinned phoenix / phoenix_live_view bundles, and the
-#                                       demo's pages and templates
+#                                       the pinned phoenix / phoenix_live_view bundles (and the ES
+#                                       modules of pages without a bundler), and the demo's
+#                                       pages and templates
+#   P/share/cohort/clients/js/          the JavaScript client, an npm package (@cohort/client)
 include(CMakePackageConfigHelpers)
 
 set(COHORT_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/Cohort)
@@ -51,7 +53,14 @@ if(TARGET cohort_demo)
   install(TARGETS cohort_demo RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
 install(DIRECTORY static templates DESTINATION ${COHORT_INSTALL_RUNTIMEDIR})
-foreach(bundle phoenix/priv/static/phoenix.min.js phoenix_live_view/priv/static/phoenix_live_view.min.js)
+foreach(bundle phoenix/priv/static/phoenix.min.js phoenix_live_view/priv/static/phoenix_live_view.min.js
+       phoenix/priv/static/phoenix.mjs fast-json-patch/index.mjs fast-json-patch/module/core.mjs
+       fast-json-patch/module/duplex.mjs fast-json-patch/module/helpers.mjs
+       phoenix/LICENSE.md fast-json-patch/LICENSE.txt)
   get_filename_component(dir ${bundle} DIRECTORY)
   install(FILES node_modules/${bundle} DESTINATION ${COHORT_INSTALL_RUNTIMEDIR}/node_modules/${dir})
 endforeach()
+# The JavaScript client (@cohort/client, docs/js-client.md): an app depends on it with
+# `npm install --install-links <prefix>/share/cohort/clients/js`; the node serves its index.js.
+install(FILES clients/js/package.json clients/js/index.js clients/js/index.d.ts clients/js/README.md
+        DESTINATION ${COHORT_INSTALL_RUNTIMEDIR}/clients/js)

@@ -263,6 +263,13 @@ Storage& Node::storage() {
   return *impl_->storage;
 }
 const TokenSigner& Node::signer() const { return impl_->signer; }
+std::string Node::issue_token(JsonObject claims, std::chrono::seconds ttl) const {
+  if (!impl_->started) throw std::logic_error("Node::issue_token() before start(): the node has no secret yet");
+  return impl_->signer.sign(TokenKind::socket, std::move(claims), ttl);
+}
+bool Node::same_origin(const HttpRequest& request) const {
+  return request.origin.empty() || impl_->net.policy.same_origin(request.origin, request.host);
+}
 ChannelFactory Node::store_channels() { return store::store_channel_factory(impl_->cluster->stores(), impl_->signer); }
 Presence& Node::presence() { return *impl_->presence; }
 const Config& Node::config() const { return impl_->config; }

@@ -36,6 +36,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -177,6 +178,15 @@ struct Identity {
   JsonObject user;
   std::optional<HttpResponse> answer;
 };
+// Who a request's visitor is to an app (Live::identity): the user its live pages act as.
+struct PageIdentity {
+  JsonObject user;                     // {"id", "roles"?, "name"?, ...}; empty when answer is set
+  std::optional<HttpResponse> answer;  // send this instead: the identify hook's own, or a 500
+  // A Set-Cookie value the response must carry ("" when none): the cookie of a visitor first
+  // seen now, or of one whose roles just ran out.
+  std::string set_cookie;
+  std::int64_t roles_until = 0;  // Unix seconds when roles from a sign-in link end; 0 without
+};
 // visitor: the browser's own claims, from Cohort's signed visitor cookie (see Live::identify).
 using IdentifyHook = std::function<Identity(const HttpRequest& request, const JsonObject& visitor)>;
 // Fills a new visitor's claims (it has its "id"): once per browser; they are kept in the cookie.
@@ -232,6 +242,15 @@ class Live {
   // errors — keep Cohort's look.)
   Live& page(PageLayout layout);
   Live& identify(IdentifyHook hook);
+  // Who request's visitor is, exactly as a page of this app would act for them: the signed
+  // visitor cookie (a browser without a valid one is made a new visitor, whose cookie
+  // set_cookie carries), then the identify hook. For a route that hands the visitor something
+  // of their own, e.g. a token for the JavaScript client:
+  //   PageIdentity who = live.identity(request);
+  //   if (who.answer) return *who.answer;
+  //   std::string token = node.issue_token({{"sub", who.user.at("id")}}, std::chrono::minutes(10));
+  // After install(), on the request's reactor (the identify hook's rules apply).
+  PageIdentity identity(const HttpRequest& request) const;
   // Every connected view tracks its visitor on topic (key: the user id; meta: name, color,
   // page (the URL path), view (the view id)), so a dashboard can follow who is where.
   Live& track_visitors(std::string topic);

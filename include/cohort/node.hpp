@@ -17,6 +17,7 @@
 // presence() (from reactor threads, see presence.hpp), port() and stop() may be used.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -107,6 +108,18 @@ class Node {
   Storage& storage();
   // Signs and verifies tokens with the node's secret (valid after start()).
   const TokenSigner& signer() const;
+  // A token of kind socket, signed with the node's secret and valid for ttl: the credential a
+  // JavaScript client of the stores joins with (the "token" join param of store:* topics;
+  // clients/js, docs/js-client.md). claims: "sub" (the actor id the stores see), "roles" (an
+  // array of role names), "name" (what others are shown); "kind" and "exp" are set here. Only
+  // the server decides them: hand a visitor a token for who Live::identity says they are, never
+  // for claims the request asserts. After start() (throws std::logic_error before); any thread.
+  std::string issue_token(JsonObject claims, std::chrono::seconds ttl) const;
+  // Whether request comes from one of the node's own pages: its Origin header is absent (not a
+  // browser, or a same-origin GET, for which browsers send none) or names the node itself (the
+  // request's scheme and Host, or Config::public_url). Config::allowed_origins does not count.
+  // For routes that hand a visitor a credential. After start(); any thread.
+  bool same_origin(const HttpRequest& request) const;
   // The channel for topics "store:<kind>:<id>": add it to a socket as channel("store:*", ...).
   ChannelFactory store_channels();
   const Config& config() const;

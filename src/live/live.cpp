@@ -67,6 +67,10 @@ Live& Live::identify(IdentifyHook hook) {
   return *this;
 }
 
+PageIdentity Live::identity(const HttpRequest& request) const {
+  return identity_of(request, impl_->node.signer(), impl_->registry);
+}
+
 Live& Live::track_visitors(std::string topic) {
   impl_->registry.visitors_topic = std::move(topic);
   return *this;
@@ -90,6 +94,7 @@ std::optional<std::string> Live::install() {
     if (!e.empty()) errors += (errors.empty() ? "" : "\n") + e;
   };
 
+  reg.secure_cookies = !config.tls_cert.empty();  // Live::identity's cookies, with live pages or not
   if (reg.views.empty() && reg.components.empty()) return std::nullopt;  // an app without live pages
   auto templates = runtime_dir(config.templates_dir, "templates", "--templates-dir", errors);
   auto assets = runtime_dir(config.assets_dir, "node_modules", "--assets-dir", errors);
@@ -101,7 +106,6 @@ std::optional<std::string> Live::install() {
 
   reg.frame = std::chrono::milliseconds(config.live_frame_ms);
   reg.session_ttl = std::chrono::seconds(config.live_session_ttl_s);
-  reg.secure_cookies = !config.tls_cert.empty();
   reg.parsers = net::parser_limits(config);
   Services services{node.pubsub(), node.presence(), node.stores(), reg};
   node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));

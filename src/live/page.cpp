@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -118,10 +119,10 @@ HttpResponse redirect_to(std::string_view to) {
 
 // The signed session of a page: its view id and user; it ends with the session TTL, or with the
 // user's roles when they end first (the reload that follows gives a page without them).
-std::string session_token(const TokenSigner& signer, const Visitor& visitor, std::string_view id,
+std::string session_token(const TokenSigner& signer, const PageIdentity& visitor, std::string_view id,
                           std::chrono::seconds ttl, JsonObject& claims) {
   std::int64_t exp = now_unix() + ttl.count();
-  if (visitor.roles_exp > 0) exp = std::min(exp, visitor.roles_exp);
+  if (visitor.roles_until > 0) exp = std::min(exp, visitor.roles_until);
   claims = JsonObject{{"id", id}, {"user", visitor.user}};
   std::string token = signer.sign_until(TokenKind::session, claims, exp);
   claims["kind"] = kind_name(TokenKind::session);
@@ -133,17 +134,8 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
   auto match = services.registry.router.match(req.path, req.query);
   if (!match) return respond(html(404, "<!DOCTYPE html><title>Not found</title><p>No page at this address.</p>"));
   const ViewRoute& route = services.registry.views[match->route_index];
-  Visitor visitor = visitor_of(req, signer, services.registry.secure_cookies, services.registry.new_visitor);
-  if (services.registry.identify) {
-    Identity who = services.registry.identify(req, visitor.user);
-    if (who.answer) return respond(std::move(*who.answer));
-    if (user_id_of(who.user).empty()) {
-      std::fprintf(stderr, "cohort: the app's identify hook gave a user without a string \"id\" for %s\n",
-                   net::log_clip(req.path).c_str());
-      return respond(html(500, "<!DOCTYPE html><title>Error</title><p>This page cannot tell who you are.</p>"));
-    }
-    visitor.user = std::move(who.user);
-  }
+  PageIdentity visitor = identity_of(req, signer, services.registry);
+  if (visitor.answer) return respond(std::move(*visitor.answer));
   std::string id = "phx-" + random_url_chars(12);
   JsonObject claims;
   std::string session = session_token(signer, visitor, id, services.registry.session_ttl, claims);
@@ -227,6 +219,21 @@ Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool s
   return Visitor{fresh, 0, user_cookie(fresh, 0, signer, secure), false};
 }
 
+PageIdentity identity_of(const HttpRequest& request, const TokenSigner& signer, const Registry& registry) {
+  Visitor visitor = visitor_of(request, signer, registry.secure_cookies, registry.new_visitor);
+  PageIdentity out{std::move(visitor.user), std::nullopt, std::move(visitor.set_cookie), visitor.roles_exp};
+  if (!registry.identify) return out;
+  Identity who = registry.identify(request, out.user);
+  if (who.answer) return PageIdentity{{}, std::move(who.answer), {}, 0};
+  if (user_id_of(who.user).empty()) {
+    std::fprintf(stderr, "cohort: the app's identify hook gave a user without a string \"id\" for %s\n",
+                 net::log_clip(request.path).c_str());
+    return PageIdentity{{}, html(500, "<!DOCTYPE html><title>Error</title><p>This page cannot tell who you are.</p>"), {}, 0};
+  }
+  out.user = std::move(who.user);
+  return out;
+}
+
 void install_pages(cohort::Node& node, Services services) {
   const TokenSigner& signer = node.signer();
   for (const auto& route : services.registry.views)
@@ -236,9 +243,22 @@ void install_pages(cohort::Node& node, Services services) {
 }
 
 std::optional<std::string> install_vendor_assets(cohort::Node& node, const std::string& assets_dir) {
+  // The scripts of every live page: a node without them serves no live page at all.
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kBundles = {{
       {"phoenix.min.js", "phoenix/priv/static/phoenix.min.js"},
       {"phoenix_live_view.min.js", "phoenix_live_view/priv/static/phoenix_live_view.min.js"},
+  }};
+  // The ES modules a page without a bundler imports through an import map (docs/js-client.md):
+  // phoenix, fast-json-patch (its own relative imports resolve under the same prefix) and
+  // Cohort's JavaScript client (clients/js, installed beside node_modules as
+  // share/cohort/clients/js). Served when present: a copy of node_modules with the bundles only
+  // (an app's build directory) still serves its live pages.
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kModules = {{
+      {"phoenix.mjs", "phoenix/priv/static/phoenix.mjs"},
+      {"fast-json-patch/index.mjs", "fast-json-patch/index.mjs"},
+      {"fast-json-patch/module/core.mjs", "fast-json-patch/module/core.mjs"},
+      {"fast-json-patch/module/duplex.mjs", "fast-json-patch/module/duplex.mjs"},
+      {"fast-json-patch/module/helpers.mjs", "fast-json-patch/module/helpers.mjs"},
   }};
   auto files = std::make_shared<std::map<std::string, std::string, std::less<>>>();
   for (auto [name, rel] : kBundles) {
@@ -247,7 +267,15 @@ std::optional<std::string> install_vendor_assets(cohort::Node& node, const std::
     if (body.empty()) return "live pages need " + path + " (run ./scripts/setup: npm ci installs it)";
     (*files)[std::string(name)] = std::move(body);
   }
-  node.route("GET", "/assets/vendor/:file", [files](const HttpRequest& req) {
+  for (auto [name, rel] : kModules)
+    if (std::string body = load_file(assets_dir + "/" + std::string(rel)); !body.empty())
+      (*files)[std::string(name)] = std::move(body);
+  // Beside node_modules by name, not by "..": node_modules may be a symlink to another tree.
+  std::filesystem::path modules = std::filesystem::path(assets_dir).lexically_normal();
+  if (modules.filename().empty()) modules = modules.parent_path();
+  if (std::string body = load_file((modules.parent_path() / "clients" / "js" / "index.js").string()); !body.empty())
+    (*files)["cohort-client/index.js"] = std::move(body);
+  node.route("GET", "/assets/vendor/*file", [files](const HttpRequest& req) {
     auto it = files->find(req.param("file"));
     if (it == files->end()) return HttpResponse::json(404, JsonObject{{"error", "no such bundle"}});
     HttpResponse r{200, "text/javascript; charset=utf-8", it->second, {}};

@@ -36,6 +36,9 @@ struct Visitor {
 // secure: add the Secure attribute to a cookie issued now (the node serves TLS).
 // fill: the app's new_visitor hook (may be empty), for a visitor made up now.
 Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool secure, const NewVisitorHook& fill);
+// Who request's visitor is to the app of registry (Live::identity): visitor_of, then the
+// app's identify hook; a hook's user without a string "id" is answered 500 (and logged).
+PageIdentity identity_of(const HttpRequest& request, const TokenSigner& signer, const Registry& registry);
 // The Set-Cookie value holding user (signed, kind visitor; roles until roles_exp).
 std::string user_cookie(const JsonObject& user, std::int64_t roles_exp, const TokenSigner& signer, bool secure);
 
@@ -51,7 +54,9 @@ HttpResponse html_response(unsigned status, std::string body);
 void install_pages(cohort::Node& node, Services services);
 
 // The vendor bundles: GET /assets/vendor/phoenix.min.js and phoenix_live_view.min.js, read at
-// install from assets_dir (node_modules). Returns an error naming a missing file.
+// install from assets_dir (node_modules); returns an error naming a missing one. Also, when
+// present, the ES modules of a page without a bundler: /assets/vendor/phoenix.mjs,
+// fast-json-patch/{index,module/*}.mjs and cohort-client/index.js (assets_dir/../clients/js).
 std::optional<std::string> install_vendor_assets(cohort::Node& node, const std::string& assets_dir);
 
 // The app's layout template (PageLayout::template_name) rendered around a page: title (with its

@@ -217,7 +217,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       }
     }
     if (surface_ == Surface::main && (r.method == "GET" || r.method == "HEAD")) {
-      if (auto file = net_.static_files.serve(r.segments)) return respond(std::move(*file), keep_alive);
+      if (auto file = net_.static_files.serve(r.segments)) {
+        // A static page's own import maps may run (never a rendered page's: docs/security.md).
+        if (file->content_type.starts_with("text/html"))
+          add_security_headers(*file, net_.policy, host_, import_map_sources(file->body));
+        return respond(std::move(*file), keep_alive);
+      }
     }
     respond(error_response(404, "no route for " + r.method + " " + r.path), keep_alive);
   }

@@ -160,12 +160,9 @@ OriginPolicy::HostVerdict OriginPolicy::check_host(std::string_view host_header)
 
 bool OriginPolicy::origin_allowed(std::string_view origin_header, std::string_view host_header) const {
   if (!check_origin_ || origin_header.empty()) return true;
+  if (same_origin(origin_header, host_header)) return true;
   auto o = parse_origin(origin_header);
   if (!o) return false;
-  auto same = [&](const Origin& want) { return want.scheme == o->scheme && want.host == o->host && want.port == o->port; };
-  if (auto h = parse_host_port(host_header))
-    if (same(Origin{scheme_, h->host, h->port.value_or(default_port(scheme_))})) return true;
-  if (public_origin_ && same(*public_origin_)) return true;
   for (const auto& allowed : origins_) {
     if (allowed.scheme != o->scheme || allowed.port != o->port) continue;
     if (allowed.host.starts_with("*.") ? suffix_match(o->host, std::string_view(allowed.host).substr(1))
@@ -173,6 +170,15 @@ bool OriginPolicy::origin_allowed(std::string_view origin_header, std::string_vi
       return true;
   }
   return false;
+}
+
+bool OriginPolicy::same_origin(std::string_view origin_header, std::string_view host_header) const {
+  auto o = parse_origin(origin_header);
+  if (!o) return false;
+  auto same = [&](const Origin& want) { return want.scheme == o->scheme && want.host == o->host && want.port == o->port; };
+  if (auto h = parse_host_port(host_header))
+    if (same(Origin{scheme_, h->host, h->port.value_or(default_port(scheme_))})) return true;
+  return public_origin_ && same(*public_origin_);
 }
 
 std::string OriginPolicy::websocket_sources(std::string_view host_header) const {

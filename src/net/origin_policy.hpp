@@ -53,6 +53,10 @@ class OriginPolicy {
   HostVerdict check_host(std::string_view host_header) const;
   // origin_header may be empty (absent). host_header already passed check_host.
   bool origin_allowed(std::string_view origin_header, std::string_view host_header) const;
+  // Whether origin_header (present) is the node's own origin: the request's (the node's scheme
+  // + host_header) or public_url's. allowed_origins and check_origin do not count: for routes
+  // that hand a visitor a credential (Node::same_origin).
+  bool same_origin(std::string_view origin_header, std::string_view host_header) const;
 
   // The WebSocket origins of the node as a page served under host_header connects to them,
   // for Content-Security-Policy connect-src: "ws://host" (wss:// with TLS), plus public_url's.

@@ -17,7 +17,9 @@
 namespace cohort::net {
 
 // Adds the headers response lacks (names compared case-insensitively). host: the request's
-// Host header once it passed the Host check, else empty.
-void add_security_headers(HttpResponse& response, const OriginPolicy& policy, std::string_view host);
+// Host header once it passed the Host check, else empty. script_sources: more script-src
+// sources (a static page's import map hashes, net/static_files.hpp), or empty.
+void add_security_headers(HttpResponse& response, const OriginPolicy& policy, std::string_view host,
+                          std::string_view script_sources = {});
 
 }  // namespace cohort::net

@@ -1,7 +1,11 @@
 // static_files.cpp — static file serving: see static_files.hpp.
 #include "net/static_files.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -23,7 +27,38 @@ bool under(const fs::path& path, const fs::path& dir) {
   return d == dir.end();
 }
 
+// ASCII lower case, for matching tag text written in any case.
+std::string lowered(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "'sha256-<standard base64>'" of text, as CSP writes a hash source.
+std::string sha256_source(std::string_view text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  std::array<unsigned char, 4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1> b64{};
+  int n = EVP_EncodeBlock(b64.data(), digest.data(), static_cast<int>(length));
+  return "'sha256-" + std::string(reinterpret_cast<const char*>(b64.data()), static_cast<std::size_t>(n)) + "'";
+}
+
 }  // namespace
+
+std::string import_map_sources(std::string_view html) {
+  constexpr std::string_view kOpen = "<script type=\"importmap\">", kClose = "</script>";
+  const std::string lower = lowered(html);
+  std::string out;
+  for (std::size_t at = lower.find(kOpen); at != std::string::npos; at = lower.find(kOpen, at)) {
+    std::size_t begin = at + kOpen.size();
+    std::size_t end = lower.find(kClose, begin);
+    if (end == std::string::npos) break;
+    out += (out.empty() ? "" : " ") + sha256_source(html.substr(begin, end - begin));
+    at = end + kClose.size();
+  }
+  return out;
+}
 
 std::string_view content_type_for(std::string_view path) {
   struct Type {

@@ -40,4 +40,10 @@ class StaticFiles {
 
 std::string_view content_type_for(std::string_view path);
 
+// The CSP script sources ("'sha256-<base64>'", space-separated; "" when none) that allow the
+// inline import maps of a static HTML page: the text of each <script type="importmap"> element.
+// For files of the static root only, which the operator wrote: hashing what a rendered page
+// holds would let anything injected into it run as script (docs/security.md).
+std::string import_map_sources(std::string_view html);
+
 }  // namespace cohort::net

@@ -3,8 +3,8 @@
 // Installs the build (COHORT_BUILD_DIR) to a temporary prefix with `cmake --install`, then:
 // - builds examples/demo from its own CMakeLists.txt against that prefix (find_package(Cohort)
 //   sees only the prefix: no source tree, no src/ headers) and serves its pages;
-// - runs the installed `cohort serve` from an empty directory: its pages, Cohort's assets and
-//   the vendor bundles come from <prefix>/share/cohort;
+// - runs the installed `cohort serve` from an empty directory: its pages, Cohort's assets,
+//   the vendor bundles and the JavaScript client come from <prefix>/share/cohort;
 // - builds examples/kanban, an app that is not one of the demos, the same way (with its store's
 //   GoogleTest unit tests), runs them, and serves it from its build directory with no directory
 //   flags: sign-in refusals over HTTP and two people on one board in Chromium (kanban.mjs); then
@@ -84,6 +84,15 @@ test("the installed cohort serve, started from an empty directory, serves the de
   const node = await serve(path.join(prefix, "bin", "cohort"), ["--data-dir", dataDir("data-installed")], empty);
   try {
     await servesLivePages(node.port);
+    // The JavaScript client: an npm package under share/cohort/clients/js, and the ES modules a
+    // page without a bundler imports (static/js-counter.html), served from the prefix.
+    const pkg = JSON.parse(fs.readFileSync(path.join(prefix, "share", "cohort", "clients", "js", "package.json"), "utf8"));
+    assert.equal(pkg.name, "@cohort/client");
+    const client = await get(node.port, "/assets/vendor/cohort-client/index.js");
+    assert.equal(client.status, 200);
+    assert.equal(client.body, fs.readFileSync(path.join(prefix, "share", "cohort", "clients", "js", "index.js"), "utf8"));
+    for (const m of ["/assets/vendor/phoenix.mjs", "/assets/vendor/fast-json-patch/index.mjs", "/js-counter.html"])
+      assert.equal((await get(node.port, m)).status, 200, m);
   } finally {
     await node.stop();
   }

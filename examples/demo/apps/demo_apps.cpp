@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "apps/board.hpp"
+#include "apps/client_token.hpp"
 #include "apps/dashboard.hpp"
 #include "apps/doc_store.hpp"
 #include "apps/incident.hpp"
@@ -53,6 +54,7 @@ void install_demo(App& app) {
     install_quiz(node, live, static_cast<std::int64_t>(question_ms));
     install_board(node, live);
     install_polls(node, live);
+    install_client_token(node, live);
     return std::nullopt;
   });
   app.on_start(publish_moderator_grant);

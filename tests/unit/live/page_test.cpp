@@ -135,6 +135,58 @@ TEST_F(PageTest, IdentifyDecidesWhoThePageActsAsOrAnswersInstead) {
   EXPECT_EQ(broken.body.find("no id"), std::string::npos) << "the user's claims are not shown";
 }
 
+// Live::identity: the same visitor a page acts as, for a route that hands them a credential.
+TEST_F(PageTest, IdentityIsTheVisitorThePagesActAs) {
+  live_->new_visitor([](JsonObject& v) { v["name"] = "Ada"; });
+  auto port = start();
+  HttpRequest stranger;
+  stranger.path = "/api/whoever";
+  PageIdentity fresh = live_->identity(stranger);
+  ASSERT_FALSE(fresh.answer);
+  std::string id(fresh.user.at("id").get_string());
+  EXPECT_EQ(id.rfind("u-", 0), 0u) << id;
+  EXPECT_EQ(fresh.user.at("name"), "Ada");
+  EXPECT_EQ(fresh.roles_until, 0);
+  ASSERT_EQ(fresh.set_cookie.rfind("cohort_user=", 0), 0u) << "a new visitor's cookie, for the answer to set";
+  // With that cookie: the same visitor, who is also who a page of the app renders for.
+  HttpRequest known;
+  known.cookie = fresh.set_cookie.substr(0, fresh.set_cookie.find(';'));
+  PageIdentity again = live_->identity(known);
+  EXPECT_EQ(again.user.at("id").get_string(), id);
+  EXPECT_EQ(again.set_cookie, "") << "a known visitor's cookie stays";
+  auto page = get(port, "/who", known.cookie);
+  EXPECT_NE(page.body.find("&quot;id&quot;:&quot;" + id + "&quot;"), std::string::npos) << page.body;
+  // A forged cookie is a stranger.
+  HttpRequest forged;
+  forged.cookie = "cohort_user=eyJ1c2VyIjp7ImlkIjoiYWRtaW4ifX0.AAAA";
+  EXPECT_NE(live_->identity(forged).user.at("id"), "admin");
+}
+
+TEST_F(PageTest, IdentityRunsTheAppsIdentifyHook) {
+  live_->identify([](const HttpRequest& req, const JsonObject&) {
+    Identity who;
+    if (req.cookie_value("app_user") == "grace") who.user = JsonObject{{"id", "grace"}, {"roles", json::array{"editor"}}};
+    else if (req.cookie_value("app_user") == "broken") who.user = JsonObject{{"name", "no id"}};
+    else who.answer = HttpResponse{401, "application/json", "{}", {}};
+    return who;
+  });
+  start();
+  HttpRequest grace;
+  grace.cookie = "app_user=grace";
+  PageIdentity g = live_->identity(grace);
+  ASSERT_FALSE(g.answer);
+  EXPECT_EQ(g.user, (JsonObject{{"id", "grace"}, {"roles", json::array{"editor"}}}));
+  PageIdentity nobody = live_->identity(HttpRequest{});
+  ASSERT_TRUE(nobody.answer);
+  EXPECT_EQ(nobody.answer->status, 401u);
+  EXPECT_TRUE(nobody.user.empty());
+  HttpRequest broken;
+  broken.cookie = "app_user=broken";
+  PageIdentity b = live_->identity(broken);
+  ASSERT_TRUE(b.answer);
+  EXPECT_EQ(b.answer->status, 500u) << "a user without an id is nobody";
+}
+
 TEST_F(PageTest, TheLayoutShapesTheShellAroundCohortsOwnScripts) {
   live_->page({.title_suffix = " · Kanban", .styles = {"/kanban.css"}, .scripts = {"/hooks.js?v=\"1\""}});
   auto port = start();

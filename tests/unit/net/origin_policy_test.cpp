@@ -112,3 +112,19 @@ TEST(OriginPolicy, WebSocketSourcesAndTheTlsRedirect) {
   EXPECT_EQ(policy(c).websocket_sources("127.0.0.1:4000"), "ws://127.0.0.1:4000 wss://cohort.example.com");
   EXPECT_EQ(policy(c, true).tls_origin("127.0.0.1:80", 4443), "https://cohort.example.com");
 }
+
+TEST(OriginPolicy, SameOriginIsTheNodeItselfOnly) {
+  Config c;
+  c.public_url = "https://cohort.example.com";
+  c.allowed_origins = "https://*.example.org";
+  auto p = policy(c);
+  EXPECT_TRUE(p.same_origin("http://127.0.0.1:4000", "127.0.0.1:4000"));
+  EXPECT_TRUE(p.same_origin("https://cohort.example.com", "127.0.0.1:4000"));  // behind a proxy
+  EXPECT_FALSE(p.same_origin("https://a.example.org", "127.0.0.1:4000")) << "may open WebSockets, is not the node";
+  EXPECT_TRUE(p.origin_allowed("https://a.example.org", "127.0.0.1:4000"));
+  EXPECT_FALSE(p.same_origin("http://127.0.0.1:5000", "127.0.0.1:4000"));
+  EXPECT_FALSE(p.same_origin("null", "127.0.0.1:4000"));
+  EXPECT_FALSE(p.same_origin("", "127.0.0.1:4000")) << "an absent Origin is the caller's decision";
+  c.check_origin = false;
+  EXPECT_FALSE(policy(c).same_origin("http://evil.example", "127.0.0.1:4000")) << "check_origin does not widen it";
+}

@@ -57,3 +57,12 @@ TEST(SecurityHeaders, AHandlersOwnHeaderWinsWhateverItsCase) {
   EXPECT_EQ(value(r, "X-Frame-Options"), "");
   EXPECT_EQ(value(r, "X-Content-Type-Options"), "nosniff");
 }
+
+TEST(SecurityHeaders, ScriptSourcesJoinScriptSrc) {
+  OriginPolicy policy;
+  HttpResponse r;
+  add_security_headers(r, policy, "127.0.0.1:4000", "'sha256-abc=' 'sha256-def='");
+  auto csp = value(r, "Content-Security-Policy");
+  EXPECT_NE(csp.find("script-src 'self' 'sha256-abc=' 'sha256-def=';"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("default-src 'self' 'sha256"), std::string::npos) << "only script-src";
+}

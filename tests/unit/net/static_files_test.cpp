@@ -84,3 +84,20 @@ TEST_F(StaticFilesTest, ARootThatDoesNotExistServesNothing) {
   StaticFiles empty;
   EXPECT_FALSE(empty.serve({"index.html"}));
 }
+
+// The CSP hash sources of a static page's import maps: SHA-256 of the element's exact text, in
+// standard base64 (`printf '%s' '<text>' | openssl dgst -sha256 -binary | base64`).
+TEST(ImportMapSources, HashTheTextOfEachImportMap) {
+  using cohort::net::import_map_sources;
+  const std::string map = R"({"imports": {"a": "/a.js"}})";
+  const std::string hash = "'sha256-EULL9WVlrqJ9ctnsg+C7ATiB+U0GetVJwNcYByCq7d0='";
+  EXPECT_EQ(import_map_sources("<html><script src=\"/x.js\"></script></html>"), "");
+  EXPECT_EQ(import_map_sources("<head><script type=\"importmap\">" + map + "</script></head>"), hash);
+  EXPECT_EQ(import_map_sources("<SCRIPT TYPE=\"importmap\">" + map + "</Script>"), hash) << "tags in any case";
+  EXPECT_EQ(import_map_sources("<script type=\"importmap\">" + map + "</script><script type=\"importmap\">" + map +
+                               " </script>"),
+            hash + " 'sha256-" + "II/sbcXUMMC9X8yTx708NF1C5yk4PUc57h8E+Pp6dEc=" + "'")
+      << "each map (whitespace counts)";
+  EXPECT_EQ(import_map_sources("<script>alert(1)</script>"), "") << "plain inline scripts are never hashed";
+  EXPECT_EQ(import_map_sources("<script type=\"importmap\">" + map), "") << "an unterminated map is not";
+}

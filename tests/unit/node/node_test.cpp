@@ -113,6 +113,49 @@ TEST_F(NodeTest, ARouteSeesTheRequestsOrigin) {
   EXPECT_EQ(http_get(port, "/origin", "POST").body, "[]");  // no Origin header: empty
 }
 
+// Node::issue_token: a socket token signed with the node's secret, for who the server says.
+TEST_F(NodeTest, IssueTokenSignsASocketTokenOnceStarted) {
+  EXPECT_THROW(node_->issue_token(JsonObject{{"sub", "ada"}}, std::chrono::seconds(60)), std::logic_error)
+      << "no secret before start()";
+  start();
+  auto before = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string token = node_->issue_token(
+      JsonObject{{"sub", "ada"}, {"name", "Ada"}, {"roles", json::array{"editor"}}, {"kind", "api"}, {"exp", 1}},
+      std::chrono::seconds(600));
+  auto v = node_->signer().verify(token, TokenKind::socket);
+  ASSERT_TRUE(v.claims) << v.error;
+  EXPECT_EQ(v.claims->at("sub"), "ada");
+  EXPECT_EQ(v.claims->at("name"), "Ada");
+  EXPECT_EQ(v.claims->at("roles"), json::array{"editor"});
+  EXPECT_EQ(v.claims->at("kind"), "socket") << "kind and exp are the node's, whatever the claims said";
+  auto exp = v.claims->at("exp").to_number<std::int64_t>();
+  EXPECT_GE(exp, before + 600);
+  EXPECT_LE(exp, before + 602);
+  EXPECT_EQ(node_->signer().verify(token, TokenKind::api).error, "wrong kind");
+  Actor who = Actor::from_claims(*v.claims);
+  EXPECT_EQ(who.id, "ada");
+  EXPECT_TRUE(who.has_role("editor"));
+}
+
+// Node::same_origin: no Origin, or the node's own; never another site, even one allowed to
+// open WebSockets.
+TEST_F(NodeTest, SameOriginIsTheNodesOwnOrigin) {
+  Config c = node_->config();
+  c.allowed_origins = "http://partner.example";
+  node_ = std::make_unique<Node>(c);
+  auto port = start();
+  HttpRequest r;
+  r.host = "127.0.0.1:" + std::to_string(port);
+  EXPECT_TRUE(node_->same_origin(r)) << "no Origin: not a browser, or a same-origin GET";
+  r.origin = "http://127.0.0.1:" + std::to_string(port);
+  EXPECT_TRUE(node_->same_origin(r));
+  for (const std::string& other : std::vector<std::string>{"http://partner.example", "http://evil.example", "null",
+                                                          "https://127.0.0.1:" + std::to_string(port)}) {
+    r.origin = other;
+    EXPECT_FALSE(node_->same_origin(r)) << other;
+  }
+}
+
 TEST_F(NodeTest, RoutesMatchWholeSegmentsOnly) {
   auto port = start();
   EXPECT_EQ(http_get(port, "/helloworld/x").status, 404u);
