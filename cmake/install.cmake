@@ -52,7 +52,7 @@ install(FILES ${PROJECT_BINARY_DIR}/cohort.pc DESTINATION ${CMAKE_INSTALL_LIBDIR
 if(TARGET cohort_demo)
   install(TARGETS cohort_demo RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
-install(DIRECTORY static templates DESTINATION ${COHORT_INSTALL_RUNTIMEDIR})
+install(DIRECTORY static templates scaffold DESTINATION ${COHORT_INSTALL_RUNTIMEDIR})
 foreach(bundle phoenix/priv/static/phoenix.min.js phoenix_live_view/priv/static/phoenix_live_view.min.js
        phoenix/priv/static/phoenix.mjs fast-json-patch/index.mjs fast-json-patch/module/core.mjs
        fast-json-patch/module/duplex.mjs fast-json-patch/module/helpers.mjs

@@ -46,6 +46,9 @@ std::optional<std::string> write_private_file(const std::string& path, const std
 struct AppInfo {
   std::string name = "cohort";  // the command's name
   std::string summary = "";     // one line for `serve --help`: what the app is
+  // Whether the binary also offers Cohort's project commands, `new` (an app from the scaffold)
+  // and `gen live` (a view in one): the `cohort` tool's, not an app's own.
+  bool project_commands = false;
 };
 
 class App {

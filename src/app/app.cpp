@@ -14,6 +14,7 @@
 
 #include "app/backup_commands.hpp"
 #include "app/credential_commands.hpp"
+#include "app/scaffold.hpp"
 #include "auth/secret_file.hpp"
 #include "cohort/config.hpp"
 
@@ -160,12 +161,24 @@ constexpr Command kCommands[] = {
     {"version", "print the version", version},
 };
 
+int new_app(App::Impl&, const std::vector<std::string>& args) { return commands::new_app(args, COHORT_VERSION); }
+int generate(App::Impl&, const std::vector<std::string>& args) { return commands::generate(args, COHORT_VERSION); }
+
+// With AppInfo::project_commands.
+constexpr Command kProjectCommands[] = {
+    {"new", "write a new Cohort app (new --help)", new_app},
+    {"gen", "add a live view to an app (gen --help)", generate},
+};
+
 std::string usage(const App::Info& info) {
   std::string text = "usage: " + info.name + " <command> [options]\n\ncommands:\n";
-  for (const Command& c : kCommands) {
+  auto line = [&](const Command& c) {
     text += "  " + std::string(c.name) + std::string(c.name.size() < 10 ? 10 - c.name.size() : 1, ' ');
     text += std::string(c.summary) + "\n";
-  }
+  };
+  for (const Command& c : kCommands) line(c);
+  if (info.project_commands)
+    for (const Command& c : kProjectCommands) line(c);
   return text;
 }
 
@@ -253,6 +266,9 @@ int App::run() {
   if (args[0] == "--version") return version(*impl_, {});
   for (const Command& c : kCommands)
     if (args[0] == c.name) return c.run(*impl_, {args.begin() + 1, args.end()});
+  if (impl_->info.project_commands)
+    for (const Command& c : kProjectCommands)
+      if (args[0] == c.name) return c.run(*impl_, {args.begin() + 1, args.end()});
   return fail(2, "unknown command '" + args[0] + "'\n" + usage(impl_->info));
 }
 

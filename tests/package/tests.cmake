@@ -15,3 +15,12 @@ add_test(NAME package_alone COMMAND ${NODE} --test ${CMAKE_CURRENT_LIST_DIR}/alo
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(package_alone PROPERTIES
   ENVIRONMENT "COHORT_BUILD_DIR=${PROJECT_BINARY_DIR}" TIMEOUT 1200 LABELS package RESOURCE_LOCK package_build)
+
+# `cohort new` and `cohort gen live` (tests/package/scaffold.test.mjs): the installed cohort
+# writes an app into a temporary directory, which builds against the installed package and
+# passes its own tests (harness tests and a Chromium test) at once.
+add_test(NAME package_scaffold COMMAND ${NODE} --test ${CMAKE_CURRENT_LIST_DIR}/scaffold.test.mjs
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(package_scaffold PROPERTIES
+  ENVIRONMENT "COHORT_BUILD_DIR=${PROJECT_BINARY_DIR}"
+  TIMEOUT 900 LABELS package RESOURCE_LOCK "chromium;package_build")
