@@ -62,7 +62,7 @@ TEST(BoardStore, AddPutsACardAtTheBottomOfItsColumnWithTheActorsName) {
   Board b;
   std::string c1 = b.add("todo", "Fix login", kAna);
   Ran r = b.run("add", kBo, JsonObject{{"column", "todo"}, {"title", "  Write docs  "}, {"text", "two\nlines"},
-                                            {"by", "Mallory"}});
+                                       {"by", "Mallory"}});
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(b.column("todo"), (json::array{"c1", "c2"}));
   EXPECT_EQ(c1, "c1");
