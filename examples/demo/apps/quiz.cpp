@@ -178,7 +178,9 @@ class QuizView final : public live::View {
 
 void install_quiz(Node& node, live::Live& live, std::int64_t question_ms) {
   node.stores().define(quiz_kind({}, question_ms));
-  live.view("/quiz", "quiz", [question_ms] { return std::make_unique<QuizView>(question_ms); }, "Live quiz");
+  live.view("/quiz", "quiz", [question_ms] { return quiz_view(question_ms); }, "Live quiz");
 }
+
+std::unique_ptr<live::View> quiz_view(std::int64_t question_ms) { return std::make_unique<QuizView>(question_ms); }
 
 }  // namespace cohort::apps

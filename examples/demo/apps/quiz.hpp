@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "cohort/live.hpp"
 
@@ -21,5 +22,7 @@ namespace cohort::apps {
 
 // question_ms: how long each question is open (the option quiz_question_ms).
 void install_quiz(Node& node, live::Live& live, std::int64_t question_ms);
+// The /quiz page alone (its store kind is quiz_kind, quiz_store.hpp): for tests.
+std::unique_ptr<live::View> quiz_view(std::int64_t question_ms);
 
 }  // namespace cohort::apps

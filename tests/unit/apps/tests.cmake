@@ -1,2 +1,4 @@
-# The demo apps' store kinds (examples/demo/apps/*_store.cpp) on the real stores (Cohort::testing).
-cohort_unit_tests(LINKS cohort_demo_apps Cohort::testing TESTS apps_stores_test)
+# The demo apps (examples/demo/apps): their store kinds on the real stores, and the quiz page
+# with the demo's own templates, through Cohort::testing.
+cohort_unit_tests(LINKS cohort_demo_apps Cohort::testing TESTS apps_stores_test quiz_view_test)
+target_compile_definitions(quiz_view_test PRIVATE COHORT_DEMO_TEMPLATES="${PROJECT_SOURCE_DIR}/templates")
