@@ -166,7 +166,9 @@ class IncidentView final : public live::View {
 
 void install_incident(Node& node, live::Live& live, std::int64_t lease_ms) {
   node.stores().define(incident_kind());
-  live.view("/incident", "incident", [lease_ms] { return std::make_unique<IncidentView>(lease_ms); }, "Incident report");
+  live.view("/incident", "incident", [lease_ms] { return incident_view(lease_ms); }, "Incident report");
 }
+
+std::unique_ptr<live::View> incident_view(std::int64_t lease_ms) { return std::make_unique<IncidentView>(lease_ms); }
 
 }  // namespace cohort::apps

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "cohort/live.hpp"
 
@@ -23,5 +24,7 @@ namespace cohort::apps {
 // Defines the store kind and registers the view; before live.install() and node.start().
 // lease_ms: how long a field stays its editor's without typing (the option incident_lease_ms).
 void install_incident(Node& node, live::Live& live, std::int64_t lease_ms);
+// The /incident page alone (its store kind is incident_kind, incident_store.hpp): for tests.
+std::unique_ptr<live::View> incident_view(std::int64_t lease_ms);
 
 }  // namespace cohort::apps
