@@ -214,9 +214,10 @@ class Page {
 // A node's live layer: templates, views, components, and the stores, PubSub and Presence they use.
 class LiveHarness {
  public:
+  // Its stores are in memory: every step a page takes (an op and its broadcast) completes
+  // before the step returns. Test storage and restarts with StoreHarness.
   struct Options {
     std::string templates_dir = "templates";  // the app's templates (name.html)
-    bool sqlite = false;                      // as StoreHarness::Options
   };
   LiveHarness();
   explicit LiveHarness(Options options);

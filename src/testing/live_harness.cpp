@@ -254,7 +254,7 @@ void Page::close() {
 
 LiveHarness::LiveHarness() : LiveHarness(Options{}) {}
 LiveHarness::LiveHarness(Options options)
-    : runtime_(std::make_shared<Runtime>(options.sqlite, StoreLimits{})),
+    : runtime_(std::make_shared<Runtime>(false, StoreLimits{})),
       stores_(runtime_),
       impl_(std::make_shared<Impl>()) {
   impl_->templates_dir = std::move(options.templates_dir);
