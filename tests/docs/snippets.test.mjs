@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-const GUIDES = ["getting-started.md", "stores.md", "testing.md", "deploy.md", "js-client.md"];
+const GUIDES = ["getting-started.md", "stores.md", "live.md", "testing.md", "deploy.md", "js-client.md"];
 const COHORT = process.env.COHORT_BIN;
 const VERSION = /project\(cohort VERSION (\S+)/i.exec(fs.readFileSync("CMakeLists.txt", "utf8"))?.[1];
 
