@@ -55,8 +55,10 @@ function firstPage(bin) {
       clearTimeout(timer);
       const res = await fetch(m[1] + "/");
       const body = await res.text();
+      const client = await fetch(m[1] + "/assets/vendor/cohort-client/index.js");
+      await client.arrayBuffer();
       proc.kill("SIGTERM");
-      resolve({ status: res.status, body });
+      resolve({ status: res.status, body, client: client.status });
     });
     proc.on("exit", (code) => (clearTimeout(timer), asked || reject(new Error(`exited ${code}:\n${out}`))));
   });
@@ -90,6 +92,7 @@ test("cohort new: an app that builds against the installed package and passes it
   const served = Number(process.hrtime.bigint() - started) / 1e9;
   assert.equal(page.status, 200);
   assert.match(page.body, /<h1 id="count">0<\/h1>/);
+  assert.equal(page.client, 200, "the app serves Cohort's JavaScript client");
   t.diagnostic(`new ${made.seconds.toFixed(2)} s, configure ${configure.seconds.toFixed(1)} s, ` +
                `build ${build.seconds.toFixed(1)} s, tests ${tests.seconds.toFixed(1)} s, first page ${served.toFixed(2)} s`);
 
