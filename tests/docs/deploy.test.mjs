@@ -7,6 +7,8 @@
 // environment (port, admin port and data directory moved to the test's) serves, creates its
 // secret 0600, and on SIGTERM closes WebSockets with 1001 and exits 0 well inside TimeoutStopSec.
 //
+// deploy/cluster.env (the unit's EnvironmentFile for a cluster): every key is a setting.
+//
 // deploy/nginx.conf: run in a real nginx in front of a real node, changed only where a test must
 // (its listen lines on loopback test ports, a throwaway certificate, the upstream's port; each
 // replaced line must be found exactly once, so the file cannot drift from what is tested). The
@@ -86,6 +88,14 @@ describe("deploy/cohort.service", () => {
     const envs = Object.keys(environment);
     assert.ok(envs.length >= 1, "the unit sets a COHORT_* variable");
     for (const e of envs) assert.ok(help.includes(`(${e},`), `${UNIT}: ${e} is not a setting of \`cohort serve --help\``);
+  });
+
+  test("deploy/cluster.env, its EnvironmentFile for a cluster, sets only real settings", () => {
+    assert.ok(service.EnvironmentFile.some((f) => f.replace(/^-/, "") === "/etc/cohort/env"), "the unit reads /etc/cohort/env");
+    const keys = fs.readFileSync("deploy/cluster.env", "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"))
+      .map((l) => l.slice(0, l.indexOf("=")));
+    assert.ok(keys.includes("COHORT_CLUSTER") && keys.includes("COHORT_STORAGE"), `deploy/cluster.env sets ${keys}`);
+    for (const k of keys) assert.ok(help.includes(`(${k},`), `deploy/cluster.env: ${k} is not a setting of \`cohort serve --help\``);
   });
 
   test("systemd-analyze verify accepts it without a warning", () => {
