@@ -131,6 +131,15 @@ class Socket : public ComponentSocket {
   // handle_info(Kind::timer, message) after delay (dropped if the view ended first).
   virtual void send_after(std::chrono::milliseconds delay, Json message) = 0;
 
+  // --- Flash: short messages for this page's visitor ---
+  // The assign "flash" is an object {kind: message} a template reads ({{#flash.info}}…): {} at
+  // first, or what the page before put (below). put_flash sets one kind; clear_flash removes one
+  // (or, with no kind, all). An element with phx-click="lv:clear-flash" phx-value-key="<kind>"
+  // clears that kind without reaching handle_event. The flash goes along with a push_navigate or
+  // a redirect and shows on the page it leads to, once, if that page loads within a minute.
+  virtual void put_flash(std::string_view kind, std::string message) = 0;
+  virtual void clear_flash(std::string_view kind = {}) = 0;
+
   // --- Streams (long append-only lists the server does not keep) ---
   virtual void stream_insert(std::string_view name, Json item, int at = -1, std::optional<int> limit = {}) = 0;
   virtual void stream_delete(std::string_view name, std::string dom_id) = 0;

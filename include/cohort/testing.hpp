@@ -149,6 +149,7 @@ struct Navigation {
   std::string kind;
   std::string to;
   bool replace = false;
+  std::string flash;  // the signed flash it carries ("" for none): pass it to LiveHarness::mount
 };
 
 // An event a view pushed to the page's hooks (push_event).
@@ -234,7 +235,8 @@ class LiveHarness {
   // Mounts the view of url (path and query) as a connected page of a visitor with these user
   // claims ({"id", "roles"?, "name"?, ...}: what Live::identify returns). A url no view serves,
   // a template error or a view that throws in mount: Failure.
-  Page mount(std::string url, JsonObject user = {{"id", "tester"}});
+  // flash: a Navigation's, to land on the next page as the browser would (its flash shown).
+  Page mount(std::string url, JsonObject user = {{"id", "tester"}}, std::string flash = "");
   // The HTML a GET of url renders (before any script runs): the disconnected mount.
   std::string render_static(std::string url, JsonObject user = {{"id", "tester"}});
 

@@ -39,6 +39,7 @@ enum class TokenKind {
   api,      // "api": an HTTP API credential (Authorization: Bearer), e.g. roles publish, metrics
   socket,   // "socket": a channel join's credential (the "token" param of store:* topics)
   app,      // "app": what an app signs for itself (its own sign-in cookie); Cohort never accepts it
+  flash,    // "flash": a live page's flash messages carried across a navigation (a minute at most)
 };
 std::string_view kind_name(TokenKind kind);
 std::optional<TokenKind> kind_from_name(std::string_view name);

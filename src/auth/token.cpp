@@ -17,13 +17,14 @@
 namespace cohort {
 
 namespace {
-constexpr std::array<std::pair<TokenKind, std::string_view>, 6> kKinds = {{
+constexpr std::array<std::pair<TokenKind, std::string_view>, 7> kKinds = {{
     {TokenKind::session, "session"},
     {TokenKind::visitor, "visitor"},
     {TokenKind::grant, "grant"},
     {TokenKind::api, "api"},
     {TokenKind::socket, "socket"},
     {TokenKind::app, "app"},
+    {TokenKind::flash, "flash"},
 }};
 }  // namespace
 

@@ -107,6 +107,7 @@ std::optional<std::string> Live::install() {
   reg.frame = std::chrono::milliseconds(config.live_frame_ms);
   reg.session_ttl = std::chrono::seconds(config.live_session_ttl_s);
   reg.parsers = net::parser_limits(config);
+  reg.signer = &node.signer();
   Services services{node.pubsub(), node.presence(), node.stores(), reg};
   node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));
   install_pages(node, services);

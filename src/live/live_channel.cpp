@@ -1,6 +1,8 @@
 // live_channel.cpp — topic "lv:<id>" on the /live socket: see live_channel.hpp.
 #include "live/live_channel.hpp"
 
+#include "live/flash.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 
@@ -32,9 +34,13 @@ std::string_view string_field(const JsonObject& o, std::string_view name) {
 
 // The join's refusal for effects a mount asked for instead of rendering (D.9).
 std::optional<JoinResult> redirect_refusal(Effects& effects) {
+  auto with_flash = [&](JsonObject payload) {
+    if (!effects.flash.empty()) payload["flash"] = effects.flash;
+    return payload;
+  };
   if (effects.redirect)
-    return JoinResult::refuse(JsonObject{{"redirect", JsonObject{{"to", *effects.redirect}}}});
-  if (effects.navigate) return JoinResult::refuse(JsonObject{{"live_redirect", *effects.navigate}});
+    return JoinResult::refuse(JsonObject{{"redirect", with_flash(JsonObject{{"to", *effects.redirect}})}});
+  if (effects.navigate) return JoinResult::refuse(JsonObject{{"live_redirect", with_flash(*effects.navigate)}});
   return std::nullopt;
 }
 
@@ -56,6 +62,8 @@ class LiveChannel final : public Channel {
     if (!match) return JoinResult::refuse(JsonObject{{"reason", "not_found"}, {"url", url}});
     const ViewRoute& route = services_.registry.views[match->route_index];
     JsonObject session = *claims;
+    // A live navigation brings the flash of the page before (flash.hpp): shown only if signed here.
+    if (JsonObject flash = flash_of(signer_, string_field(params, "flash")); !flash.empty()) session["flash"] = std::move(flash);
     view_ = std::make_shared<ViewInstance>(services_, route, id, std::move(session));
     view_->attach(ctx);
     // start() calls back at once when no store is followed, else once they all answered.

@@ -1,6 +1,8 @@
 // page.cpp — the HTML page of a live view and the visitor's identity: see page.hpp.
 #include "live/page.hpp"
 
+#include "live/flash.hpp"
+
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -120,10 +122,11 @@ HttpResponse redirect_to(std::string_view to) {
 // The signed session of a page: its view id and user; it ends with the session TTL, or with the
 // user's roles when they end first (the reload that follows gives a page without them).
 std::string session_token(const TokenSigner& signer, const PageIdentity& visitor, std::string_view id,
-                          std::chrono::seconds ttl, JsonObject& claims) {
+                          std::chrono::seconds ttl, JsonObject& claims, const JsonObject& flash) {
   std::int64_t exp = now_unix() + ttl.count();
   if (visitor.roles_until > 0) exp = std::min(exp, visitor.roles_until);
   claims = JsonObject{{"id", id}, {"user", visitor.user}};
+  if (!flash.empty()) claims["flash"] = flash;  // the connected mount shows it too
   std::string token = signer.sign_until(TokenKind::session, claims, exp);
   claims["kind"] = kind_name(TokenKind::session);
   claims["exp"] = exp;
@@ -138,19 +141,26 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
   if (visitor.answer) return respond(std::move(*visitor.answer));
   std::string id = "phx-" + random_url_chars(12);
   JsonObject claims;
-  std::string session = session_token(signer, visitor, id, services.registry.session_ttl, claims);
+  // The flash a redirect left for this page (flash.hpp): shown once, so the cookie goes now.
+  std::string flash_cookie_in(req.cookie_value(kFlashCookie));
+  JsonObject flash = flash_of(signer, flash_cookie_in);
+  std::string session = session_token(signer, visitor, id, services.registry.session_ttl, claims, flash);
   std::string csrf = csrf_token(signer, user_id_of(visitor.user));
   auto view = std::make_shared<ViewInstance>(services, route, id, claims);
   std::string url = "http://" + (req.host.empty() ? std::string("localhost") : req.host) + req.path +
                     (req.query.empty() ? "" : "?" + req.query);
   const Registry* reg = &services.registry;  // the registry outlives every request
-  view->start(match->params, url, [view, respond, session, csrf, id, reg, set_cookie = visitor.set_cookie] {
+  bool had_flash = !flash_cookie_in.empty();
+  view->start(match->params, url, [view, respond, session, csrf, id, reg, had_flash, set_cookie = visitor.set_cookie] {
     HttpResponse r;
     try {
       JsonObject tree = view->render_full();
       Effects effects = view->take_effects();
-      if (effects.redirect) return respond(redirect_to(*effects.redirect));
-      if (effects.navigate) return respond(redirect_to((*effects.navigate)["to"].get_string()));
+      if (effects.redirect || effects.navigate) {  // a mount that sends the visitor elsewhere
+        r = redirect_to(effects.redirect ? *effects.redirect : std::string((*effects.navigate)["to"].get_string()));
+        if (!effects.flash.empty() || had_flash) r.headers.emplace_back("Set-Cookie", flash_cookie(effects.flash, reg->secure_cookies));
+        return respond(std::move(r));
+      }
       std::string title = tree.contains("t") ? std::string(tree["t"].get_string()) : view->route().title;
       const JsonObject* components = tree.contains("c") ? &tree["c"].get_object() : nullptr;
       r = html(200, shell(*reg, title, id, session, csrf, components ? to_html(tree, *components) : to_html(tree)));
@@ -158,6 +168,7 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
       r = html(500, "<!DOCTYPE html><title>Error</title><p>This page failed to render: " + escape_attr(e.what()) + "</p>");
     }
     if (!set_cookie.empty()) r.headers.emplace_back("Set-Cookie", set_cookie);
+    if (had_flash) r.headers.emplace_back("Set-Cookie", flash_cookie("", reg->secure_cookies));
     respond(std::move(r));
   });
 }

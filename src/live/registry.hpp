@@ -58,6 +58,7 @@ struct Registry {
   PageLayout layout;           // Live::page
   const Template* layout_template = nullptr;  // layout.template_name, found at install (or none)
   net::ParserLimits parsers;   // form_max_depth bounds the forms of live events
+  const TokenSigner* signer = nullptr;  // signs the flash a navigation carries (flash.hpp)
   LiveStats stats;
 };
 

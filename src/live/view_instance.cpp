@@ -1,6 +1,8 @@
 // view_instance.cpp — one mounted live view: see view_instance.hpp.
 #include "live/view_instance.hpp"
 
+#include "live/flash.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <stdexcept>
@@ -131,6 +133,10 @@ ViewInstance::ViewInstance(Services services, const ViewRoute& route, std::strin
     if (const Json* roles = field(*user, "roles")) claims["roles"] = *roles;
     actor_ = Actor::from_claims(claims);
   }
+  // What the page before put (flash.hpp), read when the page's session was made: a template
+  // reads flash.<kind> from the first render on.
+  const Json* flash = session_.if_contains("flash");
+  assigns_["flash"] = flash && flash->is_object() ? *flash : Json(JsonObject{});
   view_ = route_.factory();
   services_.registry.stats.views_mounted.fetch_add(1, std::memory_order_relaxed);
 }
@@ -202,6 +208,33 @@ void ViewInstance::push_patch(std::string to, bool replace) {
   effects_.patch = JsonObject{{"to", to}, {"kind", replace ? "replace" : "push"}};
   patch_pending_ = true;
   if (!ready_) schedule_render();
+}
+
+Effects ViewInstance::take_effects() {
+  Effects e = std::exchange(effects_, {});
+  if ((e.redirect || e.navigate) && services_.registry.signer)
+    e.flash = flash_token(*services_.registry.signer, get("flash").is_object() ? get("flash").get_object() : JsonObject{});
+  return e;
+}
+
+JsonObject ViewInstance::carrying_flash(JsonObject payload) const {
+  const Json& flash = get("flash");
+  if (services_.registry.signer && flash.is_object() && !flash.get_object().empty())
+    payload["flash"] = flash_token(*services_.registry.signer, flash.get_object());
+  return payload;
+}
+
+void ViewInstance::put_flash(std::string_view kind, std::string message) {
+  JsonObject flash = get("flash").is_object() ? get("flash").get_object() : JsonObject{};
+  flash[kind] = std::move(message);
+  assign("flash", std::move(flash));
+}
+
+void ViewInstance::clear_flash(std::string_view kind) {
+  JsonObject flash = get("flash").is_object() ? get("flash").get_object() : JsonObject{};
+  if (kind.empty()) flash.clear();
+  else flash.erase(kind);
+  assign("flash", std::move(flash));
 }
 
 void ViewInstance::push_navigate(std::string to, bool replace) {
@@ -349,13 +382,18 @@ JsonObject ViewInstance::handle_event(std::string_view event, const Json& value,
     // A component the client still shows but the server dropped: nothing to do (Phoenix
     // logs the same and answers).
     if (it != components_.end()) it->second->impl->handle_event(event, value, it->second->socket);
+  } else if (event == "lv:clear-flash") {  // the client's own event: the view never sees it
+    clear_flash(value.is_object() && value.get_object().contains("key") && value.at("key").is_string()
+                    ? std::string_view(value.at("key").get_string())
+                    : std::string_view{});
   } else {
     view_->handle_event(event, value, *this);
   }
   JsonObject response;
-  if (effects_.redirect) response["redirect"] = JsonObject{{"to", *std::exchange(effects_.redirect, std::nullopt)}};
+  if (effects_.redirect)
+    response["redirect"] = carrying_flash(JsonObject{{"to", *std::exchange(effects_.redirect, std::nullopt)}});
   JsonObject diff = render_diff();  // runs a push_patch's handle_params first
-  if (effects_.navigate) response["live_redirect"] = *std::exchange(effects_.navigate, std::nullopt);
+  if (effects_.navigate) response["live_redirect"] = carrying_flash(*std::exchange(effects_.navigate, std::nullopt));
   if (effects_.patch) response["live_patch"] = *std::exchange(effects_.patch, std::nullopt);
   if (!diff.empty()) response["diff"] = std::move(diff);
   return response;
@@ -647,8 +685,9 @@ void ViewInstance::render_frame() {
     if (auto channel = channel_handle_.lock()) channel->crash(e.what());
     return;
   }
-  if (effects_.redirect) channel_->push("redirect", JsonObject{{"to", *std::exchange(effects_.redirect, std::nullopt)}});
-  if (effects_.navigate) channel_->push("live_redirect", *std::exchange(effects_.navigate, std::nullopt));
+  if (effects_.redirect)
+    channel_->push("redirect", carrying_flash(JsonObject{{"to", *std::exchange(effects_.redirect, std::nullopt)}}));
+  if (effects_.navigate) channel_->push("live_redirect", carrying_flash(*std::exchange(effects_.navigate, std::nullopt)));
   if (effects_.patch) channel_->push("live_patch", *std::exchange(effects_.patch, std::nullopt));
   if (diff.empty()) return;
   auto& stats = services_.registry.stats;

@@ -46,6 +46,7 @@ struct Effects {
   std::optional<JsonObject> patch;   // {"to", "kind"}
   std::optional<JsonObject> navigate;  // {"to", "kind"}
   std::optional<std::string> redirect;
+  std::string flash;  // take_effects(): the token carrying the flash when redirect or navigate is set
   bool empty() const { return !title && events.empty() && !reply && !patch && !navigate && !redirect; }
 };
 
@@ -89,7 +90,7 @@ class ViewInstance final : public Socket,
   void terminate(std::string_view reason);
 
   // Effects gathered since the last take (for the join reply and the GET render).
-  Effects take_effects() { return std::exchange(effects_, {}); }
+  Effects take_effects();
 
   // Socket
   void assign(std::string_view key, Json value) override;
@@ -115,6 +116,8 @@ class ViewInstance final : public Socket,
   void stream_insert(std::string_view name, Json item, int at, std::optional<int> limit) override;
   void stream_delete(std::string_view name, std::string dom_id) override;
   void stream_reset(std::string_view name) override;
+  void put_flash(std::string_view kind, std::string message) override;
+  void clear_flash(std::string_view kind) override;
   PubSub& pubsub() override { return services_.pubsub; }
   Presence& presence() override { return services_.presence; }
   Stores& stores() override { return services_.stores; }
@@ -161,6 +164,8 @@ class ViewInstance final : public Socket,
   void render_components(JsonObject& c, bool full);
   void apply_patch_effect();
   void listen(const std::string& topic);
+  // payload (a redirect's or live_redirect's) with the flash it carries to the next page.
+  JsonObject carrying_flash(JsonObject payload) const;
 
   Services services_;
   const ViewRoute& route_;

@@ -11,6 +11,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "cohort/testing.hpp"
+#include "live/flash.hpp"
 #include "live/form.hpp"
 #include "live/registry.hpp"
 #include "live/rendering.hpp"
@@ -92,8 +93,10 @@ struct Page::Impl {
   void navigated(std::string kind, const Json& to) {
     const JsonObject& o = to.get_object();
     const Json* replace = o.if_contains("kind");
+    const Json* flash = o.if_contains("flash");
     navigation.push_back(Navigation{std::move(kind), std::string(o.at("to").get_string()),
-                                    replace && replace->is_string() && replace->get_string() == "replace"});
+                                    replace && replace->is_string() && replace->get_string() == "replace",
+                                    flash && flash->is_string() ? std::string(flash->get_string()) : std::string()});
   }
   // What the channel carries to the client.
   void receive(ChannelMessage m) {
@@ -260,6 +263,7 @@ LiveHarness::LiveHarness(Options options)
   impl_->templates_dir = std::move(options.templates_dir);
   impl_->registry.frame = std::chrono::milliseconds(0);  // every render at once: the clock is the test's
   impl_->registry.views.reserve(256);                     // routes are held by reference
+  impl_->registry.signer = &runtime_->signer;             // the flash a navigation carries
 }
 LiveHarness::~LiveHarness() = default;
 
@@ -297,7 +301,7 @@ JsonObject session_of(JsonObject user) {
 
 }  // namespace
 
-Page LiveHarness::mount(std::string url, JsonObject user) {
+Page LiveHarness::mount(std::string url, JsonObject user, std::string flash) {
   if (!impl_->linked) {
     if (auto errors = live::link_registry(impl_->registry, impl_->templates_dir); !errors.empty()) throw Failure(errors);
     impl_->linked = true;
@@ -312,7 +316,9 @@ Page LiveHarness::mount(std::string url, JsonObject user) {
   auto ready = std::make_shared<std::optional<bool>>();
   runtime_->run([&, route = route, params = params] {
     live::Services services{runtime_->pubsub, runtime_->tracker, *runtime_->stores, impl_->registry};
-    p->view = std::make_shared<live::ViewInstance>(services, *route, id, session_of(user));
+    JsonObject session = session_of(user);
+    if (JsonObject carried = live::flash_of(runtime_->signer, flash); !carried.empty()) session["flash"] = std::move(carried);
+    p->view = std::make_shared<live::ViewInstance>(services, *route, id, std::move(session));
     p->channel = std::make_shared<HarnessChannel>(*runtime_, "lv:" + id, JsonObject{},
                                                   [p](ChannelMessage m) { p->receive(std::move(m)); });
     p->channel->join(std::make_unique<ViewHolder>(p->view), JsonObject{});
@@ -328,8 +334,12 @@ Page LiveHarness::mount(std::string url, JsonObject user) {
   runtime_->run([p] {
     JsonObject full = p->view->render_full();
     live::Effects effects = p->view->take_effects();
-    if (effects.redirect) p->navigated("redirect", JsonObject{{"to", *effects.redirect}});
-    if (effects.navigate) p->navigated("navigate", *effects.navigate);
+    auto with_flash = [&](JsonObject payload) {
+      if (!effects.flash.empty()) payload["flash"] = effects.flash;
+      return payload;
+    };
+    if (effects.redirect) p->navigated("redirect", with_flash(JsonObject{{"to", *effects.redirect}}));
+    if (effects.navigate) p->navigated("navigate", with_flash(*effects.navigate));
     if (effects.patch) p->navigated("patch", *effects.patch);
     p->take_effects_of(full);
     p->tree.mount(std::move(full));

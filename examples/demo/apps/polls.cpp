@@ -76,6 +76,7 @@ class PollsView final : public live::View {
            s.op(std::string(kIndex), "add", JsonObject{{"id", id}, {"question", question}});
            s.assign("draft", blank_draft());
            s.assign("message", "");
+           s.put_flash("info", "Poll created. Share this page's address to let people vote.");
            s.push_navigate("/polls/" + id);
          });
   }
@@ -106,7 +107,10 @@ class PollView final : public live::View {
     s.assign("poll_id", id_);
     s.assign("message", "");
     s.assign("exists", false);
-    if (!valid_poll_id(id_)) return;
+    if (!valid_poll_id(id_)) {  // not even a poll's address: back to the list, which says so
+      s.put_flash("error", "That is not the address of a poll.");
+      return s.redirect("/polls");
+    }
     join_here(s, std::string(kHere) + ":" + id_);
     s.follow_store("poll:" + id_, "poll");
     derive(s);

@@ -43,6 +43,11 @@ class Counter final : public cohort::live::View {
     if (event == "go") s.push_patch("/counter?page=2");
     if (event == "hook") s.reply(JsonObject{{"echo", value}});
     if (event == "boom") throw std::runtime_error("boom in handle_event");
+    if (event == "saved") s.put_flash("info", "Saved.");
+    if (event == "saved-and-away") {
+      s.put_flash("info", "Saved, see page 9.");
+      s.push_navigate("/counter?page=9");
+    }
   }
   void handle_params(const Params& params, std::string_view, Socket& s) override {
     if (params.contains("page")) s.page_title("Page " + std::string(params.at("page").as_string()));
@@ -226,6 +231,28 @@ TEST_F(LiveHarnessTest, APageThatSawManyChangesShowsWhatAFreshMountShows) {
   auto fresh = live.mount("/todo", {{"id", "ann"}});
   EXPECT_EQ(ann.element_html("#items"), fresh.element_html("#items"));
   EXPECT_EQ(ann.count("#items li"), 30u);
+}
+
+TEST_F(LiveHarnessTest, FlashShowsClearsAndTravelsWithANavigationSignedOnly) {
+  live.view("/counter", "counter", [] { return std::make_unique<Counter>(); });
+  auto page = live.mount("/counter");
+  EXPECT_FALSE(page.has("#flash"));
+  page.hook_event("saved");
+  EXPECT_EQ(page.text("#flash"), "Saved.");
+  page.click("#flash");  // lv:clear-flash, handled by Cohort: the view's handle_event never sees it
+  EXPECT_FALSE(page.has("#flash"));
+
+  page.hook_event("saved-and-away");
+  auto nav = page.take_navigation();
+  ASSERT_EQ(nav.size(), 1u);
+  EXPECT_EQ(nav[0].kind, "navigate");
+  ASSERT_FALSE(nav[0].flash.empty());
+  auto next = live.mount(nav[0].to, {{"id", "tester"}}, nav[0].flash);
+  EXPECT_EQ(next.text("#flash"), "Saved, see page 9.");
+  // A flash token nobody signed here shows nothing.
+  std::string forged = nav[0].flash;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(live.mount(nav[0].to, {{"id", "tester"}}, forged).has("#flash"));
 }
 
 TEST_F(LiveHarnessTest, TheStaticRenderIsWhatAGetShows) {
