@@ -222,6 +222,12 @@ struct PageLayout {
 // templates do to every {{value}}), for the HTML an app writes itself (a sign-in page).
 std::string escape_html(std::string_view text);
 
+// What an on_mount hook decides (Live::on_mount): go on (the next hook, then the view's mount),
+// or stop here — the hook has sent the visitor elsewhere (socket.redirect, push_navigate; a
+// flash may say why); a halt that sent it nowhere is answered as a redirect to "/".
+enum class OnMount { proceed, halt };
+using OnMountHook = std::function<OnMount(const Params& params, const Session& session, Socket& socket)>;
+
 using ViewFactory = std::function<std::unique_ptr<View>()>;
 using ComponentFactory = std::function<std::unique_ptr<Component>()>;
 
@@ -251,6 +257,17 @@ class Live {
   // errors — keep Cohort's look.)
   Live& page(PageLayout layout);
   Live& identify(IdentifyHook hook);
+  // A hook that runs before the mount of every view whose path is scope or under it ("/admin"
+  // covers "/admin" and "/admin/users", not "/administrator"; "" covers every view), on the GET
+  // render and on the live join alike, in the order added: sign-in checks for a group of pages,
+  // assigns they all share. A halt means the view is never mounted.
+  //   live.on_mount("/admin", [](const Params&, const Session&, Socket& s) {
+  //     if (s.actor().has_role("admin")) return OnMount::proceed;
+  //     s.put_flash("error", "That page is for admins.");
+  //     s.redirect("/");
+  //     return OnMount::halt;
+  //   });
+  Live& on_mount(std::string scope, OnMountHook hook);
   // Who request's visitor is, exactly as a page of this app would act for them: the signed
   // visitor cookie (a browser without a valid one is made a new visitor, whose cookie
   // set_cookie carries), then the identify hook. For a route that hands the visitor something

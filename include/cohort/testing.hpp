@@ -229,6 +229,8 @@ class LiveHarness {
   // As Live::view and Live::component (cohort/live.hpp). Before the first mount.
   LiveHarness& view(std::string path, std::string template_name, live::ViewFactory factory, std::string title = "");
   LiveHarness& component(std::string type, std::string template_name, live::ComponentFactory factory);
+  // As Live::on_mount. Before the first mount.
+  LiveHarness& on_mount(std::string scope, live::OnMountHook hook);
   // The same stores (define kinds before the first mount), and the node's PubSub and Presence.
   StoreHarness& stores();
 
@@ -236,6 +238,8 @@ class LiveHarness {
   // claims ({"id", "roles"?, "name"?, ...}: what Live::identify returns). A url no view serves,
   // a template error or a view that throws in mount: Failure.
   // flash: a Navigation's, to land on the next page as the browser would (its flash shown).
+  // A mount that sends the visitor elsewhere (an on_mount hook's halt, a redirect in mount)
+  // gives a Page with no HTML whose take_navigation() says where, with the flash it carries.
   Page mount(std::string url, JsonObject user = {{"id", "tester"}}, std::string flash = "");
   // The HTML a GET of url renders (before any script runs): the disconnected mount.
   std::string render_static(std::string url, JsonObject user = {{"id", "tester"}});

@@ -62,6 +62,11 @@ Live& Live::page(PageLayout layout) {
   return *this;
 }
 
+Live& Live::on_mount(std::string scope, OnMountHook hook) {
+  impl_->registry.on_mount.push_back(MountHook{std::move(scope), std::move(hook)});
+  return *this;
+}
+
 Live& Live::identify(IdentifyHook hook) {
   impl_->registry.identify = std::move(hook);
   return *this;

@@ -28,6 +28,11 @@ struct ViewRoute {
   const Template* tmpl = nullptr;  // resolved by install()
 };
 
+struct MountHook {
+  std::string scope;  // a path prefix on whole segments; "" for every view
+  OnMountHook hook;
+};
+
 struct ComponentType {
   std::string template_name;
   ComponentFactory factory;
@@ -54,6 +59,7 @@ struct Registry {
   bool secure_cookies = false;  // the node serves TLS: cookies get the Secure attribute
   std::string visitors_topic;  // "" = views do not track their visitors
   NewVisitorHook new_visitor;  // Live::new_visitor (may be empty)
+  std::vector<MountHook> on_mount;  // Live::on_mount, in the order added
   IdentifyHook identify;       // Live::identify (empty: the visitor is the user)
   PageLayout layout;           // Live::page
   const Template* layout_template = nullptr;  // layout.template_name, found at install (or none)

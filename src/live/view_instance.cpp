@@ -148,10 +148,33 @@ void ViewInstance::attach(ChannelContext& channel) {
   channel_handle_ = channel.handle();
 }
 
+namespace {
+// Whether a view at path is in scope: the scope itself or under it, on whole segments.
+bool in_scope(std::string_view path, std::string_view scope) {
+  if (scope.empty() || scope == "/") return true;
+  if (!path.starts_with(scope)) return false;
+  return path.size() == scope.size() || path[scope.size()] == '/' || scope.back() == '/';
+}
+}  // namespace
+
+bool ViewInstance::mount_allowed(const Params& params) {
+  for (const auto& m : services_.registry.on_mount) {
+    if (!in_scope(route_.path, m.scope) || m.hook(params, session_, *this) == OnMount::proceed) continue;
+    if (!effects_.redirect && !effects_.navigate) effects_.redirect = "/";
+    return false;
+  }
+  return true;
+}
+
 void ViewInstance::start(const Params& params, std::string url, std::function<void()> ready) {
   url_ = std::move(url);
   if (!route_.title.empty()) page_title(route_.title);
+  if (!mount_allowed(params)) {  // sent elsewhere before mount: the join or the GET redirects
+    ready_ = std::move(ready);
+    return check_ready();
+  }
   track_visitor();
+  mounted_ = true;
   view_->mount(params, session_, *this);
   view_->handle_params(params, url_, *this);
   ready_ = std::move(ready);
@@ -416,7 +439,7 @@ JsonObject ViewInstance::handle_live_patch(std::string_view url) {
 void ViewInstance::terminate(std::string_view reason) {
   if (ended_) return;
   ended_ = true;
-  if (channel_) {
+  if (channel_ && mounted_) {  // a view an on_mount hook kept from mounting has nothing to end
     try {
       view_->terminate(reason, *this);
     } catch (const std::exception& e) {

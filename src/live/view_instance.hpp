@@ -161,6 +161,8 @@ class ViewInstance final : public Socket,
   void guarded(const std::function<void()>& fn);
   void check_ready();
   void track_visitor();
+  // Runs the registry's on_mount hooks in scope; false when one halted (a redirect is then set).
+  bool mount_allowed(const Params& params);
   void render_components(JsonObject& c, bool full);
   void apply_patch_effect();
   void listen(const std::string& topic);
@@ -200,6 +202,7 @@ class ViewInstance final : public Socket,
   bool render_armed_ = false;
   bool patch_pending_ = false;  // a push_patch whose handle_params has not run yet
   bool ended_ = false;
+  bool mounted_ = false;  // mount ran (no on_mount hook halted it)
   std::chrono::steady_clock::time_point last_render_{};
 
   friend class PlacedComponentSocket;

@@ -280,6 +280,12 @@ LiveHarness& LiveHarness::component(std::string type, std::string template_name,
   return *this;
 }
 
+LiveHarness& LiveHarness::on_mount(std::string scope, live::OnMountHook hook) {
+  if (impl_->linked) throw Failure("on_mount(" + in_quotes(scope) + ") after the first mount");
+  impl_->registry.on_mount.push_back(live::MountHook{std::move(scope), std::move(hook)});
+  return *this;
+}
+
 StoreHarness& LiveHarness::stores() { return stores_; }
 
 namespace {
@@ -342,7 +348,9 @@ Page LiveHarness::mount(std::string url, JsonObject user, std::string flash) {
     if (effects.navigate) p->navigated("navigate", with_flash(*effects.navigate));
     if (effects.patch) p->navigated("patch", *effects.patch);
     p->take_effects_of(full);
-    p->tree.mount(std::move(full));
+    // Sent elsewhere before it was shown (an on_mount hook, a redirect in mount): there is no
+    // page to read, only take_navigation().
+    if (!effects.redirect && !effects.navigate) p->tree.mount(std::move(full));
   });
   p->check_alive();
   return Page(std::move(page));

@@ -10,6 +10,7 @@
 #include "apps/doc_store.hpp"
 #include "apps/incident.hpp"
 #include "apps/live_pages.hpp"
+#include "apps/moderators.hpp"
 #include "apps/polls.hpp"
 #include "apps/quiz.hpp"
 #include "apps/room.hpp"
@@ -54,6 +55,7 @@ void install_demo(App& app) {
     install_quiz(node, live, static_cast<std::int64_t>(question_ms));
     install_board(node, live);
     install_polls(node, live);
+    install_moderators(live);
     install_client_token(node, live);
     return std::nullopt;
   });

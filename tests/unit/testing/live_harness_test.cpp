@@ -255,6 +255,39 @@ TEST_F(LiveHarnessTest, FlashShowsClearsAndTravelsWithANavigationSignedOnly) {
   EXPECT_FALSE(live.mount(nav[0].to, {{"id", "tester"}}, forged).has("#flash"));
 }
 
+TEST_F(LiveHarnessTest, AnOnMountHookSharesAssignsOrSendsTheVisitorAwayBeforeMount) {
+  int mounted = 0;
+  live.on_mount("/counter", [](const Params&, const Session&, Socket& s) {
+    if (!s.actor().has_role("member")) {
+      s.put_flash("error", "Members only.");
+      s.redirect("/join");
+      return cohort::live::OnMount::halt;
+    }
+    s.assign("greeting", "hello");
+    return cohort::live::OnMount::proceed;
+  });
+  // Out of scope for /counter: were it run, the member below would be sent away too.
+  live.on_mount("/other", [](const Params&, const Session&, Socket&) { return cohort::live::OnMount::halt; });
+  live.view("/counter", "counter", [&mounted] {
+    ++mounted;
+    return std::make_unique<Counter>();
+  });
+  auto member = live.mount("/counter", {{"id", "m"}, {"roles", cohort::json::array{"member"}}});
+  EXPECT_EQ(member.assigns().at("greeting"), "hello");
+  EXPECT_EQ(member.text("#count"), "0");
+  EXPECT_TRUE(member.take_navigation().empty());
+
+  auto stranger = live.mount("/counter", {{"id", "s"}});
+  auto nav = stranger.take_navigation();
+  ASSERT_EQ(nav.size(), 1u);
+  EXPECT_EQ(nav[0].kind, "redirect");
+  EXPECT_EQ(nav[0].to, "/join");
+  EXPECT_FALSE(nav[0].flash.empty());
+  EXPECT_EQ(stranger.html(), "");
+  EXPECT_FALSE(stranger.assigns().contains("count")) << "the view's mount never ran";
+  EXPECT_EQ(mounted, 2) << "the view object is made, then kept from mounting";
+}
+
 TEST_F(LiveHarnessTest, TheStaticRenderIsWhatAGetShows) {
   live.view("/counter", "counter", [] { return std::make_unique<Counter>(); });
   std::string html = live.render_static("/counter");
