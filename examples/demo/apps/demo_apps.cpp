@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "apps/bindings.hpp"
 #include "apps/board.hpp"
 #include "apps/client_token.hpp"
 #include "apps/dashboard.hpp"
@@ -56,6 +57,7 @@ void install_demo(App& app) {
     install_board(node, live);
     install_polls(node, live);
     install_moderators(live);
+    install_bindings(live);
     install_client_token(node, live);
     return std::nullopt;
   });
