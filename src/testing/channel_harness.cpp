@@ -46,7 +46,6 @@ ChannelReply ChannelClient::join(const std::string& topic, Json params) {
   const ChannelFactory* route = c.endpoint->route(topic);
   if (!route && topic.starts_with("store:")) route = &c.store_channels;
   if (!route) return ChannelReply{"error", JsonObject{{"reason", "unmatched topic"}}};
-  auto slot = std::make_shared<std::optional<ChannelReply>>();
   c.runtime->run([&] {
     if (auto old = c.channels.find(topic); old != c.channels.end()) old->second->end("rejoin");
     auto channel = std::make_shared<HarnessChannel>(*c.runtime, topic, c.assigns,

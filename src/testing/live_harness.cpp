@@ -30,6 +30,10 @@ struct LiveHarness::Impl {
   bool linked = false;
   int pages = 0;
   std::uint64_t elsewhere = 0;  // the presence owner of track()
+
+  // Templates linked and routes known (once), stores in use: the view that serves url, with its
+  // params; Failure for a template error or a url no view serves.
+  std::pair<const live::ViewRoute*, JsonObject> ready_for(Runtime& runtime, const std::string& url);
 };
 
 namespace {
@@ -140,7 +144,7 @@ struct Page::Impl {
     if (thrown) throw Failure("the view threw: " + *thrown);
     check_alive();
   }
-  void event(std::string type, std::string name, Json value, std::optional<int> cid) {
+  void event(std::string name, Json value, std::optional<int> cid) {
     push([&] { return view->handle_event(name, value, cid); });
   }
   void form_event(std::string_view form, std::string_view attr, JsonObject fields, bool target);
@@ -156,7 +160,7 @@ void Page::Impl::element_event(std::string_view selector, std::string_view attr,
   if (name->starts_with("[")) throw Failure(std::string(attr) + " with JS commands is not supported by the harness");
   JsonObject value = phx_values(e);
   for (auto& [k, v] : values) value[k] = v;
-  event("click", *name, std::move(value), target_cid(e));
+  event(*name, std::move(value), target_cid(e));
 }
 
 void Page::Impl::form_event(std::string_view form, std::string_view attr, JsonObject fields, bool with_target) {
@@ -179,7 +183,7 @@ void Page::Impl::form_event(std::string_view form, std::string_view attr, JsonOb
   auto decoded = live::decode_form(encoded, live->registry.parsers.form_max_depth);
   if (decoded.error) throw Failure("the form could not be sent: " + *decoded.error);
   if (with_target && !fields.empty()) decoded.fields["_target"] = live::field_path(fields.begin()->key());
-  event("form", *name, std::move(decoded.fields), target_cid(e));
+  event(*name, std::move(decoded.fields), target_cid(e));
 }
 
 Page::Page(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -226,7 +230,7 @@ Json Page::hook_event(std::string_view event, Json payload, std::string_view tar
     if (!cid) throw Failure("\"" + std::string(target) + "\" has no phx-target: no component to send to");
   }
   impl_->reply.reset();
-  impl_->event("hook", std::string(event), std::move(payload), cid);
+  impl_->event(std::string(event), std::move(payload), cid);
   return impl_->reply.value_or(Json(nullptr));
 }
 
@@ -307,13 +311,17 @@ JsonObject session_of(JsonObject user) {
 
 }  // namespace
 
-Page LiveHarness::mount(std::string url, JsonObject user, std::string flash) {
-  if (!impl_->linked) {
-    if (auto errors = live::link_registry(impl_->registry, impl_->templates_dir); !errors.empty()) throw Failure(errors);
-    impl_->linked = true;
+std::pair<const live::ViewRoute*, JsonObject> LiveHarness::Impl::ready_for(Runtime& runtime, const std::string& url) {
+  if (!linked) {
+    if (auto errors = live::link_registry(registry, templates_dir); !errors.empty()) throw Failure(errors);
+    linked = true;
   }
-  runtime_->use_stores();
-  auto [route, params] = route_of(impl_->registry, url);
+  runtime.use_stores();
+  return route_of(registry, url);
+}
+
+Page LiveHarness::mount(std::string url, JsonObject user, std::string flash) {
+  auto [route, params] = impl_->ready_for(*runtime_, url);
   auto page = std::make_unique<Page::Impl>();
   page->runtime = runtime_;
   page->live = impl_;
@@ -357,12 +365,7 @@ Page LiveHarness::mount(std::string url, JsonObject user, std::string flash) {
 }
 
 std::string LiveHarness::render_static(std::string url, JsonObject user) {
-  if (!impl_->linked) {
-    if (auto errors = live::link_registry(impl_->registry, impl_->templates_dir); !errors.empty()) throw Failure(errors);
-    impl_->linked = true;
-  }
-  runtime_->use_stores();
-  auto [route, params] = route_of(impl_->registry, url);
+  auto [route, params] = impl_->ready_for(*runtime_, url);
   auto html = std::make_shared<std::optional<std::string>>();
   std::shared_ptr<live::ViewInstance> view;
   runtime_->run([&, route = route, params = params] {
