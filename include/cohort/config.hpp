@@ -108,6 +108,11 @@ struct Config {
   // A page's signed live session stays valid this long (two weeks, Phoenix's session cookie
   // default), so a tab left open reconnects after a restart without a reload.
   std::uint32_t live_session_ttl_s = 14 * 24 * 3600;
+  // Live views' slow work (Socket::assign_async, start_async) runs on this many worker threads;
+  // at most live_async_queue tasks wait for one (past that a task fails at once, "overloaded"),
+  // so a flood of requests costs a refusal each, not memory or threads.
+  std::uint32_t live_async_workers = 4;
+  std::uint32_t live_async_queue = 1000;
   // How long shutdown waits for sockets to close before exiting anyway.
   std::uint32_t shutdown_grace_ms = 3000;
 

@@ -41,6 +41,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <stop_token>
 #include <string_view>
 #include <vector>
 
@@ -68,6 +69,20 @@ struct Info {
   // broadcast: its payload; store "state"/"patch": the new state, "lock"/"unlock": {path, holder, ...};
   // presence: the diff; timer: the message. Valid for the handle_info call only.
   const Json& payload;
+};
+
+// Slow or blocking work for a view (Socket::assign_async, start_async): runs on a worker thread,
+// never on the view's. stop.stop_requested() turns true once its result is no longer wanted (the
+// view ended, cancel_async, a newer task of the same name); a long task should check it and
+// return early (what it returns then is dropped). What it returns is its result; what it throws
+// is its failure (the exception's what()).
+using AsyncTask = std::function<Json(std::stop_token stop)>;
+
+// How a task ended, as View::handle_async sees it.
+struct AsyncResult {
+  bool ok = false;
+  Json value;          // ok: what the task returned
+  std::string reason;  // !ok: what it threw, "cancelled" (cancel_async) or "overloaded"
 };
 
 // What a component works with: its own assigns, and effects on the client and on shared state
@@ -131,6 +146,23 @@ class Socket : public ComponentSocket {
   // handle_info(Kind::timer, message) after delay (dropped if the view ended first).
   virtual void send_after(std::chrono::milliseconds delay, Json message) = 0;
 
+  // --- Async work: a database query, an HTTP call — anything that must not block the view ---
+  // The task runs on the node's worker pool (Config::live_async_workers threads; at most
+  // Config::live_async_queue tasks wait for one, past that a task fails at once with
+  // "overloaded"); how it ended comes back on this view's thread. Tasks start only once the view
+  // is connected: the GET render shows the loading state. A task of a name (or key) still running
+  // is replaced by a new one of the same name: the old one is told to stop and its result dropped.
+  // When the view ends, every running task is told to stop and its result dropped.
+  // assign_async(key, task): the assign key is {"loading": true} at once, then
+  // {"ok": true, "result": <what the task returned>} or {"failed": "<reason>"}, which a template
+  // shows with sections: {{#org.loading}}…{{/org.loading}}{{#org.ok}}{{org.result.name}}{{/org.ok}}.
+  virtual void assign_async(std::string key, AsyncTask task) = 0;
+  // start_async(name, task): View::handle_async(name, result) when it ends.
+  virtual void start_async(std::string name, AsyncTask task) = 0;
+  // Ends the task of that name or key now, as failed with "cancelled" (the assign says so, or
+  // handle_async hears it); false when none was running.
+  virtual bool cancel_async(std::string_view name) = 0;
+
   // --- Flash: short messages for this page's visitor ---
   // The assign "flash" is an object {kind: message} a template reads ({{#flash.info}}…): {} at
   // first, or what the page before put (below). put_flash sets one kind; clear_flash removes one
@@ -162,6 +194,8 @@ class View {
   // nested objects for "a[b]" names, plus "_target": [path...]), or the hook's payload.
   virtual void handle_event(std::string_view event, const Json& value, Socket& socket) {}
   virtual void handle_info(const Info& info, Socket& socket) {}
+  // A start_async task ended (result.ok, or failed with its reason; "cancelled" included).
+  virtual void handle_async(std::string_view name, const AsyncResult& result, Socket& socket) {}
   virtual void terminate(std::string_view reason, Socket& socket) {}
 };
 

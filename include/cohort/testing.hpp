@@ -253,6 +253,12 @@ class LiveHarness {
   // Moves the clock forward (see Time above).
   void advance(std::chrono::milliseconds d);
 
+  // Async work (Socket::assign_async, start_async) waits here until the test lets it run, so a
+  // test reads the loading state first: run_async() runs the tasks waiting now, on the test's
+  // thread in the order they were started, then settles (their ends reach the views). A task
+  // cancelled or replaced before it began does nothing. Returns how many were waiting.
+  std::size_t run_async();
+
  private:
   friend class Page;
   struct Impl;

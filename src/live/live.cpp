@@ -7,6 +7,7 @@
 #include "auth/grants.hpp"
 #include "auth/secret_file.hpp"
 #include "cohort/node.hpp"
+#include "live/async_pool.hpp"
 #include "live/live_channel.hpp"
 #include "live/page.hpp"
 #include "live/registry.hpp"
@@ -37,6 +38,7 @@ struct Live::Impl {
   cohort::Node& node;
   Registry registry;
   auth::GrantLedger grants;  // this run's sign-in grants (epoch, used ids)
+  std::unique_ptr<AsyncPool> async;  // the views' async tasks; made at install()
 };
 
 Live::Live(cohort::Node& node) : impl_(std::make_unique<Impl>(node)) {}
@@ -113,20 +115,27 @@ std::optional<std::string> Live::install() {
   reg.session_ttl = std::chrono::seconds(config.live_session_ttl_s);
   reg.parsers = net::parser_limits(config);
   reg.signer = &node.signer();
-  Services services{node.pubsub(), node.presence(), node.stores(), reg};
+  impl_->async = std::make_unique<AsyncPool>(config.live_async_workers, config.live_async_queue);
+  Services services{node.pubsub(), node.presence(), node.stores(), reg, impl_->async.get()};
   node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));
   install_pages(node, services);
   install_signin(node, impl_->grants,
                  SigninSettings{std::chrono::seconds(config.role_ttl_s), reg.secure_cookies, reg.new_visitor});
   // An operator surface, like /metrics: the admin listener, or the main port with an API token.
-  node.admin_route("GET", "/metrics/live", [&stats = reg.stats](const HttpRequest&) {
+  node.admin_route("GET", "/metrics/live", [&stats = reg.stats, &async = impl_->async->stats()](const HttpRequest&) {
     auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
     return HttpResponse::json(200, JsonObject{{"views_mounted", n(stats.views_mounted)},
                                               {"events", n(stats.events)},
                                               {"infos", n(stats.infos)},
                                               {"renders", n(stats.renders)},
                                               {"diffs_pushed", n(stats.diffs_pushed)},
-                                              {"diff_bytes", n(stats.diff_bytes)}});
+                                              {"diff_bytes", n(stats.diff_bytes)},
+                                              {"async_queued", n(async.queued)},
+                                              {"async_running", n(async.running)},
+                                              {"async_started", n(async.started)},
+                                              {"async_refused", n(async.refused)},
+                                              {"async_failed", n(stats.async_failed)},
+                                              {"async_cancelled", n(stats.async_cancelled)}});
   });
   return std::nullopt;
 }

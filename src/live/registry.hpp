@@ -47,6 +47,8 @@ struct LiveStats {
   std::atomic<std::uint64_t> renders{0};  // diff computations (events + frames)
   std::atomic<std::uint64_t> diffs_pushed{0};
   std::atomic<std::uint64_t> diff_bytes{0};
+  std::atomic<std::uint64_t> async_failed{0};     // tasks that threw, or were refused (overloaded)
+  std::atomic<std::uint64_t> async_cancelled{0};  // cancel_async
 };
 
 struct Registry {

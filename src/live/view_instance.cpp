@@ -446,6 +446,7 @@ void ViewInstance::terminate(std::string_view reason) {
       std::fprintf(stderr, "cohort: live view %s terminate threw: %s\n", route_.path.c_str(), net::log_clip(e.what()).c_str());
     }
   }
+  stop_async();
   for (const auto& topic : listening_) services_.pubsub.unsubscribe(topic, this);
   listening_.clear();
   for (auto& f : presences_followed_) f.watch.reset();

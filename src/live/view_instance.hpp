@@ -4,7 +4,7 @@
 // render); the Rendering memory of the tree the client holds; the stateful components it placed
 // (cid -> component, its own assigns and memory); followed stores and presences (kept current
 // from their broadcasts, gaps healed by re-reading the store); presence it tracks; store
-// sessions (locks) it holds; render batching (at most one diff per frame interval for changes
+// sessions (locks) it holds; its async tasks (view_async.cpp); render batching (at most one diff per frame interval for changes
 // that come from messages; events are answered at once).
 //
 // Two modes. Disconnected: the GET render of a page, no channel; subscriptions and timers are
@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -50,11 +51,14 @@ struct Effects {
   bool empty() const { return !title && events.empty() && !reply && !patch && !navigate && !redirect; }
 };
 
+class AsyncPool;
+
 struct Services {
   PubSub& pubsub;
   Presence& presence;
   Stores& stores;
   Registry& registry;
+  AsyncPool* async = nullptr;  // where assign_async / start_async tasks run (null: they fail "unavailable")
 };
 
 class ViewInstance final : public Socket,
@@ -116,6 +120,9 @@ class ViewInstance final : public Socket,
   void stream_insert(std::string_view name, Json item, int at, std::optional<int> limit) override;
   void stream_delete(std::string_view name, std::string dom_id) override;
   void stream_reset(std::string_view name) override;
+  void assign_async(std::string key, AsyncTask task) override;
+  void start_async(std::string name, AsyncTask task) override;
+  bool cancel_async(std::string_view name) override;
   void put_flash(std::string_view kind, std::string message) override;
   void clear_flash(std::string_view kind) override;
   PubSub& pubsub() override { return services_.pubsub; }
@@ -146,6 +153,12 @@ class ViewInstance final : public Socket,
     PresenceWatch watch;  // released at terminate(); empty on a static render
   };
   struct PlacedComponent;
+  // A task of assign_async / start_async not ended yet (view_async.cpp), by name or key.
+  struct AsyncRun {
+    std::uint64_t generation = 0;  // its result counts only if it is still the latest of its name
+    std::stop_source stop;
+    bool assigns = false;  // assign_async: the result goes to the assign of that name
+  };
 
   void load_store(std::size_t index);
   // A read that failed (the store unavailable for a moment: a cluster owner changing, storage
@@ -166,6 +179,12 @@ class ViewInstance final : public Socket,
   void render_components(JsonObject& c, bool full);
   void apply_patch_effect();
   void listen(const std::string& topic);
+  // Async work (view_async.cpp).
+  void run_async(std::string name, AsyncTask task, bool assigns);
+  void finish_async(const std::string& name, std::uint64_t generation, AsyncResult result);
+  // How a task ended, to the view: the assign, or handle_async (later, never inside the caller).
+  void deliver_async(const std::string& name, bool assigns, AsyncResult result);
+  void stop_async();
   // payload (a redirect's or live_redirect's) with the flash it carries to the next page.
   JsonObject carrying_flash(JsonObject payload) const;
 
@@ -192,6 +211,9 @@ class ViewInstance final : public Socket,
   std::uint64_t presence_owner_ = 0;
   std::uint64_t store_session_ = 0;
   std::set<std::string> store_keys_used_;
+
+  std::map<std::string, AsyncRun, std::less<>> async_;
+  std::uint64_t async_generation_ = 0;
 
   std::map<int, std::unique_ptr<PlacedComponent>> components_;  // by cid
   std::map<std::string, int, std::less<>> cid_by_key_;           // "type\x1f<id json>" -> cid

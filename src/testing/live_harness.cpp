@@ -11,6 +11,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "cohort/testing.hpp"
+#include "live/async_pool.hpp"
 #include "live/flash.hpp"
 #include "live/form.hpp"
 #include "live/registry.hpp"
@@ -30,6 +31,7 @@ struct LiveHarness::Impl {
   bool linked = false;
   int pages = 0;
   std::uint64_t elsewhere = 0;  // the presence owner of track()
+  live::AsyncPool async{0, 10'000};  // manual: run_async() runs its tasks
 
   // Templates linked and routes known (once), stores in use: the view that serves url, with its
   // params; Failure for a template error or a url no view serves.
@@ -329,7 +331,7 @@ Page LiveHarness::mount(std::string url, JsonObject user, std::string flash) {
   std::string id = "phx-harness-" + std::to_string(++impl_->pages);
   auto ready = std::make_shared<std::optional<bool>>();
   runtime_->run([&, route = route, params = params] {
-    live::Services services{runtime_->pubsub, runtime_->tracker, *runtime_->stores, impl_->registry};
+    live::Services services{runtime_->pubsub, runtime_->tracker, *runtime_->stores, impl_->registry, &impl_->async};
     JsonObject session = session_of(user);
     if (JsonObject carried = live::flash_of(runtime_->signer, flash); !carried.empty()) session["flash"] = std::move(carried);
     p->view = std::make_shared<live::ViewInstance>(services, *route, id, std::move(session));
@@ -369,7 +371,7 @@ std::string LiveHarness::render_static(std::string url, JsonObject user) {
   auto html = std::make_shared<std::optional<std::string>>();
   std::shared_ptr<live::ViewInstance> view;
   runtime_->run([&, route = route, params = params] {
-    live::Services services{runtime_->pubsub, runtime_->tracker, *runtime_->stores, impl_->registry};
+    live::Services services{runtime_->pubsub, runtime_->tracker, *runtime_->stores, impl_->registry, &impl_->async};
     view = std::make_shared<live::ViewInstance>(services, *route, "phx-static", session_of(user));
     view->start(params, "http://localhost" + url, [view, html] {
       JsonObject full = view->render_full();
@@ -401,5 +403,11 @@ void LiveHarness::untrack(std::string topic, std::string key) {
 }
 
 void LiveHarness::advance(std::chrono::milliseconds d) { runtime_->advance(d); }
+
+std::size_t LiveHarness::run_async() {
+  std::size_t ran = impl_->async.run_queued();
+  runtime_->settle();
+  return ran;
+}
 
 }  // namespace cohort::testing

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "apps/bindings.hpp"
+#include "apps/lookup.hpp"
 #include "apps/board.hpp"
 #include "apps/client_token.hpp"
 #include "apps/dashboard.hpp"
@@ -45,6 +46,8 @@ void install_demo(App& app) {
       app.option("incident_lease_ms", 15000, "an /incident field idle this long stops being its editor's", 100, 3'600'000);
   const std::uint64_t& question_ms =
       app.option("quiz_question_ms", 20000, "how long each /quiz question is open", 1000, 3'600'000);
+  const std::uint64_t& lookup_ms =
+      app.option("lookup_ms", 500, "how long the /lookup directory takes to answer", 0, 60'000);
   app.setup([&](Node& node, live::Live& live) -> std::optional<std::string> {
     install_room(node);
     install_doc_store(node);
@@ -58,6 +61,7 @@ void install_demo(App& app) {
     install_polls(node, live);
     install_moderators(live);
     install_bindings(live);
+    install_lookup(live, std::chrono::milliseconds(lookup_ms));
     install_client_token(node, live);
     return std::nullopt;
   });
