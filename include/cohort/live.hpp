@@ -277,6 +277,15 @@ class Live {
   // path: "/counter", "/poll/:id". template_name: a template of the templates directory.
   Live& view(std::string path, std::string template_name, ViewFactory factory, std::string title = "");
   Live& component(std::string type, std::string template_name, ComponentFactory factory);
+  // A view that pages place inside their own with {{%name path}} (a nested live view): the
+  // value at path is {"id": "<its DOM id, unique in the page>", "session": {...}?, "class"?}.
+  // It has its own id, its own lv: channel, assigns, events and renders, and updates without
+  // its parent rendering; its mount gets "session" as its params (handle_params never runs).
+  // It acts as the parent's visitor, and is placed only by a parent's render (its container
+  // carries a signed session naming it), so it runs no on_mount hook of its own. The page's first
+  // HTML holds its container empty; it renders once connected. Ends when its parent's render
+  // drops it, or the page goes.
+  Live& child_view(std::string name, std::string template_name, ViewFactory factory);
   // Identity. Every browser is a visitor: a random "id" kept in a signed, HttpOnly cookie for a
   // year, plus the roles of the sign-in links it used (grant_link) while they last. That is who
   // a page acts as unless the app says otherwise:

@@ -229,6 +229,9 @@ class LiveHarness {
   // As Live::view and Live::component (cohort/live.hpp). Before the first mount.
   LiveHarness& view(std::string path, std::string template_name, live::ViewFactory factory, std::string title = "");
   LiveHarness& component(std::string type, std::string template_name, live::ComponentFactory factory);
+  // As Live::child_view: a nested view; a page's {{%name path}} shows its (empty) container, and
+  // mount_child mounts it on its own. Before the first mount.
+  LiveHarness& child_view(std::string name, std::string template_name, live::ViewFactory factory);
   // As Live::on_mount. Before the first mount.
   LiveHarness& on_mount(std::string scope, live::OnMountHook hook);
   // The same stores (define kinds before the first mount), and the node's PubSub and Presence.
@@ -241,6 +244,9 @@ class LiveHarness {
   // A mount that sends the visitor elsewhere (an on_mount hook's halt, a redirect in mount)
   // gives a Page with no HTML whose take_navigation() says where, with the flash it carries.
   Page mount(std::string url, JsonObject user = {{"id", "tester"}}, std::string flash = "");
+  // A nested view (child_view) as its container's id and the session its parent's props give it
+  // (its mount's params), for a visitor with these user claims: a connected page of its own.
+  Page mount_child(std::string name, std::string id, JsonObject session = {}, JsonObject user = {{"id", "tester"}});
   // The HTML a GET of url renders (before any script runs): the disconnected mount.
   std::string render_static(std::string url, JsonObject user = {{"id", "tester"}});
 

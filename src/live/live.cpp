@@ -49,6 +49,13 @@ Live& Live::view(std::string path, std::string template_name, ViewFactory factor
   return *this;
 }
 
+Live& Live::child_view(std::string name, std::string template_name, ViewFactory factory) {
+  ViewRoute route{name, std::move(template_name), "", std::move(factory)};
+  route.child = true;
+  impl_->registry.child_views.insert_or_assign(std::move(name), std::move(route));
+  return *this;
+}
+
 Live& Live::component(std::string type, std::string template_name, ComponentFactory factory) {
   impl_->registry.components[std::move(type)] = ComponentType{std::move(template_name), std::move(factory)};
   return *this;
@@ -102,7 +109,7 @@ std::optional<std::string> Live::install() {
   };
 
   reg.secure_cookies = !config.tls_cert.empty();  // Live::identity's cookies, with live pages or not
-  if (reg.views.empty() && reg.components.empty()) return std::nullopt;  // an app without live pages
+  if (reg.views.empty() && reg.components.empty() && reg.child_views.empty()) return std::nullopt;  // an app without live pages
   auto templates = runtime_dir(config.templates_dir, "templates", "--templates-dir", errors);
   auto assets = runtime_dir(config.assets_dir, "node_modules", "--assets-dir", errors);
   if (!templates || !assets) return errors;

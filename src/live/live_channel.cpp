@@ -54,6 +54,7 @@ class LiveChannel final : public Channel {
     const JsonObject* claims = verified.claims ? &*verified.claims : nullptr;
     if (!claims || string_field(*claims, "id") != id) return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}});
     if (!csrf_ok(*claims, params)) return JoinResult::refuse(JsonObject{{"reason", "stale"}});
+    if (claims->contains("view")) return join_child(*claims, ctx);
     std::string url(string_field(params, "url"));
     if (url.empty()) url = string_field(params, "redirect");
     std::string_view path, query;
@@ -64,12 +65,27 @@ class LiveChannel final : public Channel {
     JsonObject session = *claims;
     // A live navigation brings the flash of the page before (flash.hpp): shown only if signed here.
     if (JsonObject flash = flash_of(signer_, string_field(params, "flash")); !flash.empty()) session["flash"] = std::move(flash);
+    return start(route, id, std::move(session), match->params, url, ctx);
+  }
+
+  // A nested view (view_nested.cpp): what to mount comes from its signed session alone — the
+  // view's name, and the params its parent gave it; it has no URL.
+  JoinResult join_child(const JsonObject& claims, ChannelContext& ctx) {
+    auto found = services_.registry.child_views.find(string_field(claims, "view"));
+    if (found == services_.registry.child_views.end()) return JoinResult::refuse(JsonObject{{"reason", "not_found"}});
+    const Json* given = claims.if_contains("session");
+    Params params = given && given->is_object() ? given->get_object() : Params{};
+    return start(found->second, std::string(ctx.topic().substr(3)), claims, params, "", ctx);
+  }
+
+  JoinResult start(const ViewRoute& route, const std::string& id, JsonObject session, const Params& params,
+                   const std::string& url, ChannelContext& ctx) {
     view_ = std::make_shared<ViewInstance>(services_, route, id, std::move(session));
     view_->attach(ctx);
     // start() calls back at once when no store is followed, else once they all answered.
     auto now = std::make_shared<std::optional<JoinResult>>();
     auto in_join = std::make_shared<bool>(true);
-    view_->start(match->params, url, [this, now, in_join, h = ctx.handle()] {
+    view_->start(params, url, [this, now, in_join, h = ctx.handle()] {
       if (*in_join) {
         *now = join_result();
         return;

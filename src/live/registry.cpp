@@ -25,10 +25,18 @@ void resolve_views(Registry& reg, const std::string& templates_dir, std::vector<
 void resolve_components(Registry& reg, const std::string& templates_dir, std::vector<std::string>& errors) {
   // A component tag naming no registered type would only fail at its first render: refuse it now.
   for (const auto& use : reg.templates.component_uses())
-    if (!reg.components.contains(use.type))
+    if (use.child_view && !reg.child_views.contains(use.type))
+      errors.push_back(TemplateError{use.file, use.line, "unknown nested view '" + use.type +
+                                                             "' (no Live::child_view(\"" + use.type + "\", ...) registered)"}
+                           .text());
+    else if (!use.child_view && !reg.components.contains(use.type))
       errors.push_back(TemplateError{use.file, use.line, "unknown component type '" + use.type +
                                                              "' (no Live::component(\"" + use.type + "\", ...) registered)"}
                            .text());
+  for (auto& [name, v] : reg.child_views) {
+    v.tmpl = reg.templates.find(v.template_name);
+    if (!v.tmpl) errors.push_back("nested view " + name + ": no template '" + v.template_name + "' in " + templates_dir);
+  }
   for (auto& [type, c] : reg.components) {
     c.tmpl = reg.templates.find(c.template_name);
     if (!c.tmpl) errors.push_back("component " + type + ": no template '" + c.template_name + "' in " + templates_dir);

@@ -26,6 +26,7 @@ struct ViewRoute {
   std::string title;
   ViewFactory factory;
   const Template* tmpl = nullptr;  // resolved by install()
+  bool child = false;  // a nested view (Live::child_view): path is its name, it has no URL
 };
 
 struct MountHook {
@@ -55,6 +56,7 @@ struct Registry {
   TemplateSet templates;
   std::vector<ViewRoute> views;
   std::map<std::string, ComponentType, std::less<>> components;
+  std::map<std::string, ViewRoute, std::less<>> child_views;  // Live::child_view, by name
   Router router;
   std::chrono::milliseconds frame{30};
   std::chrono::seconds session_ttl{14 * 24 * 3600};

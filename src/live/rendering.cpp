@@ -162,6 +162,10 @@ std::optional<Json> Renderer::slot(const Dynamic& d, SlotMemory& mem, bool full,
     case Dynamic::Kind::raw:
       return text_slot(to_text(scope_.lookup(d.path)), mem, full);
     case Dynamic::Kind::component: return component_slot(d, mem, full);
+    case Dynamic::Kind::nested: {
+      const Json* props = scope_.lookup(d.path);
+      return text_slot(host_ ? host_->nest(d.name, props ? *props : Json()) : "", mem, full);
+    }
     case Dynamic::Kind::stream: return stream_slot(d, mem, full);
     default: return section_slot(d, mem, full, all);
   }

@@ -42,6 +42,9 @@ class ComponentHost {
   virtual ~ComponentHost() = default;
   // Called during a render for each {{@type path}}; returns the component's cid (>= 1).
   virtual int place(std::string_view type, const Json& props) = 0;
+  // Called during a render for each {{%name path}}: the nested view's container element (HTML,
+  // its attributes escaped), or "" when props do not name one.
+  virtual std::string nest(std::string_view name, const Json& props) { return ""; }
 };
 
 struct StreamInsert {

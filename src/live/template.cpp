@@ -221,7 +221,9 @@ void Linker::add_partial(const Piece& p, const std::string& file, int depth, Nod
 void collect_components(const std::vector<Piece>& pieces, const std::string& file, std::vector<ComponentUse>& out) {
   for (const auto& p : pieces) {
     if (p.kind == Piece::Kind::dynamic && p.dynamic.kind == Dynamic::Kind::component)
-      out.push_back({p.dynamic.name, file, p.dynamic.line});
+      out.push_back({false, p.dynamic.name, file, p.dynamic.line});
+    if (p.kind == Piece::Kind::dynamic && p.dynamic.kind == Dynamic::Kind::nested)
+      out.push_back({true, p.dynamic.name, file, p.dynamic.line});
     collect_components(p.children, file, out);
   }
 }

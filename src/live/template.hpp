@@ -32,7 +32,7 @@ struct Node;
 
 // One dynamic slot of a Node.
 struct Dynamic {
-  enum class Kind { value, raw, section, inverted, component, stream };
+  enum class Kind { value, raw, section, inverted, component, nested, stream };
   // A value in a URL attribute (href, src, action, formaction, ...) whose scheme the template's
   // own text before it has not fixed: `scheme` when it starts the attribute value (a
   // javascript:, vbscript: or data: URL prints "#unsafe"), `no_scheme` when something dynamic
@@ -43,7 +43,7 @@ struct Dynamic {
   UrlCheck url = UrlCheck::none;  // kind == value
   std::vector<std::string> path;  // "a.b" -> {"a","b"}; "." -> {} (the current item)
   std::string key_field;          // section: key=field ("" = default: "id", else position)
-  std::string name;               // component: its type; stream: the stream name
+  std::string name;               // component: its type; nested: the child view's name; stream: the stream name
   std::shared_ptr<const Node> body;  // section, inverted, stream
   std::set<std::string, std::less<>> deps;  // top-level assign names it may read
   bool reads_all = false;         // reads the whole assigns ({{.}} at top level)
@@ -76,9 +76,11 @@ class Template {
   bool single_root_ = false;
 };
 
-// Where a {{@type path}} tag is written. Component types are registered with the live layer,
-// not the template set, so Live::install() checks these against its registry.
+// Where a {{@type path}} (or a nested view's {{%name path}}) tag is written. Component types and
+// child views are registered with the live layer, not the template set, so Live::install()
+// checks these against its registry.
 struct ComponentUse {
+  bool child_view = false;  // {{%name path}}
   std::string type;
   std::string file;
   int line = 0;

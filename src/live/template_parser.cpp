@@ -73,7 +73,7 @@ class Parser {
   void open(std::string_view body, Dynamic::Kind kind);
   void close(std::string_view body);
   void partial(std::string_view body);
-  void component(std::string_view body);
+  void component(std::string_view body, Dynamic::Kind kind);
   bool placed_in_text(std::string_view what);
   void push_dynamic(Dynamic d) {
     Piece p{Piece::Kind::dynamic, {}, std::move(d), {}, line_};
@@ -127,7 +127,8 @@ void Parser::tag(std::string_view body, bool raw) {
     case '^': return open(rest, Dynamic::Kind::inverted);
     case '/': return close(rest);
     case '>': return partial(rest);
-    case '@': return component(rest);
+    case '@': return component(rest, Dynamic::Kind::component);
+    case '%': return component(rest, Dynamic::Kind::nested);
     default: return value(body, Dynamic::Kind::value);
   }
 }
@@ -230,18 +231,21 @@ void Parser::partial(std::string_view body) {
   stack_.back()->push_back({Piece::Kind::partial, std::string(body), {}, {}, line_});
 }
 
-void Parser::component(std::string_view body) {
+// {{@type path}}: a component; {{%name path}}: a nested live view. Both bring a whole element.
+void Parser::component(std::string_view body, Dynamic::Kind kind) {
   std::size_t space = body.find_first_of(" \t\r\n");
   std::string_view type = body.substr(0, space);
   std::string_view path = space == std::string_view::npos ? "" : trim(body.substr(space));
+  std::string sigil = kind == Dynamic::Kind::component ? "@" : "%";
   Dynamic d;
-  d.kind = Dynamic::Kind::component;
+  d.kind = kind;
   d.line = line_;
   d.name = std::string(type);
   if (!valid_name(type, true) || !split_path(path, d.path)) {
-    return error(line_, "bad tag: component needs {{@type path}}, got '" + std::string(body) + "'");
+    std::string what = kind == Dynamic::Kind::component ? "component needs {{@type path}}" : "nested view needs {{%name path}}";
+    return error(line_, "bad tag: " + what + ", got '" + std::string(body) + "'");
   }
-  if (!placed_in_text("{{@" + std::string(body) + "}}")) return;
+  if (!placed_in_text("{{" + sigil + std::string(body) + "}}")) return;
   push_dynamic(std::move(d));
 }
 

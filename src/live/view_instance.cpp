@@ -169,14 +169,14 @@ bool ViewInstance::mount_allowed(const Params& params) {
 void ViewInstance::start(const Params& params, std::string url, std::function<void()> ready) {
   url_ = std::move(url);
   if (!route_.title.empty()) page_title(route_.title);
-  if (!mount_allowed(params)) {  // sent elsewhere before mount: the join or the GET redirects
+  if (!route_.child && !mount_allowed(params)) {  // sent elsewhere before mount: the join or the GET redirects
     ready_ = std::move(ready);
     return check_ready();
   }
   track_visitor();
   mounted_ = true;
   view_->mount(params, session_, *this);
-  view_->handle_params(params, url_, *this);
+  if (!route_.child) view_->handle_params(params, url_, *this);
   ready_ = std::move(ready);
   check_ready();
 }
@@ -184,7 +184,7 @@ void ViewInstance::start(const Params& params, std::string url, std::function<vo
 void ViewInstance::track_visitor() {
   const auto& topic = services_.registry.visitors_topic;
   const Json* user = session_.if_contains("user");
-  if (topic.empty() || !connected() || !user || !user->is_object()) return;
+  if (topic.empty() || !connected() || route_.child || !user || !user->is_object()) return;
   std::string_view path, query;
   split_url(url_, path, query);
   JsonObject meta{{"page", path}, {"view", id_}};

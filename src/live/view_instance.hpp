@@ -133,6 +133,7 @@ class ViewInstance final : public Socket,
   void on_broadcast(const Broadcast& message) override;
   // ComponentHost
   int place(std::string_view type, const Json& props) override;
+  std::string nest(std::string_view name, const Json& props) override;  // view_nested.cpp
 
   // Marks key changed without comparing (its value was changed in place).
   void touch(std::string_view key) { changed_.insert(std::string(key)); }
@@ -214,6 +215,14 @@ class ViewInstance final : public Socket,
 
   std::map<std::string, AsyncRun, std::less<>> async_;
   std::uint64_t async_generation_ = 0;
+
+  // The containers of the nested views this view placed, by DOM id: the same props give the same
+  // HTML (the token is signed once), so a parent's render does not resend an unchanged child.
+  struct NestedContainer {
+    std::string props;  // name + serialized props
+    std::string html;
+  };
+  std::map<std::string, NestedContainer, std::less<>> nested_;
 
   std::map<int, std::unique_ptr<PlacedComponent>> components_;  // by cid
   std::map<std::string, int, std::less<>> cid_by_key_;           // "type\x1f<id json>" -> cid

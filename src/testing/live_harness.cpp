@@ -34,8 +34,11 @@ struct LiveHarness::Impl {
   live::AsyncPool async{0, 10'000};  // manual: run_async() runs its tasks
 
   // Templates linked and routes known (once), stores in use: the view that serves url, with its
-  // params; Failure for a template error or a url no view serves.
+  // params; Failure for a template error or a url no view serves ("" only links).
   std::pair<const live::ViewRoute*, JsonObject> ready_for(Runtime& runtime, const std::string& url);
+  // Mounts route's view connected, as the page of `id` holding session; Failure if it threw.
+  static Page open(const std::shared_ptr<Runtime>& runtime, const std::shared_ptr<Impl>& live, const live::ViewRoute& route,
+                   JsonObject params, std::string id, JsonObject session, std::string url);
 };
 
 namespace {
@@ -286,6 +289,14 @@ LiveHarness& LiveHarness::component(std::string type, std::string template_name,
   return *this;
 }
 
+LiveHarness& LiveHarness::child_view(std::string name, std::string template_name, live::ViewFactory factory) {
+  if (impl_->linked) throw Failure("child_view(" + in_quotes(name) + ") after the first mount");
+  live::ViewRoute route{name, std::move(template_name), "", std::move(factory)};
+  route.child = true;
+  impl_->registry.child_views.insert_or_assign(std::move(name), std::move(route));
+  return *this;
+}
+
 LiveHarness& LiveHarness::on_mount(std::string scope, live::OnMountHook hook) {
   if (impl_->linked) throw Failure("on_mount(" + in_quotes(scope) + ") after the first mount");
   impl_->registry.on_mount.push_back(live::MountHook{std::move(scope), std::move(hook)});
@@ -319,35 +330,53 @@ std::pair<const live::ViewRoute*, JsonObject> LiveHarness::Impl::ready_for(Runti
     linked = true;
   }
   runtime.use_stores();
+  if (url.empty()) return {nullptr, {}};
   return route_of(registry, url);
 }
 
 Page LiveHarness::mount(std::string url, JsonObject user, std::string flash) {
   auto [route, params] = impl_->ready_for(*runtime_, url);
-  auto page = std::make_unique<Page::Impl>();
-  page->runtime = runtime_;
-  page->live = impl_;
-  Page::Impl* p = page.get();
+  JsonObject session = session_of(std::move(user));
+  if (JsonObject carried = live::flash_of(runtime_->signer, flash); !carried.empty()) session["flash"] = std::move(carried);
   std::string id = "phx-harness-" + std::to_string(++impl_->pages);
+  return Impl::open(runtime_, impl_, *route, std::move(params), std::move(id), std::move(session), "http://localhost" + url);
+}
+
+Page LiveHarness::mount_child(std::string name, std::string id, JsonObject session, JsonObject user) {
+  impl_->ready_for(*runtime_, "");
+  auto found = impl_->registry.child_views.find(name);
+  if (found == impl_->registry.child_views.end()) throw Failure("no child view " + in_quotes(name));
+  JsonObject claims = session_of(std::move(user));
+  claims["view"] = name;
+  claims["session"] = session;
+  return Impl::open(runtime_, impl_, found->second, std::move(session), std::move(id), std::move(claims), "");
+}
+
+Page LiveHarness::Impl::open(const std::shared_ptr<Runtime>& runtime, const std::shared_ptr<Impl>& live,
+                             const live::ViewRoute& route, JsonObject params, std::string id, JsonObject session,
+                             std::string url) {
+  auto page = std::make_unique<Page::Impl>();
+  page->runtime = runtime;
+  page->live = live;
+  Page::Impl* p = page.get();
+  std::string what = url.empty() ? "child view " + route.path : url;
   auto ready = std::make_shared<std::optional<bool>>();
-  runtime_->run([&, route = route, params = params] {
-    live::Services services{runtime_->pubsub, runtime_->tracker, *runtime_->stores, impl_->registry, &impl_->async};
-    JsonObject session = session_of(user);
-    if (JsonObject carried = live::flash_of(runtime_->signer, flash); !carried.empty()) session["flash"] = std::move(carried);
-    p->view = std::make_shared<live::ViewInstance>(services, *route, id, std::move(session));
-    p->channel = std::make_shared<HarnessChannel>(*runtime_, "lv:" + id, JsonObject{},
+  runtime->run([&] {
+    live::Services services{runtime->pubsub, runtime->tracker, *runtime->stores, live->registry, &live->async};
+    p->view = std::make_shared<live::ViewInstance>(services, route, id, std::move(session));
+    p->channel = std::make_shared<HarnessChannel>(*runtime, "lv:" + id, JsonObject{},
                                                   [p](ChannelMessage m) { p->receive(std::move(m)); });
     p->channel->join(std::make_unique<ViewHolder>(p->view), JsonObject{});
     p->view->attach(*p->channel);
     try {
-      p->view->start(params, "http://localhost" + url, [ready] { *ready = true; });
+      p->view->start(params, url, [ready] { *ready = true; });
     } catch (const std::exception& e) {
       p->channel->crash(e.what());
       *ready = false;
     }
   });
-  if (!runtime_->await(ready, "the mount of " + url)) throw Failure("the view of " + url + " threw in mount: " + p->channel->crash_reason());
-  runtime_->run([p] {
+  if (!runtime->await(ready, "the mount of " + what)) throw Failure("the view of " + what + " threw in mount: " + p->channel->crash_reason());
+  runtime->run([p] {
     JsonObject full = p->view->render_full();
     live::Effects effects = p->view->take_effects();
     auto with_flash = [&](JsonObject payload) {

@@ -3,7 +3,7 @@
 // answered with diffs, diffs pushed after a store change, forms, components, refusals.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ClientPool, joinResult, push, nextEvent } from "./helpers.mjs";
+import { ClientPool, bystander, joinResult, push, nextEvent } from "./helpers.mjs";
 import { serverForFile, startServer, cohortBin } from "./server.mjs";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -308,4 +308,54 @@ test("a template naming an unregistered component stops the node at start-up, na
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+// A nested view's container in a parent's rendered tree: its id and signed session.
+function nestedContainer(rendered, id) {
+  const m = new RegExp(`<div id=\\\\"${id}\\\\" data-phx-session=\\\\"([^\\\\"]+)\\\\" data-phx-static=\\\\"\\\\" data-phx-parent-id=\\\\"([^\\\\"]+)\\\\"`).exec(JSON.stringify(rendered));
+  assert.ok(m, `no container of ${id} in the parent's render`);
+  return { session: m[1], parent: m[2] };
+}
+
+// Joins a nested view as the stock client does: no url, the container's session.
+function joinChild(socket, id, session, csrf) {
+  const channel = socket.channel(`lv:${id}`, () => ({
+    params: { _csrf_token: csrf, _mounts: 0, _mount_attempts: 0 },
+    session,
+    static: null,
+    sticky: false,
+  }));
+  return joinResult(channel).then((r) => ({ ...r, channel }));
+}
+
+test("a nested view: its container comes in the parent's render, it joins on its own topic and renders by itself", async () => {
+  const parent = await joinView("/dashboard");
+  assert.equal(parent.status, "ok", JSON.stringify(parent.response));
+  const child = nestedContainer(parent.response.rendered, "node-figures");
+  assert.equal(child.parent, parent.page.id);
+  const claims = JSON.parse(Buffer.from(child.session.split(".")[0], "base64url").toString());
+  assert.equal(claims.kind, "session");
+  assert.equal(claims.view, "node_figures");
+  assert.deepEqual(claims.session, { every_ms: 1000 });
+  const joined = await joinChild(parent.socket, "node-figures", child.session, parent.page.csrf);
+  assert.equal(joined.status, "ok", JSON.stringify(joined.response));
+  assert.match(JSON.stringify(joined.response.rendered), /WebSockets open/);
+  const diff = await nextEvent(joined.channel, "diff");  // its own timer: the parent sends nothing for it
+  assert.ok(diff && Object.keys(diff).length > 0);
+});
+
+test("a nested view's session is refused when tampered with, on another topic, or from another visitor", async () => {
+  const witness = await bystander(pool, server);
+  const parent = await joinView("/dashboard");
+  const { session } = nestedContainer(parent.response.rendered, "node-figures");
+  const [body, sig] = session.split(".");
+  const flipped = `${body}.${sig[0] === "A" ? "B" : "A"}${sig.slice(1)}`;
+  assert.deepEqual((await joinChild(parent.socket, "node-figures", flipped, parent.page.csrf)).response, { reason: "unauthorized" });
+  assert.deepEqual((await joinChild(parent.socket, "other-figures", session, parent.page.csrf)).response, { reason: "unauthorized" });
+  // The parent's own session does not mount the child either (another id).
+  assert.deepEqual((await joinChild(parent.socket, "node-figures", parent.page.session, parent.page.csrf)).response, { reason: "unauthorized" });
+  const stranger = await page("/dashboard");
+  const socket = await liveSocket(server, stranger.csrf);
+  assert.deepEqual((await joinChild(socket, "node-figures", session, stranger.csrf)).response, { reason: "stale" });
+  await witness.check("after forged nested sessions");
 });

@@ -1,6 +1,7 @@
 // dashboard.cpp — the presence admin dashboard. See dashboard.hpp.
 #include "apps/dashboard.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -31,25 +32,29 @@ std::string rate_text(double per_second) {
   return buf;
 }
 
-class DashboardView final : public live::View {
+// The node's figures, a view nested in the dashboard ({{%node_figures figures}}): it samples
+// the node's counters on its own timer (every "every_ms" of the session its parent gives it) and
+// renders without the dashboard rendering; its Pause button reaches it alone.
+class NodeFiguresView final : public live::View {
  public:
-  DashboardView(std::string topic, StatsSource stats) : topic_(std::move(topic)), stats_(std::move(stats)) {}
+  explicit NodeFiguresView(StatsSource stats) : stats_(std::move(stats)) {}
 
-  void mount(const live::Params&, const live::Session&, live::Socket& s) override {
-    assign_me(s);
-    s.follow_presence(topic_, "visitors");
-    derive_people(s);
+  void mount(const live::Params& params, const live::Session&, live::Socket& s) override {
+    every_ = std::chrono::milliseconds(std::clamp<std::int64_t>(input::integer(params, "every_ms").value_or(1000), 100, 60'000));
+    s.assign("paused", false);
+    s.assign("samples", Json(0));
     sample(s);
-    if (s.connected()) s.send_after(kSample, JsonObject{{"sample", true}});
+    if (s.connected()) s.send_after(every_, JsonObject{{"sample", true}});
+  }
+
+  void handle_event(std::string_view event, const Json&, live::Socket& s) override {
+    if (event == "pause") s.assign("paused", !s.get("paused").as_bool());
   }
 
   void handle_info(const live::Info& info, live::Socket& s) override {
-    if (info.kind == live::Info::Kind::timer) {
-      sample(s);
-      s.send_after(kSample, JsonObject{{"sample", true}});
-      return;
-    }
-    if (info.kind == live::Info::Kind::presence) derive_people(s);
+    if (info.kind != live::Info::Kind::timer) return;
+    if (!s.get("paused").as_bool()) sample(s);
+    s.send_after(every_, JsonObject{{"sample", true}});
   }
 
  private:
@@ -73,7 +78,33 @@ class DashboardView final : public live::View {
                                  {"frames_out", std::to_string(now.frames_out)},
                                  {"in_rate", in_rate},
                                  {"out_rate", out_rate}});
+    s.assign("samples", Json(s.get("samples").to_number<std::int64_t>() + 1));
   }
+
+  StatsSource stats_;
+  std::chrono::milliseconds every_{kSample};
+  std::optional<NodeStats> last_;
+  std::chrono::steady_clock::time_point last_at_{};
+};
+
+class DashboardView final : public live::View {
+ public:
+  explicit DashboardView(std::string topic) : topic_(std::move(topic)) {}
+
+  void mount(const live::Params&, const live::Session&, live::Socket& s) override {
+    assign_me(s);
+    s.follow_presence(topic_, "visitors");
+    s.assign("figures", JsonObject{{"id", "node-figures"},
+                                   {"class", "tiles"},
+                                   {"session", JsonObject{{"every_ms", std::chrono::milliseconds(kSample).count()}}}});
+    derive_people(s);
+  }
+
+  void handle_info(const live::Info& info, live::Socket& s) override {
+    if (info.kind == live::Info::Kind::presence) derive_people(s);
+  }
+
+ private:
 
   // Tabs and people per page, gathered while the people rows are built.
   struct PageUse {
@@ -133,19 +164,15 @@ class DashboardView final : public live::View {
   }
 
   std::string topic_;
-  StatsSource stats_;
-  std::optional<NodeStats> last_;
-  std::chrono::steady_clock::time_point last_at_{};
 };
 
 }  // namespace
 
 void install_dashboard(live::Live& live, std::string visitors_topic, StatsSource stats) {
   live.view("/dashboard", "dashboard",
-            [topic = std::move(visitors_topic), stats = std::move(stats)] {
-              return std::make_unique<DashboardView>(topic, stats);
-            },
-            "Who is online");
+            [topic = std::move(visitors_topic)] { return std::make_unique<DashboardView>(topic); }, "Who is online");
+  live.child_view("node_figures", "node_figures",
+                  [stats = std::move(stats)] { return std::make_unique<NodeFiguresView>(stats); });
 }
 
 }  // namespace cohort::apps

@@ -73,6 +73,27 @@ TEST_F(LiveInstall, AnUnregisteredTypeUsedByAViewIsRefused) {
       << *err;
 }
 
+// A nested view ({{%name path}}) names a view registered with Live::child_view: an unknown name
+// stops the start with file and line; a registered one installs.
+TEST_F(LiveInstall, AnUnregisteredNestedViewIsRefusedWithFileAndLine) {
+  write("page.html", "<main>\n{{%clock face}}\n{{%ghost here}}\n</main>");
+  write("clock.html", "<p>{{time}}</p>");
+  Config c;
+  c.host = "127.0.0.1";
+  c.data_dir = (dir_ / "data").string();
+  c.templates_dir = (dir_ / "templates").string();
+  c.assets_dir = COHORT_SOURCE_DIR "/node_modules";
+  Node node(c);
+  Live live(node);
+  live.view("/page", "page", [] { return std::make_unique<View>(); });
+  live.child_view("clock", "clock", [] { return std::make_unique<View>(); });
+  auto err = live.install();
+  ASSERT_TRUE(err);
+  std::string page = (dir_ / "templates" / "page.html").string();
+  EXPECT_NE(err->find(page + ":3: unknown nested view 'ghost'"), std::string::npos) << *err;
+  EXPECT_EQ(err->find("'clock'"), std::string::npos) << *err;  // registered: fine
+}
+
 // A view at "/" or "/:id" leaves /assets/ alone; one whose pattern takes every path would answer
 // the page's own scripts with HTML (the page would never go live) and is refused at start-up.
 TEST_F(LiveInstall, AViewThatWouldHideTheAssetsIsRefused) {

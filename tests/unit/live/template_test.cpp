@@ -98,6 +98,7 @@ TEST(Template, EveryErrorWithFileAndLine) {
       {"c", "\n\n{{> nowhere}}"},            // unknown partial (3)
       {"d", "{{/x}}{{@}}{{#a key=}}{{/a}}"}, // closes nothing, bad component, bad arg
       {"e", "{{> f}}"}, {"f", "\n{{> e}}"},  // cycle
+      {"g", "<p>{{%}}</p><a {{%clock face}}>"},  // bad nested view; one inside a tag
   });
   std::vector<std::string> expected = {
       "a.html:3: mismatched section: {{/other}} closes {{#list}} opened at line 2",
@@ -108,6 +109,8 @@ TEST(Template, EveryErrorWithFileAndLine) {
       "d.html:1: bad tag: component needs {{@type path}}, got ''",
       "d.html:1: bad tag: unexpected 'key=' (only key=field)",
       "d.html:1: mismatched section: {{/a}} closes nothing",
+      "g.html:1: bad tag: nested view needs {{%name path}}, got ''",
+      "g.html:1: {{%clock face}} must stand between tags, not inside a tag, a comment or a script",
       "c.html:3: unknown partial 'nowhere'",
       // Reported where the closing tag of the cycle sits, once per template that enters it.
       "f.html:2: partial cycle: e -> f -> e",

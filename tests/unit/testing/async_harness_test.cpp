@@ -58,6 +58,7 @@ class AsyncHarnessTest : public ::testing::Test {
  protected:
   AsyncHarnessTest() {
     live.component("badge", "badge", [] { return std::make_unique<cohort::live::Component>(); });
+    live.child_view("clock", "clock", [] { return std::make_unique<cohort::live::View>(); });
     live.view("/report", "report", [tally = tally] { return std::make_unique<Report>(tally); });
   }
   std::shared_ptr<Tally> tally = std::make_shared<Tally>();

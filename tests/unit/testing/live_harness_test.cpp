@@ -123,10 +123,34 @@ cohort::StoreKind todo_kind() {
   return k;
 }
 
-// Every template of the directory is compiled, so every component it uses is registered.
+// A page that holds a nested view, and the nested view: its zone from the session its parent gives.
+class Family final : public cohort::live::View {
+ public:
+  void mount(const Params&, const Session&, Socket& s) override {
+    s.assign("title", "Family");
+    s.assign("clock", JsonObject{{"id", "clock-1"}, {"session", JsonObject{{"zone", "UTC"}}}});
+  }
+};
+
+class Clock final : public cohort::live::View {
+ public:
+  void mount(const Params& params, const Session&, Socket& s) override {
+    s.assign("zone", params.at("zone"));
+    s.assign("ticks", Json(0));
+  }
+  void handle_event(std::string_view event, const Json&, Socket& s) override {
+    if (event == "tick") s.assign("ticks", Json(s.get("ticks").to_number<std::int64_t>() + 1));
+  }
+};
+
+// Every template of the directory is compiled, so every component and nested view it uses is
+// registered.
 class LiveHarnessTest : public ::testing::Test {
  protected:
-  LiveHarnessTest() { live.component("badge", "badge", [] { return std::make_unique<Badge>(); }); }
+  LiveHarnessTest() {
+    live.component("badge", "badge", [] { return std::make_unique<Badge>(); });
+    live.child_view("clock", "clock", [] { return std::make_unique<Clock>(); });
+  }
   t::LiveHarness live{t::LiveHarness::Options{.templates_dir = COHORT_TEST_TEMPLATES}};
 };
 
@@ -306,6 +330,19 @@ TEST_F(LiveHarnessTest, SelectorsOutsideTheSubsetAreRefusedByName) {
   EXPECT_EQ(page.count("p:nth-child(3)"), 0u);
   EXPECT_EQ(page.count("button:nth-child(2)"), 1u);
   EXPECT_EQ(page.count("p:last-child"), 1u);
+}
+
+TEST_F(LiveHarnessTest, ANestedViewIsAContainerInItsParentAndAPageOfItsOwn) {
+  live.view("/family", "family", [] { return std::make_unique<Family>(); });
+  auto parent = live.mount("/family");
+  EXPECT_EQ(parent.text("#family"), "Family");
+  EXPECT_EQ(parent.count("#clock-1"), 1u);
+  EXPECT_TRUE(parent.attribute("#clock-1", "data-phx-session"));
+  EXPECT_EQ(parent.text("#clock-1"), "");  // the child renders itself, on its own channel
+  auto clock = live.mount_child("clock", "clock-1", JsonObject{{"zone", "UTC"}});
+  EXPECT_EQ(clock.text("#zone"), "UTC");
+  clock.click("#tick");
+  EXPECT_EQ(clock.text("#ticks"), "1");
 }
 
 }  // namespace
