@@ -108,6 +108,11 @@ struct Config {
   // A page's signed live session stays valid this long (two weeks, Phoenix's session cookie
   // default), so a tab left open reconnects after a restart without a reload.
   std::uint32_t live_session_ttl_s = 14 * 24 * 3600;
+  // Live uploads (docs/live.md, Uploads): files being received land in upload_dir (empty:
+  // <data_dir>/uploads), mode 0600, under names the node picks; all of them together may hold
+  // at most upload_max_temp_bytes (each entry reserves its declared size when its upload starts).
+  std::string upload_dir;
+  std::size_t upload_max_temp_bytes = std::size_t{512} << 20;
   // How long shutdown waits for sockets to close before exiting anyway.
   std::uint32_t shutdown_grace_ms = 3000;
 
