@@ -98,8 +98,8 @@ bool UploadState::put_entries(const Json& declared, std::vector<EntryState>& dro
   for (const auto& d : list)
     if (d.is_object()) add_entry(d.get_object());
   recount();
-  bool too_many = static_cast<int>(entries_.size()) > options_.max_entries;
-  if (too_many) return false;
+  // An auto upload goes on with the valid entries within max_entries; a manual one waits until
+  // the errors are gone (Phoenix does the same).
   if (options_.auto_upload) return true;
   return errors_.empty();
 }

@@ -60,8 +60,8 @@ class UploadState {
   // Records the declared entries ([{ref, name, size, type, last_modified}]) not known yet, each
   // valid or invalid with its reason. With max_entries 1, one new file replaces the old one: the
   // replaced entries are moved into dropped (their files are the caller's to delete). Returns
-  // false when the client must not upload: too many files, or (without auto_upload) an invalid
-  // entry.
+  // false when the client must not upload: without auto_upload, when the upload has any error
+  // (too many files, an invalid entry); with it, never (the valid entries within max_entries go).
   bool put_entries(const Json& declared, std::vector<EntryState>& dropped);
 
   struct Preflight {
