@@ -70,6 +70,7 @@ std::optional<std::string> prepare_upload_dir(const std::string& dir) {
 }
 
 std::optional<std::string> open_entry_file(UploadPlace& place, EntryState& entry) {
+  if (place.dir.empty()) return std::string("io_error");  // not installed: no directory to write in
   const std::int64_t want = std::max<std::int64_t>(0, entry.entry.client_size);
   std::int64_t now = place.temp_bytes.load(std::memory_order_relaxed);
   do {
