@@ -2,7 +2,9 @@
 // demo's incident report: a 5 MB file goes up in chunks with its progress shown as it arrives,
 // and once attached every viewer sees it; a file too big, one of a type not accepted and one
 // file too many are refused with LiveView's reasons shown in the page (and the submit held
-// back); a removed file is never uploaded; no temporary file is left once the upload is consumed.
+// back); a removed file is never uploaded; no temporary file is left once the upload is consumed;
+// an auto upload (the /bindings page's) goes as soon as it is chosen and is consumed by its
+// progress callback.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -98,6 +100,23 @@ test("a file removed before the submit is never uploaded; the others are", async
   await a.locator("#attachment-list .attachment", { hasText: "keep.txt · 2.0 KB" }).waitFor();
   await a.locator(".upload-entry").first().waitFor({ state: "detached", timeout: WAIT_MS });
   assert.equal(await a.locator("#attachment-list .attachment", { hasText: "drop.txt" }).count(), 0);
+  assert.deepEqual(tempFiles(), []);
+  assert.deepEqual(a.errors, []);
+  await a.context().close();
+});
+
+test("an auto upload goes up as soon as the file is chosen, and its progress callback consumes it", async () => {
+  const a = await openPage(browser, `${file.server.url}/bindings`);
+  await watchProgress(a);
+  await a.setInputFiles("#quick-form input[type=file]", { name: "quick.bin", mimeType: "application/octet-stream", buffer: bytes(95_000) });
+  await a.locator("#received", { hasText: "quick.bin (95000 bytes)" }).waitFor();
+  await a.locator(".quick-entry").waitFor({ state: "detached" });
+  const seen = await a.evaluate(() => window.progressSeen);
+  assert.ok(new Set(seen.filter((v) => v > 0 && v < 100)).size >= 3, `progress steps: ${JSON.stringify(seen)}`);
+  // Too big for this upload: refused at once, the reason shown, nothing received.
+  await a.setInputFiles("#quick-form input[type=file]", { name: "big.bin", mimeType: "application/octet-stream", buffer: bytes(1_000_001) });
+  await a.locator(".quick-entry .entry-error", { hasText: "too_large" }).waitFor();
+  assert.equal(await a.locator("#received").textContent(), "quick.bin (95000 bytes)");
   assert.deepEqual(tempFiles(), []);
   assert.deepEqual(a.errors, []);
   await a.context().close();
