@@ -30,7 +30,8 @@ class UploadChannel final : public Channel {
     claims_ = std::move(*claims);
     uploads_ = uploads;
     limits_ = *receiving;
-    arm_timer(ctx);
+    last_chunk_ = std::chrono::steady_clock::now();
+    arm_timer(ctx, limits_.chunk_timeout);
     return JoinResult::accept();
   }
 
@@ -38,8 +39,7 @@ class UploadChannel final : public Channel {
     if (event != "chunk" || !payload.is_binary()) return Reply::error("unhandled event");
     auto uploads = uploads_.lock();
     if (!uploads || over_) return Reply::error("disallowed");
-    ++chunks_;
-    arm_timer(ctx);
+    last_chunk_ = std::chrono::steady_clock::now();
     std::string refusal = uploads->chunk(claims_.upload, claims_.entry, payload.bytes);
     if (refusal.empty()) return Reply::ok();
     over_ = true;
@@ -56,12 +56,14 @@ class UploadChannel final : public Channel {
 
  private:
   // A channel that sends nothing for chunk_timeout before its last byte is ended (its partial
-  // file deleted).
-  void arm_timer(ChannelContext& ctx) {
-    ctx.after(limits_.chunk_timeout, [this, &ctx, seen = chunks_] {
-      if (seen != chunks_ || over_) return;
+  // file deleted). One timer at a time: when it fires after a chunk came, it waits the rest.
+  void arm_timer(ChannelContext& ctx, std::chrono::milliseconds delay) {
+    ctx.after(delay, [this, &ctx] {
+      if (over_) return;
       auto uploads = uploads_.lock();
       if (!uploads) return;
+      auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_chunk_);
+      if (idle < limits_.chunk_timeout) return arm_timer(ctx, limits_.chunk_timeout - idle);
       if (!uploads->end(claims_.upload, claims_.entry, "timeout")) return;  // complete: it waits to be consumed
       over_ = true;
       ctx.crash("upload timed out");
@@ -73,7 +75,7 @@ class UploadChannel final : public Channel {
   ViewUploads::Claims claims_;
   std::weak_ptr<ViewUploads> uploads_;
   ViewUploads::Receiving limits_{};
-  std::uint64_t chunks_ = 0;
+  std::chrono::steady_clock::time_point last_chunk_{};
   bool over_ = false;
 };
 

@@ -5,8 +5,9 @@
 // phx_error) and nothing is left in the upload directory; a forged, expired, wrongly-kinded,
 // other entry's, other view's or replayed upload token is refused; files declared too big, of a
 // type not accepted or too many get no token; the node's byte budget refuses an upload that
-// would exceed it and gives the bytes back when an upload ends. After each attack the attacked
-// view and a bystander view are still served.
+// would exceed it and gives the bytes back when an upload ends; an upload that falls silent is
+// ended after chunk_timeout. After each attack the attacked view and a bystander view are still
+// served.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -218,4 +219,44 @@ test("the node's temporary byte budget refuses an upload past it and gets its by
   assert.ok((await metrics()).refused.temp_full >= 1);
   await served(a, "after the budget refusal");
   await witness.check("after the budget refusal");
+});
+
+test("an upload that falls silent is ended after chunk_timeout and its partial file deleted", async () => {
+  const witness = await bystander();
+  const v = await liveView();
+  const r = await preflight(v, [entry("0", 100_000)]);
+  const timeout = r.response.config.chunk_timeout;
+  assert.equal(timeout, 10_000);
+  const u = await uploadChannel(v, "0", r.response.entries["0"]);
+  assert.equal(u.status, "ok");
+  assert.equal((await chunk(u.channel, 50_000)).status, "ok");
+  const sent = Date.now();
+  assert.equal(tempFiles().length, 1);
+  await nextSocketMessage(v.socket, (m) => m.topic === "lvu:0" && m.event === "phx_error", timeout + 5000, "the silent upload ended");
+  const waited = Date.now() - sent;
+  assert.ok(waited >= timeout - 100, `ended after ${waited} ms, not before chunk_timeout`);
+  u.channel.leave();
+  assert.deepEqual(tempFiles(), []);
+  assert.ok((await metrics()).refused.timeout >= 1);
+  await served(v, "after a silent upload");
+  await witness.check("after a silent upload");
+});
+
+test("a slow upload that keeps sending within chunk_timeout is not cut off", async () => {
+  const v = await liveView();
+  const r = await preflight(v, [entry("0", 30_000)]);
+  const u = await uploadChannel(v, "0", r.response.entries["0"]);
+  assert.equal(u.status, "ok");
+  const errors = [];
+  u.channel.onError(() => errors.push(Date.now()));
+  // Three chunks 4 s apart: 12 s in all, longer than chunk_timeout (10 s), never silent that long.
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 4000));  // the pace under test
+    assert.equal((await chunk(u.channel, 10_000)).status, "ok", `chunk ${i}`);
+  }
+  assert.deepEqual(errors, []);
+  const done = await push(v.channel, "progress", { ref: v.ref, entry_ref: "0", progress: 100, event: null, cid: null });
+  assert.equal(done.status, "ok");
+  assert.match(JSON.stringify(done.response.diff ?? {}), /"100"/, "the entry is shown done");
+  u.channel.leave();
 });
