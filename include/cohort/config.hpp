@@ -113,6 +113,11 @@ struct Config {
   // so a flood of requests costs a refusal each, not memory or threads.
   std::uint32_t live_async_workers = 4;
   std::uint32_t live_async_queue = 1000;
+  // Live uploads (docs/live.md, Uploads): files being received land in upload_dir (empty:
+  // <data_dir>/uploads), mode 0600, under names the node picks; all of them together may hold
+  // at most upload_max_temp_bytes (each entry reserves its declared size when its upload starts).
+  std::string upload_dir;
+  std::size_t upload_max_temp_bytes = std::size_t{512} << 20;
   // How long shutdown waits for sockets to close before exiting anyway.
   std::uint32_t shutdown_grace_ms = 3000;
 

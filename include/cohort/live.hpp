@@ -49,6 +49,7 @@
 #include "cohort/json.hpp"
 #include "cohort/store.hpp"
 #include "cohort/token.hpp"
+#include "cohort/upload.hpp"
 
 namespace cohort {
 class Node;
@@ -176,6 +177,18 @@ class Socket : public ComponentSocket {
   virtual void stream_insert(std::string_view name, Json item, int at = -1, std::optional<int> limit = {}) = 0;
   virtual void stream_delete(std::string_view name, std::string dom_id) = 0;
   virtual void stream_reset(std::string_view name) = 0;
+
+  // --- Uploads (cohort/upload.hpp; docs/live.md, Uploads) ---
+  // Allows an upload called name (replacing one of that name that has no entries). The assign
+  // "uploads" then holds {name: {ref, name, accept, max_entries, auto_upload, multiple, entries:
+  // [{ref, client_name, client_size, client_type, progress, done, valid, errors}], errors,
+  // active_refs, done_refs, preflighted_refs, error_refs}}, which the file input reads.
+  virtual void allow_upload(std::string name, UploadOptions options) = 0;
+  // Drops an entry (phx-click="cancel" phx-value-ref="{{ref}}"): its file, if any, is deleted.
+  virtual void cancel_upload(std::string_view name, std::string_view ref) = 0;
+  // Hands every done entry's file to fn, then deletes it and drops the entry; entries still in
+  // progress are left. Returns what fn returned, in entry order.
+  virtual std::vector<Json> consume_uploaded_entries(std::string_view name, const ConsumeUpload& fn) = 0;
 };
 
 // Params of mount / handle_params: the path's ":name" segments and the query string, as strings.

@@ -152,6 +152,13 @@ struct Navigation {
   std::string flash;  // the signed flash it carries ("" for none): pass it to LiveHarness::mount
 };
 
+// A file a test uploads (Page::upload): what the browser would declare, and its bytes.
+struct UploadFile {
+  std::string name;
+  std::string type;
+  std::string bytes;
+};
+
 // An event a view pushed to the page's hooks (push_event).
 struct PushedEvent {
   std::string event;
@@ -195,6 +202,13 @@ class Page {
   Json hook_event(std::string_view event, Json payload = JsonObject{}, std::string_view target = {});
   // A patch link (<a data-phx-link="patch">) or the browser's back button to url: handle_params.
   void patch(std::string url);
+  // Chooses files in the form's file input (the one element `<form> input[data-phx-upload-ref]`)
+  // and uploads them as the official client does: the form's phx-change with the declared
+  // files, the "allow_upload" preflight, then each file that got a token sent in chunk_size
+  // pieces with its progress reports. Returns the preflight's reply ({entries, errors} or
+  // {error}): refused files are not sent. Then submit() the form (or let the view's progress
+  // callback) consume them. Files are written to a temporary directory of the harness.
+  Json upload(std::string_view form, std::vector<UploadFile> files);
 
   // What the view asked of the client since the last take.
   std::vector<PushedEvent> take_events();

@@ -12,6 +12,7 @@
 #include "live/page.hpp"
 #include "live/registry.hpp"
 #include "live/signin.hpp"
+#include "live/upload_channel.hpp"
 #include "net/runtime_files.hpp"
 
 namespace cohort::live {
@@ -122,14 +123,20 @@ std::optional<std::string> Live::install() {
   reg.session_ttl = std::chrono::seconds(config.live_session_ttl_s);
   reg.parsers = net::parser_limits(config);
   reg.signer = &node.signer();
+  reg.uploads.dir = config.upload_dir.empty() ? config.data_dir + "/uploads" : config.upload_dir;
+  reg.uploads.max_temp_bytes = static_cast<std::int64_t>(config.upload_max_temp_bytes);
+  reg.uploads.max_chunk = config.max_frame > 1024 ? config.max_frame - 1024 : 1;  // room for the frame's header
+  if (auto e = prepare_upload_dir(reg.uploads.dir)) return *e;
   impl_->async = std::make_unique<AsyncPool>(config.live_async_workers, config.live_async_queue);
   Services services{node.pubsub(), node.presence(), node.stores(), reg, impl_->async.get()};
-  node.socket("/live").channel("lv:*", live_channel_factory(services, node.signer()));
+  node.socket("/live")
+      .channel("lv:*", live_channel_factory(services, node.signer()))
+      .channel("lvu:*", upload_channel_factory(node.signer(), reg.uploads));
   install_pages(node, services);
   install_signin(node, impl_->grants,
                  SigninSettings{std::chrono::seconds(config.role_ttl_s), reg.secure_cookies, reg.new_visitor});
   // An operator surface, like /metrics: the admin listener, or the main port with an API token.
-  node.admin_route("GET", "/metrics/live", [&stats = reg.stats, &async = impl_->async->stats()](const HttpRequest&) {
+  node.admin_route("GET", "/metrics/live", [&stats = reg.stats, &reg, &async = impl_->async->stats()](const HttpRequest&) {
     auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
     return HttpResponse::json(200, JsonObject{{"views_mounted", n(stats.views_mounted)},
                                               {"events", n(stats.events)},
@@ -142,7 +149,8 @@ std::optional<std::string> Live::install() {
                                               {"async_started", n(async.started)},
                                               {"async_refused", n(async.refused)},
                                               {"async_failed", n(stats.async_failed)},
-                                              {"async_cancelled", n(stats.async_cancelled)}});
+                                              {"async_cancelled", n(stats.async_cancelled)},
+                                              {"uploads", reg.uploads.metrics()}});
   });
   return std::nullopt;
 }

@@ -111,6 +111,8 @@ class LiveChannel final : public Channel {
     const Json& p = *payload.json;
     if (event == "event") return Reply::ok(on_event(p));
     if (event == "live_patch") return Reply::ok(view_->handle_live_patch(string_field(p, "url")));
+    if (event == "allow_upload") return Reply::ok(view_->handle_allow_upload(p));  // uploads: view_uploads.hpp
+    if (event == "progress") return Reply::ok(view_->handle_progress(p));
     if (event == "cids_will_destroy") return Reply::ok();
     if (event == "cids_destroyed") {
       const Json* cids = field(p, "cids");
@@ -163,6 +165,7 @@ class LiveChannel final : public Channel {
         for (const auto& [k, v] : meta->get_object())
           form.fields[k] = k == "_target" && v.is_string() ? Json(field_path(v.get_string())) : v;
       value = std::move(form.fields);
+      if (const Json* uploads = field(p, "uploads")) view_->declare_uploads(*uploads);  // the files chosen
     }
     return view_->handle_event(name, value, cid);
   }

@@ -16,6 +16,7 @@
 #include "cohort/live.hpp"
 #include "live/router.hpp"
 #include "live/template.hpp"
+#include "live/upload_files.hpp"
 #include "net/client_json.hpp"
 
 namespace cohort::live {
@@ -70,6 +71,7 @@ struct Registry {
   net::ParserLimits parsers;   // form_max_depth bounds the forms of live events
   const TokenSigner* signer = nullptr;  // signs the flash a navigation carries (flash.hpp)
   LiveStats stats;
+  UploadPlace uploads;  // live uploads' directory, budget and counters (upload_files.hpp)
 };
 
 // Loads the templates of templates_dir and resolves every view's, component's and the layout's

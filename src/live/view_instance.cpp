@@ -453,6 +453,7 @@ void ViewInstance::terminate(std::string_view reason) {
   if (presence_owner_) services_.presence.untrack_all(presence_owner_);
   if (store_session_)
     for (const auto& key : store_keys_used_) services_.stores.end_session(key, store_session_);
+  end_uploads();
   channel_ = nullptr;
 }
 

@@ -34,6 +34,7 @@
 #include "cohort/pubsub.hpp"
 #include "live/registry.hpp"
 #include "live/rendering.hpp"
+#include "live/view_uploads.hpp"
 
 namespace cohort::live {
 
@@ -125,6 +126,14 @@ class ViewInstance final : public Socket,
   bool cancel_async(std::string_view name) override;
   void put_flash(std::string_view kind, std::string message) override;
   void clear_flash(std::string_view kind) override;
+  // Uploads (view_uploads.hpp; defined in view_instance_uploads.cpp)
+  void allow_upload(std::string name, UploadOptions options) override;
+  void cancel_upload(std::string_view name, std::string_view ref) override;
+  std::vector<Json> consume_uploaded_entries(std::string_view name, const ConsumeUpload& fn) override;
+  // Client pushes about uploads: a form event's "uploads", "allow_upload" and "progress".
+  void declare_uploads(const Json& uploads);
+  JsonObject handle_allow_upload(const Json& payload);
+  JsonObject handle_progress(const Json& payload);
   PubSub& pubsub() override { return services_.pubsub; }
   Presence& presence() override { return services_.presence; }
   Stores& stores() override { return services_.stores; }
@@ -188,6 +197,10 @@ class ViewInstance final : public Socket,
   void stop_async();
   // payload (a redirect's or live_redirect's) with the flash it carries to the next page.
   JsonObject carrying_flash(JsonObject payload) const;
+  // This view's uploads, made at the first use (and then found by its lvu: channels).
+  ViewUploads& uploads();
+  void show_uploads();  // the "uploads" assign from the uploads' state
+  void end_uploads();   // at terminate: every file deleted
 
   Services services_;
   const ViewRoute& route_;
@@ -235,6 +248,7 @@ class ViewInstance final : public Socket,
   bool ended_ = false;
   bool mounted_ = false;  // mount ran (no on_mount hook halted it)
   std::chrono::steady_clock::time_point last_render_{};
+  std::shared_ptr<ViewUploads> uploads_;
 
   friend class PlacedComponentSocket;
 };

@@ -6,8 +6,12 @@
 // URL-encoded and decoded by the live layer's own decoder) goes to the view's handle_event, and
 // what the view sends (the reply's diff, later diffs, navigation) is merged into the Page's
 // ClientTree, whose HTML the selectors read.
+#include <unistd.h>
+
+#include <atomic>
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
+#include <filesystem>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "cohort/testing.hpp"
@@ -18,6 +22,7 @@
 #include "live/rendering.hpp"
 #include "live/router.hpp"
 #include "live/view_instance.hpp"
+#include "live/view_uploads.hpp"
 #include "testing/client_tree.hpp"
 #include "testing/harness_channel.hpp"
 #include "testing/html_query.hpp"
@@ -32,6 +37,7 @@ struct LiveHarness::Impl {
   int pages = 0;
   std::uint64_t elsewhere = 0;  // the presence owner of track()
   live::AsyncPool async{0, 10'000};  // manual: run_async() runs its tasks
+  std::string uploads_dir;       // Page::upload's temporary files
 
   // Templates linked and routes known (once), stores in use: the view that serves url, with its
   // params; Failure for a template error or a url no view serves ("" only links).
@@ -153,6 +159,9 @@ struct Page::Impl {
     push([&] { return view->handle_event(name, value, cid); });
   }
   void form_event(std::string_view form, std::string_view attr, JsonObject fields, bool target);
+  Json upload(std::string_view form, const std::vector<UploadFile>& files);
+  void send_file(const JsonObject& preflight, const std::string& entry_ref, const std::string& bytes);
+  int next_file_ref = 0;  // the client numbers the files a page chooses: "0", "1", ...
   void element_event(std::string_view selector, std::string_view attr, JsonObject values);
 };
 
@@ -189,6 +198,61 @@ void Page::Impl::form_event(std::string_view form, std::string_view attr, JsonOb
   if (decoded.error) throw Failure("the form could not be sent: " + *decoded.error);
   if (with_target && !fields.empty()) decoded.fields["_target"] = live::field_path(fields.begin()->key());
   event(*name, std::move(decoded.fields), target_cid(e));
+}
+
+Json Page::Impl::upload(std::string_view form, const std::vector<UploadFile>& files) {
+  check_alive();
+  HtmlDocument doc(tree.html());
+  std::string selector = std::string(form) + " input[data-phx-upload-ref]";
+  auto input = doc.first(selector, "upload");
+  std::string upload_ref = HtmlDocument::attribute(input, "data-phx-upload-ref").value_or("");
+  std::string name = HtmlDocument::attribute(input, "name").value_or("");
+  json::array declared;
+  std::vector<std::pair<std::string, const std::string*>> sending;
+  for (const auto& f : files) {
+    std::string ref = std::to_string(next_file_ref++);
+    declared.push_back(JsonObject{{"path", name}, {"ref", ref}, {"name", f.name}, {"relative_path", ""},
+                                  {"type", f.type}, {"size", f.bytes.size()}, {"last_modified", 0}});
+    sending.emplace_back(ref, &f.bytes);
+  }
+  Json uploads = JsonObject{{upload_ref, declared}};
+  push([&] {
+    view->declare_uploads(uploads);
+    return JsonObject{};
+  });
+  form_event(form, "phx-change", JsonObject{{"_target", json::array{json::string_view(name)}}}, false);
+  JsonObject preflight;
+  push([&] {
+    preflight = view->handle_allow_upload(JsonObject{{"ref", upload_ref}, {"entries", declared}});
+    JsonObject copy = preflight;
+    preflight.erase("diff");
+    return copy;
+  });
+  if (const Json* tokens = preflight.if_contains("entries"); tokens && tokens->is_object())
+    for (const auto& [ref, bytes] : sending)
+      if (tokens->get_object().contains(ref)) send_file(preflight, ref, *bytes);
+  return preflight;
+}
+
+// One file through its lvu: channel's checks (the token, the limits), as its chunks would go.
+void Page::Impl::send_file(const JsonObject& preflight, const std::string& entry_ref, const std::string& bytes) {
+  std::string token(preflight.at("entries").at(entry_ref).as_string());
+  std::string upload_ref(preflight.at("ref").as_string());
+  std::string refusal;
+  runtime->run([&] {
+    auto claims = live::ViewUploads::verify(runtime->signer, token);
+    auto uploads = claims ? live::find_uploads(claims->view) : nullptr;
+    if (!uploads) return void(refusal = "invalid_token");
+    std::size_t chunk = 0;
+    auto receiving = uploads->start(claims->upload, entry_ref, refusal);
+    if (receiving) chunk = receiving->chunk_size;
+    for (std::size_t at = 0; receiving && at < bytes.size() && refusal.empty(); at += chunk)
+      refusal = uploads->chunk(claims->upload, entry_ref, std::string_view(bytes).substr(at, chunk));
+  });
+  if (!refusal.empty()) throw Failure("the upload of file " + entry_ref + " was refused: " + refusal);
+  push([&] {
+    return view->handle_progress(JsonObject{{"ref", upload_ref}, {"entry_ref", entry_ref}, {"progress", 100}});
+  });
 }
 
 Page::Page(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -243,6 +307,8 @@ void Page::patch(std::string url) {
   impl_->push([&] { return impl_->view->handle_live_patch(url); });
 }
 
+Json Page::upload(std::string_view form, std::vector<UploadFile> files) { return impl_->upload(form, files); }
+
 std::vector<PushedEvent> Page::take_events() { return std::exchange(impl_->events, {}); }
 std::vector<Navigation> Page::take_navigation() { return std::exchange(impl_->navigation, {}); }
 
@@ -273,8 +339,20 @@ LiveHarness::LiveHarness(Options options)
   impl_->registry.frame = std::chrono::milliseconds(0);  // every render at once: the clock is the test's
   impl_->registry.views.reserve(256);                     // routes are held by reference
   impl_->registry.signer = &runtime_->signer;             // the flash a navigation carries
+  // Page::upload's files: a directory of this harness's own, gone with it.
+  static std::atomic<int> harnesses{0};
+  impl_->uploads_dir = (std::filesystem::temp_directory_path() /
+                        ("cohort-harness-uploads-" + std::to_string(::getpid()) + "-" + std::to_string(++harnesses)))
+                           .string();
+  if (auto e = live::prepare_upload_dir(impl_->uploads_dir)) throw Failure(*e);
+  impl_->registry.uploads.dir = impl_->uploads_dir;
+  impl_->registry.uploads.max_temp_bytes = std::int64_t{1} << 30;
+  impl_->registry.uploads.max_chunk = std::size_t{1} << 20;
 }
-LiveHarness::~LiveHarness() = default;
+LiveHarness::~LiveHarness() {
+  std::error_code ec;
+  std::filesystem::remove_all(impl_->uploads_dir, ec);
+}
 
 LiveHarness& LiveHarness::view(std::string path, std::string template_name, live::ViewFactory factory, std::string title) {
   if (impl_->linked) throw Failure("view(" + in_quotes(path) + ") after the first mount");

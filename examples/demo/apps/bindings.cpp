@@ -3,6 +3,8 @@
 
 #include "apps/view_support.hpp"
 
+#include <filesystem>
+
 namespace cohort::apps {
 
 namespace {
@@ -14,6 +16,8 @@ class BindingsView final : public live::View {
     for (auto key : {"pushed", "away", "ticks", "escapes", "saves"}) s.assign(key, Json(0));
     s.assign("typed", "");
     s.assign("last_by", "");
+    s.assign("received", "");
+    allow_quick_upload(s);
   }
 
   void handle_event(std::string_view event, const Json& value, live::Socket& s) override {
@@ -27,6 +31,23 @@ class BindingsView final : public live::View {
   }
 
  private:
+  // An auto upload: a file goes up as soon as it is chosen, in small chunks, and the progress
+  // callback consumes it once done (its size read from the file that arrived).
+  static void allow_quick_upload(live::Socket& s) {
+    live::UploadOptions o;
+    o.auto_upload = true;
+    o.max_file_size = 1'000'000;
+    o.chunk_size = 10'000;
+    o.progress = [](const live::UploadEntry& entry, live::Socket& socket) {
+      if (!entry.done) return;
+      auto got = socket.consume_uploaded_entries("quick", [](const std::string& path, const live::UploadEntry& e) {
+        return Json(e.client_name + " (" + std::to_string(std::filesystem::file_size(path)) + " bytes)");
+      });
+      if (!got.empty()) socket.assign("received", got.front());
+    };
+    s.allow_upload("quick", std::move(o));
+  }
+
   static void bump(live::Socket& s, const std::string& key) {
     s.assign(key, Json(s.get(key).to_number<std::int64_t>() + 1));
   }

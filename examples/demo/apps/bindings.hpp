@@ -3,8 +3,9 @@
 // toggle / add_class / transition / dispatch (client-side, kept across server renders),
 // phx-click-away, phx-window-keyup with phx-key, phx-throttle, phx-debounce="blur",
 // phx-disable-with and page loading (JS.push's page_loading: the client's 1.x form of the old
-// phx-page-loading attribute). What the server saw is on the page, so a browser test
-// (tests/browser/bindings.test.mjs) reads each binding's effect.
+// phx-page-loading attribute), and an auto upload (LiveFileUpload with data-phx-auto-upload,
+// consumed by its progress callback). What the server saw is on the page, so browser tests
+// (tests/browser/bindings.test.mjs, uploads.test.mjs) read each binding's effect.
 #pragma once
 
 #include "cohort/live.hpp"

@@ -1,6 +1,7 @@
 // incident.cpp — the shared incident report page. See incident.hpp.
 #include "apps/incident.hpp"
 
+#include <cstdio>
 #include <set>
 
 #include "apps/incident_store.hpp"
@@ -26,6 +27,31 @@ std::string field_of_path(std::string_view path) {
   return path.starts_with(prefix) ? std::string(path.substr(prefix.size())) : std::string();
 }
 
+// "12 KB", "3.4 MB".
+std::string size_text(std::int64_t bytes) {
+  char buf[32];
+  if (bytes < 1000) std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
+  else if (bytes < 1'000'000) std::snprintf(buf, sizeof buf, "%.1f KB", static_cast<double>(bytes) / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buf;
+}
+
+// The report's attachments as the template lists them.
+json::array attachment_rows(const Json& state) {
+  json::array out;
+  const Json* list = state.is_object() ? input::arg(state, "attachments") : nullptr;
+  if (!list || !list->is_array()) return out;
+  std::size_t i = 0;
+  for (const auto& a : list->get_array()) {
+    auto size = input::integer(a, "size").value_or(0);
+    out.push_back(JsonObject{{"id", "a" + std::to_string(i++)},
+                             {"name", input::text(a, "name")},
+                             {"size_text", size_text(size)},
+                             {"by", input::text(a, "by")}});
+  }
+  return out;
+}
+
 class IncidentView final : public live::View {
  public:
   explicit IncidentView(std::int64_t lease_ms) : lease_ms_(lease_ms) {}
@@ -36,6 +62,7 @@ class IncidentView final : public live::View {
     s.assign("message", "");
     join_here(s, std::string(kHere));
     s.follow_store(std::string(kKey), "incident");
+    allow_attachments(s);
     derive(s);
   }
 
@@ -45,6 +72,9 @@ class IncidentView final : public live::View {
     if (event == "blur") return release(field, s);
     if (event == "edit") return edit(value, s);
     if (event == "save") return s.assign("message", "");  // every change is committed as it is made
+    if (event == "attach") return attach(s);
+    if (event == "cancel-upload") return s.cancel_upload("attachment", input::text(value, "ref"));
+    // "attach-validate": the attachment form's change; the files it declared are already judged.
   }
 
   void handle_info(const live::Info& info, live::Socket& s) override {
@@ -56,6 +86,31 @@ class IncidentView final : public live::View {
   }
 
  private:
+  // Up to kMaxFiles files per submit, each at most kMaxFileBytes, images, PDFs and text. They
+  // upload when the form is submitted; attach() then hands each to the store.
+  static constexpr int kMaxFiles = 3;
+  static constexpr std::int64_t kMaxFileBytes = 10'000'000;
+
+  static void allow_attachments(live::Socket& s) {
+    live::UploadOptions o;
+    o.accept = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".txt", ".log", "image/*"};
+    o.max_entries = kMaxFiles;
+    o.max_file_size = kMaxFileBytes;
+    s.allow_upload("attachment", std::move(o));
+  }
+
+  // Submit: every uploaded file becomes an attachment of the report (its name, type and size in
+  // the store, for everyone); the file itself is not kept by the demo.
+  void attach(live::Socket& s) {
+    auto described = s.consume_uploaded_entries("attachment", [](const std::string&, const live::UploadEntry& e) {
+      return Json(JsonObject{{"name", e.client_name}, {"type", e.client_type}, {"size", e.client_size}});
+    });
+    for (auto& item : described)
+      s.op(std::string(kKey), "attach", std::move(item), [&s](const OpOutcome& o) {
+        if (!o.ok) s.assign("message", "Attachment: " + error_text(o.error));
+      });
+  }
+
   // Focus: ask for the field's lease. If the field was left before the store answered, the
   // lease goes back at once instead of idling out.
   void take(const std::string& field, live::Socket& s) {
@@ -151,6 +206,7 @@ class IncidentView final : public live::View {
       out.push_back(std::move(row));
     }
     s.assign("fields", std::move(out));
+    s.assign("attachments", attachment_rows(state));
     assign_here(s);
     auto editing = locks.is_object() ? static_cast<std::int64_t>(locks.get_object().size()) : 0;
     s.assign("editing_count", count_of(editing, "field being edited", "fields being edited"));

@@ -53,6 +53,27 @@ OpResult set_field(const OpRequest& r, const std::function<std::int64_t()>& now_
                            patch::add(patch::path("edited", name), JsonObject{{"by", by}, {"at_ms", now_ms()}})});
 }
 
+// "attach" {name, size, type}: an uploaded file's description, added to /attachments (the view
+// consumed the file; the store keeps what every viewer is shown, never the bytes).
+OpResult attach(const OpRequest& r, const std::function<std::int64_t()>& now_ms) {
+  std::string name = input::text(r.args, "name");
+  std::string type = input::text(r.args, "type");
+  auto size = input::integer(r.args, "size");
+  auto length = input::utf8_length(name);
+  if (!length || *length == 0 || *length > 255 || input::has_control(name) || type.size() > 127 || !size || *size < 0)
+    return OpResult::reject(Rejection::invalid, invalid("An attachment needs a name, a type and a size."));
+  const Json* list = input::arg(r.state, "attachments");
+  std::size_t count = list && list->is_array() ? list->get_array().size() : 0;
+  if (count >= kMaxIncidentAttachments)
+    return OpResult::reject(Rejection::invalid, invalid("The report holds at most " +
+                                                        std::to_string(kMaxIncidentAttachments) + " attachments."));
+  std::string by = r.actor.name.empty() ? r.actor.id : r.actor.name;
+  JsonObject item{{"name", name}, {"type", type}, {"size", *size}, {"by", by}, {"at_ms", now_ms()}};
+  if (!list || !list->is_array())  // a report saved before attachments existed
+    return OpResult::change({patch::add("/attachments", json::array{std::move(item)})});
+  return OpResult::change({patch::add("/attachments/-", std::move(item))});
+}
+
 }  // namespace
 
 const std::vector<IncidentField>& incident_fields() {
@@ -78,10 +99,11 @@ StoreKind incident_kind(std::function<std::int64_t()> now_ms) {
   if (!now_ms) now_ms = system_ms;
   StoreKind k;
   k.name = "incident";
-  k.initial = JsonObject{{"fields", initial_fields()}, {"edited", JsonObject{}}};
+  k.initial = JsonObject{{"fields", initial_fields()}, {"edited", JsonObject{}}, {"attachments", json::array{}}};
   // Any identified actor (a visitor of /incident, or a /socket client with a signed token) edits;
   // leases ("lock", any identified actor) keep one field to one editor at a time.
   k.ops["set"] = OpSpec{{}, [now_ms](const OpRequest& r) { return set_field(r, now_ms); }};
+  k.ops["attach"] = OpSpec{{}, [now_ms](const OpRequest& r) { return attach(r, now_ms); }};
   k.can_join = [](const Actor&, std::string_view id) { return id == kIncidentId; };
   k.can_create = [](const Actor&, std::string_view id) { return id == kIncidentId; };  // the one report
   return k;

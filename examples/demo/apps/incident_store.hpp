@@ -1,7 +1,9 @@
 // incident_store.hpp — the store behind shared form editing: one incident report ("incident:main")
 // that several people edit at once, field by field.
 //
-// State: {"fields": {<name>: <text>}, "edited": {<name>: {"by": <display name>, "at_ms": <unix ms>}}}.
+// State: {"fields": {<name>: <text>}, "edited": {<name>: {"by": <display name>, "at_ms": <unix ms>}},
+// "attachments": [{"name", "type", "size", "by", "at_ms"}]}. "attach" {name, type, size} adds the
+// description of a file a viewer uploaded (at most kMaxIncidentAttachments; the bytes are not kept).
 // Ops: "set" {field, value} validates the field (known name, length limit, one of the
 // allowed choices for a select) and replaces /fields/<name> and /edited/<name>; "by" is the
 // actor's signed name (its id when it has none), never an argument. Who: any identified actor
@@ -22,6 +24,7 @@
 namespace cohort::apps {
 
 constexpr std::string_view kIncidentId = "main";  // the one report: key "incident:main"
+constexpr std::size_t kMaxIncidentAttachments = 20;
 
 struct IncidentField {
   std::string_view name;

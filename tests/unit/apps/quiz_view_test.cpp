@@ -18,6 +18,7 @@ class QuizView : public ::testing::Test {
     live.view("/quiz", "quiz", [] { return quiz_view(20'000); });
     // Every template of the directory is compiled: the about panel's component must exist.
     live.component("about", "components/about", [] { return std::make_unique<live::Component>(); });
+    live.child_view("node_figures", "node_figures", [] { return std::make_unique<live::View>(); });  // the dashboard's
   }
   testing::LiveHarness live{{.templates_dir = COHORT_DEMO_TEMPLATES}};
   JsonObject moderator{{"id", "u-mod"}, {"name", "Mo"}, {"roles", json::array{"moderator"}}};
