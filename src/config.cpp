@@ -127,6 +127,9 @@ const std::vector<Setting>& settings() {
                             &Config::presence_max_topic_entries, 1, 10'000'000),
       number<std::uint32_t>("idle_timeout_ms", "close a socket silent for this long (default 60000)",
                             &Config::idle_timeout_ms, 100, 86'400'000),
+      number<std::uint32_t>("longpoll_window_ms",
+                            "how long a LongPoll poll waits for messages; a session unpolled for 1.5x this is dropped (default 10000)",
+                            &Config::longpoll_window_ms, 100, 15'000),
       number<std::size_t>("max_header_bytes", "largest HTTP request head (default 16384)",
                           &Config::max_header_bytes, 1024, 1 << 20),
       text("secret", "HMAC key of signed tokens, at least 32 bytes (default: <data-dir>/secret, created mode 0600 at first start)",
@@ -289,6 +292,9 @@ std::optional<std::string> Config::validate() const {
     return "outbound_queue_limit (" + std::to_string(outbound_queue_limit) +
            ") must exceed max_frame (" + std::to_string(max_frame) +
            "): a client could never receive one full-size message";
+  if (longpoll_window_ms >= idle_timeout_ms)
+    return "longpoll_window_ms (" + std::to_string(longpoll_window_ms) + ") must be below idle_timeout_ms (" +
+           std::to_string(idle_timeout_ms) + "): a waiting poll would outlive its HTTP connection";
   if (cluster_down_ms < 2 * cluster_heartbeat_ms)
     return "cluster_down_ms (" + std::to_string(cluster_down_ms) + ") must be at least twice cluster_heartbeat_ms (" +
            std::to_string(cluster_heartbeat_ms) + "): one late heartbeat would declare a live node down";

@@ -69,6 +69,10 @@ struct Config {
   // A socket that sends nothing for this long is closed (Phoenix's transport timeout: 60 s).
   // Also bounds how long an HTTP request may take to arrive.
   std::uint32_t idle_timeout_ms = 60000;
+  // How long a LongPoll poll waits for messages before it is answered "nothing" (204), as
+  // Phoenix's window_ms; a LongPoll session nobody polls for 1.5 times this is dropped. Below the
+  // official client's 20 s request timeout and below idle_timeout_ms.
+  std::uint32_t longpoll_window_ms = 10000;
   // Largest HTTP request head; Cowboy's default is similar.
   std::size_t max_header_bytes = 16 * 1024;
   // Broadcast frames are written in flush rounds at most this far apart: under load a socket

@@ -17,7 +17,7 @@
 namespace cohort {
 
 namespace {
-constexpr std::array<std::pair<TokenKind, std::string_view>, 7> kKinds = {{
+constexpr std::array<std::pair<TokenKind, std::string_view>, 8> kKinds = {{
     {TokenKind::session, "session"},
     {TokenKind::visitor, "visitor"},
     {TokenKind::grant, "grant"},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<TokenKind, std::string_view>, 7> kKinds = {{
     {TokenKind::socket, "socket"},
     {TokenKind::app, "app"},
     {TokenKind::flash, "flash"},
+    {TokenKind::longpoll, "longpoll"},
 }};
 }  // namespace
 
