@@ -142,6 +142,9 @@ class JoinedChannel final : public ChannelContext,
     }
     if (!r.is_binary())
       return socket_.send_text(encode_reply(join_ref_json_, to.ref_json, topic_, r.status(), r.response()));
+    if (socket_.long_poll())  // the LongPoll client reads JSON messages only: answered, never lost
+      return socket_.send_text(encode_reply(join_ref_json_, to.ref_json, topic_, "error",
+                                            JsonObject{{"reason", "binary reply over LongPoll"}}));
     std::string ref = to.ref_json.size() >= 2 ? to.ref_json.substr(1, to.ref_json.size() - 2) : "";
     std::string frame = encode_binary_reply(join_ref_, ref, topic_, r.status(), r.bytes());
     if (frame.empty())

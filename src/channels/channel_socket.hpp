@@ -65,6 +65,8 @@ class ChannelSocket final : public net::WsHandler {
   net::Frame encode(net::ws::Opcode op, std::string_view payload) const;
   std::size_t deflate_min() const;  // the transport's; SIZE_MAX without one
   void send_binary(const std::string& bytes);
+  // Whether the socket runs on LongPoll, whose client cannot be sent binary messages.
+  bool long_poll() const { return transport_.long_poll(); }
   PubSub& pubsub() { return pubsub_; }
   presence::Tracker& presence() { return presence_; }
   // Forgets a channel whose join was refused (no terminate: it never joined).
