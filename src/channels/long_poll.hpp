@@ -62,13 +62,13 @@ SessionRead read_session(const TokenSigner& signer, std::string_view token, std:
 // The session token of a request and the connect params without it. The client appends
 // token=<session token> last; a connect param may be called token too (Phoenix keeps the last
 // value), so: the x-phoenix-longpoll-token header if present; else the last of two or more
-// "token" params; else a single "token" param only if it is a LongPoll token (otherwise it is
-// the app's connect param and the request has no session).
+// "token" params; else a single "token" param only if its claims say it is a LongPoll token,
+// whatever its MAC (otherwise it is the app's connect param and the request has no session).
+// Verifying it is read_session's job.
 struct SessionQuery {
   std::optional<std::string> session;
   std::vector<net::QueryParam> connect;
 };
-SessionQuery split_session(const TokenSigner& signer, std::vector<net::QueryParam> params,
-                           std::string_view header);
+SessionQuery split_session(std::vector<net::QueryParam> params, std::string_view header);
 
 }  // namespace cohort::channels
