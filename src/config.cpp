@@ -292,9 +292,6 @@ std::optional<std::string> Config::validate() const {
     return "outbound_queue_limit (" + std::to_string(outbound_queue_limit) +
            ") must exceed max_frame (" + std::to_string(max_frame) +
            "): a client could never receive one full-size message";
-  if (longpoll_window_ms >= idle_timeout_ms)
-    return "longpoll_window_ms (" + std::to_string(longpoll_window_ms) + ") must be below idle_timeout_ms (" +
-           std::to_string(idle_timeout_ms) + "): a waiting poll would outlive its HTTP connection";
   if (cluster_down_ms < 2 * cluster_heartbeat_ms)
     return "cluster_down_ms (" + std::to_string(cluster_down_ms) + ") must be at least twice cluster_heartbeat_ms (" +
            std::to_string(cluster_heartbeat_ms) + "): one late heartbeat would declare a live node down";

@@ -188,6 +188,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   // Origin as for an upgrade, the client address); answered whenever the handler answers
   // (a poll waits up to the window), on this reactor.
   void long_poll(const http::request<http::string_body>& req, const LongPollRoute& poll) {
+    expire_never();  // a poll waits up to the window, which may exceed idle_timeout_ms; do_read sets it again
     std::string_view target = req.target();
     auto q = target.find('?');
     LongPollRequest r;

@@ -6,6 +6,11 @@
 // One node for the file, with a 1 s window so that an empty poll (204) and a session nobody
 // polls (dropped after 1.5 windows) are seen quickly; every test uses its own topics.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import https from "node:https";
+import os from "node:os";
+import path from "node:path";
 import { describe, test } from "node:test";
 import { LongPoll, Presence } from "phoenix";
 
@@ -24,7 +29,7 @@ import {
   uniq,
   withTimeout,
 } from "./helpers.mjs";
-import { serverForFile } from "./server.mjs";
+import { serverForFile, startServer } from "./server.mjs";
 
 const WINDOW_MS = 1000;
 let server;
@@ -98,6 +103,33 @@ describe("the raw exchange", () => {
     assert.deepEqual(messages[0], ["1", "1", topic, "phx_reply", { status: "ok", response: {} }]);
     assert.equal(messages[1][3], "presence_state");
     assert.deepEqual(messages[2], ["1", "2", topic, "phx_reply", { status: "ok", response: { a: 1 } }]);
+  });
+
+  test("over TLS too, and a poll waits its whole window even past --idle-timeout-ms (the request has arrived)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cohort-lp-tls-"));
+    const [cert, key] = [path.join(dir, "cert.pem"), path.join(dir, "key.pem")];
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+    const node = await startServer({
+      args: ["--tls-cert", cert, "--tls-key", key, "--idle-timeout-ms", "300", "--longpoll-window-ms", String(WINDOW_MS)],
+    });
+    const get = (q) =>
+      new Promise((resolve, reject) => {
+        https.get(`${node.url}/socket/longpoll?${q}`, { ca: fs.readFileSync(cert), agent: false }, (res) => {
+          let body = "";
+          res.setEncoding("utf8").on("data", (c) => (body += c)).on("end", () => resolve(JSON.parse(body)));
+        }).on("error", reject);
+      });
+    try {
+      assert.match(node.url, /^https:/);
+      const { token } = await get("vsn=2.0.0&");
+      const started = Date.now();
+      assert.deepEqual(await get(`vsn=2.0.0&token=${encodeURIComponent(token)}`), { status: 204, token, messages: [] });
+      assert.ok(Date.now() - started >= WINDOW_MS - 100, "answered at the window's end, not cut at the idle timeout");
+    } finally {
+      await node.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("a POST without a session, or with a token of no session, gets 410", async () => {
