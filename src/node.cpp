@@ -20,8 +20,10 @@
 #include "auth/api_auth.hpp"
 #include "auth/secret_file.hpp"
 #include "channels/channel_socket.hpp"
+#include "channels/long_poll.hpp"
 #include "net/client_json.hpp"
 #include "net/listener.hpp"
+#include "net/long_poll_session.hpp"
 #include "net/tls.hpp"
 #include "net/reactor.hpp"
 #include "net/runtime_files.hpp"
@@ -78,6 +80,7 @@ struct Node::Impl {
     signals.reset();  // the signal set belongs to reactor 0's io_context
     listeners.clear();
     net.registries.clear();  // their round timers belong to the reactors' io_contexts
+    net.poll_sessions.clear();  // so do the sessions' window timers
     cluster->stop();   // its links and timers belong to reactor 0's io_context
     stores->stop_loading();  // its reader thread uses the storage
     storage.reset();   // flushes what is queued (its callbacks only post to the stopped reactors)
@@ -92,6 +95,7 @@ struct Node::Impl {
     sweepers[i]->async_wait([this, i](error_code ec) {
       if (ec) return;
       net.registries[i]->sweep(net::Clock::now());
+      net.poll_sessions[i]->sweep(net::Clock::now());  // LongPoll sessions nobody polls
       if (i == 0) net.addresses.prune(net::Clock::now());  // addresses that hold nothing any more
       sweep(i);
     });
@@ -143,6 +147,12 @@ struct Node::Impl {
     auto load = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
     line("connections_open", load(m.connections_open));
     line("websockets_open", load(m.websockets_open));
+    line("longpoll_sessions_open", load(m.long_poll.sessions_open));
+    line("longpoll_polls_total", load(m.long_poll.polls));
+    line("longpoll_messages_out_total", load(m.long_poll.messages_out));
+    line("longpoll_dropped_timeout_total", load(m.long_poll.dropped_timeout));
+    line("longpoll_dropped_overflow_total", load(m.long_poll.dropped_overflow));
+    line("longpoll_binary_dropped_total", load(m.long_poll.binary_dropped));
     line("connections_refused_total", load(m.connections_refused));
     line("http_requests_total", load(m.http_requests));
     line("messages_in_total", m.sum(&net::HotCounters::messages_in));
@@ -180,6 +190,9 @@ struct Node::Impl {
   std::optional<storage::DataDirLock> data_dir_lock;  // SQLite only; outlives storage (declared first)
   std::unique_ptr<Storage> storage;
   TokenSigner signer{""};
+  // Names this node in LongPoll session tokens: a token of another node (or of this one before a
+  // restart) is refused with 410 (channels/long_poll.hpp).
+  std::string long_poll_node = std::to_string(std::random_device{}()) + "." + std::to_string(std::random_device{}());
   std::vector<std::unique_ptr<SocketEndpoint>> endpoints;  // stable addresses for the handlers
   std::vector<std::shared_ptr<net::Listener>> listeners;
   std::vector<std::unique_ptr<asio::steady_timer>> sweepers;
@@ -201,6 +214,7 @@ void Node::Impl::shutdown() {
   for (unsigned i = 0; i < reactors->size(); ++i)
     reactors->at(i).post([this, i] {
       net.registries[i]->close_all(net::ws::CloseCode::going_away, "server shutting down");
+      net.poll_sessions[i]->close_all(net::ws::CloseCode::going_away, "server shutting down");
       if (i == 0 && signals) signals->cancel();  // the signal set lives on reactor 0
     });
   // Wait for the close handshakes (each is bounded by the sweep's close deadline).
@@ -310,10 +324,15 @@ std::optional<std::string> Node::start() {
   if (auto err = d.cluster->join(d.config, secret.secret, *d.reactors, *d.pubsub, *d.presence, d.storage.get()))
     return err;
   d.signer = TokenSigner(std::move(secret.secret));
-  for (auto& ep : d.endpoints)
-    d.net.upgrades.push_back({pattern_of(ep->path() + "/websocket"),
-                              channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence,
-                                                             channels::SocketLimits::from(d.config, d.net.metrics.limits))});
+  for (auto& ep : d.endpoints) {
+    auto limits = channels::SocketLimits::from(d.config, d.net.metrics.limits);
+    d.net.upgrades.push_back(
+        {pattern_of(ep->path() + "/websocket"), channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence, limits)});
+    d.net.long_polls.push_back(
+        {pattern_of(ep->path() + "/longpoll"),
+         channels::make_long_poll_handler(*ep, *d.pubsub, *d.presence, limits,
+                                          {*d.reactors, d.net, d.signer, d.long_poll_node})});
+  }
   d.net.routes.push_back({"GET", pattern_of("/healthz"),
                           [](const HttpRequest&) { return HttpResponse::json(200, JsonObject{{"ok", true}}); },
                           {}, surfaces({net::Surface::main, net::Surface::admin})});
@@ -346,6 +365,7 @@ std::optional<std::string> Node::start() {
   for (unsigned i = 0; i < d.reactors->size(); ++i) {
     d.net.registries.push_back(std::make_unique<net::WsRegistry>(
         d.reactors->at(i), std::chrono::microseconds(d.config.flush_interval_us)));
+    d.net.poll_sessions.push_back(std::make_unique<net::LongPollSessions>());
     d.sweepers.push_back(std::make_unique<asio::steady_timer>(d.reactors->at(i).context()));
   }
   d.reactors->start();

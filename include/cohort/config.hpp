@@ -69,6 +69,11 @@ struct Config {
   // A socket that sends nothing for this long is closed (Phoenix's transport timeout: 60 s).
   // Also bounds how long an HTTP request may take to arrive.
   std::uint32_t idle_timeout_ms = 60000;
+  // How long a LongPoll poll waits for messages before it is answered "nothing" (204), as
+  // Phoenix's window_ms; a LongPoll session nobody polls for 1.5 times this is dropped. Below the
+  // official client's 20 s request timeout (hence at most 15 s). A waiting poll is not subject to
+  // idle_timeout_ms (the request has arrived; the node is the one taking its time).
+  std::uint32_t longpoll_window_ms = 10000;
   // Largest HTTP request head; Cowboy's default is similar.
   std::size_t max_header_bytes = 16 * 1024;
   // Broadcast frames are written in flush rounds at most this far apart: under load a socket

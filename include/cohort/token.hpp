@@ -41,6 +41,7 @@ enum class TokenKind {
   app,      // "app": what an app signs for itself (its own sign-in cookie); Cohort never accepts it
   flash,    // "flash": a live page's flash messages carried across a navigation (a minute at most)
   upload,   // "upload": one live upload entry's right to send its file (the lvu:<ref> join)
+  longpoll, // "longpoll": names a LongPoll session and the node and reactor that hold it
 };
 std::string_view kind_name(TokenKind kind);
 std::optional<TokenKind> kind_from_name(std::string_view name);

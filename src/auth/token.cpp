@@ -17,7 +17,7 @@
 namespace cohort {
 
 namespace {
-constexpr std::array<std::pair<TokenKind, std::string_view>, 8> kKinds = {{
+constexpr std::array<std::pair<TokenKind, std::string_view>, 9> kKinds = {{
     {TokenKind::session, "session"},
     {TokenKind::visitor, "visitor"},
     {TokenKind::grant, "grant"},
@@ -26,6 +26,7 @@ constexpr std::array<std::pair<TokenKind, std::string_view>, 8> kKinds = {{
     {TokenKind::app, "app"},
     {TokenKind::flash, "flash"},
     {TokenKind::upload, "upload"},
+    {TokenKind::longpoll, "longpoll"},
 }};
 }  // namespace
 

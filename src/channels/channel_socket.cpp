@@ -142,6 +142,9 @@ class JoinedChannel final : public ChannelContext,
     }
     if (!r.is_binary())
       return socket_.send_text(encode_reply(join_ref_json_, to.ref_json, topic_, r.status(), r.response()));
+    if (socket_.long_poll())  // the LongPoll client reads JSON messages only: answered, never lost
+      return socket_.send_text(encode_reply(join_ref_json_, to.ref_json, topic_, "error",
+                                            JsonObject{{"reason", "binary reply over LongPoll"}}));
     std::string ref = to.ref_json.size() >= 2 ? to.ref_json.substr(1, to.ref_json.size() - 2) : "";
     std::string frame = encode_binary_reply(join_ref_, ref, topic_, r.status(), r.bytes());
     if (frame.empty())
@@ -217,40 +220,40 @@ ChannelSocket::~ChannelSocket() {
 }
 
 void ChannelSocket::send_text(const std::string& text) {
-  if (connection_) connection_->send_text(text);
+  if (transport_) transport_.send_text(text);
 }
 void ChannelSocket::send_binary(const std::string& bytes) {
-  if (connection_) connection_->send_binary(bytes);
+  if (transport_) transport_.send_binary(bytes);
 }
 void ChannelSocket::send_frame(const net::Frame& frame) {
-  if (connection_) connection_->send(frame);
+  if (transport_) transport_.send(frame);
 }
 net::Frame ChannelSocket::encode(Opcode op, std::string_view payload) const {
-  if (connection_) return connection_->encode(op, payload);
+  if (transport_) return transport_.encode(op, payload);
   return std::make_shared<const std::string>(net::ws::encode_frame(op, payload));
 }
 std::size_t ChannelSocket::deflate_min() const {
-  return connection_ ? connection_->deflate_min() : std::numeric_limits<std::size_t>::max();
+  return transport_ ? transport_.deflate_min() : std::numeric_limits<std::size_t>::max();
 }
 void ChannelSocket::send_broadcast(const net::Frame& frame) {
-  if (connection_) connection_->send(frame, /*broadcast=*/true);
+  if (transport_) transport_.send(frame, /*broadcast=*/true);
 }
 
 void ChannelSocket::reject(const DecodeError& error) {
-  if (connection_) {
-    connection_->net().metrics.protocol_closes.fetch_add(1, std::memory_order_relaxed);
-    connection_->close(error.too_big ? net::ws::CloseCode::too_big : net::ws::CloseCode::invalid_payload, error.reason);
+  if (transport_) {
+    transport_.net().metrics.protocol_closes.fetch_add(1, std::memory_order_relaxed);
+    transport_.close(error.too_big ? net::ws::CloseCode::too_big : net::ws::CloseCode::invalid_payload, error.reason);
   }
 }
 
 void ChannelSocket::on_message(Opcode op, std::string_view payload) {
   InMessage message;
-  const net::ParserLimits limits = connection_ ? net::parser_limits(connection_->net().config) : net::ParserLimits{};
+  const net::ParserLimits limits = transport_ ? net::parser_limits(transport_.net().config) : net::ParserLimits{};
   auto error = op == Opcode::text ? decode_text(payload, message, limits) : decode_binary(payload, message);
   if (error) return reject(*error);
-  auto admission = connection_ ? connection_->take_message() : net::WsConnection::Admission::pass;
-  if (admission == net::WsConnection::Admission::close) return;  // closing with 1008
-  if (admission == net::WsConnection::Admission::refuse) {
+  auto admission = transport_ ? transport_.take_message() : net::Admission::pass;
+  if (admission == net::Admission::close) return;  // closing with 1008
+  if (admission == net::Admission::refuse) {
     // Over the rate: answered (when the client waits for an answer), not handled.
     if (message.ref) reply(message, "error", JsonObject{{"reason", "rate_limited"}});
     return;
@@ -401,7 +404,7 @@ std::string ChannelSocket::remove(JoinedChannel& channel, std::string_view reaso
 void ChannelSocket::on_closed() {
   if (closed_) return;
   closed_ = true;
-  connection_ = nullptr;  // nothing more can be sent
+  transport_ = net::Transport{};  // nothing more can be sent
   while (!channels_.empty()) remove(*channels_.back(), "closed");
 }
 

@@ -1,4 +1,5 @@
-// channel_socket.hpp — the Phoenix Channels V2 protocol on one WebSocket.
+// channel_socket.hpp — the Phoenix Channels V2 protocol on one socket (a WebSocket or a LongPoll
+// session: net/transport.hpp).
 //
 // Owns: the channels joined on one socket (topic → join_ref, Channel handler, subscription),
 // and the protocol rules of docs/protocol.md, Channels: heartbeat answered at once; join / leave / reply /
@@ -26,7 +27,8 @@
 #include "net/limit_counters.hpp"
 #include "cohort/pubsub.hpp"
 #include "presence/tracker.hpp"
-#include "net/ws_connection.hpp"
+#include "net/query.hpp"
+#include "net/transport.hpp"
 
 namespace cohort::channels {
 
@@ -51,7 +53,7 @@ class ChannelSocket final : public net::WsHandler {
                 SocketLimits limits = {});
   ~ChannelSocket() override;
 
-  void on_open(net::WsConnection& connection) override { connection_ = &connection; }
+  void on_open(net::Transport transport) override { transport_ = transport; }
   void on_message(net::ws::Opcode op, std::string_view payload) override;
   void on_closed() override;
 
@@ -61,8 +63,10 @@ class ChannelSocket final : public net::WsHandler {
   void send_broadcast(const net::Frame& frame);  // waits for the reactor's flush round
   // A complete frame of a message, compressed if permessage-deflate applies (WsConnection::encode).
   net::Frame encode(net::ws::Opcode op, std::string_view payload) const;
-  std::size_t deflate_min() const;  // WsConnection::deflate_min(); SIZE_MAX without a connection
+  std::size_t deflate_min() const;  // the transport's; SIZE_MAX without one
   void send_binary(const std::string& bytes);
+  // Whether the socket runs on LongPoll, whose client cannot be sent binary messages.
+  bool long_poll() const { return transport_.long_poll(); }
   PubSub& pubsub() { return pubsub_; }
   presence::Tracker& presence() { return presence_; }
   // Forgets a channel whose join was refused (no terminate: it never joined).
@@ -93,13 +97,23 @@ class ChannelSocket final : public net::WsHandler {
   PubSub& pubsub_;
   presence::Tracker& presence_;
   JsonObject assigns_;
-  net::WsConnection* connection_ = nullptr;
+  net::Transport transport_;  // empty until opened and once closed
   std::vector<std::shared_ptr<JoinedChannel>> channels_;
   SocketLimits limits_;
   std::ptrdiff_t presences_ = 0;        // entries tracked by the channels, together
   std::ptrdiff_t pending_replies_ = 0;  // reply_later() answers not sent yet
   bool closed_ = false;
 };
+
+// The connect step of either transport: status 0 and the socket's assigns, or the HTTP status
+// (400: a bad vsn; 403: the app's connect refused) and why.
+struct Connected {
+  unsigned status = 0;
+  std::string reason;
+  JsonObject assigns;
+};
+Connected connect_socket(const SocketEndpoint& endpoint, std::vector<net::QueryParam> params,
+                         std::optional<std::string> auth_token, std::string peer);
 
 // The net layer's view of a socket endpoint: answers upgrades at path + "/websocket".
 net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub,

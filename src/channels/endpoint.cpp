@@ -1,7 +1,8 @@
 // endpoint.cpp — a SocketEndpoint as the net layer sees it: routes, connect, upgrade.
 //
-// Owns: topic routing by pattern, the connect step of a Phoenix socket (query params, vsn
-// check, the authToken subprotocol, the app's connect callback → 403 on refusal) and the
+// Owns: topic routing by pattern, the connect step of a Phoenix socket, shared by WebSocket and
+// LongPoll (query params, vsn check, the authToken subprotocol, the app's connect callback →
+// 403 on refusal) and the
 // encoding of broadcast frames. It must never keep per-connection state: that is
 // ChannelSocket's.
 #include <boost/json/serialize.hpp>
@@ -67,27 +68,35 @@ std::shared_ptr<const std::string> encode_broadcast_frame(const Broadcast& m) {
       net::ws::encode_frame(net::ws::Opcode::text, encode_message("null", "null", m.topic, m.event, m.payload)));
 }
 
+Connected connect_socket(const SocketEndpoint& endpoint, std::vector<net::QueryParam> params,
+                         std::optional<std::string> auth_token, std::string peer) {
+  ConnectInfo info;
+  info.peer = std::move(peer);
+  info.auth_token = std::move(auth_token);
+  std::optional<std::string> vsn;
+  for (auto& param : params) {
+    if (param.key == "vsn") vsn = std::move(param.value);
+    else info.params[param.key] = param.value;  // the last value of a repeated key wins
+  }
+  if (!vsn || !vsn->starts_with("2."))
+    return {400, "unsupported serializer vsn '" + vsn.value_or("") + "': Cohort speaks vsn=2.0.0", {}};
+  ConnectResult result = endpoint.connect(info);
+  if (!result.ok) return {403, "connect refused", {}};
+  return {0, {}, std::move(result.assigns)};
+}
+
 net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub,
                                          presence::Tracker& presence, SocketLimits limits) {
   return [&endpoint, &pubsub, &presence, limits](const net::UpgradeRequest& request) {
-    ConnectInfo info;
-    info.peer = request.peer;
     auto query = net::parse_query(request.query);
     if (query.error) return refuse(400, "malformed query string");
-    std::optional<std::string> vsn;
-    for (auto& param : query.params) {
-      if (param.key == "vsn") vsn = std::move(param.value);
-      else info.params[param.key] = param.value;  // the last value of a repeated key wins
-    }
-    if (!vsn || !vsn->starts_with("2."))
-      return refuse(400, "unsupported serializer vsn '" + vsn.value_or("") + "': Cohort speaks vsn=2.0.0");
     bool offered_phoenix = false;
-    info.auth_token = decode_auth_token(request.protocols, offered_phoenix);
-    ConnectResult result = endpoint.connect(info);
-    if (!result.ok) return refuse(403, "connect refused");
+    auto token = decode_auth_token(request.protocols, offered_phoenix);
+    Connected connected = connect_socket(endpoint, std::move(query.params), std::move(token), request.peer);
+    if (connected.status) return refuse(connected.status, connected.reason);
     net::UpgradeDecision d;
     if (offered_phoenix) d.protocol = "phoenix";
-    d.handler = std::make_unique<ChannelSocket>(endpoint, pubsub, presence, std::move(result.assigns), limits);
+    d.handler = std::make_unique<ChannelSocket>(endpoint, pubsub, presence, std::move(connected.assigns), limits);
     return d;
   };
 }

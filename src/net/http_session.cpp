@@ -172,7 +172,48 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         return respond(error_response(400, "bad request target: NUL in the path"), false);
     if (surface_ == Surface::redirect) return respond(redirect_to_tls(target), false);
     if (beast::websocket::is_upgrade(req)) return upgrade(req, std::move(decoded.segments));
+    if (const LongPollRoute* poll = long_poll_route(decoded.segments)) return long_poll(req, *poll);
     route(req, std::move(decoded.segments));
+  }
+
+  const LongPollRoute* long_poll_route(const std::vector<std::string>& segments) const {
+    if (surface_ != Surface::main) return nullptr;
+    PathParams ignored;
+    for (const auto& p : net_.long_polls)
+      if (p.pattern.match(segments, ignored)) return &p;
+    return nullptr;
+  }
+
+  // A LongPoll request: handed to its socket's handler with what the transport checks (the
+  // Origin as for an upgrade, the client address); answered whenever the handler answers
+  // (a poll waits up to the window), on this reactor.
+  void long_poll(const http::request<http::string_body>& req, const LongPollRoute& poll) {
+    expire_never();  // a poll waits up to the window, which may exceed idle_timeout_ms; do_read sets it again
+    std::string_view target = req.target();
+    auto q = target.find('?');
+    LongPollRequest r;
+    r.method = req.method_string();
+    r.query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+    r.body = req.body();
+    r.auth_token = req["X-Phoenix-AuthToken"];
+    r.session_token = req["X-Phoenix-LongPoll-Token"];
+    r.origin = req[http::field::origin];
+    r.origin_allowed = r.origin.empty() || net_.policy.origin_allowed(r.origin, host_);
+    r.request_headers = req[http::field::access_control_request_headers];
+    error_code ec;
+    auto peer = tcp().remote_endpoint(ec);
+    if (!ec) {
+      r.peer = peer.address().to_string() + ":" + std::to_string(peer.port());
+      r.client = address_key(client_address(peer.address(), net_.trusted_proxies, joined(req, http::field::forwarded),
+                                            joined(req, std::string_view("X-Forwarded-For"))));
+    }
+    bool keep_alive = req.keep_alive();
+    poll.handler(r, [self = this->shared_from_this(), keep_alive](HttpResponse response) {
+      auto& reactor = self->reactor_;
+      reactor.post([self = std::move(self), keep_alive, response = std::move(response)]() mutable {
+        self->respond(std::move(response), keep_alive);
+      });
+    });
   }
 
   // The answer to a request whose Host the node does not answer, or nothing (see origin_policy.hpp).

@@ -5,7 +5,8 @@
 // checks every request passes first (its Host, net/origin_policy.hpp: 400 or 421; its path,
 // decoded once into segments, net/route_pattern.hpp: 400 for a malformed escape or a NUL),
 // routing it by the listener's Surface (HTTP routes, static files, WebSocket upgrades after the
-// Origin check: 403) and writing the responses, keep-alive included, each with the default
+// Origin check: 403, LongPoll requests to their socket's handler with the Origin verdict and the
+// client address, answered whenever it answers) and writing the responses, keep-alive included, each with the default
 // security headers (net/security_headers.hpp). On the main listener of a node with a
 // certificate the session first makes the TLS handshake (net/tls.hpp) and answers over it; an
 // upgrade then hands the TLS stream itself to the WsConnection. On an accepted upgrade it answers 101 and hands the socket, with any bytes read

@@ -1,11 +1,11 @@
 // net_context.hpp — what every connection of a node shares: settings, routes, counters.
 //
-// Owns: the node's read-only routing tables (upgrade paths, HTTP routes, static files), the
+// Owns: the node's read-only routing tables (upgrade paths, LongPoll paths, HTTP routes, static files), the
 // Host/Origin policy, the trusted proxies, the per-reactor connection registries, the per-address
 // connection limits and the metrics. Lock story: the tables are written once
 // before the reactors start and only read afterwards, so they need no lock; counters are
-// atomics (relaxed: they are statistics, never used to synchronise); registries[i] is
-// owner-thread-only to reactor i; addresses has its own lock (address_limits.hpp).
+// atomics (relaxed: they are statistics, never used to synchronise); registries[i] and
+// poll_sessions[i] are owner-thread-only to reactor i; addresses has its own lock (address_limits.hpp).
 #pragma once
 
 #include <atomic>
@@ -33,6 +33,7 @@ namespace cohort::net {
 
 class WsHandler;
 class WsRegistry;
+class LongPollSessions;
 
 // Counters bumped per message live per reactor, each block on its own cache line, written only
 // by its reactor (a plain load + store, no locked instruction); readers sum them.
@@ -46,6 +47,18 @@ struct alignas(64) HotCounters {
 inline void bump(std::atomic<std::uint64_t>& counter) {
   counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
+
+// LongPoll sessions (long_poll_session.hpp): open now, polls answered, messages sent in them,
+// sessions dropped for want of a poll or for a full buffer, server binary messages a LongPoll
+// client cannot be given.
+struct LongPollCounters {
+  std::atomic<std::uint64_t> sessions_open{0};
+  std::atomic<std::uint64_t> polls{0};
+  std::atomic<std::uint64_t> messages_out{0};
+  std::atomic<std::uint64_t> dropped_timeout{0};
+  std::atomic<std::uint64_t> dropped_overflow{0};
+  std::atomic<std::uint64_t> binary_dropped{0};
+};
 
 struct Metrics {
   static constexpr unsigned kMaxReactors = 64;
@@ -63,6 +76,7 @@ struct Metrics {
   std::atomic<std::uint64_t> protocol_closes{0};     // closed for bad framing or bad messages
   std::atomic<std::uint64_t> tls_handshake_failures{0};
   LimitCounters limits;  // per-client limits: refusals and closes (limit_counters.hpp)
+  LongPollCounters long_poll;
 };
 
 // A WebSocket upgrade request, as the handler of its path sees it.
@@ -81,6 +95,24 @@ struct UpgradeDecision {
   std::unique_ptr<WsHandler> handler;
 };
 using UpgradeHandler = std::function<UpgradeDecision(const UpgradeRequest&)>;
+
+// A LongPoll request (GET, POST or OPTIONS at a socket's path + "/longpoll"), as the handler of
+// its path sees it. The views live until the handler returns; the handler copies what it keeps.
+struct LongPollRequest {
+  std::string_view method;
+  std::string_view query;          // raw, without '?'
+  std::string_view body;
+  std::string_view auth_token;     // X-Phoenix-AuthToken (raw), may be empty
+  std::string_view session_token;  // x-phoenix-longpoll-token, may be empty
+  std::string_view origin;         // may be empty
+  bool origin_allowed = true;      // the same check as a WebSocket upgrade's (origin_policy.hpp)
+  std::string_view request_headers;  // Access-Control-Request-Headers (OPTIONS)
+  AddressKey client;               // who the request is from (behind trusted proxies: the client)
+  std::string peer;                // "address:port" of the TCP peer
+};
+// The answer: any thread may call it, once; it is written on the request's own reactor.
+using LongPollAnswer = std::function<void(HttpResponse)>;
+using LongPollHandler = std::function<void(const LongPollRequest&, LongPollAnswer)>;
 
 // Which listener a connection came in on. The main one serves the application; the admin one
 // (admin_port) only the operator routes and /healthz; the redirect one (tls_redirect_port)
@@ -102,6 +134,11 @@ struct UpgradeRoute {
   UpgradeHandler handler;
 };
 
+struct LongPollRoute {
+  RoutePattern pattern;
+  LongPollHandler handler;
+};
+
 struct NetContext {
   // Both in ws_connection.cpp, where WsRegistry is complete.
   explicit NetContext(const Config& c);
@@ -115,7 +152,9 @@ struct NetContext {
   AddressLimits addresses;         // per client address: open connections, new ones per second
   std::vector<UpgradeRoute> upgrades;
   std::vector<HttpRoute> routes;  // tried in order
+  std::vector<LongPollRoute> long_polls;  // a socket's path + "/longpoll"
   std::vector<std::unique_ptr<WsRegistry>> registries;  // index = reactor index
+  std::vector<std::unique_ptr<LongPollSessions>> poll_sessions;  // index = reactor index
   Metrics metrics;
   std::atomic<bool> stopping{false};
 };

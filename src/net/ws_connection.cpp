@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "net/tls.hpp"
+#include "net/transport.hpp"
 #include "net/ws_deflate.hpp"
 
 namespace cohort::net {
@@ -68,7 +69,7 @@ void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftove
   tcp().non_blocking(true, ec);
   tcp().set_option(asio::ip::tcp::no_delay(true), ec);
   net_.registries[reactor_.index()]->add(*this);
-  handler_->on_open(*this);
+  handler_->on_open(Transport(*this));
   if (!leftover.empty() &&
       !reader_.feed(reinterpret_cast<std::uint8_t*>(leftover.data()), leftover.size(), *this)) {
     net_.metrics.protocol_closes.fetch_add(1, std::memory_order_relaxed);

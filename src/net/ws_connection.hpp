@@ -68,13 +68,20 @@ inline constexpr std::size_t kQueuedFrameCost = 64;
 inline std::size_t cost_of(const Frame& f) { return f->size() + kQueuedFrameCost; }
 
 class WsConnection;
+class Transport;   // net/transport.hpp
 struct TlsSocket;  // net/tls.hpp
 
-// What runs on top of a WebSocket (the Phoenix channels socket). Owner-thread-only.
+// What one message (or ping) against a socket's rate gets: pass, refuse (answer it with a
+// refusal, or drop it), or close (already closing with 1008: do nothing more with it).
+enum class Admission { pass, refuse, close };
+
+// What runs on top of a WebSocket or a LongPoll session (the Phoenix channels socket).
+// Owner-thread-only.
 class WsHandler {
  public:
   virtual ~WsHandler() = default;
-  virtual void on_open(WsConnection& connection) = 0;
+  // The connection it runs on, valid until on_closed().
+  virtual void on_open(Transport transport) = 0;
   // A whole text or binary message. payload points into a buffer reused after the call.
   virtual void on_message(ws::Opcode op, std::string_view payload) = 0;
   // The connection stopped being open (closed by either side or failed). Called once.
@@ -100,9 +107,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   // upgrade negotiated permessage-deflate; ticket: the connection's per-address slot.
   void start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate = false, AddressTicket ticket = {});
 
-  // One message (or ping) against the socket's rate: pass, refuse (answer it with a refusal, or
-  // drop it), or close (already closing with 1008: do nothing more with it). Counted.
-  enum class Admission { pass, refuse, close };
+  // One message (or ping) against the socket's rate (Admission). Counted.
+  using Admission = net::Admission;
   Admission take_message();
 
   // Queue bytes: a complete frame or consecutive pieces of one, sent as they are. A broadcast

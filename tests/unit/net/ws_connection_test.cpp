@@ -16,6 +16,7 @@
 // so that "a client that does not read" fills them quickly. Every wait has a deadline (a receive
 // timeout on the client).
 #include "net/ws_connection.hpp"
+#include "net/transport.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
@@ -51,16 +52,16 @@ struct Seen {
 class RecordingHandler final : public WsHandler {
  public:
   explicit RecordingHandler(Seen& seen) : seen_(seen) {}
-  void on_open(WsConnection& c) override { connection_ = &c; }
+  void on_open(Transport transport) override { transport_ = transport; }
   void on_message(ws::Opcode, std::string_view payload) override {
     seen_.messages.push(std::string(payload));
-    if (seen_.echo) connection_->send_text(payload);
+    if (seen_.echo) transport_.send_text(payload);
   }
   void on_closed() override { seen_.closed.push(1); }
 
  private:
   Seen& seen_;
-  WsConnection* connection_ = nullptr;
+  Transport transport_;
 };
 
 // The client end: raw frames over a blocking socket, plain or TLS, reads bounded by a receive
