@@ -31,6 +31,7 @@ constexpr Mode kModes[] = {
     {"conns", run_conns},
     {"presence", run_presence},
     {"store", run_store},
+    {"longpoll", run_longpoll},
 };
 
 // Raises the soft file-descriptor limit to the hard one: conns opens thousands of sockets.

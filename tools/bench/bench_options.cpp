@@ -14,7 +14,7 @@ namespace cohort::bench {
 
 namespace {
 
-enum ModeBit : unsigned { kFanout = 1, kEcho = 2, kConns = 4, kPresence = 8, kStore = 16, kAll = 31 };
+enum ModeBit : unsigned { kFanout = 1, kEcho = 2, kConns = 4, kPresence = 8, kStore = 16, kLongPoll = 32, kAll = 63 };
 
 struct OptionSpec {
   const char* name;
@@ -49,10 +49,10 @@ const std::vector<OptionSpec>& specs() {
   static const std::vector<OptionSpec> table = {
       {"--url", kAll, "URL", "server socket URL, ws:// or wss:// (TLS, certificate not verified); vsn=2.0.0 is appended when absent (loopback only)",
        [](BenchOptions& o, std::string_view v) { o.url = std::string(v); return std::optional<std::string>(); }},
-      {"--topic", kFanout | kEcho | kConns | kPresence, "TOPIC",
+      {"--topic", kFanout | kEcho | kConns | kPresence | kLongPoll, "TOPIC",
        "fanout topic; its prefix up to ':' names echo and conns topics (room:bench; presence: room:storm)",
        [](BenchOptions& o, std::string_view v) { o.topic = std::string(v); return std::optional<std::string>(); }},
-      {"--duration", kFanout | kEcho | kStore, "SECONDS", "measured time (10; store 5; at most 600)",
+      {"--duration", kFanout | kEcho | kStore | kLongPoll, "SECONDS", "measured time (10; store 5; at most 600)",
        [](BenchOptions& o, std::string_view v) { o.duration_set = true; return to_double(v, 0.1, 600, o.duration_s); }},
       {"--deflate", kAll, "on|off", "offer permessage-deflate at the upgrade, as browsers do (on)",
        [](BenchOptions& o, std::string_view v) -> std::optional<std::string> {
@@ -87,7 +87,7 @@ const std::vector<OptionSpec>& specs() {
       {"--subscriber-urls", kFanout, "URL,URL,...",
        "spread the subscribers over these nodes (cluster fan-out: loop i uses URL i mod n; the publisher uses --url)",
        [](BenchOptions& o, std::string_view v) { o.subscriber_urls = std::string(v); return std::optional<std::string>(); }},
-      {"--clients", kEcho, "N", "echo connections, each on its own topic (100)",
+      {"--clients", kEcho | kLongPoll, "N", "echo connections (longpoll: clients), each on its own topic (100)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 100000, o.clients); }},
       {"--count", kConns | kPresence, "N", "connections to open and join (10000)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 1000000, o.count); }},
@@ -118,6 +118,7 @@ unsigned mode_bit(const std::string& mode) {
   if (mode == "conns") return kConns;
   if (mode == "presence") return kPresence;
   if (mode == "store") return kStore;
+  if (mode == "longpoll") return kLongPoll;
   return 0;
 }
 
@@ -163,6 +164,7 @@ std::string BenchOptions::topic_prefix() const {
 unsigned BenchOptions::connections() const {
   if (mode == "fanout") return subscribers + 1;
   if (mode == "echo") return clients;
+  if (mode == "longpoll") return clients * 2;  // a poll and a POST connection each
   if (mode == "store") return subscribers + writers;
   return count;
 }
@@ -219,7 +221,9 @@ std::string usage() {
       "  presence  join storm: N connections join --topic with {\"user_id\":\"u<i>\"}; reports joins/s,\n"
       "          server memory and CPU, and the time until every client's presence list holds all N\n"
       "  store   --subscribers join store:<key>; --writers push \"op\" incr at --rate ops/s; reports op\n"
-      "          latency, patches/s per subscriber, versions folded per patch, gaps\n\n"
+      "          latency, patches/s per subscriber, versions folded per patch, gaps\n"
+      "  longpoll  echo over LongPoll (the --url's socket at /longpoll, plain HTTP): C clients each\n"
+      "          join <prefix>echo-<i>, push \"ping\" as POSTs, read replies from a poll always open\n\n"
       "options (modes):\n";
   for (const auto& s : specs()) {
     std::string name = std::string(s.name) + (s.value ? std::string(" ") + s.value : "");
@@ -230,6 +234,7 @@ std::string usage() {
       if (s.modes & kConns) modes += "conns ";
       if (s.modes & kPresence) modes += "presence ";
       if (s.modes & kStore) modes += "store ";
+      if (s.modes & kLongPoll) modes += "longpoll ";
       modes.pop_back();
     }
     char line[256];

@@ -15,7 +15,7 @@
 namespace cohort::bench {
 
 struct BenchOptions {
-  std::string mode;  // fanout | echo | conns | presence | store
+  std::string mode;  // fanout | echo | conns | presence | store | longpoll
   std::string url = "ws://127.0.0.1:4000/socket/websocket";
   WsTarget target;   // url, parsed
   bool deflate = true;  // --deflate: offer permessage-deflate

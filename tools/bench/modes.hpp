@@ -17,6 +17,7 @@ int run_echo(const BenchOptions& opts);
 int run_conns(const BenchOptions& opts);
 int run_presence(const BenchOptions& opts);
 int run_store(const BenchOptions& opts);
+int run_longpoll(const BenchOptions& opts);
 
 // Reports a run that could not take place: "cohort-bench: error: <why>" on stderr; returns 1.
 inline int setup_failed(std::string_view why) {
