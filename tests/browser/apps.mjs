@@ -1,7 +1,7 @@
 // apps.mjs — what the demo apps' browser tests share: who a page's visitor is, who a page says is
 // here, a moderator signed in through a fresh sign-in link, and a forged click (an element a
 // page does not show to this visitor, added by the test, to prove the store refuses what the page
-// merely hides).
+// merely hides), and a stroke drawn on the whiteboard.
 import assert from "node:assert/strict";
 import { connected, newContext, WAIT_MS } from "./browser.mjs";
 import { grantLink } from "../conformance/server.mjs";
@@ -71,4 +71,18 @@ export async function forgeClick(page, event, values = {}) {
 // Closes the page's whole context (a browser that goes away).
 export async function leave(page) {
   await page.context().close();
+}
+
+// Draws a polyline through points given in fractions of the board, `steps` pointer moves each.
+// The board must be inside the viewport: a pointer outside it reaches no element.
+export async function draw(page, points, { steps = 10, beforeUp } = {}) {
+  await page.setViewportSize({ width: 1280, height: 1100 });
+  await page.locator("#board").scrollIntoViewIfNeeded();
+  const box = await page.locator("#board").boundingBox();
+  const at = ([fx, fy]) => [box.x + fx * box.width, box.y + fy * box.height];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps });
+  if (beforeUp) await beforeUp();
+  await page.mouse.up();
 }

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { liveFile, openPage, waitText, shot, WAIT_MS } from "./browser.mjs";
-import { openModerator, forgeClick, whoAmI, waitHere, leave } from "./apps.mjs";
+import { draw, openModerator, forgeClick, whoAmI, waitHere, leave } from "./apps.mjs";
 
 // The node and the browser of this file (started before the first test, gone after the last).
 const file = await liveFile({ admin: true });  // /metrics/live is on the admin listener
@@ -20,20 +20,6 @@ async function waitCount(page, selector, n) {
 }
 async function liveEvents() {
   return (await (await fetch(`${file.server.adminUrl}/metrics/live`)).json()).events;
-}
-
-// Draws a polyline through points given in fractions of the board, `steps` pointer moves each.
-// The board must be inside the viewport: a pointer outside it reaches no element.
-async function draw(page, points, { steps = 10, beforeUp } = {}) {
-  await page.setViewportSize({ width: 1280, height: 1100 });
-  await page.locator("#board").scrollIntoViewIfNeeded();
-  const box = await page.locator("#board").boundingBox();
-  const at = ([fx, fy]) => [box.x + fx * box.width, box.y + fy * box.height];
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps });
-  if (beforeUp) await beforeUp();
-  await page.mouse.up();
 }
 
 test("strokes appear while drawn, batched; undo is one's own; clear is the moderator's", async () => {

@@ -1,12 +1,13 @@
 // longpoll.test.mjs — the demo pages in a Chromium without WebSocket (an init script deletes
 // window.WebSocket, so the stock phoenix client falls back to LongPoll at /live/longpoll): the
-// counter, the quiz, the polls and the incident form work, and a person on LongPoll and one on a
-// WebSocket see each other's changes. Every LongPoll page is checked to have opened no WebSocket
+// counter, the quiz, the polls, the incident form, the whiteboard and the dashboard (with its
+// nested view) work, and a person on LongPoll and one on a WebSocket see each other's changes;
+// an upload's binary chunks and a view's async work go over LongPoll too. Every LongPoll page is checked to have opened no WebSocket
 // and to have polled /live/longpoll.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connected, liveFile, newContext, openPage, waitText, shot, WAIT_MS } from "./browser.mjs";
-import { openModerator, whoAmI, waitHere } from "./apps.mjs";
+import { draw, openModerator, whoAmI, waitHere } from "./apps.mjs";
 
 const file = await liveFile();
 const { browser } = file;
@@ -109,4 +110,42 @@ test("quiz: a LongPoll viewer follows a WebSocket moderator and answers", async 
   await waitText(mod, "#count-0", "1");
   assertLongPoll(viewer);
   assert.deepEqual([...mod.errors, ...viewer.errors], []);
+});
+
+test("whiteboard: a stroke drawn on LongPoll shows on a WebSocket page", async () => {
+  const lp = await openLongPollPage(`${file.server.url}/board`);
+  const ws = await openPage(browser, `${file.server.url}/board`);
+  const strokes = "#board-strokes polyline";
+  const before = await ws.locator(strokes).count();
+  await draw(lp, [[0.2, 0.2], [0.6, 0.4]], { steps: 10 });
+  await ws.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length === n, [strokes, before + 1], { timeout: WAIT_MS });
+  assertLongPoll(lp);
+  assert.deepEqual([...lp.errors, ...ws.errors], []);
+});
+
+test("dashboard: a LongPoll visitor is counted, and the nested node figures render over LongPoll", async () => {
+  const admin = await openLongPollPage(`${file.server.url}/dashboard`);
+  await admin.locator("#node-figures #websockets").waitFor();
+  const before = Number(await admin.locator("#people-count").textContent());
+  const other = await openLongPollPage(`${file.server.url}/counter`);
+  await waitText(admin, "#people-count", String(before + 1));
+  await admin.waitForFunction(() => Number(document.querySelector("#samples")?.textContent) >= 2, null, { timeout: WAIT_MS });
+  assertLongPoll(admin);
+  assertLongPoll(other);
+  assert.deepEqual([...admin.errors, ...other.errors], []);
+});
+
+test("an upload's binary chunks and a slow lookup's answer travel over LongPoll", async () => {
+  const lp = await openLongPollPage(`${file.server.url}/bindings`);
+  const buffer = Buffer.alloc(95_000, 7);
+  await lp.setInputFiles("#quick-form input[type=file]", { name: "quick.bin", mimeType: "application/octet-stream", buffer });
+  await lp.locator("#received", { hasText: "quick.bin (95000 bytes)" }).waitFor();
+  const dir = await openLongPollPage(`${file.server.url}/lookup`);
+  await waitText(dir, "#directory-ready", "4 people listed");
+  await dir.fill("#lookup-name", "margaret");
+  await dir.click("#lookup-go");
+  await waitText(dir, "#answer-ok", "margaret: extension 4123");
+  assertLongPoll(lp);
+  assertLongPoll(dir);
+  assert.deepEqual([...lp.errors, ...dir.errors], []);
 });
