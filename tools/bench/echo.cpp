@@ -120,15 +120,7 @@ int run_echo(const BenchOptions& opts) {
   double seconds = ns_to_s(deadline - start);
 
   Report report("echo");
-  report.figure("clients", opts.clients, "clients", with_commas(opts.clients));
-  report.figure("threads", opts.threads, "client threads", std::to_string(opts.threads));
-  report.figure("setup_seconds", std::round(setup_s * 1000) / 1000, "connect + join", fixed(setup_s, 2) + " s");
-  report.figure("duration_seconds", std::round(seconds * 1000) / 1000, "duration", fixed(seconds, 2) + " s");
-  report.figure("round_trips", round_trips, "round trips", with_commas(round_trips));
-  report.figure("round_trips_per_s", std::round(round_trips / seconds), "round trips/s",
-                with_commas(static_cast<std::uint64_t>(round_trips / seconds)));
-  report.latency("", "latency", latency);
-  report.figure("errors", errors, "error replies", with_commas(errors));
+  report_round_trips(report, RoundTrips{opts.clients, opts.threads, setup_s, seconds, round_trips, errors}, latency);
   report_cpu(report, cpu);
   report_bench_memory(report);
   std::uint64_t dropped = progress.dropped.load();

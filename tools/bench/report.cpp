@@ -113,4 +113,16 @@ std::string fixed(double v, int decimals) {
 
 double ms3(std::uint64_t ns) { return std::round(static_cast<double>(ns) / 1e3) / 1e3; }
 
+void report_round_trips(Report& report, const RoundTrips& run, const LatencyHistogram& latency) {
+  report.figure("clients", run.clients, "clients", with_commas(run.clients));
+  report.figure("threads", run.threads, "client threads", std::to_string(run.threads));
+  report.figure("setup_seconds", std::round(run.setup_s * 1000) / 1000, "connect + join", fixed(run.setup_s, 2) + " s");
+  report.figure("duration_seconds", std::round(run.seconds * 1000) / 1000, "duration", fixed(run.seconds, 2) + " s");
+  report.figure("round_trips", run.count, "round trips", with_commas(run.count));
+  report.figure("round_trips_per_s", std::round(run.count / run.seconds), "round trips/s",
+                with_commas(static_cast<std::uint64_t>(run.count / run.seconds)));
+  report.latency("", "latency", latency);
+  report.figure("errors", run.errors, "error replies", with_commas(run.errors));
+}
+
 }  // namespace cohort::bench

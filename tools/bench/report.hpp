@@ -33,6 +33,18 @@ class Report {
   boost::json::object json_;
 };
 
+// What a closed-loop round-trip run measured (echo, longpoll): its figures, printed the same way
+// by both modes so their lines compare.
+struct RoundTrips {
+  unsigned clients = 0;
+  unsigned threads = 0;
+  double setup_s = 0;
+  double seconds = 0;
+  std::uint64_t count = 0;
+  std::uint64_t errors = 0;  // replies whose status was not "ok"
+};
+void report_round_trips(Report& report, const RoundTrips& run, const LatencyHistogram& latency);
+
 // 1234567 → "1,234,567".
 std::string with_commas(std::uint64_t n);
 // A value with a fixed number of decimals.

@@ -1,13 +1,16 @@
 // live_install_test.cpp — cohort::live::Live::install(): the start-up checks of the live layer
 // (src/live/live.cpp). A template naming a component type nobody registered is refused when the
-// node is set up, with the file and line of the tag, instead of at the view's first render.
+// node is set up, with the file and line of the tag, instead of at the view's first render; so
+// is one naming a nested view nobody registered.
 #include "cohort/live.hpp"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "cohort/node.hpp"
 
@@ -31,7 +34,9 @@ class LiveInstall : public ::testing::Test {
   void write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / "templates" / name) << text;
   }
-  std::optional<std::string> install(bool register_card, std::string path = "/page") {
+  // Installs a Live whose view at path uses template "page"; more() registers anything else.
+  std::optional<std::string> install(bool register_card, std::string path = "/page",
+                                     const std::function<void(Live&)>& more = {}) {
     Config c;
     c.host = "127.0.0.1";
     c.data_dir = (dir_ / "data").string();
@@ -41,6 +46,7 @@ class LiveInstall : public ::testing::Test {
     Live live(node);
     live.view(path, "page", [] { return std::make_unique<View>(); });
     if (register_card) live.component("card", "components/card", [] { return std::make_unique<Component>(); });
+    if (more) more(live);
     return live.install();
   }
   fs::path dir_;
@@ -78,16 +84,9 @@ TEST_F(LiveInstall, AnUnregisteredTypeUsedByAViewIsRefused) {
 TEST_F(LiveInstall, AnUnregisteredNestedViewIsRefusedWithFileAndLine) {
   write("page.html", "<main>\n{{%clock face}}\n{{%ghost here}}\n</main>");
   write("clock.html", "<p>{{time}}</p>");
-  Config c;
-  c.host = "127.0.0.1";
-  c.data_dir = (dir_ / "data").string();
-  c.templates_dir = (dir_ / "templates").string();
-  c.assets_dir = COHORT_SOURCE_DIR "/node_modules";
-  Node node(c);
-  Live live(node);
-  live.view("/page", "page", [] { return std::make_unique<View>(); });
-  live.child_view("clock", "clock", [] { return std::make_unique<View>(); });
-  auto err = live.install();
+  auto err = install(false, "/page", [](Live& live) {
+    live.child_view("clock", "clock", [] { return std::make_unique<View>(); });
+  });
   ASSERT_TRUE(err);
   std::string page = (dir_ / "templates" / "page.html").string();
   EXPECT_NE(err->find(page + ":3: unknown nested view 'ghost'"), std::string::npos) << *err;
