@@ -63,6 +63,18 @@ async function uploadChannel(view, entryRef, token) {
   return { ...r, channel };
 }
 
+// Leaves a channel and waits for the node to have left it. phoenix's leave() cannot be awaited
+// for that: it sets the channel "leaving" before it checks canPush(), so its "ok" fires on the
+// client at once, before the node has even read the phx_leave. The node sends phx_close (under
+// the channel's join_ref) only after the channel's terminate ran, so that is what is awaited.
+async function leave(socket, channel) {
+  const joinRef = channel.joinRef();
+  const closed = nextSocketMessage(socket, (m) => m.topic === channel.topic && m.event === "phx_close" && m.join_ref === joinRef,
+                                   5000, `the node left ${channel.topic}`);
+  channel.leave();
+  await closed;
+}
+
 // A view's token for one fresh entry of size bytes (the entry's ref).
 async function tokenFor(view, ref, size) {
   const r = await preflight(view, [entry(ref, size)]);
@@ -163,10 +175,10 @@ test("forged, expired, wrongly-kinded, other entry's, other view's and replayed 
   const thief = await liveView();
   const replay = await uploadChannel(thief, "0", token);
   assert.deepEqual([replay.status, replay.response], ["error", { reason: "disallowed" }], "replayed");
-  first.channel.leave();
+  await leave(v.socket, first.channel);
   // Once the view is gone, its tokens open nothing either.
   const later = await tokenFor(other, "7", 100);
-  await new Promise((resolve) => other.channel.leave().receive("ok", resolve));
+  await leave(other.socket, other.channel);
   const orphan = await uploadChannel(other, "7", later);
   assert.deepEqual([orphan.status, orphan.response], ["error", { reason: "disallowed" }], "after the view left");
   assert.deepEqual(tempFiles(), []);
@@ -209,13 +221,13 @@ test("the node's temporary byte budget refuses an upload past it and gets its by
   assert.deepEqual([refused.status, refused.response], ["error", { reason: "temp_full" }]);
   // The big upload stops half way (its channel left): its file and reservation go.
   assert.equal((await chunk(big.channel, 64_000)).status, "ok");
-  await new Promise((resolve) => big.channel.leave().receive("ok", resolve));
+  await leave(a.socket, big.channel);
   assert.deepEqual(tempFiles(), []);
   assert.equal((await metrics()).temp_bytes, 0);
   const c = await liveView();  // b's refused entry keeps its error until cancelled: a fresh page
   const fits = await uploadChannel(c, "2", await tokenFor(c, "2", 600_000));
   assert.equal(fits.status, "ok", JSON.stringify(fits.response));
-  fits.channel.leave();
+  await leave(c.socket, fits.channel);  // the next test counts the files left
   assert.ok((await metrics()).refused.temp_full >= 1);
   await served(a, "after the budget refusal");
   await witness.check("after the budget refusal");
