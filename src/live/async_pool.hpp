@@ -10,7 +10,9 @@
 // caller's thread, so a test sees the loading state first and decides when work finishes.
 // Lock story: the queue and counts are under one mutex, held only to push or pop; never held
 // while a job runs. Shutdown (destructor): jobs still queued are dropped unrun, running ones are
-// waited for; nothing is posted to a reactor by the pool itself.
+// waited for; nothing is posted to a reactor by the pool itself. A job whose result is no longer
+// wanted before it began is withdrawn (withdraw()): it leaves the queue at once, so a view that
+// replaces or cancels its tasks frees their places instead of holding them until a worker skips them.
 #pragma once
 
 #include <atomic>
@@ -42,14 +44,21 @@ class AsyncPool {
   AsyncPool(const AsyncPool&) = delete;
   AsyncPool& operator=(const AsyncPool&) = delete;
 
-  // Any-thread. Queues job; false (counted as refused) when queue_limit jobs already wait.
-  bool submit(Job job);
+  // Any-thread. Queues job and returns its ticket (never 0); 0 (counted as refused) when
+  // queue_limit jobs already wait.
+  std::uint64_t submit(Job job);
+  // Any-thread. Takes the job of ticket out of the queue if no worker has taken it yet (true).
+  bool withdraw(std::uint64_t ticket);
   // Manual mode: runs the jobs queued now, in order, on the calling thread; returns how many.
   std::size_t run_queued();
 
   const Stats& stats() const { return stats_; }
 
  private:
+  struct Queued {
+    std::uint64_t ticket;
+    Job job;
+  };
   void work();
   bool pop(Job& job);  // false once stopping
   void run(Job& job);
@@ -57,7 +66,8 @@ class AsyncPool {
   std::size_t queue_limit_;
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Job> queue_;
+  std::deque<Queued> queue_;
+  std::uint64_t next_ticket_ = 0;
   bool stopping_ = false;
   Stats stats_;
   std::vector<std::jthread> threads_;

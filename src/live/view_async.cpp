@@ -5,7 +5,7 @@
 // if it is still wanted: the view is alive and not ended, and no newer task of the same name
 // (nor cancel_async) came since. Each task carries a generation; a result whose generation is
 // not the latest of its name is dropped. A task is told to stop (std::stop_token) whenever its
-// result stops being wanted. It must never run a task on the reactor, nor call the view's
+// result stops being wanted, and leaves the pool's queue then if it had not begun. It must never run a task on the reactor, nor call the view's
 // handle_async from inside the call that started or cancelled a task (that is delivered after).
 #include <boost/json/serialize.hpp>
 
@@ -49,7 +49,7 @@ void ViewInstance::start_async(std::string name, AsyncTask task) { run_async(std
 bool ViewInstance::cancel_async(std::string_view name) {
   auto it = async_.find(name);
   if (it == async_.end()) return false;
-  it->second.stop.request_stop();
+  abandon(it->second);
   bool assigns = it->second.assigns;
   std::string key = it->first;
   async_.erase(it);
@@ -60,7 +60,7 @@ bool ViewInstance::cancel_async(std::string_view name) {
 
 void ViewInstance::run_async(std::string name, AsyncTask task, bool assigns) {
   if (!channel_ || ended_) return;  // the GET render: the loading state is what it shows
-  if (auto old = async_.find(name); old != async_.end()) old->second.stop.request_stop();
+  if (auto old = async_.find(name); old != async_.end()) abandon(old->second);
   AsyncRun& run = async_[name];
   run = AsyncRun{++async_generation_, std::stop_source{}, assigns};
   net::Reactor* reactor = net::Reactor::current();
@@ -72,7 +72,7 @@ void ViewInstance::run_async(std::string name, AsyncTask task, bool assigns) {
       if (auto view = self.lock()) view->finish_async(name, generation, std::move(result));
     });
   };
-  if (services_.async && reactor && services_.async->submit(std::move(job))) return;
+  if (services_.async && reactor && (run.ticket = services_.async->submit(std::move(job)))) return;
   async_.erase(name);
   services_.registry.stats.async_failed.fetch_add(1, std::memory_order_relaxed);
   deliver_async(name, assigns, failed(services_.async && reactor ? "overloaded" : "unavailable"));
@@ -104,8 +104,13 @@ void ViewInstance::deliver_async(const std::string& name, bool assigns, AsyncRes
 }
 
 void ViewInstance::stop_async() {
-  for (auto& [name, run] : async_) run.stop.request_stop();
+  for (auto& [name, run] : async_) abandon(run);
   async_.clear();
+}
+
+void ViewInstance::abandon(AsyncRun& run) {
+  run.stop.request_stop();
+  if (run.ticket && services_.async) services_.async->withdraw(run.ticket);
 }
 
 }  // namespace cohort::live

@@ -168,6 +168,7 @@ class ViewInstance final : public Socket,
     std::uint64_t generation = 0;  // its result counts only if it is still the latest of its name
     std::stop_source stop;
     bool assigns = false;  // assign_async: the result goes to the assign of that name
+    std::uint64_t ticket = 0;  // its place in the pool's queue (AsyncPool::withdraw)
   };
 
   void load_store(std::size_t index);
@@ -195,6 +196,8 @@ class ViewInstance final : public Socket,
   // How a task ended, to the view: the assign, or handle_async (later, never inside the caller).
   void deliver_async(const std::string& name, bool assigns, AsyncResult result);
   void stop_async();
+  // The task is no longer wanted: told to stop, and out of the pool's queue if not begun.
+  void abandon(AsyncRun& run);
   // payload (a redirect's or live_redirect's) with the flash it carries to the next page.
   JsonObject carrying_flash(JsonObject payload) const;
   // This view's uploads, made at the first use (and then found by its lvu: channels).

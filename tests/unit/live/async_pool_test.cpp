@@ -1,7 +1,7 @@
 // async_pool_test.cpp — the live layer's worker pool (src/live/async_pool.hpp): jobs run on its
 // own threads, never the caller's; the queue bound refuses (and counts) what does not fit;
-// manual mode runs nothing until run_queued(); shutdown drops queued jobs unrun and waits for
-// the running one.
+// manual mode runs nothing until run_queued(); a withdrawn job leaves the queue, its place free
+// again, and never runs; shutdown drops queued jobs unrun and waits for the running one.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -47,6 +47,21 @@ TEST(AsyncPool, AFullQueueRefusesAndCounts) {
   EXPECT_EQ(pool.stats().refused, 1u);
   pool.run_queued();
   EXPECT_TRUE(pool.submit([] {}));  // room again once they ran
+}
+
+TEST(AsyncPool, AWithdrawnJobLeavesTheQueueAndNeverRuns) {
+  AsyncPool pool(0, 2);
+  bool ran = false;
+  auto first = pool.submit([&] { ran = true; });
+  ASSERT_NE(first, 0u);
+  EXPECT_NE(pool.submit([] {}), 0u);
+  EXPECT_EQ(pool.submit([] {}), 0u);  // full
+  EXPECT_TRUE(pool.withdraw(first));
+  EXPECT_FALSE(pool.withdraw(first));  // already out
+  EXPECT_EQ(pool.stats().queued, 1u);
+  EXPECT_NE(pool.submit([] {}), 0u);  // its place is free again
+  EXPECT_EQ(pool.run_queued(), 2u);
+  EXPECT_FALSE(ran);
 }
 
 TEST(AsyncPool, ShutdownDropsQueuedJobsAndWaitsForTheRunningOne) {
