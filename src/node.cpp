@@ -3,8 +3,11 @@
 //
 // Owns: the start-up order (validate, data-dir lock, secret, storage, bind the listener, start
 // threads), the periodic sweep of each reactor (idle sockets, overdue close handshakes), the
-// shutdown sequence (stop accepting, close WebSockets with 1001, wait up to
-// shutdown_grace_ms, stop) and the teardown order (storage flushed before the reactors go).
+// health routes (/healthz: the process answers; /readyz: readiness.hpp), the drain at shutdown
+// (unready, stop accepting, close WebSockets and LongPoll sessions with 1001 so clients
+// reconnect elsewhere, wait for them and for every queued commit up to shutdown_grace_ms, then
+// leave the cluster — its keys go to the others only once their ops are stored — and stop) and
+// the teardown order (storage flushed before the reactors go).
 #include "cohort/node.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -31,6 +34,7 @@
 #include "node_cluster.hpp"
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
+#include "readiness.hpp"
 #include "storage/data_dir_lock.hpp"
 #include "storage/sqlite_storage.hpp"
 #include "store/local_stores.hpp"
@@ -60,6 +64,18 @@ presence::PresenceLimits presence_limits(const Config& c, net::NetContext& net) 
                                   &net.metrics.limits};
 }
 
+net::RoutePattern pattern_of(std::string_view text) {
+  std::string error;
+  auto pattern = net::RoutePattern::parse(text, error);
+  if (!pattern) throw std::invalid_argument(error);
+  return std::move(*pattern);
+}
+
+constexpr unsigned surfaces(std::initializer_list<net::Surface> list) {
+  unsigned mask = 0;
+  for (auto s : list) mask |= static_cast<unsigned>(s);
+  return mask;
+}
 }  // namespace
 
 struct Node::Impl {
@@ -77,6 +93,7 @@ struct Node::Impl {
   ~Impl() {
     shutdown();
     sweepers.clear();
+    readiness.stop();  // its timer belongs to reactor 0's io_context
     signals.reset();  // the signal set belongs to reactor 0's io_context
     listeners.clear();
     net.registries.clear();  // their round timers belong to the reactors' io_contexts
@@ -102,6 +119,28 @@ struct Node::Impl {
   }
 
   void shutdown();
+
+  // /healthz: the process answers. /readyz: 200 or 503 with the reasons; the admin listener's
+  // also carries the storage's own error text (it may name paths and servers).
+  void add_health_routes() {
+    const unsigned both = surfaces({net::Surface::main, net::Surface::admin});
+    net.routes.push_back({"GET", pattern_of("/healthz"),
+                          [](const HttpRequest&) { return HttpResponse::json(200, JsonObject{{"ok", true}}); }, {}, both});
+    for (bool admin : {false, true})
+      net.routes.push_back({"GET", pattern_of("/readyz"), [this, admin](const HttpRequest&) { return readyz(admin); }, {},
+                            surfaces({admin ? net::Surface::admin : net::Surface::main})});
+  }
+
+  HttpResponse readyz(bool admin) const {
+    const auto verdict = readiness.verdict(cluster->ready_problem());
+    boost::json::array reasons;
+    for (const auto& r : verdict.reasons) reasons.emplace_back(r);
+    JsonObject body{{"ready", verdict.ready}, {"reasons", std::move(reasons)}};
+    if (admin && !verdict.detail.empty()) body["storage_error"] = verdict.detail;
+    auto response = HttpResponse::json(verdict.ready ? 200 : 503, body);
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+  }
 
   // One node per SQLite store: held for the node's life (storage/data_dir_lock.hpp).
   std::optional<std::string> lock_data_dir() {
@@ -189,6 +228,8 @@ struct Node::Impl {
   std::unique_ptr<NodeCluster> cluster;  // Node::stores(): local, or per key owner in a cluster
   std::optional<storage::DataDirLock> data_dir_lock;  // SQLite only; outlives storage (declared first)
   std::unique_ptr<Storage> storage;
+  Readiness readiness{std::chrono::milliseconds(config.ready_probe_ms),
+                      std::chrono::milliseconds(config.ready_storage_timeout_ms)};
   TokenSigner signer{""};
   // Names this node in LongPoll session tokens: a token of another node (or of this one before a
   // restart) is refused with 410 (channels/long_poll.hpp).
@@ -209,6 +250,7 @@ struct Node::Impl {
 void Node::Impl::shutdown() {
   if (!started || stopped) return;
   stopped = true;
+  readiness.set_draining();
   net.stopping = true;
   for (auto& l : listeners) l->stop();
   for (unsigned i = 0; i < reactors->size(); ++i)
@@ -223,6 +265,9 @@ void Node::Impl::shutdown() {
   while (net.metrics.websockets_open.load() > 0 && std::chrono::steady_clock::now() < deadline)
     cv.wait_for(lock, std::chrono::milliseconds(10));
   lock.unlock();
+  // What the clients sent before their sockets closed is committed (or failed) before this
+  // node's keys go to the others: the next owner then loads every acknowledged op.
+  readiness.drain_commits(*storage, deadline);
   cluster->leave(std::chrono::milliseconds(500));  // the others drop our presences now
   reactors->stop();
   reactors->join();
@@ -236,20 +281,6 @@ SocketEndpoint& Node::socket(std::string path) {
   return *impl_->endpoints.back();
 }
 
-namespace {
-net::RoutePattern pattern_of(std::string_view text) {
-  std::string error;
-  auto pattern = net::RoutePattern::parse(text, error);
-  if (!pattern) throw std::invalid_argument(error);
-  return std::move(*pattern);
-}
-
-constexpr unsigned surfaces(std::initializer_list<net::Surface> list) {
-  unsigned mask = 0;
-  for (auto s : list) mask |= static_cast<unsigned>(s);
-  return mask;
-}
-}  // namespace
 
 void Node::route(std::string method, std::string pattern, HttpHandler handler) {
   impl_->net.routes.push_back({std::move(method), pattern_of(pattern), std::move(handler), {}});
@@ -333,9 +364,7 @@ std::optional<std::string> Node::start() {
          channels::make_long_poll_handler(*ep, *d.pubsub, *d.presence, limits,
                                           {*d.reactors, d.net, d.signer, d.long_poll_node})});
   }
-  d.net.routes.push_back({"GET", pattern_of("/healthz"),
-                          [](const HttpRequest&) { return HttpResponse::json(200, JsonObject{{"ok", true}}); },
-                          {}, surfaces({net::Surface::main, net::Surface::admin})});
+  d.add_health_routes();
   admin_route("GET", "/metrics", [&d](const HttpRequest&) {
     return HttpResponse{200, "text/plain; version=0.0.4", d.metrics_text(), {}};
   });
@@ -370,6 +399,7 @@ std::optional<std::string> Node::start() {
   }
   d.reactors->start();
   d.started = true;
+  d.readiness.start(*d.storage, d.reactors->at(0).context());
   for (auto& l : d.listeners) l->start();
   d.cluster->start();
   for (unsigned i = 0; i < d.reactors->size(); ++i) d.reactors->at(i).post([&d, i] { d.sweep(i); });

@@ -55,4 +55,11 @@ std::string NodeCluster::metrics_text() const {
          impl_->cluster->counters().text();
 }
 
+std::optional<std::string> NodeCluster::ready_problem() const {
+  if (!impl_->cluster) return std::nullopt;
+  const auto up = impl_->cluster->counters().links_up.load(std::memory_order_relaxed);
+  if (up == 2) return std::nullopt;
+  return "Redis not linked (" + std::to_string(up) + " of 2 connections up)";
+}
+
 }  // namespace cohort

@@ -52,6 +52,9 @@ class NodeCluster {
   void leave(std::chrono::milliseconds grace);  // shutting down: the others drop our presences
   void stop();                                 // the cluster's links go (before the storage)
   std::string metrics_text() const;            // the cluster's /metrics lines ("" alone)
+  // Why the cluster makes this node unready (/readyz): its Redis links are not both up.
+  // nullopt when linked, or alone. Any thread.
+  std::optional<std::string> ready_problem() const;
 
  private:
   struct Impl;

@@ -123,8 +123,13 @@ struct Config {
   // at most upload_max_temp_bytes (each entry reserves its declared size when its upload starts).
   std::string upload_dir;
   std::size_t upload_max_temp_bytes = std::size_t{512} << 20;
-  // How long shutdown waits for sockets to close before exiting anyway.
+  // How long shutdown (SIGTERM) waits for sockets to close and queued commits to finish before
+  // exiting anyway (docs/operations.md, Health and shutdown).
   std::uint32_t shutdown_grace_ms = 3000;
+  // /readyz: the storage takes a small write this often (Storage::probe); the node is unready
+  // while the last probe failed or one has waited longer than ready_storage_timeout_ms.
+  std::uint32_t ready_probe_ms = 250;
+  std::uint32_t ready_storage_timeout_ms = 1000;
 
   // Cluster (docs/cluster.md). Empty: the node runs alone. "redis://HOST:PORT": the node joins
   // the other nodes using that Redis for PubSub, presence replication and membership.

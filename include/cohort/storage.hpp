@@ -103,6 +103,13 @@ class Storage {
   // write that key's fence refused (a newer holder took it). Such a write stored nothing, so the
   // cluster may send the op on to the key's new owner. SQLite has no fences: never called.
   virtual void on_fenced(std::function<void(const std::string& key)> fn) {}
+  // Any-thread, queued like appends: a small write of the storage's own, touching no key's rows,
+  // in the next transaction. `done` runs once, on the writer thread: nullopt when that
+  // transaction committed, else why not. How the node's /readyz knows the storage takes writes
+  // now (SQLite: one row of table readiness_probe; PostgreSQL: a transaction id, which a server
+  // that is down, read-only or out of disk cannot give). A storage that cannot tell reports
+  // success inline.
+  virtual void probe(Done done) { done(std::nullopt); }
   // Any-thread, blocking, reads only: every key with a snapshot or an op, in key order (for
   // `cohort check`). An error text if the database cannot be read.
   virtual std::optional<std::string> keys(std::vector<std::string>& out) = 0;

@@ -108,6 +108,7 @@ class PostgresStorage final : public Storage {
   void take_fence(std::string key, Done done) override {
     push(Job{Job::fence, std::move(key), 0, {}, {}, std::move(done)});
   }
+  void probe(Done done) override { push(Job{Job::probe, {}, 0, {}, {}, std::move(done)}); }
   void on_fenced(std::function<void(const std::string& key)> fn) override { on_fenced_ = std::move(fn); }
   void add_commit_hook(CommitHook) override {
     throw std::logic_error("commit hooks are SQLite-only: the PostgreSQL storage runs none");
@@ -124,7 +125,7 @@ class PostgresStorage final : public Storage {
 
  private:
   struct Job {
-    enum Kind { append, snapshot, fence, marker } kind;
+    enum Kind { append, snapshot, fence, probe, marker } kind;
     std::string key;
     std::uint64_t version;
     std::string text;   // op (append) or state (snapshot)
@@ -202,6 +203,12 @@ std::optional<std::uint64_t> PostgresStorage::last_version(const std::string& ke
 // One job inside the open transaction: nullopt when written, else why it was refused.
 std::optional<std::string> PostgresStorage::write(const Job& job) {
   std::string error;
+  if (job.kind == Job::probe) {
+    // Assigning a transaction id is a write the COMMIT must log: refused by a standby, and fails
+    // when the server is gone or cannot write its WAL.
+    if (!exec(writer_.get(), "SELECT txid_current()", {}, error)) return error;
+    return std::nullopt;
+  }
   if (job.kind == Job::fence) {
     auto r = exec(writer_.get(),
                   "INSERT INTO store_fences(key, token) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE"
@@ -279,7 +286,10 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
   if (on_fenced_)
     for (const auto& key : fenced_keys_) on_fenced_(key);
   fenced_keys_.clear();
-  for (auto& o : outcomes) o.done(o.why ? std::optional("storage: PostgreSQL: key '" + o.key + "': " + *o.why) : std::nullopt);
+  for (auto& o : outcomes) {
+    const std::string which = o.key.empty() ? "" : "key '" + o.key + "': ";  // a probe has no key
+    o.done(o.why ? std::optional("storage: PostgreSQL: " + which + *o.why) : std::nullopt);
+  }
   if (markers) {
     std::lock_guard lock(mutex_);
     done_batches_ = std::max(done_batches_, markers);

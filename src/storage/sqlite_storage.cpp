@@ -27,7 +27,9 @@ constexpr const char* kSchemaTables =
     "CREATE TABLE IF NOT EXISTS ops(key TEXT NOT NULL, version INTEGER NOT NULL,"
     "  op TEXT NOT NULL, patch TEXT NOT NULL, PRIMARY KEY(key, version)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS snapshots(key TEXT NOT NULL PRIMARY KEY,"
-    "  version INTEGER NOT NULL, state TEXT NOT NULL) WITHOUT ROWID;";
+    "  version INTEGER NOT NULL, state TEXT NOT NULL) WITHOUT ROWID;"
+    // One row, rewritten by each readiness probe (Storage::probe): a write that touches no key.
+    "CREATE TABLE IF NOT EXISTS readiness_probe(id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);";
 
 std::string db_error(sqlite3* db, std::string_view what) {
   return std::string(what) + ": " + sqlite3_errmsg(db);
@@ -209,6 +211,8 @@ std::optional<std::string> SqliteStorage::prepare() {
        "INSERT INTO snapshots(key, version, state) VALUES(?1, ?2, ?3) ON CONFLICT(key) "
        "DO UPDATE SET version = excluded.version, state = excluded.state"},
       {&write_.delete_ops, "DELETE FROM ops WHERE key = ?1 AND version <= ?2"},
+      {&write_.probe,
+       "INSERT INTO readiness_probe(id, at) VALUES(1, strftime('%s', 'now')) ON CONFLICT(id) DO UPDATE SET at = excluded.at"},
   });
   if (error) return error;
   return prepare_all(reader_db_.get(), {
@@ -250,6 +254,13 @@ void SqliteStorage::snapshot(std::string key, std::uint64_t version, Json state)
   item.key = std::move(key);
   item.version = version;
   item.op_text = json::serialize(state);
+  enqueue(std::move(item));
+}
+
+void SqliteStorage::probe(Done done) {
+  Item item;
+  item.is_probe = true;
+  item.done = std::move(done);
   enqueue(std::move(item));
 }
 
@@ -321,7 +332,8 @@ void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
                  path_.c_str(), batch.size(), failure->c_str());
   }
   for (Item& item : batch) {
-    if (!item.error && failure) item.error = "storage: " + path_ + ": key '" + item.key + "': " + *failure;
+    if (!item.error && failure)
+      item.error = "storage: " + path_ + (item.is_probe ? "" : ": key '" + item.key + "'") + ": " + *failure;
     if (item.is_snapshot) {
       if (item.error) report_snapshot(item.key, item.version, *item.error);
     } else if (item.done) {
@@ -338,7 +350,9 @@ std::optional<std::string> SqliteStorage::write_items(std::vector<Item>& batch, 
   if (!run(write_.begin)) return db_error(db, "BEGIN");
   std::optional<std::string> failure;
   for (Item& item : batch) {
-    failure = item.is_snapshot ? write_snapshot(item, pending) : write_append(item, hooks, pending);
+    failure = item.is_probe      ? write_probe()
+              : item.is_snapshot ? write_snapshot(item, pending)
+                                 : write_append(item, hooks, pending);
     if (failure) break;
   }
   if (!failure && !run(write_.commit)) failure = db_error(db, "COMMIT");
@@ -395,6 +409,12 @@ std::optional<std::string> SqliteStorage::write_snapshot(Item& item, PendingVers
   if (!bind_text(compact.get(), 1, item.key) || !bind_version(compact.get(), 2, item.version) ||
       sqlite3_step(compact.get()) != SQLITE_DONE)
     return db_error(db, "delete compacted ops");
+  return std::nullopt;
+}
+
+std::optional<std::string> SqliteStorage::write_probe() {
+  StatementUse probe(write_.probe);
+  if (sqlite3_step(probe.get()) != SQLITE_DONE) return db_error(writer_db_.get(), "readiness probe");
   return std::nullopt;
 }
 

@@ -74,6 +74,7 @@ class SqliteStorage final : public Storage {
   void append(std::string key, std::uint64_t version, Json op, Json patch, Done done) override;
   std::optional<std::string> load(std::string_view key, LoadedKey& out) override;
   void snapshot(std::string key, std::uint64_t version, Json state) override;
+  void probe(Done done) override;
   void add_commit_hook(CommitHook hook) override;
   std::optional<std::string> keys(std::vector<std::string>& out) override;
   std::optional<std::string> check_structure() override;
@@ -86,20 +87,21 @@ class SqliteStorage final : public Storage {
   // One queued append or snapshot. Text forms are serialized on the caller's thread.
   struct Item {
     bool is_snapshot = false;
+    bool is_probe = false;  // Storage::probe: done, no key
     std::string key;
     std::uint64_t version = 0;
     Json op;              // append: the op; snapshot: the state
     Json patch;           // append only
     std::string op_text;  // serialized op (or state)
     std::string patch_text;
-    Done done;                          // append only
+    Done done;                          // append and probe only
     std::optional<std::string> error;   // set while the batch runs
   };
   using Hooks = std::vector<CommitHook>;
 
   struct WriteStatements {
     Statement begin, commit, rollback;
-    Statement insert_op, last_op_version, snapshot_version, upsert_snapshot, delete_ops;
+    Statement insert_op, last_op_version, snapshot_version, upsert_snapshot, delete_ops, probe;
   };
   struct ReadStatements {
     Statement begin, end, snapshot, ops, keys;
@@ -117,6 +119,7 @@ class SqliteStorage final : public Storage {
                                          PendingVersions& pending);
   std::optional<std::string> write_append(Item& item, const Hooks& hooks, PendingVersions& pending);
   std::optional<std::string> write_snapshot(Item& item, PendingVersions& pending);
+  std::optional<std::string> write_probe();
   std::optional<std::string> last_version(const std::string& key, const PendingVersions& pending,
                                           std::uint64_t& out);
   std::optional<std::string> snapshot_version(const std::string& key, std::uint64_t& out);

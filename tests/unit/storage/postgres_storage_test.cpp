@@ -183,6 +183,26 @@ TEST(PostgresStorage, AnOutageGivesErrorsInDoneThenTheStorageReconnects) {
   EXPECT_EQ(loaded.ops.size(), 2u);
 }
 
+// The probe /readyz uses: a transaction id, which only a server that can write gives.
+std::optional<std::string> probe(Storage& s) {
+  std::promise<std::optional<std::string>> p;
+  auto f = p.get_future();
+  s.probe([&](std::optional<std::string> e) { p.set_value(e); });
+  return f.get();
+}
+
+TEST(PostgresStorage, AProbeSucceedsWhileTheServerWritesAndFailsWhileItIsDown) {
+  auto s = open();
+  EXPECT_EQ(probe(*s), std::nullopt);
+  ASSERT_TRUE(Postgres::fixture("down"));
+  auto during = probe(*s);
+  ASSERT_TRUE(during) << "a probe while PostgreSQL is down must fail, not hang or succeed";
+  EXPECT_EQ(during->rfind("storage: PostgreSQL: ", 0), 0u) << *during;
+  EXPECT_EQ(during->find("key '"), std::string::npos) << "a probe names no key: " << *during;
+  ASSERT_TRUE(Postgres::fixture("up"));
+  EXPECT_EQ(probe(*s), std::nullopt) << "the storage reconnects for the next probe";
+}
+
 TEST(PostgresStorage, NodesStartingTogetherOnANewDatabaseAllCreateTheirTablesFine) {
   // A cluster's nodes start at once against an empty database: their CREATE TABLE IF NOT
   // EXISTS must not race (PostgreSQL fails all but one on its catalog otherwise).

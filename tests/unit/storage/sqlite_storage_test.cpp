@@ -270,6 +270,33 @@ TEST_F(SqliteStorageTest, ThrowingHookFailsTheWholeBatch) {
   EXPECT_EQ(append_one("k", 1, make_op(1)), std::nullopt);
 }
 
+TEST_F(SqliteStorageTest, AProbeCommitsAWriteOfItsOwnAndFailsWithTheBatchItIsIn) {
+  DoneLog log;
+  storage_->probe(log.callback());
+  EXPECT_EQ(log.wait(1).at(0), std::nullopt);
+  EXPECT_EQ(count_rows(db_path(), "SELECT COUNT(*) FROM readiness_probe"), 1);
+  std::vector<std::string> keys;
+  ASSERT_EQ(storage_->keys(keys), std::nullopt);
+  EXPECT_TRUE(keys.empty()) << "the probe's row is no key";
+
+  // A batch that cannot commit fails the probe queued in it, with the storage's reason.
+  WriterGate gate;
+  storage_->add_commit_hook(gate.hook("gate"));
+  storage_->add_commit_hook([](sqlite3*, const CommitRecord& record) {
+    if (record.key == "bad") throw std::runtime_error("disk said no");
+  });
+  DoneLog gate_log;
+  storage_->append("gate", 1, make_op(1), make_patch(1), gate_log.callback());
+  gate.wait_entered();
+  DoneLog batch;
+  storage_->append("bad", 1, make_op(1), make_patch(1), batch.callback());
+  storage_->probe(batch.callback());
+  gate.release();
+  EXPECT_EQ(gate_log.wait(1).at(0), std::nullopt);
+  const auto results = batch.wait(2);
+  EXPECT_EQ(results.at(1), "storage: " + db_path() + ": commit hook failed: disk said no");
+}
+
 TEST_F(SqliteStorageTest, LoadReportsCorruptRows) {
   ASSERT_EQ(append_one("k", 1, make_op(1)), std::nullopt);
   sqlite3* raw = nullptr;
