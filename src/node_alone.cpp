@@ -27,5 +27,6 @@ void NodeCluster::start() {}
 void NodeCluster::leave(std::chrono::milliseconds) {}
 void NodeCluster::stop() {}
 std::string NodeCluster::metrics_text() const { return {}; }
+std::optional<std::uint32_t> NodeCluster::node_id() const { return std::nullopt; }
 
 }  // namespace cohort

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,7 @@ class NodeCluster {
   void leave(std::chrono::milliseconds grace);  // shutting down: the others drop our presences
   void stop();                                 // the cluster's links go (before the storage)
   std::string metrics_text() const;            // the cluster's /metrics lines ("" alone)
+  std::optional<std::uint32_t> node_id() const;  // this node's id once joined (nothing alone)
 
  private:
   struct Impl;

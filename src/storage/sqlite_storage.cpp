@@ -6,6 +6,7 @@
 #include "storage/sqlite_storage.hpp"
 
 #include "storage/stored_json.hpp"
+#include "log/log.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -152,8 +153,8 @@ std::optional<std::string> run_hooks(sqlite3* db, const std::vector<Storage::Com
 }
 
 void report_snapshot(const std::string& key, std::uint64_t version, const std::string& why) {
-  std::fprintf(stderr, "cohort: storage: snapshot of '%s' at version %llu not stored: %s\n",
-               key.c_str(), static_cast<unsigned long long>(version), why.c_str());
+  log::event(log::Category::storage, log::Level::error, "snapshot_not_stored",
+             {{"key", key}, {"version", version}, {"error", why}});
 }
 
 }  // namespace
@@ -317,8 +318,8 @@ void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
     // A failed COMMIT may still have reached the disk: read these keys' versions from the file
     // next time, not from the cache.
     for (const Item& item : batch) last_version_.erase(item.key);
-    std::fprintf(stderr, "cohort: storage: %s: a transaction of %zu writes failed, none acknowledged: %s\n",
-                 path_.c_str(), batch.size(), failure->c_str());
+    log::event(log::Category::storage, log::Level::error, "commit_failed",
+               {{"db", path_}, {"writes", batch.size()}, {"acknowledged", 0}, {"error", *failure}});
   }
   for (Item& item : batch) {
     if (!item.error && failure) item.error = "storage: " + path_ + ": key '" + item.key + "': " + *failure;
