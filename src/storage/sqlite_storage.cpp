@@ -272,7 +272,9 @@ void SqliteStorage::add_commit_hook(CommitHook hook) {
 
 void SqliteStorage::flush() {
   if (std::this_thread::get_id() == writer_.get_id()) {
-    std::fputs("cohort: storage: flush() called on the writer thread would wait for itself\n", stderr);
+    log::event(log::Category::storage, log::Level::error, "flush_on_writer_thread",
+               {{"error", "flush() called on the writer thread would wait for itself"}});
+    log::drain();  // the line is out before the terminate
     std::terminate();
   }
   std::unique_lock lock(mutex_);
@@ -307,7 +309,7 @@ void SqliteStorage::run_writer() {
   }
 }
 
-// One group transaction, then the reports: `done` for each append, stderr for a lost snapshot.
+// One group transaction, then the reports: `done` for each append, the log for a lost snapshot.
 void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
   PendingVersions pending;
   const auto failure = write_items(batch, hooks, pending);
