@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "auth/redact.hpp"
+#include "config_shown.hpp"
+#include "log/log.hpp"
 #include "cohort/json.hpp"
 #include "net/client_address.hpp"
 #include "net/origin_policy.hpp"
@@ -43,11 +45,14 @@ struct Setting {
   std::string_view help;
   std::function<std::optional<std::string>(Config&, std::string_view)> set;
   bool is_boolean = false;  // its flag may stand alone: --print-grant means --print-grant true
+  // Its value as the start line of the log shows it: never a secret (config_shown.hpp).
+  std::function<Json(const Config&)> show = nullptr;
 };
 
 template <class T>
 Setting number(std::string_view key, std::string_view help, T Config::*field, T min, T max) {
-  return {key, help, [=](Config& c, std::string_view v) { return parse_number(v, c.*field, min, max); }};
+  return {key, help, [=](Config& c, std::string_view v) { return parse_number(v, c.*field, min, max); }, false,
+          [=](const Config& c) { return Json(c.*field); }};
 }
 
 Setting boolean(std::string_view key, std::string_view help, bool Config::*field) {
@@ -57,14 +62,48 @@ Setting boolean(std::string_view key, std::string_view help, bool Config::*field
             else return "'" + std::string(v) + "' is not true or false";
             return std::nullopt;
           },
-          true};
+          true, [=](const Config& c) { return Json(c.*field); }};
 }
 
 Setting text(std::string_view key, std::string_view help, std::string Config::*field) {
-  return {key, help, [=](Config& c, std::string_view v) -> std::optional<std::string> {
+  return {key, help,
+          [=](Config& c, std::string_view v) -> std::optional<std::string> {
             c.*field = std::string(v);
             return std::nullopt;
-          }};
+          },
+          false, [=](const Config& c) { return Json(c.*field); }};
+}
+
+// A text setting that is a secret: shown only as whether it is set.
+Setting secret_text(std::string_view key, std::string_view help, std::string Config::*field) {
+  Setting s = text(key, help, field);
+  s.show = [=](const Config& c) { return Json((c.*field).empty() ? "" : "(set)"); };
+  return s;
+}
+
+// A text setting whose value is checked by check (an error message, or nothing).
+Setting checked_text(std::string_view key, std::string_view help, std::string Config::*field,
+                     std::optional<std::string> (*check)(std::string_view)) {
+  Setting s = text(key, help, field);
+  s.set = [=](Config& c, std::string_view v) -> std::optional<std::string> {
+    if (auto err = check(v)) return err;
+    c.*field = std::string(v);
+    return std::nullopt;
+  };
+  return s;
+}
+
+std::optional<std::string> check_log_format(std::string_view v) {
+  if (log::parse_format(v)) return std::nullopt;
+  return "'" + std::string(v) + "' is not a log format (text or json)";
+}
+std::optional<std::string> check_log_level(std::string_view v) {
+  log::Thresholds t;
+  return log::thresholds_of(v, "", t);
+}
+std::optional<std::string> check_log_levels(std::string_view v) {
+  log::Thresholds t{};
+  return log::parse_levels(v, t);
 }
 
 // A URL setting: empty, or a URL whose scheme is one of schemes and which names a host.
@@ -84,7 +123,8 @@ Setting url(std::string_view key, std::string_view help, std::string Config::*fi
             }
             c.*field = std::string(v);
             return std::nullopt;
-          }};
+          },
+          false, [=](const Config& c) { return Json(auth::redact_url(c.*field)); }};
 }
 
 const std::vector<Setting>& settings() {
@@ -132,7 +172,7 @@ const std::vector<Setting>& settings() {
                             &Config::longpoll_window_ms, 100, 15'000),
       number<std::size_t>("max_header_bytes", "largest HTTP request head (default 16384)",
                           &Config::max_header_bytes, 1024, 1 << 20),
-      text("secret", "HMAC key of signed tokens, at least 32 bytes (default: <data-dir>/secret, created mode 0600 at first start)",
+      secret_text("secret", "HMAC key of signed tokens, at least 32 bytes (default: <data-dir>/secret, created mode 0600 at first start)",
            &Config::secret),
       number<std::uint32_t>("grant_ttl_s", "a sign-in link works once, for this many seconds (default 600)",
                             &Config::grant_ttl_s, 10, 86'400),
@@ -188,6 +228,24 @@ const std::vector<Setting>& settings() {
       number<std::uint32_t>("ready_storage_timeout_ms",
                             "a storage probe unanswered this long makes the node unready (default 1000)",
                             &Config::ready_storage_timeout_ms, 10, 600'000),
+      // ---- Logs (docs/operations.md) ----
+      checked_text("log_format", "log lines as text (one readable line) or json (one object per line) (default text)",
+                   &Config::log_format, check_log_format),
+      checked_text("log_level", "write log lines at this level and above: trace, debug, info, warn, error or off (default info)",
+                   &Config::log_level, check_log_level),
+      checked_text("log_levels",
+                   "per-category levels over --log-level, e.g. net=debug,cluster=warn (categories: node, net, channels, "
+                   "presence, live, store, storage, cluster) (default none)",
+                   &Config::log_levels, check_log_levels),
+      text("log_file", "write the log to this file (created 0640; SIGHUP reopens it, for logrotate) instead of stderr (default: stderr)",
+           &Config::log_file),
+      boolean("access_log", "log every HTTP request and WebSocket/LongPoll session (category access) (default false)",
+              &Config::access_log),
+      number<std::uint32_t>("log_limit_per_s",
+                            "lines per second of one event kind a client can provoke (limit refusals, slow-consumer closes); the rest are counted in one summary line (default 10)",
+                            &Config::log_limit_per_s, 1, 1'000'000),
+      text("node_name", "this node's name in log lines (default: the host name; in a cluster with the node id)",
+           &Config::node_name),
       url("public_url", "the node's public origin, e.g. https://cohort.example.com behind a proxy: its host is answered, its origin may open WebSockets (default none)",
           &Config::public_url, {"http", "https"}),
       text("allowed_origins", "more origins allowed to open WebSockets, comma-separated, e.g. https://*.example.com (default none)",
@@ -399,6 +457,13 @@ std::string settings_usage(std::string_view head, const std::vector<ExtraSetting
     t += "  " + flag_of(s.key) + " VALUE   (" + env_of(s.key) + ", key \"" + std::string(s.key) + "\")\n      " +
          std::string(s.help) + "\n";
   return t;
+}
+
+JsonObject shown_settings(const Config& config) {
+  JsonObject shown;
+  for (const auto& s : settings())
+    if (s.show) shown.emplace(s.key, s.show(config));
+  return shown;
 }
 
 const char* serve_usage() {

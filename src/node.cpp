@@ -32,6 +32,8 @@
 #include "net/runtime_files.hpp"
 #include "net/ws_connection.hpp"
 #include "node_cluster.hpp"
+#include "node_log.hpp"
+#include "log/log.hpp"
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
 #include "readiness.hpp"
@@ -95,6 +97,7 @@ struct Node::Impl {
     sweepers.clear();
     readiness.stop();  // its timer belongs to reactor 0's io_context
     signals.reset();  // the signal set belongs to reactor 0's io_context
+    hangups.reset();  // so does this one
     listeners.clear();
     net.registries.clear();  // their round timers belong to the reactors' io_contexts
     net.poll_sessions.clear();  // so do the sessions' window timers
@@ -238,6 +241,7 @@ struct Node::Impl {
   std::vector<std::shared_ptr<net::Listener>> listeners;
   std::vector<std::unique_ptr<asio::steady_timer>> sweepers;
   std::unique_ptr<asio::signal_set> signals;
+  std::unique_ptr<asio::signal_set> hangups;  // SIGHUP: reopen the log file (watch_hangups)
   std::uint16_t port = 0;
   std::uint16_t admin_port = 0;
   bool started = false;
@@ -267,7 +271,9 @@ void Node::Impl::shutdown() {
   lock.unlock();
   // What the clients sent before their sockets closed is committed (or failed) before this
   // node's keys go to the others: the next owner then loads every acknowledged op.
-  readiness.drain_commits(*storage, deadline);
+  if (!readiness.drain_commits(*storage, deadline))
+    log::event(log::Category::storage, log::Level::warn, "drain_commits_unfinished",
+               {{"grace_ms", static_cast<std::uint64_t>(config.shutdown_grace_ms)}});
   cluster->leave(std::chrono::milliseconds(500));  // the others drop our presences now
   reactors->stop();
   reactors->join();
@@ -331,6 +337,7 @@ const char* Node::scheme() const { return impl_->config.tls_cert.empty() ? "http
 std::optional<std::string> Node::start() {
   auto& d = *impl_;
   if (auto err = d.config.validate()) return err;
+  if (auto err = configure_log(d.config)) return err;
   std::error_code fs_ec;
   std::filesystem::create_directories(d.config.data_dir, fs_ec);
   if (fs_ec) return "cannot create data directory " + d.config.data_dir + ": " + fs_ec.message();
@@ -354,6 +361,7 @@ std::optional<std::string> Node::start() {
   // The cluster signs its messages with a key of its own, derived from the same secret.
   if (auto err = d.cluster->join(d.config, secret.secret, *d.reactors, *d.pubsub, *d.presence, d.storage.get()))
     return err;
+  name_log_node(d.config, d.cluster->node_id());
   d.signer = TokenSigner(std::move(secret.secret));
   for (auto& ep : d.endpoints) {
     auto limits = channels::SocketLimits::from(d.config, d.net.metrics.limits);
@@ -403,6 +411,10 @@ std::optional<std::string> Node::start() {
   for (auto& l : d.listeners) l->start();
   d.cluster->start();
   for (unsigned i = 0; i < d.reactors->size(); ++i) d.reactors->at(i).post([&d, i] { d.sweep(i); });
+  ListenAddresses listening{d.config.base_url(d.port), {}, {}};
+  if (d.admin_port) listening.admin = "http://" + d.config.admin_host + ":" + std::to_string(d.admin_port);
+  if (d.config.tls_redirect_port) listening.redirect = "http://" + d.config.host + ":" + std::to_string(d.config.tls_redirect_port);
+  log_started(d.config, listening, d.cluster->node_id());
   return std::nullopt;
 }
 
@@ -422,15 +434,33 @@ std::optional<std::string> Node::check_storage(const std::function<void(const Ke
   return d.storage->check_structure();
 }
 
+namespace {
+// SIGHUP reopens the log file (logrotate moved it) and keeps the node serving.
+void watch_hangups(Node::Impl& d) {
+  if (!d.hangups) d.hangups = std::make_unique<asio::signal_set>(d.reactors->at(0).context(), SIGHUP);
+  d.reactors->at(0).post([&d] {
+    d.hangups->async_wait([&d](error_code ec, int) {
+      if (ec) return;
+      log::reopen();
+      log::event(log::Category::node, log::Level::info, "log_reopened", {{"signal", "SIGHUP"}});
+      watch_hangups(d);
+    });
+  });
+}
+}  // namespace
+
 void Node::stop_on_signals() {
   auto& d = *impl_;
   // Installed now, so a signal that comes before wait() is held by the set, not fatal.
   d.signals = std::make_unique<asio::signal_set>(d.reactors->at(0).context(), SIGINT, SIGTERM);
   d.reactors->at(0).post([this, &d] {
-    d.signals->async_wait([this](error_code ec, int) {
-      if (!ec) stop();
+    d.signals->async_wait([this](error_code ec, int signal) {
+      if (ec) return;
+      log_stop_requested(signal == SIGINT ? "SIGINT" : "SIGTERM");
+      stop();
     });
   });
+  watch_hangups(d);
 }
 
 void Node::wait() {
@@ -439,7 +469,9 @@ void Node::wait() {
     std::unique_lock lock(d.mutex);
     d.cv.wait(lock, [&] { return d.stop_requested; });
   }
+  const auto draining = std::chrono::steady_clock::now();
   d.shutdown();
+  log_stopped(std::chrono::steady_clock::now() - draining);
 }
 
 void Node::stop() {

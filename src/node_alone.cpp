@@ -28,5 +28,6 @@ void NodeCluster::leave(std::chrono::milliseconds) {}
 void NodeCluster::stop() {}
 std::string NodeCluster::metrics_text() const { return {}; }
 std::optional<std::string> NodeCluster::ready_problem() const { return std::nullopt; }
+std::optional<std::uint32_t> NodeCluster::node_id() const { return std::nullopt; }
 
 }  // namespace cohort

@@ -49,6 +49,11 @@ void NodeCluster::leave(std::chrono::milliseconds grace) {
 
 void NodeCluster::stop() { impl_->cluster.reset(); }
 
+std::optional<std::uint32_t> NodeCluster::node_id() const {
+  if (!impl_->cluster) return std::nullopt;
+  return impl_->cluster->node_id();
+}
+
 std::string NodeCluster::metrics_text() const {
   if (!impl_->cluster) return {};
   return "cohort_cluster_node_id " + std::to_string(impl_->cluster->node_id()) + "\n" +

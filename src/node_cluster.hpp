@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,7 @@ class NodeCluster {
   // Why the cluster makes this node unready (/readyz): its Redis links are not both up.
   // nullopt when linked, or alone. Any thread.
   std::optional<std::string> ready_problem() const;
+  std::optional<std::uint32_t> node_id() const;  // this node's id once joined (nothing alone)
 
  private:
   struct Impl;

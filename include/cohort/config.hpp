@@ -131,6 +131,28 @@ struct Config {
   std::uint32_t ready_probe_ms = 250;
   std::uint32_t ready_storage_timeout_ms = 1000;
 
+  // ---- Logs (docs/operations.md, Logs) ----
+  // Every line the node writes: "text" (one readable line) or "json" (one object per line, for
+  // a log collector). Checked at start: an unknown value is refused.
+  std::string log_format = "text";
+  // Lines below this level are not written: trace, debug, info, warn, error or off.
+  std::string log_level = "info";
+  // Per category, over log_level: "net=debug,cluster=warn" (categories: node, net, channels,
+  // presence, live, store, storage, cluster). An unknown category or level is refused.
+  std::string log_levels;
+  // Write the log to this file (created mode 0640, appended to; SIGHUP reopens it, for
+  // logrotate) instead of stderr.
+  std::string log_file;
+  // One line per HTTP request and per WebSocket or LongPoll session (category access). Off: a
+  // busy node serves thousands a second, and a proxy in front usually logs them already.
+  bool access_log = false;
+  // Lines per second of one kind of event a client can provoke (a limit refusal, a slow-consumer
+  // close); past it the lines are counted and one "lines_suppressed" line says how many, so an
+  // attack cannot flood the log.
+  std::uint32_t log_limit_per_s = 10;
+  // The `node` of every JSON line; empty: the host name (with the cluster node id in a cluster).
+  std::string node_name;
+
   // Cluster (docs/cluster.md). Empty: the node runs alone. "redis://HOST:PORT": the node joins
   // the other nodes using that Redis for PubSub, presence replication and membership.
   // "redis://:PASSWORD@HOST:PORT" (requirepass) or "redis://USER:PASSWORD@..." (a Redis 6 ACL

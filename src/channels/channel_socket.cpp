@@ -10,6 +10,7 @@
 
 #include "net/log_clip.hpp"
 #include "net/ws_deflate.hpp"
+#include "log/log.hpp"
 
 namespace cohort::channels {
 
@@ -329,8 +330,8 @@ void ChannelSocket::run_join(JoinedChannel& channel, const Json& payload) {
   try {
     result = channel.handler().join(payload, channel);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: join of %s crashed: %s\n", net::log_clip(channel.topic()).c_str(),
-                 net::log_clip(e.what()).c_str());
+    log::event(log::Category::channels, log::Level::error, "join_crashed",
+               {{"topic", net::log_clip(channel.topic())}, {"error", net::log_clip(e.what())}});
     result = JoinResult::refuse("join crashed");
   }
   if (!result.deferred) channel.finish_join(std::move(result));
@@ -338,8 +339,8 @@ void ChannelSocket::run_join(JoinedChannel& channel, const Json& payload) {
 
 void ChannelSocket::crash(JoinedChannel& channel, std::string_view reason) {
   if (find(channel.topic()) != &channel) return;  // already ended (or replaced by a rejoin)
-  std::fprintf(stderr, "cohort: channel %s crashed: %s\n", net::log_clip(channel.topic()).c_str(),
-               net::log_clip(reason).c_str());
+  log::event(log::Category::channels, log::Level::error, "channel_crashed",
+             {{"topic", net::log_clip(channel.topic())}, {"error", net::log_clip(reason)}});
   auto keep = channel.shared_from_this();
   std::string topic = channel.topic();
   std::string ref = remove(channel, "crash");
@@ -376,8 +377,9 @@ void ChannelSocket::handle_event(JoinedChannel& channel, const InMessage& messag
     channel.set_current(nullptr);
   } catch (const std::exception& e) {
     channel.set_current(nullptr);
-    std::fprintf(stderr, "cohort: channel %s crashed in %s: %s\n", net::log_clip(message.topic).c_str(),
-                 net::log_clip(message.event).c_str(), net::log_clip(e.what()).c_str());
+    log::event(log::Category::channels, log::Level::error, "channel_crashed",
+               {{"topic", net::log_clip(message.topic)}, {"in_event", net::log_clip(message.event)},
+                {"error", net::log_clip(e.what())}});
     std::string ref = remove(channel, "crash");
     return send_text(encode_message(ref, ref, message.topic, "phx_error",
                                     JsonObject{{"reason", "channel_crash"}}));
@@ -391,8 +393,8 @@ std::string ChannelSocket::remove(JoinedChannel& channel, std::string_view reaso
   try {
     channel.handler().terminate(reason, channel);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: terminate of %s threw: %s\n", net::log_clip(channel.topic()).c_str(),
-                 net::log_clip(e.what()).c_str());
+    log::event(log::Category::channels, log::Level::error, "terminate_threw",
+               {{"topic", net::log_clip(channel.topic())}, {"error", net::log_clip(e.what())}});
   }
   channel.untrack_all();
   channel.settle_all();

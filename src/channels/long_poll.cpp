@@ -9,6 +9,7 @@
 #include "auth/base64.hpp"
 #include "net/listener.hpp"
 #include "net/long_poll_session.hpp"
+#include "log/log.hpp"
 
 namespace cohort::channels {
 
@@ -60,7 +61,8 @@ void open_session(const SocketEndpoint& endpoint, PubSub& pubsub, presence::Trac
   if (node.net.addresses.limited()) {
     auto admission = node.net.addresses.admit(req.client, std::chrono::steady_clock::now());
     if (admission.verdict != net::AddressLimits::Verdict::admitted) {
-      net::refusal_for(admission.verdict, node.net.metrics.limits);  // counted as a connection refused
+      net::refusal_for(admission.verdict, node.net.metrics.limits,  // counted as a connection refused
+                       req.peer.substr(0, req.peer.rfind(':')));
       bool open = admission.verdict == net::AddressLimits::Verdict::too_many_open;
       return answer(refusal(403, open ? "too many connections from your address" : "new connections too fast from your address",
                             req.origin));
@@ -76,6 +78,9 @@ void open_session(const SocketEndpoint& endpoint, PubSub& pubsub, presence::Trac
   std::string token = sign_session(node.signer, {node.node, reactor->index(), session->id()});
   session->start(std::make_unique<ChannelSocket>(endpoint, pubsub, presence, std::move(connected.assigns), limits),
                  token);
+  if (log::access_on())
+    session->set_access(net::open_session_access("longpoll", endpoint.path() + "/longpoll",
+                                                 req.peer.substr(0, req.peer.rfind(':'))));
   answer(body_answer(net::poll_body(410, token, {}), req.origin));
 }
 

@@ -13,6 +13,7 @@
 
 #include "auth/redact.hpp"
 #include "auth/secret_file.hpp"
+#include "log/log.hpp"
 
 namespace cohort::cluster {
 
@@ -259,9 +260,9 @@ void Cluster::refuse(std::string_view channel, const Opened& opened) {
   ++drops_unlogged_;
   auto now = std::chrono::steady_clock::now();
   if (drop_logged_ != std::chrono::steady_clock::time_point{} && now - drop_logged_ < kDropLogEvery) return;
-  std::fprintf(stderr, "cohort: cluster: dropped %llu message(s) since the last such line; this one on '%s': %s: %s\n",
-               static_cast<unsigned long long>(drops_unlogged_), printable(channel).c_str(),
-               std::string(verdict_name(opened.verdict)).c_str(), why);
+  log::event(log::Category::cluster, log::Level::warn, "messages_dropped",
+             {{"count", drops_unlogged_}, {"channel", printable(channel)}, {"verdict", verdict_name(opened.verdict)},
+              {"why", why}});
   drop_logged_ = now;
   drops_unlogged_ = 0;
 }
@@ -271,17 +272,22 @@ void Cluster::credentials_refused(std::string_view link, std::string_view reason
   auto now = std::chrono::steady_clock::now();
   if (refusal_logged_ != std::chrono::steady_clock::time_point{} && now - refusal_logged_ < kDropLogEvery) return;
   refusal_logged_ = now;
-  std::fprintf(stderr, "cohort: cluster: %s refused this node's credentials on its %s link: %s (retrying)\n",
-               redis_name_.c_str(), std::string(link).c_str(),
-               printable(scrub(std::string(reason), redis_password_)).c_str());
+  log::event(log::Category::cluster, log::Level::error, "redis_auth_refused",
+             {{"redis", redis_name_}, {"link", link}, {"reason", printable(scrub(std::string(reason), redis_password_))},
+              {"retrying", true}});
 }
 
 void Cluster::update_links() {
   bool up = publisher_.connected() && subscriber_.connected();
   counters_.links_up.store((publisher_.connected() ? 1 : 0) + (subscriber_.connected() ? 1 : 0),
                            std::memory_order_relaxed);
-  if (both_up_ && !up) bump(counters_.link_downs);
+  if (both_up_ && !up) {
+    bump(counters_.link_downs);
+    log::event(log::Category::cluster, log::Level::warn, "redis_link_down",
+               {{"redis", redis_name_}, {"publisher_up", publisher_.connected()}, {"subscriber_up", subscriber_.connected()}});
+  }
   if (!both_up_ && up) {
+    log::event(log::Category::cluster, log::Level::info, "redis_link_up", {{"redis", redis_name_}, {"again", was_up_once_}});
     replication_.links_up();
     // Store patches carry versions, so their clients can read again what they may have missed
     // while the links were down (other topics' broadcasts are at-most-once: nothing to resync).

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "auth/base64.hpp"
+#include "log/log.hpp"
 
 namespace cohort::cluster {
 
@@ -29,7 +30,8 @@ static_assert(kStampAt + kStampLen + 1 == kSealBytes);
 constexpr unsigned kCounterBits = 20;  // stamps: ms << 20, so a node may send 2^20 messages a ms
 
 [[noreturn]] void broken(const char* what) {
-  std::fprintf(stderr, "cohort: cluster: OpenSSL cannot %s\n", what);
+  log::event(log::Category::cluster, log::Level::error, "openssl_failed", {{"cannot", what}});
+  log::drain();  // the line is out before the abort
   std::abort();
 }
 

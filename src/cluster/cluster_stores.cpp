@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "cluster/cluster.hpp"
+#include "log/log.hpp"
 
 namespace cohort::cluster {
 
@@ -256,7 +257,8 @@ void ClusterStores::on_inbox(std::string_view payload) {
   auto decoded = decode_store_message(payload);
   if (auto* reply = std::get_if<StoreReply>(&decoded)) return on_reply(std::move(*reply));
   if (auto* request = std::get_if<StoreRequest>(&decoded)) return answer(*request);
-  std::fprintf(stderr, "cohort: malformed store message dropped: %s\n", std::get<WireError>(decoded).reason.c_str());
+  static log::Throttled malformed(log::Category::cluster, log::Level::warn, "malformed_store_message");
+  malformed.event({{"error", std::get<WireError>(decoded).reason}});
 }
 
 void ClusterStores::answer(const StoreRequest& r) {

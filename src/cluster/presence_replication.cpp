@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "presence/presence_state.hpp"
+#include "log/log.hpp"
 
 namespace cohort::cluster {
 
@@ -54,6 +55,8 @@ void PresenceReplication::beat() {
   if (hearing_)
     for (std::uint32_t node : members_.expire(Clock::now())) {
       bump(counters_.nodes_down);
+      log::event(log::Category::cluster, log::Level::info, "member_left",
+                 {{"node_id", node}, {"reason", "silent"}});
       node_gone(node);
     }
   counters_.nodes_alive.store(members_.nodes().size(), std::memory_order_relaxed);
@@ -113,10 +116,12 @@ void PresenceReplication::on_control(std::uint32_t sender, std::string_view payl
   }
   const auto& m = std::get<ControlMessage>(decoded);
   if (m.kind == ControlKind::bye) {
-    members_.forget(m.node);
+    if (members_.forget(m.node))
+      log::event(log::Category::cluster, log::Level::info, "member_left", {{"node_id", m.node}, {"reason", "bye"}});
     return node_gone(m.node);
   }
-  members_.heard(m.node, Clock::now());
+  if (members_.heard(m.node, Clock::now()))
+    log::event(log::Category::cluster, log::Level::info, "member_joined", {{"node_id", m.node}});
   switch (m.kind) {
     case ControlKind::heartbeat:
       if (remote_.behind(m.node, m.seq)) request_sync(m.node);

@@ -10,6 +10,7 @@
 #include "live/page.hpp"
 #include "net/log_clip.hpp"
 #include "live/view_instance.hpp"
+#include "log/log.hpp"
 
 namespace cohort::live {
 
@@ -96,8 +97,8 @@ class LiveChannel final : public Channel {
       try {
         result = join_result();
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "cohort: live view join of %s crashed: %s\n", net::log_clip(ctx->topic()).c_str(),
-                     net::log_clip(e.what()).c_str());
+        log::event(log::Category::live, log::Level::error, "join_crashed",
+                   {{"topic", net::log_clip(ctx->topic())}, {"error", net::log_clip(e.what())}});
         result = JoinResult::refuse("join crashed");
       }
       ctx->finish_join(std::move(result));

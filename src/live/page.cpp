@@ -15,6 +15,7 @@
 
 #include "auth/base64.hpp"
 #include "net/log_clip.hpp"
+#include "log/log.hpp"
 
 namespace cohort::live {
 
@@ -237,8 +238,8 @@ PageIdentity identity_of(const HttpRequest& request, const TokenSigner& signer, 
   Identity who = registry.identify(request, out.user);
   if (who.answer) return PageIdentity{{}, std::move(who.answer), {}, 0};
   if (user_id_of(who.user).empty()) {
-    std::fprintf(stderr, "cohort: the app's identify hook gave a user without a string \"id\" for %s\n",
-                 net::log_clip(request.path).c_str());
+    log::event(log::Category::live, log::Level::error, "identify_without_id",
+               {{"path", net::log_clip(request.path)}, {"error", "the app's identify hook gave a user without a string \"id\""}});
     return PageIdentity{{}, html(500, "<!DOCTYPE html><title>Error</title><p>This page cannot tell who you are.</p>"), {}, 0};
   }
   out.user = std::move(who.user);

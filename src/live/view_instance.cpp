@@ -9,6 +9,7 @@
 
 #include "net/log_clip.hpp"
 #include "store/json_patch.hpp"
+#include "log/log.hpp"
 
 namespace cohort::live {
 
@@ -443,7 +444,8 @@ void ViewInstance::terminate(std::string_view reason) {
     try {
       view_->terminate(reason, *this);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "cohort: live view %s terminate threw: %s\n", route_.path.c_str(), net::log_clip(e.what()).c_str());
+      log::event(log::Category::live, log::Level::error, "terminate_threw",
+                 {{"view", route_.path}, {"error", net::log_clip(e.what())}});
     }
   }
   stop_async();
@@ -494,8 +496,8 @@ void ViewInstance::load_store(std::size_t index) {
     bool first = !follow.counted;
     follow.counted = follow.loaded = true;
     if (!v.ok || !v.state) {
-      std::fprintf(stderr, "cohort: live view cannot read store %s: %s\n", net::log_clip(follow.key).c_str(),
-                   net::log_clip(json::serialize(v.error)).c_str());
+      log::event(log::Category::live, log::Level::warn, "store_unreadable",
+                 {{"key", net::log_clip(follow.key)}, {"error", net::log_clip(json::serialize(v.error))}});
       if (!follow.has_state) view->assign(follow.assign, Json(nullptr));  // not the const char* overload
       view->retry_store(index);
     } else {
@@ -673,7 +675,8 @@ void ViewInstance::guarded(const std::function<void()>& fn) {
   try {
     fn();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: live view %s crashed: %s\n", route_.path.c_str(), net::log_clip(e.what()).c_str());
+    log::event(log::Category::live, log::Level::error, "view_crashed",
+               {{"view", route_.path}, {"error", net::log_clip(e.what())}});
     if (auto channel = channel_handle_.lock()) channel->crash(e.what());
     return;
   }
@@ -706,7 +709,8 @@ void ViewInstance::render_frame() {
   try {
     diff = render_diff();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: live view %s render failed: %s\n", route_.path.c_str(), net::log_clip(e.what()).c_str());
+    log::event(log::Category::live, log::Level::error, "render_failed",
+               {{"view", route_.path}, {"error", net::log_clip(e.what())}});
     if (auto channel = channel_handle_.lock()) channel->crash(e.what());
     return;
   }

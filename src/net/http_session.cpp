@@ -16,6 +16,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "log/log.hpp"
+#include "net/access_log.hpp"
 #include "net/listener.hpp"
 #include "net/query.hpp"
 #include "net/route_pattern.hpp"
@@ -150,6 +152,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   }
 
   void on_read(error_code ec) {
+    if (log::access_on()) request_at_ = std::chrono::steady_clock::now();
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::eof ||
         ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated ||
@@ -285,7 +288,33 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     return r;
   }
 
+  // What the access log says of the request being answered (access_log.hpp).
+  struct RequestAccess {
+    std::string method, target, client;
+    unsigned status;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::unique_ptr<RequestAccess> request_access(unsigned status) {
+    const auto* req = parser_ && parser_->is_header_done() ? &parser_->get() : nullptr;
+    return std::make_unique<RequestAccess>(RequestAccess{req ? std::string(req->method_string()) : "-",
+                                                         req ? std::string(req->target()) : "-", client_text(req), status,
+                                                         request_at_});
+  }
+
+  // The client of req for a log line: the peer, or behind a trusted proxy the client it names.
+  std::string client_text(const http::request<http::string_body>* req) {
+    error_code ec;
+    auto peer = tcp().remote_endpoint(ec);
+    if (ec) return {};
+    if (!req || !net_.trusted_proxies.contains(peer.address())) return peer.address().to_string();
+    return client_address(peer.address(), net_.trusted_proxies, joined(*req, http::field::forwarded),
+                          joined(*req, std::string_view("X-Forwarded-For")))
+        .to_string();
+  }
+
   void respond(HttpResponse r, bool keep_alive) {
+    std::unique_ptr<RequestAccess> access;
+    if (log::access_on()) access = request_access(r.status);
     response_.emplace();
     response_->version(11);
     response_->result(static_cast<http::status>(r.status));
@@ -298,7 +327,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     response_->keep_alive(keep_alive && !net_.stopping.load(std::memory_order_relaxed));
     response_->prepare_payload();
     if (head) response_->content_length(r.body.size());
-    http::async_write(stream_, *response_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+    http::async_write(stream_, *response_, [self = this->shared_from_this(), access = std::move(access)](
+                                               error_code ec, std::size_t bytes) {
+      if (access)
+        log_request(access->method, access->target, access->status, bytes,
+                    std::chrono::steady_clock::now() - access->at, access->client);
       bool again = !ec && self->response_->keep_alive();
       self->response_.reset();
       if (again) self->do_read();
@@ -344,6 +377,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (deflate_) handshake_ += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
     handshake_ += "\r\n";
     handler_ = std::move(decision.handler);
+    if (log::access_on()) ws_access_ = open_session_access("websocket", path, client_text(&req));
     expire_never();
     auto written = [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_upgraded(ec); };
     // Plain: straight to the socket, past the tcp_stream's timer machinery.
@@ -366,7 +400,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       return std::nullopt;
     }
     // The same words as the refusal at accept (listener.cpp), as a response of this session.
-    std::string_view raw = refusal_for(admission.verdict, net_.metrics.limits);
+    const bool logged = log::enabled(log::Category::net, log::Level::info);
+    std::string_view raw = refusal_for(admission.verdict, net_.metrics.limits, logged ? client.to_string() : std::string());
     HttpResponse r = HttpResponse{429, "application/json", std::string(raw.substr(raw.find("\r\n\r\n") + 4)), {}};
     r.headers.emplace_back("Retry-After", "1");
     return r;
@@ -382,7 +417,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   }
 
   void on_upgraded(error_code ec) {
-    if (ec) return drop();
+    if (ec) {
+      if (ws_access_) log_session_close(*ws_access_);
+      return drop();
+    }
     // Bytes the client sent right behind its request belong to the WebSocket.
     auto data = buffer_.data();
     std::string leftover(static_cast<const char*>(data.data()), data.size());
@@ -392,7 +430,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       connection = std::make_shared<WsConnection>(reactor_, net_, std::make_unique<TlsSocket>(std::move(stream_)));
     else
       connection = std::make_shared<WsConnection>(reactor_, net_, stream_.release_socket());
-    connection->start(std::move(handler_), std::move(leftover), deflate_, std::move(ticket_));
+    connection->start(std::move(handler_), std::move(leftover), deflate_, std::move(ticket_), std::move(ws_access_));
   }
 
   // Ends the connection after a response that said Connection: close. TLS first sends its
@@ -428,6 +466,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   bool handed_off_ = false;
   bool deflate_ = false;  // permessage-deflate negotiated at the upgrade
   AddressTicket ticket_;  // this connection's per-address slot, if counted (listener.hpp)
+  // The access log (access_log.hpp), only while it is on: when the request was read, and the
+  // record of the WebSocket being opened.
+  std::chrono::steady_clock::time_point request_at_{};
+  std::unique_ptr<SessionAccess> ws_access_;
 };
 
 }  // namespace

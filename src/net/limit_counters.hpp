@@ -6,12 +6,18 @@
 // names, so a new limit is one enum value and one name. Counters are relaxed atomics, bumped from
 // any thread: a refusal is rare next to the messages served (a flood is closed after a bounded
 // number of refusals), so they stay off the per-message counters of net_context.hpp.
+// Each refusal and close is also a log line (category net, info: limit_refused / limit_closed
+// with the limit's name and, where the caller knows it, the client's address), throttled per
+// limit and kind (log::Throttled, Config::log_limit_per_s), so a flood costs a few lines a second
+// and one summary of how many were left out.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <string_view>
+
+#include "log/log.hpp"
 
 namespace cohort::net {
 
@@ -48,13 +54,23 @@ inline constexpr std::array<LimitInfo, static_cast<unsigned>(Limit::count_)> kLi
     {"presence_topic_bytes", true, false},
 }};
 
+// The throttled log line of one refusal (closed = false) or close (limit_counters.cpp).
+void log_limit(Limit l, bool closed, std::string_view client);
+
 struct LimitCounters {
   static constexpr unsigned kCount = static_cast<unsigned>(Limit::count_);
   std::array<std::atomic<std::uint64_t>, kCount> refusals{};
   std::array<std::atomic<std::uint64_t>, kCount> closes{};
 
-  void refused(Limit l) { refusals[static_cast<unsigned>(l)].fetch_add(1, std::memory_order_relaxed); }
-  void closed(Limit l) { closes[static_cast<unsigned>(l)].fetch_add(1, std::memory_order_relaxed); }
+  // client: the address the refusal or close is about, when the caller knows it.
+  void refused(Limit l, std::string_view client = {}) {
+    refusals[static_cast<unsigned>(l)].fetch_add(1, std::memory_order_relaxed);
+    if (log::enabled(log::Category::net, log::Level::info)) log_limit(l, false, client);
+  }
+  void closed(Limit l, std::string_view client = {}) {
+    closes[static_cast<unsigned>(l)].fetch_add(1, std::memory_order_relaxed);
+    if (log::enabled(log::Category::net, log::Level::info)) log_limit(l, true, client);
+  }
   std::uint64_t refusals_of(Limit l) const { return refusals[static_cast<unsigned>(l)].load(std::memory_order_relaxed); }
   std::uint64_t closes_of(Limit l) const { return closes[static_cast<unsigned>(l)].load(std::memory_order_relaxed); }
 };

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "net/http_session.hpp"
+#include "log/log.hpp"
 
 namespace cohort::net {
 
@@ -57,7 +58,8 @@ void Listener::on_accept(const error_code& ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     // Out of descriptors (EMFILE/ENFILE) or a transient error: wait a little, keep serving.
-    std::fprintf(stderr, "cohort: accept failed: %s\n", ec.message().c_str());
+    static log::Throttled accept_failed(log::Category::net, log::Level::error, "accept_failed");
+    accept_failed.event({{"error", ec.message()}});
     retry_.expires_after(std::chrono::milliseconds(100));
     retry_.async_wait([self = shared_from_this()](error_code e) {
       if (!e) self->do_accept();
@@ -95,7 +97,8 @@ std::optional<std::string_view> Listener::admit_address(tcp::socket& socket, Add
     ticket = std::move(admission.ticket);
     return std::nullopt;
   }
-  return refusal_for(admission.verdict, net_.metrics.limits);
+  const bool logged = log::enabled(log::Category::net, log::Level::info);
+  return refusal_for(admission.verdict, net_.metrics.limits, logged ? peer.address().to_string() : std::string());
 }
 
 namespace {
@@ -106,11 +109,11 @@ std::string too_many_requests(std::string_view body) {
 }
 }  // namespace
 
-std::string_view refusal_for(AddressLimits::Verdict verdict, LimitCounters& counters) {
+std::string_view refusal_for(AddressLimits::Verdict verdict, LimitCounters& counters, std::string_view client) {
   static const std::string kTooMany = too_many_requests(R"({"error":"too many connections from your address"})");
   static const std::string kTooFast = too_many_requests(R"({"error":"new connections too fast from your address"})");
   bool open = verdict == AddressLimits::Verdict::too_many_open;
-  counters.refused(open ? Limit::ip_connections : Limit::ip_connection_rate);
+  counters.refused(open ? Limit::ip_connections : Limit::ip_connection_rate, client);
   return open ? kTooMany : kTooFast;
 }
 

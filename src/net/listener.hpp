@@ -26,7 +26,7 @@
 namespace cohort::net {
 
 // The HTTP 429 answer for a per-address refusal (counted in counters).
-std::string_view refusal_for(AddressLimits::Verdict verdict, LimitCounters& counters);
+std::string_view refusal_for(AddressLimits::Verdict verdict, LimitCounters& counters, std::string_view client = {});
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:

@@ -28,7 +28,10 @@ LongPollSession::LongPollSession(Reactor& reactor, NetContext& net, std::uint64_
   add(net_.metrics.long_poll.sessions_open);
 }
 
-LongPollSession::~LongPollSession() { net_.metrics.long_poll.sessions_open.fetch_sub(1, std::memory_order_relaxed); }
+LongPollSession::~LongPollSession() {
+  net_.metrics.long_poll.sessions_open.fetch_sub(1, std::memory_order_relaxed);
+  if (access_) log_session_close(*access_);
+}
 
 void LongPollSession::start(std::unique_ptr<WsHandler> handler, std::string token) {
   handler_ = std::move(handler);
@@ -150,8 +153,9 @@ void LongPollSession::overflow() {
   close(ws::CloseCode::policy_violation, "outbound queue full: client too slow");
 }
 
-void LongPollSession::close(ws::CloseCode, std::string_view) {
+void LongPollSession::close(ws::CloseCode code, std::string_view) {
   if (!open_) return;
+  if (access_) access_->closed(static_cast<unsigned>(code), "server");
   open_ = false;
   messages_.clear();
   queued_bytes_ = 0;

@@ -55,6 +55,8 @@ class LongPollSession : public std::enable_shared_from_this<LongPollSession> {
   // token: what the client names the session by (signed by the caller).
   void start(std::unique_ptr<WsHandler> handler, std::string token);
   std::uint64_t id() const { return id_; }
+  // The access log's record of the session (net/access_log.hpp), whose close line it writes.
+  void set_access(std::unique_ptr<SessionAccess> access) { access_ = std::move(access); }
   const std::string& token() const { return token_; }
 
   // ---- the HTTP side ----
@@ -90,6 +92,7 @@ class LongPollSession : public std::enable_shared_from_this<LongPollSession> {
   std::uint64_t id_;
   std::string token_;
   AddressTicket ticket_;
+  std::unique_ptr<SessionAccess> access_;  // null while the access log is off
   std::unique_ptr<WsHandler> handler_;
   FrameUnwrapper unwrapper_;
   std::vector<std::string> messages_;  // waiting for the next poll

@@ -1,6 +1,8 @@
 // ws_connection.cpp — one WebSocket connection: see ws_connection.hpp.
 #include "net/ws_connection.hpp"
 
+#include "log/log.hpp"
+
 #include <openssl/ssl.h>
 
 #include <boost/asio/write.hpp>
@@ -53,12 +55,15 @@ WsConnection::WsConnection(Reactor& reactor, NetContext& net, std::unique_ptr<Tl
 }
 
 WsConnection::~WsConnection() {
+  if (access_) log_session_close(*access_);
   net_.metrics.websockets_open.fetch_sub(1, std::memory_order_relaxed);
   net_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate, AddressTicket ticket) {
+void WsConnection::start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate, AddressTicket ticket,
+                         std::unique_ptr<SessionAccess> access) {
   handler_ = std::move(handler);
+  access_ = std::move(access);
   deflate_ = deflate;
   ticket_ = std::move(ticket);
   // A client that ignores socket_message_burst refusals (overdraft) is closed: take_message().
@@ -148,7 +153,7 @@ WsConnection::Admission WsConnection::take_message() {
     net_.metrics.limits.refused(Limit::socket_messages);
     return Admission::refuse;
   }
-  net_.metrics.limits.closed(Limit::socket_messages);
+  net_.metrics.limits.closed(Limit::socket_messages, peer_text());
   close(ws::CloseCode::policy_violation, "rate limit exceeded: too many messages per second");
   return Admission::close;
 }
@@ -162,6 +167,9 @@ void WsConnection::on_control(ws::Opcode op, std::string_view payload) {
   if (state_ == State::open) {
     // Echo the peer's status code (RFC 6455 5.5.1), then end.
     std::string body(payload.substr(0, 2));
+    if (access_)  // 1005: a close frame without a code
+      access_->closed(body.size() == 2 ? (static_cast<unsigned char>(body[0]) << 8) | static_cast<unsigned char>(body[1]) : 1005,
+                      "client");
     state_ = State::closing;
     close_deadline_ = Clock::now() + kCloseHandshakeTimeout;
     for (auto& f : queue_) queued_bytes_ -= cost_of(f);  // undelivered data is dropped
@@ -279,7 +287,7 @@ void WsConnection::on_write(const error_code& ec) {
 
 void WsConnection::overflow() {
   net_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
-  net_.metrics.limits.closed(Limit::outbound_queue);
+  net_.metrics.limits.closed(Limit::outbound_queue, peer_text());
   for (auto& f : queue_) queued_bytes_ -= cost_of(f);
   trim(queue_);
   if (pong_) queued_bytes_ -= cost_of(std::exchange(pong_, nullptr));
@@ -290,6 +298,7 @@ void WsConnection::overflow() {
 
 void WsConnection::close(ws::CloseCode code, std::string_view reason) {
   if (state_ != State::open) return;
+  if (access_) access_->closed(static_cast<unsigned>(code), "server");
   state_ = State::closing;
   close_deadline_ = Clock::now() + kCloseHandshakeTimeout;
   enqueue(std::make_shared<const std::string>(ws::encode_close(code, reason)));
@@ -302,6 +311,13 @@ void WsConnection::notify_closed() {
   handler_notified_ = true;
   // At a safe point: never inside the handler's own call or a PubSub delivery loop.
   reactor_.post([self = shared_from_this()] { self->handler_->on_closed(); });
+}
+
+std::string WsConnection::peer_text() {
+  if (!log::enabled(log::Category::net, log::Level::info)) return {};
+  error_code ec;
+  auto peer = tcp().remote_endpoint(ec);
+  return ec ? std::string() : peer.address().to_string();
 }
 
 void WsConnection::finish() {

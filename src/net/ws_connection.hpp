@@ -52,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/access_log.hpp"
 #include "net/net_context.hpp"
 #include "net/reactor.hpp"
 #include "net/token_bucket.hpp"
@@ -104,8 +105,10 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   ~WsConnection() override;
 
   // Starts reading; leftover = bytes that arrived behind the upgrade request; deflate: the
-  // upgrade negotiated permessage-deflate; ticket: the connection's per-address slot.
-  void start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate = false, AddressTicket ticket = {});
+  // upgrade negotiated permessage-deflate; ticket: the connection's per-address slot; access:
+  // its access log record (null while the access log is off), whose close line it writes.
+  void start(std::unique_ptr<WsHandler> handler, std::string leftover, bool deflate = false, AddressTicket ticket = {},
+             std::unique_ptr<SessionAccess> access = nullptr);
 
   // One message (or ping) against the socket's rate (Admission). Counted.
   using Admission = net::Admission;
@@ -154,6 +157,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   void finish();  // close the socket now
   boost::asio::ip::tcp::socket& tcp();  // the TCP socket, under TLS or not
   bool drain_tls();  // reads what OpenSSL holds decrypted (see the file comment); false once closed
+  std::string peer_text();  // the peer's address for a log line ("" while category net is off)
 
   Reactor& reactor_;
   NetContext& net_;
@@ -171,6 +175,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   std::size_t queued_bytes_ = 0;  // cost (cost_of) of queue_, in_flight_ and pong_
   TokenBucket messages_;          // the message rate
   AddressTicket ticket_;
+  std::unique_ptr<SessionAccess> access_;  // the access log's record; null while it is off
   Clock::time_point last_activity_;
   Clock::time_point close_deadline_;
   State state_ = State::open;

@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "net/log_clip.hpp"
+#include "log/log.hpp"
 
 namespace cohort::presence {
 
@@ -37,10 +38,10 @@ void Watchers::call(const Entry& entry, std::string_view topic, const PresenceCh
   try {
     entry.fn(change);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cohort: a presence watcher of %s threw: %s\n", net::log_clip(topic).c_str(),
-                 net::log_clip(e.what()).c_str());
+    log::event(log::Category::presence, log::Level::error, "watcher_threw",
+               {{"topic", net::log_clip(topic)}, {"error", net::log_clip(e.what())}});
   } catch (...) {
-    std::fprintf(stderr, "cohort: a presence watcher of %s threw\n", net::log_clip(topic).c_str());
+    log::event(log::Category::presence, log::Level::error, "watcher_threw", {{"topic", net::log_clip(topic)}});
   }
 }
 

@@ -32,6 +32,7 @@
 
 #include "storage/stored_json.hpp"
 #include "auth/redact.hpp"
+#include "log/log.hpp"
 
 namespace cohort::storage {
 
@@ -150,6 +151,11 @@ class PostgresStorage final : public Storage {
   std::function<void(const std::string& key)> on_fenced_;  // set before the first write
   std::vector<std::string> fenced_keys_;  // this batch's writes that a fence refused; writer thread
   Conn writer_;  // writer thread only
+  // Writer thread only: whether the writer's connection was up at the last batch, and since when
+  // it is down (the log's connection_lost / connection_restored lines).
+  bool writer_up_ = true;
+  std::chrono::steady_clock::time_point writer_down_since_;
+  void note_writer(bool up);
   Conn reader_;
   std::mutex read_mutex_;
   std::mutex mutex_;
@@ -251,9 +257,26 @@ std::optional<std::string> PostgresStorage::write(const Job& job) {
   return std::nullopt;
 }
 
+// An outage of PostgreSQL and its end, each logged once (not once per failed batch).
+void PostgresStorage::note_writer(bool up) {
+  if (up == writer_up_) return;
+  writer_up_ = up;
+  const std::string db = auth::redact_url(url_);
+  if (!up) {
+    writer_down_since_ = std::chrono::steady_clock::now();
+    log::event(log::Category::storage, log::Level::error, "connection_lost",
+               {{"db", db}, {"error", PQerrorMessage(writer_.get())}});
+    return;
+  }
+  const auto down = std::chrono::steady_clock::now() - writer_down_since_;
+  log::event(log::Category::storage, log::Level::info, "connection_restored",
+             {{"db", db}, {"down_ms", std::chrono::duration_cast<std::chrono::milliseconds>(down).count()}});
+}
+
 void PostgresStorage::run_batch(std::vector<Job>& batch) {
   std::string error;
   if (PQstatus(writer_.get()) != CONNECTION_OK) PQreset(writer_.get());
+  note_writer(PQstatus(writer_.get()) == CONNECTION_OK);
   bool open = PQstatus(writer_.get()) == CONNECTION_OK && exec(writer_.get(), "BEGIN", {}, error);
   struct Outcome {
     Done done;
@@ -268,7 +291,8 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
       continue;
     }
     std::optional<std::string> why = open ? write(job) : std::optional<std::string>("PostgreSQL unavailable: " + error);
-    if (why && job.kind == Job::snapshot) std::fprintf(stderr, "cohort: snapshot of %s dropped: %s\n", job.key.c_str(), why->c_str());
+    if (why && job.kind == Job::snapshot)
+      log::event(log::Category::storage, log::Level::warn, "snapshot_not_stored", {{"key", job.key}, {"error", *why}});
     if (why && open && PQtransactionStatus(writer_.get()) == PQTRANS_INERROR) {
       // A failed statement aborts the transaction: nothing of it can commit.
       open = false;
@@ -277,6 +301,11 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
     if (job.done) outcomes.push_back({std::move(job.done), std::move(why), job.key});
   }
   if (open && !exec(writer_.get(), "COMMIT", {}, error)) open = false;
+  if (!open) note_writer(PQstatus(writer_.get()) == CONNECTION_OK);
+  if (!open && writer_up_) {
+    static log::Throttled failed(log::Category::storage, log::Level::error, "commit_failed");
+    failed.event({{"db", auth::redact_url(url_)}, {"writes", outcomes.size()}, {"acknowledged", 0}, {"error", error}});
+  }
   if (!open) {
     if (PQstatus(writer_.get()) == CONNECTION_OK) exec(writer_.get(), "ROLLBACK", {}, error);
     last_.clear();  // what was counted as written was not

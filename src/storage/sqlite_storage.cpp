@@ -6,6 +6,7 @@
 #include "storage/sqlite_storage.hpp"
 
 #include "storage/stored_json.hpp"
+#include "log/log.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -154,8 +155,8 @@ std::optional<std::string> run_hooks(sqlite3* db, const std::vector<Storage::Com
 }
 
 void report_snapshot(const std::string& key, std::uint64_t version, const std::string& why) {
-  std::fprintf(stderr, "cohort: storage: snapshot of '%s' at version %llu not stored: %s\n",
-               key.c_str(), static_cast<unsigned long long>(version), why.c_str());
+  log::event(log::Category::storage, log::Level::error, "snapshot_not_stored",
+             {{"key", key}, {"version", version}, {"error", why}});
 }
 
 }  // namespace
@@ -282,7 +283,9 @@ void SqliteStorage::add_commit_hook(CommitHook hook) {
 
 void SqliteStorage::flush() {
   if (std::this_thread::get_id() == writer_.get_id()) {
-    std::fputs("cohort: storage: flush() called on the writer thread would wait for itself\n", stderr);
+    log::event(log::Category::storage, log::Level::error, "flush_on_writer_thread",
+               {{"error", "flush() called on the writer thread would wait for itself"}});
+    log::drain();  // the line is out before the terminate
     std::terminate();
   }
   std::unique_lock lock(mutex_);
@@ -317,7 +320,7 @@ void SqliteStorage::run_writer() {
   }
 }
 
-// One group transaction, then the reports: `done` for each append, stderr for a lost snapshot.
+// One group transaction, then the reports: `done` for each append, the log for a lost snapshot.
 void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
   PendingVersions pending;
   const auto failure = write_items(batch, hooks, pending);
@@ -328,8 +331,8 @@ void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
     // A failed COMMIT may still have reached the disk: read these keys' versions from the file
     // next time, not from the cache.
     for (const Item& item : batch) last_version_.erase(item.key);
-    std::fprintf(stderr, "cohort: storage: %s: a transaction of %zu writes failed, none acknowledged: %s\n",
-                 path_.c_str(), batch.size(), failure->c_str());
+    log::event(log::Category::storage, log::Level::error, "commit_failed",
+               {{"db", path_}, {"writes", batch.size()}, {"acknowledged", 0}, {"error", *failure}});
   }
   for (Item& item : batch) {
     if (!item.error && failure)

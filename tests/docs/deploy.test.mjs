@@ -151,13 +151,13 @@ describe("deploy/cohort.service", () => {
 
 // ---- nginx -----------------------------------------------------------------------------------
 
-// deploy/nginx.conf with each line of `from` replaced by its value (null: removed). Each must be
+// A config file (deploy/nginx.conf by default) with each line of `from` replaced by its value (null: removed). Each must be
 // found exactly once, so a changed file is a failing test, not an untested one.
-function adapted(text, from) {
+function adapted(text, from, file = NGINX_CONF) {
   let lines = text.split("\n");
   for (const [line, by] of Object.entries(from)) {
     const at = lines.flatMap((l, i) => (l.trim() === line ? [i] : []));
-    assert.equal(at.length, 1, `${NGINX_CONF}: the line \`${line}\` appears ${at.length} times`);
+    assert.equal(at.length, 1, `${file}: the line \`${line}\` appears ${at.length} times`);
     const indent = /^\s*/.exec(lines[at[0]])[0];
     lines = by === null ? lines.filter((_, i) => i !== at[0]) : lines.map((l, i) => (i === at[0] ? indent + by : l));
   }
@@ -344,5 +344,54 @@ describe("deploy/nginx.conf in front of a node", () => {
     const stranger = await upgrade({ from: "127.0.0.3" });
     assert.equal(stranger.status, 429, `another client, counted as nginx's 127.0.0.1: ${stranger.body}`);
     await pool.closeAll();
+  });
+});
+
+// ---- logrotate -------------------------------------------------------------------------------
+
+const LOGROTATE = "deploy/cohort.logrotate";
+
+// Resolves with file's text once pred(text) holds (the log is written by its own thread).
+async function untilFile(file, pred, what, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    if (pred(text)) return text;
+    if (Date.now() > deadline) throw new Error(`${what}: not in ${file} after ${timeoutMs} ms:\n${text.slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe("deploy/cohort.logrotate", () => {
+  test("a real logrotate moves a node's --log-file; SIGHUP from its postrotate makes the node write on in a new file", async () => {
+    const logrotate = need("logrotate");
+    const dir = fs.mkdtempSync(path.join(tmp, "logs-"));
+    const logFile = path.join(dir, "cohort.log");
+    const server = await startServer({ args: ["--log-file", logFile, "--access-log", "true"] });
+    children.add(server.proc);
+    try {
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+      await untilFile(logFile, (t) => t.includes('"/healthz"') || t.includes("path=/healthz"), "the first request's line");
+      // The file as shipped, pointed at this node: its path, no `su` (the test's directory is
+      // root's), and the signal sent straight to the node instead of through systemd.
+      const conf = adapted(fs.readFileSync(LOGROTATE, "utf8"), {
+        "/var/log/cohort/cohort.log {": `${logFile} {`,
+        "su cohort cohort": null,
+        "systemctl kill --signal=HUP cohort.service": `kill -HUP ${server.proc.pid}`,
+      }, LOGROTATE);
+      const confFile = path.join(dir, "logrotate.conf");
+      fs.writeFileSync(confFile, conf, { mode: 0o644 });
+      execFileSync(logrotate, ["--force", "--state", path.join(dir, "state"), confFile], { timeout: 30_000 });
+
+      const moved = fs.readFileSync(`${logFile}.1`, "utf8");  // delaycompress: not compressed yet
+      assert.match(moved, /healthz/, "the moved file holds the lines before the rotation");
+      await untilFile(logFile, (t) => t.includes("log_reopened"), "the node reopening its log");
+      assert.equal(fs.statSync(logFile).mode & 0o777 & ~0o640, 0, "the new file is at most 0640");
+      assert.equal((await fetch(`${server.url}/readyz`)).status, 200, "the node serves on after SIGHUP");
+      await untilFile(logFile, (t) => t.includes("readyz"), "the next request's line in the new file");
+      assert.doesNotMatch(fs.readFileSync(`${logFile}.1`, "utf8"), /readyz/, "nothing after the rotation in the moved file");
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -21,6 +21,7 @@ import { ClientPool, uniq } from "../conformance/helpers.mjs";
 import { cohortBin, startServer } from "../conformance/server.mjs";
 import { follower } from "../conformance/store_client.mjs";
 import { SECRET } from "../conformance/tokens.mjs";
+import { untilStderr } from "../security/limits_support.mjs";
 
 const ARGS = ["--secret", SECRET];
 const pool = new ClientPool();
@@ -65,7 +66,9 @@ describe("a full disk", () => {
     assert.ok(failure, "the file-size limit was reached");
     assert.equal(failure.reason, "storage_error");
     assert.match(failure.detail, new RegExp(`${path.join(server.dataDir, "cohort.db")}.*key '${key}'`));
-    assert.match(server.output().stderr, /a transaction of \d+ writes failed, none acknowledged/);
+    // The log line (storage commit_failed) is written by the log's own thread: wait for it.
+    const commitFailed = /ERROR storage commit_failed db=\S+cohort\.db writes=\d+ acknowledged=0 error=/;
+    await untilStderr(server, () => commitFailed.test(server.output().stderr), "the commit_failed log line");
     // Still full: every op fails, none is acknowledged; the other key is served to joiners.
     for (let i = 0; i < 3; i++) assert.equal((await writer.op("append", { item: big })).response.reason, "storage_error");
     const late = await follower(pool, server, bystanderKey);

@@ -34,7 +34,7 @@ const db = pgForFile("trust");
 const hex8 = (n) => n.toString(16).padStart(8, "0");
 const tempDir = (what) => fs.mkdtempSync(path.join(os.tmpdir(), `cohort-${what}-`));
 const dropped = (m) => m.cohort_cluster_dropped_unsigned_total + m.cohort_cluster_dropped_bad_signature_total;
-const dropLines = (node) => node.output().stderr.split("\n").filter((l) => l.includes("cohort: cluster: dropped")).length;
+const dropLines = (node) => node.output().stderr.split("\n").filter((l) => l.includes(" cluster messages_dropped ")).length;
 
 // What arrives (shouts on a channel, messages on a raw subscription), with until(pred, what):
 // resolves once pred(list) holds, checked at each arrival, or rejects at the deadline.
@@ -301,7 +301,7 @@ describe("cluster trust", () => {
       assert.equal((await metrics(A)).cohort_cluster_nodes_alive, 1, "A hears only B: D's heartbeats are dropped");
       assert.equal((await metrics(D)).cohort_cluster_nodes_alive, 0, "D hears nobody");
       const logged = arrivals();
-      const check = () => /cohort: cluster: dropped .* bad signature: .*another --secret/.test(D.output().stderr) && logged.add(1);
+      const check = () => / cluster messages_dropped count=\d+ .*verdict="bad signature" why=.*another --secret/.test(D.output().stderr) && logged.add(1);
       D.proc.stderr.on("data", check);
       check();
       await logged.until((l) => l.length > 0, "D's log line about another secret");
