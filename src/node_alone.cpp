@@ -26,6 +26,6 @@ std::optional<std::string> NodeCluster::join(const Config& config, const std::st
 void NodeCluster::start() {}
 void NodeCluster::leave(std::chrono::milliseconds) {}
 void NodeCluster::stop() {}
-std::string NodeCluster::metrics_text() const { return {}; }
+void NodeCluster::collect(metrics::Scrape&) const {}
 
 }  // namespace cohort

@@ -20,6 +20,9 @@
 #include "cohort/store.hpp"
 
 namespace cohort {
+namespace metrics {
+class Scrape;
+}
 namespace net {
 class ReactorSet;
 }
@@ -51,7 +54,7 @@ class NodeCluster {
   void start();                                // once the reactors run
   void leave(std::chrono::milliseconds grace);  // shutting down: the others drop our presences
   void stop();                                 // the cluster's links go (before the storage)
-  std::string metrics_text() const;            // the cluster's /metrics lines ("" alone)
+  void collect(metrics::Scrape& scrape) const;  // the cluster's /metrics families (none alone)
 
  private:
   struct Impl;
