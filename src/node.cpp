@@ -120,8 +120,9 @@ struct Node::Impl {
   std::optional<std::string> open_storage() {
     std::string error;
     const StoreLimits limits = store_limits(config);
-    storage = config.storage.empty() ? storage::open_sqlite_storage(config.data_dir, error, limits, storage_counters.get())
-                                     : storage::open_postgres_storage(config.storage, error, limits, storage_counters.get());
+    auto* counters = storage_counters.get();
+    storage = config.storage.empty() ? storage::open_sqlite_recording(config.data_dir, error, limits, counters)
+                                     : storage::open_postgres_recording(config.storage, error, limits, counters);
     if (!storage) return error;
     stores->set_storage(storage.get());
     stores->set_limits(limits);

@@ -11,7 +11,7 @@ std::unique_ptr<Storage> open_postgres_storage(const std::string&, std::string& 
   return nullptr;
 }
 
-std::unique_ptr<Storage> storage::open_postgres_storage(const std::string& url, std::string& error,
+std::unique_ptr<Storage> storage::open_postgres_recording(const std::string& url, std::string& error,
                                                         const StoreLimits& limits, StorageCounters*) {
   return cohort::open_postgres_storage(url, error, limits);
 }

@@ -351,7 +351,7 @@ namespace cohort {
 using storage::Conn;
 using storage::Result;
 
-std::unique_ptr<Storage> storage::open_postgres_storage(const std::string& url, std::string& error,
+std::unique_ptr<Storage> storage::open_postgres_recording(const std::string& url, std::string& error,
                                                         const StoreLimits& limits, StorageCounters* counters) {
   Conn writer = storage::connect(url, error);
   if (!writer) return nullptr;
@@ -367,7 +367,7 @@ std::unique_ptr<Storage> storage::open_postgres_storage(const std::string& url, 
 
 std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error,
                                                const StoreLimits& limits) {
-  return storage::open_postgres_storage(url, error, limits, nullptr);
+  return storage::open_postgres_recording(url, error, limits, nullptr);
 }
 
 }  // namespace cohort

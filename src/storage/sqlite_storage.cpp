@@ -511,7 +511,7 @@ std::unique_ptr<Storage> open_sqlite_storage(const std::string& data_dir, std::s
                                              const StoreLimits& limits) {
   return storage::SqliteStorage::open(data_dir, error, limits);
 }
-std::unique_ptr<Storage> storage::open_sqlite_storage(const std::string& data_dir, std::string& error,
+std::unique_ptr<Storage> storage::open_sqlite_recording(const std::string& data_dir, std::string& error,
                                                       const StoreLimits& limits, StorageCounters* counters) {
   return SqliteStorage::open(data_dir, error, limits, counters);
 }

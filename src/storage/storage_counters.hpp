@@ -34,9 +34,9 @@ struct StorageCounters {
 void collect(const StorageCounters& c, metrics::Scrape& s);
 
 // As cohort::open_sqlite_storage / open_postgres_storage, recording into counters (may be null).
-std::unique_ptr<Storage> open_sqlite_storage(const std::string& data_dir, std::string& error, const StoreLimits& limits,
-                                             StorageCounters* counters);
-std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error, const StoreLimits& limits,
+std::unique_ptr<Storage> open_sqlite_recording(const std::string& data_dir, std::string& error, const StoreLimits& limits,
                                                StorageCounters* counters);
+std::unique_ptr<Storage> open_postgres_recording(const std::string& url, std::string& error, const StoreLimits& limits,
+                                                 StorageCounters* counters);
 
 }  // namespace cohort::storage
