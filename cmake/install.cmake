@@ -32,13 +32,13 @@ install(FILES ${PROJECT_BINARY_DIR}/CohortConfig.cmake ${PROJECT_BINARY_DIR}/Coh
 
 # pkg-config: static libraries in link order (each layer before the ones it uses).
 set(cohort_pc_libs "-lcohort_app -lcohort_live -lcohort_node")
-foreach(layer cluster channels presence pubsub store storage auth net log)
+foreach(layer cluster channels presence pubsub store storage auth net metrics log)
   if(layer IN_LIST COHORT_LAYERS)
     string(APPEND cohort_pc_libs " -lcohort_${layer}")
   endif()
 endforeach()
 # What the libraries need from pkg-config, and CohortConfig.cmake's find_dependency of the cluster's.
-set(cohort_pc_requires "openssl zlib sqlite3 spdlog")
+set(cohort_pc_requires "openssl zlib sqlite3 spdlog prometheus-cpp-core")
 if(COHORT_WITH_CLUSTER)
   string(APPEND cohort_pc_requires " libpq hiredis")
 endif()

@@ -12,6 +12,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/layer_graph.cmake)
 # Libraries from outside the project that a layer links PUBLIC-ly.
 # spdlog (Debian's libspdlog-dev, compiled, over libfmt-dev) is used by src/log/log.cpp alone.
 set(COHORT_LAYER_log_LINKS spdlog::spdlog)
+set(COHORT_LAYER_metrics_LINKS prometheus-cpp::core)
 set(COHORT_LAYER_net_LINKS cohort_asio cohort_wsframe Boost::json Boost::url)
 set(COHORT_LAYER_auth_LINKS OpenSSL::Crypto)
 set(COHORT_LAYER_storage_LINKS SQLite::SQLite3)

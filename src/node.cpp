@@ -25,7 +25,9 @@
 #include "channels/channel_socket.hpp"
 #include "channels/long_poll.hpp"
 #include "net/client_json.hpp"
+#include "metrics/registry.hpp"
 #include "net/listener.hpp"
+#include "net/net_metrics.hpp"
 #include "net/long_poll_session.hpp"
 #include "net/tls.hpp"
 #include "net/reactor.hpp"
@@ -39,7 +41,9 @@
 #include "readiness.hpp"
 #include "storage/data_dir_lock.hpp"
 #include "storage/sqlite_storage.hpp"
+#include "storage/storage_counters.hpp"
 #include "store/local_stores.hpp"
+#include "store/store_metrics.hpp"
 #include "store/store_channel.hpp"
 
 namespace cohort {
@@ -158,8 +162,9 @@ struct Node::Impl {
   std::optional<std::string> open_storage() {
     std::string error;
     const StoreLimits limits = store_limits(config);
-    storage = config.storage.empty() ? open_sqlite_storage(config.data_dir, error, limits)
-                                     : open_postgres_storage(config.storage, error, limits);
+    auto* counters = storage_counters.get();
+    storage = config.storage.empty() ? storage::open_sqlite_recording(config.data_dir, error, limits, counters)
+                                     : storage::open_postgres_recording(config.storage, error, limits, counters);
     if (!storage) return error;
     stores->set_storage(storage.get());
     stores->set_limits(limits);
@@ -172,54 +177,27 @@ struct Node::Impl {
   // The C heap (glibc): bytes the node's objects hold, and free bytes the allocator keeps instead
   // of returning to the system. RSS far above in-use with much held free is allocator retention,
   // not a leak. mallinfo2 walks every arena under its lock: fine for a scrape, not a hot path.
-  template <class Line>
-  static void heap_lines(Line& line) {
+  static void collect_heap(metrics::Scrape& s) {
     const struct mallinfo2 mi = mallinfo2();
-    line("heap_in_use_bytes", static_cast<std::uint64_t>(mi.uordblks + mi.hblkhd));
-    line("heap_free_held_bytes", static_cast<std::uint64_t>(mi.fordblks));
+    s.gauge("cohort_heap_in_use_bytes", "C heap bytes the node's objects hold (glibc mallinfo2).",
+            static_cast<double>(mi.uordblks + mi.hblkhd));
+    s.gauge("cohort_heap_free_held_bytes", "Free C heap bytes the allocator keeps instead of returning them.",
+            static_cast<double>(mi.fordblks));
   }
 
-  // The /metrics body (Prometheus text format).
-  std::string metrics_text() const {
-    const auto& m = net.metrics;
-    std::string body;
-    auto line = [&](const char* name, std::uint64_t v) {
-      body += std::string("cohort_") + name + " " + std::to_string(v) + "\n";
-    };
-    auto load = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
-    line("connections_open", load(m.connections_open));
-    line("websockets_open", load(m.websockets_open));
-    line("longpoll_sessions_open", load(m.long_poll.sessions_open));
-    line("longpoll_polls_total", load(m.long_poll.polls));
-    line("longpoll_messages_out_total", load(m.long_poll.messages_out));
-    line("longpoll_dropped_timeout_total", load(m.long_poll.dropped_timeout));
-    line("longpoll_dropped_overflow_total", load(m.long_poll.dropped_overflow));
-    line("longpoll_binary_dropped_total", load(m.long_poll.binary_dropped));
-    line("connections_refused_total", load(m.connections_refused));
-    line("http_requests_total", load(m.http_requests));
-    line("messages_in_total", m.sum(&net::HotCounters::messages_in));
-    line("frames_out_total", m.sum(&net::HotCounters::frames_out));
-    line("socket_writes_total", m.sum(&net::HotCounters::writes));
-    line("slow_consumer_closes_total", load(m.slow_consumer_closes));
-    line("protocol_closes_total", load(m.protocol_closes));
-    line("tls_handshake_failures_total", load(m.tls_handshake_failures));
-    const auto& st = stores->counters();
-    line("store_keys_loaded", static_cast<std::uint64_t>(std::max<std::int64_t>(0, st.keys_loaded.load())));
-    line("store_key_loads_total", load(st.key_loads));
-    line("store_key_unloads_total", load(st.key_unloads));
-    line("store_keys_refused_total", load(st.refused_full));
-    line("store_joins_not_found_total", load(st.refused_missing));
-    // Per-client limits (docs/security.md): one series per limit, refusals and closes.
-    for (unsigned l = 0; l < net::LimitCounters::kCount; ++l) {
-      const auto& limit = net::kLimits[l];
-      std::string label = "{limit=\"" + std::string(limit.name) + "\"} ";
-      if (limit.refuses) body += "cohort_limit_refusals_total" + label + std::to_string(load(m.limits.refusals[l])) + "\n";
-      if (limit.closes) body += "cohort_limit_closes_total" + label + std::to_string(load(m.limits.closes[l])) + "\n";
-    }
-    body += net::parser_refusals_text();
-    heap_lines(line);
-    body += cluster->metrics_text();
-    return body;
+  // The node's own layers in /metrics (docs/operations.md); live views add theirs at install,
+  // and the logging layer its cohort_log_dropped_total, through Node::metrics_registry().
+  void collect(metrics::Scrape& s) const {
+    net::collect(net.metrics, s);
+    pubsub->collect(s);
+    presence->collect(s);
+    store::collect(stores->counters(), s);
+    if (storage_counters) storage::collect(*storage_counters, s);
+    collect_heap(s);
+    s.counter("cohort_log_dropped_total",
+              "Log lines pushed out of the full log queue unwritten (the log never makes a reactor wait).",
+              static_cast<double>(log::dropped()));
+    cluster->collect(s);
   }
 
   Config config;
@@ -229,10 +207,13 @@ struct Node::Impl {
   std::unique_ptr<presence::Tracker> presence;
   std::unique_ptr<store::LocalStores> stores;
   std::unique_ptr<NodeCluster> cluster;  // Node::stores(): local, or per key owner in a cluster
+  // The storage's figures: outlive the storage, whose writer thread records them.
+  std::unique_ptr<storage::StorageCounters> storage_counters = std::make_unique<storage::StorageCounters>();
   std::optional<storage::DataDirLock> data_dir_lock;  // SQLite only; outlives storage (declared first)
   std::unique_ptr<Storage> storage;
   Readiness readiness{std::chrono::milliseconds(config.ready_probe_ms),
                       std::chrono::milliseconds(config.ready_storage_timeout_ms)};
+  metrics::Registry metrics_registry;  // what /metrics collects
   TokenSigner signer{""};
   // Names this node in LongPoll session tokens: a token of another node (or of this one before a
   // restart) is refused with 410 (channels/long_poll.hpp).
@@ -321,7 +302,10 @@ std::string Node::issue_token(JsonObject claims, std::chrono::seconds ttl) const
 bool Node::same_origin(const HttpRequest& request) const {
   return request.origin.empty() || impl_->net.policy.same_origin(request.origin, request.host);
 }
-ChannelFactory Node::store_channels() { return store::store_channel_factory(impl_->cluster->stores(), impl_->signer); }
+ChannelFactory Node::store_channels() {
+  return store::store_channel_factory(impl_->cluster->stores(), impl_->signer, &impl_->stores->counters().op_seconds);
+}
+metrics::Registry& Node::metrics_registry() { return impl_->metrics_registry; }
 Presence& Node::presence() { return *impl_->presence; }
 const Config& Node::config() const { return impl_->config; }
 
@@ -373,8 +357,9 @@ std::optional<std::string> Node::start() {
                                           {*d.reactors, d.net, d.signer, d.long_poll_node})});
   }
   d.add_health_routes();
+  d.metrics_registry.add([&d](metrics::Scrape& s) { d.collect(s); });
   admin_route("GET", "/metrics", [&d](const HttpRequest&) {
-    return HttpResponse{200, "text/plain; version=0.0.4", d.metrics_text(), {}};
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", d.metrics_registry.collect().text(), {}};
   });
 
   error_code ec;

@@ -26,7 +26,7 @@ std::optional<std::string> NodeCluster::join(const Config& config, const std::st
 void NodeCluster::start() {}
 void NodeCluster::leave(std::chrono::milliseconds) {}
 void NodeCluster::stop() {}
-std::string NodeCluster::metrics_text() const { return {}; }
+void NodeCluster::collect(metrics::Scrape&) const {}
 std::optional<std::string> NodeCluster::ready_problem() const { return std::nullopt; }
 std::optional<std::uint32_t> NodeCluster::node_id() const { return std::nullopt; }
 

@@ -6,6 +6,7 @@
 
 #include "cluster/cluster.hpp"
 #include "cluster/cluster_stores.hpp"
+#include "metrics/scrape.hpp"
 
 namespace cohort {
 
@@ -54,10 +55,11 @@ std::optional<std::uint32_t> NodeCluster::node_id() const {
   return impl_->cluster->node_id();
 }
 
-std::string NodeCluster::metrics_text() const {
-  if (!impl_->cluster) return {};
-  return "cohort_cluster_node_id " + std::to_string(impl_->cluster->node_id()) + "\n" +
-         impl_->cluster->counters().text();
+void NodeCluster::collect(metrics::Scrape& scrape) const {
+  if (!impl_->cluster) return;
+  scrape.gauge("cohort_cluster_node_id", "This node's id in the cluster (random at each start).",
+               static_cast<double>(impl_->cluster->node_id()));
+  impl_->cluster->counters().collect(scrape);
 }
 
 std::optional<std::string> NodeCluster::ready_problem() const {

@@ -21,6 +21,9 @@
 #include "cohort/store.hpp"
 
 namespace cohort {
+namespace metrics {
+class Scrape;
+}
 namespace net {
 class ReactorSet;
 }
@@ -52,7 +55,7 @@ class NodeCluster {
   void start();                                // once the reactors run
   void leave(std::chrono::milliseconds grace);  // shutting down: the others drop our presences
   void stop();                                 // the cluster's links go (before the storage)
-  std::string metrics_text() const;            // the cluster's /metrics lines ("" alone)
+  void collect(metrics::Scrape& scrape) const;  // the cluster's /metrics families (none alone)
   // Why the cluster makes this node unready (/readyz): its Redis links are not both up.
   // nullopt when linked, or alone. Any thread.
   std::optional<std::string> ready_problem() const;

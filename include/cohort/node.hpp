@@ -39,6 +39,10 @@
 
 namespace cohort {
 
+namespace metrics {
+class Registry;  // internal (src/metrics/registry.hpp)
+}
+
 // A snapshot of the node's counters (any thread; relaxed reads, for dashboards).
 struct NodeStats {
   std::uint64_t connections_open = 0;  // TCP connections, HTTP and WebSocket
@@ -124,6 +128,9 @@ class Node {
   ChannelFactory store_channels();
   const Config& config() const;
   NodeStats stats() const;  // any-thread
+  // Where GET /metrics collects from: the layers above the node (live views) add their figures
+  // here. Internal to Cohort: its type is not part of the public headers.
+  metrics::Registry& metrics_registry();
 
   struct Impl;
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "metrics/bounded_gauges.hpp"
 #include "net/log_clip.hpp"
 #include "net/ws_deflate.hpp"
 #include "log/log.hpp"
@@ -28,6 +29,9 @@ class JoinedChannel final : public ChannelContext,
         join_ref_(join.ref.value_or("")),
         join_ref_json_(join.ref_json),
         handler_(std::move(handler)) {}
+  ~JoinedChannel() {
+    if (joined_in_) joined_in_->channels_by_class.add(class_slot_, -1);
+  }
 
   Channel& handler() { return *handler_; }
   const std::string& join_ref() const { return join_ref_; }
@@ -115,6 +119,14 @@ class JoinedChannel final : public ChannelContext,
   void finish_join(JoinResult result) override {
     if (!joining_) return;
     joining_ = false;
+    if (net::Metrics* m = socket_.metrics()) {
+      m->join_seconds.observe_duration(std::chrono::steady_clock::now() - join_started_);
+      if (result.ok) {  // counted in its topic class until the channel goes
+        joined_in_ = m;
+        class_slot_ = m->channels_by_class.slot(metrics::topic_class(topic_));
+        m->channels_by_class.add(class_slot_, 1);
+      }
+    }
     if (!result.ok) {
       socket_.send_text(encode_reply(join_ref_json_, join_ref_json_, topic_, "error", result.response));
       return socket_.drop(*this);  // destroys this channel: nothing may follow
@@ -190,6 +202,9 @@ class JoinedChannel final : public ChannelContext,
   std::string join_ref_json_;
   std::unique_ptr<Channel> handler_;
   bool joining_ = false;
+  std::chrono::steady_clock::time_point join_started_ = std::chrono::steady_clock::now();  // phx_join arrived
+  net::Metrics* joined_in_ = nullptr;  // set once joined: where the channel is counted by class
+  unsigned class_slot_ = 0;
   const InMessage* current_ = nullptr;
   std::vector<std::vector<net::Frame>> held_;  // pushed while joining
   std::vector<std::shared_ptr<const Broadcast>> held_broadcasts_;  // broadcast while joining

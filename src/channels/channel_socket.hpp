@@ -67,6 +67,8 @@ class ChannelSocket final : public net::WsHandler {
   void send_binary(const std::string& bytes);
   // Whether the socket runs on LongPoll, whose client cannot be sent binary messages.
   bool long_poll() const { return transport_.long_poll(); }
+  // The node's counters, or null without a transport (a test harness) or once closed.
+  net::Metrics* metrics() { return transport_ ? &transport_.net().metrics : nullptr; }
   PubSub& pubsub() { return pubsub_; }
   presence::Tracker& presence() { return presence_; }
   // Forgets a channel whose join was refused (no terminate: it never joined).

@@ -1,4 +1,5 @@
 // cluster_counters.hpp — what the cluster layer counts, readable from any thread (/metrics).
+// Names and help texts of the cohort_cluster_* families: cluster_counters.cpp.
 //
 // Relaxed atomics: statistics only, never used to synchronise. Written on the cluster's
 // reactor (and by publishers on any thread for `published`/`publish_dropped`).
@@ -7,6 +8,8 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+
+#include "metrics/scrape.hpp"
 
 namespace cohort::cluster {
 
@@ -37,38 +40,8 @@ struct ClusterCounters {
   std::atomic<std::uint64_t> dropped_stale{0};          // a good seal, first from its sender, too old
   std::atomic<std::uint64_t> redis_auth_refused{0};     // connections whose AUTH Redis refused
 
-  // Prometheus text lines, "cohort_cluster_<name> <value>".
-  std::string text() const {
-    std::string out;
-    auto line = [&](const char* name, const std::atomic<std::uint64_t>& v) {
-      out += std::string("cohort_cluster_") + name + " " + std::to_string(v.load(std::memory_order_relaxed)) + "\n";
-    };
-    line("published_total", published);
-    line("publish_dropped_total", publish_dropped);
-    line("received_total", received);
-    line("malformed_total", malformed);
-    line("presence_deltas_sent_total", presence_sent);
-    line("presence_deltas_dropped_total", presence_dropped);
-    line("digests_sent_total", digests_sent);
-    line("digests_applied_total", digests_applied);
-    line("syncs_requested_total", syncs_requested);
-    line("nodes_down_total", nodes_down);
-    line("link_downs_total", link_downs);
-    line("links_up", links_up);
-    line("nodes_alive", nodes_alive);
-    line("store_forwarded_total", store_forwarded);
-    line("store_answered_total", store_answered);
-    line("store_keys_won_total", store_keys_won);
-    line("store_keys_owned", store_keys_owned);
-    line("store_lease_renewals_total", store_renewals);
-    line("store_unavailable_total", store_unavailable);
-    line("dropped_unsigned_total", dropped_unsigned);
-    line("dropped_bad_signature_total", dropped_bad_signature);
-    line("dropped_replayed_total", dropped_replayed);
-    line("dropped_stale_total", dropped_stale);
-    line("redis_auth_refused_total", redis_auth_refused);
-    return out;
-  }
+  // The cohort_cluster_* families of /metrics (cluster_counters.cpp). Any thread.
+  void collect(metrics::Scrape& scrape) const;
 };
 
 inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }

@@ -2,17 +2,18 @@
 // cohort/live.hpp for the guarantees.
 #include "cohort/live.hpp"
 
-
 #include "auth/api_auth.hpp"
 #include "auth/grants.hpp"
 #include "auth/secret_file.hpp"
 #include "cohort/node.hpp"
 #include "live/async_pool.hpp"
 #include "live/live_channel.hpp"
+#include "live/live_metrics.hpp"
 #include "live/page.hpp"
 #include "live/registry.hpp"
 #include "live/signin.hpp"
 #include "live/upload_channel.hpp"
+#include "metrics/registry.hpp"
 #include "net/runtime_files.hpp"
 
 namespace cohort::live {
@@ -135,22 +136,13 @@ std::optional<std::string> Live::install() {
   install_pages(node, services);
   install_signin(node, impl_->grants,
                  SigninSettings{std::chrono::seconds(config.role_ttl_s), reg.secure_cookies, reg.new_visitor});
-  // An operator surface, like /metrics: the admin listener, or the main port with an API token.
-  node.admin_route("GET", "/metrics/live", [&stats = reg.stats, &reg, &async = impl_->async->stats()](const HttpRequest&) {
-    auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
-    return HttpResponse::json(200, JsonObject{{"views_mounted", n(stats.views_mounted)},
-                                              {"events", n(stats.events)},
-                                              {"infos", n(stats.infos)},
-                                              {"renders", n(stats.renders)},
-                                              {"diffs_pushed", n(stats.diffs_pushed)},
-                                              {"diff_bytes", n(stats.diff_bytes)},
-                                              {"async_queued", n(async.queued)},
-                                              {"async_running", n(async.running)},
-                                              {"async_started", n(async.started)},
-                                              {"async_refused", n(async.refused)},
-                                              {"async_failed", n(stats.async_failed)},
-                                              {"async_cancelled", n(stats.async_cancelled)},
-                                              {"uploads", reg.uploads.metrics()}});
+  // The live figures join /metrics; /metrics/live, an operator surface like it (the admin
+  // listener, or the main port with an API token), shows the same collection as JSON.
+  node.metrics_registry().add([&reg, &async = impl_->async->stats()](metrics::Scrape& s) { collect(reg, async, s); });
+  node.admin_route("GET", "/metrics/live", [&reg, &async = impl_->async->stats()](const HttpRequest&) {
+    metrics::Scrape scrape;
+    collect(reg, async, scrape);
+    return HttpResponse::json(200, live_json(scrape));
   });
   return std::nullopt;
 }

@@ -17,6 +17,7 @@
 #include "live/router.hpp"
 #include "live/template.hpp"
 #include "live/upload_files.hpp"
+#include "metrics/histogram.hpp"
 #include "net/client_json.hpp"
 
 namespace cohort::live {
@@ -41,14 +42,17 @@ struct ComponentType {
   const Template* tmpl = nullptr;
 };
 
-// Counters for /metrics and the batching bench.
+// Counters for /metrics (cohort_live_*, live_metrics.cpp), /metrics/live and the batching bench.
 struct LiveStats {
   std::atomic<std::uint64_t> views_mounted{0};
+  std::atomic<std::int64_t> views_open{0};  // mounted and not ended yet
   std::atomic<std::uint64_t> events{0};
   std::atomic<std::uint64_t> infos{0};    // messages handled by handle_info
   std::atomic<std::uint64_t> renders{0};  // diff computations (events + frames)
-  std::atomic<std::uint64_t> diffs_pushed{0};
-  std::atomic<std::uint64_t> diff_bytes{0};
+  // Full renders and diffs, each timed; diffs pushed, by their JSON size (count: diffs pushed,
+  // sum: their bytes).
+  metrics::Histogram render_seconds{metrics::kLatencyBounds, metrics::kNanoseconds};
+  metrics::Histogram diff_bytes{metrics::kByteBounds, 1};
   std::atomic<std::uint64_t> async_failed{0};     // tasks that threw, or were refused (overloaded)
   std::atomic<std::uint64_t> async_cancelled{0};  // cancel_async
 };

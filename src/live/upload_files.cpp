@@ -37,26 +37,6 @@ void release(UploadPlace& place, EntryState& entry) {
 
 }  // namespace
 
-JsonObject UploadPlace::metrics() const {
-  auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
-  const UploadStats& s = stats;
-  return JsonObject{{"started", n(s.started)},
-                    {"finished", n(s.finished)},
-                    {"consumed", n(s.consumed)},
-                    {"bytes_received", n(s.bytes_received)},
-                    {"temp_bytes", temp_bytes.load(std::memory_order_relaxed)},
-                    {"max_temp_bytes", max_temp_bytes},
-                    {"refused", JsonObject{{"too_large", n(s.refused_too_large)},
-                                           {"not_accepted", n(s.refused_not_accepted)},
-                                           {"too_many_files", n(s.refused_too_many_files)},
-                                           {"invalid_token", n(s.refused_token)},
-                                           {"disallowed", n(s.refused_disallowed)},
-                                           {"file_size_limit_exceeded", n(s.refused_size_exceeded)},
-                                           {"chunk_too_large", n(s.refused_chunk_too_large)},
-                                           {"temp_full", n(s.refused_temp_full)},
-                                           {"timeout", n(s.timed_out)}}}};
-}
-
 std::optional<std::string> prepare_upload_dir(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);

@@ -21,7 +21,7 @@
 
 namespace cohort::live {
 
-// Counters for /metrics/live ("uploads"). Relaxed atomics (statistics only).
+// Counters for /metrics (cohort_live_upload*) and /metrics/live ("uploads"). Relaxed atomics (statistics only).
 struct UploadStats {
   std::atomic<std::uint64_t> started{0};   // upload channels joined (an entry began sending)
   std::atomic<std::uint64_t> finished{0};  // entries whose every declared byte arrived
@@ -46,9 +46,7 @@ struct UploadPlace {
   std::int64_t max_temp_bytes = 0;
   std::size_t max_chunk = 0;       // the largest chunk a WebSocket frame can carry
   std::atomic<std::int64_t> temp_bytes{0};  // reserved now
-  UploadStats stats;
-
-  JsonObject metrics() const;
+  UploadStats stats;  // in /metrics as cohort_live_upload* (live_metrics.cpp)
 };
 
 // Creates dir (mode 0700) if needed and deletes the upload files a previous run left there.

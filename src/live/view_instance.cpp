@@ -140,9 +140,13 @@ ViewInstance::ViewInstance(Services services, const ViewRoute& route, std::strin
   assigns_["flash"] = flash && flash->is_object() ? *flash : Json(JsonObject{});
   view_ = route_.factory();
   services_.registry.stats.views_mounted.fetch_add(1, std::memory_order_relaxed);
+  services_.registry.stats.views_open.fetch_add(1, std::memory_order_relaxed);
 }
 
-ViewInstance::~ViewInstance() { terminate("closed"); }
+ViewInstance::~ViewInstance() {
+  terminate("closed");
+  services_.registry.stats.views_open.fetch_sub(1, std::memory_order_relaxed);
+}
 
 void ViewInstance::attach(ChannelContext& channel) {
   channel_ = &channel;
@@ -291,6 +295,7 @@ void ViewInstance::apply_patch_effect() {
 // --- Rendering ---
 
 JsonObject ViewInstance::render_full() {
+  const auto started = std::chrono::steady_clock::now();
   apply_patch_effect();
   rendering_.emplace(*route_.tmpl);
   changed_.clear();
@@ -302,10 +307,12 @@ JsonObject ViewInstance::render_full() {
   if (!effects_.events.empty()) tree["e"] = std::exchange(effects_.events, {});
   last_render_ = std::chrono::steady_clock::now();
   services_.registry.stats.renders.fetch_add(1, std::memory_order_relaxed);
+  services_.registry.stats.render_seconds.observe_duration(last_render_ - started);
   return tree;
 }
 
 JsonObject ViewInstance::render_diff() {
+  const auto started = std::chrono::steady_clock::now();
   apply_patch_effect();
   // Before the first full render there is nothing to diff against: a client can push an event
   // or a patch before its join is answered (the join waits for its stores). The join's full
@@ -324,6 +331,7 @@ JsonObject ViewInstance::render_diff() {
   if (effects_.reply) diff["r"] = *std::exchange(effects_.reply, std::nullopt);
   last_render_ = std::chrono::steady_clock::now();
   services_.registry.stats.renders.fetch_add(1, std::memory_order_relaxed);
+  services_.registry.stats.render_seconds.observe_duration(last_render_ - started);
   return diff;
 }
 
@@ -719,9 +727,7 @@ void ViewInstance::render_frame() {
   if (effects_.navigate) channel_->push("live_redirect", carrying_flash(*std::exchange(effects_.navigate, std::nullopt)));
   if (effects_.patch) channel_->push("live_patch", *std::exchange(effects_.patch, std::nullopt));
   if (diff.empty()) return;
-  auto& stats = services_.registry.stats;
-  stats.diffs_pushed.fetch_add(1, std::memory_order_relaxed);
-  stats.diff_bytes.fetch_add(json::serialize(diff).size(), std::memory_order_relaxed);
+  services_.registry.stats.diff_bytes.observe(json::serialize(diff).size());
   channel_->push("diff", std::move(diff));
 }
 

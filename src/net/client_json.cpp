@@ -68,18 +68,4 @@ bool numbers_finite(const Json& v) {
   return true;
 }
 
-std::string parser_refusals_text() {
-  const ParserRefusals& c = parser_refusals();
-  std::string out;
-  auto line = [&](const char* kind, const std::atomic<std::uint64_t>& v) {
-    out += std::string("cohort_parser_refusals_total{kind=\"") + kind + "\"} " +
-           std::to_string(v.load(std::memory_order_relaxed)) + "\n";
-  };
-  line("json_malformed", c.json_malformed);
-  line("json_too_deep", c.json_too_deep);
-  line("json_too_big", c.json_too_big);
-  line("form_too_deep", c.form_too_deep);
-  return out;
-}
-
 }  // namespace cohort::net

@@ -65,8 +65,7 @@ struct ParserRefusals {
   std::atomic<std::uint64_t> json_too_big{0};
   std::atomic<std::uint64_t> form_too_deep{0};
 };
+// Read at scrape time as cohort_parser_refusals_total{kind="..."} (net/net_metrics.cpp).
 ParserRefusals& parser_refusals();
-// The counters as Prometheus text lines (cohort_parser_refusals_total{kind="..."} N).
-std::string parser_refusals_text();
 
 }  // namespace cohort::net

@@ -23,6 +23,7 @@ LongPollSession::LongPollSession(Reactor& reactor, NetContext& net, std::uint64_
       net_(net),
       id_(id),
       ticket_(std::move(ticket)),
+      queued_bytes_(net.metrics.hot[reactor.index()].outbound_bytes),
       window_(reactor.context()),
       last_poll_(Clock::now()) {
   add(net_.metrics.long_poll.sessions_open);

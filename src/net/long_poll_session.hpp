@@ -96,7 +96,7 @@ class LongPollSession : public std::enable_shared_from_this<LongPollSession> {
   std::unique_ptr<WsHandler> handler_;
   FrameUnwrapper unwrapper_;
   std::vector<std::string> messages_;  // waiting for the next poll
-  std::size_t queued_bytes_ = 0;       // cost of messages_ (bytes + kQueuedFrameCost each)
+  OutboundBytes queued_bytes_;         // cost of messages_ (bytes + kQueuedFrameCost each)
   Answer waiting_;                     // the poll waiting for messages, if any
   std::uint64_t poll_generation_ = 0;  // tells the window timer which poll it was set for
   boost::asio::steady_timer window_;

@@ -8,6 +8,7 @@
 // poll_sessions[i] are owner-thread-only to reactor i; addresses has its own lock (address_limits.hpp).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -20,6 +21,8 @@
 #include "cohort/http.hpp"
 #include "net/address_limits.hpp"
 #include "net/client_address.hpp"
+#include "metrics/bounded_gauges.hpp"
+#include "metrics/histogram.hpp"
 #include "net/limit_counters.hpp"
 #include "net/origin_policy.hpp"
 #include "net/route_pattern.hpp"
@@ -41,12 +44,57 @@ struct alignas(64) HotCounters {
   std::atomic<std::uint64_t> messages_in{0};  // WebSocket messages received
   std::atomic<std::uint64_t> frames_out{0};   // WebSocket frames queued for sending
   std::atomic<std::uint64_t> writes{0};       // gathered socket writes
+  std::atomic<std::int64_t> outbound_bytes{0};  // queued for sending on this reactor's sockets now
 };
 
 // Owner-thread-only increment of a per-reactor counter.
 inline void bump(std::atomic<std::uint64_t>& counter) {
   counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
+
+// A socket's outbound queue size that keeps its reactor's share of cohort_outbound_queue_bytes
+// (HotCounters::outbound_bytes) equal to the sum over the reactor's sockets: each change is
+// added to the cell too (owner-thread-only, a plain load + store), and what is left when the
+// socket goes is taken back.
+class OutboundBytes {
+ public:
+  explicit OutboundBytes(std::atomic<std::int64_t>& cell) : cell_(cell) {}
+  OutboundBytes(const OutboundBytes&) = delete;
+  OutboundBytes& operator=(const OutboundBytes&) = delete;
+  ~OutboundBytes() { change(-static_cast<std::int64_t>(bytes_)); }
+  operator std::size_t() const { return bytes_; }
+  OutboundBytes& operator+=(std::size_t n) {
+    change(static_cast<std::int64_t>(n));
+    return *this;
+  }
+  OutboundBytes& operator-=(std::size_t n) {
+    change(-static_cast<std::int64_t>(n));
+    return *this;
+  }
+  OutboundBytes& operator=(std::size_t n) {
+    change(static_cast<std::int64_t>(n) - static_cast<std::int64_t>(bytes_));
+    return *this;
+  }
+
+ private:
+  void change(std::int64_t delta) {
+    bytes_ = static_cast<std::size_t>(static_cast<std::int64_t>(bytes_) + delta);
+    cell_.store(cell_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
+  std::atomic<std::int64_t>& cell_;
+  std::size_t bytes_ = 0;
+};
+
+// WebSocket close frames the node sent, by code (cohort_websocket_closes_sent_total{code}).
+struct CloseCodes {
+  static constexpr std::array<std::uint16_t, 8> kCodes = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1011};
+  std::array<std::atomic<std::uint64_t>, kCodes.size() + 1> sent{};  // the last: any other code
+  void count(std::uint16_t code) {
+    std::size_t i = 0;
+    while (i < kCodes.size() && kCodes[i] != code) ++i;
+    sent[i].fetch_add(1, std::memory_order_relaxed);
+  }
+};
 
 // LongPoll sessions (long_poll_session.hpp): open now, polls answered, messages sent in them,
 // sessions dropped for want of a poll or for a full buffer, server binary messages a LongPoll
@@ -77,6 +125,10 @@ struct Metrics {
   std::atomic<std::uint64_t> tls_handshake_failures{0};
   LimitCounters limits;  // per-client limits: refusals and closes (limit_counters.hpp)
   LongPollCounters long_poll;
+  CloseCodes close_codes;
+  // Channels (channels/channel_socket.cpp): phx_join to its reply; channels joined now by topic class.
+  metrics::Histogram join_seconds{metrics::kLatencyBounds, metrics::kNanoseconds};
+  metrics::BoundedGauges channels_by_class;
 };
 
 // A WebSocket upgrade request, as the handler of its path sees it.

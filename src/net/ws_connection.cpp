@@ -40,6 +40,7 @@ WsConnection::WsConnection(Reactor& reactor, NetContext& net, asio::ip::tcp::soc
       net_(net),
       socket_(std::move(socket)),
       reader_(net.config.max_frame, /*expect_masked=*/true),
+      queued_bytes_(net.metrics.hot[reactor.index()].outbound_bytes),
       last_activity_(Clock::now()) {
   net_.metrics.websockets_open.fetch_add(1, std::memory_order_relaxed);
 }
@@ -50,6 +51,7 @@ WsConnection::WsConnection(Reactor& reactor, NetContext& net, std::unique_ptr<Tl
       socket_(reactor.context()),
       tls_(std::move(tls)),
       reader_(net.config.max_frame, /*expect_masked=*/true),
+      queued_bytes_(net.metrics.hot[reactor.index()].outbound_bytes),
       last_activity_(Clock::now()) {
   net_.metrics.websockets_open.fetch_add(1, std::memory_order_relaxed);
 }
@@ -301,6 +303,7 @@ void WsConnection::close(ws::CloseCode code, std::string_view reason) {
   if (access_) access_->closed(static_cast<unsigned>(code), "server");
   state_ = State::closing;
   close_deadline_ = Clock::now() + kCloseHandshakeTimeout;
+  net_.metrics.close_codes.count(static_cast<std::uint16_t>(code));
   enqueue(std::make_shared<const std::string>(ws::encode_close(code, reason)));
   shutdown_after_write_ = true;
   notify_closed();

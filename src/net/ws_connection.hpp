@@ -172,7 +172,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   std::vector<Frame> queue_;      // waiting for the next write
   std::vector<Frame> in_flight_;  // being written now
   Frame pong_;                    // the one pong waiting for the next write (see the file comment)
-  std::size_t queued_bytes_ = 0;  // cost (cost_of) of queue_, in_flight_ and pong_
+  OutboundBytes queued_bytes_;    // cost (cost_of) of queue_, in_flight_ and pong_
   TokenBucket messages_;          // the message rate
   AddressTicket ticket_;
   std::unique_ptr<SessionAccess> access_;  // the access log's record; null while it is off

@@ -40,7 +40,9 @@ bool PresenceShard::track(std::uint64_t owner, const std::string& topic, const s
     return false;
   }
   add_join(t, key, meta);
-  t.keys[key].push_back({owner, std::move(meta), cost});
+  auto& metas = t.keys[key];
+  if (metas.empty() && keys_gauge_) keys_gauge_->fetch_add(1, std::memory_order_relaxed);
+  metas.push_back({owner, std::move(meta), cost});
   t.usage.entries += 1;
   t.usage.bytes += cost;
   mark(topic, t);
@@ -95,7 +97,10 @@ void PresenceShard::untrack(std::uint64_t owner, const std::string& topic, const
     m = metas.erase(m);
     changed = true;
   }
-  if (metas.empty()) t.keys.erase(k);
+  if (metas.empty()) {
+    t.keys.erase(k);
+    if (keys_gauge_) keys_gauge_->fetch_sub(1, std::memory_order_relaxed);
+  }
   if (changed) mark(topic, t);
 }
 

@@ -20,6 +20,7 @@
 // It must never touch another reactor's state: publishing is the Tracker's job.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -76,6 +77,8 @@ class PresenceShard {
   void untrack(std::uint64_t owner, const std::string& topic, const std::string& key);
 
   std::size_t meta_count(const std::string& topic) const;
+  // Where the shard counts its presence keys (cohort_presence_keys): shared by a node's shards.
+  void count_keys_in(std::atomic<std::int64_t>* gauge) { keys_gauge_ = gauge; }
   TopicUsage usage(const std::string& topic) const;
   // How long a change to a topic of `keys` keys may wait: tick × min(max_stretch, ceil(keys / kKeysPerTick)), at least one tick.
   std::chrono::milliseconds period_for(std::size_t keys) const;
@@ -115,6 +118,7 @@ class PresenceShard {
   void forget_if_empty(const std::string& topic);
 
   PresenceLimits limits_;
+  std::atomic<std::int64_t>* keys_gauge_ = nullptr;
   std::chrono::milliseconds tick_;
   std::size_t max_stretch_;  // >= 1
   Publish publish_;

@@ -40,6 +40,12 @@ Tracker::Tracker(net::ReactorSet& reactors, pubsub::LocalPubSub& pubsub, std::ui
           publish(topic, std::move(diff), per_reactor_[i]->shard.usage(topic));
         },
         max_stretch, limits));
+  for (auto& per : per_reactor_) per->shard.count_keys_in(&keys_);
+}
+
+void Tracker::collect(metrics::Scrape& scrape) const {
+  scrape.gauge("cohort_presence_keys", "Presence keys tracked on this node now (a key may hold several metas).",
+               static_cast<double>(keys_.load(std::memory_order_relaxed)));
 }
 
 Tracker::~Tracker() = default;

@@ -30,6 +30,7 @@
 
 #include "cohort/presence.hpp"
 #include "cohort/pubsub.hpp"
+#include "metrics/scrape.hpp"
 #include "net/reactor.hpp"
 #include "net/ws_deflate.hpp"
 #include "presence/presence_shard.hpp"
@@ -74,6 +75,9 @@ class Tracker final : public Presence {
   // subscribers as a presence_diff (same order as a local diff: replicas first).
   void apply_remote(const std::string& topic, std::shared_ptr<const JsonObject> diff);
 
+  // cohort_presence_keys in /metrics. Any thread.
+  void collect(metrics::Scrape& scrape) const;
+
  private:
   struct ReplicaTopic {
     JsonObject state;
@@ -98,6 +102,7 @@ class Tracker final : public Presence {
   std::uint32_t node_id_;
   std::atomic<std::uint64_t> next_owner_{1};
   std::atomic<std::uint64_t> next_ref_{1};
+  std::atomic<std::int64_t> keys_{0};  // presence keys over every shard (cohort_presence_keys)
   std::vector<std::unique_ptr<PerReactor>> per_reactor_;
   PresenceLimits limits_;
   Replicate replicate_;

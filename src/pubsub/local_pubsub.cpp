@@ -1,7 +1,10 @@
 // local_pubsub.cpp — the node's PubSub: see local_pubsub.hpp.
 #include "pubsub/local_pubsub.hpp"
 
+#include <atomic>
+#include <bit>
 #include <cassert>
+#include <chrono>
 #include <mutex>
 #include <stdexcept>
 
@@ -107,7 +110,17 @@ std::shared_ptr<const Broadcast> LocalPubSub::prepare(Broadcast message) const {
 
 void LocalPubSub::deliver_here(const Broadcast& message) { local_table().deliver(message); }
 
+namespace {
+// A broadcast on its way to the reactors: when it started, and how many reactors still deliver it.
+struct Fanout {
+  Broadcast message;
+  std::chrono::steady_clock::time_point start;
+  std::atomic<unsigned> remaining{0};
+};
+}  // namespace
+
 void LocalPubSub::publish(Broadcast message, bool forward) {
+  const auto start = std::chrono::steady_clock::now();
   std::uint64_t mask = 0;
   {
     std::shared_lock lock(interest_mutex_);
@@ -116,13 +129,25 @@ void LocalPubSub::publish(Broadcast message, bool forward) {
   }
   if (mask == 0 && !(forward && adapter_)) return;
   if (encoder_ && !message.frame) message.frame = encoder_(message);
-  auto shared = std::make_shared<const Broadcast>(std::move(message));
+  auto fanout = std::make_shared<Fanout>(std::move(message), start);
+  fanout->remaining.store(static_cast<unsigned>(std::popcount(mask)), std::memory_order_relaxed);
+  std::shared_ptr<const Broadcast> shared(fanout, &fanout->message);  // the same allocation
   for (unsigned i = 0; mask != 0; ++i, mask >>= 1) {
     if (!(mask & 1)) continue;
     TopicTable* table = tables_[i].get();
-    reactors_.at(i).post([table, shared] { table->deliver(*shared); });
+    reactors_.at(i).post([this, table, fanout] {
+      table->deliver(fanout->message);
+      if (fanout->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        fanout_seconds_.observe_duration(std::chrono::steady_clock::now() - fanout->start);
+    });
   }
   if (forward && adapter_) adapter_->publish(shared);
+}
+
+void LocalPubSub::collect(metrics::Scrape& scrape) const {
+  scrape.histogram("cohort_broadcast_fanout_seconds",
+                   "Time from a broadcast published on this node to the last local subscriber handed its frame.",
+                   fanout_seconds_);
 }
 
 }  // namespace cohort::pubsub

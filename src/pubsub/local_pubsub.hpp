@@ -7,6 +7,10 @@
 // lock, held only to copy the mask). No lock is held while delivering or posting.
 // Ordering: broadcasts posted from one thread reach each reactor in publish order, because
 // each reactor runs its posted handlers in FIFO order.
+// Fan-out time (cohort_broadcast_fanout_seconds): from a broadcast's publish() to the last of its
+// reactors having handed it to every local subscriber; the reactors count down an atomic
+// carried in the broadcast's own allocation, the last one observes. Broadcasts without local
+// subscribers (forwarded to the cluster only) and presence diffs are not observed.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +22,8 @@
 #include <vector>
 
 #include "cohort/pubsub.hpp"
+#include "metrics/histogram.hpp"
+#include "metrics/scrape.hpp"
 #include "pubsub/adapter.hpp"
 #include "net/reactor.hpp"
 #include "pubsub/topic_table.hpp"
@@ -59,6 +65,9 @@ class LocalPubSub final : public PubSub {
   std::shared_ptr<const Broadcast> prepare(Broadcast message) const;
   void deliver_here(const Broadcast& message);
 
+  // The fan-out histogram in /metrics. Any thread.
+  void collect(metrics::Scrape& scrape) const;
+
  private:
   void publish(Broadcast message, bool forward);
   TopicTable& local_table() const;  // the calling reactor's table
@@ -70,6 +79,7 @@ class LocalPubSub final : public PubSub {
   PubSubAdapter* adapter_ = nullptr;
   mutable std::shared_mutex interest_mutex_;
   std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>> interest_;
+  metrics::Histogram fanout_seconds_{metrics::kLatencyBounds, metrics::kNanoseconds};
 };
 
 }  // namespace cohort::pubsub

@@ -30,6 +30,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "storage/storage_counters.hpp"
 #include "storage/stored_json.hpp"
 #include "auth/redact.hpp"
 #include "log/log.hpp"
@@ -86,8 +87,8 @@ static Conn connect(const std::string& url, std::string& error) {
 
 class PostgresStorage final : public Storage {
  public:
-  PostgresStorage(std::string url, StoreLimits limits, Conn writer, Conn reader)
-      : url_(std::move(url)), limits_(limits), writer_(std::move(writer)), reader_(std::move(reader)) {
+  PostgresStorage(std::string url, StoreLimits limits, Conn writer, Conn reader, StorageCounters* counters = nullptr)
+      : url_(std::move(url)), limits_(limits), counters_(counters), writer_(std::move(writer)), reader_(std::move(reader)) {
     thread_ = std::thread([this] { run_writer(); });
   }
   ~PostgresStorage() override {
@@ -139,6 +140,7 @@ class PostgresStorage final : public Storage {
       std::lock_guard lock(mutex_);
       queue_.push_back(std::move(job));
     }
+    if (counters_) counters_->queued(1);
     cv_.notify_all();
   }
   void run_writer();
@@ -148,6 +150,7 @@ class PostgresStorage final : public Storage {
 
   std::string url_;
   StoreLimits limits_;  // what rows may hold when read back
+  StorageCounters* counters_;  // may be null
   std::function<void(const std::string& key)> on_fenced_;  // set before the first write
   std::vector<std::string> fenced_keys_;  // this batch's writes that a fence refused; writer thread
   Conn writer_;  // writer thread only
@@ -185,6 +188,7 @@ void PostgresStorage::run_writer() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
       while (!queue_.empty() && batch.size() < kMaxBatch) {
+        if (counters_ && queue_.front().kind != Job::marker) counters_->queued(-1);
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -306,6 +310,14 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
     static log::Throttled failed(log::Category::storage, log::Level::error, "commit_failed");
     failed.event({{"db", auth::redact_url(url_)}, {"writes", outcomes.size()}, {"acknowledged", 0}, {"error", error}});
   }
+  if (counters_) {
+    std::size_t ops = 0, writes = 0;
+    for (const auto& job : batch) {
+      ops += job.kind == Job::append;
+      writes += job.kind != Job::marker && job.kind != Job::probe;  // a readiness probe is no write of ops
+    }
+    counters_->transaction(ops, !open && writes > 0);
+  }
   if (!open) {
     if (PQstatus(writer_.get()) == CONNECTION_OK) exec(writer_.get(), "ROLLBACK", {}, error);
     last_.clear();  // what was counted as written was not
@@ -378,8 +390,8 @@ namespace cohort {
 using storage::Conn;
 using storage::Result;
 
-std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error,
-                                               const StoreLimits& limits) {
+std::unique_ptr<Storage> storage::open_postgres_recording(const std::string& url, std::string& error,
+                                                        const StoreLimits& limits, StorageCounters* counters) {
   Conn writer = storage::connect(url, error);
   if (!writer) return nullptr;
   Conn reader = storage::connect(url, error);
@@ -389,7 +401,12 @@ std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::stri
     error = std::string("cannot create the storage tables: ") + PQerrorMessage(writer.get());
     return nullptr;
   }
-  return std::make_unique<storage::PostgresStorage>(url, limits, std::move(writer), std::move(reader));
+  return std::make_unique<storage::PostgresStorage>(url, limits, std::move(writer), std::move(reader), counters);
+}
+
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, std::string& error,
+                                               const StoreLimits& limits) {
+  return storage::open_postgres_recording(url, error, limits, nullptr);
 }
 
 }  // namespace cohort

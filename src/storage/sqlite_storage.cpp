@@ -164,7 +164,7 @@ void report_snapshot(const std::string& key, std::uint64_t version, const std::s
 // ---------------------------------------------------------------- opening
 
 std::unique_ptr<SqliteStorage> SqliteStorage::open(const std::string& data_dir, std::string& error,
-                                                   const StoreLimits& limits) {
+                                                   const StoreLimits& limits, StorageCounters* counters) {
   // A write past a file-size limit (RLIMIT_FSIZE) must fail with EFBIG — an error every op of
   // the batch gets — not kill the node with SIGXFSZ. Process-wide, and harmless to everything else.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -193,6 +193,7 @@ std::unique_ptr<SqliteStorage> SqliteStorage::open(const std::string& data_dir, 
     error = "storage: " + path + ": " + *prepare_error;
     return nullptr;
   }
+  storage->counters_ = counters;
   storage->writer_ = std::thread([raw = storage.get()] { raw->run_writer(); });
   return storage;
 }
@@ -270,6 +271,7 @@ void SqliteStorage::enqueue(Item item) {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(item));
     ++queued_;
+    if (counters_) counters_->queued(1);
   }
   work_cv_.notify_one();
 }
@@ -309,6 +311,7 @@ void SqliteStorage::run_writer() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      if (counters_) counters_->queued(-static_cast<std::int64_t>(n));
       hooks = hooks_;
     }
     run_batch(batch, *hooks);
@@ -324,6 +327,9 @@ void SqliteStorage::run_writer() {
 void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
   PendingVersions pending;
   const auto failure = write_items(batch, hooks, pending);
+  if (counters_)
+    counters_->transaction(std::count_if(batch.begin(), batch.end(), [](const Item& i) { return !i.is_snapshot && !i.is_probe; }),
+                           failure.has_value());
   if (!failure) {
     for (auto& [key, version] : pending) last_version_[key] = version;
     transactions_.fetch_add(1);
@@ -527,5 +533,9 @@ namespace cohort {
 std::unique_ptr<Storage> open_sqlite_storage(const std::string& data_dir, std::string& error,
                                              const StoreLimits& limits) {
   return storage::SqliteStorage::open(data_dir, error, limits);
+}
+std::unique_ptr<Storage> storage::open_sqlite_recording(const std::string& data_dir, std::string& error,
+                                                      const StoreLimits& limits, StorageCounters* counters) {
+  return SqliteStorage::open(data_dir, error, limits, counters);
 }
 }  // namespace cohort

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "cohort/storage.hpp"
+#include "storage/storage_counters.hpp"
 
 namespace cohort::storage {
 
@@ -67,7 +68,7 @@ class SqliteStorage final : public Storage {
   // Opens (creating if needed) <data_dir>/cohort.db. Null and error set on failure. Makes the
   // process ignore SIGXFSZ, so that a file-size limit is a write error, not a kill.
   static std::unique_ptr<SqliteStorage> open(const std::string& data_dir, std::string& error,
-                                             const StoreLimits& limits = {});
+                                             const StoreLimits& limits = {}, StorageCounters* counters = nullptr);
 
   ~SqliteStorage() override;  // flushes the queue, then joins the writer
 
@@ -147,6 +148,7 @@ class SqliteStorage final : public Storage {
   std::shared_ptr<const Hooks> hooks_ = std::make_shared<const Hooks>();
 
   std::atomic<std::uint64_t> transactions_{0};
+  StorageCounters* counters_ = nullptr;  // set before the writer starts
   std::thread writer_;  // started by open() once everything above is built; joined last
 };
 

@@ -43,6 +43,7 @@
 #include "cohort/storage.hpp"
 #include "cohort/store.hpp"
 #include "cohort/store_limits.hpp"
+#include "metrics/histogram.hpp"
 #include "net/reactor.hpp"
 #include "store/key_authority.hpp"
 #include "store/key_loader.hpp"
@@ -65,6 +66,8 @@ struct StoreCounters {
   std::atomic<std::uint64_t> key_unloads{0};     // idle, least recently used, or not existing
   std::atomic<std::uint64_t> refused_full{0};    // calls refused "too_many_keys"
   std::atomic<std::uint64_t> refused_missing{0};  // view_existing() answered "not_found"
+  // A client's op (store:* channel) from its arrival to its ack after the commit (store_channel.cpp).
+  metrics::Histogram op_seconds{metrics::kLatencyBounds, metrics::kNanoseconds};
 };
 
 class LocalStores final : public Stores {
@@ -96,6 +99,7 @@ class LocalStores final : public Stores {
   // leaves memory (it must only post).
   void on_unloaded(std::function<void(const std::string& key)> fn) { on_unloaded_ = std::move(fn); }
   const StoreCounters& counters() const { return counters_; }
+  StoreCounters& counters() { return counters_; }
   // The time leases, queued ops and coalescing read (store_clock.hpp). A harness holds it and
   // moves it by hand, then calls tick(): every shard looks at the deadlines of every key it
   // holds (posted to each reactor; what expired is done there, in order).

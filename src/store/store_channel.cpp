@@ -1,7 +1,10 @@
 // store_channel.cpp — topic "store:<kind>:<id>": see store_channel.hpp.
 #include "store/store_channel.hpp"
 
+#include <chrono>
+
 #include "cohort/pubsub.hpp"
+#include "metrics/histogram.hpp"
 
 namespace cohort::store {
 
@@ -16,7 +19,8 @@ const Json* field(const Json& v, std::string_view name) {
 
 class StoreChannel final : public Channel {
  public:
-  StoreChannel(Stores& stores, const TokenSigner& signer) : stores_(stores), signer_(signer) {}
+  StoreChannel(Stores& stores, const TokenSigner& signer, metrics::Histogram* op_seconds)
+      : stores_(stores), signer_(signer), op_seconds_(op_seconds) {}
 
   JoinResult join(const Json& params, ChannelContext& ctx) override {
     key_ = ctx.topic().substr(kPrefix.size());
@@ -72,10 +76,15 @@ class StoreChannel final : public Channel {
     }
     call.actor = actor_;
     call.session = session_;
-    stores_.apply(std::move(call), [to = ctx.reply_later(), h = ctx.handle()](OpOutcome r) {
+    stores_.apply(std::move(call), [to = ctx.reply_later(), h = ctx.handle(), histogram = op_seconds_,
+                                    arrived = std::chrono::steady_clock::now()](OpOutcome r) {
       auto ctx = h.lock();
       if (!ctx) return;
-      if (r.ok) return ctx->reply(to, Reply::ok(JsonObject{{"version", r.version}}));
+      if (r.ok) {
+        ctx->reply(to, Reply::ok(JsonObject{{"version", r.version}}));
+        if (histogram) histogram->observe_duration(std::chrono::steady_clock::now() - arrived);
+        return;
+      }
       r.error["version"] = r.version;
       ctx->reply(to, Reply::error(std::move(r.error)));
     });
@@ -110,6 +119,7 @@ class StoreChannel final : public Channel {
 
   Stores& stores_;
   const TokenSigner& signer_;
+  metrics::Histogram* op_seconds_;
   std::string key_;
   const StoreKind* kind_ = nullptr;  // the node's, read-only while it runs
   Actor actor_;
@@ -119,8 +129,8 @@ class StoreChannel final : public Channel {
 
 }  // namespace
 
-ChannelFactory store_channel_factory(Stores& stores, const TokenSigner& signer) {
-  return [&stores, &signer] { return std::make_unique<StoreChannel>(stores, signer); };
+ChannelFactory store_channel_factory(Stores& stores, const TokenSigner& signer, metrics::Histogram* op_seconds) {
+  return [&stores, &signer, op_seconds] { return std::make_unique<StoreChannel>(stores, signer, op_seconds); };
 }
 
 }  // namespace cohort::store

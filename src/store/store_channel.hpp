@@ -22,8 +22,14 @@
 #include "cohort/store.hpp"
 #include "cohort/token.hpp"
 
+namespace cohort::metrics {
+class Histogram;
+}
+
 namespace cohort::store {
 
-ChannelFactory store_channel_factory(Stores& stores, const TokenSigner& signer);
+// op_seconds (may be null): where each op's time from arrival to its ack after the commit is
+// observed (cohort_store_op_seconds); ops refused before or at commit are not.
+ChannelFactory store_channel_factory(Stores& stores, const TokenSigner& signer, metrics::Histogram* op_seconds = nullptr);
 
 }  // namespace cohort::store

@@ -1,6 +1,7 @@
 // client_json_test.cpp — src/net/client_json.hpp: client JSON parsed within a depth and a size,
 // numbers finite, every refusal counted and explained; the defaults are Config's.
 #include "net/client_json.hpp"
+#include "net/net_metrics.hpp"
 
 #include <gtest/gtest.h>
 
@@ -82,11 +83,17 @@ TEST(ClientJson, NumbersOutOfRangeAreRefusedNotTurnedIntoInfinity) {
   EXPECT_FALSE(numbers_finite(Json(json::array{1, json::array{JsonObject{{"x", 1e308 * 10}}}})));
 }
 
-TEST(ClientJson, RefusalsAreInTheMetricsText) {
-  std::string text = parser_refusals_text();
+TEST(ClientJson, RefusalsAreInTheMetrics) {
+  Metrics m;
+  metrics::Scrape scrape;
+  collect(m, scrape);
+  parse_client_json("[", ParserLimits{});
+  metrics::Scrape after;
+  collect(m, after);
   for (const char* kind : {"json_malformed", "json_too_deep", "json_too_big", "form_too_deep"})
-    EXPECT_NE(text.find(std::string("cohort_parser_refusals_total{kind=\"") + kind + "\"} "), std::string::npos)
-        << text;
+    EXPECT_TRUE(scrape.value("cohort_parser_refusals_total", {{"kind", kind}})) << kind;
+  EXPECT_EQ(*after.value("cohort_parser_refusals_total", {{"kind", "json_malformed"}}),
+            *scrape.value("cohort_parser_refusals_total", {{"kind", "json_malformed"}}) + 1);
 }
 
 TEST(ClientJson, APhoenixMessageIsDecodedWithinTheLimits) {
