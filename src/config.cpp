@@ -196,6 +196,8 @@ const std::vector<Setting>& settings() {
       number<std::uint16_t>("admin_port", "serve /metrics, /metrics/live and /healthz on admin_host:admin_port; the main port never serves /metrics openly (default 0 = none)",
                             &Config::admin_port, 0, 65535),
       text("admin_host", "address of the admin listener (default 127.0.0.1)", &Config::admin_host),
+      boolean("admin_dashboard", "the live admin dashboard at /admin: on the admin listener, and on the main port for visitors with role admin; false turns it off (default true)",
+              &Config::admin_dashboard),
       number<std::uint32_t>("json_max_depth", "deepest nesting of JSON a client may send; deeper is refused (default 64)",
                             &Config::json_max_depth, 8, 1024),
       number<std::size_t>("json_max_bytes", "largest JSON text a client may send; larger is refused (default 1048576)",

@@ -7,6 +7,7 @@
 // shutdown_grace_ms, stop) and the teardown order (storage flushed before the reactors go).
 #include "cohort/node.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,6 +30,7 @@
 #include "net/runtime_files.hpp"
 #include "net/ws_connection.hpp"
 #include "node_cluster.hpp"
+#include "node_status.hpp"
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
 #include "storage/data_dir_lock.hpp"
@@ -72,11 +74,14 @@ struct Node::Impl {
                                                      std::chrono::milliseconds(config.presence_tick_ms),
                                                      config.presence_max_stretch, presence_limits(config, net))),
         stores(std::make_unique<store::LocalStores>(*reactors, *pubsub, nullptr)),
-        cluster(std::make_unique<NodeCluster>(*stores)) {}
+        cluster(std::make_unique<NodeCluster>(*stores)),
+        status(std::make_unique<NodeStatus>(
+            NodeStatus::Parts{config, net, *reactors, *pubsub, *presence, *stores, *cluster})) {}
 
   ~Impl() {
     shutdown();
     sweepers.clear();
+    status.reset();  // its timer belongs to reactor 0's io_context
     signals.reset();  // the signal set belongs to reactor 0's io_context
     listeners.clear();
     net.registries.clear();  // their round timers belong to the reactors' io_contexts
@@ -187,6 +192,7 @@ struct Node::Impl {
   std::unique_ptr<presence::Tracker> presence;
   std::unique_ptr<store::LocalStores> stores;
   std::unique_ptr<NodeCluster> cluster;  // Node::stores(): local, or per key owner in a cluster
+  std::unique_ptr<NodeStatus> status;    // /admin/status and what the cluster hears of this node
   std::optional<storage::DataDirLock> data_dir_lock;  // SQLite only; outlives storage (declared first)
   std::unique_ptr<Storage> storage;
   TokenSigner signer{""};
@@ -194,6 +200,7 @@ struct Node::Impl {
   // restart) is refused with 410 (channels/long_poll.hpp).
   std::string long_poll_node = std::to_string(std::random_device{}()) + "." + std::to_string(std::random_device{}());
   std::vector<std::unique_ptr<SocketEndpoint>> endpoints;  // stable addresses for the handlers
+  std::vector<std::string> admin_sockets;  // socket paths the admin listener serves too (admin_socket)
   std::vector<std::shared_ptr<net::Listener>> listeners;
   std::vector<std::unique_ptr<asio::steady_timer>> sweepers;
   std::unique_ptr<asio::signal_set> signals;
@@ -270,6 +277,13 @@ void Node::admin_route(std::string method, std::string pattern, HttpHandler hand
       {std::move(method), pattern_of(pattern), std::move(handler), {}, surfaces({net::Surface::admin})});
 }
 
+void Node::admin_page(std::string pattern, AsyncHttpHandler on_admin, AsyncHttpHandler on_main) {
+  impl_->net.routes.push_back({"GET", pattern_of(pattern), {}, std::move(on_main), surfaces({net::Surface::main})});
+  impl_->net.routes.push_back({"GET", pattern_of(pattern), {}, std::move(on_admin), surfaces({net::Surface::admin})});
+}
+
+void Node::admin_socket(std::string path) { impl_->admin_sockets.push_back(std::move(path)); }
+
 PubSub& Node::pubsub() { return *impl_->pubsub; }
 Stores& Node::stores() { return impl_->cluster->stores(); }
 Storage& Node::storage() {
@@ -287,6 +301,10 @@ bool Node::same_origin(const HttpRequest& request) const {
 ChannelFactory Node::store_channels() { return store::store_channel_factory(impl_->cluster->stores(), impl_->signer); }
 Presence& Node::presence() { return *impl_->presence; }
 const Config& Node::config() const { return impl_->config; }
+
+void Node::status_section(std::string name, std::function<Json()> fn) {
+  impl_->status->add_section(std::move(name), std::move(fn));
+}
 
 NodeStats Node::stats() const {
   const auto& m = impl_->net.metrics;
@@ -326,8 +344,10 @@ std::optional<std::string> Node::start() {
   d.signer = TokenSigner(std::move(secret.secret));
   for (auto& ep : d.endpoints) {
     auto limits = channels::SocketLimits::from(d.config, d.net.metrics.limits);
-    d.net.upgrades.push_back(
-        {pattern_of(ep->path() + "/websocket"), channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence, limits)});
+    const bool admin = std::ranges::find(d.admin_sockets, ep->path()) != d.admin_sockets.end();
+    d.net.upgrades.push_back({pattern_of(ep->path() + "/websocket"),
+                              channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence, limits),
+                              admin ? surfaces({net::Surface::main, net::Surface::admin}) : surfaces({net::Surface::main})});
     d.net.long_polls.push_back(
         {pattern_of(ep->path() + "/longpoll"),
          channels::make_long_poll_handler(*ep, *d.pubsub, *d.presence, limits,
@@ -338,6 +358,11 @@ std::optional<std::string> Node::start() {
                           {}, surfaces({net::Surface::main, net::Surface::admin})});
   admin_route("GET", "/metrics", [&d](const HttpRequest&) {
     return HttpResponse{200, "text/plain; version=0.0.4", d.metrics_text(), {}};
+  });
+  admin_route("GET", "/admin/status", [&d](const HttpRequest&) {
+    auto body = d.status->body();  // the first sample is taken as the reactors start
+    if (!body) return HttpResponse::json(503, JsonObject{{"error", "the first sample is not taken yet"}});
+    return HttpResponse{200, "application/json", *body, {{"Cache-Control", "no-store"}}};
   });
 
   error_code ec;
@@ -372,6 +397,7 @@ std::optional<std::string> Node::start() {
   d.started = true;
   for (auto& l : d.listeners) l->start();
   d.cluster->start();
+  d.status->start(d.storage.get(), d.port);
   for (unsigned i = 0; i < d.reactors->size(); ++i) d.reactors->at(i).post([&d, i] { d.sweep(i); });
   return std::nullopt;
 }

@@ -27,5 +27,7 @@ void NodeCluster::start() {}
 void NodeCluster::leave(std::chrono::milliseconds) {}
 void NodeCluster::stop() {}
 std::string NodeCluster::metrics_text() const { return {}; }
+JsonObject NodeCluster::status() const { return JsonObject{{"enabled", false}}; }
+std::uint32_t NodeCluster::node_id() const { return 0; }
 
 }  // namespace cohort

@@ -55,4 +55,25 @@ std::string NodeCluster::metrics_text() const {
          impl_->cluster->counters().text();
 }
 
+JsonObject NodeCluster::status() const {
+  const auto* c = impl_->cluster.get();
+  if (!c) return JsonObject{{"enabled", false}};
+  json::array members;
+  for (auto id : c->members()) members.push_back(id);
+  auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+  const auto& k = c->counters();
+  return JsonObject{{"enabled", true},
+                    {"node_id", c->node_id()},
+                    {"redis", c->redis_name()},
+                    {"links_up", c->links_up()},
+                    {"members", std::move(members)},
+                    {"published", n(k.published)},
+                    {"received", n(k.received)},
+                    {"publish_dropped", n(k.publish_dropped)},
+                    {"link_downs", n(k.link_downs)},
+                    {"store_keys_owned", n(k.store_keys_owned)}};
+}
+
+std::uint32_t NodeCluster::node_id() const { return impl_->cluster ? impl_->cluster->node_id() : 0; }
+
 }  // namespace cohort

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "cohort/config.hpp"
+#include "cohort/json.hpp"
 #include "cohort/storage.hpp"
 #include "cohort/store.hpp"
 
@@ -52,6 +53,10 @@ class NodeCluster {
   void leave(std::chrono::milliseconds grace);  // shutting down: the others drop our presences
   void stop();                                 // the cluster's links go (before the storage)
   std::string metrics_text() const;            // the cluster's /metrics lines ("" alone)
+  // On reactor 0 (the cluster's reactor), for the node's status: {"enabled": false} alone; in a
+  // cluster its node id, Redis, whether both links are up, the other nodes alive, counters.
+  JsonObject status() const;
+  std::uint32_t node_id() const;               // this node's cluster id, 0 alone
 
  private:
   struct Impl;

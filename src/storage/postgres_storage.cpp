@@ -121,6 +121,10 @@ class PostgresStorage final : public Storage {
     return PQstatus(reader_.get()) != CONNECTION_OK;
   }
   std::optional<std::string> keys(std::vector<std::string>& out) override;
+  StorageStatus status() const override {
+    std::lock_guard lock(mutex_);
+    return StorageStatus{"postgres", queue_.size(), last_error_};
+  }
 
  private:
   struct Job {
@@ -151,9 +155,10 @@ class PostgresStorage final : public Storage {
   Conn writer_;  // writer thread only
   Conn reader_;
   std::mutex read_mutex_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Job> queue_;
+  std::string last_error_;  // guarded by mutex_: the last failed transaction's error
   std::uint64_t done_batches_ = 0, queued_markers_ = 0;
   bool stopping_ = false;
   std::thread thread_;
@@ -271,6 +276,10 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
   }
   if (open && !exec(writer_.get(), "COMMIT", {}, error)) open = false;
   if (!open) {
+    {
+      std::lock_guard lock(mutex_);
+      last_error_ = error;
+    }
     if (PQstatus(writer_.get()) == CONNECTION_OK) exec(writer_.get(), "ROLLBACK", {}, error);
     last_.clear();  // what was counted as written was not
     for (auto& o : outcomes)

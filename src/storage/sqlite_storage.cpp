@@ -279,6 +279,11 @@ void SqliteStorage::flush() {
   finished_cv_.wait(lock, [&] { return finished_ >= target; });
 }
 
+StorageStatus SqliteStorage::status() const {
+  std::lock_guard lock(mutex_);
+  return StorageStatus{"sqlite", queued_ - finished_, last_error_};
+}
+
 // ---------------------------------------------------------------- the writer (writer thread)
 
 void SqliteStorage::run_writer() {
@@ -319,6 +324,8 @@ void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
     for (const Item& item : batch) last_version_.erase(item.key);
     std::fprintf(stderr, "cohort: storage: %s: a transaction of %zu writes failed, none acknowledged: %s\n",
                  path_.c_str(), batch.size(), failure->c_str());
+    std::lock_guard lock(mutex_);
+    last_error_ = *failure;
   }
   for (Item& item : batch) {
     if (!item.error && failure) item.error = "storage: " + path_ + ": key '" + item.key + "': " + *failure;
