@@ -193,7 +193,7 @@ const std::vector<Setting>& settings() {
       text("tls_key", "PEM private key of --tls-cert (default none)", &Config::tls_key),
       number<std::uint16_t>("tls_redirect_port", "with TLS, plain HTTP on this port redirects to https:// (default 0 = none)",
                             &Config::tls_redirect_port, 0, 65535),
-      number<std::uint16_t>("admin_port", "serve /metrics, /metrics/live and /healthz on admin_host:admin_port; the main port never serves /metrics openly (default 0 = none)",
+      number<std::uint16_t>("admin_port", "serve /metrics, /metrics/live, /admin, /admin/status and /healthz on admin_host:admin_port; the main port never serves them openly (default 0 = none)",
                             &Config::admin_port, 0, 65535),
       text("admin_host", "address of the admin listener (default 127.0.0.1)", &Config::admin_host),
       boolean("admin_dashboard", "the live admin dashboard at /admin: on the admin listener, and on the main port for visitors with role admin; false turns it off (default true)",

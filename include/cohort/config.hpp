@@ -172,7 +172,7 @@ struct Config {
   std::string tls_key;
   // With TLS, a plain-HTTP listener on this port that redirects to https://; 0 = none.
   std::uint16_t tls_redirect_port = 0;
-  // Operator surface (/metrics, /metrics/live, and /healthz) on a separate listener at
+  // Operator surface (/metrics, /metrics/live, /admin, /admin/status and /healthz) on a separate listener at
   // admin_host:admin_port, loopback by default; 0 = none. The main port never serves them openly.
   std::uint16_t admin_port = 0;
   std::string admin_host = "127.0.0.1";
