@@ -10,7 +10,8 @@
 #                                       (src/net/runtime_files.hpp): Cohort's page assets and
 #                                       the pinned phoenix / phoenix_live_view bundles (and the ES
 #                                       modules of pages without a bundler), and the demo's
-#                                       pages and templates
+#                                       pages and templates, and Cohort's own operator page
+#                                       (operator/admin.html, the admin dashboard)
 #   P/share/cohort/clients/js/          the JavaScript client, an npm package (@cohort/client)
 include(CMakePackageConfigHelpers)
 
@@ -52,7 +53,7 @@ install(FILES ${PROJECT_BINARY_DIR}/cohort.pc DESTINATION ${CMAKE_INSTALL_LIBDIR
 if(TARGET cohort_demo)
   install(TARGETS cohort_demo RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
-install(DIRECTORY static templates scaffold DESTINATION ${COHORT_INSTALL_RUNTIMEDIR})
+install(DIRECTORY static templates scaffold operator DESTINATION ${COHORT_INSTALL_RUNTIMEDIR})
 foreach(bundle phoenix/priv/static/phoenix.min.js phoenix_live_view/priv/static/phoenix_live_view.min.js
        phoenix/priv/static/phoenix.mjs fast-json-patch/index.mjs fast-json-patch/module/core.mjs
        fast-json-patch/module/duplex.mjs fast-json-patch/module/helpers.mjs

@@ -4,6 +4,7 @@
 #include "auth/api_auth.hpp"
 #include "cohort/node.hpp"
 #include "net/client_json.hpp"
+#include "net/server_topics.hpp"
 
 namespace cohort {
 
@@ -12,7 +13,8 @@ namespace {
 // POST <pattern>[?event=E]: broadcasts the body (or its "payload") to the topic
 // (decoded: "room%3Alobby" is "room:lobby"). Needs Authorization: Bearer <api token> with role
 // "publish" whose topic patterns (if any) allow the topic (401 without a valid token, 403 without
-// the role or topic). Reserved events (phx_*, presence_*) and store topics are refused with 403.
+// the role or topic). Reserved events (phx_*, presence_*), store topics and the node's own topics
+// ("cohort:*", net/server_topics.hpp) are refused with 403.
 // The body is parsed within the node's parser limits: 400 for malformed or too deep JSON, 413
 // for JSON over json_max_bytes (a body over max_frame never gets here: 413 from net).
 HttpResponse broadcast(PubSub& pubsub, const TokenSigner& signer, const net::ParserLimits& limits,
@@ -26,6 +28,8 @@ HttpResponse broadcast(PubSub& pubsub, const TokenSigner& signer, const net::Par
   // channel control events, presence state and diffs, and a store's patches.
   if (event.starts_with("phx_") || event.starts_with("presence_"))
     return HttpResponse::json(403, JsonObject{{"error", "event '" + event + "' is reserved to the server"}});
+  if (net::server_topic(topic))
+    return HttpResponse::json(403, JsonObject{{"error", "topics starting with 'cohort:' belong to the node itself"}});
   if (topic.starts_with("store:"))
     return HttpResponse::json(403, JsonObject{{"error", "store topics carry the store's own patches: send an op"}});
   net::ClientJson parsed = net::parse_client_json(req.body, limits);

@@ -10,6 +10,7 @@
 // the teardown order (storage flushed before the reactors go).
 #include "cohort/node.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,6 +37,7 @@
 #include "node_cluster.hpp"
 #include "node_log.hpp"
 #include "log/log.hpp"
+#include "node_status.hpp"
 #include "presence/tracker.hpp"
 #include "pubsub/local_pubsub.hpp"
 #include "readiness.hpp"
@@ -94,12 +96,15 @@ struct Node::Impl {
                                                      std::chrono::milliseconds(config.presence_tick_ms),
                                                      config.presence_max_stretch, presence_limits(config, net))),
         stores(std::make_unique<store::LocalStores>(*reactors, *pubsub, nullptr)),
-        cluster(std::make_unique<NodeCluster>(*stores)) {}
+        cluster(std::make_unique<NodeCluster>(*stores)),
+        status(std::make_unique<NodeStatus>(
+            NodeStatus::Parts{config, net, *reactors, *pubsub, *presence, *stores, *cluster})) {}
 
   ~Impl() {
     shutdown();
     sweepers.clear();
     readiness.stop();  // its timer belongs to reactor 0's io_context
+    status.reset();  // its timer belongs to reactor 0's io_context
     signals.reset();  // the signal set belongs to reactor 0's io_context
     hangups.reset();  // so does this one
     listeners.clear();
@@ -209,6 +214,7 @@ struct Node::Impl {
   std::unique_ptr<NodeCluster> cluster;  // Node::stores(): local, or per key owner in a cluster
   // The storage's figures: outlive the storage, whose writer thread records them.
   std::unique_ptr<storage::StorageCounters> storage_counters = std::make_unique<storage::StorageCounters>();
+  std::unique_ptr<NodeStatus> status;    // /admin/status and what the cluster hears of this node
   std::optional<storage::DataDirLock> data_dir_lock;  // SQLite only; outlives storage (declared first)
   std::unique_ptr<Storage> storage;
   Readiness readiness{std::chrono::milliseconds(config.ready_probe_ms),
@@ -219,6 +225,7 @@ struct Node::Impl {
   // restart) is refused with 410 (channels/long_poll.hpp).
   std::string long_poll_node = std::to_string(std::random_device{}()) + "." + std::to_string(std::random_device{}());
   std::vector<std::unique_ptr<SocketEndpoint>> endpoints;  // stable addresses for the handlers
+  std::vector<std::string> admin_sockets;  // socket paths the admin listener serves too (admin_socket)
   std::vector<std::shared_ptr<net::Listener>> listeners;
   std::vector<std::unique_ptr<asio::steady_timer>> sweepers;
   std::unique_ptr<asio::signal_set> signals;
@@ -288,6 +295,13 @@ void Node::admin_route(std::string method, std::string pattern, HttpHandler hand
       {std::move(method), pattern_of(pattern), std::move(handler), {}, surfaces({net::Surface::admin})});
 }
 
+void Node::admin_page(std::string pattern, AsyncHttpHandler on_admin, AsyncHttpHandler on_main) {
+  impl_->net.routes.push_back({"GET", pattern_of(pattern), {}, std::move(on_main), surfaces({net::Surface::main})});
+  impl_->net.routes.push_back({"GET", pattern_of(pattern), {}, std::move(on_admin), surfaces({net::Surface::admin})});
+}
+
+void Node::admin_socket(std::string path) { impl_->admin_sockets.push_back(std::move(path)); }
+
 PubSub& Node::pubsub() { return *impl_->pubsub; }
 Stores& Node::stores() { return impl_->cluster->stores(); }
 Storage& Node::storage() {
@@ -308,6 +322,10 @@ ChannelFactory Node::store_channels() {
 metrics::Registry& Node::metrics_registry() { return impl_->metrics_registry; }
 Presence& Node::presence() { return *impl_->presence; }
 const Config& Node::config() const { return impl_->config; }
+
+void Node::status_section(std::string name, std::function<Json()> fn) {
+  impl_->status->add_section(std::move(name), std::move(fn));
+}
 
 NodeStats Node::stats() const {
   const auto& m = impl_->net.metrics;
@@ -349,8 +367,10 @@ std::optional<std::string> Node::start() {
   d.signer = TokenSigner(std::move(secret.secret));
   for (auto& ep : d.endpoints) {
     auto limits = channels::SocketLimits::from(d.config, d.net.metrics.limits);
-    d.net.upgrades.push_back(
-        {pattern_of(ep->path() + "/websocket"), channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence, limits)});
+    const bool admin = std::ranges::find(d.admin_sockets, ep->path()) != d.admin_sockets.end();
+    d.net.upgrades.push_back({pattern_of(ep->path() + "/websocket"),
+                              channels::make_upgrade_handler(*ep, *d.pubsub, *d.presence, limits),
+                              admin ? surfaces({net::Surface::main, net::Surface::admin}) : surfaces({net::Surface::main})});
     d.net.long_polls.push_back(
         {pattern_of(ep->path() + "/longpoll"),
          channels::make_long_poll_handler(*ep, *d.pubsub, *d.presence, limits,
@@ -360,6 +380,11 @@ std::optional<std::string> Node::start() {
   d.metrics_registry.add([&d](metrics::Scrape& s) { d.collect(s); });
   admin_route("GET", "/metrics", [&d](const HttpRequest&) {
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", d.metrics_registry.collect().text(), {}};
+  });
+  admin_route("GET", "/admin/status", [&d](const HttpRequest&) {
+    auto body = d.status->body();  // the first sample is taken as the reactors start
+    if (!body) return HttpResponse::json(503, JsonObject{{"error", "the first sample is not taken yet"}});
+    return HttpResponse{200, "application/json", *body, {{"Cache-Control", "no-store"}}};
   });
 
   error_code ec;
@@ -395,6 +420,7 @@ std::optional<std::string> Node::start() {
   d.readiness.start(*d.storage, d.reactors->at(0).context());
   for (auto& l : d.listeners) l->start();
   d.cluster->start();
+  d.status->start(d.storage.get(), d.port);
   for (unsigned i = 0; i < d.reactors->size(); ++i) d.reactors->at(i).post([&d, i] { d.sweep(i); });
   ListenAddresses listening{d.config.base_url(d.port), {}, {}};
   if (d.admin_port) listening.admin = "http://" + d.config.admin_host + ":" + std::to_string(d.admin_port);

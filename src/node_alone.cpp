@@ -29,5 +29,6 @@ void NodeCluster::stop() {}
 void NodeCluster::collect(metrics::Scrape&) const {}
 std::optional<std::string> NodeCluster::ready_problem() const { return std::nullopt; }
 std::optional<std::uint32_t> NodeCluster::node_id() const { return std::nullopt; }
+JsonObject NodeCluster::status() const { return JsonObject{{"enabled", false}}; }
 
 }  // namespace cohort

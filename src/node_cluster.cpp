@@ -69,4 +69,24 @@ std::optional<std::string> NodeCluster::ready_problem() const {
   return "Redis not linked (" + std::to_string(up) + " of 2 connections up)";
 }
 
+JsonObject NodeCluster::status() const {
+  const auto* c = impl_->cluster.get();
+  if (!c) return JsonObject{{"enabled", false}};
+  json::array members;
+  for (auto id : c->members()) members.push_back(id);
+  auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+  const auto& k = c->counters();
+  return JsonObject{{"enabled", true},
+                    {"node_id", c->node_id()},
+                    {"redis", c->redis_name()},
+                    {"links_up", c->links_up()},
+                    {"members", std::move(members)},
+                    {"published", n(k.published)},
+                    {"received", n(k.received)},
+                    {"publish_dropped", n(k.publish_dropped)},
+                    {"link_downs", n(k.link_downs)},
+                    {"store_keys_owned", n(k.store_keys_owned)}};
+}
+
+
 }  // namespace cohort

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "cohort/config.hpp"
+#include "cohort/json.hpp"
 #include "cohort/storage.hpp"
 #include "cohort/store.hpp"
 
@@ -60,6 +61,9 @@ class NodeCluster {
   // nullopt when linked, or alone. Any thread.
   std::optional<std::string> ready_problem() const;
   std::optional<std::uint32_t> node_id() const;  // this node's id once joined (nothing alone)
+  // On reactor 0 (the cluster's reactor), for the node's status: {"enabled": false} alone; in a
+  // cluster its node id, Redis, whether both links are up, the other nodes alive, counters.
+  JsonObject status() const;
 
  private:
   struct Impl;

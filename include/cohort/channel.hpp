@@ -173,6 +173,7 @@ class SocketEndpoint {
     return *this;
   }
   // pattern: "prefix*" or an exact topic. Routes are tried in the order they were added.
+  // Topics starting with "cohort:" belong to the node itself and match no pattern ("*" neither).
   SocketEndpoint& channel(std::string pattern, ChannelFactory factory) {
     routes_.push_back({std::move(pattern), std::move(factory)});
     return *this;
@@ -182,7 +183,7 @@ class SocketEndpoint {
   ConnectResult connect(const ConnectInfo& info) const {
     return connect_ ? connect_(info) : ConnectResult::accept();
   }
-  // The factory for topic, or null when no route matches.
+  // The factory for topic, or null when no route matches (always for a "cohort:" topic).
   const ChannelFactory* route(std::string_view topic) const;
 
  private:

@@ -199,10 +199,14 @@ struct Config {
   std::string tls_key;
   // With TLS, a plain-HTTP listener on this port that redirects to https://; 0 = none.
   std::uint16_t tls_redirect_port = 0;
-  // Operator surface (/metrics, /metrics/live, and /healthz) on a separate listener at
+  // Operator surface (/metrics, /metrics/live, /admin, /admin/status and /healthz) on a separate listener at
   // admin_host:admin_port, loopback by default; 0 = none. The main port never serves them openly.
   std::uint16_t admin_port = 0;
   std::string admin_host = "127.0.0.1";
+  // The admin dashboard, a live page at /admin (docs/operations.md): served as is by the admin
+  // listener, and on the main port only to a visitor with role "admin" (403 otherwise). false:
+  // no /admin page at all (GET /admin/status, an operator route like /metrics, stays).
+  bool admin_dashboard = true;
 
   // ---- Parsers: what one piece of client input may cost to parse (docs/security.md) ----
   // Every JSON text a client sends (Phoenix messages on /socket and /live, live event payloads,

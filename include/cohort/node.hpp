@@ -73,6 +73,14 @@ class Node {
   // (Config::admin_port, loopback by default), and on the main port only to a request with an
   // API token of role "metrics" (Authorization: Bearer; 401 without one, 403 without the role).
   void admin_route(std::string method, std::string pattern, HttpHandler handler);
+  // An operator page (the admin dashboard, docs/operations.md): GET requests for pattern are
+  // answered by on_admin on the admin listener and by on_main on the main port, which decides
+  // who may see it (e.g. only a visitor with role "admin"). For an operator page that goes live,
+  // admin_socket(path) serves the socket added with socket(path) on the admin listener too
+  // (the main port serves it anyway); the admin listener also serves Cohort's page assets
+  // (/assets/...) for such pages, and nothing else of the static directory.
+  void admin_page(std::string pattern, AsyncHttpHandler on_admin, AsyncHttpHandler on_main);
+  void admin_socket(std::string path);
 
   // POST <pattern> (a route with ":topic", e.g. "/api/broadcast/:topic"), optional ?event=E
   // (default "shout"): broadcasts the JSON body's "payload" (or the whole body, an object) to
@@ -131,6 +139,11 @@ class Node {
   // Where GET /metrics collects from: the layers above the node (live views) add their figures
   // here. Internal to Cohort: its type is not part of the public headers.
   metrics::Registry& metrics_registry();
+  // Adds a section named name to the node's status (GET /admin/status, an operator route, and the
+  // admin dashboard /admin): once a second fn's value is its content. fn runs on a reactor thread
+  // and must not block: read atomics or data that no longer changes. Before start().
+  // The live layer adds "live" (live views open per page); an app may add its own figures.
+  void status_section(std::string name, std::function<Json()> fn);
 
   struct Impl;
 

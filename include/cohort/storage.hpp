@@ -62,6 +62,13 @@ struct CommitRecord {
   const Json& patch;
 };
 
+// How a storage is doing, for the operator (/admin/status, the admin dashboard).
+struct StorageStatus {
+  std::string kind;           // "sqlite", "postgres", or what another backend says
+  std::uint64_t queued = 0;   // writes queued, not yet committed or failed
+  std::string last_error;     // the last failed transaction's error ("" when none failed)
+};
+
 class Storage {
  public:
   using Done = std::function<void(std::optional<std::string> error)>;
@@ -118,6 +125,10 @@ class Storage {
   virtual std::optional<std::string> check_structure() { return std::nullopt; }
   // Register hooks before the first append; they run in registration order. SQLite only.
   virtual void add_commit_hook(CommitHook hook) = 0;
+
+  // Any thread, not blocking for long (a lock the writer holds only between batches): for the
+  // operator's dashboard, once a second.
+  virtual StorageStatus status() const { return {}; }
 
   // Any-thread except the writer thread. Blocks until everything queued before the call has
   // committed or failed, and its `done` callbacks have returned (for shutdown and tests).

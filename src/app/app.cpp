@@ -15,6 +15,7 @@
 #include "app/backup_commands.hpp"
 #include "app/credential_commands.hpp"
 #include "app/scaffold.hpp"
+#include "app/status_command.hpp"
 #include "auth/secret_file.hpp"
 #include "cohort/config.hpp"
 
@@ -145,6 +146,7 @@ int token(App::Impl& app, const std::vector<std::string>& args) { return command
 int grant(App::Impl& app, const std::vector<std::string>& args) { return commands::grant(args, app.options); }
 int backup(App::Impl&, const std::vector<std::string>& args) { return commands::backup(args); }
 int restore(App::Impl&, const std::vector<std::string>& args) { return commands::restore(args); }
+int status(App::Impl&, const std::vector<std::string>& args) { return commands::status(args); }
 int version(App::Impl& app, const std::vector<std::string>&) {
   if (app.info.name == "cohort") std::printf("cohort %s\n", COHORT_VERSION);
   else std::printf("%s (cohort %s)\n", app.info.name.c_str(), COHORT_VERSION);
@@ -158,6 +160,7 @@ constexpr Command kCommands[] = {
     {"grant", "print a single-use sign-in link for the running node (grant --help)", grant},
     {"backup", "copy the node's SQLite store into one file while it serves (backup --help)", backup},
     {"restore", "put a backup in place as a data directory's store (restore --help)", restore},
+    {"status", "print a running node's and its cluster's figures (status --url URL [--token T])", status},
     {"version", "print the version", version},
 };
 

@@ -9,11 +9,13 @@
 
 #include "auth/base64.hpp"
 #include "net/query.hpp"
+#include "net/server_topics.hpp"
 #include "channels/channel_socket.hpp"
 
 namespace cohort {
 
 const ChannelFactory* SocketEndpoint::route(std::string_view topic) const {
+  if (net::server_topic(topic)) return nullptr;  // the node's own topics (server_topics.hpp)
   for (const auto& r : routes_) {
     bool wildcard = !r.pattern.empty() && r.pattern.back() == '*';
     std::string_view prefix(r.pattern.data(), r.pattern.size() - (wildcard ? 1 : 0));

@@ -83,6 +83,11 @@ class Cluster {
   Outbox& outbox() { return outbox_; }
   net::Reactor& reactor() { return reactor_; }
   const std::string& key_prefix() const { return settings_.prefix; }
+  // Cluster reactor only (the node's status): both Redis links up, the other nodes alive.
+  bool links_up() const { return both_up_; }
+  std::vector<std::uint32_t> members() const { return replication_.members(); }
+  // "redis at HOST:PORT" (never a password).
+  const std::string& redis_name() const { return redis_name_; }
   // Store routing (cluster_stores.hpp). Before start(): inbox gets every message on this node's
   // inbox channel whose seal is good (without the seal), node_down every node declared down or gone, lifecycle(true) at start and
   // lifecycle(false) when the node leaves — all on the cluster reactor.

@@ -59,6 +59,8 @@ class PresenceReplication {
   void say_bye(RedisLink::ReplyHandler done);
   // Called with every node declared down or saying bye (after its presences left).
   void on_node_gone(std::function<void(std::uint32_t)> fn) { on_node_gone_ = std::move(fn); }
+  // The other nodes alive now (heard from within down_after).
+  std::vector<std::uint32_t> members() const { return members_.nodes(); }
 
  private:
   void beat();

@@ -6,6 +6,8 @@
 #include "auth/grants.hpp"
 #include "auth/secret_file.hpp"
 #include "cohort/node.hpp"
+#include "log/log.hpp"
+#include "live/admin_dashboard.hpp"
 #include "live/async_pool.hpp"
 #include "live/live_channel.hpp"
 #include "live/live_metrics.hpp"
@@ -111,10 +113,23 @@ std::optional<std::string> Live::install() {
   };
 
   reg.secure_cookies = !config.tls_cert.empty();  // Live::identity's cookies, with live pages or not
-  if (reg.views.empty() && reg.components.empty() && reg.child_views.empty()) return std::nullopt;  // an app without live pages
-  auto templates = runtime_dir(config.templates_dir, "templates", "--templates-dir", errors);
+  const bool app_pages = !(reg.views.empty() && reg.components.empty() && reg.child_views.empty());
+  if (!app_pages && !config.admin_dashboard) return std::nullopt;  // an app without live pages
+  std::optional<std::string> templates = app_pages ? runtime_dir(config.templates_dir, "templates", "--templates-dir", errors)
+                                                   : std::optional<std::string>("");
   auto assets = runtime_dir(config.assets_dir, "node_modules", "--assets-dir", errors);
+  if (!app_pages && !assets) {  // the dashboard alone is not worth refusing to start for
+    log::event(log::Category::live, log::Level::warn, "admin_dashboard_off", {{"reason", errors}});
+    return std::nullopt;
+  }
   if (!templates || !assets) return errors;
+  bool dashboard = config.admin_dashboard;
+  if (dashboard)
+    if (auto why = add_admin_dashboard(reg)) {
+      log::event(log::Category::live, log::Level::warn, "admin_dashboard_off", {{"reason", *why}});
+      dashboard = false;
+    }
+  if (!app_pages && reg.views.empty()) return std::nullopt;
   const std::string& templates_dir = *templates;
   fail(link_registry(reg, templates_dir));
   if (auto e = install_vendor_assets(node, *assets)) fail(*e);
@@ -133,7 +148,18 @@ std::optional<std::string> Live::install() {
   node.socket("/live")
       .channel("lv:*", live_channel_factory(services, node.signer()))
       .channel("lvu:*", upload_channel_factory(node.signer(), reg.uploads));
+  if (dashboard) node.admin_socket("/live");  // the admin dashboard goes live on the admin listener too
   install_pages(node, services);
+  // The node's status (/admin/status, the admin dashboard): connected views per page.
+  node.status_section("live", [&reg] {
+    JsonObject pages;
+    auto add = [&pages](const ViewRoute& v) {
+      if (auto n = v.open->load(std::memory_order_relaxed); n > 0) pages[v.path] = n;
+    };
+    for (const auto& v : reg.views) add(v);
+    for (const auto& [name, v] : reg.child_views) add(v);
+    return Json(JsonObject{{"views", std::move(pages)}, {"mounted", reg.stats.views_mounted.load(std::memory_order_relaxed)}});
+  });
   install_signin(node, impl_->grants,
                  SigninSettings{std::chrono::seconds(config.role_ttl_s), reg.secure_cookies, reg.new_visitor});
   // The live figures join /metrics; /metrics/live, an operator surface like it (the admin

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "auth/base64.hpp"
+#include "live/admin_dashboard.hpp"
 #include "net/log_clip.hpp"
 #include "log/log.hpp"
 
@@ -77,11 +78,12 @@ std::string main_html(std::string_view id, std::string_view session, std::string
 }
 
 // The page around the view's HTML: the app's layout template, or Cohort's plain page.
+// plain: Cohort's own page and styles, whatever the app's layout (operator pages).
 std::string shell(const Registry& reg, std::string_view title, std::string_view id, std::string_view session,
-                  std::string_view csrf, std::string_view inner) {
-  std::string head = head_html(reg.layout, title, csrf);
+                  std::string_view csrf, std::string_view inner, bool plain) {
+  std::string head = head_html(plain ? PageLayout{} : reg.layout, title, csrf);
   std::string main = main_html(id, session, inner);
-  if (reg.layout_template)
+  if (reg.layout_template && !plain)
     return render_layout(*reg.layout_template, std::string(title) + reg.layout.title_suffix, head, main);
   return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n" + head + "</head>\n<body>\n" + main + "\n</body>\n</html>\n";
 }
@@ -134,11 +136,13 @@ std::string session_token(const TokenSigner& signer, const PageIdentity& visitor
   return token;
 }
 
-void serve_view(Services services, const TokenSigner& signer, const HttpRequest& req, HttpResponder respond) {
+// as: who the page acts as, when the caller knows (an operator page); else the request's visitor.
+void serve_view(Services services, const TokenSigner& signer, const HttpRequest& req, HttpResponder respond,
+                std::optional<PageIdentity> as = std::nullopt) {
   auto match = services.registry.router.match(req.path, req.query);
   if (!match) return respond(html(404, "<!DOCTYPE html><title>Not found</title><p>No page at this address.</p>"));
   const ViewRoute& route = services.registry.views[match->route_index];
-  PageIdentity visitor = identity_of(req, signer, services.registry);
+  PageIdentity visitor = as ? std::move(*as) : identity_of(req, signer, services.registry);
   if (visitor.answer) return respond(std::move(*visitor.answer));
   std::string id = "phx-" + random_url_chars(12);
   JsonObject claims;
@@ -152,7 +156,8 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
                     (req.query.empty() ? "" : "?" + req.query);
   const Registry* reg = &services.registry;  // the registry outlives every request
   bool had_flash = !flash_cookie_in.empty();
-  view->start(match->params, url, [view, respond, session, csrf, id, reg, had_flash, set_cookie = visitor.set_cookie] {
+  view->start(match->params, url, [view, respond, session, csrf, id, reg, had_flash, set_cookie = visitor.set_cookie,
+                                   plain = route.operator_page] {
     HttpResponse r;
     try {
       JsonObject tree = view->render_full();
@@ -164,7 +169,7 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
       }
       std::string title = tree.contains("t") ? std::string(tree["t"].get_string()) : view->route().title;
       const JsonObject* components = tree.contains("c") ? &tree["c"].get_object() : nullptr;
-      r = html(200, shell(*reg, title, id, session, csrf, components ? to_html(tree, *components) : to_html(tree)));
+      r = html(200, shell(*reg, title, id, session, csrf, components ? to_html(tree, *components) : to_html(tree), plain));
     } catch (const std::exception& e) {
       r = html(500, "<!DOCTYPE html><title>Error</title><p>This page failed to render: " + escape_attr(e.what()) + "</p>");
     }
@@ -246,12 +251,50 @@ PageIdentity identity_of(const HttpRequest& request, const TokenSigner& signer, 
   return out;
 }
 
+namespace {
+
+bool has_role(const JsonObject& user, std::string_view role) {
+  const Json* roles = user.if_contains("roles");
+  if (!roles || !roles->is_array()) return false;
+  for (const auto& r : roles->get_array())
+    if (r.is_string() && r.get_string() == role) return true;
+  return false;
+}
+
+// An operator page (admin_dashboard.hpp): as is on the admin listener, acting as the operator;
+// on the main port only for a visitor with role "admin".
+void install_operator_page(cohort::Node& node, Services services, const ViewRoute& route) {
+  const TokenSigner& signer = node.signer();
+  node.admin_page(
+      route.path,
+      [services, &signer](const HttpRequest& req, HttpResponder respond) {
+        serve_view(services, signer, req, std::move(respond), admin_listener_operator());
+      },
+      [services, &signer](const HttpRequest& req, HttpResponder respond) {
+        PageIdentity visitor = identity_of(req, signer, services.registry);
+        if (!visitor.answer && !has_role(visitor.user, "admin")) {
+          HttpResponse r = html(403, simple_page("Not allowed", "<p>This page is for the node's operators: sign in "
+                                                                "with the role <code>admin</code>.</p>"));
+          if (!visitor.set_cookie.empty()) r.headers.emplace_back("Set-Cookie", visitor.set_cookie);
+          return respond(std::move(r));
+        }
+        serve_view(services, signer, req, std::move(respond), std::move(visitor));
+      });
+}
+
+}  // namespace
+
 void install_pages(cohort::Node& node, Services services) {
   const TokenSigner& signer = node.signer();
-  for (const auto& route : services.registry.views)
+  for (const auto& route : services.registry.views) {
+    if (route.operator_page) {
+      install_operator_page(node, services, route);
+      continue;
+    }
     node.route_async("GET", route.path, [services, &signer](const HttpRequest& req, HttpResponder respond) {
       serve_view(services, signer, req, std::move(respond));
     });
+  }
 }
 
 std::optional<std::string> install_vendor_assets(cohort::Node& node, const std::string& assets_dir) {
@@ -287,13 +330,15 @@ std::optional<std::string> install_vendor_assets(cohort::Node& node, const std::
   if (modules.filename().empty()) modules = modules.parent_path();
   if (std::string body = load_file((modules.parent_path() / "clients" / "js" / "index.js").string()); !body.empty())
     (*files)["cohort-client/index.js"] = std::move(body);
-  node.route("GET", "/assets/vendor/*file", [files](const HttpRequest& req) {
+  // On the admin listener too: the pages of its operator pages (admin_dashboard.hpp) need them.
+  AsyncHttpHandler bundle = [files](const HttpRequest& req, HttpResponder respond) {
     auto it = files->find(req.param("file"));
-    if (it == files->end()) return HttpResponse::json(404, JsonObject{{"error", "no such bundle"}});
+    if (it == files->end()) return respond(HttpResponse::json(404, JsonObject{{"error", "no such bundle"}}));
     HttpResponse r{200, "text/javascript; charset=utf-8", it->second, {}};
     r.headers.emplace_back("Cache-Control", "public, max-age=3600");
-    return r;
-  });
+    respond(std::move(r));
+  };
+  node.admin_page("/assets/vendor/*file", bundle, bundle);
   return std::nullopt;
 }
 

@@ -49,7 +49,8 @@ void resolve_components(Registry& reg, const std::string& templates_dir, std::ve
 
 std::string link_registry(Registry& reg, const std::string& templates_dir) {
   std::vector<std::string> errors;
-  for (const auto& e : reg.templates.load_dir(templates_dir)) errors.push_back(e.text());
+  for (const auto& e : templates_dir.empty() ? reg.templates.link() : reg.templates.load_dir(templates_dir))
+    errors.push_back(e.text());
   resolve_views(reg, templates_dir, errors);
   resolve_components(reg, templates_dir, errors);
   if (const std::string& name = reg.layout.template_name; !name.empty()) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,12 @@ struct ViewRoute {
   ViewFactory factory;
   const Template* tmpl = nullptr;  // resolved by install()
   bool child = false;  // a nested view (Live::child_view): path is its name, it has no URL
+  // Cohort's own operator page (admin_dashboard.hpp): served on the admin listener too, with
+  // Cohort's plain page shell (never the app's layout, whose files the admin listener lacks).
+  bool operator_page = false;
+  // Connected instances open now (the node's status: live views per page). Relaxed atomics,
+  // changed once per mount and end.
+  std::shared_ptr<std::atomic<std::int64_t>> open = std::make_shared<std::atomic<std::int64_t>>(0);
 };
 
 struct MountHook {
@@ -81,7 +88,8 @@ struct Registry {
 // Loads the templates of templates_dir and resolves every view's, component's and the layout's
 // template and every view's route, as Live::install does before a node serves (and a test
 // harness before it mounts). Returns every error found, one per line, each naming its file and
-// line where it has one; "" when there is none.
+// line where it has one; "" when there is none. templates_dir "" (an app without pages of its
+// own): only the templates already added are linked.
 std::string link_registry(Registry& reg, const std::string& templates_dir);
 
 }  // namespace cohort::live

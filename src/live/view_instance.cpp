@@ -180,6 +180,10 @@ void ViewInstance::start(const Params& params, std::string url, std::function<vo
   }
   track_visitor();
   mounted_ = true;
+  if (channel_) {
+    counted_ = true;
+    route_.open->fetch_add(1, std::memory_order_relaxed);
+  }
   view_->mount(params, session_, *this);
   if (!route_.child) view_->handle_params(params, url_, *this);
   ready_ = std::move(ready);
@@ -448,6 +452,7 @@ JsonObject ViewInstance::handle_live_patch(std::string_view url) {
 void ViewInstance::terminate(std::string_view reason) {
   if (ended_) return;
   ended_ = true;
+  if (counted_) route_.open->fetch_sub(1, std::memory_order_relaxed);
   if (channel_ && mounted_) {  // a view an on_mount hook kept from mounting has nothing to end
     try {
       view_->terminate(reason, *this);

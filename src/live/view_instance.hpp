@@ -250,6 +250,7 @@ class ViewInstance final : public Socket,
   bool patch_pending_ = false;  // a push_patch whose handle_params has not run yet
   bool ended_ = false;
   bool mounted_ = false;  // mount ran (no on_mount hook halted it)
+  bool counted_ = false;  // counted in route_.open (a connected mount): uncounted at the end
   std::chrono::steady_clock::time_point last_render_{};
   std::shared_ptr<ViewUploads> uploads_;
 

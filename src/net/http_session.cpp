@@ -260,7 +260,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         return respond(error_response(500, std::string("handler failed: ") + e.what()), keep_alive);
       }
     }
-    if (surface_ == Surface::main && (r.method == "GET" || r.method == "HEAD")) {
+    // The admin listener serves Cohort's page assets (its operator pages' scripts and styles), no
+    // other static file.
+    const bool statics = surface_ == Surface::main || (surface_ == Surface::admin && !r.segments.empty() &&
+                                                       r.segments.front() == "assets");
+    if (statics && (r.method == "GET" || r.method == "HEAD")) {
       if (auto file = net_.static_files.serve(r.segments)) {
         // A static page's own import maps may run (never a rendered page's: docs/security.md).
         if (file->content_type.starts_with("text/html"))
@@ -346,9 +350,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     std::string_view path = target.substr(0, q);
     const UpgradeRoute* found = nullptr;
     PathParams ignored;
-    if (surface_ == Surface::main)
-      for (const auto& u : net_.upgrades)
-        if (!found && u.pattern.match(segments, ignored)) found = &u;
+    for (const auto& u : net_.upgrades)
+      if (!found && (u.surfaces & static_cast<unsigned>(surface_)) && u.pattern.match(segments, ignored)) found = &u;
     if (!found) return respond(error_response(404, "no WebSocket at this path"), false);
     if (req[http::field::sec_websocket_version] != "13" || req[http::field::sec_websocket_key].empty())
       return respond(error_response(400, "bad WebSocket handshake: version 13 and a key are required"), false);

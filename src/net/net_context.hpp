@@ -167,7 +167,8 @@ using LongPollAnswer = std::function<void(HttpResponse)>;
 using LongPollHandler = std::function<void(const LongPollRequest&, LongPollAnswer)>;
 
 // Which listener a connection came in on. The main one serves the application; the admin one
-// (admin_port) only the operator routes and /healthz; the redirect one (tls_redirect_port)
+// (admin_port) only the operator routes and pages (Node::admin_page: with the sockets they go
+// live on and Cohort's page assets under /assets/) and /healthz; the redirect one (tls_redirect_port)
 // answers everything with a redirect to https://.
 enum class Surface : unsigned { main = 1, admin = 2, redirect = 4 };
 
@@ -184,6 +185,7 @@ struct HttpRoute {
 struct UpgradeRoute {
   RoutePattern pattern;
   UpgradeHandler handler;
+  unsigned surfaces = static_cast<unsigned>(Surface::main);  // a mask of Surface values
 };
 
 struct LongPollRoute {

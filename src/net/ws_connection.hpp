@@ -44,6 +44,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <array>
 #include <boost/intrusive/list.hpp>
 #include <chrono>
@@ -129,6 +130,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   void close(ws::CloseCode code, std::string_view reason);
 
   bool is_open() const { return state_ == State::open; }
+  // The cost (cost_of) of what waits to be written: compared with outbound_queue_limit.
+  std::size_t queued_bytes() const { return queued_bytes_; }
   Reactor& reactor() { return reactor_; }
   NetContext& net() { return net_; }
 
@@ -200,6 +203,21 @@ class WsRegistry {
   void sweep(Clock::time_point now);
   void close_all(ws::CloseCode code, std::string_view reason);
   std::size_t size() const { return list_.size(); }
+  // The connections whose outbound queue holds more than `over` bytes (slow consumers, for the
+  // node's status), and the fullest queue's bytes. Walks the list: once a second, not per message.
+  struct Slow {
+    std::size_t count = 0;
+    std::size_t max_queued = 0;
+  };
+  Slow slow(std::size_t over) const {
+    Slow s;
+    for (const auto& c : list_)
+      if (c.queued_bytes() > over) {
+        ++s.count;
+        s.max_queued = std::max(s.max_queued, c.queued_bytes());
+      }
+    return s;
+  }
   // Writes c in the next flush round.
   void join_round(std::shared_ptr<WsConnection> c);
   // The compressed form of a shared broadcast frame (a complete text or binary frame), made

@@ -1,6 +1,8 @@
 // tracker.cpp — the node's Presence: see tracker.hpp and cohort/presence.hpp.
 #include "presence/tracker.hpp"
 
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 #include <stdexcept>
 
@@ -143,6 +145,19 @@ JsonObject Tracker::list(std::string_view topic) const {
   auto& replica = here().replica;
   auto it = replica.find(topic);
   return it == replica.end() ? JsonObject{} : it->second.state;
+}
+
+std::vector<std::pair<std::string, std::size_t>> Tracker::largest_topics(std::size_t top) const {
+  std::vector<std::pair<std::string, std::size_t>> out;
+  for (const auto& [topic, t] : here().replica) {
+    if (t.state.empty()) continue;
+    out.emplace_back(topic, t.state.size());
+  }
+  auto more = [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); };
+  const std::size_t n = std::min(top, out.size());
+  std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), more);
+  out.resize(n);
+  return out;
 }
 
 PresenceWatch Tracker::watch(std::string_view topic, PresenceWatcher fn) {

@@ -61,6 +61,10 @@ class Tracker final : public Presence {
   // (net::ws::spliced_text_frame).
   const net::ws::SharedPayload& encoded_state(std::string_view topic) const;
 
+  // Owner-thread: the `top` topics with the most presence keys in the calling reactor's replica
+  // (every node's presences), as (topic, keys), most first. For the node's status, once a second.
+  std::vector<std::pair<std::string, std::size_t>> largest_topics(std::size_t top) const;
+
   // A new phx_ref: 12 bytes (node id, counter) as 16 url-safe base64 characters. Any thread.
   std::string new_ref();
 

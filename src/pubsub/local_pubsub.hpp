@@ -55,6 +55,10 @@ class LocalPubSub final : public PubSub {
   void deliver_remote(Broadcast message);
   // Number of subscribers of topic on the calling reactor (owner-thread-only; for tests).
   std::size_t local_subscribers(std::string_view topic) const;
+  // Owner-thread: the calling reactor's topic figures (TopicTable::figures).
+  void local_figures(std::size_t top, std::string_view every, std::vector<TopicFigures>& out) const {
+    local_table().figures(top, every, out);
+  }
   // Any thread: whether some reactor of this node has a subscriber of topic (the interest map).
   bool has_subscribers(std::string_view topic) const;
 

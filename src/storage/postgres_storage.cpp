@@ -124,6 +124,10 @@ class PostgresStorage final : public Storage {
     return PQstatus(reader_.get()) != CONNECTION_OK;
   }
   std::optional<std::string> keys(std::vector<std::string>& out) override;
+  StorageStatus status() const override {
+    std::lock_guard lock(mutex_);
+    return StorageStatus{"postgres", queue_.size(), last_error_};
+  }
 
  private:
   struct Job {
@@ -161,9 +165,10 @@ class PostgresStorage final : public Storage {
   void note_writer(bool up);
   Conn reader_;
   std::mutex read_mutex_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Job> queue_;
+  std::string last_error_;  // guarded by mutex_: the last failed transaction's error
   std::uint64_t done_batches_ = 0, queued_markers_ = 0;
   bool stopping_ = false;
   std::thread thread_;
@@ -319,6 +324,10 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
     counters_->transaction(ops, !open && writes > 0);
   }
   if (!open) {
+    {
+      std::lock_guard lock(mutex_);
+      last_error_ = error;
+    }
     if (PQstatus(writer_.get()) == CONNECTION_OK) exec(writer_.get(), "ROLLBACK", {}, error);
     last_.clear();  // what was counted as written was not
     for (auto& o : outcomes)

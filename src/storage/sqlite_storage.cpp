@@ -295,6 +295,11 @@ void SqliteStorage::flush() {
   finished_cv_.wait(lock, [&] { return finished_ >= target; });
 }
 
+StorageStatus SqliteStorage::status() const {
+  std::lock_guard lock(mutex_);
+  return StorageStatus{"sqlite", queued_ - finished_, last_error_};
+}
+
 // ---------------------------------------------------------------- the writer (writer thread)
 
 void SqliteStorage::run_writer() {
@@ -339,6 +344,8 @@ void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
     for (const Item& item : batch) last_version_.erase(item.key);
     log::event(log::Category::storage, log::Level::error, "commit_failed",
                {{"db", path_}, {"writes", batch.size()}, {"acknowledged", 0}, {"error", *failure}});
+    std::lock_guard lock(mutex_);
+    last_error_ = *failure;
   }
   for (Item& item : batch) {
     if (!item.error && failure)

@@ -80,6 +80,7 @@ class SqliteStorage final : public Storage {
   std::optional<std::string> keys(std::vector<std::string>& out) override;
   std::optional<std::string> check_structure() override;
   void flush() override;
+  StorageStatus status() const override;
 
   // Any-thread. Transactions committed so far (for tests of group commit).
   std::uint64_t transactions_committed() const { return transactions_.load(); }
@@ -136,7 +137,8 @@ class SqliteStorage final : public Storage {
   Connection reader_db_;
   ReadStatements read_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  std::string last_error_;      // guarded by mutex_: the last failed transaction's error
   std::condition_variable work_cv_;
   std::condition_variable finished_cv_;
   // Unbounded on purpose: every item is an op the store has already applied and must not be

@@ -66,6 +66,12 @@ class KeyAuthority {
   // The version of the last accepted op (committed or not): 0 while the key does not exist.
   std::uint64_t version() const { return version_; }
   bool broken() const { return broken_.has_value(); }
+  // The locks and leases held now, as (path, holder), by path: for the node's status.
+  std::vector<std::pair<std::string, std::string>> lock_holders() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [path, lock] : locks_) out.emplace_back(path, lock.holder);
+    return out;
+  }
   // The committed state (or patches since `since`) and the locks. Flushes coalesced patches
   // first, so the view and the broadcasts that follow it line up.
   StoreView view(std::optional<std::uint64_t> since);

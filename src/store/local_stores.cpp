@@ -50,6 +50,18 @@ LocalStores::LocalStores(net::ReactorSet& reactors, PubSub& pubsub, Storage* sto
 
 LocalStores::~LocalStores() { stop_loading(); }
 
+std::vector<KeyFigures> LocalStores::local_keys() const {
+  const Shard& shard = *shards_[calling_reactor().index()];
+  std::vector<KeyFigures> out;
+  out.reserve(shard.keys.size());
+  for (const auto& [key, resident] : shard.keys) {
+    const KeyAuthority& auth = *resident.auth;
+    if (auth.version() == 0) continue;  // a key that does not exist (yet)
+    out.push_back({key, auth.committed_version(), auth.lock_holders(), auth.broken()});
+  }
+  return out;
+}
+
 void LocalStores::set_storage(Storage* storage) {
   stop_loading();
   storage_ = storage;

@@ -70,6 +70,14 @@ struct StoreCounters {
   metrics::Histogram op_seconds{metrics::kLatencyBounds, metrics::kNanoseconds};
 };
 
+// One key in memory, as the node's status shows it (node_status.hpp).
+struct KeyFigures {
+  std::string key;
+  std::uint64_t version = 0;  // committed
+  std::vector<std::pair<std::string, std::string>> locks;  // (path, holder)
+  bool broken = false;        // refusing ops with storage_error
+};
+
 class LocalStores final : public Stores {
  public:
   // Least recently used keys looked at for one that can make room.
@@ -141,6 +149,9 @@ class LocalStores final : public Stores {
   // post). Without storage nothing is stored: done(false) at once. For the cluster, which asks
   // before it takes a key's lease for a caller who may not create the key.
   void read_exists(std::string key, std::function<void(bool exists)> done);
+  // Owner-thread: the keys of the calling reactor's shard that are in memory (at most
+  // Residency::max_keys / reactors of them). For the node's status, once a second.
+  std::vector<KeyFigures> local_keys() const;
   // Any thread: the "too_many_keys" refusal (counted), and a "not_found" to count.
   JsonObject too_many_keys();
   void count_not_found() { counters_.refused_missing.fetch_add(1, std::memory_order_relaxed); }

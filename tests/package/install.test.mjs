@@ -93,6 +93,9 @@ test("the installed cohort serve, started from an empty directory, serves the de
     assert.equal(client.body, fs.readFileSync(path.join(prefix, "share", "cohort", "clients", "js", "index.js"), "utf8"));
     for (const m of ["/assets/vendor/phoenix.mjs", "/assets/vendor/fast-json-patch/index.mjs", "/js-counter.html"])
       assert.equal((await get(node.port, m)).status, 200, m);
+    // The admin dashboard's template was found under the prefix (share/cohort/operator): /admin
+    // exists, for admins only (404 would mean the node went without it).
+    assert.equal((await get(node.port, "/admin")).status, 403);
   } finally {
     await node.stop();
   }
@@ -168,6 +171,7 @@ test("examples/kanban installed to a prefix of its own serves from there, starte
     const board = await fetch(`http://127.0.0.1:${node.port}/board/main`, { redirect: "manual" });
     assert.equal(board.status, 302);
     assert.equal(board.headers.get("location"), "/login?then=/board/main");
+    assert.equal((await get(node.port, "/admin")).status, 403, "the admin dashboard, from the app's own operator/");
   } finally {
     await node.stop();
   }

@@ -251,5 +251,39 @@ TEST(TopicTable, UnsubscribingFromAnotherTopicDuringDelivery) {
   EXPECT_EQ(table.count("t"), 2u);
 }
 
+// The node's status (node_status.hpp): each topic's subscribers and messages delivered here,
+// the top ones of each ranking once, and every topic of the `every` prefix.
+TEST(TopicTable, FiguresRankTopicsAndListEveryPrefixedOne) {
+  TopicTable table;
+  Recorder a, b, c;
+  for (auto* s : {&a, &b, &c}) table.add("crowd", s);
+  table.add("busy", &a);
+  table.add("quiet", &b);
+  table.add("store:doc:1", &c);
+  for (int i = 0; i < 5; ++i) table.deliver(message("busy", "e"));
+  table.deliver(message("crowd", "e"));
+  std::vector<TopicFigures> out;
+  table.figures(1, "store:", out);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].topic, "store:doc:1");  // every prefixed topic, whatever its rank
+  EXPECT_EQ(out[0].subscribers, 1u);
+  EXPECT_EQ(out[1].topic, "crowd");  // most subscribers
+  EXPECT_EQ(out[1].subscribers, 3u);
+  EXPECT_EQ(out[1].delivered, 1u);
+  EXPECT_EQ(out[2].topic, "busy");  // most messages, among the rest
+  EXPECT_EQ(out[2].delivered, 5u);
+  // A topic that lost its last subscriber starts over.
+  table.remove("busy", &a);
+  table.add("busy", &a);
+  out.clear();
+  table.figures(10, "", out);
+  for (const auto& f : out) {
+    if (f.topic == "busy") {
+      EXPECT_EQ(f.delivered, 0u);
+    }
+  }
+  EXPECT_EQ(out.size(), 4u);  // each topic once
+}
+
 }  // namespace
 }  // namespace cohort::pubsub

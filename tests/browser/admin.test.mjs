@@ -1,0 +1,100 @@
+// admin.test.mjs — the admin dashboard (/admin, src/live/admin_dashboard.hpp) on two nodes joined
+// through Redis: opened on node A's admin listener, it lists both nodes, and what happens on node
+// B — sockets and presences on a room, shouts, a counter clicked, a field of the incident form
+// leased, live pages open — shows in B's section of A's page within seconds. The screenshot goes
+// to COHORT_ADMIN_SCREENSHOT (default <build>/test-artifacts/admin.png).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+
+import { launchBrowser, openPage, text, WAIT_MS } from "./browser.mjs";
+import { whoAmI } from "./apps.mjs";
+import { startCluster, untilMetrics } from "../conformance/cluster.mjs";
+import { ClientPool, cast, presenceClient } from "../conformance/helpers.mjs";
+import { pgForFile } from "../conformance/pg.mjs";
+
+const browser = await launchBrowser();
+const pool = new ClientPool();
+const db = pgForFile("browser-admin");  // the stores of a cluster share PostgreSQL, as cluster.test.mjs's do
+let cluster;
+before(async () => {
+  cluster = await startCluster(2, { args: ["--storage", db.url] });
+  for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
+});
+after(async () => {
+  await pool.closeAll();
+  await cluster?.stopAll();
+});
+
+// B's section on A's page, by B's main port (a node is named <host>:<port>).
+const section = (page, node) => page.locator(`section.node[data-node$=":${node.port}"]`);
+
+// Waits until, in node's section of the page, the element at sel passes the check: "is" (its text
+// is want), "atLeast" (its text is a number >= want), "includes" (its text includes want),
+// "points" (its points attribute has >= want points). node null: in any node's section (a store
+// key is in the section of the node that owns it, which the cluster chooses). Deadline: every
+// browser wait's.
+async function waitSection(page, node, [check, sel, want], what) {
+  const section = node ? `section.node[data-node$=":${node.port}"]` : "section.node";
+  await page.waitForFunction(([section, check, sel, want]) => [...document.querySelectorAll(`${section} ${sel}`)].some((el) => {
+    const t = el.textContent.trim();
+    if (check === "is") return t === want;
+    if (check === "atLeast") return Number(t) >= want;
+    if (check === "includes") return t.includes(want);
+    return (el.getAttribute("points") ?? "").split(" ").length >= want;
+  }), [section, check, sel, want], { timeout: WAIT_MS }).catch(async (e) => {
+    const got = await page.locator("main.admin").innerText().catch(() => "(no page)");
+    throw new Error(`waiting for ${what} in ${node ? `the section of ${node.url}` : "a node's section"}: the page reads\n${got}\n${e.message}`);
+  });
+}
+
+test("node A's dashboard on its admin listener lists both nodes and follows B's figures", async () => {
+  const [a, b] = cluster.nodes;
+  const admin = await openPage(browser, `${a.adminUrl}/admin`);
+  await section(admin, a).waitFor();
+  await section(admin, b).waitFor();
+  assert.equal(await text(admin, "#node-count"), "2");
+  // Both sections say they are in a cluster with both links up.
+  for (const n of [a, b]) assert.match(await section(admin, n).locator('[data-field="redis"]').innerText(), /up/);
+
+  // Traffic on B: three people on a room (presence), shouting; a counter page and an incident form.
+  const topic = `room:admin-${Date.now()}`;
+  const people = [];
+  for (const user of ["ann", "bob", "cyd"]) people.push(await presenceClient(pool, b, topic, user));
+  const counter = await openPage(browser, `${b.url}/counter`);
+  await counter.click("#inc");
+  const form = await openPage(browser, `${b.url}/incident`);
+  const me = await whoAmI(form);
+  await form.fill("#in-title", "Dashboard test");
+
+  const room = `tr[data-topic="${topic}"]`;
+  await waitSection(admin, b, ["is", `[data-table="presence"] ${room} td.n`, "3"], "3 presences on the room");
+  await waitSection(admin, b, ["is", `[data-table="by_subscribers"] ${room} td.n`, "3"], "the room's 3 subscribers");
+  await waitSection(admin, b, ["atLeast", '[data-field="websockets"]', 5], "B's WebSockets: 3 room clients and 2 pages");
+  // The stores' keys are in the section of the node that owns them (either, by lease).
+  await waitSection(admin, null, ["atLeast", '[data-table="keys"] tr[data-key="counter:main"] [data-field="version"]', 1],
+                    "counter:main loaded with its version");
+  await waitSection(admin, b, ["is", '[data-table="views"] tr[data-page="/counter"] td.n', "1"], "the /counter page open");
+  await waitSection(admin, null, ["includes", '[data-table="keys"] tr[data-key="incident:main"] [data-field="locks"]', `→ ${me.id}`],
+                    "the incident title's lease held by the form's visitor");
+
+  // Shouts on B: its messages in per second rise above zero and the sparkline gets points.
+  const shouting = setInterval(() => cast(people[0].channel, "shout", { n: 1 }), 20);
+  try {
+    await waitSection(admin, b, ["atLeast", '[data-field="in_per_s"]', 5], "B's messages in per second");
+    await waitSection(admin, b, ["atLeast", `[data-table="by_rate"] ${room} td.n`, 5], "the room among the busiest topics");
+    await waitSection(admin, b, ["points", '[data-field="spark_in"]', 3], "a sparkline of B's rate");
+    const file = process.env.COHORT_ADMIN_SCREENSHOT ?? path.resolve(process.env.COHORT_ARTIFACTS ?? "build/test-artifacts", "admin.png");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await admin.screenshot({ path: file, fullPage: true, animations: "disabled" });
+  } finally {
+    clearInterval(shouting);
+  }
+
+  // B gone: A's page drops it within the forget delay (5 s), and keeps itself.
+  await b.kill();
+  await section(admin, b).waitFor({ state: "detached", timeout: 8000 });
+  await section(admin, a).waitFor();
+  assert.deepEqual([...admin.errors, ...counter.errors, ...form.errors], []);
+});
