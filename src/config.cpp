@@ -224,7 +224,7 @@ const std::vector<Setting>& settings() {
                             "how long shutdown waits for sockets to close and commits to finish (default 3000)",
                             &Config::shutdown_grace_ms, 0, 60'000),
       number<std::uint32_t>("ready_probe_ms", "how often /readyz's storage probe writes (default 250)",
-                            &Config::ready_probe_ms, 10, 60'000),
+                            &Config::ready_probe_ms, 10, 3'600'000),
       number<std::uint32_t>("ready_storage_timeout_ms",
                             "a storage probe unanswered this long makes the node unready (default 1000)",
                             &Config::ready_storage_timeout_ms, 10, 600'000),

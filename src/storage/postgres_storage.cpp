@@ -140,11 +140,12 @@ class PostgresStorage final : public Storage {
   };
 
   void push(Job job) {
+    const bool counted = job.kind != Job::probe;  // the queue depth counts ops and snapshots
     {
       std::lock_guard lock(mutex_);
       queue_.push_back(std::move(job));
     }
-    if (counters_) counters_->queued(1);
+    if (counters_ && counted) counters_->queued(1);
     cv_.notify_all();
   }
   void run_writer();
@@ -193,7 +194,7 @@ void PostgresStorage::run_writer() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
       while (!queue_.empty() && batch.size() < kMaxBatch) {
-        if (counters_ && queue_.front().kind != Job::marker) counters_->queued(-1);
+        if (counters_ && queue_.front().kind != Job::marker && queue_.front().kind != Job::probe) counters_->queued(-1);
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

@@ -267,11 +267,12 @@ void SqliteStorage::probe(Done done) {
 }
 
 void SqliteStorage::enqueue(Item item) {
+  const bool counted = !item.is_probe;  // the queue depth counts ops and snapshots, not probes
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(item));
     ++queued_;
-    if (counters_) counters_->queued(1);
+    if (counters_ && counted) counters_->queued(1);
   }
   work_cv_.notify_one();
 }
@@ -316,7 +317,8 @@ void SqliteStorage::run_writer() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      if (counters_) counters_->queued(-static_cast<std::int64_t>(n));
+      if (counters_)
+        counters_->queued(-std::count_if(batch.begin(), batch.end(), [](const Item& i) { return !i.is_probe; }));
       hooks = hooks_;
     }
     run_batch(batch, *hooks);

@@ -35,9 +35,11 @@ const pool = new ClientPool();
 let server;
 serverForFile(pool, (s) => (server = s), {
   // The flood of joins is faster than a person on purpose: the per-socket message rate
-  // (limits_socket.test.mjs) is off here, so what is measured is store memory alone.
+  // (limits_socket.test.mjs) is off here, so what is measured is store memory alone. The
+  // readiness probe (a write of its own, docs/operations.md) runs once at start and then once an
+  // hour, so the database file's size measures what the joins write and nothing else.
   args: ["--secret", SECRET, "--threads", "2", "--store-max-keys", String(MAX_KEYS), "--store-idle-ms", "1000",
-         "--socket-messages-per-s", "0"],
+         "--socket-messages-per-s", "0", "--ready-probe-ms", "3600000"],
   admin: true,
 });
 
@@ -145,6 +147,9 @@ const madeUpPoll = (i) => `store:poll:x${i.toString(36)}${Math.random().toString
 
 test("100,000 joins of made-up keys: refused not_found, nothing kept, nothing stored, RSS bounded; a bystander is served", async () => {
   const by = await storeBystander();
+  // Ready means the start's readiness probe has committed: its write is in bytesBefore.
+  for (const deadline = Date.now() + 5000; (await fetch(`${server.url}/readyz`)).status !== 200; )
+    assert.ok(Date.now() < deadline, "the node became ready");
   const rssBefore = rssKb();
   const bytesBefore = storedBytes();
   const sampler = rssSampler();
