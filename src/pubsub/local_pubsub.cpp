@@ -113,6 +113,9 @@ void LocalPubSub::deliver_here(const Broadcast& message) { local_table().deliver
 namespace {
 // A broadcast on its way to the reactors: when it started, and how many reactors still deliver it.
 struct Fanout {
+  // A constructor, not an aggregate: make_shared's parenthesised aggregate initialisation is
+  // C++20 that clang 14 (the sanitizer build) does not have.
+  Fanout(Broadcast m, std::chrono::steady_clock::time_point s) : message(std::move(m)), start(s) {}
   Broadcast message;
   std::chrono::steady_clock::time_point start;
   std::atomic<unsigned> remaining{0};
