@@ -119,8 +119,10 @@ std::string uptime(double s) {
   return buf;
 }
 
-// Every node in a status body (this one and its peers), by name.
-std::map<std::string, Json> nodes_of(const json::object& body) {
+// Every node in a status body (this one and its peers), by name. body is a Json, not a
+// json::object: at() takes a Json, and an object passed there would be copied into a temporary
+// that its answers point into.
+std::map<std::string, Json> nodes_of(const Json& body) {
   std::map<std::string, Json> out;
   out[str(at(at(body, "node"), "name"))] = body;
   if (const Json& peers = at(body, "peers"); peers.is_array())
@@ -197,8 +199,10 @@ int status(const std::vector<std::string>& args) {
   std::this_thread::sleep_for(kBetweenSamples);
   auto second = sample(std::get<Target>(target), url, token);
   if (auto* e = std::get_if<std::string>(&second)) return std::fprintf(stderr, "cohort status: %s\n", e->c_str()), 1;
-  auto before = nodes_of(std::get<json::object>(first));
-  auto now = nodes_of(std::get<json::object>(second));
+  const Json first_body = std::move(std::get<json::object>(first));
+  const Json second_body = std::move(std::get<json::object>(second));
+  auto before = nodes_of(first_body);
+  auto now = nodes_of(second_body);
   std::printf("%s: %zu node(s)\n", url.c_str(), now.size());
   std::printf("%-22s %4s %11s %6s %6s %9s %9s %6s  %-22s %s\n", "NODE", "ID", "UPTIME", "CONNS", "WS", "IN/S", "OUT/S",
               "KEYS", "STORAGE", "REDIS");
