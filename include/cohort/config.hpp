@@ -110,6 +110,9 @@ struct Config {
   // A live view renders at most once per frame: about two display frames, so a burst of
   // messages costs ~33 renders a second, not one per message, and still looks immediate.
   std::uint32_t live_frame_ms = 30;
+  // An event whose handler started store ops is answered once they are done and the view holds
+  // their result, or after this long (0: at once, before the ops finish).
+  std::uint32_t live_event_wait_ms = 1000;
   // A page's signed live session stays valid this long (two weeks, Phoenix's session cookie
   // default), so a tab left open reconnects after a restart without a reload.
   std::uint32_t live_session_ttl_s = 14 * 24 * 3600;

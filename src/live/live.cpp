@@ -136,6 +136,7 @@ std::optional<std::string> Live::install() {
   if (!errors.empty()) return errors;
 
   reg.frame = std::chrono::milliseconds(config.live_frame_ms);
+  reg.event_wait = std::chrono::milliseconds(config.live_event_wait_ms);
   reg.session_ttl = std::chrono::seconds(config.live_session_ttl_s);
   reg.parsers = net::parser_limits(config);
   reg.signer = &node.signer();

@@ -5,6 +5,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <cstdio>
+#include <deque>
 
 #include "live/form.hpp"
 #include "live/page.hpp"
@@ -107,20 +108,19 @@ class LiveChannel final : public Channel {
     return *now ? std::move(**now) : JoinResult::later();
   }
 
+  // Pushes are handled in order. While the view's reply to an event waits for the store ops it
+  // started (ViewInstance::handle_event), the next pushes are held and handled once it has been
+  // answered. Each is a reply the socket owes, so socket_max_pending_replies bounds them.
   Reply handle_in(std::string_view event, const Payload& payload, ChannelContext& ctx) override {
     if (payload.is_binary()) return Reply::error(JsonObject{{"reason", "live views take JSON pushes"}});
-    const Json& p = *payload.json;
-    if (event == "event") return Reply::ok(on_event(p));
-    if (event == "live_patch") return Reply::ok(view_->handle_live_patch(string_field(p, "url")));
-    if (event == "allow_upload") return Reply::ok(view_->handle_allow_upload(p));  // uploads: view_uploads.hpp
-    if (event == "progress") return Reply::ok(view_->handle_progress(p));
-    if (event == "cids_will_destroy") return Reply::ok();
-    if (event == "cids_destroyed") {
-      const Json* cids = field(p, "cids");
-      json::array none;
-      return Reply::ok(JsonObject{{"cids", view_->destroy_components(cids && cids->is_array() ? cids->get_array() : none)}});
+    if (!view_->answering() && held_.empty()) {
+      auto to = std::make_shared<ReplyTo>();
+      if (std::optional<Reply> reply = answer(event, *payload.json, to, ctx)) return std::move(*reply);
+      *to = ctx.reply_later();  // (the view answers later, never inside answer())
+      return Reply::none();
     }
-    return Reply::error(JsonObject{{"reason", "unhandled event"}, {"event", event}});
+    held_.push_back(Held{std::string(event), *payload.json, ctx.reply_later()});
+    return Reply::none();
   }
 
   // Broadcasts on lv:<id> itself are not part of the protocol: keep them from the client.
@@ -141,6 +141,57 @@ class LiveChannel final : public Channel {
     return user && connect && csrf_matches(signer_, string_field(*user, "id"), string_field(*connect, "_csrf_token"));
   }
 
+  struct Held {
+    std::string event;
+    Json payload;
+    ReplyTo to;
+  };
+
+  // A push's reply, or nullopt when the view answers it later, to `to`.
+  std::optional<Reply> answer(std::string_view event, const Json& p, const std::shared_ptr<ReplyTo>& to,
+                              ChannelContext& ctx) {
+    if (event == "event") {
+      std::optional<JsonObject> response = on_event(p, answer_later(to, ctx));
+      if (!response) return std::nullopt;
+      return Reply::ok(std::move(*response));
+    }
+    if (event == "live_patch") return Reply::ok(view_->handle_live_patch(string_field(p, "url")));
+    if (event == "allow_upload") return Reply::ok(view_->handle_allow_upload(p));  // uploads: view_uploads.hpp
+    if (event == "progress") return Reply::ok(view_->handle_progress(p));
+    if (event == "cids_will_destroy") return Reply::ok();
+    if (event == "cids_destroyed") {
+      const Json* cids = field(p, "cids");
+      json::array none;
+      return Reply::ok(JsonObject{{"cids", view_->destroy_components(cids && cids->is_array() ? cids->get_array() : none)}});
+    }
+    return Reply::error(JsonObject{{"reason", "unhandled event"}, {"event", event}});
+  }
+
+  ViewInstance::Answer answer_later(std::shared_ptr<ReplyTo> to, ChannelContext& ctx) {
+    return [this, to = std::move(to), h = ctx.handle()](JsonObject response) {
+      auto ctx = h.lock();
+      if (!ctx) return;
+      ctx->reply(*to, Reply::ok(std::move(response)));
+      release_held(*ctx);
+    };
+  }
+
+  // The pushes held behind a reply that waited, in order, until one waits again. A handler that
+  // throws crashes the channel, as it would inside handle_in.
+  void release_held(ChannelContext& ctx) {
+    try {
+      while (view_ && !view_->answering() && !held_.empty()) {
+        Held h = std::move(held_.front());
+        held_.pop_front();
+        auto to = std::make_shared<ReplyTo>(h.to);
+        if (std::optional<Reply> reply = answer(h.event, h.payload, to, ctx)) ctx.reply(h.to, std::move(*reply));
+      }
+    } catch (const std::exception& e) {
+      held_.clear();
+      ctx.crash(e.what());
+    }
+  }
+
   JoinResult join_result() {
     JsonObject rendered = view_->render_full();
     Effects effects = view_->take_effects();
@@ -151,7 +202,7 @@ class LiveChannel final : public Channel {
   }
 
   // {"type", "event", "value", "cid"?, "meta"?} -> the view's handle_event.
-  JsonObject on_event(const Json& p) {
+  std::optional<JsonObject> on_event(const Json& p, ViewInstance::Answer later) {
     std::string_view type = string_field(p, "type");
     std::string_view name = string_field(p, "event");
     std::optional<int> cid;
@@ -168,12 +219,13 @@ class LiveChannel final : public Channel {
       value = std::move(form.fields);
       if (const Json* uploads = field(p, "uploads")) view_->declare_uploads(*uploads);  // the files chosen
     }
-    return view_->handle_event(name, value, cid);
+    return view_->handle_event(name, value, cid, std::move(later));
   }
 
   Services services_;
   const TokenSigner& signer_;
   std::shared_ptr<ViewInstance> view_;
+  std::deque<Held> held_;  // pushes that came while a reply waited (handle_in)
 };
 
 }  // namespace

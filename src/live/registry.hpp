@@ -56,6 +56,10 @@ struct LiveStats {
   std::atomic<std::uint64_t> events{0};
   std::atomic<std::uint64_t> infos{0};    // messages handled by handle_info
   std::atomic<std::uint64_t> renders{0};  // diff computations (events + frames)
+  // Events whose reply waited for their store ops; of them, those answered at the wait's bound
+  // (live_event_wait_ms) before the ops were done.
+  std::atomic<std::uint64_t> event_waits{0};
+  std::atomic<std::uint64_t> event_waits_expired{0};
   // Full renders and diffs, each timed; diffs pushed, by their JSON size (count: diffs pushed,
   // sum: their bytes).
   metrics::Histogram render_seconds{metrics::kLatencyBounds, metrics::kNanoseconds};
@@ -71,6 +75,7 @@ struct Registry {
   std::map<std::string, ViewRoute, std::less<>> child_views;  // Live::child_view, by name
   Router router;
   std::chrono::milliseconds frame{30};
+  std::chrono::milliseconds event_wait{1000};  // Config::live_event_wait_ms
   std::chrono::seconds session_ttl{14 * 24 * 3600};
   bool secure_cookies = false;  // the node serves TLS: cookies get the Secure attribute
   std::string visitors_topic;  // "" = views do not track their visitors

@@ -411,7 +411,8 @@ json::array ViewInstance::destroy_components(const json::array& cids) {
 
 // --- Client pushes ---
 
-JsonObject ViewInstance::handle_event(std::string_view event, const Json& value, std::optional<int> cid) {
+// The event's handler, the view's or a component's (handle_event and its reply: view_reply.cpp).
+void ViewInstance::run_event(std::string_view event, const Json& value, std::optional<int> cid) {
   services_.registry.stats.events.fetch_add(1, std::memory_order_relaxed);
   if (cid) {
     auto it = components_.find(*cid);
@@ -425,6 +426,9 @@ JsonObject ViewInstance::handle_event(std::string_view event, const Json& value,
   } else {
     view_->handle_event(event, value, *this);
   }
+}
+
+JsonObject ViewInstance::event_response() {
   JsonObject response;
   if (effects_.redirect)
     response["redirect"] = carrying_flash(JsonObject{{"to", *std::exchange(effects_.redirect, std::nullopt)}});
@@ -462,6 +466,7 @@ void ViewInstance::terminate(std::string_view reason) {
     }
   }
   stop_async();
+  reply_wait_.reset();  // the channel is gone: nobody to answer
   for (const auto& topic : listening_) services_.pubsub.unsubscribe(topic, this);
   listening_.clear();
   for (auto& f : presences_followed_) f.watch.reset();
@@ -623,6 +628,7 @@ void ViewInstance::op(std::string key, std::string name, Json args, std::functio
   call.args = std::move(args);
   call.actor = actor_;
   call.session = store_session_;
+  done = joining_wait(call.key, std::move(done));
   services_.stores.apply(std::move(call), [self = weak_from_this(), done = std::move(done)](OpOutcome outcome) {
     auto view = self.lock();
     if (!view || view->ended_ || !done) return;
@@ -704,6 +710,7 @@ void ViewInstance::retry_store(std::size_t index) {
 }
 
 void ViewInstance::schedule_render() {
+  if (reply_wait_) return check_reply();  // the reply renders, once it is due
   if (!channel_ || ended_ || ready_ || render_armed_ || !rendering_) return;
   render_armed_ = true;
   auto due = last_render_ + services_.registry.frame;
@@ -717,7 +724,7 @@ void ViewInstance::schedule_render() {
 
 void ViewInstance::render_frame() {
   render_armed_ = false;
-  if (!channel_ || ended_) return;
+  if (!channel_ || ended_ || reply_wait_) return;  // a waiting reply will carry the changes
   JsonObject diff;
   try {
     diff = render_diff();

@@ -89,7 +89,19 @@ class ViewInstance final : public Socket,
   JsonObject render_diff();
 
   // Client pushes (connected). They return the reply's response object.
+  //
+  // An event whose handler (or a component's) started store ops is answered once those ops
+  // and the ops their callbacks start are done and every followed store they changed shows
+  // their result — so the clicking user sees their own change in the reply — or once
+  // Registry::event_wait has passed, whichever comes first (view_reply.cpp). Such an event
+  // returns nullopt and `later` gets the response; until then answering() is true, the view
+  // renders nothing else (the reply carries it), and the channel holds the client's next pushes.
+  using Answer = std::function<void(JsonObject)>;
+  std::optional<JsonObject> handle_event(std::string_view event, const Json& value, std::optional<int> cid,
+                                         Answer later);
+  // The same, for callers that cannot wait (the reply as it is when the handler returns).
   JsonObject handle_event(std::string_view event, const Json& value, std::optional<int> cid);
+  bool answering() const { return reply_wait_ != nullptr; }
   JsonObject handle_live_patch(std::string_view url);
   json::array destroy_components(const json::array& cids);
   void terminate(std::string_view reason);
@@ -171,6 +183,19 @@ class ViewInstance final : public Socket,
     std::uint64_t ticket = 0;  // its place in the pool's queue (AsyncPool::withdraw)
   };
 
+  // An event's reply waiting for the ops it started (view_reply.cpp).
+  struct ReplyWait {
+    int ops = 0;  // started and not answered yet
+    std::vector<std::pair<std::string, std::uint64_t>> made;  // (key, version) of each op that succeeded
+    Answer answer;
+  };
+  void run_event(std::string_view event, const Json& value, std::optional<int> cid);
+  JsonObject event_response();  // the reply to an event handled: navigation and the diff
+  std::function<void(const OpOutcome&)> joining_wait(const std::string& key, std::function<void(const OpOutcome&)> done);
+  bool holds_result(const ReplyWait& wait) const;
+  void check_reply();
+  void finish_reply(bool expired);
+
   void load_store(std::size_t index);
   // A read that failed (the store unavailable for a moment: a cluster owner changing, storage
   // down) is tried again after kStoreRetry, for as long as the view lives.
@@ -243,6 +268,9 @@ class ViewInstance final : public Socket,
   std::map<int, std::unique_ptr<PlacedComponent>> components_;  // by cid
   std::map<std::string, int, std::less<>> cid_by_key_;           // "type\x1f<id json>" -> cid
   int next_cid_ = 1;
+
+  std::shared_ptr<ReplyWait> reply_wait_;  // the event reply waiting for its ops (at most one)
+  std::shared_ptr<ReplyWait> collecting_;  // while a handler or an op's callback runs: the wait new ops join
 
   std::size_t pending_ = 0;  // followed stores not answered yet
   std::function<void()> ready_;

@@ -155,8 +155,19 @@ struct Page::Impl {
     if (thrown) throw Failure("the view threw: " + *thrown);
     check_alive();
   }
+  // As the channel does: a reply that waits for the event's store ops comes once they are done.
   void event(std::string name, Json value, std::optional<int> cid) {
-    push([&] { return view->handle_event(name, value, cid); });
+    auto later = std::make_shared<std::optional<JsonObject>>();
+    bool waits = false;
+    push([&] {
+      auto now = view->handle_event(name, value, cid, [later](JsonObject r) { *later = std::move(r); });
+      waits = !now;
+      return now ? std::move(*now) : JsonObject{};
+    });
+    if (!waits) return;
+    runtime->until([&] { return later->has_value() || !view || channel->errored(); }, "the reply to \"" + name + "\"");
+    check_alive();
+    answered(std::move(**later));
   }
   void form_event(std::string_view form, std::string_view attr, JsonObject fields, bool target);
   Json upload(std::string_view form, const std::vector<UploadFile>& files);

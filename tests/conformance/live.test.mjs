@@ -10,50 +10,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { httpRequest, rawHttp } from "./wire.mjs";
+import { liveClient, shownCount } from "./live_client.mjs";
 import { SECRET, apiToken, token } from "./tokens.mjs";
 
 const pool = new ClientPool();
 let server;
 serverForFile(pool, (s) => (server = s), { args: ["--secret", SECRET] });
 
-// The page's root container: {id, session}, its CSRF token, and the cookie that made the visitor.
-async function page(path, cookie, srv = server) {
-  const res = await httpRequest(`${srv.url}${path}`, { headers: cookie ? { cookie } : {} });
-  assert.equal(res.status, 200, `GET ${path}`);
-  const m = /<div id="(phx-[^"]+)" data-phx-main data-phx-session="([^"]+)" data-phx-static="">/.exec(res.body);
-  assert.ok(m, `GET ${path}: no live root in\n${res.body.slice(0, 600)}`);
-  const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(res.body)?.[1];
-  assert.ok(csrf, `GET ${path}: no csrf-token meta tag`);
-  const setCookie = res.headers["set-cookie"];
-  return { id: m[1], session: m[2], csrf, html: res.body, cookie: setCookie ? String(setCookie).split(";")[0] : cookie };
-}
-
-// The counter as the page's HTML shows it.
-function shownCount(html) {
-  const count = Number(/<span id="count" class="count">(-?\d+)<\/span>/.exec(html)?.[1]);
-  assert.ok(Number.isFinite(count), "the page shows the count");
-  return count;
-}
-
-function liveSocket(srv = server, csrf = "x") {
-  return pool.connected({ wsUrl: `ws://127.0.0.1:${srv.port}/live` }, { params: { _csrf_token: csrf } });
-}
-
-// Joins the view of a page (fetched now, or the given session / id / csrf), as the stock client
-// does: the page's CSRF token in the join's params.
-async function joinView(path, { session, id, csrf, cookie, srv = server } = {}) {
-  const p = session !== undefined ? { session, id, csrf } : await page(path, cookie, srv);
-  const socket = await liveSocket(srv, p.csrf);
-  const channel = socket.channel(`lv:${p.id}`, () => ({
-    url: `${srv.url}${path}`,
-    params: { _csrf_token: p.csrf, _mounts: 0, _mount_attempts: 0 },
-    session: p.session,
-    static: null,
-    sticky: false,
-  }));
-  const r = await joinResult(channel);
-  return { ...r, channel, socket, page: p };
-}
+const { page, liveSocket, joinView } = liveClient(pool, () => server);
 
 // Every literal in a rendered tree is a string; numbers only reference components in "c".
 function assertRenderedShape(node, components, where = "rendered") {
@@ -81,15 +45,31 @@ test("join: the full tree, version 1.2.12, a component with r:1, the title", asy
   assert.match(r.t, /^Counter/);
 });
 
-test("a click is answered, and the store's change arrives as a diff push", async () => {
+test("a click that changes the store is answered with the change; another viewer gets it as a diff push", async () => {
+  const other = await joinView("/counter");
   const { channel, page: p } = await joinView("/counter");
   const count = shownCount(p.html);
-  const diff = nextEvent(channel, "diff");
+  const seen = nextEvent(other.channel, "diff");
   const reply = await push(channel, "event", { type: "click", event: "inc", value: { by: "1", value: "" } });
   assert.equal(reply.status, "ok");
-  const d = await diff;
-  assert.ok(JSON.stringify(d).includes(`"${count + 1}"`), `diff ${JSON.stringify(d)} should carry ${count + 1}`);
+  const d = reply.response.diff;
+  assert.ok(JSON.stringify(d).includes(`"${count + 1}"`), `the reply's diff ${JSON.stringify(d)} should carry ${count + 1}`);
   assert.ok(!("s" in d), "an unchanged template sends no statics");
+  assert.ok(JSON.stringify(await seen).includes(`"${count + 1}"`), "the other viewer's diff push carries it");
+});
+
+test("a push that comes while a click's reply waits for its op is handled after it, and answered after it", async () => {
+  const { channel, page: p } = await joinView("/counter");
+  const count = shownCount(p.html);
+  const order = [];
+  const click = push(channel, "event", { type: "click", event: "inc", value: { by: "1", value: "" } });
+  const hook = push(channel, "event", { type: "hook", event: "ping", value: { a: 1 } });
+  click.then(() => order.push("click"));
+  hook.then(() => order.push("hook"));
+  const [c, h] = await Promise.all([click, hook]);
+  assert.deepEqual(order, ["click", "hook"], "replies in the order of the pushes");
+  assert.ok(JSON.stringify(c.response.diff).includes(`"${count + 1}"`), JSON.stringify(c));
+  assert.equal(h.response.diff.r.count, count + 1, "the hook ran after the click's op: it reads the new count");
 });
 
 test("every event gets a reply, also one no view handles", async () => {
@@ -110,10 +90,9 @@ test("a hook's pushEvent gets its reply in the diff's r, with the view's push_ev
 test("keydown events carry the key; the view acts on it", async () => {
   const { channel, page: p } = await joinView("/counter");
   const count = shownCount(p.html);
-  const diff = nextEvent(channel, "diff");
   const reply = await push(channel, "event", { type: "keydown", event: "key", value: { key: "ArrowUp" } });
   assert.equal(reply.status, "ok");
-  assert.ok(JSON.stringify(await diff).includes(`"${count + 1}"`), `count ${count} + 1`);
+  assert.ok(JSON.stringify(reply.response.diff).includes(`"${count + 1}"`), `count ${count} + 1`);
 });
 
 test("a component event (cid) changes only that component", async () => {

@@ -2,7 +2,8 @@
 // puts around it: a scripted View (hooks the test sets, and queues of what it was told), a
 // Component, the lv:<id> channel (FakeChannel: records pushes and crashes, runs after() on a
 // real timer of the view's reactor, fails the test on anything a view must not call), and
-// OutageStores (real stores behind a switch that makes reads answer "unavailable"). Test code
+// OutageStores (real stores behind a switch that makes reads answer "unavailable", and one that
+// holds ops until the test lets them go). Test code
 // only; each runs on the view's reactor unless it says otherwise.
 #pragma once
 
@@ -121,7 +122,16 @@ class OutageStores final : public Stores {
 
   void define(StoreKind kind) override { stores_.define(std::move(kind)); }
   std::uint64_t new_session() override { return stores_.new_session(); }
-  void apply(OpCall call, std::function<void(OpOutcome)> done) override { stores_.apply(std::move(call), std::move(done)); }
+  void apply(OpCall call, std::function<void(OpOutcome)> done) override {
+    if (!hold_ops) return stores_.apply(std::move(call), std::move(done));
+    held_.emplace_back(std::move(call), std::move(done));
+    ops_held.push(1);
+  }
+  // The ops held while hold_ops was set go on to the stores, in order. On the view's reactor.
+  void release_ops() {
+    hold_ops = false;
+    for (auto& [call, done] : std::exchange(held_, {})) stores_.apply(std::move(call), std::move(done));
+  }
   void view(std::string key, std::optional<std::uint64_t> since, std::function<void(StoreView)> done) override {
     if (!unreachable) {
       reads.push("read");
@@ -143,9 +153,13 @@ class OutageStores final : public Stores {
 
   std::atomic<bool> unreachable{false};
   WaitQueue<std::string> reads;
+  // While set, ops wait here (as behind an owner that does not answer) until release_ops().
+  std::atomic<bool> hold_ops{false};
+  WaitQueue<int> ops_held;  // one per op held
 
  private:
   Stores& stores_;
+  std::vector<std::pair<OpCall, std::function<void(OpOutcome)>>> held_;
 };
 
 }  // namespace cohort::live::fakes

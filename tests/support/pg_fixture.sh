@@ -5,6 +5,8 @@
 #   tests/support/pg_fixture.sh stop DIR
 #   tests/support/pg_fixture.sh down DIR    # stops the server, keeps its data (an outage)
 #   tests/support/pg_fixture.sh up DIR      # starts it again on the same port
+#   tests/support/pg_fixture.sh pause DIR   # SIGSTOP to every process of it: a storage that hangs
+#   tests/support/pg_fixture.sh resume DIR  # SIGCONT: it answers again, nothing lost
 #
 # DIR must not exist yet (start creates it). fsync is off: the tests are about Cohort's logic,
 # not the disk (so figures taken on this fixture are not durable-commit figures); PG_FSYNC=on
@@ -13,7 +15,7 @@
 # pg_isready against a deadline, never a fixed sleep. Loopback only; trust auth on 127.0.0.1.
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
-cmd=${1:?start|stop}
+cmd=${1:?start|stop|down|up|pause|resume}
 dir=${2:?DIR}
 
 as_owner() {
@@ -45,9 +47,16 @@ case "$cmd" in
   down)
     as_owner "$bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null
     ;;
+  pause | resume)
+    sig=$([ "$cmd" = pause ] && echo STOP || echo CONT)
+    [ -f "$dir/data/postmaster.pid" ] || exit 0  # not running: nothing to pause or resume
+    pid=$(head -n 1 "$dir/data/postmaster.pid")
+    kill -s "$sig" "$pid"
+    pkill -"$sig" -P "$pid" || true
+    ;;
   stop)
     [ -d "$dir/data" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop|down|up DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|down|up|pause|resume DIR" >&2; exit 2 ;;
 esac

@@ -131,8 +131,13 @@ class ViewInstanceTest : public ::testing::Test {
   JsonObject render_full() {
     return on_view([](ViewInstance& v) { return v.render_full(); });
   }
+  // An event as the channel sends it: the reply now, or once it has waited for its store ops.
   JsonObject event(std::string name, Json value = JsonObject{}, std::optional<int> cid = {}) {
-    return on_view([&](ViewInstance& v) { return v.handle_event(name, value, cid); });
+    auto later = std::make_shared<WaitQueue<JsonObject>>();
+    auto now = on_view([&](ViewInstance& v) {
+      return v.handle_event(name, value, cid, [later](JsonObject r) { later->push(std::move(r)); });
+    });
+    return now ? std::move(*now) : later->next("the reply to " + name);
   }
   // The next "diff" pushed to the channel (other pushes are failures).
   FakeChannel::Push next_diff(const std::string& what) {
@@ -283,6 +288,47 @@ TEST_F(ViewInstanceTest, AConnectedViewFollowsPatchesLocksAndReadsTheStateAgainA
   ASSERT_TRUE(op("t:1", "set", JsonObject{{"n", 9}}).ok);
   EXPECT_EQ(script_.infos.next("the next patch"), "store:t:1:patch");
   EXPECT_EQ(on_view([](ViewInstance& v) { return v.get("board"); }), (Json(JsonObject{{"n", 9}})));
+}
+
+// The clicking user sees their own change in the reply: an event that changes a followed store
+// is answered once the op is done and the view holds its result, not with an empty diff first.
+TEST_F(ViewInstanceTest, AnEventThatChangesAFollowedStoreCarriesTheChangeInItsReply) {
+  ASSERT_TRUE(op("t:1", "set", JsonObject{{"n", 7}}).ok);
+  script_.mount = [](Socket& s) { s.follow_store("t:1", "board"); };
+  script_.event = [](std::string_view e, const Json& v, Socket& s) {
+    if (e == "set") s.op("t:1", "set", JsonObject{{"n", v.at("n")}}, [](const OpOutcome&) {});
+    if (e == "twice")  // an op started by an op's callback is waited for too
+      s.op("t:1", "set", JsonObject{{"n", 1}}, [&s](const OpOutcome&) { s.op("t:1", "set", JsonObject{{"n", 2}}, {}); });
+    if (e == "refused") s.op("t:1", "no-such-op", JsonObject{}, [&s](const OpOutcome& o) { s.assign("error", o.error); });
+  };
+  mount("board");
+  render_full();
+
+  EXPECT_EQ(event("set", JsonObject{{"n", 8}}), (JsonObject{{"diff", JsonObject{{"0", "8"}}}}));
+  EXPECT_EQ(event("twice"), (JsonObject{{"diff", JsonObject{{"0", "2"}}}}));
+  EXPECT_EQ(event("refused"), JsonObject{}) << "a refused op changes no followed store: answered when refused";
+  EXPECT_EQ(registry_.stats.event_waits.load(), 3u);
+  EXPECT_EQ(registry_.stats.event_waits_expired.load(), 0u);
+  EXPECT_EQ(channel_->pushes.size(), 0u) << "the change went in the replies, not in pushes";
+}
+
+// A reply waits at most Registry::event_wait; what the op changes later is pushed as a diff.
+TEST_F(ViewInstanceTest, AnEventsReplyWaitsForItsOpsAtMostTheEventWait) {
+  registry_.event_wait = 150ms;
+  view_stores_ = &outage_;
+  script_.mount = [](Socket& s) { s.follow_store("t:1", "board"); };
+  script_.event = [](std::string_view, const Json&, Socket& s) { s.op("t:1", "set", JsonObject{{"n", 5}}, {}); };
+  mount("board");
+  render_full();
+  outage_.hold_ops = true;
+  const auto sent = Clock::now();
+  EXPECT_EQ(event("set"), JsonObject{}) << "answered without the change the op has not made";
+  EXPECT_GE(Clock::now() - sent, 150ms);
+  EXPECT_EQ(registry_.stats.event_waits_expired.load(), 1u);
+  EXPECT_FALSE(on_view([](ViewInstance& v) { return v.answering(); }));
+  outage_.ops_held.next("the op held");
+  run_on(view_reactor(), [&] { return outage_.release_ops(), 0; });
+  EXPECT_EQ(next_diff("the change, once made").payload, (JsonObject{{"0", "5"}}));
 }
 
 TEST_F(ViewInstanceTest, PresenceIsFollowedAsASortedListAndTimersComeAsInfos) {
