@@ -26,6 +26,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/parse.hpp>
+
 #include "cohort/json.hpp"
 
 namespace cohort {
@@ -97,6 +99,12 @@ class ChannelContext {
   virtual const JsonObject& assigns() const = 0;
   // To this client only: [join_ref, null, topic, event, payload].
   virtual void push(std::string_view event, Json payload) = 0;
+  // The same, with a payload already encoded as JSON text (valid JSON: it is not checked), so
+  // one encoding can serve many clients.
+  // (By default: parsed, then push().)
+  virtual void push_encoded(std::string_view event, std::string_view payload_json) {
+    push(event, json::parse(payload_json));
+  }
   virtual void push_binary(std::string_view event, std::string_view bytes) = 0;
   // To every subscriber of this channel's topic (broadcast_from: all but this channel).
   virtual void broadcast(std::string_view event, Json payload) = 0;

@@ -50,6 +50,12 @@ class JoinedChannel final : public ChannelContext,
   void push(std::string_view event, Json payload) override {
     send(encode_message(join_ref_json_, "null", topic_, event, payload), false);
   }
+  void push_encoded(std::string_view event, std::string_view payload_json) override {
+    std::string message = encode_head(join_ref_json_, "null", topic_, event);
+    message.reserve(message.size() + payload_json.size() + 1);
+    (message += payload_json) += ']';
+    send(std::move(message), false);
+  }
   void push_binary(std::string_view event, std::string_view bytes) override {
     std::string frame = encode_binary_push(join_ref_, topic_, event, bytes);
     if (frame.empty()) throw std::invalid_argument("binary push: topic, event or join_ref over 255 bytes");

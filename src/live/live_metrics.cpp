@@ -35,6 +35,9 @@ void views(const LiveStats& st, metrics::Scrape& s) {
           static_cast<double>(st.views_open.load(std::memory_order_relaxed)));
   s.counter("cohort_live_events_total", "Client events handled by live views.", n(st.events));
   s.counter("cohort_live_infos_total", "Messages handled by live views' handle_info.", n(st.infos));
+  s.counter("cohort_live_renders_shared_total",
+            "Live view frames sent as another view of the same page on the same reactor rendered them.",
+            n(st.renders_shared));
   s.counter("cohort_live_event_waits_total", "Events whose reply waited for the store ops they started.", n(st.event_waits));
   s.counter("cohort_live_event_waits_expired_total",
             "Event replies sent at live_event_wait_ms before their store ops were done.", n(st.event_waits_expired));

@@ -56,6 +56,7 @@ struct LiveStats {
   std::atomic<std::uint64_t> events{0};
   std::atomic<std::uint64_t> infos{0};    // messages handled by handle_info
   std::atomic<std::uint64_t> renders{0};  // diff computations (events + frames)
+  std::atomic<std::uint64_t> renders_shared{0};  // frames sent as another view rendered them (shared_render.hpp)
   // Events whose reply waited for their store ops; of them, those answered at the wait's bound
   // (live_event_wait_ms) before the ops were done.
   std::atomic<std::uint64_t> event_waits{0};

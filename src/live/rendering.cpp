@@ -41,6 +41,10 @@ struct SlotMemory {
   std::unique_ptr<ListMemory> list;
 };
 
+struct RootSlots {
+  std::vector<std::pair<std::size_t, SlotMemory>> slots;  // root slot index, its memory
+};
+
 std::string stream_dom_id(std::string_view stream_name, const Json& id) {
   return std::string(stream_name) + "-" + to_text(&id);
 }
@@ -405,6 +409,38 @@ std::optional<Json> Renderer::stream_slot(const Dynamic& d, SlotMemory& mem, boo
   return Json(std::move(out));
 }
 
+SlotMemory clone(const SlotMemory& m);
+
+std::vector<SlotMemory> clone_all(const std::vector<SlotMemory>& slots) {
+  std::vector<SlotMemory> out;
+  out.reserve(slots.size());
+  for (const auto& s : slots) out.push_back(clone(s));
+  return out;
+}
+
+SlotMemory clone(const SlotMemory& m) {
+  SlotMemory c;
+  c.kind = m.kind;
+  c.text = m.text;
+  c.cid = m.cid;
+  if (m.node) c.node = std::make_unique<NodeMemory>(NodeMemory{m.node->node, clone_all(m.node->slots)});
+  if (m.list) {
+    c.list = std::make_unique<ListMemory>();
+    c.list->node = m.list->node;
+    c.list->entries.reserve(m.list->entries.size());
+    for (const auto& e : m.list->entries) c.list->entries.push_back(EntryMemory{e.key, e.element, clone_all(e.slots)});
+  }
+  return c;
+}
+
+// Whether a diff of `changed` evaluates d (as Renderer::touches decides it at the root).
+bool evaluated(const Dynamic& d, const Changed& changed) {
+  if (d.reads_all) return true;
+  for (const auto& name : d.deps)
+    if (changed.count(name)) return true;
+  return false;
+}
+
 // Changed plus the pseudo name of every stream with pending ops.
 Changed with_streams(const Changed& changed, const Streams* streams) {
   Changed out = changed;
@@ -434,6 +470,29 @@ JsonObject Rendering::render_full(const JsonObject& assigns, ComponentHost* host
   out["s"] = statics_json(template_->root());
   if (component_root_) out["r"] = 1;
   return out;
+}
+
+bool Rendering::shareable(const Changed& changed, const std::function<bool(std::string_view)>& shared) const {
+  if (!memory_) return false;
+  for (const Dynamic& d : template_->root().dynamics) {
+    if (!evaluated(d, changed)) continue;
+    if (d.reads_all || d.per_view) return false;
+    for (const auto& name : d.deps)
+      if (!shared(name)) return false;
+  }
+  return true;
+}
+
+std::shared_ptr<const RootSlots> Rendering::touched_memory(const Changed& changed) const {
+  auto out = std::make_shared<RootSlots>();
+  const auto& dynamics = template_->root().dynamics;
+  for (std::size_t i = 0; i < dynamics.size(); ++i)
+    if (evaluated(dynamics[i], changed)) out->slots.emplace_back(i, clone(memory_->slots[i]));
+  return out;
+}
+
+void Rendering::adopt(const RootSlots& slots) {
+  for (const auto& [i, memory] : slots.slots) memory_->slots[i] = clone(memory);
 }
 
 JsonObject Rendering::render_diff(const JsonObject& assigns, const Changed& changed,

@@ -25,6 +25,7 @@
 #include "cohort/json.hpp"
 #include "live/template.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +65,9 @@ using Streams = std::map<std::string, StreamOps, std::less<>>;  // pending ops p
 std::string stream_dom_id(std::string_view stream_name, const Json& id);
 
 struct NodeMemory;
+// Copies of some root slots' memory, for views that adopt a diff another view rendered
+// (shared_render.hpp). Immutable once made; any thread may hold it, one at a time reads it.
+struct RootSlots;
 
 class Rendering {
  public:
@@ -80,6 +84,17 @@ class Rendering {
 
   // Number of dynamic slots evaluated by the last render (tests and benchmarks).
   std::size_t last_evaluations() const { return evaluations_; }
+
+  // Sharing one diff between views of the same template (shared_render.hpp). A diff of
+  // `changed` is the same for every view whose memory of the root slots it evaluates is the
+  // same, when those slots place no component, nested view or stream and every name they may
+  // read passes `shared` (an assign equal in those views, or one no view has).
+  // shareable: this rendering has rendered, and a diff of `changed` is such a diff.
+  // touched_memory: after such a diff, copies of the memory of the slots it evaluated.
+  // adopt: takes those copies as this rendering's memory of them (the diff was sent for it).
+  bool shareable(const Changed& changed, const std::function<bool(std::string_view)>& shared) const;
+  std::shared_ptr<const RootSlots> touched_memory(const Changed& changed) const;
+  void adopt(const RootSlots& slots);
 
  private:
   const Template* template_;

@@ -170,6 +170,7 @@ void Linker::flatten(const std::vector<Piece>& pieces, const std::string& file, 
 void Linker::add_dynamic(const Piece& p, const std::string& file, int depth, Node& out) {
   Dynamic d = p.dynamic;
   using K = Dynamic::Kind;
+  d.per_view = d.kind == K::component || d.kind == K::nested || d.kind == K::stream;
   if (d.kind == K::stream) {
     d.deps.insert(stream_dep(d.name));
   } else if (d.path.empty()) {
@@ -187,6 +188,7 @@ void Linker::add_dynamic(const Piece& p, const std::string& file, int depth, Nod
     for (const Dynamic& inner : body->dynamics) {
       body->deps.insert(inner.deps.begin(), inner.deps.end());
       body->reads_all = body->reads_all || inner.reads_all;
+      d.per_view = d.per_view || inner.per_view;
     }
     if (d.kind != K::stream) {  // stream entries are rendered once, on insert
       d.deps.insert(body->deps.begin(), body->deps.end());

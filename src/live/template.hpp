@@ -47,6 +47,9 @@ struct Dynamic {
   std::shared_ptr<const Node> body;  // section, inverted, stream
   std::set<std::string, std::less<>> deps;  // top-level assign names it may read
   bool reads_all = false;         // reads the whole assigns ({{.}} at top level)
+  // It is, or holds, a component, nested view or stream slot: what it renders depends on the
+  // view rendering it (cids, signed containers, stream ops), not only on the assigns it reads.
+  bool per_view = false;
   int line = 0;
 };
 

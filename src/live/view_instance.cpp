@@ -106,6 +106,7 @@ class PlacedComponentSocket final : public ComponentSocket {
   Stores& stores() override { return view_.stores(); }
 
   Changed& changed() { return changed_; }
+  const Changed& changed() const { return changed_; }
 
  private:
   ViewInstance& view_;
@@ -217,6 +218,8 @@ void ViewInstance::assign(std::string_view key, Json value) {
   if (old && *old == value) return;
   assign_slot(assigns_, key) = std::move(value);
   changed_.insert(std::string(key));
+  for (auto& follow : stores_followed_)
+    if (follow.assign == key) follow.own = true;  // no longer the store's state alone
 }
 
 const Json& ViewInstance::get(std::string_view key) const {
@@ -309,6 +312,7 @@ JsonObject ViewInstance::render_full() {
   if (!c.empty()) tree["c"] = std::move(c);
   if (effects_.title) tree["t"] = *std::exchange(effects_.title, std::nullopt);
   if (!effects_.events.empty()) tree["e"] = std::exchange(effects_.events, {});
+  note_rendered();
   last_render_ = std::chrono::steady_clock::now();
   services_.registry.stats.renders.fetch_add(1, std::memory_order_relaxed);
   services_.registry.stats.render_seconds.observe_duration(last_render_ - started);
@@ -333,6 +337,7 @@ JsonObject ViewInstance::render_diff() {
   if (effects_.title) diff["t"] = *std::exchange(effects_.title, std::nullopt);
   if (!effects_.events.empty()) diff["e"] = std::exchange(effects_.events, {});
   if (effects_.reply) diff["r"] = *std::exchange(effects_.reply, std::nullopt);
+  note_rendered();
   last_render_ = std::chrono::steady_clock::now();
   services_.registry.stats.renders.fetch_add(1, std::memory_order_relaxed);
   services_.registry.stats.render_seconds.observe_duration(last_render_ - started);
@@ -520,6 +525,7 @@ void ViewInstance::load_store(std::size_t index) {
       view->retry_store(index);
     } else {
       follow.has_state = true;
+      follow.own = false;
       follow.version = v.version;
       assign_slot(view->assigns_, follow.assign) = std::move(*v.state);
       view->touch(follow.assign);
@@ -727,6 +733,7 @@ void ViewInstance::render_frame() {
   if (!channel_ || ended_ || reply_wait_) return;  // a waiting reply will carry the changes
   JsonObject diff;
   try {
+    if (std::string key = share_key(); !key.empty()) return send_shared(key);
     diff = render_diff();
   } catch (const std::exception& e) {
     log::event(log::Category::live, log::Level::error, "render_failed",
@@ -739,8 +746,15 @@ void ViewInstance::render_frame() {
   if (effects_.navigate) channel_->push("live_redirect", carrying_flash(*std::exchange(effects_.navigate, std::nullopt)));
   if (effects_.patch) channel_->push("live_patch", *std::exchange(effects_.patch, std::nullopt));
   if (diff.empty()) return;
-  services_.registry.stats.diff_bytes.observe(json::serialize(diff).size());
-  channel_->push("diff", std::move(diff));
+  std::string payload = json::serialize(diff);
+  services_.registry.stats.diff_bytes.observe(payload.size());
+  channel_->push_encoded("diff", payload);
+}
+
+bool ViewInstance::components_quiet() const {
+  for (const auto& [cid, comp] : components_)
+    if (comp->fresh || !comp->socket.changed().empty()) return false;
+  return true;
 }
 
 }  // namespace cohort::live

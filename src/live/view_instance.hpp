@@ -167,6 +167,8 @@ class ViewInstance final : public Socket,
     bool loaded = false;
     bool counted = false;    // its first read has answered (the mount waits for that once)
     bool has_state = false;  // a read succeeded: a failed re-read keeps showing that state
+    std::uint64_t rendered = 0;  // the version the client holds (as of the last render)
+    bool own = false;  // the view assigned to `assign` itself since the last read: never shared
     std::vector<Json> early;  // patches that came before the first state
   };
   struct PresenceFollow {
@@ -206,6 +208,13 @@ class ViewInstance final : public Socket,
   // After a change that did not come from an event: render within the frame interval.
   void schedule_render();
   void render_frame();
+  // A frame whose diff views of the same page share (view_shared.cpp, shared_render.hpp): its
+  // key, or "" when this frame's diff is this view's own.
+  std::string share_key() const;
+  bool components_quiet() const;  // no component placed or changed since the last render
+  // Sends the shared diff of `key`, rendering it first if no view of this reactor has.
+  void send_shared(const std::string& key);
+  void note_rendered();  // every followed store's version is now the one the client holds
   // Runs a view callback from an asynchronous completion; a throw crashes the channel.
   void guarded(const std::function<void()>& fn);
   void check_ready();

@@ -16,6 +16,9 @@ set_tests_properties(live_client_merge PROPERTIES
 # stores (reads can be switched to "unavailable"), with a fake lv:<id> channel
 # (tests/support/live_view_fakes.hpp).
 cohort_unit_tests(LINKS cohort_live TESTS view_instance_test)
+# Several views of one page sharing the diff of a store change (src/live/shared_render.hpp), each
+# view's diffs merged into a ClientTree (src/testing) as the browser client merges them.
+cohort_unit_tests(LINKS cohort_live cohort_testing TESTS shared_render_test)
 
 # Live::install()'s start-up checks, on a real Node (not started); a view's page on a started
 # node: identity hooks and the page layout.
