@@ -8,7 +8,9 @@
 // next diffs, shared or its own, continue from what its client now holds. Never shared: a frame
 // with a change the view made itself, a pending event effect, stream op, navigation or
 // component change, or one whose slots read an assign that differs between views.
+#include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <cstdint>
 
 #include "live/shared_render.hpp"
 #include "live/view_instance.hpp"
