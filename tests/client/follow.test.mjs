@@ -59,6 +59,8 @@ describe("following a key", () => {
     const socket = await pool.connected(server);
     const b = followStore(socket, key, { token: tokenFor(server), since: snapshot.version, state: snapshot.state });
     assert.equal(await withTimeout(b.reached(3), WAIT_MS, "b at version 3"), 3);
+    // An op's reply may come before its patch: a holds version 3 only once that patch is in.
+    await a.until(() => a.version === 3, "a at version 3");
     assert.deepEqual(b.state, a.state);
     const join = socket.sent.find((s) => s.event === "phx_join");
     assert.equal(join.payload.since, 1);
