@@ -101,9 +101,10 @@ class ComponentSocket {
     assign(key, text ? Json(json::string_view(text)) : Json(nullptr));
   }
   virtual const JsonObject& assigns() const = 0;
-  // The assign's value, or null when absent. The reference stays valid until this same key is
-  // assigned again (assigning other keys never moves it): a view or component holds at most 64
-  // assigns, and assign() throws past that.
+  // The assign's value, or null when absent. The reference stays valid while the handler that
+  // took it runs, until this same key is assigned again (assigning other keys never moves what
+  // it reads); do not keep it past the handler. A view or component holds at most 64 assigns,
+  // and assign() throws past that.
   virtual const Json& get(std::string_view key) const = 0;
   // False during the HTML render of a GET, true once the client has joined.
   virtual bool connected() const = 0;

@@ -16,18 +16,6 @@ namespace cohort::live {
 namespace {
 
 constexpr std::string_view kStorePrefix = "store:";
-// Assigns are reserved up front and never exceed it, so adding a key never moves the others:
-// a reference from get() stays valid until that same key is assigned again (views naturally
-// hold one while assigning others).
-constexpr std::size_t kMaxAssigns = 64;
-
-// The slot for key in assigns, added if absent. Throws rather than grow past kMaxAssigns.
-Json& assign_slot(JsonObject& assigns, std::string_view key) {
-  if (auto* v = assigns.if_contains(key)) return *v;
-  if (assigns.size() >= kMaxAssigns)
-    throw std::length_error("a live view or component holds at most 64 assigns (adding '" + std::string(key) + "')");
-  return assigns[key];
-}
 const Json kNull = nullptr;
 
 // A presence object {key: {metas}} as a template-friendly list, sorted by key.
@@ -67,15 +55,14 @@ void merge_diff(JsonObject& into, JsonObject from) {
 class PlacedComponentSocket final : public ComponentSocket {
  public:
   PlacedComponentSocket(ViewInstance& view, int cid) : view_(view) {
-    assigns_.reserve(kMaxAssigns);
-    assigns_["myself"] = std::to_string(cid);
+    assign_slot(assigns_, retired_, "myself") = std::to_string(cid);
   }
 
   using ComponentSocket::assign;
   void assign(std::string_view key, Json value) override {
     auto* old = assigns_.if_contains(key);
     if (old && *old == value) return;
-    assign_slot(assigns_, key) = std::move(value);
+    assign_slot(assigns_, retired_, key) = std::move(value);
     changed_.insert(std::string(key));
   }
   const JsonObject& assigns() const override { return assigns_; }
@@ -107,10 +94,12 @@ class PlacedComponentSocket final : public ComponentSocket {
 
   Changed& changed() { return changed_; }
   const Changed& changed() const { return changed_; }
+  void settle() { settle_assigns(retired_); }
 
  private:
   ViewInstance& view_;
   JsonObject assigns_;
+  RetiredAssigns retired_;
   Changed changed_;
 };
 
@@ -127,7 +116,6 @@ struct ViewInstance::PlacedComponent {
 
 ViewInstance::ViewInstance(Services services, const ViewRoute& route, std::string id, JsonObject session)
     : services_(services), route_(route), id_(std::move(id)), session_(std::move(session)) {
-  assigns_.reserve(kMaxAssigns);
   if (const Json* user = session_.if_contains("user"); user && user->is_object()) {
     JsonObject claims;
     if (const Json* uid = field(*user, "id")) claims["sub"] = *uid;
@@ -138,7 +126,7 @@ ViewInstance::ViewInstance(Services services, const ViewRoute& route, std::strin
   // What the page before put (flash.hpp), read when the page's session was made: a template
   // reads flash.<kind> from the first render on.
   const Json* flash = session_.if_contains("flash");
-  assigns_["flash"] = flash && flash->is_object() ? *flash : Json(JsonObject{});
+  assign_slot(assigns_, retired_assigns_, "flash") = flash && flash->is_object() ? *flash : Json(JsonObject{});
   view_ = route_.factory();
   services_.registry.stats.views_mounted.fetch_add(1, std::memory_order_relaxed);
   services_.registry.stats.views_open.fetch_add(1, std::memory_order_relaxed);
@@ -216,7 +204,7 @@ void ViewInstance::check_ready() {
 void ViewInstance::assign(std::string_view key, Json value) {
   auto* old = assigns_.if_contains(key);
   if (old && *old == value) return;
-  assign_slot(assigns_, key) = std::move(value);
+  assign_slot(assigns_, retired_assigns_, key) = std::move(value);
   changed_.insert(std::string(key));
   for (auto& follow : stores_followed_)
     if (follow.assign == key) follow.own = true;  // no longer the store's state alone
@@ -301,8 +289,15 @@ void ViewInstance::apply_patch_effect() {
 
 // --- Rendering ---
 
+// A render starts where no handler runs: what grown assigns left behind can go.
+void ViewInstance::drop_retired_assigns() {
+  settle_assigns(retired_assigns_);
+  for (auto& [_, comp] : components_) comp->socket.settle();
+}
+
 JsonObject ViewInstance::render_full() {
   const auto started = std::chrono::steady_clock::now();
+  drop_retired_assigns();
   apply_patch_effect();
   rendering_.emplace(*route_.tmpl);
   changed_.clear();
@@ -321,6 +316,7 @@ JsonObject ViewInstance::render_full() {
 
 JsonObject ViewInstance::render_diff() {
   const auto started = std::chrono::steady_clock::now();
+  drop_retired_assigns();
   apply_patch_effect();
   // Before the first full render there is nothing to diff against: a client can push an event
   // or a patch before its join is answered (the join waits for its stores). The join's full
@@ -527,7 +523,7 @@ void ViewInstance::load_store(std::size_t index) {
       follow.has_state = true;
       follow.own = false;
       follow.version = v.version;
-      assign_slot(view->assigns_, follow.assign) = std::move(*v.state);
+      assign_slot(view->assigns_, view->retired_assigns_, follow.assign) = std::move(*v.state);
       view->touch(follow.assign);
       view->assign(follow.assign + "_locks", std::move(v.locks));
       // The view hears of the state it now holds (first read, or re-read after a gap), so it
@@ -556,7 +552,7 @@ void ViewInstance::on_store_patch(StoreFollow& follow, const Json& payload) {
   auto from_v = static_cast<std::uint64_t>(from->to_number<double>());
   auto to_v = static_cast<std::uint64_t>(to->to_number<double>());
   if (to_v <= follow.version) return;  // already in the state that was read
-  Json& state = assign_slot(assigns_, follow.assign);
+  Json& state = assign_slot(assigns_, retired_assigns_, follow.assign);
   if (from_v != follow.version || store::apply_patch(state, ops->get_array())) {
     // A gap (or a patch that does not apply): read the whole state again.
     follow.loaded = false;
@@ -574,7 +570,7 @@ void ViewInstance::on_store_lock(StoreFollow& follow, const Broadcast& message) 
   const Json* path = field(message.payload, "path");
   if (!path || !path->is_string()) return;
   std::string name = follow.assign + "_locks";
-  Json& locks = assign_slot(assigns_, name);
+  Json& locks = assign_slot(assigns_, retired_assigns_, name);
   if (!locks.is_object()) locks = JsonObject{};
   if (message.event == "lock") {
     JsonObject lock = message.payload.as_object();

@@ -32,6 +32,7 @@
 #include "cohort/live.hpp"
 #include "cohort/presence.hpp"
 #include "cohort/pubsub.hpp"
+#include "live/assign_table.hpp"
 #include "live/registry.hpp"
 #include "live/rendering.hpp"
 #include "live/view_uploads.hpp"
@@ -212,6 +213,7 @@ class ViewInstance final : public Socket,
   // key, or "" when this frame's diff is this view's own.
   std::string share_key() const;
   bool components_quiet() const;  // no component placed or changed since the last render
+  void drop_retired_assigns();  // at a render's start: see assign_table.hpp
   // Sends the shared diff of `key`, rendering it first if no view of this reactor has.
   void send_shared(const std::string& key);
   void note_rendered();  // every followed store's version is now the one the client holds
@@ -249,6 +251,7 @@ class ViewInstance final : public Socket,
   std::weak_ptr<ChannelContext> channel_handle_;
 
   JsonObject assigns_;
+  RetiredAssigns retired_assigns_;  // tables assigns_ left as it grew, until the next render
   Changed changed_;
   Streams streams_;
   std::optional<Rendering> rendering_;

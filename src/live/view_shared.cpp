@@ -40,6 +40,7 @@ std::string ViewInstance::share_key() const {
 
 void ViewInstance::send_shared(const std::string& key) {
   const auto started = std::chrono::steady_clock::now();
+  drop_retired_assigns();
   SharedRenders& renders = SharedRenders::here();
   Changed changed = std::exchange(changed_, {});
   auto& stats = services_.registry.stats;

@@ -1,5 +1,6 @@
-# The live layer: templates, rendering and diffs, routes, forms, sign-in.
-cohort_unit_tests(LINKS cohort_live TESTS template_test rendering_test router_test form_test signin_test async_pool_test upload_test)
+# The live layer: templates, rendering and diffs, routes, forms, sign-in, where assigns grow.
+cohort_unit_tests(LINKS cohort_live TESTS template_test rendering_test router_test form_test signin_test async_pool_test upload_test
+  assign_table_test)
 
 # The diffs above, merged by the real phoenix_live_view client (needs node and `npm ci`).
 add_executable(live_trace ${CMAKE_CURRENT_LIST_DIR}/live_trace.cpp)
