@@ -1,4 +1,4 @@
-// assign_table.hpp — where a view's or a component's assigns grow (docs/live.md, "Assigns").
+// assign_table.hpp — where a view's or a component's assigns grow (docs/live.md, Guarantees: "Assigns").
 //
 // Contract: a table holds at most kMaxAssigns keys; adding one more throws. It starts small and
 // grows in steps as keys are added. A step moves every slot to a new table, so the old one is
