@@ -82,6 +82,7 @@ test("sustained: 10 changes/s for 1 s, every change answered and shown by every 
   const step = r.steps[0];
   assert.ok(step.clicks >= 10, `clicks ${step.clicks}`);
   assert.equal(step.answered, step.clicks);
+  assert.equal(step.refused, 0);
   assert.equal(step.views_at_final, VIEWS);
   assert.equal(step.missed, 0);
   assert.equal(r.final_value, shown + step.clicks);

@@ -125,7 +125,7 @@ const std::vector<OptionSpec>& specs() {
          }
          return std::nullopt;
        }},
-      {"--clickers", kLive, "C", "events: clicker views, one event outstanding each (1)",
+      {"--clickers", kLive, "C", "events: clicker views, one event outstanding each (1); sustained: views the clicks are spread over (4)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 10000, o.clickers); }},
       {"--value-after", kLive, "TEXT",
        "the value each view shows: the slot after the static ending with TEXT (the counter's count; mount reads it only when given)",
@@ -207,7 +207,7 @@ unsigned BenchOptions::connections() const {
   if (mode == "longpoll") return clients * 2;  // a poll and a POST connection each
   if (mode == "store") return subscribers + writers;
   if (mode == "live")  // the views, the clickers, and the page GETs in flight
-    return views + (live_mode == "events" ? clickers : live_mode == "mount" ? 0 : 1) + std::min(max_in_flight, views);
+    return views + (live_mode == "change" ? 1 : live_mode == "mount" ? 0 : clickers) + std::min(max_in_flight, views);
   return count;
 }
 
@@ -226,6 +226,7 @@ std::optional<std::string> parse_options(const std::string& mode, const std::vec
       return "live needs its mode first: mount, change, sustained or events (cohort-bench live mount --views 1000 ...)";
     out.live_mode = rest.front();
     rest.erase(rest.begin());
+    if (out.live_mode == "sustained") out.clickers = 4;  // one socket's replies come one per frame
   }
   if (bit == kStore) {  // the coalescing test's defaults
     out.subscribers = 100;

@@ -8,9 +8,10 @@
 //            new value (bounded by --round-timeout). Latency of each view from the click's ack
 //            (its phx_reply) to the view showing the value, bytes per view per change, and the
 //            server's CPU time (utime + stime) per change.
-// sustained  for each of --rates K: the clicker clicks K times a second for --duration s (not
-//            waiting for replies; the node answers them in order) while N views follow; latency
-//            of every change to every view from its ack, p99 and max per rate.
+// sustained  for each of --rates K: --clickers views (4) click K times a second in all for
+//            --duration s (not waiting for replies; each socket's are answered in order) while N
+//            views follow; latency of every change to every view from its ack, p99 and max per
+//            rate, the changes/s actually made and the clicks' reply latency.
 // events     C clicker views each click in a closed loop (one event outstanding) for --duration
 //            s while N views follow: round trips/s, reply latency, and whether each clicker's
 //            own change came in its reply's diff or later.
@@ -300,63 +301,81 @@ int run_change(const BenchOptions& opts) {
   return report_end(report, run, not_at_final);
 }
 
-// The clicker of sustained: clicks paced at rate for seconds on a 1 ms timer, without waiting for
-// replies (the node answers them in order); each reply makes one change. Loop-thread only, except done.
-class PacedClicker {
+// The clickers of sustained: clicks paced at rate for seconds on a 1 ms timer, spread over the
+// clicker views (each to the one with the fewest in flight), without waiting for replies (a
+// socket's events are answered in order, each once its change is in the view, so one socket
+// alone makes about one change per frame). Each click answered ok is a change to the value the
+// clicker shows once its reply is merged. Loop-thread only, except done.
+class PacedClickers {
  public:
-  PacedClicker(LiveLoop& loop, ClientLoop& client_loop) : loop_(loop), timer_(client_loop.io) {}
+  PacedClickers(LiveLoop& loop, ClientLoop& client_loop) : loop_(loop), timer_(client_loop.io) {}
 
-  void start(double rate, double seconds, std::int64_t value) {
+  void start(double rate, double seconds) {
     rate_ = rate;
     start_ns_ = steady_ns();
     end_ns_ = start_ns_ + static_cast<std::uint64_t>(seconds * 1e9);
-    value_ = value;
-    sent_ = errors = not_in_reply = 0;
+    sent_ = answered = errors = not_in_reply = 0;
+    last_ack_ns = 0;
+    reply_latency.reset();
     changes.clear();
     done = false;
     loop_.on_reply = [this](LiveView&, const ClickReply& r) { on_reply(r); };
     tick();
   }
-  std::vector<Change> changes;
-  std::uint64_t errors = 0, not_in_reply = 0;
+  std::vector<Change> changes;  // the clicks answered ok, by value
+  std::uint64_t answered = 0, errors = 0, not_in_reply = 0, last_ack_ns = 0;
+  LatencyHistogram reply_latency;  // click → its reply
   std::atomic<bool> done{false};
   std::uint64_t sent() const { return sent_; }
+  std::uint64_t start_ns() const { return start_ns_; }
 
  private:
   void tick() {
     std::uint64_t now = steady_ns();
     if (now >= end_ns_) return finish_if_answered();
     auto due = static_cast<std::uint64_t>(rate_ * ns_to_s(now - start_ns_)) + 1;
-    LiveView& v = *loop_.views().front();
-    while (sent_ < due && loop_.click(v, /*pipelined=*/true)) ++sent_;
+    while (sent_ < due && click_least_busy()) ++sent_;
     timer_.expires_after(std::chrono::milliseconds(1));
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) tick();
     });
   }
+  bool click_least_busy() {
+    LiveView* best = nullptr;
+    for (auto& v : loop_.views())
+      if (!v->broken && (!best || v->clicks.size() < best->clicks.size())) best = v.get();
+    return best && loop_.click(*best, /*pipelined=*/true);
+  }
   void on_reply(const ClickReply& r) {
-    if (!r.ok) ++errors;
-    ++value_;  // each click adds one (the counter's "inc" by 1)
-    if (!r.value_changed) ++not_in_reply;
-    changes.push_back({value_, r.sent_ns, r.at_ns});
+    ++answered;
+    last_ack_ns = r.at_ns;
+    reply_latency.record(r.at_ns - r.sent_ns);
+    if (r.ok && r.value) {
+      if (!r.value_changed) ++not_in_reply;
+      Change c{*r.value, r.sent_ns, r.at_ns};
+      changes.insert(std::upper_bound(changes.begin(), changes.end(), c,
+                                      [](const Change& a, const Change& b) { return a.value < b.value; }),
+                     c);
+    } else {
+      ++errors;
+    }
     if (steady_ns() >= end_ns_) finish_if_answered();
   }
   void finish_if_answered() {
-    if (changes.size() >= sent_) done.store(true, std::memory_order_release);
+    if (answered >= sent_) done.store(true, std::memory_order_release);
   }
 
   LiveLoop& loop_;
   boost::asio::steady_timer timer_;
   double rate_ = 0;
   std::uint64_t start_ns_ = 0, end_ns_ = 0, sent_ = 0;
-  std::int64_t value_ = 0;
 };
 
 int run_sustained(const BenchOptions& opts) {
-  LiveRun run(opts, 1);
+  LiveRun run(opts, opts.clickers);
   std::int64_t value = 0;
   if (auto err = open_all(run, opts, value)) return setup_failed(*err);
-  PacedClicker clicker(run.clickers(), run.pool().loop(run.clicker_loop_index()));
+  PacedClickers clicker(run.clickers(), run.pool().loop(run.clicker_loop_index()));
   StopLoopsFirst stop_first{run.pool()};
   Report report("live sustained");
   report_header(report, opts);
@@ -365,40 +384,48 @@ int run_sustained(const BenchOptions& opts) {
   for (double rate : opts.rates) {
     run.set_logging(true);
     CpuSnapshot cpu_before = cpu_snapshot(opts.server_pid);
-    run.on_clickers([&](LiveLoop&) { clicker.start(rate, opts.duration_s, value); });
+    run.on_clickers([&](LiveLoop&) { clicker.start(rate, opts.duration_s); });
     bool answered = wait_until([&] { return clicker.done.load(std::memory_order_acquire); },
                                ms_of(opts.duration_s + opts.round_timeout_s));
     std::vector<Change> changes;
-    std::uint64_t sent = 0, errors = 0, not_in_reply = 0;
-    std::optional<std::int64_t> clicker_shows;
+    std::uint64_t sent = 0, answered_n = 0, errors = 0, not_in_reply = 0, start_ns = 0, last_ack_ns = 0;
+    LatencyHistogram reply;
     run.on_clickers([&](LiveLoop& l) {
       changes = clicker.changes;
+      answered_n = clicker.answered;
       sent = clicker.sent();
       errors = clicker.errors;
       not_in_reply = clicker.not_in_reply;
-      clicker_shows = l.views().front()->value;
+      start_ns = clicker.start_ns();
+      last_ack_ns = clicker.last_ack_ns;
+      reply = clicker.reply_latency;
+      for (auto& v : l.views())  // replies still owed: the views are to show what the clickers show
+        if (v->value) value = std::max(value, *v->value);
     });
-    if (!changes.empty()) value = changes.back().value;
-    // Replies still owed: the views are to show what the clicker shows by now.
-    if (!answered && clicker_shows) value = std::max(value, *clicker_shows);
+    if (!changes.empty()) value = std::max(value, changes.back().value);
+    double made_per_s = last_ack_ns > start_ns ? changes.size() / ns_to_s(last_ack_ns - start_ns) : 0;
     std::uint64_t holding = run.await_holding(value, ms_of(opts.round_timeout_s));
     CpuUsage cpu = cpu_between(cpu_before, cpu_snapshot(opts.server_pid));
     run.set_logging(false);
     ChangeLatency lat = run.latencies(changes);
     not_at_final += opts.views - holding;
     std::uint64_t p99 = lat.from_ack.percentile(0.99), max = lat.from_ack.max();
-    char line[256];
+    char line[512];
     std::snprintf(line, sizeof line,
-                  "  rate %6.1f/s  clicks %5llu  answered %5llu%s  ack → view p50 %8.3f  p99 %8.3f  max %8.3f ms  "
+                  "  rate %6.1f/s  clicks %5llu  answered %5llu%s (%llu refused, %.1f changes/s)  ack → view p50 %8.3f  p99 %8.3f  max %8.3f ms  "
                   "at final %llu/%u  cpu server %.0f%% bench %.0f%%",
-                  rate, static_cast<unsigned long long>(sent), static_cast<unsigned long long>(changes.size()),
-                  answered ? "" : " (timed out)", ms3(lat.from_ack.percentile(0.5)), ms3(p99), ms3(max),
+                  rate, static_cast<unsigned long long>(sent), static_cast<unsigned long long>(answered_n),
+                  answered ? "" : " (timed out)", static_cast<unsigned long long>(errors), made_per_s, ms3(lat.from_ack.percentile(0.5)),
+                  ms3(p99), ms3(max),
                   static_cast<unsigned long long>(holding), opts.views, cpu.server, cpu.bench);
     report.line(line);
     steps.push_back(boost::json::object{{"rate", rate},
                                         {"clicks", sent},
-                                        {"answered", changes.size()},
-                                        {"errors", errors},
+                                        {"answered", answered_n},
+                                        {"refused", errors},
+                                        {"changes_per_s", std::round(made_per_s * 10) / 10},
+                                        {"click_to_ack_p50_ms", ms3(reply.percentile(0.5))},
+                                        {"click_to_ack_p99_ms", ms3(reply.percentile(0.99))},
                                         {"change_not_in_reply", not_in_reply},
                                         {"ack_to_view_p50_ms", ms3(lat.from_ack.percentile(0.5))},
                                         {"ack_to_view_p99_ms", ms3(p99)},
@@ -431,7 +458,7 @@ int run_events(const BenchOptions& opts) {
       latency.record(r.at_ns - r.sent_ns);
       ++replies;
       if (!r.ok) ++errors;
-      (r.value_changed ? in_reply : later) += 1;
+      if (r.ok) (r.value_changed ? in_reply : later) += 1;
       if (r.value) last_value = std::max(last_value, *r.value);
       if (stop.load(std::memory_order_relaxed) || !l.click(v)) idle.fetch_add(1, std::memory_order_release);
     };

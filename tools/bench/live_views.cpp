@@ -157,8 +157,7 @@ void LiveLoop::on_frame(Connection& conn, const PhxFrame& frame) {
     if (auto err = view.tree.merge_diff(frame.payload)) return break_view(view, *err);
     return read_value(view);
   }
-  if (frame.event == "phx_reply" && !frame.ref_null && !view.clicks.empty() && ref_number(frame.ref) == view.clicks.front().ref)
-    on_click_reply(view, frame);
+  if (frame.event == "phx_reply" && !frame.ref_null) on_click_reply(view, frame);
 }
 
 void LiveLoop::on_failed(Connection& conn, std::string_view why) {
@@ -206,16 +205,28 @@ bool LiveLoop::click(LiveView& view, bool pipelined) {
   return true;
 }
 
+// Replies come in order, except a refusal (past the node's --socket-max-pending-replies), which
+// comes at once: the click is found by its ref. A refused click changed nothing: counted by the
+// run, the view stays whole.
 void LiveLoop::on_click_reply(LiveView& view, const PhxFrame& frame) {
+  auto ref = ref_number(frame.ref);
+  auto click = std::find_if(view.clicks.begin(), view.clicks.end(), [&](const LiveView::Click& c) { return c.ref == ref; });
+  if (click == view.clicks.end()) return;
   ClickReply r;
-  r.sent_ns = view.clicks.front().sent_ns;
+  r.sent_ns = click->sent_ns;
   r.at_ns = loop_.now_ns;
-  view.clicks.pop_front();
+  view.clicks.erase(click);
   auto before = view.value;
-  auto err = view.tree.merge_reply(frame.payload, r.had_diff);
-  r.ok = !err;
-  if (err) break_view(view, *err);
-  else read_value(view);
+  r.ok = scan_reply_status(frame.payload) == "ok";
+  if (!r.ok) {
+    std::lock_guard lock(mu_);
+    if (first_refusal_.empty()) first_refusal_ = std::string(frame.payload.substr(0, 200));
+  } else if (auto err = view.tree.merge_reply(frame.payload, r.had_diff)) {
+    r.ok = false;
+    break_view(view, *err);
+  } else {
+    read_value(view);
+  }
   r.value = view.value;
   r.value_changed = r.had_diff && view.value != before;
   counts_.replies.fetch_add(1, std::memory_order_release);
@@ -232,6 +243,11 @@ std::uint64_t LiveLoop::holding(std::int64_t v) const {
 std::string LiveLoop::first_failure() const {
   std::lock_guard lock(mu_);
   return first_failure_;
+}
+
+std::string LiveLoop::first_refusal() const {
+  std::lock_guard lock(mu_);
+  return first_refusal_;
 }
 
 std::string LiveLoop::first_broken() const {

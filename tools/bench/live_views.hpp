@@ -56,7 +56,7 @@ struct ValueSeen {
 struct ClickReply {
   std::uint64_t sent_ns = 0;
   std::uint64_t at_ns = 0;
-  bool ok = false;
+  bool ok = false;  // {"status":"ok"} (else refused: nothing changed)
   bool had_diff = false;
   bool value_changed = false;  // the reply's diff changed the value the clicker shows
   std::optional<std::int64_t> value;  // the clicker's value once the reply is merged
@@ -112,6 +112,7 @@ class LiveLoop final : public ConnectionEvents {
   std::uint64_t holding(std::int64_t v) const;
   std::string first_failure() const;
   std::string first_broken() const;
+  std::string first_refusal() const;  // the first click answered with an error
 
  private:
   void open_more();
@@ -140,7 +141,7 @@ class LiveLoop final : public ConnectionEvents {
   LatencyHistogram mount_latency_;
   std::uint64_t last_join_ns_ = 0;
   mutable std::mutex mu_;  // the first reasons, read by the controller
-  std::string first_failure_, first_broken_;
+  std::string first_failure_, first_broken_, first_refusal_;
 };
 
 // Latency of each change to each view, from a view's log: change i (value values[i], acknowledged
