@@ -63,6 +63,7 @@ class LiveRun {
     for (unsigned i = 0; i < opts.threads; ++i)
       followers_.push_back(std::make_unique<LiveLoop>(pool_.loop(i), config_, counts_));
     if (clickers) clicker_loop_ = std::make_unique<LiveLoop>(pool_.loop(opts.threads), config_, clicker_counts_);
+    pool_.start_heartbeats(std::chrono::seconds(25));  // as the official client (30 s): the node closes silent sockets
   }
   ~LiveRun() { pool_.stop(); }  // before the loops' handlers are freed
 
