@@ -164,10 +164,11 @@ void report_header(Report& report, const BenchOptions& opts) {
 }
 
 // Failures, printed and in the JSON; the exit status follows from them.
-int report_end(Report& report, LiveRun& run, std::uint64_t not_at_final) {
+int report_end(Report& report, LiveRun& run, std::uint64_t not_at_final,
+               std::string_view not_at_final_why = "views not showing the last value") {
   std::uint64_t failures = run.failures() + not_at_final;
   std::string why = run.first_problem();
-  if (why.empty() && not_at_final) why = "views not showing the last value";
+  if (why.empty() && not_at_final) why = not_at_final_why;
   report.figure("failures", failures, "failures", with_commas(failures) + (failures ? " (first: " + why + ")" : ""));
   report_bench_memory(report);
   report.print();
@@ -216,7 +217,8 @@ int run_mount(const BenchOptions& opts) {
     report.figure("server_rss_per_view", std::round(per_view), "server rss per view", fixed(per_view / 1024, 1) + " KiB");
   }
   if (value) report.figure("value", *value, "value shown", std::to_string(*value));
-  return report_end(report, run, done ? 0 : opts.views - joined - run.counts().failed.load());
+  return report_end(report, run, done ? 0 : opts.views - joined - run.counts().failed.load(),
+                    "views not joined when the setup timed out");
 }
 
 // Setup of the change modes: followers and clickers joined, nothing failed, every view shows the
