@@ -189,8 +189,10 @@ void report_change_latency(Report& report, const ChangeLatency& lat, std::uint64
 int run_mount(const BenchOptions& opts) {
   LiveRun run(opts, 0);
   std::uint64_t rss_before = opts.server_pid ? rss_bytes(std::to_string(opts.server_pid)) : 0;
+  CpuSnapshot cpu_before = cpu_snapshot(opts.server_pid);
   std::uint64_t t0 = steady_ns();
   bool done = run.open_followers();
+  CpuUsage cpu = cpu_between(cpu_before, cpu_snapshot(opts.server_pid));
   std::uint64_t rss_after = opts.server_pid ? rss_bytes(std::to_string(opts.server_pid)) : 0;
   LatencyHistogram latency;
   std::uint64_t last_join = t0;
@@ -217,6 +219,7 @@ int run_mount(const BenchOptions& opts) {
     report.figure("server_rss_per_view", std::round(per_view), "server rss per view", fixed(per_view / 1024, 1) + " KiB");
   }
   if (value) report.figure("value", *value, "value shown", std::to_string(*value));
+  report_cpu(report, cpu);
   return report_end(report, run, done ? 0 : opts.views - joined - run.counts().failed.load(),
                     "views not joined when the setup timed out");
 }
