@@ -19,13 +19,14 @@
 // whose tree a diff did not apply to, is a failure. Each value a view shows is read from its
 // tree (the slot after --value-after), so a diff merged wrong shows as a wrong value.
 // The change modes assume the run's clicks are the only changes to the value.
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
 #include <cmath>
-#include <unistd.h>
 #include <memory>
 #include <thread>
 
