@@ -67,7 +67,7 @@ void ClientTree::mount(JsonObject full) {
   components_ = full.contains("c") ? full["c"].get_object() : JsonObject{};
   full.erase("c");
   tree_ = std::move(full);
-  render();
+  absorb();
 }
 
 void ClientTree::merge(JsonObject diff) {
@@ -80,7 +80,7 @@ void ClientTree::merge(JsonObject diff) {
   }
   if (diff.contains("s")) tree_ = std::move(diff);
   else merge_node(tree_, diff);
-  render();
+  absorb();
 }
 
 void ClientTree::take_title(JsonObject& diff) {
@@ -111,16 +111,23 @@ void ClientTree::merge_components(const JsonObject& diff_components) {
   for (auto& [cid, tree] : resolved) components_[cid] = std::move(tree);
 }
 
-void ClientTree::render() {
+void ClientTree::absorb() {
   Json root(std::move(tree_));
   absorb_streams(root);
   for (auto& [cid, tree] : components_) absorb_streams(tree);
   tree_ = std::move(root.get_object());
+  html_stale_ = true;
+}
+
+const std::string& ClientTree::html() const {
+  if (!html_stale_) return html_;
   Json shown(tree_);
   show_streams(shown);
   JsonObject components = components_;
   for (auto& [cid, tree] : components) show_streams(tree);
   html_ = live::to_html(shown.get_object(), components);
+  html_stale_ = false;
+  return html_;
 }
 
 // Every stream comprehension under slot hands its entries to the stream's items and keeps none
@@ -140,12 +147,14 @@ void ClientTree::absorb_streams(Json& slot) {
 }
 
 // Every stream comprehension under slot shows the stream's items, in their order.
-void ClientTree::show_streams(Json& slot) {
+void ClientTree::show_streams(Json& slot) const {
   if (!slot.is_object()) return;
   JsonObject& node = slot.get_object();
   if (const Json* stream = node.if_contains("stream")) {
     std::string items;
-    for (const auto& [id, item_html] : streams_[std::string(stream->get_array().at(0).get_string())]) items += item_html;
+    auto found = streams_.find(std::string(stream->get_array().at(0).get_string()));
+    if (found != streams_.end())
+      for (const auto& [id, item_html] : found->second) items += item_html;
     slot = JsonObject{{"s", json::array{"", ""}}, {"0", items}};
     return;
   }

@@ -5,9 +5,10 @@
 // was there, one that does not is merged into it; keyed comprehensions by entry, moved entries
 // included; components by cid, statics shared by cid reference), each stream's items as the DOM
 // keeps them (inserted at their position, updated in place, deleted, reset, limited), the page
-// title, and the HTML of all that, remade after each merge. Never evaluates a template: what it
-// shows comes from the view's renders alone, so a change the view never sent is not shown.
-// Not thread-safe: one Page's.
+// title, and the HTML of all that, made when asked for after a merge (a load generator holding
+// thousands of trees merges far more often than it reads HTML). Never evaluates a template: what
+// it shows comes from the view's renders alone, so a change the view never sent is not shown.
+// Not thread-safe: one Page's (or one bench view's).
 #pragma once
 
 #include <map>
@@ -25,23 +26,28 @@ class ClientTree {
   void mount(JsonObject full);
   // A diff the view sent ({} does nothing). "t" sets the title; "e" and "r" are the caller's.
   void merge(JsonObject diff);
-  const std::string& html() const { return html_; }
+  const std::string& html() const;
   const std::string& title() const { return title_; }
+  // The tree as merged so far, without "c", "t" and the stream entries already applied.
+  const JsonObject& tree() const { return tree_; }
+  // The components by cid, as merged so far.
+  const JsonObject& components() const { return components_; }
 
  private:
   void take_title(JsonObject& diff);
   void merge_components(const JsonObject& diff_components);
-  // Applies (then drops) the stream entries the tree carries, and makes the HTML.
-  void render();
+  // Applies (then drops) the stream entries the tree carries; the HTML is made again on demand.
+  void absorb();
   void absorb_streams(Json& slot);
-  void show_streams(Json& slot);
+  void show_streams(Json& slot) const;
   void apply_stream(const json::array& annotation, const JsonObject& comprehension);
 
   JsonObject tree_;
   JsonObject components_;
   using StreamItems = std::vector<std::pair<std::string, std::string>>;  // (DOM id, HTML) in order
   std::map<std::string, StreamItems> streams_;                           // by stream ref
-  std::string html_;
+  mutable std::string html_;
+  mutable bool html_stale_ = true;
   std::string title_;
 };
 

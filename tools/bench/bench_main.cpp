@@ -32,6 +32,7 @@ constexpr Mode kModes[] = {
     {"presence", run_presence},
     {"store", run_store},
     {"longpoll", run_longpoll},
+    {"live", run_live},
 };
 
 // Raises the soft file-descriptor limit to the hard one: conns opens thousands of sockets.

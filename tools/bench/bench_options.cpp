@@ -3,6 +3,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -14,7 +15,7 @@ namespace cohort::bench {
 
 namespace {
 
-enum ModeBit : unsigned { kFanout = 1, kEcho = 2, kConns = 4, kPresence = 8, kStore = 16, kLongPoll = 32, kAll = 63 };
+enum ModeBit : unsigned { kFanout = 1, kEcho = 2, kConns = 4, kPresence = 8, kStore = 16, kLongPoll = 32, kAll = 63, kLive = 64 };
 
 struct OptionSpec {
   const char* name;
@@ -52,19 +53,19 @@ const std::vector<OptionSpec>& specs() {
       {"--topic", kFanout | kEcho | kConns | kPresence | kLongPoll, "TOPIC",
        "fanout topic; its prefix up to ':' names echo and conns topics (room:bench; presence: room:storm)",
        [](BenchOptions& o, std::string_view v) { o.topic = std::string(v); return std::optional<std::string>(); }},
-      {"--duration", kFanout | kEcho | kStore | kLongPoll, "SECONDS", "measured time (10; store 5; at most 600)",
+      {"--duration", kFanout | kEcho | kStore | kLongPoll | kLive, "SECONDS", "measured time (10; store 5; live: of events, of each sustained rate; at most 600)",
        [](BenchOptions& o, std::string_view v) { o.duration_set = true; return to_double(v, 0.1, 600, o.duration_s); }},
-      {"--deflate", kAll, "on|off", "offer permessage-deflate at the upgrade, as browsers do (on)",
+      {"--deflate", kAll | kLive, "on|off", "offer permessage-deflate at the upgrade, as browsers do (on)",
        [](BenchOptions& o, std::string_view v) -> std::optional<std::string> {
          if (v != "on" && v != "off") return "--deflate takes on or off";
          o.deflate = v == "on";
          return std::nullopt;
        }},
-      {"--threads", kAll, "N", "client threads, one event loop each (1: the server needs the other core)",
+      {"--threads", kAll | kLive, "N", "client threads, one event loop each (1: the server needs the other core)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 64, o.threads); }},
-      {"--in-flight", kAll, "N", "handshakes (connect to join reply) pending at once (500)",
+      {"--in-flight", kAll | kLive, "N", "handshakes (connect to join reply) pending at once (500)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 100000, o.max_in_flight); }},
-      {"--setup-timeout", kAll, "SECONDS", "time allowed to connect and join everything (60)",
+      {"--setup-timeout", kAll | kLive, "SECONDS", "time allowed to connect and join everything (60)",
        [](BenchOptions& o, std::string_view v) { return to_double(v, 1, 600, o.setup_timeout_s); }},
       {"--subscribers", kFanout | kStore, "N", "subscriber connections (1000; store 100)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 1000000, o.subscribers); }},
@@ -91,7 +92,7 @@ const std::vector<OptionSpec>& specs() {
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 100000, o.clients); }},
       {"--count", kConns | kPresence, "N", "connections to open and join (10000)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 1000000, o.count); }},
-      {"--server-pid", kAll, "PID", "the server's process: report its CPU use (and VmRSS in conns)",
+      {"--server-pid", kAll | kLive, "PID", "the server's process: report its CPU use (and VmRSS in conns)",
        [](BenchOptions& o, std::string_view v) {
          unsigned pid = 0;
          auto err = to_unsigned(v, 1, 1u << 30, pid);
@@ -106,6 +107,39 @@ const std::vector<OptionSpec>& specs() {
        [](BenchOptions& o, std::string_view v) { o.token = std::string(v); return std::optional<std::string>(); }},
       {"--writers", kStore, "N", "writer connections sharing --rate (10)",
        [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 10000, o.writers); }},
+      {"--page", kLive, "URL", "the live page, http:// on loopback (http://127.0.0.1:4000/counter)",
+       [](BenchOptions& o, std::string_view v) { o.page_url = std::string(v); return std::optional<std::string>(); }},
+      {"--views", kLive, "N", "live views that follow the page (100)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 0, 1000000, o.views); }},
+      {"--rounds", kLive, "R", "change: changes made one after the other (10)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 100000, o.rounds); }},
+      {"--rates", kLive, "K,K,...", "sustained: changes/s, one step of --duration each; stops after a step that fails (20)",
+       [](BenchOptions& o, std::string_view v) -> std::optional<std::string> {
+         o.rates.clear();
+         for (std::size_t start = 0; start <= v.size();) {
+           std::size_t comma = std::min(v.find(',', start), v.size());
+           double rate = 0;
+           if (auto err = to_double(v.substr(start, comma - start), 0.1, 10000, rate)) return err;
+           o.rates.push_back(rate);
+           start = comma + 1;
+         }
+         return std::nullopt;
+       }},
+      {"--clickers", kLive, "C", "events: clicker views, one event outstanding each (1); sustained: views the clicks are spread over (4)",
+       [](BenchOptions& o, std::string_view v) { return to_unsigned(v, 1, 10000, o.clickers); }},
+      {"--value-after", kLive, "TEXT",
+       "the value each view shows: the slot after the static ending with TEXT (the counter's count; mount reads it only when given)",
+       [](BenchOptions& o, std::string_view v) {
+         o.value_after = std::string(v);
+         o.value_after_set = true;
+         return std::optional<std::string>();
+       }},
+      {"--event", kLive, "NAME", "the click's event (inc)",
+       [](BenchOptions& o, std::string_view v) { o.event = std::string(v); return std::optional<std::string>(); }},
+      {"--event-value", kLive, "JSON", "the click's value ({\"by\":\"1\",\"value\":\"\"}); each click must add one to the value",
+       [](BenchOptions& o, std::string_view v) { o.event_value = std::string(v); return std::optional<std::string>(); }},
+      {"--round-timeout", kLive, "SECONDS", "longest wait for a reply, or for every view to show a value (10)",
+       [](BenchOptions& o, std::string_view v) { return to_double(v, 0.1, 600, o.round_timeout_s); }},
       {"--hold", kConns, "SECONDS", "keep the connections open this long once all joined (2)",
        [](BenchOptions& o, std::string_view v) { return to_double(v, 0, 600, o.hold_s); }},
   };
@@ -119,12 +153,18 @@ unsigned mode_bit(const std::string& mode) {
   if (mode == "presence") return kPresence;
   if (mode == "store") return kStore;
   if (mode == "longpoll") return kLongPoll;
+  if (mode == "live") return kLive;
   return 0;
 }
 
 // Relationships between options, checked once all are known.
 std::optional<std::string> cross_check(BenchOptions& o) {
   if (auto err = parse_ws_url(o.url, o.target)) return "--url: " + *err;
+  if (o.mode == "live") {
+    if (auto err = parse_page_url(o.page_url, o.page)) return "--page: " + *err;
+    if (o.views == 0) return "--views must be at least 1";
+    if (o.live_mode != "mount" && o.value_after.empty()) return "--value-after must not be empty in live " + o.live_mode;
+  }
   o.target.offer_deflate = o.deflate;
   if (o.topic.empty()) return "--topic must not be empty";
   for (std::size_t start = 0; !o.subscriber_urls.empty() && start <= o.subscriber_urls.size();) {
@@ -166,6 +206,8 @@ unsigned BenchOptions::connections() const {
   if (mode == "echo") return clients;
   if (mode == "longpoll") return clients * 2;  // a poll and a POST connection each
   if (mode == "store") return subscribers + writers;
+  if (mode == "live")  // the views, the clickers, and the page GETs in flight
+    return views + (live_mode == "change" ? 1 : live_mode == "mount" ? 0 : clickers) + std::min(max_in_flight, views);
   return count;
 }
 
@@ -177,13 +219,22 @@ std::optional<std::string> parse_options(const std::string& mode, const std::vec
   unsigned bit = mode_bit(mode);
   if (bit == 0) return "unknown mode '" + mode + "'";
   if (bit == kPresence) out.topic = "room:storm";
+  std::vector<std::string> rest = args;
+  if (bit == kLive) {
+    static const std::string_view kLiveModes[] = {"mount", "change", "sustained", "events"};
+    if (rest.empty() || std::find(std::begin(kLiveModes), std::end(kLiveModes), rest.front()) == std::end(kLiveModes))
+      return "live needs its mode first: mount, change, sustained or events (cohort-bench live mount --views 1000 ...)";
+    out.live_mode = rest.front();
+    rest.erase(rest.begin());
+    if (out.live_mode == "sustained") out.clickers = 4;  // one socket's replies come one per frame
+  }
   if (bit == kStore) {  // the coalescing test's defaults
     out.subscribers = 100;
     out.rate = 10000;
     out.duration_s = 5;
   }
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i], value;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    std::string_view arg = rest[i], value;
     bool inline_value = false;
     if (auto eq = arg.find('='); eq != std::string_view::npos && arg.substr(0, 2) == "--") {
       value = arg.substr(eq + 1);
@@ -196,8 +247,8 @@ std::optional<std::string> parse_options(const std::string& mode, const std::vec
     if (!spec) return "unknown option '" + std::string(arg) + "' (see cohort-bench --help)";
     if (!(spec->modes & bit)) return std::string(spec->name) + " does not apply to " + mode;
     if (spec->value && !inline_value) {
-      if (i + 1 >= args.size()) return std::string(spec->name) + " needs a value (" + spec->value + ")";
-      value = args[++i];
+      if (i + 1 >= rest.size()) return std::string(spec->name) + " needs a value (" + spec->value + ")";
+      value = rest[++i];
     } else if (!spec->value && inline_value) {
       return std::string(spec->name) + " takes no value";
     }
@@ -223,18 +274,23 @@ std::string usage() {
       "  store   --subscribers join store:<key>; --writers push \"op\" incr at --rate ops/s; reports op\n"
       "          latency, patches/s per subscriber, versions folded per patch, gaps\n"
       "  longpoll  echo over LongPoll (the --url's socket at /longpoll, plain HTTP): C clients each\n"
-      "          join <prefix>echo-<i>, push \"ping\" as POSTs, read replies from a poll always open\n\n"
+      "          join <prefix>echo-<i>, push \"ping\" as POSTs, read replies from a poll always open\n"
+      "  live mount|change|sustained|events  N live views of --page opened as phoenix_live_view's\n"
+      "          client does (GET, cookie, tokens, /live socket, join lv:<id>), every diff merged into\n"
+      "          each view's tree: mount time and server memory per view; latency of one change to every\n"
+      "          view (an extra view clicks --event); the same at --rates changes/s; clickers' round trips\n\n"
       "options (modes):\n";
   for (const auto& s : specs()) {
     std::string name = std::string(s.name) + (s.value ? std::string(" ") + s.value : "");
-    std::string modes = s.modes == kAll ? "all" : "";
-    if (s.modes != kAll) {
+    std::string modes = (s.modes & kAll) == kAll ? (s.modes & kLive ? "all" : "all but live") : "";
+    if ((s.modes & kAll) != kAll) {
       if (s.modes & kFanout) modes += "fanout ";
       if (s.modes & kEcho) modes += "echo ";
       if (s.modes & kConns) modes += "conns ";
       if (s.modes & kPresence) modes += "presence ";
       if (s.modes & kStore) modes += "store ";
       if (s.modes & kLongPoll) modes += "longpoll ";
+      if (s.modes & kLive) modes += "live ";
       modes.pop_back();
     }
     char line[256];

@@ -10,12 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "live_page.hpp"
 #include "ws_url.hpp"
 
 namespace cohort::bench {
 
 struct BenchOptions {
-  std::string mode;  // fanout | echo | conns | presence | store | longpoll
+  std::string mode;  // fanout | echo | conns | presence | store | longpoll | live
   std::string url = "ws://127.0.0.1:4000/socket/websocket";
   WsTarget target;   // url, parsed
   bool deflate = true;  // --deflate: offer permessage-deflate
@@ -52,6 +53,19 @@ struct BenchOptions {
   std::string key = "livedoc:bench";
   std::string token;
   unsigned writers = 10;
+  // live <live_mode>: views of --page (live.cpp)
+  std::string live_mode;  // mount | change | sustained | events
+  std::string page_url = "http://127.0.0.1:4000/counter";
+  PageUrl page;  // page_url, parsed
+  unsigned views = 100;
+  unsigned rounds = 10;
+  std::vector<double> rates{20};
+  unsigned clickers = 1;
+  std::string value_after = R"(<span id="count" class="count">)";
+  bool value_after_set = false;
+  std::string event = "inc";
+  std::string event_value = R"({"by":"1","value":""})";
+  double round_timeout_s = 10;
 
   // The prefix of topic up to and including its ':' ("room:"), for echo and conns topics.
   std::string topic_prefix() const;
@@ -59,7 +73,8 @@ struct BenchOptions {
   unsigned connections() const;
 };
 
-// Parses the options that follow the mode name. Returns an error message, or nullopt.
+// Parses the options that follow the mode name (for live: the live mode, then its options).
+// Returns an error message, or nullopt.
 std::optional<std::string> parse_options(const std::string& mode, const std::vector<std::string>& args,
                                          BenchOptions& out);
 

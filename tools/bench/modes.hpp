@@ -18,6 +18,7 @@ int run_conns(const BenchOptions& opts);
 int run_presence(const BenchOptions& opts);
 int run_store(const BenchOptions& opts);
 int run_longpoll(const BenchOptions& opts);
+int run_live(const BenchOptions& opts);  // live <mount|change|sustained|events>
 
 // Reports a run that could not take place: "cohort-bench: error: <why>" on stderr; returns 1.
 inline int setup_failed(std::string_view why) {

@@ -270,6 +270,8 @@ void Connection::on_join_reply(const PhxFrame& frame) {
   if (!reply_is_ok(frame.payload, why)) return fail("join of " + topic_ + " refused by the server: " + why);
   state_ = State::joined;
   was_joined_ = true;
+  events_.on_join_reply(*this, frame);
+  if (state_ != State::joined) return;  // the owner closed it
   events_.on_joined(*this);
 }
 

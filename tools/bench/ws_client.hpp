@@ -43,7 +43,9 @@ class ConnectionEvents {
   virtual ~ConnectionEvents() = default;
   // The upgrade succeeded: time to join.
   virtual void on_open(Connection& conn) = 0;
-  // The join was answered {"status":"ok"}.
+  // The join was answered {"status":"ok"}: first the reply itself (a live view's rendered tree is
+  // in it; most owners ignore it), then on_joined.
+  virtual void on_join_reply(Connection& conn, const PhxFrame& reply) {}
   virtual void on_joined(Connection& conn) = 0;
   // Any frame other than the join reply, heartbeat replies and the channel's own
   // phx_close/phx_error. The loop's now_ns holds the time the bytes were read.

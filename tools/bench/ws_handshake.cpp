@@ -97,6 +97,11 @@ std::string upgrade_request(const WsTarget& target, std::string_view key) {
   req += key;
   req += "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: cohort-bench\r\n";
   if (target.offer_deflate) req += "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+  if (!target.cookie.empty()) {
+    req += "Cookie: ";
+    req += target.cookie;
+    req += "\r\n";
+  }
   req += "\r\n";
   return req;
 }

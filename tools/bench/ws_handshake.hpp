@@ -17,7 +17,8 @@ namespace cohort::bench {
 std::string make_ws_key(std::uint64_t a, std::uint64_t b);
 
 // The HTTP/1.1 upgrade request for target, offering key (and permessage-deflate when
-// target.offer_deflate, with the offer browsers send: "permessage-deflate; client_max_window_bits").
+// target.offer_deflate, with the offer browsers send: "permessage-deflate; client_max_window_bits"),
+// and target.cookie as the Cookie header when it has one.
 std::string upgrade_request(const WsTarget& target, std::string_view key);
 
 enum class HeadStatus { incomplete, upgraded, refused };

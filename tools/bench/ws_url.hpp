@@ -21,6 +21,7 @@ struct WsTarget {
   std::string target;       // path and query; "vsn=2.0.0" is appended when the URL has no vsn
   bool offer_deflate = true;  // offer permessage-deflate at the upgrade, as browsers do (--deflate)
   bool tls = false;           // wss://
+  std::string cookie;         // sent as the Cookie header when not empty (a live view's visitor)
 
   std::string url() const { return (tls ? "wss://" : "ws://") + host_header + target; }
 };
