@@ -223,7 +223,9 @@ std::string usage() {
       "  store   --subscribers join store:<key>; --writers push \"op\" incr at --rate ops/s; reports op\n"
       "          latency, patches/s per subscriber, versions folded per patch, gaps\n"
       "  longpoll  echo over LongPoll (the --url's socket at /longpoll, plain HTTP): C clients each\n"
-      "          join <prefix>echo-<i>, push \"ping\" as POSTs, read replies from a poll always open\n\n"
+      "          join <prefix>echo-<i>, push \"ping\" as POSTs, read replies from a poll always open\n"
+      "  minimal-server --port P  not a load: the yardstick for echo, a one-thread epoll server that\n"
+      "          answers the upgrade and each client frame with a fixed phx_reply, parsing nothing\n\n"
       "options (modes):\n";
   for (const auto& s : specs()) {
     std::string name = std::string(s.name) + (s.value ? std::string(" ") + s.value : "");

@@ -18,6 +18,8 @@ int run_conns(const BenchOptions& opts);
 int run_presence(const BenchOptions& opts);
 int run_store(const BenchOptions& opts);
 int run_longpoll(const BenchOptions& opts);
+// Not a load: the yardstick server `echo` is compared with (minimal_server.cpp). Runs until killed.
+int run_minimal_server(unsigned port);
 
 // Reports a run that could not take place: "cohort-bench: error: <why>" on stderr; returns 1.
 inline int setup_failed(std::string_view why) {
