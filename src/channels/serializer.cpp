@@ -2,6 +2,9 @@
 #include "channels/serializer.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
+
+#include <algorithm>
 
 namespace cohort::channels {
 
@@ -104,10 +107,9 @@ std::optional<DecodeError> decode_binary(std::string_view frame, InMessage& out)
   return std::nullopt;
 }
 
-std::string encode_head(std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
-                        std::string_view event) {
-  std::string out;
-  out.reserve(24 + join_ref_json.size() + ref_json.size() + topic.size() + event.size());
+void append_head(std::string& out, std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
+                 std::string_view event) {
+  out.reserve(out.size() + 24 + join_ref_json.size() + ref_json.size() + topic.size() + event.size());
   out.push_back('[');
   out.append(join_ref_json);
   out.push_back(',');
@@ -117,25 +119,48 @@ std::string encode_head(std::string_view join_ref_json, std::string_view ref_jso
   out.push_back(',');
   append_json_string(out, event);
   out.push_back(',');
+}
+
+std::string encode_head(std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
+                        std::string_view event) {
+  std::string out;
+  append_head(out, join_ref_json, ref_json, topic, event);
   return out;
+}
+
+void append_json(std::string& out, const Json& value) {
+  json::serializer sr;
+  sr.reset(&value);
+  while (!sr.done()) {
+    std::size_t used = out.size();
+    out.resize(std::max(out.capacity(), used + 64));
+    std::size_t n = sr.read(out.data() + used, out.size() - used).size();
+    out.resize(used + n);
+  }
 }
 
 std::string encode_message(std::string_view join_ref_json, std::string_view ref_json,
                            std::string_view topic, std::string_view event, const Json& payload) {
   std::string out = encode_head(join_ref_json, ref_json, topic, event);
-  out.append(json::serialize(payload));
+  append_json(out, payload);
   out.push_back(']');
   return out;
 }
 
-std::string encode_reply(std::string_view join_ref_json, std::string_view ref_json,
-                         std::string_view topic, std::string_view status, const Json& response) {
-  std::string out = encode_head(join_ref_json, ref_json, topic, "phx_reply");
+void append_reply(std::string& out, std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
+                  std::string_view status, const Json& response) {
+  append_head(out, join_ref_json, ref_json, topic, "phx_reply");
   out.append("{\"status\":");
   append_json_string(out, status);
   out.append(",\"response\":");
-  out.append(json::serialize(response));
+  append_json(out, response);
   out.append("}]");
+}
+
+std::string encode_reply(std::string_view join_ref_json, std::string_view ref_json,
+                         std::string_view topic, std::string_view status, const Json& response) {
+  std::string out;
+  append_reply(out, join_ref_json, ref_json, topic, status, response);
   return out;
 }
 

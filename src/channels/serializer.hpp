@@ -62,6 +62,12 @@ std::string encode_message(std::string_view join_ref_json, std::string_view ref_
 std::string encode_reply(std::string_view join_ref_json, std::string_view ref_json,
                          std::string_view topic, std::string_view status, const Json& response);
 
+// The same, appended to out (a caller's reused buffer: no allocation once it is big enough).
+void append_reply(std::string& out, std::string_view join_ref_json, std::string_view ref_json,
+                  std::string_view topic, std::string_view status, const Json& response);
+// v as JSON text, appended to out (as json::serialize writes it, without a string of its own).
+void append_json(std::string& out, const Json& v);
+
 // Binary server frames (refs as plain strings; each field at most 255 bytes).
 std::string encode_binary_push(std::string_view join_ref, std::string_view topic,
                                std::string_view event, std::string_view bytes);
