@@ -52,6 +52,16 @@ ClientJson parse_client_json(std::string_view text, const ParserLimits& limits) 
   return out;
 }
 
+bool parse_json_within(std::string_view text, std::uint32_t max_depth, Json& out) {
+  json::parse_options options;
+  options.max_depth = max_depth;
+  boost::system::error_code ec;
+  Json value = json::parse(text, ec, {}, options);
+  if (ec || !numbers_finite(value)) return false;
+  out = std::move(value);
+  return true;
+}
+
 bool numbers_finite(const Json& v) {
   // Containers still to walk: the first kInline on the stack (a message's payload needs no
   // more), the rest on the heap.
