@@ -276,19 +276,36 @@ void WsConnection::do_write() {
   // handled, never inside a handler).
   if (pong_) in_flight_.insert(in_flight_.begin(), std::exchange(pong_, nullptr));
   bump(net_.metrics.hot[reactor_.index()].writes);
-  auto done = [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); };
+  auto done = [this] {
+    return [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); };
+  };
   if (tls_) {
     // One buffer: Asio's SSL stream would encrypt and send a gathered write one buffer at a time.
     tls_out_.clear();
     for (auto& f : in_flight_) tls_out_.append(*f);
-    return asio::async_write(tls_->stream, asio::buffer(tls_out_), std::move(done));
+    return asio::async_write(tls_->stream, asio::buffer(tls_out_), done());
   }
-  // One frame (a reply): its buffer as it is. Several: gathered from a member vector, lent to
-  // the write as a span so that the write copies no vector.
-  if (in_flight_.size() == 1) return asio::async_write(socket_, asio::buffer(*in_flight_.front()), std::move(done));
+  // Plain TCP: written at once on the non-blocking socket, gathered from a member vector lent
+  // as a span. A reply nearly always goes whole, and then no completion handler runs; what the
+  // socket does not take goes by an async_write.
   write_buffers_.clear();
   for (auto& f : in_flight_) write_buffers_.emplace_back(f->data(), f->size());
-  asio::async_write(socket_, std::span<const asio::const_buffer>(write_buffers_), std::move(done));
+  error_code ec;
+  std::size_t written = socket_.write_some(std::span<const asio::const_buffer>(write_buffers_), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    written = 0;
+  }
+  if (ec || written == asio::buffer_size(write_buffers_)) return on_write(ec);
+  drop_written(written);
+  asio::async_write(socket_, std::span<const asio::const_buffer>(write_buffers_), done());
+}
+
+void WsConnection::drop_written(std::size_t n) {
+  std::size_t whole = 0;
+  while (n >= write_buffers_[whole].size()) n -= write_buffers_[whole++].size();
+  write_buffers_.erase(write_buffers_.begin(), write_buffers_.begin() + static_cast<std::ptrdiff_t>(whole));
+  write_buffers_.front() += n;
 }
 
 void WsConnection::on_write(const error_code& ec) {

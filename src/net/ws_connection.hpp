@@ -8,7 +8,8 @@
 // Reads: into a 64-byte inbox per connection (a pending read costs no epoll_ctl, unlike a
 // readiness wait); when it fills, the rest is drained through the reactor's shared 64 KiB
 // buffer, so an idle connection holds 64 bytes of read buffer, not kilobytes.
-// Writes: one gathered write in flight at a time. Frames queued meanwhile are sent together by
+// Writes: one gathered write in flight at a time, tried at once on the non-blocking socket (an
+// async_write only for what the socket does not take). Frames queued meanwhile are sent together by
 // the next write (coalescing). Two kinds of send: a direct one (a reply, a push) queued while the
 // connection handles a read leaves when the read is handled (all answers to one read in one
 // write, no posted task); queued at any other time it is flushed by a posted task, so a burst
@@ -155,6 +156,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   bool consume(std::uint8_t* data, std::size_t n);  // false once the connection is closed
   void schedule_flush();
   void do_write();
+  void drop_written(std::size_t n);  // removes the first n bytes (fewer than all) from write_buffers_
   void on_write(const boost::system::error_code& ec);
   void enqueue(Frame frame);
   void queue_pong(std::string_view payload);
