@@ -193,6 +193,9 @@ std::optional<DecodeError> decode_binary(std::string_view frame, InMessage& out)
   return std::nullopt;
 }
 
+namespace {
+
+// "[join_ref,ref,topic,event," appended to out.
 void append_head(std::string& out, std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
                  std::string_view event) {
   out.reserve(out.size() + 24 + join_ref_json.size() + ref_json.size() + topic.size() + event.size());
@@ -206,6 +209,8 @@ void append_head(std::string& out, std::string_view join_ref_json, std::string_v
   append_json_string(out, event);
   out.push_back(',');
 }
+
+}  // namespace
 
 std::string encode_head(std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
                         std::string_view event) {
