@@ -17,6 +17,11 @@ namespace cohort::channels {
 
 using net::ws::Opcode;
 
+namespace {
+// The reply buffer keeps up to this much capacity between replies.
+constexpr std::size_t kKeepReplyBuffer = 16 * 1024;
+}  // namespace
+
 // One joined (socket, topic): the handler, its join_ref and its subscription.
 class JoinedChannel final : public ChannelContext,
                             public Subscriber,
@@ -159,8 +164,7 @@ class JoinedChannel final : public ChannelContext,
       pending_.erase(it);
       socket_.owed(-1);
     }
-    if (!r.is_binary())
-      return socket_.send_text(encode_reply(join_ref_json_, to.ref_json, topic_, r.status(), r.response()));
+    if (!r.is_binary()) return socket_.send_reply(join_ref_json_, to.ref_json, topic_, r.status(), r.response());
     if (socket_.long_poll())  // the LongPoll client reads JSON messages only: answered, never lost
       return socket_.send_text(encode_reply(join_ref_json_, to.ref_json, topic_, "error",
                                             JsonObject{{"reason", "binary reply over LongPoll"}}));
@@ -284,7 +288,20 @@ void ChannelSocket::on_message(Opcode op, std::string_view payload) {
 }
 
 void ChannelSocket::reply(const InMessage& message, std::string_view status, const Json& response) {
-  send_text(encode_reply(message.join_ref_json, message.ref_json, message.topic, status, response));
+  send_reply(message.join_ref_json, message.ref_json, message.topic, status, response);
+}
+
+void ChannelSocket::send_reply(std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
+                               std::string_view status, const Json& response) {
+  if (!transport_) return;
+  // Encoded into this thread's buffer, then copied once into the frame: the text needs no
+  // allocation of its own. Sending never calls back into a handler, so the buffer is free again
+  // when send_text returns.
+  thread_local std::string text;
+  text.clear();
+  append_reply(text, join_ref_json, ref_json, topic, status, response);
+  transport_.send_text(text);
+  if (text.capacity() > kKeepReplyBuffer) std::string().swap(text);
 }
 
 JoinedChannel* ChannelSocket::find(std::string_view topic) {

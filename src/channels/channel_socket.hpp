@@ -59,6 +59,9 @@ class ChannelSocket final : public net::WsHandler {
 
   // Used by JoinedChannel.
   void send_text(const std::string& text);
+  // A phx_reply (encode_reply), encoded without a string of its own.
+  void send_reply(std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
+                  std::string_view status, const Json& response);
   void send_frame(const net::Frame& frame);
   void send_broadcast(const net::Frame& frame);  // waits for the reactor's flush round
   // A complete frame of a message, compressed if permessage-deflate applies (WsConnection::encode).

@@ -2,6 +2,9 @@
 #include "channels/serializer.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
+
+#include <algorithm>
 
 namespace cohort::channels {
 
@@ -24,7 +27,88 @@ void append_u8_string(std::string& out, std::string_view s) { out.append(s); }
 
 bool fits_u8(std::string_view s) { return s.size() <= 255; }
 
+// ---- the envelope scanner (decode_plain_envelope) ----
+// Reads [join_ref, ref, "topic", "event", payload] left to right over a cursor. Every string it
+// takes is "plain": printable ASCII without '"' or '\\', so its JSON text is its value between
+// quotes and it decodes and re-encodes to the same bytes. Anything else ends the scan (false).
+
+bool json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+void skip_space(std::string_view& s) {
+  while (!s.empty() && json_space(s.front())) s.remove_prefix(1);
+}
+
+bool take_char(std::string_view& s, char c) {
+  skip_space(s);
+  if (s.empty() || s.front() != c) return false;
+  s.remove_prefix(1);
+  return true;
+}
+
+// A plain string with its quotes, or nullopt.
+std::optional<std::string_view> take_plain_string(std::string_view& s) {
+  skip_space(s);
+  if (s.empty() || s.front() != '"') return std::nullopt;
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '"') {
+      std::string_view quoted = s.substr(0, i + 1);
+      s.remove_prefix(i + 1);
+      return quoted;
+    }
+    if (c < 0x20 || c > 0x7E || c == '\\') return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// A ref: a plain string (value and JSON text set) or null (JSON text "null"; the value is left
+// as read_ref leaves it). Anything else (a number: a bad request) is the tree's business.
+bool take_ref(std::string_view& s, std::string& as_json, std::optional<std::string>& as_string) {
+  skip_space(s);
+  if (s.starts_with("null")) {
+    s.remove_prefix(4);
+    as_json = "null";
+    return true;
+  }
+  auto quoted = take_plain_string(s);
+  if (!quoted) return false;
+  as_json.assign(*quoted);
+  as_string.emplace(quoted->substr(1, quoted->size() - 2));
+  return true;
+}
+
 }  // namespace
+
+bool decode_plain_envelope(std::string_view text, InMessage& out, const net::ParserLimits& limits) {
+  if (text.size() > limits.json_max_bytes || limits.json_max_depth < 1) return false;
+  std::string_view s = text;
+  // The payload is what lies between the fourth comma and the closing bracket; when it is one
+  // JSON value the whole text is exactly the five-element array the tree would hold.
+  std::string_view rest = s;
+  while (!rest.empty() && json_space(rest.back())) rest.remove_suffix(1);
+  if (rest.empty() || rest.back() != ']') return false;
+  rest.remove_suffix(1);
+  s = rest;
+  InMessage m;
+  if (!take_char(s, '[') || !take_ref(s, m.join_ref_json, m.join_ref) || !take_char(s, ',') ||
+      !take_ref(s, m.ref_json, m.ref) || !take_char(s, ','))
+    return false;
+  auto topic = take_plain_string(s);
+  if (!topic || !take_char(s, ',')) return false;
+  auto event = take_plain_string(s);
+  if (!event || !take_char(s, ',')) return false;
+  if (!net::parse_json_within(s, limits.json_max_depth - 1, m.payload)) return false;
+  // Commit only now: a scan that gives up leaves out as it was, for the tree.
+  if (m.join_ref) out.join_ref = std::move(m.join_ref);
+  if (m.ref) out.ref = std::move(m.ref);
+  out.join_ref_json = std::move(m.join_ref_json);
+  out.ref_json = std::move(m.ref_json);
+  out.topic.assign(topic->substr(1, topic->size() - 2));
+  out.event.assign(event->substr(1, event->size() - 2));
+  out.payload = std::move(m.payload);
+  out.is_binary = false;
+  return true;
+}
 
 void append_json_string(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
@@ -60,7 +144,7 @@ std::string ref_json(const std::optional<std::string>& ref) {
   return out;
 }
 
-std::optional<DecodeError> decode_text(std::string_view text, InMessage& out, const net::ParserLimits& limits) {
+std::optional<DecodeError> decode_text_by_tree(std::string_view text, InMessage& out, const net::ParserLimits& limits) {
   net::ClientJson parsed = net::parse_client_json(text, limits);
   if (!parsed) return DecodeError{std::move(parsed.reason), parsed.refusal == net::JsonRefusal::too_big};
   Json& doc = parsed.value;
@@ -78,6 +162,11 @@ std::optional<DecodeError> decode_text(std::string_view text, InMessage& out, co
   out.payload = std::move(a[4]);
   out.is_binary = false;
   return std::nullopt;
+}
+
+std::optional<DecodeError> decode_text(std::string_view text, InMessage& out, const net::ParserLimits& limits) {
+  if (decode_plain_envelope(text, out, limits)) return std::nullopt;
+  return decode_text_by_tree(text, out, limits);
 }
 
 std::optional<DecodeError> decode_binary(std::string_view frame, InMessage& out) {
@@ -104,10 +193,12 @@ std::optional<DecodeError> decode_binary(std::string_view frame, InMessage& out)
   return std::nullopt;
 }
 
-std::string encode_head(std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
-                        std::string_view event) {
-  std::string out;
-  out.reserve(24 + join_ref_json.size() + ref_json.size() + topic.size() + event.size());
+namespace {
+
+// "[join_ref,ref,topic,event," appended to out.
+void append_head(std::string& out, std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
+                 std::string_view event) {
+  out.reserve(out.size() + 24 + join_ref_json.size() + ref_json.size() + topic.size() + event.size());
   out.push_back('[');
   out.append(join_ref_json);
   out.push_back(',');
@@ -117,25 +208,50 @@ std::string encode_head(std::string_view join_ref_json, std::string_view ref_jso
   out.push_back(',');
   append_json_string(out, event);
   out.push_back(',');
+}
+
+}  // namespace
+
+std::string encode_head(std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
+                        std::string_view event) {
+  std::string out;
+  append_head(out, join_ref_json, ref_json, topic, event);
   return out;
+}
+
+void append_json(std::string& out, const Json& value) {
+  json::serializer sr;
+  sr.reset(&value);
+  while (!sr.done()) {
+    std::size_t used = out.size();
+    out.resize(std::max(out.capacity(), used + 64));
+    std::size_t n = sr.read(out.data() + used, out.size() - used).size();
+    out.resize(used + n);
+  }
 }
 
 std::string encode_message(std::string_view join_ref_json, std::string_view ref_json,
                            std::string_view topic, std::string_view event, const Json& payload) {
   std::string out = encode_head(join_ref_json, ref_json, topic, event);
-  out.append(json::serialize(payload));
+  append_json(out, payload);
   out.push_back(']');
   return out;
 }
 
-std::string encode_reply(std::string_view join_ref_json, std::string_view ref_json,
-                         std::string_view topic, std::string_view status, const Json& response) {
-  std::string out = encode_head(join_ref_json, ref_json, topic, "phx_reply");
+void append_reply(std::string& out, std::string_view join_ref_json, std::string_view ref_json, std::string_view topic,
+                  std::string_view status, const Json& response) {
+  append_head(out, join_ref_json, ref_json, topic, "phx_reply");
   out.append("{\"status\":");
   append_json_string(out, status);
   out.append(",\"response\":");
-  out.append(json::serialize(response));
+  append_json(out, response);
   out.append("}]");
+}
+
+std::string encode_reply(std::string_view join_ref_json, std::string_view ref_json,
+                         std::string_view topic, std::string_view status, const Json& response) {
+  std::string out;
+  append_reply(out, join_ref_json, ref_json, topic, status, response);
   return out;
 }
 

@@ -40,9 +40,22 @@ struct DecodeError {
   bool too_big = false;
 };
 
-// Decodes a text frame within limits. On failure returns why.
+// Decodes a text frame within limits. On failure returns why. The envelope scanner
+// (decode_plain_envelope) takes the common message; anything it does not take, and every
+// malformed one, goes to the tree (decode_text_by_tree), so refusals and their reasons are the
+// tree's.
 std::optional<DecodeError> decode_text(std::string_view text, InMessage& out,
                                        const net::ParserLimits& limits = {});
+// The reference decode: the whole text parsed as one JSON tree, then read.
+std::optional<DecodeError> decode_text_by_tree(std::string_view text, InMessage& out,
+                                               const net::ParserLimits& limits = {});
+// The fast path: scans the envelope [join_ref, ref, topic, event, payload] without building a
+// tree and parses only the payload. Takes a message only when the refs are plain strings
+// (printable ASCII, no '"' or '\\') or null, topic and event are plain strings, and the payload
+// is one JSON value within limits followed by the closing bracket: then out is what
+// decode_text_by_tree would make of it. Otherwise returns false, counts nothing and leaves out
+// as it was.
+bool decode_plain_envelope(std::string_view text, InMessage& out, const net::ParserLimits& limits);
 // Decodes a binary client push (kind 0). On failure returns why.
 std::optional<DecodeError> decode_binary(std::string_view frame, InMessage& out);
 
@@ -61,6 +74,12 @@ std::string encode_message(std::string_view join_ref_json, std::string_view ref_
 // A phx_reply: payload {"status": status, "response": response}.
 std::string encode_reply(std::string_view join_ref_json, std::string_view ref_json,
                          std::string_view topic, std::string_view status, const Json& response);
+
+// The same, appended to out (a caller's reused buffer: no allocation once it is big enough).
+void append_reply(std::string& out, std::string_view join_ref_json, std::string_view ref_json,
+                  std::string_view topic, std::string_view status, const Json& response);
+// v as JSON text, appended to out (as json::serialize writes it, without a string of its own).
+void append_json(std::string& out, const Json& v);
 
 // Binary server frames (refs as plain strings; each field at most 255 bytes).
 std::string encode_binary_push(std::string_view join_ref, std::string_view topic,

@@ -52,20 +52,40 @@ ClientJson parse_client_json(std::string_view text, const ParserLimits& limits) 
   return out;
 }
 
-bool numbers_finite(const Json& v) {
-  std::vector<const Json*> todo{&v};
-  while (!todo.empty()) {
-    const Json* x = todo.back();
-    todo.pop_back();
-    if (x->is_double()) {
-      if (!std::isfinite(x->get_double())) return false;
-    } else if (x->is_array()) {
-      for (const auto& e : x->get_array()) todo.push_back(&e);
-    } else if (x->is_object()) {
-      for (const auto& m : x->get_object()) todo.push_back(&m.value());
-    }
-  }
+bool parse_json_within(std::string_view text, std::uint32_t max_depth, Json& out) {
+  json::parse_options options;
+  options.max_depth = max_depth;
+  boost::system::error_code ec;
+  Json value = json::parse(text, ec, {}, options);
+  if (ec || !numbers_finite(value)) return false;
+  out = std::move(value);
   return true;
+}
+
+bool numbers_finite(const Json& v) {
+  // Containers still to walk: the first kInline on the stack (a message's payload needs no
+  // more), the rest on the heap.
+  constexpr std::size_t kInline = 32;
+  const Json* inline_todo[kInline];
+  std::size_t inline_n = 0;
+  std::vector<const Json*> spill;
+  bool finite = true;
+  auto visit = [&](const Json& x) {
+    if (x.is_double()) finite = finite && std::isfinite(x.get_double());
+    else if (!x.is_array() && !x.is_object()) return;
+    else if (inline_n < kInline) inline_todo[inline_n++] = &x;
+    else spill.push_back(&x);
+  };
+  visit(v);
+  while (finite && (inline_n || !spill.empty())) {
+    const Json* x = spill.empty() ? inline_todo[--inline_n] : spill.back();
+    if (!spill.empty()) spill.pop_back();
+    if (x->is_array())
+      for (const auto& e : x->get_array()) visit(e);
+    else
+      for (const auto& m : x->get_object()) visit(m.value());
+  }
+  return finite;
 }
 
 }  // namespace cohort::net

@@ -55,6 +55,11 @@ struct ClientJson {
 // A number out of a double's range is refused as malformed.
 ClientJson parse_client_json(std::string_view text, const ParserLimits& limits);
 
+// Parses text as one JSON value nesting at most max_depth levels, with finite numbers, into
+// out; false otherwise. Counts nothing: for a fast path whose caller falls back to
+// parse_client_json (which counts and says why) when it returns false.
+bool parse_json_within(std::string_view text, std::uint32_t max_depth, Json& out);
+
 // True when no number in v is infinite (or NaN). Walks v without recursion.
 bool numbers_finite(const Json& v);
 

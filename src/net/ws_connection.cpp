@@ -7,6 +7,7 @@
 
 #include <boost/asio/write.hpp>
 #include <limits>
+#include <span>
 
 #include "net/tls.hpp"
 #include "net/transport.hpp"
@@ -100,22 +101,35 @@ void WsConnection::do_read() {
 void WsConnection::on_read(const error_code& read_ec, std::size_t n) {
   if (read_ec || state_ == State::closed) return finish();  // EOF, reset, or cancelled
   last_activity_ = Clock::now();
-  if (!consume(inbox_.data(), n)) return;
-  if (tls_) {
-    if (n == inbox_.size() && !drain_tls()) return;
-    return do_read();
+  reading_ = true;
+  bool more = read_all(n);
+  reading_ = false;
+  // What the read's messages answered leaves now, in one write (see schedule_flush).
+  if (flush_at_read_end_) {
+    flush_at_read_end_ = false;
+    flush_posted_ = false;
+    do_write();
   }
+  if (more && state_ != State::closed) do_read();
+}
+
+bool WsConnection::read_all(std::size_t n) {
+  if (!consume(inbox_.data(), n)) return false;
+  if (tls_) return n < inbox_.size() || drain_tls();
   // A full inbox means more may be waiting: drain it through the reactor's buffer.
   while (n == inbox_.size() && state_ != State::closed) {
     error_code ec;
     std::uint8_t* buffer = reactor_.read_buffer();
     n = socket_.read_some(asio::buffer(buffer, Reactor::kReadBufferSize), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-    if (ec) return finish();
-    if (!consume(buffer, n)) return;
+    if (ec) {
+      finish();
+      return false;
+    }
+    if (!consume(buffer, n)) return false;
     if (n < Reactor::kReadBufferSize) break;
   }
-  if (state_ != State::closed) do_read();
+  return true;
 }
 
 bool WsConnection::drain_tls() {
@@ -243,6 +257,10 @@ void WsConnection::enqueue(Frame frame) {
 void WsConnection::schedule_flush() {
   if (writing_ || flush_posted_) return;
   flush_posted_ = true;
+  if (reading_) {  // on_read writes once it has handled everything the read brought
+    flush_at_read_end_ = true;
+    return;
+  }
   reactor_.post([self = shared_from_this()] {
     self->flush_posted_ = false;
     self->do_write();
@@ -254,26 +272,47 @@ void WsConnection::do_write() {
   writing_ = true;
   in_flight_.swap(queue_);
   // The pending pong goes first: queue_ always starts on a frame boundary (the pieces of one
-  // frame are queued in one handler, and writes start from posted handlers only).
+  // frame are queued in one handler, and writes start from posted handlers or once a read is
+  // handled, never inside a handler).
   if (pong_) in_flight_.insert(in_flight_.begin(), std::exchange(pong_, nullptr));
   bump(net_.metrics.hot[reactor_.index()].writes);
-  auto done = [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); };
+  auto done = [this] {
+    return [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); };
+  };
   if (tls_) {
     // One buffer: Asio's SSL stream would encrypt and send a gathered write one buffer at a time.
     tls_out_.clear();
     for (auto& f : in_flight_) tls_out_.append(*f);
-    return asio::async_write(tls_->stream, asio::buffer(tls_out_), std::move(done));
+    return asio::async_write(tls_->stream, asio::buffer(tls_out_), done());
   }
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(in_flight_.size());
-  for (auto& f : in_flight_) buffers.emplace_back(f->data(), f->size());
-  asio::async_write(socket_, buffers, std::move(done));
+  // Plain TCP: written at once on the non-blocking socket, gathered from a member vector lent
+  // as a span. A reply nearly always goes whole, and then no completion handler runs; what the
+  // socket does not take goes by an async_write.
+  write_buffers_.clear();
+  for (auto& f : in_flight_) write_buffers_.emplace_back(f->data(), f->size());
+  error_code ec;
+  std::size_t written = socket_.write_some(std::span<const asio::const_buffer>(write_buffers_), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    written = 0;
+  }
+  if (ec || written == asio::buffer_size(write_buffers_)) return on_write(ec);
+  drop_written(written);
+  asio::async_write(socket_, std::span<const asio::const_buffer>(write_buffers_), done());
+}
+
+void WsConnection::drop_written(std::size_t n) {
+  std::size_t whole = 0;
+  while (n >= write_buffers_[whole].size()) n -= write_buffers_[whole++].size();
+  write_buffers_.erase(write_buffers_.begin(), write_buffers_.begin() + static_cast<std::ptrdiff_t>(whole));
+  write_buffers_.front() += n;
 }
 
 void WsConnection::on_write(const error_code& ec) {
   writing_ = false;
   for (auto& f : in_flight_) queued_bytes_ -= cost_of(f);
   trim(in_flight_);
+  if (write_buffers_.capacity() > kKeepQueueCapacity) std::vector<asio::const_buffer>().swap(write_buffers_);
   if (tls_out_.capacity() > kKeepTlsBuffer) std::string().swap(tls_out_);
   if (ec) return finish();
   if (!queue_.empty() || pong_) return do_write();

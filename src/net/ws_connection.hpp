@@ -8,9 +8,12 @@
 // Reads: into a 64-byte inbox per connection (a pending read costs no epoll_ctl, unlike a
 // readiness wait); when it fills, the rest is drained through the reactor's shared 64 KiB
 // buffer, so an idle connection holds 64 bytes of read buffer, not kilobytes.
-// Writes: one gathered write in flight at a time. Frames queued meanwhile are sent together by
-// the next write (coalescing). Two kinds of send: a direct one (a reply, a push) is flushed by
-// a posted task, so a burst handled in one loop turn leaves as one write; a broadcast frame
+// Writes: one gathered write in flight at a time, tried at once on the non-blocking socket (an
+// async_write only for what the socket does not take). Frames queued meanwhile are sent together by
+// the next write (coalescing). Two kinds of send: a direct one (a reply, a push) queued while the
+// connection handles a read leaves when the read is handled (all answers to one read in one
+// write, no posted task); queued at any other time it is flushed by a posted task, so a burst
+// handled in one loop turn leaves as one write; a broadcast frame
 // waits for the reactor's next flush round (WsRegistry), at most flush_interval_us after the
 // previous round, so a busy room costs one write per socket per round, not one per message.
 // Frames are shared, immutable buffers: a broadcast frame is the same bytes for every
@@ -149,9 +152,11 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
 
   void do_read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
+  bool read_all(std::size_t n);  // consumes the inbox's n bytes and drains; false once closed
   bool consume(std::uint8_t* data, std::size_t n);  // false once the connection is closed
   void schedule_flush();
   void do_write();
+  void drop_written(std::size_t n);  // removes the first n bytes (fewer than all) from write_buffers_
   void on_write(const boost::system::error_code& ec);
   void enqueue(Frame frame);
   void queue_pong(std::string_view payload);
@@ -174,6 +179,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   std::unique_ptr<WsHandler> handler_;
   std::vector<Frame> queue_;      // waiting for the next write
   std::vector<Frame> in_flight_;  // being written now
+  std::vector<boost::asio::const_buffer> write_buffers_;  // in_flight_'s bytes, for a gathered write
   Frame pong_;                    // the one pong waiting for the next write (see the file comment)
   OutboundBytes queued_bytes_;    // cost (cost_of) of queue_, in_flight_ and pong_
   TokenBucket messages_;          // the message rate
@@ -183,7 +189,9 @@ class WsConnection : public std::enable_shared_from_this<WsConnection>,
   Clock::time_point close_deadline_;
   State state_ = State::open;
   bool writing_ = false;
-  bool flush_posted_ = false;
+  bool flush_posted_ = false;      // a flush is coming: posted, or at the end of the read
+  bool reading_ = false;           // inside on_read: frames sent now leave when it is done
+  bool flush_at_read_end_ = false;  // the coming flush is the read's
   bool shutdown_after_write_ = false;  // half-close once the close frame is out
   bool handler_notified_ = false;
   bool in_round_ = false;  // registered for the reactor's next flush round

@@ -3,12 +3,14 @@
 // Threads: the main thread parses options, drives the run (the controller) and prints the
 // report; --threads client threads each run one event loop that owns its connections (see
 // client_loop.hpp). Every mode ends by itself: setup, a measured phase of bounded length, a
-// bounded drain, then the report and one `RESULT {json}` line.
+// bounded drain, then the report and one `RESULT {json}` line. `minimal-server` is no load but
+// the yardstick echo is compared with (minimal_server.cpp); it serves until killed.
 // Exit status: 0 after a clean run, 1 if the server cannot be reached or refuses a join, 2 for
 // bad options, 3 if connections were dropped during the run.
 #include <sys/resource.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -44,6 +46,17 @@ void raise_fd_limit() {
   }
 }
 
+// `minimal-server --port P`: the one option of the yardstick server.
+int minimal_server(const std::vector<std::string>& args) {
+  unsigned port = 0;
+  if (args.size() != 3 || args[1] != "--port" || (port = static_cast<unsigned>(std::atoi(args[2].c_str()))) == 0 ||
+      port > 65535) {
+    std::fputs("cohort-bench: minimal-server takes --port P (1-65535)\n", stderr);
+    return 2;
+  }
+  return run_minimal_server(port);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +72,7 @@ int main(int argc, char** argv) {
     }
   std::signal(SIGPIPE, SIG_IGN);  // a server that goes away is reported, not fatal
   raise_fd_limit();
+  if (args[0] == "minimal-server") return minimal_server(args);
   BenchOptions opts;
   if (auto err = parse_options(args[0], {args.begin() + 1, args.end()}, opts)) {
     std::fprintf(stderr, "cohort-bench: %s\n", err->c_str());

@@ -278,7 +278,9 @@ std::string usage() {
       "  live mount|change|sustained|events  N live views of --page opened as phoenix_live_view's\n"
       "          client does (GET, cookie, tokens, /live socket, join lv:<id>), every diff merged into\n"
       "          each view's tree: mount time and server memory per view; latency of one change to every\n"
-      "          view (an extra view clicks --event); the same at --rates changes/s; clickers' round trips\n\n"
+      "          view (an extra view clicks --event); the same at --rates changes/s; clickers' round trips\n"
+      "  minimal-server --port P  not a load: the yardstick for echo, a one-thread epoll server that\n"
+      "          answers the upgrade and each client frame with a fixed phx_reply, parsing nothing\n\n"
       "options (modes):\n";
   for (const auto& s : specs()) {
     std::string name = std::string(s.name) + (s.value ? std::string(" ") + s.value : "");

@@ -19,6 +19,8 @@ int run_presence(const BenchOptions& opts);
 int run_store(const BenchOptions& opts);
 int run_longpoll(const BenchOptions& opts);
 int run_live(const BenchOptions& opts);  // live <mount|change|sustained|events>
+// Not a load: the yardstick server `echo` is compared with (minimal_server.cpp). Runs until killed.
+int run_minimal_server(unsigned port);
 
 // Reports a run that could not take place: "cohort-bench: error: <why>" on stderr; returns 1.
 inline int setup_failed(std::string_view why) {

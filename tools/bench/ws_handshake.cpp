@@ -79,6 +79,8 @@ bool deflate_response_ok(std::string_view value) {
 
 }  // namespace
 
+std::string websocket_accept(std::string_view key) { return expected_accept(key); }
+
 std::string make_ws_key(std::uint64_t a, std::uint64_t b) {
   unsigned char raw[16];
   std::memcpy(raw, &a, 8);

@@ -16,6 +16,9 @@ namespace cohort::bench {
 // A Sec-WebSocket-Key: base64 of 16 bytes taken from two random words.
 std::string make_ws_key(std::uint64_t a, std::uint64_t b);
 
+// The Sec-WebSocket-Accept that answers key (RFC 6455 4.2.2: base64 of SHA-1 of key + GUID).
+std::string websocket_accept(std::string_view key);
+
 // The HTTP/1.1 upgrade request for target, offering key (and permessage-deflate when
 // target.offer_deflate, with the offer browsers send: "permessage-deflate; client_max_window_bits"),
 // and target.cookie as the Cookie header when it has one.

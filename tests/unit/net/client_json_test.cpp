@@ -83,6 +83,21 @@ TEST(ClientJson, NumbersOutOfRangeAreRefusedNotTurnedIntoInfinity) {
   EXPECT_FALSE(numbers_finite(Json(json::array{1, json::array{JsonObject{{"x", 1e308 * 10}}}})));
 }
 
+TEST(ClientJson, NumbersAreCheckedInValuesWiderAndDeeperThanTheWalksInlineStack) {
+  // The walk keeps 32 containers on the stack and the rest on the heap: both must be seen.
+  json::array wide;
+  for (int i = 0; i < 100; ++i) wide.push_back(json::array{i, JsonObject{{"k", 0.5}}});
+  EXPECT_TRUE(numbers_finite(Json(wide)));
+  for (std::size_t at : {std::size_t{0}, std::size_t{31}, std::size_t{32}, std::size_t{99}}) {
+    json::array bad = wide;
+    bad[at].get_array()[1].get_object()["k"] = 1e308 * 10;
+    EXPECT_FALSE(numbers_finite(Json(bad))) << at;
+  }
+  Json deep = 1e308 * 10;
+  for (int i = 0; i < 50; ++i) deep = json::array{1, JsonObject{{"a", 2}}, std::move(deep)};
+  EXPECT_FALSE(numbers_finite(deep));
+}
+
 TEST(ClientJson, RefusalsAreInTheMetrics) {
   Metrics m;
   metrics::Scrape scrape;
