@@ -52,8 +52,16 @@ class QuizView final : public live::View {
       if (event == op) return ask(s, op, JsonObject{});
   }
 
+  // Each message re-derives only what it can change: a view's tick reads the clock, a presence
+  // change the people here, a store change the quiz. (Every view re-deriving everything — the
+  // list of everyone here included — on its 250 ms tick kept a node's two cores busy with 500
+  // players, and the 501st could not join.)
   void handle_info(const live::Info& info, live::Socket& s) override {
-    if (info.kind == live::Info::Kind::timer) s.send_after(kTick, JsonObject{{"tick", true}});
+    if (info.kind == live::Info::Kind::timer) {
+      s.send_after(kTick, JsonObject{{"tick", true}});
+      return tick(s);
+    }
+    if (info.kind == live::Info::Kind::presence) return derive_here(s);
     derive(s);
   }
 
@@ -68,27 +76,57 @@ class QuizView final : public live::View {
     });
   }
 
-  void derive(live::Socket& s) {
+  // What the clock shows now: the time left, and whether the question is still open.
+  struct Clock {
+    std::int64_t left = 0;
+    bool running = false, paused = false, time_up = false;
+    bool open() const { return running && !paused && !time_up; }
+  };
+  static Clock clock_of(const Json& state) {
+    Clock c;
+    c.running = input::text(state, "phase") == "question";
+    c.paused = input::boolean(state, "paused").value_or(false);
+    c.left = c.paused ? num(state, "remaining_ms") : std::max<std::int64_t>(0, num(state, "deadline_ms") - now_ms());
+    c.time_up = c.running && !c.paused && c.left == 0;
+    return c;
+  }
+
+  // A tick: the countdown moves; only when the question closes does anything else change.
+  void tick(live::Socket& s) {
     const Json& state = s.get("quiz");
     if (!state.is_object()) return;
+    Clock c = clock_of(state);
+    if (s.get("time_up") != Json(c.time_up) || s.get("open") != Json(c.open())) return derive(s);
+    assign_clock(c, s);
+  }
+
+  void assign_clock(const Clock& c, live::Socket& s) {
+    s.assign("seconds_left", std::to_string((c.left + 999) / 1000));
+    s.assign("time_pct", std::to_string(std::clamp<std::int64_t>(c.left * 100 / question_ms_, 0, 100)));
+  }
+
+  void derive_here(live::Socket& s) {
+    assign_here(s);
+    s.assign("audience", count_of(static_cast<std::int64_t>(s.get("here").as_array().size()), "person here", "people here"));
+  }
+
+  void derive(live::Socket& s) {
+    const Json& state = s.get("quiz");
+    if (!state.is_object()) return derive_here(s);
     std::string phase = input::text(state, "phase");
-    bool paused = input::boolean(state, "paused").value_or(false);
-    std::int64_t left = paused ? num(state, "remaining_ms") : std::max<std::int64_t>(0, num(state, "deadline_ms") - now_ms());
-    bool running = phase == "question";
-    bool time_up = running && !paused && left == 0;
+    Clock c = clock_of(state);
+    bool running = c.running, paused = c.paused, time_up = c.time_up;
     s.assign("lobby", phase == "lobby");
     s.assign("running", running);
     s.assign("finished", phase == "finished");
     s.assign("paused", running && paused);
-    s.assign("open", running && !paused && !time_up);
+    s.assign("open", c.open());
     s.assign("time_up", time_up);
-    s.assign("seconds_left", std::to_string((left + 999) / 1000));
-    s.assign("time_pct", std::to_string(std::clamp<std::int64_t>(left * 100 / question_ms_, 0, 100)));
+    assign_clock(c, s);
     s.assign("controls", controls(phase, paused));
-    if (running) derive_question(state, time_up, running && !paused && !time_up, s);
+    if (running) derive_question(state, time_up, c.open(), s);
     s.assign("scores", leaderboard(state));
-    assign_here(s);
-    s.assign("audience", count_of(static_cast<std::int64_t>(s.get("here").as_array().size()), "person here", "people here"));
+    if (s.get("here").is_null()) derive_here(s);  // the first derive; later, presence changes do it
   }
 
   // The current question's display; each choice carries what its template slot reads (open,
