@@ -1,17 +1,17 @@
-// live_bench.test.mjs — `cohort-bench live` (tools/bench/live.cpp) against a real node: a few
+// live.test.mjs (test bench_live) — `cohort-bench live` (tools/bench/live.cpp) against a real node: a few
 // live views of /counter opened as the official client opens them, every diff merged into each
 // view's tree; mount, change, sustained and events each finish with no failure and report the
 // counts they were asked for, and the counter the page shows afterwards is what their clicks made.
-// The bench binary comes from COHORT_BENCH (tests/conformance/tests.cmake). Every run is bounded
+// The bench binary comes from COHORT_BENCH (tests/bench/tests.cmake). Every run is bounded
 // (execFile timeout, and the bench's own --setup-timeout / --round-timeout).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 
-import { httpRequest } from "./wire.mjs";
-import { shownCount } from "./live_client.mjs";
-import { startServer } from "./server.mjs";
+import { httpRequest } from "../conformance/wire.mjs";
+import { shownCount } from "../conformance/live_client.mjs";
+import { startServer } from "../conformance/server.mjs";
 
 const VIEWS = 20;
 let server;
