@@ -18,7 +18,12 @@ const pool = new RecordingPool();
 let cluster;
 let survivorClient;  // the first test's follower, on the node that survives it
 before(async () => {
-  cluster = await startCluster(2, { args: ["--storage", db.url, "--cluster-lease-ms", String(LEASE_MS)] });
+  // No per-socket message rate: the test's two op loops run as fast as replies come, and while
+  // the owner is being killed they outrun the default 100/s (burst 200) and were refused
+  // rate_limited — that limit is tested in tests/security, not here.
+  cluster = await startCluster(2, {
+    args: ["--storage", db.url, "--cluster-lease-ms", String(LEASE_MS), "--socket-messages-per-s", "0"],
+  });
   for (const node of cluster.nodes) await untilMetrics(node, (m) => m.cohort_cluster_links_up === 2, "both Redis links up");
 });
 after(async () => {
