@@ -58,10 +58,18 @@ test("strokes appear while drawn, batched; undo is one's own; clear is the moder
   assert.ok(sent <= 4, `100 pointer moves became ${sent} live events`);
 
   // b draws twice, a once more; b's undo removes b's newest stroke only.
+  // Each stroke is waited for before the next is drawn: draw() returns at pointerup, and the
+  // strokes' order on the board is the order their "begin" reached the store, which two pages
+  // drawing back to back do not fix (a's stroke once landed before b's second).
   await draw(b, [[0.6, 0.6], [0.8, 0.8]]);
+  await waitCount(mod, strokes, 3);
   await draw(b, [[0.6, 0.2], [0.9, 0.2]]);
+  await waitCount(mod, strokes, 4);
   await draw(a, [[0.2, 0.8], [0.4, 0.9]]);
   await waitCount(mod, strokes, 5);
+  // a too, before b's undo: a 4-stroke board on a's page would otherwise also be the one from
+  // before a's stroke (the drawer's page gets its stroke in the replies to its events).
+  await waitCount(a, strokes, 5);
   await b.click("#undo");
   await waitCount(a, strokes, 4);
   await waitText(a, "#stroke-count", "4 strokes");
