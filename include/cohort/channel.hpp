@@ -159,6 +159,7 @@ struct ConnectInfo {
   JsonObject params;                      // the query string, values as strings
   std::optional<std::string> auth_token;  // from the base64url.bearer.phx.<token> subprotocol
   std::string peer;                       // "address:port"
+  bool admin_listener = false;            // it came in on the admin listener (Config::admin_port)
 };
 
 // The answer to a connect: accept with socket assigns, or refuse (HTTP 403).

@@ -118,7 +118,7 @@ struct Connected {
   JsonObject assigns;
 };
 Connected connect_socket(const SocketEndpoint& endpoint, std::vector<net::QueryParam> params,
-                         std::optional<std::string> auth_token, std::string peer);
+                         std::optional<std::string> auth_token, std::string peer, bool admin_listener = false);
 
 // The net layer's view of a socket endpoint: answers upgrades at path + "/websocket".
 net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub& pubsub,

@@ -71,9 +71,10 @@ std::shared_ptr<const std::string> encode_broadcast_frame(const Broadcast& m) {
 }
 
 Connected connect_socket(const SocketEndpoint& endpoint, std::vector<net::QueryParam> params,
-                         std::optional<std::string> auth_token, std::string peer) {
+                         std::optional<std::string> auth_token, std::string peer, bool admin_listener) {
   ConnectInfo info;
   info.peer = std::move(peer);
+  info.admin_listener = admin_listener;
   info.auth_token = std::move(auth_token);
   std::optional<std::string> vsn;
   for (auto& param : params) {
@@ -94,7 +95,8 @@ net::UpgradeHandler make_upgrade_handler(const SocketEndpoint& endpoint, PubSub&
     if (query.error) return refuse(400, "malformed query string");
     bool offered_phoenix = false;
     auto token = decode_auth_token(request.protocols, offered_phoenix);
-    Connected connected = connect_socket(endpoint, std::move(query.params), std::move(token), request.peer);
+    Connected connected = connect_socket(endpoint, std::move(query.params), std::move(token), request.peer,
+                                         request.surface == net::Surface::admin);
     if (connected.status) return refuse(connected.status, connected.reason);
     net::UpgradeDecision d;
     if (offered_phoenix) d.protocol = "phoenix";

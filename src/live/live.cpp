@@ -146,7 +146,13 @@ std::optional<std::string> Live::install() {
   if (auto e = prepare_upload_dir(reg.uploads.dir)) return *e;
   impl_->async = std::make_unique<AsyncPool>(config.live_async_workers, config.live_async_queue);
   Services services{node.pubsub(), node.presence(), node.stores(), reg, impl_->async.get()};
+  // A socket on the admin listener says so in its assigns: the live join takes a page's session
+  // only on the listener that served the page (page.hpp, listener_matches).
   node.socket("/live")
+      .on_connect([](const ConnectInfo& info) {
+        if (!info.admin_listener) return ConnectResult::accept();
+        return ConnectResult::accept(JsonObject{{kListenerClaim, kAdminListener}});
+      })
       .channel("lv:*", live_channel_factory(services, node.signer()))
       .channel("lvu:*", upload_channel_factory(node.signer(), reg.uploads));
   if (dashboard) node.admin_socket("/live");  // the admin dashboard goes live on the admin listener too

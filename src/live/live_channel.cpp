@@ -54,7 +54,8 @@ class LiveChannel final : public Channel {
     std::string id = ctx.topic().substr(3);  // "lv:"
     auto verified = signer_.verify(string_field(params, "session"), TokenKind::session);
     const JsonObject* claims = verified.claims ? &*verified.claims : nullptr;
-    if (!claims || string_field(*claims, "id") != id) return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}});
+    if (!claims || string_field(*claims, "id") != id || !listener_matches(*claims, ctx.assigns()))
+      return JoinResult::refuse(JsonObject{{"reason", "unauthorized"}});
     if (!csrf_ok(*claims, params)) return JoinResult::refuse(JsonObject{{"reason", "stale"}});
     if (claims->contains("view")) return join_child(*claims, ctx);
     std::string url(string_field(params, "url"));

@@ -125,10 +125,11 @@ HttpResponse redirect_to(std::string_view to) {
 // The signed session of a page: its view id and user; it ends with the session TTL, or with the
 // user's roles when they end first (the reload that follows gives a page without them).
 std::string session_token(const TokenSigner& signer, const PageIdentity& visitor, std::string_view id,
-                          std::chrono::seconds ttl, JsonObject& claims, const JsonObject& flash) {
+                          std::chrono::seconds ttl, JsonObject& claims, const JsonObject& flash, bool admin_listener) {
   std::int64_t exp = now_unix() + ttl.count();
   if (visitor.roles_until > 0) exp = std::min(exp, visitor.roles_until);
   claims = JsonObject{{"id", id}, {"user", visitor.user}};
+  if (admin_listener) claims[kListenerClaim] = kAdminListener;
   if (!flash.empty()) claims["flash"] = flash;  // the connected mount shows it too
   std::string token = signer.sign_until(TokenKind::session, claims, exp);
   claims["kind"] = kind_name(TokenKind::session);
@@ -137,8 +138,9 @@ std::string session_token(const TokenSigner& signer, const PageIdentity& visitor
 }
 
 // as: who the page acts as, when the caller knows (an operator page); else the request's visitor.
+// admin_listener: the request came in on the admin listener.
 void serve_view(Services services, const TokenSigner& signer, const HttpRequest& req, HttpResponder respond,
-                std::optional<PageIdentity> as = std::nullopt) {
+                std::optional<PageIdentity> as = std::nullopt, bool admin_listener = false) {
   auto match = services.registry.router.match(req.path, req.query);
   if (!match) return respond(html(404, "<!DOCTYPE html><title>Not found</title><p>No page at this address.</p>"));
   const ViewRoute& route = services.registry.views[match->route_index];
@@ -149,7 +151,7 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
   // The flash a redirect left for this page (flash.hpp): shown once, so the cookie goes now.
   std::string flash_cookie_in(req.cookie_value(kFlashCookie));
   JsonObject flash = flash_of(signer, flash_cookie_in);
-  std::string session = session_token(signer, visitor, id, services.registry.session_ttl, claims, flash);
+  std::string session = session_token(signer, visitor, id, services.registry.session_ttl, claims, flash, admin_listener);
   std::string csrf = csrf_token(signer, user_id_of(visitor.user));
   auto view = std::make_shared<ViewInstance>(services, route, id, claims);
   std::string url = "http://" + (req.host.empty() ? std::string("localhost") : req.host) + req.path +
@@ -201,6 +203,14 @@ std::string csrf_token(const TokenSigner& signer, std::string_view user_id) { re
 
 bool csrf_matches(const TokenSigner& signer, std::string_view user_id, std::string_view candidate) {
   return !user_id.empty() && signer.check_tag(kCsrfPurpose, user_id, candidate);
+}
+
+bool listener_matches(const JsonObject& session_claims, const JsonObject& socket_assigns) {
+  auto admin = [](const JsonObject& o) {
+    const Json* v = o.if_contains(kListenerClaim);
+    return v && v->is_string() && v->get_string() == kAdminListener;
+  };
+  return admin(session_claims) == admin(socket_assigns);
 }
 
 std::string user_cookie(const JsonObject& user, std::int64_t roles_exp, const TokenSigner& signer, bool secure) {
@@ -268,7 +278,7 @@ void install_operator_page(cohort::Node& node, Services services, const ViewRout
   node.admin_page(
       route.path,
       [services, &signer](const HttpRequest& req, HttpResponder respond) {
-        serve_view(services, signer, req, std::move(respond), admin_listener_operator());
+        serve_view(services, signer, req, std::move(respond), admin_listener_operator(), true);
       },
       [services, &signer](const HttpRequest& req, HttpResponder respond) {
         PageIdentity visitor = identity_of(req, signer, services.registry);

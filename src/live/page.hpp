@@ -10,7 +10,10 @@
 // spot (the demo apps show people by name and colour). A sign-in (signin.hpp) adds roles with
 // their own expiry ("roles_exp"): past it the roles are dropped and the visitor keeps their id.
 // The live session token (kind session) embeds that user and the view id, and expires with the
-// session TTL or with the roles, whichever comes first.
+// session TTL or with the roles, whichever comes first. A page served on the admin listener
+// says so in its session ("listener": "admin"), and the live join takes a session only on a
+// socket of the listener that issued it (listener_matches), so the operator's session of an
+// admin-listener page cannot be replayed on the main port.
 // CSRF: the meta tag's token is tag("csrf", visitor id) under the node's secret; the live join
 // (live_channel.hpp) and the sign-in form check it in constant time against the visitor the
 // session or cookie names, so a token from another visitor's page is refused.
@@ -41,6 +44,12 @@ Visitor visitor_of(const HttpRequest& request, const TokenSigner& signer, bool s
 PageIdentity identity_of(const HttpRequest& request, const TokenSigner& signer, const Registry& registry);
 // The Set-Cookie value holding user (signed, kind visitor; roles until roles_exp).
 std::string user_cookie(const JsonObject& user, std::int64_t roles_exp, const TokenSigner& signer, bool secure);
+
+// The session claim, and the /live socket assign, naming the admin listener.
+inline constexpr std::string_view kListenerClaim = "listener";
+inline constexpr std::string_view kAdminListener = "admin";
+// Whether a session's claims were issued on the listener a socket with these assigns came in on.
+bool listener_matches(const JsonObject& session_claims, const JsonObject& socket_assigns);
 
 // The CSRF token of a visitor (user id), and its constant-time check.
 std::string csrf_token(const TokenSigner& signer, std::string_view user_id);

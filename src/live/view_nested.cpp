@@ -14,6 +14,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 
+#include "live/page.hpp"
 #include "live/rendering.hpp"
 #include "live/view_instance.hpp"
 
@@ -50,6 +51,7 @@ std::string ViewInstance::nest(std::string_view name, const Json& props) {
                     {"parent", id_},
                     {"user", user ? *user : Json(JsonObject{})},
                     {"session", session && session->is_object() ? *session : Json(JsonObject{})}};
+  if (const Json* listener = session_.if_contains(kListenerClaim)) claims[kListenerClaim] = *listener;
   const Json* exp = session_.if_contains("exp");
   const TokenSigner& signer = *services_.registry.signer;
   std::string token = exp && exp->is_int64()

@@ -366,7 +366,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     auto remote = tcp().remote_endpoint(ec);
     UpgradeRequest u{path, q == std::string_view::npos ? std::string_view{} : target.substr(q + 1),
                      req[http::field::sec_websocket_protocol],
-                     ec ? std::string{} : remote.address().to_string() + ":" + std::to_string(remote.port())};
+                     ec ? std::string{} : remote.address().to_string() + ":" + std::to_string(remote.port()),
+                     surface_};
     UpgradeDecision decision = found->handler(u);
     if (decision.status != 101 || !decision.handler)
       return respond(HttpResponse{decision.status ? decision.status : 403, "application/json",

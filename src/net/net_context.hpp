@@ -132,11 +132,18 @@ struct Metrics {
 };
 
 // A WebSocket upgrade request, as the handler of its path sees it.
+// Which listener a connection came in on. The main one serves the application; the admin one
+// (admin_port) only the operator routes and pages (Node::admin_page: with the sockets they go
+// live on and Cohort's page assets under /assets/) and /healthz; the redirect one (tls_redirect_port)
+// answers everything with a redirect to https://.
+enum class Surface : unsigned { main = 1, admin = 2, redirect = 4 };
+
 struct UpgradeRequest {
   std::string_view path;
   std::string_view query;      // raw, without '?'
   std::string_view protocols;  // the Sec-WebSocket-Protocol header, may be empty
   std::string peer;
+  Surface surface = Surface::main;  // the listener it came in on
 };
 
 // The answer: accept (status 101) with a handler, or refuse with an HTTP status and a body.
@@ -165,12 +172,6 @@ struct LongPollRequest {
 // The answer: any thread may call it, once; it is written on the request's own reactor.
 using LongPollAnswer = std::function<void(HttpResponse)>;
 using LongPollHandler = std::function<void(const LongPollRequest&, LongPollAnswer)>;
-
-// Which listener a connection came in on. The main one serves the application; the admin one
-// (admin_port) only the operator routes and pages (Node::admin_page: with the sockets they go
-// live on and Cohort's page assets under /assets/) and /healthz; the redirect one (tls_redirect_port)
-// answers everything with a redirect to https://.
-enum class Surface : unsigned { main = 1, admin = 2, redirect = 4 };
 
 // Exactly one of handler / async_handler is set. surfaces: a mask of Surface values.
 struct HttpRoute {

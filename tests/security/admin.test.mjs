@@ -3,7 +3,10 @@
 // moderator, a forged or expired admin cookie) and GET /admin/status is 401/403 without an API
 // token of role metrics; the admin listener serves both as is and no other static file. The
 // node status topic (cohort:node_status) cannot be joined by a client, whatever the socket's
-// patterns, nor broadcast to through the HTTP API. A bystander is served after every attempt.
+// patterns, nor broadcast to through the HTTP API. A page session the admin listener issued (it
+// acts as the operator) joins only on the admin listener's /live socket: replayed on the main
+// port's it is refused, as is a main-port session on the admin listener. A bystander is served
+// after every attempt.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
@@ -97,4 +100,37 @@ test("a client cannot join the node status topic, nor broadcast to it through th
   const status = await httpRequest(`${server.adminUrl}/admin/status`);
   assert.deepEqual(status.json.peers, []);
   await guard.check("after a broadcast to the status topic");
+});
+
+// A live page's session and csrf token, as phoenix_live_view reads them from the HTML.
+async function livePage(url) {
+  const res = await httpRequest(url);
+  assert.equal(res.status, 200, res.body.slice(0, 200));
+  const m = /<div id="(phx-[^"]+)" data-phx-main data-phx-session="([^"]+)"/.exec(res.body);
+  const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(res.body)?.[1];
+  assert.ok(m && csrf, "a live root and a csrf-token meta tag");
+  return { id: m[1], session: m[2], csrf, url };
+}
+
+// Joins page's view over the /live socket at base (http://host:port), as phoenix_live_view does.
+async function joinLive(base, page) {
+  const socket = await pool.connected({ wsUrl: `${base.replace(/^http/, "ws")}/live` }, { params: { _csrf_token: page.csrf } });
+  const params = { _mounts: 0, _mount_attempts: 0, _csrf_token: page.csrf };
+  return joinResult(socket.channel(`lv:${page.id}`, () => ({ url: page.url, params, session: page.session, static: null })));
+}
+
+test("a page session is good only on the listener that issued it: the operator's cannot be replayed on the main port", async () => {
+  const guard = await bystander(pool, server);
+  const operator = await livePage(`${server.adminUrl}/admin`);
+  const replayed = await joinLive(server.url, operator);
+  assert.deepEqual(replayed, { status: "error", response: { reason: "unauthorized" } }, "the admin listener's session on the main port");
+  await guard.check("after the operator's session was replayed on the main port");
+  const onAdmin = await joinLive(server.adminUrl, await livePage(`${server.adminUrl}/admin`));
+  assert.equal(onAdmin.status, "ok", `the operator's session on the admin listener: ${JSON.stringify(onAdmin.response)}`);
+  assert.equal(typeof onAdmin.response.rendered, "object", "the dashboard rendered");
+  const visitorPage = await livePage(`${server.url}/counter`);
+  assert.deepEqual(await joinLive(server.adminUrl, { ...visitorPage, url: `${server.adminUrl}/counter` }),
+                   { status: "error", response: { reason: "unauthorized" } }, "a main-port session on the admin listener");
+  assert.equal((await joinLive(server.url, await livePage(`${server.url}/counter`))).status, "ok", "a main-port session on the main port");
+  await guard.check("after a main-port session was tried on the admin listener");
 });
