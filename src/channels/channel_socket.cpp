@@ -20,6 +20,12 @@ using net::ws::Opcode;
 namespace {
 // The reply buffer keeps up to this much capacity between replies.
 constexpr std::size_t kKeepReplyBuffer = 16 * 1024;
+
+// A crash a client can provoke by what it sends: its lines are rate-limited (log::Throttled).
+log::Throttled& crashed_line() {
+  static log::Throttled& line = log::throttled(log::Category::channels, log::Level::error, "channel_crashed");
+  return line;
+}
 }  // namespace
 
 // One joined (socket, topic): the handler, its join_ref and its subscription.
@@ -368,8 +374,8 @@ void ChannelSocket::run_join(JoinedChannel& channel, const Json& payload) {
   try {
     result = channel.handler().join(payload, channel);
   } catch (const std::exception& e) {
-    log::event(log::Category::channels, log::Level::error, "join_crashed",
-               {{"topic", net::log_clip(channel.topic())}, {"error", net::log_clip(e.what())}});
+    static log::Throttled& line = log::throttled(log::Category::channels, log::Level::error, "join_crashed");
+    line.event({{"topic", net::log_clip(channel.topic())}, {"error", net::log_clip(e.what())}});
     result = JoinResult::refuse("join crashed");
   }
   if (!result.deferred) channel.finish_join(std::move(result));
@@ -377,8 +383,7 @@ void ChannelSocket::run_join(JoinedChannel& channel, const Json& payload) {
 
 void ChannelSocket::crash(JoinedChannel& channel, std::string_view reason) {
   if (find(channel.topic()) != &channel) return;  // already ended (or replaced by a rejoin)
-  log::event(log::Category::channels, log::Level::error, "channel_crashed",
-             {{"topic", net::log_clip(channel.topic())}, {"error", net::log_clip(reason)}});
+  crashed_line().event({{"topic", net::log_clip(channel.topic())}, {"error", net::log_clip(reason)}});
   auto keep = channel.shared_from_this();
   std::string topic = channel.topic();
   std::string ref = remove(channel, "crash");
@@ -415,9 +420,9 @@ void ChannelSocket::handle_event(JoinedChannel& channel, const InMessage& messag
     channel.set_current(nullptr);
   } catch (const std::exception& e) {
     channel.set_current(nullptr);
-    log::event(log::Category::channels, log::Level::error, "channel_crashed",
-               {{"topic", net::log_clip(message.topic)}, {"in_event", net::log_clip(message.event)},
-                {"error", net::log_clip(e.what())}});
+    crashed_line().event({{"topic", net::log_clip(message.topic)},
+                          {"in_event", net::log_clip(message.event)},
+                          {"error", net::log_clip(e.what())}});
     std::string ref = remove(channel, "crash");
     return send_text(encode_message(ref, ref, message.topic, "phx_error",
                                     JsonObject{{"reason", "channel_crash"}}));

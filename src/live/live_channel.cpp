@@ -99,8 +99,8 @@ class LiveChannel final : public Channel {
       try {
         result = join_result();
       } catch (const std::exception& e) {
-        log::event(log::Category::live, log::Level::error, "join_crashed",
-                   {{"topic", net::log_clip(ctx->topic())}, {"error", net::log_clip(e.what())}});
+        static log::Throttled& line = log::throttled(log::Category::live, log::Level::error, "join_crashed");
+        line.event({{"topic", net::log_clip(ctx->topic())}, {"error", net::log_clip(e.what())}});
         result = JoinResult::refuse("join crashed");
       }
       ctx->finish_join(std::move(result));

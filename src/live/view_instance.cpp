@@ -696,8 +696,8 @@ void ViewInstance::guarded(const std::function<void()>& fn) {
   try {
     fn();
   } catch (const std::exception& e) {
-    log::event(log::Category::live, log::Level::error, "view_crashed",
-               {{"view", route_.path}, {"error", net::log_clip(e.what())}});
+    static log::Throttled& line = log::throttled(log::Category::live, log::Level::error, "view_crashed");
+    line.event({{"view", route_.path}, {"error", net::log_clip(e.what())}});
     if (auto channel = channel_handle_.lock()) channel->crash(e.what());
     return;
   }

@@ -222,6 +222,10 @@ Throttled::Throttled(Category c, Level l, std::string_view event, std::string_vi
   }
 }
 
+Throttled& throttled(Category c, Level l, std::string_view event, std::string_view kind) {
+  return *new Throttled(c, l, event, kind);  // never destroyed: the ticker holds it
+}
+
 bool Throttled::admitted() { return window_.admit(state().limit_per_s.load(std::memory_order_relaxed)); }
 
 void Throttled::roll() {

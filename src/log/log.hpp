@@ -168,4 +168,9 @@ class Throttled {
   Throttled* next_ = nullptr;
 };
 
+// A Throttled that lives for good, for a function-local static at the one place that logs the
+// event:  static log::Throttled& line = log::throttled(Category::live, Level::error, "view_crashed");
+// event and kind must be string literals (or otherwise live for good).
+Throttled& throttled(Category c, Level l, std::string_view event, std::string_view kind = {});
+
 }  // namespace cohort::log

@@ -1,8 +1,9 @@
 // logging.test.mjs — the node's log (docs/operations.md, Logs) read from a real node: JSON lines
 // with time/level/node/category/event, the start line's effective settings without the secret,
 // levels and per-category levels (and their strict parsing at start), the access log of HTTP
-// requests and WebSocket sessions, the rate limit of what a client can provoke (with a
-// bystander still served), and --log-file reopened by SIGHUP after logrotate moved it.
+// requests and WebSocket sessions, the rate limit of what a client can provoke (limit refusals
+// and channel crashes, with a bystander still served), and --log-file reopened by SIGHUP after
+// logrotate moved it.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -263,6 +264,43 @@ describe("a flood of limit refusals is rate-limited (--log-limit-per-s 3)", () =
     assert.equal(logged[0].level, "info");
     assert.equal(logged[0].category, "net");
     console.log(`[logging] ${FLOOD} refusals in ${elapsedS.toFixed(2)} s: ${logged.length} lines + ${summaries.length} summaries (${summaries.map((s) => s.count).join(", ")})`);
+  });
+});
+
+describe("a flood of channel crashes is rate-limited (--log-limit-per-s 3)", () => {
+  test("40 crashes a client provokes: at most 3 channel_crashed lines a second, the rest summed; a bystander is served", async () => {
+    const LIMIT = 3;
+    const CRASHES = 40;
+    const server = await node(["--log-format", "json", "--log-limit-per-s", String(LIMIT)]);
+    await untilLog(server, event("started"), "the started line");
+    const raw = await RawWebSocket.connect(server.port);
+    held.push(raw.sock);
+    const started = Date.now();
+    for (let i = 0; i < CRASHES; i++) {
+      const topic = `room:crash-flood-${i}`;
+      raw.sendJson([`${i}-j`, `${i}-j`, topic, "phx_join", {}]);
+      raw.sendJson([`${i}-j`, `${i}-c`, topic, "crash", {}]);
+    }
+    for (let errors = 0; errors < CRASHES;) if ((await raw.nextJson(WAIT_MS, "the phx_error of every crash"))[3] === "phx_error") errors++;
+    const bystander = await RawWebSocket.connect(server.port);
+    held.push(bystander.sock);
+    bystander.sendJson(["1", "1", "room:crash-bystander", "phx_join", {}]);
+    const joined = await bystander.nextJson(WAIT_MS, "the bystander's join reply");
+    assert.equal(joined[4].status, "ok", "a bystander joins after the flood");
+
+    const isCrash = (l) => l.event === "channel_crashed";
+    const isSummary = (l) => l.event === "lines_suppressed" && l.of_event === "channel_crashed";
+    const accounted = (ls) => ls.filter(isCrash).length + ls.filter(isSummary).reduce((n, l) => n + l.count, 0);
+    const lines = await untilLog(server, (ls) => accounted(ls) >= CRASHES, `${CRASHES} crashes logged or summed`, 10_000);
+    const elapsedS = (Date.now() - started) / 1000;
+    const logged = lines.filter(isCrash);
+    for (const l of [...logged, ...lines.filter(isSummary)]) assertShape(l);
+    assert.equal(accounted(lines), CRASHES, "every crash is a line or counted in a summary, once");
+    const windows = Math.ceil(elapsedS) + 1;
+    assert.ok(logged.length >= 1 && logged.length <= LIMIT * windows,
+              `${logged.length} crash lines in ${elapsedS.toFixed(1)} s (at most ${LIMIT} in each of ${windows} windows)`);
+    assert.equal(logged[0].level, "error");
+    assert.equal(logged[0].in_event, "crash");
   });
 });
 
