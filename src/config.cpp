@@ -226,6 +226,10 @@ const std::vector<Setting>& settings() {
       number<std::uint32_t>("shutdown_grace_ms",
                             "how long shutdown waits for sockets to close and commits to finish (default 3000)",
                             &Config::shutdown_grace_ms, 0, 60'000),
+      number<std::uint32_t>("shutdown_unready_ms",
+                            "at SIGTERM, how long /readyz says draining while the node still serves, before the drain "
+                            "(for load balancers that poll /readyz; a second signal skips it; default 0)",
+                            &Config::shutdown_unready_ms, 0, 600'000),
       number<std::uint32_t>("ready_probe_ms", "how often /readyz's storage probe writes (default 250)",
                             &Config::ready_probe_ms, 10, 3'600'000),
       number<std::uint32_t>("ready_storage_timeout_ms",

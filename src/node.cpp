@@ -4,7 +4,7 @@
 // Owns: the start-up order (validate, data-dir lock, secret, storage, bind the listener, start
 // threads), the periodic sweep of each reactor (idle sockets, overdue close handshakes), the
 // health routes (/healthz: the process answers; /readyz: readiness.hpp), the drain at shutdown
-// (unready, stop accepting, close WebSockets and LongPoll sessions with 1001 so clients
+// (unready — still serving for shutdown_unready_ms, when set — then stop accepting, close WebSockets and LongPoll sessions with 1001 so clients
 // reconnect elsewhere, wait for them and for every queued commit up to shutdown_grace_ms, then
 // leave the cluster — its keys go to the others only once their ops are stored — and stop) and
 // the teardown order (storage flushed before the reactors go).
@@ -132,6 +132,16 @@ struct Node::Impl {
 
   void shutdown();
 
+  // shutdown_unready_ms: /readyz says draining while everything is still served, so a balancer
+  // polling it stops sending new clients before the listeners close.
+  void announce_unready() {
+    if (config.shutdown_unready_ms == 0) return;
+    log::event(log::Category::node, log::Level::info, "unready_before_drain",
+               {{"unready_ms", static_cast<std::uint64_t>(config.shutdown_unready_ms)}});
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, std::chrono::milliseconds(config.shutdown_unready_ms), [this] { return hurry; });
+  }
+
   // /healthz: the process answers. /readyz: 200 or 503 with the reasons; the admin listener's
   // also carries the storage's own error text (it may name paths and servers).
   void add_health_routes() {
@@ -229,6 +239,7 @@ struct Node::Impl {
   std::vector<std::shared_ptr<net::Listener>> listeners;
   std::vector<std::unique_ptr<asio::steady_timer>> sweepers;
   std::unique_ptr<asio::signal_set> signals;
+  std::function<void(error_code, int)> on_signal;  // re-armed after each signal
   std::unique_ptr<asio::signal_set> hangups;  // SIGHUP: reopen the log file (watch_hangups)
   std::uint16_t port = 0;
   std::uint16_t admin_port = 0;
@@ -237,12 +248,14 @@ struct Node::Impl {
   std::mutex mutex;
   std::condition_variable cv;
   bool stop_requested = false;
+  bool hurry = false;  // stop() again: skip what is left of shutdown_unready_ms
 };
 
 void Node::Impl::shutdown() {
   if (!started || stopped) return;
   stopped = true;
   readiness.set_draining();
+  announce_unready();
   net.stopping = true;
   for (auto& l : listeners) l->stop();
   for (unsigned i = 0; i < reactors->size(); ++i)
@@ -464,13 +477,14 @@ void Node::stop_on_signals() {
   auto& d = *impl_;
   // Installed now, so a signal that comes before wait() is held by the set, not fatal.
   d.signals = std::make_unique<asio::signal_set>(d.reactors->at(0).context(), SIGINT, SIGTERM);
-  d.reactors->at(0).post([this, &d] {
-    d.signals->async_wait([this](error_code ec, int signal) {
-      if (ec) return;
-      log_stop_requested(signal == SIGINT ? "SIGINT" : "SIGTERM");
-      stop();
-    });
-  });
+  // Every SIGINT/SIGTERM is a stop(): the first starts the shutdown, a second hurries it.
+  d.on_signal = [this, &d](error_code ec, int signal) {
+    if (ec) return;
+    log_stop_requested(signal == SIGINT ? "SIGINT" : "SIGTERM");
+    stop();
+    d.signals->async_wait(d.on_signal);
+  };
+  d.reactors->at(0).post([&d] { d.signals->async_wait(d.on_signal); });
   watch_hangups(d);
 }
 
@@ -487,6 +501,7 @@ void Node::wait() {
 
 void Node::stop() {
   std::lock_guard lock(impl_->mutex);
+  if (impl_->stop_requested) impl_->hurry = true;  // a second stop ends the unready wait
   impl_->stop_requested = true;
   impl_->cv.notify_all();
 }

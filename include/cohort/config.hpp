@@ -129,6 +129,10 @@ struct Config {
   // How long shutdown (SIGTERM) waits for sockets to close and queued commits to finish before
   // exiting anyway (docs/operations.md, Health and shutdown).
   std::uint32_t shutdown_grace_ms = 3000;
+  // Before that, how long /readyz says "draining" while the node still accepts and serves
+  // everything: time for a load balancer that polls /readyz to stop sending it new clients.
+  // 0: none. A second SIGTERM/SIGINT (Node::stop again) ends it at once.
+  std::uint32_t shutdown_unready_ms = 0;
   // /readyz: the storage takes a small write this often (Storage::probe); the node is unready
   // while the last probe failed or one has waited longer than ready_storage_timeout_ms.
   std::uint32_t ready_probe_ms = 250;

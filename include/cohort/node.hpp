@@ -3,9 +3,9 @@
 // Lifecycle: construct with a Config; add socket endpoints and HTTP routes; start() binds and
 // starts the reactor threads (returns an error message if it cannot); stop_on_signals() makes
 // SIGINT/SIGTERM call stop() (signals that arrive before wait() are not lost); wait() blocks
-// until stop(). Stopping closes the listeners, closes
-// every WebSocket with 1001 "going away", waits up to shutdown_grace_ms for them to go, then
-// joins the threads.
+// until stop(). Stopping makes /readyz say draining (for shutdown_unready_ms while still
+// serving, when set), closes the listeners, closes every WebSocket with 1001 "going away",
+// waits up to shutdown_grace_ms for them to go and for queued commits, then joins the threads.
 //
 // Exposure (docs/security.md): every request must name one of the node's hosts (421
 // otherwise), its path is decoded once (400 for a malformed escape), browser WebSockets must come
@@ -105,7 +105,7 @@ class Node {
   std::optional<std::string> check_storage(const std::function<void(const KeyReport&)>& report);
   void stop_on_signals();
   void wait();
-  void stop();  // any-thread
+  void stop();  // any-thread; called again, it ends the shutdown_unready_ms wait at once
 
   std::uint16_t port() const;  // the bound port (after start)
   std::uint16_t admin_port() const;  // the admin listener's bound port, 0 when there is none

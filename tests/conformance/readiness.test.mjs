@@ -93,3 +93,37 @@ describe("clustered", () => {
     await calm.check("after Redis came back");
   });
 });
+
+describe("--shutdown-unready-ms: unready before the drain", () => {
+  const UNREADY_MS = 1500;
+
+  test("after SIGTERM /readyz says draining while the node still accepts and serves; then it drains and exits 0", async () => {
+    const server = await startServer({ args: ["--shutdown-unready-ms", String(UNREADY_MS)] });
+    await untilReadyz(server.url, isReady, "ready after start", 5000);
+    const guard = await bystander(pool, server);
+    const termAt = Date.now();
+    server.proc.kill("SIGTERM");
+    const unready = await untilReadyz(server.url, isUnready, "draining after SIGTERM", 5000);
+    assert.deepEqual(unready.body, { ready: false, reasons: ["draining"] });
+    // Still serving: a new connection is accepted and answered, and a joined client is served.
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200, "a new request while unready");
+    await guard.check("while unready before the drain");
+    assert.ok(Date.now() - termAt < UNREADY_MS, "the checks above ran inside the unready period");
+    const { code, signal } = await server.exited;
+    assert.deepEqual({ code, signal }, { code: 0, signal: null });
+    assert.ok(Date.now() - termAt >= UNREADY_MS, `exited ${Date.now() - termAt} ms after SIGTERM, not before the unready period`);
+    assert.match(server.output().stderr, /unready_before_drain unready_ms=1500/);
+  });
+
+  test("a second SIGTERM ends the unready period at once", async () => {
+    const server = await startServer({ args: ["--shutdown-unready-ms", "60000"] });
+    await untilReadyz(server.url, isReady, "ready after start", 5000);
+    server.proc.kill("SIGTERM");
+    await untilReadyz(server.url, isUnready, "draining after the first SIGTERM", 5000);
+    const secondAt = Date.now();
+    server.proc.kill("SIGTERM");
+    const { code } = await server.exited;
+    assert.equal(code, 0);
+    assert.ok(Date.now() - secondAt < 10_000, `exited ${Date.now() - secondAt} ms after the second SIGTERM (unready period 60 s)`);
+  });
+});
