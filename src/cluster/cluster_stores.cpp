@@ -257,7 +257,7 @@ void ClusterStores::on_inbox(std::string_view payload) {
   auto decoded = decode_store_message(payload);
   if (auto* reply = std::get_if<StoreReply>(&decoded)) return on_reply(std::move(*reply));
   if (auto* request = std::get_if<StoreRequest>(&decoded)) return answer(*request);
-  static log::Throttled malformed(log::Category::cluster, log::Level::warn, "malformed_store_message");
+  static log::Throttled& malformed = log::throttled(log::Category::cluster, log::Level::warn, "malformed_store_message");
   malformed.event({{"error", std::get<WireError>(decoded).reason}});
 }
 

@@ -123,8 +123,9 @@ void drain();
 // Options::limit_per_s lines of it per one-second window; at each window's end, if lines were
 // left out, one line `lines_suppressed` says how many (fields of_event, of_kind, count).
 // The windows are the log's one-second ticks (a thread of the log), the counting is two relaxed
-// atomics: any-thread. A Throttled must have static storage duration (it registers itself with
-// the ticker for good).
+// atomics: any-thread. A Throttled must live for good (it registers itself with the ticker,
+// which walks them until the process ends): make one with throttled() below, or allocate it
+// and never free it.
 class RateWindow {
  public:
   // True: log this one. False: it is counted as suppressed.

@@ -58,7 +58,7 @@ void Listener::on_accept(const error_code& ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     // Out of descriptors (EMFILE/ENFILE) or a transient error: wait a little, keep serving.
-    static log::Throttled accept_failed(log::Category::net, log::Level::error, "accept_failed");
+    static log::Throttled& accept_failed = log::throttled(log::Category::net, log::Level::error, "accept_failed");
     accept_failed.event({{"error", ec.message()}});
     retry_.expires_after(std::chrono::milliseconds(100));
     retry_.async_wait([self = shared_from_this()](error_code e) {

@@ -313,7 +313,7 @@ void PostgresStorage::run_batch(std::vector<Job>& batch) {
   if (open && !exec(writer_.get(), "COMMIT", {}, error)) open = false;
   if (!open) note_writer(PQstatus(writer_.get()) == CONNECTION_OK);
   if (!open && writer_up_) {
-    static log::Throttled failed(log::Category::storage, log::Level::error, "commit_failed");
+    static log::Throttled& failed = log::throttled(log::Category::storage, log::Level::error, "commit_failed");
     failed.event({{"db", auth::redact_url(url_)}, {"writes", outcomes.size()}, {"acknowledged", 0}, {"error", error}});
   }
   if (counters_) {

@@ -337,6 +337,7 @@ void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
   if (counters_)
     counters_->transaction(std::count_if(batch.begin(), batch.end(), [](const Item& i) { return !i.is_snapshot && !i.is_probe; }),
                            failure.has_value());
+  note_commit(failure, batch.size());
   if (!failure) {
     for (auto& [key, version] : pending) last_version_[key] = version;
     transactions_.fetch_add(1);
@@ -344,8 +345,6 @@ void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
     // A failed COMMIT may still have reached the disk: read these keys' versions from the file
     // next time, not from the cache.
     for (const Item& item : batch) last_version_.erase(item.key);
-    log::event(log::Category::storage, log::Level::error, "commit_failed",
-               {{"db", path_}, {"writes", batch.size()}, {"acknowledged", 0}, {"error", *failure}});
     std::lock_guard lock(mutex_);
     last_error_ = *failure;
   }
@@ -358,6 +357,21 @@ void SqliteStorage::run_batch(std::vector<Item>& batch, const Hooks& hooks) {
       item.done(std::move(item.error));
     }
   }
+}
+
+void SqliteStorage::note_commit(const std::optional<std::string>& failure, std::size_t writes) {
+  if (failure) {
+    static log::Throttled& failed = log::throttled(log::Category::storage, log::Level::error, "commit_failed");
+    failed.event({{"db", path_}, {"writes", writes}, {"acknowledged", 0}, {"error", *failure}});
+    if (failed_in_a_row_++ == 0) failing_since_ = std::chrono::steady_clock::now();
+    return;
+  }
+  if (failed_in_a_row_ == 0) return;
+  const auto failing = std::chrono::steady_clock::now() - failing_since_;
+  log::event(log::Category::storage, log::Level::info, "commits_restored",
+             {{"db", path_}, {"failed_transactions", failed_in_a_row_},
+              {"failing_ms", std::chrono::duration_cast<std::chrono::milliseconds>(failing).count()}});
+  failed_in_a_row_ = 0;
 }
 
 // Returns the error that fails the whole batch (rolled back), or nullopt once committed. An

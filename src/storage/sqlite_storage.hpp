@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -117,6 +118,8 @@ class SqliteStorage final : public Storage {
   void enqueue(Item item);
   void run_writer();
   void run_batch(std::vector<Item>& batch, const Hooks& hooks);
+  // The log of a run of failed transactions: each failure rate-limited, the run's end once.
+  void note_commit(const std::optional<std::string>& failure, std::size_t writes);
   std::optional<std::string> write_items(std::vector<Item>& batch, const Hooks& hooks,
                                          PendingVersions& pending);
   std::optional<std::string> write_append(Item& item, const Hooks& hooks, PendingVersions& pending);
@@ -132,6 +135,8 @@ class SqliteStorage final : public Storage {
   Connection writer_db_;  // writer-thread-only after construction
   WriteStatements write_;
   std::unordered_map<std::string, std::uint64_t> last_version_;  // writer-thread-only cache
+  std::uint64_t failed_in_a_row_ = 0;                       // writer-thread-only (note_commit)
+  std::chrono::steady_clock::time_point failing_since_;      // writer-thread-only
 
   std::mutex read_mutex_;
   Connection reader_db_;

@@ -81,6 +81,9 @@ describe("a full disk", () => {
     execFileSync("prlimit", ["--pid", String(server.proc.pid), "--fsize=unlimited:unlimited"]);
     await untilAcknowledged(writer, "append", { item: "after" });
     acked++;
+    // The run of failed commits ends with one line (each failure's line is rate-limited).
+    const restored = /INFO storage commits_restored db=\S+cohort\.db failed_transactions=[1-9]\d* failing_ms=\d+/;
+    await untilStderr(server, () => restored.test(server.output().stderr), "the commits_restored log line");
     await server.kill();
     server = await server.restart(ARGS);
     const back = await follower(pool, server, key);
