@@ -34,7 +34,10 @@ void log_session_close(const SessionAccess& a) {
               {"client", a.client},
               {"duration_ms", ms_of(std::chrono::steady_clock::now() - a.opened)},
               {"code", a.code},
-              {"closed_by", a.closed_by}});
+              {"closed_by", a.closed_by},
+              {"messages_in", a.messages_in},
+              {"bytes_in", a.bytes_in},
+              {"bytes_out", a.bytes_out}});
 }
 
 void log_request(std::string_view method, std::string_view target, unsigned status, std::size_t bytes,

@@ -68,6 +68,7 @@ bool LongPollSession::post(std::vector<PostedMessage>& messages) {
   if (!open_) return false;
   for (auto& m : messages) {
     if (!open_) break;  // the handler closed the session (a bad message, the rate)
+    if (access_) access_->received(m.bytes.size());
     handler_->on_message(m.op, m.bytes);
   }
   return true;
@@ -143,6 +144,7 @@ void LongPollSession::queue(std::string_view text) {
   std::size_t cost = text.size() + kQueuedFrameCost;
   if (queued_bytes_ + cost > net_.config.outbound_queue_limit) return overflow();
   queued_bytes_ += cost;
+  if (access_) access_->bytes_out += text.size();
   messages_.emplace_back(text);
   schedule_answer();
 }

@@ -160,6 +160,7 @@ bool WsConnection::consume(std::uint8_t* data, std::size_t n) {
 void WsConnection::on_message(ws::Opcode op, std::string_view payload) {
   if (state_ != State::open) return;
   bump(net_.metrics.hot[reactor_.index()].messages_in);
+  if (access_) access_->received(payload.size());
   handler_->on_message(op, payload);
 }
 
@@ -204,6 +205,7 @@ void WsConnection::on_control(ws::Opcode op, std::string_view payload) {
 void WsConnection::send(Frame frame, bool broadcast) {
   if (state_ != State::open || !frame) return;
   if (queued_bytes_ + cost_of(frame) > net_.config.outbound_queue_limit) return overflow();
+  if (access_) access_->bytes_out += frame->size();
   if (!broadcast) return enqueue(std::move(frame));
   if (frame->size() >= deflate_min()) frame = net_.registries[reactor_.index()]->deflated(frame);
   queued_bytes_ += cost_of(frame);

@@ -201,6 +201,16 @@ describe("the access log (--access-log)", () => {
     const byClient = await RawWebSocket.connect(server.port, { path: "/socket/websocket?vsn=2.0.0&token=ws-secret" });
     held.push(byClient.sock);
     await untilLog(server, (ls) => ls.some((l) => l.event === "session_open" && l.transport === "websocket"), "session_open");
+    // Three messages in (a join, two pings), and the bytes of every frame out until the last reply
+    // (2-byte headers: each is under 126 bytes).
+    const sent = [["1", "1", "room:access-counts", "phx_join", {}], ["1", "2", "room:access-counts", "ping", { n: 1 }],
+                  ["1", "3", "room:access-counts", "ping", { n: 2 }]];
+    for (const m of sent) byClient.sendJson(m);
+    let bytesOut = 0;
+    for (let last; last?.[1] !== "3";) {
+      last = await byClient.nextJson(WAIT_MS, "the second ping's reply");
+      bytesOut += 2 + Buffer.byteLength(JSON.stringify(last));
+    }
     byClient.send(OP.close, closePayload(4321, "bye"));
     await byClient.waitEnded();
     let lines = await untilLog(server, (ls) => ls.some((l) => l.event === "session_close" && l.code === 4321),
@@ -216,6 +226,9 @@ describe("the access log (--access-log)", () => {
     }
     assert.equal(closed.closed_by, "client");
     assert.equal(typeof closed.duration_ms, "number");
+    assert.equal(closed.messages_in, 3, JSON.stringify(closed));
+    assert.equal(closed.bytes_in, sent.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m)), 0), JSON.stringify(closed));
+    assert.equal(closed.bytes_out, bytesOut, JSON.stringify(closed));
     assert.ok(!server.output().stderr.includes("ws-secret"), "the token in the query is never logged");
 
     // Too big a frame: the node closes with 1009.
