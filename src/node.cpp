@@ -4,10 +4,11 @@
 // Owns: the start-up order (validate, data-dir lock, secret, storage, bind the listener, start
 // threads), the periodic sweep of each reactor (idle sockets, overdue close handshakes), the
 // health routes (/healthz: the process answers; /readyz: readiness.hpp), the drain at shutdown
-// (unready — still serving for shutdown_unready_ms, when set — then stop accepting, close WebSockets and LongPoll sessions with 1001 so clients
-// reconnect elsewhere, wait for them and for every queued commit up to shutdown_grace_ms, then
-// leave the cluster — its keys go to the others only once their ops are stored — and stop) and
-// the teardown order (storage flushed before the reactors go).
+// (unready — still serving for shutdown_unready_ms, when set — then stop accepting, close
+// WebSockets and LongPoll sessions with 1001 so clients reconnect elsewhere, wait for them and
+// for every queued commit up to shutdown_grace_ms, then leave the cluster — its keys go to the
+// others only once their ops are stored — and stop) and the teardown order (storage flushed
+// before the reactors go).
 #include "cohort/node.hpp"
 
 #include <algorithm>
