@@ -1,8 +1,9 @@
 // admin.test.mjs — the admin dashboard (/admin, src/live/admin_dashboard.hpp) on two nodes joined
 // through Redis: opened on node A's admin listener, it lists both nodes, and what happens on node
 // B — sockets and presences on a room, shouts, a counter clicked, a field of the incident form
-// leased, live pages open — shows in B's section of A's page within seconds. The screenshot goes
-// to COHORT_ADMIN_SCREENSHOT (default <build>/test-artifacts/admin.png).
+// leased, live pages open — shows in B's section of A's page within seconds. Each node's page marks
+// its own card ("this node") and names it in the title and heading. The screenshot goes to
+// COHORT_ADMIN_SCREENSHOT (default <build>/test-artifacts/admin.png).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -49,12 +50,31 @@ async function waitSection(page, node, [check, sel, want], what) {
   });
 }
 
+// The page is node self's: its card alone carries the "this node" badge and class, and its name
+// (the card's data-node) is in the heading and the page's title.
+async function assertMarked(page, self, other) {
+  await section(page, self).locator(".this-node-badge").waitFor();
+  assert.equal(await page.locator("section.node .this-node-badge").count(), 1, "one card marked");
+  assert.equal(await section(page, other).locator(".this-node-badge").count(), 0);
+  assert.match(await section(page, self).getAttribute("class"), /\bthis-node\b/);
+  assert.doesNotMatch(await section(page, other).getAttribute("class"), /\bthis-node\b/);
+  const name = await section(page, self).getAttribute("data-node");
+  assert.equal(await text(page, "#admin-self"), name);
+  assert.ok((await page.title()).includes(name), `the title "${await page.title()}" names ${name}`);
+}
+
 test("node A's dashboard on its admin listener lists both nodes and follows B's figures", async () => {
   const [a, b] = cluster.nodes;
   const admin = await openPage(browser, `${a.adminUrl}/admin`);
   await section(admin, a).waitFor();
   await section(admin, b).waitFor();
   assert.equal(await text(admin, "#node-count"), "2");
+  await assertMarked(admin, a, b);
+  const adminB = await openPage(browser, `${b.adminUrl}/admin`);  // and B's own page marks B
+  await section(adminB, a).waitFor();
+  await assertMarked(adminB, b, a);
+  assert.deepEqual(adminB.errors, []);
+  await adminB.context().close();
   // Both sections say they are in a cluster with both links up.
   for (const n of [a, b]) assert.match(await section(admin, n).locator('[data-field="redis"]').innerText(), /up/);
 
