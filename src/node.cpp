@@ -348,6 +348,7 @@ NodeStats Node::stats() const {
 }
 std::uint16_t Node::port() const { return impl_->port; }
 std::uint16_t Node::admin_port() const { return impl_->admin_port; }
+const std::string& Node::name() const { return impl_->status->name(); }
 const char* Node::scheme() const { return impl_->config.tls_cert.empty() ? "http" : "https"; }
 
 std::optional<std::string> Node::start() {

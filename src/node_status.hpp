@@ -81,6 +81,9 @@ class NodeStatus final : public Subscriber {
   // Any thread: the /admin/status body (JSON): this node's latest sample, with "peers" the
   // latest of every other node heard from.
   std::shared_ptr<const std::string> body() const;
+  // This node's name in its samples: "<host>:<port>". Set by start() (empty before); read
+  // afterwards from any thread.
+  const std::string& name() const { return name_; }
 
   // Reactor 0: another node's sample.
   void on_broadcast(const Broadcast& message) override;

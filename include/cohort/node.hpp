@@ -109,6 +109,9 @@ class Node {
 
   std::uint16_t port() const;  // the bound port (after start)
   std::uint16_t admin_port() const;  // the admin listener's bound port, 0 when there is none
+  // The node's name in its status (GET /admin/status's "node"), on the admin dashboard and to
+  // the other nodes of its cluster: "<host>:<port>". After start() (empty before); any thread.
+  const std::string& name() const;
   // "https" when the node serves TLS (Config::tls_cert), else "http".
   const char* scheme() const;
   PubSub& pubsub();

@@ -69,9 +69,13 @@ json::array rows(const Json& list, Row row) {
 
 class AdminView final : public View {
  public:
+  explicit AdminView(std::string self) : self_(std::move(self)) {}
+
   void mount(const Params&, const Session&, Socket& socket) override {
     allowed_ = socket.actor().has_role("admin");
     socket.assign("allowed", allowed_);
+    socket.assign("self", self_);
+    if (allowed_ && !self_.empty()) socket.page_title("Admin · " + self_);
     socket.assign("nodes", json::array{});
     socket.assign("count", 0);
     if (!allowed_ || !socket.connected()) return;
@@ -119,12 +123,12 @@ class AdminView final : public View {
 
   void render(Socket& socket) const {
     json::array list;
-    for (const auto& [name, n] : nodes_) list.push_back(node_json(name, n));
+    for (const auto& [name, n] : nodes_) list.push_back(node_json(name, n, name == self_));
     socket.assign("count", static_cast<std::int64_t>(list.size()));
     socket.assign("nodes", std::move(list));
   }
 
-  static Json node_json(const std::string& name, const NodeSeen& n) {
+  static Json node_json(const std::string& name, const NodeSeen& n, bool this_node) {
     const Json& s = n.sample;
     const Json& node = at(s, "node");
     const Json& c = at(s, "connections");
@@ -133,6 +137,7 @@ class AdminView final : public View {
     const Json& storage = at(s, "storage");
     const Json& cluster = at(s, "cluster");
     JsonObject o{{"name", name},
+                 {"this_node", this_node},
                  {"id", at(node, "id")},
                  {"version", at(node, "version")},
                  {"uptime", duration(number(at(node, "uptime_s")))},
@@ -184,6 +189,7 @@ class AdminView final : public View {
     return o;
   }
 
+  std::string self_;  // the name of the node serving the page
   bool allowed_ = false;
   std::map<std::string, NodeSeen> nodes_;  // by node name
 };
@@ -198,7 +204,7 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-std::optional<std::string> add_admin_dashboard(Registry& reg) {
+std::optional<std::string> add_admin_dashboard(Registry& reg, const cohort::Node& node) {
   std::string tried;
   auto dir = net::find_runtime_dir("operator", tried);
   if (!dir) return "no operator directory (looked in " + tried + ")";
@@ -208,7 +214,7 @@ std::optional<std::string> add_admin_dashboard(Registry& reg) {
   auto errors = reg.templates.add(std::string(kAdminTemplate), source, file);
   if (!errors.empty()) return errors.front().text();
   ViewRoute route{std::string(kAdminPath), std::string(kAdminTemplate), "Admin",
-                  [] { return std::make_unique<AdminView>(); }};
+                  [&node] { return std::make_unique<AdminView>(node.name()); }};
   route.operator_page = true;
   reg.views.push_back(std::move(route));
   return std::nullopt;

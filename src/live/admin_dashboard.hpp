@@ -13,6 +13,8 @@
 // (net::kNodeStatusTopic), on which every node of the cluster publishes its sample once a second
 // (node_status.hpp), keeps the latest of each node with its last kHistory rates, and drops a
 // node not heard from for kForgetAfter. It never publishes, and clients cannot reach the topic.
+// The node serving the page is marked: its name in the page's title and heading, and its card
+// flagged "this node" (Node::name(), the name its samples carry).
 // Threads: the view lives on its reactor, like every view.
 #pragma once
 
@@ -20,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "cohort/node.hpp"
 #include "live/registry.hpp"
 
 namespace cohort::live {
@@ -28,9 +31,9 @@ inline constexpr std::string_view kAdminPath = "/admin";
 inline constexpr std::string_view kAdminTemplate = "cohort/admin";
 
 // Adds the dashboard's view to reg, its template to reg.templates, when Config::admin_dashboard
-// is on. Returns why it could not (its template not found: the node serves without it), or
-// nothing.
-std::optional<std::string> add_admin_dashboard(Registry& reg);
+// is on; its pages mark node as the one serving them (node must outlive reg). Returns why it
+// could not (its template not found: the node serves without it), or nothing.
+std::optional<std::string> add_admin_dashboard(Registry& reg, const cohort::Node& node);
 
 // The identity a page rendered on the admin listener acts as.
 PageIdentity admin_listener_operator();

@@ -125,7 +125,7 @@ std::optional<std::string> Live::install() {
   if (!templates || !assets) return errors;
   bool dashboard = config.admin_dashboard;
   if (dashboard)
-    if (auto why = add_admin_dashboard(reg)) {
+    if (auto why = add_admin_dashboard(reg, node)) {
       log::event(log::Category::live, log::Level::warn, "admin_dashboard_off", {{"reason", *why}});
       dashboard = false;
     }

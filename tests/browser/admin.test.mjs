@@ -1,8 +1,10 @@
 // admin.test.mjs — the admin dashboard (/admin, src/live/admin_dashboard.hpp) on two nodes joined
 // through Redis: opened on node A's admin listener, it lists both nodes, and what happens on node
 // B — sockets and presences on a room, shouts, a counter clicked, a field of the incident form
-// leased, live pages open — shows in B's section of A's page within seconds. The screenshot goes
-// to COHORT_ADMIN_SCREENSHOT (default <build>/test-artifacts/admin.png).
+// leased, live pages open — shows in B's section of A's page within seconds. Each node's page marks
+// its own card ("this node") and names it in the title and heading; no card's content is wider
+// than the card, at the default viewport as at a 600 px one, with a lease's holder in the keys
+// table. The screenshot goes to COHORT_ADMIN_SCREENSHOT (default <build>/test-artifacts/admin.png).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -49,12 +51,52 @@ async function waitSection(page, node, [check, sel, want], what) {
   });
 }
 
+// The page is node self's: its card alone carries the "this node" badge and class, and its name
+// (the card's data-node) is in the heading and the page's title.
+async function assertMarked(page, self, other) {
+  await section(page, self).locator(".this-node-badge").waitFor();
+  assert.equal(await page.locator("section.node .this-node-badge").count(), 1, "one card marked");
+  assert.equal(await section(page, other).locator(".this-node-badge").count(), 0);
+  assert.match(await section(page, self).getAttribute("class"), /\bthis-node\b/);
+  assert.doesNotMatch(await section(page, other).getAttribute("class"), /\bthis-node\b/);
+  const name = await section(page, self).getAttribute("data-node");
+  assert.equal(await text(page, "#admin-self"), name);
+  assert.ok((await page.title()).includes(name), `the title "${await page.title()}" names ${name}`);
+}
+
+// What, inside a node's card, reaches past the card's left or right edge (each element's bounding
+// box; and the card's own scrollWidth against its clientWidth), described; [] when nothing does.
+function overflowingCards(page) {
+  return page.evaluate(() => {
+    const seen = [];
+    const name = (el) => el.tagName.toLowerCase() + (el.dataset.field ? `[data-field=${el.dataset.field}]` : "") +
+      (el.dataset.table ? `[data-table=${el.dataset.table}]` : "") + ` "${el.textContent.replace(/\s+/g, " ").trim().slice(0, 40)}"`;
+    for (const card of document.querySelectorAll("section.node")) {
+      const box = card.getBoundingClientRect();
+      if (card.scrollWidth > card.clientWidth)
+        seen.push(`${card.dataset.node}: scrollWidth ${card.scrollWidth} > clientWidth ${card.clientWidth}`);
+      for (const el of card.querySelectorAll("*")) {
+        const r = el.getBoundingClientRect();
+        if (r.width > 0 && (r.left < box.left - 0.5 || r.right > box.right + 0.5))
+          seen.push(`${card.dataset.node}: ${name(el)} spans [${r.left}, ${r.right}], the card [${box.left}, ${box.right}]`);
+      }
+    }
+    return seen;
+  });
+}
+
 test("node A's dashboard on its admin listener lists both nodes and follows B's figures", async () => {
   const [a, b] = cluster.nodes;
   const admin = await openPage(browser, `${a.adminUrl}/admin`);
   await section(admin, a).waitFor();
   await section(admin, b).waitFor();
   assert.equal(await text(admin, "#node-count"), "2");
+  await assertMarked(admin, a, b);
+  const adminB = await openPage(browser, `${b.adminUrl}/admin`);  // and B's own page marks B
+  await section(adminB, a).waitFor();
+  await assertMarked(adminB, b, a);
+  assert.deepEqual(adminB.errors, []);
+  await adminB.context().close();
   // Both sections say they are in a cluster with both links up.
   for (const n of [a, b]) assert.match(await section(admin, n).locator('[data-field="redis"]').innerText(), /up/);
 
@@ -91,6 +133,15 @@ test("node A's dashboard on its admin listener lists both nodes and follows B's 
   } finally {
     clearInterval(shouting);
   }
+
+  // The lease's holder still listed: nothing in a card reaches past the card, at the default
+  // viewport and at a narrow one (the keys table, its locks column last, used to).
+  const leased = ["includes", '[data-table="keys"] tr[data-key="incident:main"] [data-field="locks"]', `→ ${me.id}`];
+  await waitSection(admin, null, leased, "the incident title's lease, still held");
+  assert.deepEqual(await overflowingCards(admin), [], "at the default viewport");
+  await admin.setViewportSize({ width: 600, height: 900 });
+  await waitSection(admin, null, leased, "the incident title's lease, at 600 px");
+  assert.deepEqual(await overflowingCards(admin), [], "at 600 x 900");
 
   // B gone: A's page drops it within the forget delay (5 s), and keeps itself.
   await b.kill();
