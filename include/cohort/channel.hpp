@@ -136,6 +136,11 @@ class ChannelContext {
   // Ends the channel as a throwing handler would: terminate("crash"), then phx_error to the
   // client, which rejoins. For failures found outside a handler (a timer, a store reply).
   virtual void crash(std::string_view reason) = 0;
+  // Ends the channel cleanly, as Phoenix's {:stop, {:shutdown, reason}, ...}: terminate(reason),
+  // then phx_close to the client, which does not rejoin (and nothing is logged). For a channel
+  // that is done (an upload refused or timed out), not broken. Call it outside handle_in (after()
+  // with 0 ms), so the push's reply goes first.
+  virtual void stop(std::string_view reason) = 0;
   // Runs fn on this channel's reactor after delay, unless the channel has ended by then.
   virtual void after(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
 };

@@ -183,6 +183,7 @@ class JoinedChannel final : public ChannelContext,
   }
 
   void crash(std::string_view reason) override { socket_.crash(*this, reason); }
+  void stop(std::string_view reason) override { socket_.stop(*this, reason); }
 
   void after(std::chrono::milliseconds delay, std::function<void()> fn) override {
     auto* reactor = net::Reactor::current();
@@ -388,6 +389,14 @@ void ChannelSocket::crash(JoinedChannel& channel, std::string_view reason) {
   std::string topic = channel.topic();
   std::string ref = remove(channel, "crash");
   send_text(encode_message(ref, ref, topic, "phx_error", JsonObject{{"reason", "channel_crash"}}));
+}
+
+void ChannelSocket::stop(JoinedChannel& channel, std::string_view reason) {
+  if (find(channel.topic()) != &channel) return;  // already ended (or replaced by a rejoin)
+  auto keep = channel.shared_from_this();
+  std::string topic = channel.topic();
+  std::string ref = remove(channel, reason);
+  send_text(encode_message(ref, ref, topic, "phx_close", JsonObject{}));
 }
 
 void ChannelSocket::drop(JoinedChannel& channel) {

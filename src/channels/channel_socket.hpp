@@ -78,6 +78,8 @@ class ChannelSocket final : public net::WsHandler {
   void drop(JoinedChannel& channel);
   // Ends a joined channel from outside its handler (ChannelContext::crash).
   void crash(JoinedChannel& channel, std::string_view reason);
+  // Ends a joined channel cleanly from outside its handler (ChannelContext::stop): phx_close.
+  void stop(JoinedChannel& channel, std::string_view reason);
   const JsonObject& assigns() const { return assigns_; }
   // Presence entries and owed replies, counted over the socket's channels (SocketLimits).
   // Whether one more presence entry may be tracked (counted as refused when not).

@@ -43,8 +43,9 @@ class UploadChannel final : public Channel {
     std::string refusal = uploads->chunk(claims_.upload, claims_.entry, payload.bytes);
     if (refusal.empty()) return Reply::ok();
     over_ = true;
-    // The reply first (the client reads the reason from it), then the channel ends.
-    ctx.after(std::chrono::milliseconds(0), [&ctx, refusal] { ctx.crash("upload refused: " + refusal); });
+    // The reply first (the client reads the reason from it), then the channel ends, cleanly:
+    // the refusal is the client's to show, not a fault of the node's.
+    ctx.after(std::chrono::milliseconds(0), [&ctx] { ctx.stop("refused"); });
     JsonObject why{{"reason", refusal}};
     if (refusal == "chunk_too_large") why["limit"] = limits_.chunk_size;
     return Reply::error(std::move(why));
@@ -66,7 +67,7 @@ class UploadChannel final : public Channel {
       if (idle < limits_.chunk_timeout) return arm_timer(ctx, limits_.chunk_timeout - idle);
       if (!uploads->end(claims_.upload, claims_.entry, "timeout")) return;  // complete: it waits to be consumed
       over_ = true;
-      ctx.crash("upload timed out");
+      ctx.stop("timeout");
     });
   }
 

@@ -4,8 +4,8 @@
 // for this very entry ref; the view found on this socket's reactor; the entry preflighted, valid
 // and not started yet; its file opened within the node's budget) — refused with "invalid_token"
 // or the reason ViewUploads gives; each binary "chunk" push (written, or refused with the
-// reason, after which the channel is ended and the partial file is gone); a silent channel
-// ended after the upload's chunk_timeout; an upload that ends before its last byte deleted.
+// reason, after which the channel is stopped — phx_close, as Phoenix does — and the partial file
+// is gone); a silent channel stopped after the upload's chunk_timeout; an upload that ends before its last byte deleted.
 // Must never: write a byte ViewUploads did not accept, or outlive the entry it writes.
 // Threads: as every Channel, on its socket's reactor (the view's, since it is the same socket).
 #pragma once

@@ -97,6 +97,12 @@ void HarnessChannel::crash(std::string_view reason) {
   sink_(ChannelMessage{topic_, "phx_error", JsonObject{}});
 }
 
+void HarnessChannel::stop(std::string_view reason) {
+  if (ended_) return;
+  end(reason);
+  sink_(ChannelMessage{topic_, "phx_close", JsonObject{}});
+}
+
 void HarnessChannel::push(std::string_view event, Json payload) {
   if (!ended_) sink_(ChannelMessage{topic_, std::string(event), std::move(payload)});
 }

@@ -61,6 +61,7 @@ class HarnessChannel final : public ChannelContext, public Subscriber, public st
   ReplyTo reply_later() override;
   void reply(const ReplyTo& to, Reply reply) override;
   void crash(std::string_view reason) override;
+  void stop(std::string_view reason) override;
   void after(std::chrono::milliseconds delay, std::function<void()> fn) override;
 
   // Subscriber

@@ -1,12 +1,12 @@
 // uploads.test.mjs — attacks on live uploads, with the official `phoenix` client pushing raw
 // channel messages to a real node (the demo's /incident page allows "attachment": 3 files of
 // 10 MB at most, chunks of 64 kB): a client that sends more than it declared, or a chunk larger
-// than chunk_size, is cut off (the chunk refused with the reason, the channel ended with
-// phx_error) and nothing is left in the upload directory; a forged, expired, wrongly-kinded,
+// than chunk_size, is cut off (the chunk refused with the reason, then the channel closed with
+// phx_close, as Phoenix closes it: not an error the client would rejoin after) and nothing is left in the upload directory; a forged, expired, wrongly-kinded,
 // other entry's, other view's or replayed upload token is refused; files declared too big, of a
 // type not accepted or too many get no token; the node's byte budget refuses an upload that
 // would exceed it and gives the bytes back when an upload ends; an upload that falls silent is
-// ended after chunk_timeout. After each attack the attacked view and a bystander view are still
+// closed after chunk_timeout. After each attack the attacked view and a bystander view are still
 // served.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -112,7 +112,7 @@ test("a client that sends more than it declared is cut off and nothing is kept",
   assert.equal(st.mode & 0o777, 0o600);
   assert.equal(st.size, 800);
 
-  const ended = nextSocketMessage(v.socket, (m) => m.topic === "lvu:0" && m.event === "phx_error", 5000, "the upload channel ended");
+  const ended = nextSocketMessage(v.socket, (m) => m.topic === "lvu:0" && m.event === "phx_close", 5000, "the upload channel ended");
   const lie = await chunk(u.channel, 400);
   assert.equal(lie.status, "error");
   assert.equal(lie.response.reason, "file_size_limit_exceeded");
@@ -137,7 +137,7 @@ test("a chunk larger than chunk_size is refused and ends the upload", async () =
   assert.equal(r.response.config.chunk_size, 64_000);
   const u = await uploadChannel(v, "0", r.response.entries["0"]);
   assert.equal(u.status, "ok");
-  const ended = nextSocketMessage(v.socket, (m) => m.topic === "lvu:0" && m.event === "phx_error", 5000, "the upload channel ended");
+  const ended = nextSocketMessage(v.socket, (m) => m.topic === "lvu:0" && m.event === "phx_close", 5000, "the upload channel ended");
   const big = await chunk(u.channel, 64_001);
   assert.deepEqual([big.status, big.response], ["error", { reason: "chunk_too_large", limit: 64_000 }]);
   await ended;
@@ -244,7 +244,7 @@ test("an upload that falls silent is ended after chunk_timeout and its partial f
   assert.equal((await chunk(u.channel, 50_000)).status, "ok");
   const sent = Date.now();
   assert.equal(tempFiles().length, 1);
-  await nextSocketMessage(v.socket, (m) => m.topic === "lvu:0" && m.event === "phx_error", timeout + 5000, "the silent upload ended");
+  await nextSocketMessage(v.socket, (m) => m.topic === "lvu:0" && m.event === "phx_close", timeout + 5000, "the silent upload ended");
   const waited = Date.now() - sent;
   assert.ok(waited >= timeout - 100, `ended after ${waited} ms, not before chunk_timeout`);
   u.channel.leave();

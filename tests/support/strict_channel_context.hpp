@@ -35,6 +35,7 @@ class StrictChannelContext : public cohort::ChannelContext {
   cohort::ReplyTo reply_later() override { return unexpected("reply_later", ""), cohort::ReplyTo{}; }
   void reply(const cohort::ReplyTo&, cohort::Reply) override { unexpected("reply", ""); }
   void crash(std::string_view reason) override { unexpected("crash", reason); }
+  void stop(std::string_view reason) override { unexpected("stop", reason); }
   void after(std::chrono::milliseconds, std::function<void()>) override { unexpected("after", ""); }
 
  protected:
