@@ -80,7 +80,21 @@ export function freePort() {
 // admin port of a stopped node). wrap: a command that runs the binary (e.g. ["prlimit",
 // "--fsize=1000000:unlimited"]); it must exec it, so that the child's pid is the node's.
 // Resolves once the node prints its listening line.
-export async function startServer({ port = 0, args = [], dataDir = null, admin = false, timeoutMs = START_TIMEOUT_MS, wrap = [] } = {}) {
+// An admin port from freePort() can be taken by another test before the node binds it (the
+// node then exits "admin listener: ... in use"): such a start is tried again, with another port,
+// up to ADMIN_PORT_TRIES times. The main port has no such race (--port 0).
+const ADMIN_PORT_TRIES = 3;
+export async function startServer(options = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!(err.adminPortTaken && options.admin === true && attempt < ADMIN_PORT_TRIES)) throw err;
+    }
+  }
+}
+
+async function startOnce({ port = 0, args = [], dataDir = null, admin = false, timeoutMs = START_TIMEOUT_MS, wrap = [] } = {}) {
   const bin = cohortBin();
   if (startFailure) throw new Error(`an earlier start of the server failed, not trying again:\n${startFailure.message}`);
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "cohort-conformance-"));
@@ -109,7 +123,8 @@ export async function startServer({ port = 0, args = [], dataDir = null, admin =
   const ready = await new Promise((resolve, reject_) => {
     let settled = false; // the exit watcher below also fires long after a successful start
     const reject = (err) => {
-      startFailure ??= err;
+      err.adminPortTaken = /admin listener: .*in use/i.test(stdout + stderr);
+      if (!err.adminPortTaken) startFailure ??= err;
       reject_(err);
     };
     const finish = (fn, value) => {
