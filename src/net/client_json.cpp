@@ -32,17 +32,22 @@ ClientJson refuse(JsonRefusal why, std::string reason) {
   return out;
 }
 
+// Boost.JSON's parse, no deeper than max_depth.
+Json parse_to_depth(std::string_view text, std::uint32_t max_depth, boost::system::error_code& ec) {
+  json::parse_options options;
+  options.max_depth = max_depth;
+  return json::parse(text, ec, {}, options);
+}
+
 }  // namespace
 
 ClientJson parse_client_json(std::string_view text, const ParserLimits& limits) {
   if (text.size() > limits.json_max_bytes)
     return refuse(JsonRefusal::too_big, "JSON text of " + std::to_string(text.size()) + " bytes is over json_max_bytes (" +
                                             std::to_string(limits.json_max_bytes) + ")");
-  json::parse_options options;
-  options.max_depth = limits.json_max_depth;
   boost::system::error_code ec;
   ClientJson out;
-  out.value = json::parse(text, ec, {}, options);
+  out.value = parse_to_depth(text, limits.json_max_depth, ec);
   if (ec == json::error::too_deep)
     return refuse(JsonRefusal::too_deep,
                   "JSON nests deeper than json_max_depth (" + std::to_string(limits.json_max_depth) + ")");
@@ -53,10 +58,8 @@ ClientJson parse_client_json(std::string_view text, const ParserLimits& limits) 
 }
 
 bool parse_json_within(std::string_view text, std::uint32_t max_depth, Json& out) {
-  json::parse_options options;
-  options.max_depth = max_depth;
   boost::system::error_code ec;
-  Json value = json::parse(text, ec, {}, options);
+  Json value = parse_to_depth(text, max_depth, ec);
   if (ec || !numbers_finite(value)) return false;
   out = std::move(value);
   return true;
