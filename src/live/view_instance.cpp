@@ -1,42 +1,20 @@
 // view_instance.cpp — one mounted live view: see view_instance.hpp.
 #include "live/view_instance.hpp"
 
-#include "live/flash.hpp"
-
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <stdexcept>
 
+#include "cohort/input.hpp"
+#include "live/flash.hpp"
 #include "net/log_clip.hpp"
-#include "store/json_patch.hpp"
 #include "log/log.hpp"
 
 namespace cohort::live {
 
 namespace {
 
-constexpr std::string_view kStorePrefix = "store:";
 const Json kNull = nullptr;
-
-// A presence object {key: {metas}} as a template-friendly list, sorted by key.
-json::array presence_list(const JsonObject& state) {
-  std::vector<std::string_view> keys;
-  for (const auto& [k, _] : state) keys.push_back(k);
-  std::sort(keys.begin(), keys.end());
-  json::array out;
-  for (auto k : keys) {
-    const Json& entry = state.at(k);
-    const Json* metas = entry.is_object() ? entry.get_object().if_contains("metas") : nullptr;
-    json::array list = metas && metas->is_array() ? metas->get_array() : json::array{};
-    std::size_t count = list.size();
-    out.push_back(JsonObject{{"id", k}, {"metas", std::move(list)}, {"count", count}});
-  }
-  return out;
-}
-
-const Json* field(const Json& v, std::string_view name) {
-  return v.is_object() ? v.get_object().if_contains(name) : nullptr;
-}
 
 // The client's merge rule (docs/protocol.md, Diffs): a node with "s" replaces, an object merges.
 void merge_diff(JsonObject& into, JsonObject from) {
@@ -118,9 +96,9 @@ ViewInstance::ViewInstance(Services services, const ViewRoute& route, std::strin
     : services_(services), route_(route), id_(std::move(id)), session_(std::move(session)) {
   if (const Json* user = session_.if_contains("user"); user && user->is_object()) {
     JsonObject claims;
-    if (const Json* uid = field(*user, "id")) claims["sub"] = *uid;
-    if (const Json* name = field(*user, "name")) claims["name"] = *name;
-    if (const Json* roles = field(*user, "roles")) claims["roles"] = *roles;
+    if (const Json* uid = input::arg(*user, "id")) claims["sub"] = *uid;
+    if (const Json* name = input::arg(*user, "name")) claims["name"] = *name;
+    if (const Json* roles = input::arg(*user, "roles")) claims["roles"] = *roles;
     actor_ = Actor::from_claims(claims);
   }
   // What the page before put (flash.hpp), read when the page's session was made: a template
@@ -187,8 +165,8 @@ void ViewInstance::track_visitor() {
   split_url(url_, path, query);
   JsonObject meta{{"page", path}, {"view", id_}};
   for (auto name : {"name", "color"})
-    if (const Json* v = field(*user, name)) meta[name] = *v;
-  const Json* uid = field(*user, "id");
+    if (const Json* v = input::arg(*user, name)) meta[name] = *v;
+  const Json* uid = input::arg(*user, "id");
   if (uid && uid->is_string()) track(topic, std::string(uid->get_string()), std::move(meta));
 }
 
@@ -371,7 +349,7 @@ int ViewInstance::place(std::string_view type, const Json& props) {
   auto found_type = services_.registry.components.find(type);
   if (found_type == services_.registry.components.end())
     throw std::runtime_error("unknown component type '" + std::string(type) + "'");
-  const Json* id = field(props, "id");
+  const Json* id = input::arg(props, "id");
   if (!id) throw std::runtime_error("component '" + std::string(type) + "' placed without an \"id\" in its props");
   std::string key = std::string(type) + '\x1f' + json::serialize(*id);
   auto it = cid_by_key_.find(key);
@@ -478,165 +456,7 @@ void ViewInstance::terminate(std::string_view reason) {
   channel_ = nullptr;
 }
 
-// --- Shared state ---
-
-void ViewInstance::listen(const std::string& topic) {
-  if (!channel_ || ended_) return;
-  if (listening_.insert(topic).second) services_.pubsub.subscribe(topic, this);
-}
-
-void ViewInstance::subscribe(std::string_view topic) {
-  subscribed_.insert(std::string(topic));
-  listen(std::string(topic));
-}
-
-void ViewInstance::follow_store(std::string key, std::string assign) {
-  if (!services_.stores.knows(key)) throw std::invalid_argument("follow_store: no store kind for key '" + key + "'");
-  StoreFollow follow;
-  follow.key = std::move(key);
-  follow.assign = std::move(assign);
-  stores_followed_.push_back(std::move(follow));
-  std::string topic = std::string(kStorePrefix) + stores_followed_.back().key;
-  listen(topic);
-  ++pending_;
-  if (!channel_ || ended_) return load_store(stores_followed_.size() - 1);  // the HTTP render: no patches
-  // Read once the subscription reaches the other nodes of a cluster (at once alone), so no
-  // patch falls between the state read and the first patch heard.
-  services_.pubsub.when_subscribed(topic, [self = weak_from_this(), index = stores_followed_.size() - 1] {
-    if (auto view = self.lock(); view && !view->ended_) view->load_store(index);
-  });
-}
-
-void ViewInstance::load_store(std::size_t index) {
-  services_.stores.view(stores_followed_[index].key, std::nullopt, [self = weak_from_this(), index](StoreView v) {
-    auto view = self.lock();
-    if (!view || view->ended_) return;
-    auto& follow = view->stores_followed_[index];
-    bool first = !follow.counted;
-    follow.counted = follow.loaded = true;
-    if (!v.ok || !v.state) {
-      log::event(log::Category::live, log::Level::warn, "store_unreadable",
-                 {{"key", net::log_clip(follow.key)}, {"error", net::log_clip(json::serialize(v.error))}});
-      if (!follow.has_state) view->assign(follow.assign, Json(nullptr));  // not the const char* overload
-      view->retry_store(index);
-    } else {
-      follow.has_state = true;
-      follow.own = false;
-      follow.version = v.version;
-      assign_slot(view->assigns_, view->retired_assigns_, follow.assign) = std::move(*v.state);
-      view->touch(follow.assign);
-      view->assign(follow.assign + "_locks", std::move(v.locks));
-      // The view hears of the state it now holds (first read, or re-read after a gap), so it
-      // can derive display assigns from it before the render.
-      // A copy: the handler may assign, and a rehash of the assigns would move the state away
-      // from under a reference (AddressSanitizer found exactly that).
-      const Json state = view->assigns_[follow.assign];
-      view->guarded([&] { view->view_->handle_info(Info{Info::Kind::store, follow.key, "state", state}, *view); });
-    }
-    auto early = std::exchange(follow.early, {});
-    for (const auto& patch : early) view->on_store_patch(follow, patch);
-    if (first) {
-      --view->pending_;
-      if (view->ready_) return view->check_ready();
-    }
-    view->schedule_render();
-  });
-}
-
-void ViewInstance::on_store_patch(StoreFollow& follow, const Json& payload) {
-  if (!follow.loaded) return follow.early.push_back(payload);
-  const Json* from = field(payload, "from");
-  const Json* to = field(payload, "to");
-  const Json* ops = field(payload, "ops");
-  if (!from || !to || !ops || !ops->is_array()) return;
-  auto from_v = static_cast<std::uint64_t>(from->to_number<double>());
-  auto to_v = static_cast<std::uint64_t>(to->to_number<double>());
-  if (to_v <= follow.version) return;  // already in the state that was read
-  Json& state = assign_slot(assigns_, retired_assigns_, follow.assign);
-  if (from_v != follow.version || store::apply_patch(state, ops->get_array())) {
-    // A gap (or a patch that does not apply): read the whole state again.
-    follow.loaded = false;
-    return load_store(static_cast<std::size_t>(&follow - stores_followed_.data()));
-  }
-  follow.version = to_v;
-  touch(follow.assign);
-  const Json copy = state;  // not a reference into the assigns: the handler may assign (see load_store)
-  view_->handle_info(Info{Info::Kind::store, follow.key, "patch", copy}, *this);
-}
-
-// Locks as the store announces them: <assign>_locks = {path: {"holder", "expires_in_ms"?}}.
-void ViewInstance::on_store_lock(StoreFollow& follow, const Broadcast& message) {
-  if (!follow.loaded) return;  // the state being read carries the locks
-  const Json* path = field(message.payload, "path");
-  if (!path || !path->is_string()) return;
-  std::string name = follow.assign + "_locks";
-  Json& locks = assign_slot(assigns_, retired_assigns_, name);
-  if (!locks.is_object()) locks = JsonObject{};
-  if (message.event == "lock") {
-    JsonObject lock = message.payload.as_object();
-    lock.erase("path");
-    lock.erase("reason");
-    locks.get_object()[path->get_string()] = std::move(lock);
-  } else {
-    locks.get_object().erase(path->get_string());
-  }
-  touch(name);
-  view_->handle_info(Info{Info::Kind::store, follow.key, message.event, message.payload}, *this);
-}
-
-void ViewInstance::follow_presence(std::string topic, std::string assign) {
-  presences_followed_.push_back({std::move(topic), std::move(assign), {}});
-  auto& follow = presences_followed_.back();
-  if (!channel_ || ended_) {  // the page's first, static render: the list as it is now
-    this->assign(follow.assign, presence_list(services_.presence.list(follow.topic)));
-    return;
-  }
-  // The tracker calls this on our reactor, first with the current list (inside watch()), then
-  // after each change of this reactor's replica: nothing from the wire reaches it.
-  std::size_t index = presences_followed_.size() - 1;
-  follow.watch = services_.presence.watch(follow.topic, [this, index](const PresenceChange& change) {
-    on_presence_change(presences_followed_[index], change);
-  });
-}
-
-void ViewInstance::on_presence_change(PresenceFollow& follow, const PresenceChange& change) {
-  if (change.initial) return assign(follow.assign, presence_list(change.list));
-  if (ended_) return;
-  services_.registry.stats.infos.fetch_add(1, std::memory_order_relaxed);
-  guarded([&] {
-    assign(follow.assign, presence_list(change.list));
-    Json diff = JsonObject{{"joins", change.joins}, {"leaves", change.leaves}};
-    view_->handle_info(Info{Info::Kind::presence, follow.topic, "presence_diff", diff}, *this);
-  });
-}
-
-void ViewInstance::track(std::string topic, std::string key, JsonObject meta) {
-  if (!channel_ || ended_) return;
-  if (!presence_owner_) presence_owner_ = services_.presence.new_owner();
-  services_.presence.track(presence_owner_, topic, key, std::move(meta));
-}
-
-void ViewInstance::update_presence(std::string topic, std::string key, JsonObject meta) {
-  if (!channel_ || ended_ || !presence_owner_) return;
-  services_.presence.update(presence_owner_, topic, key, std::move(meta));
-}
-
-void ViewInstance::op(std::string key, std::string name, Json args, std::function<void(const OpOutcome&)> done) {
-  if (!store_session_) store_session_ = services_.stores.new_session();
-  store_keys_used_.insert(key);
-  OpCall call;
-  call.key = std::move(key);
-  call.name = std::move(name);
-  call.args = std::move(args);
-  call.actor = actor_;
-  call.session = store_session_;
-  done = joining_wait(call.key, std::move(done));
-  services_.stores.apply(std::move(call), [self = weak_from_this(), done = std::move(done)](OpOutcome outcome) {
-    auto view = self.lock();
-    if (!view || view->ended_ || !done) return;
-    view->guarded([&] { done(outcome); });
-  });
-}
+// --- Timers ---
 
 void ViewInstance::send_after(std::chrono::milliseconds delay, Json message) {
   if (!channel_ || ended_) return;
@@ -671,27 +491,6 @@ void ViewInstance::stream_reset(std::string_view name) {
 
 // --- Messages and batching ---
 
-void ViewInstance::on_broadcast(const Broadcast& message) {
-  if (ended_ || message.is_binary) return;
-  services_.registry.stats.infos.fetch_add(1, std::memory_order_relaxed);
-  guarded([&] {
-    if (message.topic.starts_with(kStorePrefix)) {
-      std::string_view key = std::string_view(message.topic).substr(kStorePrefix.size());
-      for (auto& f : stores_followed_) {
-        if (f.key != key) continue;
-        if (message.event == "patch") on_store_patch(f, message.payload);
-        else if (message.event == "lock" || message.event == "unlock") on_store_lock(f, message);
-        else if (message.event == "resync" && f.loaded) {  // patches may have been lost: read again
-          f.loaded = false;
-          load_store(static_cast<std::size_t>(&f - stores_followed_.data()));
-        }
-      }
-    }
-    if (subscribed_.contains(message.topic))
-      view_->handle_info(Info{Info::Kind::broadcast, message.topic, message.event, message.payload}, *this);
-  });
-}
-
 void ViewInstance::guarded(const std::function<void()>& fn) {
   try {
     fn();
@@ -702,13 +501,6 @@ void ViewInstance::guarded(const std::function<void()>& fn) {
     return;
   }
   schedule_render();
-}
-
-void ViewInstance::retry_store(std::size_t index) {
-  if (!channel_ || ended_) return;  // the HTTP render shows what it could read
-  channel_->after(kStoreRetry, [self = weak_from_this(), index] {
-    if (auto view = self.lock(); view && !view->ended_) view->load_store(index);
-  });
 }
 
 void ViewInstance::schedule_render() {

@@ -3,9 +3,10 @@
 // Owns: a View and the Socket it sees; change tracking (which assigns changed since the last
 // render); the Rendering memory of the tree the client holds; the stateful components it placed
 // (cid -> component, its own assigns and memory); followed stores and presences (kept current
-// from their broadcasts, gaps healed by re-reading the store); presence it tracks; store
-// sessions (locks) it holds; its async tasks (view_async.cpp); render batching (at most one diff per frame interval for changes
-// that come from messages; events are answered at once).
+// from their broadcasts, gaps healed by re-reading the store), presence it tracks and store
+// sessions (locks) it holds (view_follow.cpp); its async tasks (view_async.cpp); render batching
+// (at most one diff per frame interval for changes that come from messages; events are answered
+// at once).
 //
 // Two modes. Disconnected: the GET render of a page, no channel; subscriptions and timers are
 // ignored, followed stores are read once. Connected: attached to the lv:<id> channel; diffs
