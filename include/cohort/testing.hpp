@@ -261,7 +261,8 @@ class LiveHarness {
   // A nested view (child_view) as its container's id and the session its parent's props give it
   // (its mount's params), for a visitor with these user claims: a connected page of its own.
   Page mount_child(std::string name, std::string id, JsonObject session = {}, JsonObject user = {{"id", "tester"}});
-  // The HTML a GET of url renders (before any script runs): the disconnected mount.
+  // The HTML a GET of url renders (before any script runs): the disconnected mount, with the
+  // nested views it places rendered inside their containers.
   std::string render_static(std::string url, JsonObject user = {{"id", "tester"}});
 
   // As server code elsewhere on the node: a broadcast, and presence tracked by another owner

@@ -111,6 +111,81 @@ std::optional<std::string> check_layout(const Template& layout) {
 
 namespace {
 
+// ---- the nested views of the first HTML ----
+
+constexpr unsigned kMaxNestedDepth = 8;  // children of children...: past it, containers stay empty
+using HtmlDone = std::function<void(std::string html)>;
+
+std::string tree_html(const JsonObject& tree) {
+  const Json* c = tree.if_contains("c");
+  return c && c->is_object() ? to_html(tree, c->get_object()) : to_html(tree);
+}
+
+// Puts inner into the container whose opening tag is open, within html.
+void put_in_container(std::string& html, const std::string& open, const std::string& inner) {
+  const std::string empty = open + "</div>";
+  if (auto at = html.find(empty); at != std::string::npos) html.insert(at + open.size(), inner);
+}
+
+void render_child(Services services, ViewInstance::UnrenderedChild c, HtmlDone done, unsigned depth);
+
+// Mounts and renders each nested view a disconnected render placed and puts its HTML in its
+// container within html (theirs in turn, to kMaxNestedDepth); then done(html). A child that
+// cannot mount or render, or that redirects, keeps its container empty: it renders once joined.
+void fill_children(Services services, std::vector<ViewInstance::UnrenderedChild> children, std::string html,
+                   HtmlDone done, unsigned depth) {
+  if (children.empty() || depth >= kMaxNestedDepth) return done(std::move(html));
+  struct Fill {
+    std::string html;
+    std::size_t left;
+    HtmlDone done;
+  };
+  auto fill = std::make_shared<Fill>(Fill{std::move(html), children.size(), std::move(done)});
+  for (auto& c : children) {
+    std::string open = c.open;
+    render_child(services, std::move(c), [fill, open = std::move(open)](std::string inner) {
+      if (!inner.empty()) put_in_container(fill->html, open, inner);
+      if (--fill->left == 0) fill->done(std::move(fill->html));
+    }, depth);
+  }
+}
+
+void render_child(Services services, ViewInstance::UnrenderedChild c, HtmlDone done, unsigned depth) {
+  auto child = std::make_shared<ViewInstance>(services, *c.route, c.id, std::move(c.session));
+  auto failed = [id = c.id, done](const char* why) {
+    log::event(log::Category::live, log::Level::debug, "nested_view_not_prerendered", {{"id", id}, {"error", why}});
+    done("");
+  };
+  try {
+    child->start(c.params, "", [services, child, done, depth, failed] {
+      std::string html;
+      std::vector<ViewInstance::UnrenderedChild> grandchildren;
+      try {
+        JsonObject tree = child->render_full();
+        Effects effects = child->take_effects();
+        if (effects.redirect || effects.navigate) return failed("it redirects");
+        html = tree_html(tree);
+        grandchildren = child->take_unrendered_children();
+      } catch (const std::exception& e) {
+        return failed(e.what());
+      }
+      fill_children(services, std::move(grandchildren), std::move(html), done, depth + 1);
+    });
+  } catch (const std::exception& e) {
+    failed(e.what());
+  }
+}
+
+}  // namespace
+
+void fill_nested_views(Services services, std::vector<ViewInstance::UnrenderedChild> children, std::string html,
+                       std::function<void(std::string html)> done) {
+  fill_children(services, std::move(children), std::move(html), std::move(done), 0);
+}
+
+
+namespace {
+
 HttpResponse html(unsigned status, std::string body) { return html_response(status, std::move(body)); }
 
 // A view's own redirect (Socket::redirect / push_navigate during the dead render). A target
@@ -158,26 +233,34 @@ void serve_view(Services services, const TokenSigner& signer, const HttpRequest&
                     (req.query.empty() ? "" : "?" + req.query);
   const Registry* reg = &services.registry;  // the registry outlives every request
   bool had_flash = !flash_cookie_in.empty();
-  view->start(match->params, url, [view, respond, session, csrf, id, reg, had_flash, set_cookie = visitor.set_cookie,
+  // The answer, with the visitor's new cookie and the spent flash's removal.
+  auto answer = [respond, reg, had_flash, set_cookie = visitor.set_cookie](HttpResponse r) {
+    if (!set_cookie.empty()) r.headers.emplace_back("Set-Cookie", set_cookie);
+    if (had_flash) r.headers.emplace_back("Set-Cookie", flash_cookie("", reg->secure_cookies));
+    respond(std::move(r));
+  };
+  view->start(match->params, url, [services, view, respond, answer, session, csrf, id, reg, had_flash,
                                    plain = route.operator_page] {
-    HttpResponse r;
+    std::string title, main;
+    std::vector<ViewInstance::UnrenderedChild> children;
     try {
       JsonObject tree = view->render_full();
       Effects effects = view->take_effects();
       if (effects.redirect || effects.navigate) {  // a mount that sends the visitor elsewhere
-        r = redirect_to(effects.redirect ? *effects.redirect : std::string((*effects.navigate)["to"].get_string()));
+        HttpResponse r = redirect_to(effects.redirect ? *effects.redirect : std::string((*effects.navigate)["to"].get_string()));
         if (!effects.flash.empty() || had_flash) r.headers.emplace_back("Set-Cookie", flash_cookie(effects.flash, reg->secure_cookies));
         return respond(std::move(r));
       }
-      std::string title = tree.contains("t") ? std::string(tree["t"].get_string()) : view->route().title;
-      const JsonObject* components = tree.contains("c") ? &tree["c"].get_object() : nullptr;
-      r = html(200, shell(*reg, title, id, session, csrf, components ? to_html(tree, *components) : to_html(tree), plain));
+      title = tree.contains("t") ? std::string(tree["t"].get_string()) : view->route().title;
+      main = tree_html(tree);
+      children = view->take_unrendered_children();
     } catch (const std::exception& e) {
-      r = html(500, "<!DOCTYPE html><title>Error</title><p>This page failed to render: " + escape_attr(e.what()) + "</p>");
+      return answer(html(500, "<!DOCTYPE html><title>Error</title><p>This page failed to render: " + escape_attr(e.what()) + "</p>"));
     }
-    if (!set_cookie.empty()) r.headers.emplace_back("Set-Cookie", set_cookie);
-    if (had_flash) r.headers.emplace_back("Set-Cookie", flash_cookie("", reg->secure_cookies));
-    respond(std::move(r));
+    fill_nested_views(services, std::move(children), std::move(main),
+                      [answer, reg, title, id, session, csrf, plain](std::string main) {
+                        answer(html(200, shell(*reg, title, id, session, csrf, main, plain)));
+                      });
   });
 }
 

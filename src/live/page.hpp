@@ -4,7 +4,9 @@
 // rendered to HTML inside the root container that phoenix_live_view joins
 // (id, data-phx-main, a signed data-phx-session), the csrf meta tag, the <title>, and the
 // script tags of the phoenix and phoenix_live_view bundles (served from their npm packages)
-// plus Cohort's bootstrap (static/assets/cohort_live.js).
+// plus Cohort's bootstrap (static/assets/cohort_live.js). The nested views the page places are
+// mounted disconnected too and their HTML put in their containers, as Phoenix's first HTML
+// holds them (a child that cannot mount or render keeps its container empty until it joins).
 // Identity: a browser without a valid "cohort_user" cookie (a token of kind visitor, HttpOnly,
 // SameSite=Lax, Secure with TLS, one year) gets one: a signed {id, name, color} made up on the
 // spot (the demo apps show people by name and colour). A sign-in (signin.hpp) adds roles with
@@ -58,6 +60,13 @@ bool csrf_matches(const TokenSigner& signer, std::string_view user_id, std::stri
 // A minimal HTML page (sign-in, errors) in the site's style. body is HTML.
 std::string simple_page(std::string_view title, std::string_view body);
 HttpResponse html_response(unsigned status, std::string body);
+
+// The page's first HTML: each nested view a disconnected render placed
+// (ViewInstance::take_unrendered_children) mounted disconnected and rendered into its container
+// within html, theirs in turn; then done(html) — at once without children, else on the reactor
+// once the last has rendered. A child that cannot mount or render keeps its container empty.
+void fill_nested_views(Services services, std::vector<ViewInstance::UnrenderedChild> children, std::string html,
+                       std::function<void(std::string html)> done);
 
 // Serves GET requests for the views of registry (one route per view path prefix).
 void install_pages(cohort::Node& node, Services services);

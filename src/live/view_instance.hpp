@@ -158,6 +158,17 @@ class ViewInstance final : public Socket,
   int place(std::string_view type, const Json& props) override;
   std::string nest(std::string_view name, const Json& props) override;  // view_nested.cpp
 
+  // The page's first HTML (view_nested.cpp, page.cpp): the nested views a disconnected render
+  // placed, each to be mounted and rendered into its container, whose opening tag is `open`.
+  struct UnrenderedChild {
+    std::string id;
+    const ViewRoute* route = nullptr;
+    JsonObject session;  // the child's claims, as its join verifies them
+    Params params;       // the session its parent gave it
+    std::string open;    // the container's <div ...> (its HTML without the closing </div>)
+  };
+  std::vector<UnrenderedChild> take_unrendered_children() { return std::exchange(unrendered_children_, {}); }
+
   // Marks key changed without comparing (its value was changed in place).
   void touch(std::string_view key) { changed_.insert(std::string(key)); }
 
@@ -277,6 +288,9 @@ class ViewInstance final : public Socket,
     std::string html;
   };
   std::map<std::string, NestedContainer, std::less<>> nested_;
+  std::vector<UnrenderedChild> unrendered_children_;  // disconnected only
+  void note_unrendered(std::string_view name, std::string id, const Json* given, const std::string& token,
+                       const std::string& html);
 
   std::map<int, std::unique_ptr<PlacedComponent>> components_;  // by cid
   std::map<std::string, int, std::less<>> cid_by_key_;           // "type\x1f<id json>" -> cid

@@ -10,7 +10,10 @@
 // container is made once per id and props, so a parent's later renders send nothing for an
 // unchanged child. It must never place a child whose id the client could confuse with another
 // element's: ids are checked (letters, digits, '-', '_', at most 64), and props that do not
-// name one render nothing.
+// name one render nothing. In a disconnected render (the page's first HTML) each container made
+// is also noted, with the child's verified claims, for page.cpp to mount the child and put its
+// HTML inside, as Phoenix's first HTML holds a nested view's content; connected, the container
+// stays empty and the child renders once it has joined.
 #include <boost/json/serialize.hpp>
 #include <chrono>
 
@@ -23,6 +26,7 @@ namespace cohort::live {
 namespace {
 
 constexpr std::size_t kMaxChildId = 64;
+constexpr std::string_view kCloseDiv = "</div>";
 
 bool valid_child_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxChildId) return false;
@@ -36,6 +40,19 @@ const Json* prop(const Json& props, std::string_view name) {
 }
 
 }  // namespace
+
+// A disconnected render's child, for the page's first HTML to hold its content (page.cpp): its
+// claims are read back from the token just signed, so they are exactly what its join would see.
+void ViewInstance::note_unrendered(std::string_view name, std::string id, const Json* given, const std::string& token,
+                                   const std::string& html) {
+  auto route = services_.registry.child_views.find(name);
+  if (route == services_.registry.child_views.end()) return;  // its join answers not_found
+  auto verified = services_.registry.signer->verify(token, TokenKind::session);
+  if (!verified.claims) return;
+  Params params = given && given->is_object() ? given->get_object() : Params{};
+  unrendered_children_.push_back(UnrenderedChild{std::move(id), &route->second, std::move(*verified.claims),
+                                                 std::move(params), html.substr(0, html.size() - kCloseDiv.size())});
+}
 
 std::string ViewInstance::nest(std::string_view name, const Json& props) {
   const Json* id = prop(props, "id");
@@ -63,6 +80,7 @@ std::string ViewInstance::nest(std::string_view name, const Json& props) {
   if (css && css->is_string()) html += " class=\"" + escape_html(css->get_string()) + "\"";
   html += "></div>";
   container = NestedContainer{std::move(key), std::move(html)};
+  if (!channel_) note_unrendered(name, std::string(id->get_string()), session, token, container.html);
   return container.html;
 }
 

@@ -18,6 +18,7 @@
 #include "live/async_pool.hpp"
 #include "live/flash.hpp"
 #include "live/form.hpp"
+#include "live/page.hpp"
 #include "live/registry.hpp"
 #include "live/rendering.hpp"
 #include "live/router.hpp"
@@ -491,10 +492,13 @@ std::string LiveHarness::render_static(std::string url, JsonObject user) {
   runtime_->run([&, route = route, params = params] {
     live::Services services{runtime_->pubsub, runtime_->tracker, *runtime_->stores, impl_->registry, &impl_->async};
     view = std::make_shared<live::ViewInstance>(services, *route, "phx-static", session_of(user));
-    view->start(params, "http://localhost" + url, [view, html] {
+    view->start(params, "http://localhost" + url, [view, html, services] {
       JsonObject full = view->render_full();
       const Json* c = full.if_contains("c");
-      *html = c && c->is_object() ? live::to_html(full, c->get_object()) : live::to_html(full);
+      std::string page = c && c->is_object() ? live::to_html(full, c->get_object()) : live::to_html(full);
+      // Nested views inside their containers, as a node's first HTML holds them.
+      live::fill_nested_views(services, view->take_unrendered_children(), std::move(page),
+                              [html](std::string filled) { *html = std::move(filled); });
     });
   });
   auto out = runtime_->await(html, "the static render of " + url);

@@ -345,4 +345,31 @@ TEST_F(LiveHarnessTest, ANestedViewIsAContainerInItsParentAndAPageOfItsOwn) {
   EXPECT_EQ(clock.text("#ticks"), "1");
 }
 
+// As a node's first HTML: the child mounted disconnected with the session its parent gave, its
+// render inside its container.
+TEST_F(LiveHarnessTest, TheStaticRenderHoldsANestedViewsFirstRender) {
+  live.view("/family", "family", [] { return std::make_unique<Family>(); });
+  std::string html = live.render_static("/family");
+  auto open = html.find("<div id=\"clock-1\" data-phx-session=\"");
+  ASSERT_NE(open, std::string::npos) << html;
+  auto inside = html.find('>', open) + 1;
+  const std::string first = "<p id=\"zone\">UTC</p>\n";
+  EXPECT_EQ(html.substr(inside, first.size()), first) << html.substr(inside, 200);
+  EXPECT_NE(html.find("<p id=\"ticks\">0</p>", inside), std::string::npos) << html;
+}
+
+// A child whose mount throws keeps its container empty in the first HTML; the page renders.
+TEST_F(LiveHarnessTest, ANestedViewThatCannotMountLeavesItsContainerEmpty) {
+  struct Broken final : cohort::live::View {
+    void mount(const Params&, const Session&, Socket&) override { throw std::runtime_error("no clock today"); }
+  };
+  live.child_view("clock", "clock", [] { return std::make_unique<Broken>(); });  // replaces the working one
+  live.view("/family", "family", [] { return std::make_unique<Family>(); });
+  std::string html = live.render_static("/family");
+  EXPECT_NE(html.find("Family"), std::string::npos) << html;
+  auto open = html.find("<div id=\"clock-1\" data-phx-session=\"");
+  ASSERT_NE(open, std::string::npos) << html;
+  EXPECT_EQ(html.substr(html.find('>', open) + 1, 6), "</div>") << html;
+}
+
 }  // namespace
