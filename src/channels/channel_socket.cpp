@@ -385,18 +385,20 @@ void ChannelSocket::run_join(JoinedChannel& channel, const Json& payload) {
 void ChannelSocket::crash(JoinedChannel& channel, std::string_view reason) {
   if (find(channel.topic()) != &channel) return;  // already ended (or replaced by a rejoin)
   crashed_line().event({{"topic", net::log_clip(channel.topic())}, {"error", net::log_clip(reason)}});
+  end_channel(channel, "crash", "phx_error", JsonObject{{"reason", "channel_crash"}});
+}
+
+void ChannelSocket::end_channel(JoinedChannel& channel, std::string_view reason, std::string_view event,
+                                JsonObject payload) {
   auto keep = channel.shared_from_this();
   std::string topic = channel.topic();
-  std::string ref = remove(channel, "crash");
-  send_text(encode_message(ref, ref, topic, "phx_error", JsonObject{{"reason", "channel_crash"}}));
+  std::string ref = remove(channel, reason);
+  send_text(encode_message(ref, ref, topic, event, std::move(payload)));
 }
 
 void ChannelSocket::stop(JoinedChannel& channel, std::string_view reason) {
   if (find(channel.topic()) != &channel) return;  // already ended (or replaced by a rejoin)
-  auto keep = channel.shared_from_this();
-  std::string topic = channel.topic();
-  std::string ref = remove(channel, reason);
-  send_text(encode_message(ref, ref, topic, "phx_close", JsonObject{}));
+  end_channel(channel, reason, "phx_close", JsonObject{});
 }
 
 void ChannelSocket::drop(JoinedChannel& channel) {

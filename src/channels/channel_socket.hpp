@@ -80,6 +80,8 @@ class ChannelSocket final : public net::WsHandler {
   void crash(JoinedChannel& channel, std::string_view reason);
   // Ends a joined channel cleanly from outside its handler (ChannelContext::stop): phx_close.
   void stop(JoinedChannel& channel, std::string_view reason);
+  // crash() and stop(): terminate(reason), then [JR, JR, topic, event, payload] to the client.
+  void end_channel(JoinedChannel& channel, std::string_view reason, std::string_view event, JsonObject payload);
   const JsonObject& assigns() const { return assigns_; }
   // Presence entries and owed replies, counted over the socket's channels (SocketLimits).
   // Whether one more presence entry may be tracked (counted as refused when not).

@@ -5,7 +5,8 @@
 // and not started yet; its file opened within the node's budget) — refused with "invalid_token"
 // or the reason ViewUploads gives; each binary "chunk" push (written, or refused with the
 // reason, after which the channel is stopped — phx_close, as Phoenix does — and the partial file
-// is gone); a silent channel stopped after the upload's chunk_timeout; an upload that ends before its last byte deleted.
+// is gone); a silent channel stopped after the upload's chunk_timeout; an upload that ends
+// before its last byte deleted.
 // Must never: write a byte ViewUploads did not accept, or outlive the entry it writes.
 // Threads: as every Channel, on its socket's reactor (the view's, since it is the same socket).
 #pragma once
